@@ -1,0 +1,36 @@
+package dev.orderkit.core;
+
+import dev.orderkit.core.internal.Check;
+import java.util.Locale;
+
+/**
+ * An amount in minor units (cents) with an ISO-4217 currency code.
+ *
+ * @param minor amount in minor units, 0..10^15
+ * @param currency three-letter currency code, stored lower-case (Stripe's convention)
+ */
+public record Money(long minor, String currency) {
+    /** Largest allowed amount in minor units. */
+    public static final long MAX_MINOR = 1_000_000_000_000_000L;
+
+    /** Validates and normalises the amount. */
+    public Money {
+        Check.nonNegative(minor, "amount", MAX_MINOR);
+        Check.notNull(currency, "currency");
+        if (!currency.matches("[A-Za-z]{3}")) {
+            throw new InvalidRequestException("currency", currency, "must be a three-letter ISO-4217 code");
+        }
+        currency = currency.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Creates an amount.
+     *
+     * @param minor minor units
+     * @param currency currency code
+     * @return the amount
+     */
+    public static Money of(long minor, String currency) {
+        return new Money(minor, currency);
+    }
+}

@@ -1,0 +1,284 @@
+package dev.orderkit.core;
+
+import dev.orderkit.core.internal.Check;
+import dev.orderkit.core.internal.DefaultOrderService;
+import dev.orderkit.core.internal.DefaultStockLedger;
+import dev.orderkit.core.internal.Retries;
+import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.memory.InMemoryOrderStore;
+import dev.orderkit.core.memory.InMemoryStockStorage;
+import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StepHook;
+import dev.orderkit.core.spi.StockStorage;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Entry point: wires backends, payment gateway and policies into an {@link OrderService} and a
+ * {@link StockLedger}.
+ *
+ * <pre>{@code
+ * OrderKit kit = OrderKit.builder().paymentPort(myGateway).build();   // in-memory backends
+ * kit.stock().adjust(StockKey.of("sku-1"), 10, "initial");
+ * PlaceOrderResult r = kit.orders().place(request);
+ * }</pre>
+ *
+ * <p>An {@code OrderKit} is immutable and thread-safe; build one per application and share it.
+ */
+public final class OrderKit {
+    private final DefaultStockLedger stock;
+    private final DefaultOrderService orders;
+    private final Clock clock;
+
+    private OrderKit(Builder b) {
+        Retries retries = new Retries(b.retry);
+        this.clock = b.clock;
+        this.stock = new DefaultStockLedger(b.stockStorage, b.allocation, retries, b.eventSink, b.clock,
+                b.retry.conflictMaxRetries() + 1);
+        this.orders = new DefaultOrderService(stock, b.idempotencyStore, b.orderStore, b.paymentPort, retries,
+                b.clock, new DefaultOrderService.Settings(b.lease, b.keyRetention, b.reservationTtl, b.stuckAfter,
+                        b.inProgressWait), b.stepHook);
+    }
+
+    /**
+     * Starts a builder whose defaults are the in-memory backends, a {@link SimulatedPaymentPort},
+     * the system UTC clock and {@link RetrySettings#defaults()}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The order service.
+     *
+     * @return the shared, thread-safe service
+     */
+    public OrderService orders() {
+        return orders;
+    }
+
+    /**
+     * The stock ledger.
+     *
+     * @return the shared, thread-safe ledger
+     */
+    public StockLedger stock() {
+        return stock;
+    }
+
+    /**
+     * The clock used for leases, expiries and timestamps.
+     *
+     * @return the clock
+     */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Builder of {@link OrderKit}. Not thread-safe; every setter rejects {@code null}. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private StockStorage stockStorage;
+        private IdempotencyStore idempotencyStore;
+        private OrderStore orderStore;
+        private EventSink eventSink = EventSink.discarding();
+        private PaymentPort paymentPort;
+        private AllocationStrategy allocation = AllocationStrategy.defaultStrategy();
+        private RetrySettings retry = RetrySettings.defaults();
+        private Duration lease = Duration.ofSeconds(30);
+        private Duration keyRetention = Duration.ofHours(24);
+        private Duration reservationTtl = Duration.ofMinutes(15);
+        private Duration stuckAfter = Duration.ofMinutes(1);
+        private Duration inProgressWait = Duration.ZERO;
+        private StepHook stepHook = StepHook.NONE;
+
+        private Builder() {
+        }
+
+        /**
+         * Clock for leases, expiries and timestamps (default: system UTC).
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            this.clock = Check.notNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Stock backend (default: {@link InMemoryStockStorage}).
+         *
+         * @param value the storage
+         * @return this builder
+         */
+        public Builder stockStorage(StockStorage value) {
+            this.stockStorage = Check.notNull(value, "stockStorage");
+            return this;
+        }
+
+        /**
+         * Idempotency backend (default: {@link InMemoryIdempotencyStore}).
+         *
+         * @param value the store
+         * @return this builder
+         */
+        public Builder idempotencyStore(IdempotencyStore value) {
+            this.idempotencyStore = Check.notNull(value, "idempotencyStore");
+            return this;
+        }
+
+        /**
+         * Order backend (default: {@link InMemoryOrderStore} publishing to the event sink).
+         *
+         * @param value the store
+         * @return this builder
+         */
+        public Builder orderStore(OrderStore value) {
+            this.orderStore = Check.notNull(value, "orderStore");
+            return this;
+        }
+
+        /**
+         * Where events go (default: discarded). Used directly by the ledger and by the default
+         * in-memory order store.
+         *
+         * @param value the sink
+         * @return this builder
+         */
+        public Builder eventSink(EventSink value) {
+            this.eventSink = Check.notNull(value, "eventSink");
+            return this;
+        }
+
+        /**
+         * Payment gateway (default: a new {@link SimulatedPaymentPort}).
+         *
+         * @param value the port
+         * @return this builder
+         */
+        public Builder paymentPort(PaymentPort value) {
+            this.paymentPort = Check.notNull(value, "paymentPort");
+            return this;
+        }
+
+        /**
+         * How lines are allocated to locations (default: {@link AllocationStrategy#defaultStrategy()}).
+         *
+         * @param value the strategy
+         * @return this builder
+         */
+        public Builder allocationStrategy(AllocationStrategy value) {
+            this.allocation = Check.notNull(value, "allocationStrategy");
+            return this;
+        }
+
+        /**
+         * Retry and circuit-breaker settings (default: {@link RetrySettings#defaults()}).
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder retry(RetrySettings value) {
+            this.retry = Check.notNull(value, "retry");
+            return this;
+        }
+
+        /**
+         * Lease of an in-progress idempotency key, 100 ms .. 1 h (default 30 s). After it a retry
+         * may take over; the stale holder is fenced.
+         *
+         * @param value the lease
+         * @return this builder
+         */
+        public Builder lease(Duration value) {
+            this.lease = Check.ttl(value, "lease", Duration.ofMillis(100), Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * How long completed keys are kept for replay, 1 min .. 90 days (default 24 h).
+         *
+         * @param value the retention
+         * @return this builder
+         */
+        public Builder keyRetention(Duration value) {
+            this.keyRetention = Check.ttl(value, "keyRetention", Duration.ofMinutes(1), Duration.ofDays(90));
+            return this;
+        }
+
+        /**
+         * Stock hold of a placed order until its payment completes (default 15 min).
+         *
+         * @param value the hold, within {@link ReservationRequest#MIN_TTL}..{@link ReservationRequest#MAX_TTL}
+         * @return this builder
+         */
+        public Builder reservationTtl(Duration value) {
+            this.reservationTtl = Check.ttl(value, "reservationTtl", ReservationRequest.MIN_TTL,
+                    ReservationRequest.MAX_TTL);
+            return this;
+        }
+
+        /**
+         * Age after which the recovery sweeper resumes an order stuck in a placement step
+         * (default 1 min; it still skips orders whose lease is live).
+         *
+         * @param value the age, 1 s .. 1 day
+         * @return this builder
+         */
+        public Builder stuckAfter(Duration value) {
+            this.stuckAfter = Check.ttl(value, "stuckAfter", Duration.ofSeconds(1), Duration.ofDays(1));
+            return this;
+        }
+
+        /**
+         * How long {@code place} waits for a concurrent call with the same key before throwing
+         * {@link RequestInProgressException} (default 0: throw at once), at most 1 min.
+         *
+         * @param value the wait
+         * @return this builder
+         */
+        public Builder inProgressWait(Duration value) {
+            this.inProgressWait = Check.ttl(value, "inProgressWait", Duration.ZERO, Duration.ofMinutes(1));
+            return this;
+        }
+
+        /**
+         * Step observer (tracing, fault injection in tests).
+         *
+         * @param value the hook
+         * @return this builder
+         */
+        public Builder stepHook(StepHook value) {
+            this.stepHook = Check.notNull(value, "stepHook");
+            return this;
+        }
+
+        /**
+         * Builds the kit, creating in-memory defaults for unset backends.
+         *
+         * @return the kit
+         */
+        public OrderKit build() {
+            if (stockStorage == null) {
+                stockStorage = new InMemoryStockStorage();
+            }
+            if (idempotencyStore == null) {
+                idempotencyStore = new InMemoryIdempotencyStore();
+            }
+            if (orderStore == null) {
+                orderStore = new InMemoryOrderStore(eventSink);
+            }
+            if (paymentPort == null) {
+                paymentPort = new SimulatedPaymentPort();
+            }
+            return new OrderKit(this);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.orderkit.core;
+
+/**
+ * Order lifecycle. The placement statuses double as recovery points: a retry or the recovery
+ * sweeper resumes from the status the order reached.
+ */
+public enum OrderStatus {
+    /** Recovery point 1: the order row exists, nothing reserved yet. */
+    CREATED,
+    /** Recovery point 2: stock is held (reservation id = order id). */
+    STOCK_RESERVED,
+    /** Recovery point 3: payment authorized; the reservation still has to be committed. */
+    PAYMENT_AUTHORIZED,
+    /** The gateway asked for customer action (3-D Secure ...); stock stays held until expiry. */
+    AWAITING_PAYMENT_ACTION,
+    /** Placed: stock committed, payment authorized. */
+    CONFIRMED,
+    /** Placement outcome: not enough stock. Terminal. */
+    REJECTED,
+    /** Placement outcome: the payment was declined; stock was released. Terminal. */
+    PAYMENT_DECLINED,
+    /** Cancellation in progress (stock release, payment void/refund). */
+    CANCELLING,
+    /** Cancelled: stock released, payment voided or refunded. Terminal. */
+    CANCELLED,
+    /** Fulfilment in progress (stock leaves on-hand, payment captured). */
+    FULFILLING,
+    /** Shipped and paid. Terminal. */
+    FULFILLED;
+
+    /**
+     * Whether no further transition is possible.
+     *
+     * @return true for REJECTED, PAYMENT_DECLINED, CANCELLED and FULFILLED
+     */
+    public boolean isTerminal() {
+        return this == REJECTED || this == PAYMENT_DECLINED || this == CANCELLED || this == FULFILLED;
+    }
+
+    /**
+     * Whether placement is still in flight (a retry or the sweeper must drive it on).
+     *
+     * @return true for CREATED, STOCK_RESERVED and PAYMENT_AUTHORIZED
+     */
+    public boolean isPlacementInFlight() {
+        return this == CREATED || this == STOCK_RESERVED || this == PAYMENT_AUTHORIZED;
+    }
+}

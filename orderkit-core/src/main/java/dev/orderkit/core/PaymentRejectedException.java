@@ -1,0 +1,20 @@
+package dev.orderkit.core;
+
+/**
+ * The payment gateway refused a request permanently for a reason that is not a card decline:
+ * invalid parameters, idempotency key reused with other parameters, authentication failure.
+ * Not retryable; indicates a bug or misconfiguration.
+ */
+public class PaymentRejectedException extends OrderKitException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what the gateway said (never containing secrets)
+     * @param cause the underlying failure, or {@code null}
+     */
+    public PaymentRejectedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

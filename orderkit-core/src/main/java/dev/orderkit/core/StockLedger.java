@@ -1,0 +1,117 @@
+package dev.orderkit.core;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Stock levels and reservations. Obtain one from {@link OrderKit#stock()}. Thread-safe; correct
+ * across processes when the backend is shared.
+ *
+ * <p>Guarantees: available stock never goes negative (no oversell); a multi-line reservation holds
+ * all lines or none; every call is idempotent on the reservation id; every change is recorded as a
+ * {@link Movement}. Infrastructure failures surface as {@link BackendUnavailableException} after the
+ * configured retries.
+ */
+public interface StockLedger {
+
+    /**
+     * Holds stock for all lines, choosing locations with the configured {@link AllocationStrategy}.
+     * Repeating a call with the same reservation id returns the existing reservation (whatever its
+     * state) without holding more stock.
+     *
+     * @param request the reservation
+     * @return the HELD reservation (or the existing one for a repeated id)
+     * @throws InsufficientStockException if some line cannot be served; nothing is held
+     * @throws UnknownSkuException if a SKU (or fixed location) has no stock level
+     * @throws InvalidRequestException if the request is invalid
+     */
+    Reservation reserve(ReservationRequest request);
+
+    /**
+     * Commits a held reservation (the order is paid): it no longer expires.
+     *
+     * @param reservationId the id
+     * @return the committed reservation
+     * @throws NotFoundException if unknown
+     * @throws IllegalStateTransitionException if released, expired or fulfilled
+     */
+    Reservation commit(String reservationId);
+
+    /**
+     * Releases a held or committed reservation, returning its stock. Idempotent.
+     *
+     * @param reservationId the id
+     * @return the reservation after the call
+     * @throws NotFoundException if unknown
+     * @throws IllegalStateTransitionException if fulfilled
+     */
+    Reservation release(String reservationId);
+
+    /**
+     * Fulfils a committed reservation: the units leave on-hand. Idempotent.
+     *
+     * @param reservationId the id
+     * @return the fulfilled reservation
+     * @throws NotFoundException if unknown
+     * @throws IllegalStateTransitionException if not committed
+     */
+    Reservation fulfil(String reservationId);
+
+    /**
+     * Changes on-hand by a delta (restock, shrinkage). Creates the level on first positive delta.
+     *
+     * @param key SKU and location
+     * @param delta units to add (negative to remove), |delta| at most 1,000,000,000
+     * @param reference caller reference for the movement ledger
+     * @return the new level
+     * @throws InsufficientStockException if on-hand would drop below reserved
+     * @throws InvalidRequestException if delta is zero or out of range
+     */
+    StockLevel adjust(StockKey key, long delta, String reference);
+
+    /**
+     * Sets on-hand to an absolute value (a stock count) if nobody changed the level since the caller
+     * read {@code expectedVersion}; use {@code -1} to create a new level.
+     *
+     * @param key SKU and location
+     * @param onHand new on-hand
+     * @param expectedVersion the version read, or -1
+     * @param reference caller reference for the movement ledger
+     * @return the new level
+     * @throws ConcurrencyConflictException if the level changed meanwhile
+     * @throws InsufficientStockException if on-hand would drop below reserved
+     */
+    StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference);
+
+    /**
+     * One stock level.
+     *
+     * @param key SKU and location
+     * @return the level, if it exists
+     */
+    Optional<StockLevel> level(StockKey key);
+
+    /**
+     * All levels of a SKU, sorted by location.
+     *
+     * @param sku the SKU
+     * @return the levels, empty if unknown
+     */
+    List<StockLevel> levels(String sku);
+
+    /**
+     * A reservation by id.
+     *
+     * @param reservationId the id
+     * @return the reservation, if it exists
+     */
+    Optional<Reservation> reservation(String reservationId);
+
+    /**
+     * Expires due holds in bounded batches until none is due.
+     *
+     * @param maxBatches upper bound on the number of batches of 500
+     * @return the number of reservations expired by this call
+     */
+    int expireDue(int maxBatches);
+}

@@ -1,0 +1,31 @@
+package dev.orderkit.core.event;
+
+/** Kinds of events orderkit emits. */
+public enum EventType {
+    /** An order row was created (recovery point 1). */
+    ORDER_CREATED,
+    /** Stock was held for an order or reservation. */
+    STOCK_RESERVED,
+    /** A payment was authorized. */
+    PAYMENT_AUTHORIZED,
+    /** The gateway requires customer action. */
+    PAYMENT_ACTION_REQUIRED,
+    /** The order is placed. */
+    ORDER_CONFIRMED,
+    /** The order was rejected for lack of stock. */
+    ORDER_REJECTED,
+    /** The payment was declined. */
+    PAYMENT_DECLINED,
+    /** A cancellation started. */
+    ORDER_CANCELLING,
+    /** The order was cancelled. */
+    ORDER_CANCELLED,
+    /** A fulfilment started. */
+    ORDER_FULFILLING,
+    /** The order was fulfilled. */
+    ORDER_FULFILLED,
+    /** A reservation was released. */
+    RESERVATION_RELEASED,
+    /** A hold expired. */
+    RESERVATION_EXPIRED
+}

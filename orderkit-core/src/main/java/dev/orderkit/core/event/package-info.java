@@ -1,0 +1,2 @@
+/** Events emitted on every state change. */
+package dev.orderkit.core.event;

@@ -1,0 +1,74 @@
+package dev.orderkit.core.internal;
+
+import dev.orderkit.core.InvalidRequestException;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Argument validation helpers shared by value types. Not part of the public API. */
+public final class Check {
+    /** Largest quantity of a single line or adjustment. */
+    public static final long MAX_QUANTITY = 1_000_000_000L;
+    /** Largest on-hand level. */
+    public static final long MAX_ON_HAND = 1_000_000_000_000L;
+
+    private Check() {
+    }
+
+    public static <T> T notNull(T value, String field) {
+        return Objects.requireNonNull(value, field + " must not be null");
+    }
+
+    /** A printable, non-blank identifier of at most {@code max} chars (no control characters). */
+    public static String identifier(String value, String field, int max) {
+        notNull(value, field);
+        if (value.isBlank()) {
+            throw new InvalidRequestException(field, value, "must not be blank");
+        }
+        if (value.length() > max) {
+            throw new InvalidRequestException(field, value, "must be at most " + max + " characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw new InvalidRequestException(field, value, "must not contain control characters");
+            }
+        }
+        return value;
+    }
+
+    /** 1..max printable ASCII characters (0x21..0x7E). */
+    public static String printableAscii(String value, String field, int max) {
+        notNull(value, field);
+        if (value.isEmpty() || value.length() > max) {
+            throw new InvalidRequestException(field, value, "must be 1.." + max + " characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x21 || c > 0x7E) {
+                throw new InvalidRequestException(field, value, "must contain only printable ASCII characters");
+            }
+        }
+        return value;
+    }
+
+    public static long quantity(long value, String field) {
+        if (value <= 0 || value > MAX_QUANTITY) {
+            throw new InvalidRequestException(field, value, "must be between 1 and " + MAX_QUANTITY);
+        }
+        return value;
+    }
+
+    public static long nonNegative(long value, String field, long max) {
+        if (value < 0 || value > max) {
+            throw new InvalidRequestException(field, value, "must be between 0 and " + max);
+        }
+        return value;
+    }
+
+    public static Duration ttl(Duration value, String field, Duration min, Duration max) {
+        notNull(value, field);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new InvalidRequestException(field, value, "must be between " + min + " and " + max);
+        }
+        return value;
+    }
+}

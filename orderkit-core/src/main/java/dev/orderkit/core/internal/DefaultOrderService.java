@@ -1,0 +1,501 @@
+package dev.orderkit.core.internal;
+
+import dev.orderkit.core.IdempotencyKeyReuseException;
+import dev.orderkit.core.IllegalStateTransitionException;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.LeaseLostException;
+import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderService;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PaymentRejectedException;
+import dev.orderkit.core.PlaceOrderRequest;
+import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.RequestInProgressException;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Scope;
+import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.payment.AuthorizeRequest;
+import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.StepHook;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Core's {@link OrderService}: the idempotency state machine and the resumable placement steps.
+ * Backends only provide the SPI primitives.
+ */
+public final class DefaultOrderService implements OrderService {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultOrderService.class);
+    /** Failure reason recorded when a hold expired before the order could be confirmed. */
+    public static final String RESERVATION_EXPIRED = "reservation_expired";
+    private static final String OUT_OF_STOCK = "out_of_stock";
+    private static final int SWEEP_BATCH = 100;
+
+    /** Settings of the order service. */
+    public record Settings(Duration lease, Duration keyRetention, Duration reservationTtl, Duration stuckAfter,
+                           Duration inProgressWait) {
+    }
+
+    private final DefaultStockLedger ledger;
+    private final IdempotencyStore keys;
+    private final OrderStore orders;
+    private final PaymentPort payments;
+    private final Retries retries;
+    private final Clock clock;
+    private final Settings settings;
+    private final StepHook hook;
+
+    public DefaultOrderService(DefaultStockLedger ledger, IdempotencyStore keys, OrderStore orders,
+                               PaymentPort payments, Retries retries, Clock clock, Settings settings, StepHook hook) {
+        this.ledger = ledger;
+        this.keys = keys;
+        this.orders = orders;
+        this.payments = payments;
+        this.retries = retries;
+        this.clock = clock;
+        this.settings = settings;
+        this.hook = hook;
+    }
+
+    // ---------------------------------------------------------------- place
+
+    @Override
+    public PlaceOrderResult place(PlaceOrderRequest request) {
+        Check.notNull(request, "request");
+        // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
+        ledger.requireKnown(request.lines().stream().map(l -> ReservationLine.of(l.sku(), l.quantity())).toList());
+        String fingerprint = Fingerprints.of(request);
+        ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
+        Instant waitUntil = clock.instant().plus(settings.inProgressWait());
+        while (true) {
+            ClaimResult claim = retries.backend(() -> keys.claim(key, fingerprint, newOrderId(), clock.instant(),
+                    settings.lease()));
+            if (claim instanceof ClaimResult.Acquired a) {
+                Optional<PlaceOrderResult> done = execute(key, a, request, fingerprint);
+                if (done.isPresent()) {
+                    return done.get();
+                }
+                continue; // lease lost while completing: read what the new holder stored
+            }
+            if (claim instanceof ClaimResult.Completed c) {
+                return Json.read(c.response(), PlaceOrderResult.class).asReplay();
+            }
+            if (claim instanceof ClaimResult.Mismatch) {
+                throw new IdempotencyKeyReuseException(key.scope().value(), key.key().value());
+            }
+            Instant until = ((ClaimResult.InProgress) claim).leaseExpiresAt();
+            Instant now = clock.instant();
+            if (!now.isBefore(waitUntil)) {
+                throw new RequestInProgressException(key.key().value(), Duration.between(now, until));
+            }
+            pause(Duration.ofMillis(Math.max(1, Math.min(50, Duration.between(now, until).toMillis()))));
+        }
+    }
+
+    /** Runs or resumes the placement under the lease; empty if the lease was lost at completion. */
+    private Optional<PlaceOrderResult> execute(ScopedKey key, ClaimResult.Acquired lease, PlaceOrderRequest request,
+                                               String fingerprint) {
+        PlaceOrderResult result;
+        try {
+            Order order = loadOrCreate(lease.resourceId(), request, fingerprint);
+            result = advance(order);
+        } catch (RuntimeException e) {
+            // infrastructure failure: free the key so a retry resumes from the recovery point
+            try {
+                keys.release(key, lease.fencingToken());
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        hook.before(lease.resourceId(), "complete");
+        try {
+            retries.backend(() -> {
+                keys.complete(key, lease.fencingToken(), Json.write(result), clock.instant(),
+                        clock.instant().plus(settings.keyRetention()));
+                return null;
+            });
+        } catch (LeaseLostException fenced) {
+            LOG.info("lease on {} lost before completion; another worker owns the key", key);
+            return Optional.empty();
+        }
+        return Optional.of(result);
+    }
+
+    private Order loadOrCreate(String orderId, PlaceOrderRequest r, String fingerprint) {
+        Optional<Order> existing = retries.backend(() -> orders.find(orderId));
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Instant now = clock.instant();
+        Order fresh = new Order(orderId, r.scope().value(), r.idempotencyKey().value(), fingerprint,
+                OrderStatus.CREATED, r.customerRef(), r.lines(), r.total(), r.paymentMethod(), r.metadata(),
+                List.of(), null, null, 0, now, now);
+        boolean inserted = retries.backend(() -> orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED))));
+        return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
+    }
+
+    /** Drives an order from its recovery point to a placement outcome. */
+    private PlaceOrderResult advance(Order start) {
+        Order order = start;
+        while (true) {
+            hook.before(order.id(), order.status().name());
+            switch (order.status()) {
+                case CREATED -> {
+                    Reservation held;
+                    try {
+                        held = ledger.reserve(new ReservationRequest(order.id(), order.lines().stream()
+                                .map(l -> ReservationLine.of(l.sku(), l.quantity())).toList(),
+                                settings.reservationTtl()));
+                    } catch (InsufficientStockException e) {
+                        Order next = transition(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK));
+                        if (next.status() == OrderStatus.REJECTED && next.version() == order.version() + 1) {
+                            return new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, next, e.shortfalls(), null,
+                                    false);
+                        }
+                        order = next;
+                        continue;
+                    }
+                    if (held.state() != ReservationState.HELD) {
+                        // an earlier attempt's hold expired before the recovery point was written
+                        order = transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+                        continue;
+                    }
+                    order = transition(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines()));
+                }
+                case STOCK_RESERVED -> order = authorize(order);
+                case PAYMENT_AUTHORIZED -> order = confirm(order);
+                default -> {
+                    return resultOf(order);
+                }
+            }
+        }
+    }
+
+    private Order authorize(Order order) {
+        Reservation r = reservationOf(order);
+        if (r.state() != ReservationState.HELD) {
+            return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+        }
+        Map<String, String> meta = new HashMap<>(order.metadata());
+        meta.put("orderkit_order_id", order.id());
+        AuthorizeRequest req = new AuthorizeRequest(order.paymentKey("authorize"), order.id(), order.total(),
+                order.paymentMethod(), meta);
+        PaymentResult pr = retries.payment(() -> payments.authorize(req));
+        hook.before(order.id(), "authorized");
+        if (pr instanceof PaymentResult.Approved a) {
+            return transition(order, OrderStatus.PAYMENT_AUTHORIZED, o -> o.withPaymentId(a.paymentId()));
+        }
+        if (pr instanceof PaymentResult.ActionRequired a) {
+            return transition(order, OrderStatus.AWAITING_PAYMENT_ACTION, o -> o.withPaymentId(a.paymentId()));
+        }
+        PaymentResult.Declined d = (PaymentResult.Declined) pr;
+        ledger.release(order.id());
+        return transition(order, OrderStatus.PAYMENT_DECLINED, o -> o.withFailureReason(d.code() + ": " + d.message()));
+    }
+
+    private Order confirm(Order order) {
+        try {
+            ledger.commit(order.id());
+        } catch (IllegalStateTransitionException expired) {
+            voidPayment(order);
+            return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+        }
+        return transition(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
+    }
+
+    private PlaceOrderResult resultOf(Order order) {
+        return switch (order.status()) {
+            case REJECTED -> new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, order,
+                    order.lines().stream().map(l -> new Shortfall(l.sku(), null, l.quantity(), -1)).toList(), null,
+                    false);
+            case PAYMENT_DECLINED -> new PlaceOrderResult(PlacementOutcome.PAYMENT_DECLINED, order, List.of(),
+                    order.failureReason(), false);
+            case AWAITING_PAYMENT_ACTION -> new PlaceOrderResult(PlacementOutcome.PAYMENT_ACTION_REQUIRED, order,
+                    List.of(), null, false);
+            case CANCELLED -> RESERVATION_EXPIRED.equals(order.failureReason())
+                    ? new PlaceOrderResult(PlacementOutcome.RESERVATION_EXPIRED, order, List.of(), null, false)
+                    : new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
+            default -> new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
+        };
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public Optional<Order> get(Scope scope, String orderId) {
+        Check.notNull(scope, "scope");
+        Check.identifier(orderId, "orderId", 128);
+        return retries.backend(() -> orders.find(orderId)).filter(o -> o.scope().equals(scope.value()));
+    }
+
+    private Order visible(Scope scope, String orderId) {
+        return get(scope, orderId).orElseThrow(() -> new NotFoundException("order", orderId));
+    }
+
+    @Override
+    public Order cancel(Scope scope, String orderId, String reason) {
+        Check.identifier(reason, "reason", 255);
+        Order order = visible(scope, orderId);
+        while (true) {
+            switch (order.status()) {
+                case CANCELLED -> {
+                    return order;
+                }
+                case CONFIRMED, AWAITING_PAYMENT_ACTION, FULFILLED ->
+                        order = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
+                case CANCELLING -> order = finishCancel(order);
+                default -> throw new IllegalStateTransitionException(orderId, order.status().name(), "cancel");
+            }
+        }
+    }
+
+    private Order finishCancel(Order order) {
+        hook.before(order.id(), "CANCELLING");
+        Reservation r = reservationOf(order);
+        if (r.state().isActive()) {
+            ledger.release(order.id());
+        }
+        if (order.paymentId() != null) {
+            if (r.state() == ReservationState.FULFILLED) {
+                PaymentResult pr = retries.payment(() -> payments.refund(order.paymentKey("refund"), order.paymentId(),
+                        order.total()));
+                if (pr instanceof PaymentResult.Declined d) {
+                    throw new PaymentRejectedException("refund of order " + order.id() + " declined: " + d.code(), null);
+                }
+            } else {
+                voidPayment(order);
+            }
+        }
+        return transition(order, OrderStatus.CANCELLED, UnaryOperator.identity());
+    }
+
+    private void voidPayment(Order order) {
+        if (order.paymentId() == null) {
+            return;
+        }
+        PaymentResult pr = retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), order.paymentId()));
+        if (pr instanceof PaymentResult.Declined d) {
+            LOG.warn("void of payment {} for order {} declined: {}", order.paymentId(), order.id(), d.code());
+        }
+    }
+
+    @Override
+    public Order fulfil(Scope scope, String orderId) {
+        Order order = visible(scope, orderId);
+        while (true) {
+            switch (order.status()) {
+                case FULFILLED -> {
+                    return order;
+                }
+                case CONFIRMED -> order = transition(order, OrderStatus.FULFILLING, UnaryOperator.identity());
+                case FULFILLING -> order = finishFulfil(order);
+                default -> throw new IllegalStateTransitionException(orderId, order.status().name(), "fulfil");
+            }
+        }
+    }
+
+    private Order finishFulfil(Order order) {
+        hook.before(order.id(), "FULFILLING");
+        PaymentResult pr = retries.payment(() -> payments.capture(order.paymentKey("capture"), order.paymentId(),
+                order.total()));
+        if (pr instanceof PaymentResult.Declined d) {
+            throw new PaymentRejectedException("capture of order " + order.id() + " declined: " + d.code(), null);
+        }
+        ledger.fulfil(order.id());
+        return transition(order, OrderStatus.FULFILLED, UnaryOperator.identity());
+    }
+
+    @Override
+    public Order applyPaymentUpdate(String orderId, PaymentResult result) {
+        Check.identifier(orderId, "orderId", 128);
+        Check.notNull(result, "result");
+        Order order = retries.backend(() -> orders.find(orderId)).orElseThrow(() -> new NotFoundException("order", orderId));
+        while (order.status() == OrderStatus.AWAITING_PAYMENT_ACTION) {
+            if (result instanceof PaymentResult.Approved) {
+                order = confirm(order);
+            } else if (result instanceof PaymentResult.Declined d) {
+                ledger.release(order.id());
+                order = transition(order, OrderStatus.PAYMENT_DECLINED,
+                        o -> o.withFailureReason(d.code() + ": " + d.message()));
+            } else {
+                return order;
+            }
+        }
+        return order;
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    @Override
+    public SweepReport recover() {
+        Instant now = clock.instant();
+        int resumed = 0;
+        for (Order stuck : retries.backend(() -> orders.findStale(
+                Set.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED, OrderStatus.PAYMENT_AUTHORIZED),
+                now.minus(settings.stuckAfter()), SWEEP_BATCH))) {
+            try {
+                if (resume(stuck)) {
+                    resumed++;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("recovery of order {} failed; will retry on the next sweep", stuck.id(), e);
+            }
+        }
+        int expired = 0;
+        for (Order waiting : retries.backend(() -> orders.findStale(
+                Set.of(OrderStatus.AWAITING_PAYMENT_ACTION, OrderStatus.CANCELLING, OrderStatus.FULFILLING),
+                now.minus(settings.stuckAfter()), SWEEP_BATCH))) {
+            try {
+                if (finishStuckLifecycle(waiting, now)) {
+                    expired++;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("recovery of order {} failed; will retry on the next sweep", waiting.id(), e);
+            }
+        }
+        int holds = ledger.expireDue(10);
+        int purged = retries.backend(() -> keys.purgeExpired(clock.instant(), 1000));
+        return new SweepReport(resumed, expired, holds, purged);
+    }
+
+    /** Resumes a stuck placement on behalf of its client by taking over its idempotency key. */
+    private boolean resume(Order stuck) {
+        ScopedKey key = ScopedKey.of(stuck.scope(), stuck.idempotencyKey());
+        ClaimResult claim = retries.backend(() -> keys.claim(key, stuck.fingerprint(), stuck.id(), clock.instant(),
+                settings.lease()));
+        if (!(claim instanceof ClaimResult.Acquired a) || !a.resourceId().equals(stuck.id())) {
+            return false; // still leased (its worker is alive), or already completed
+        }
+        PlaceOrderResult result;
+        try {
+            result = advance(retries.backend(() -> orders.find(stuck.id())).orElseThrow());
+        } catch (RuntimeException e) {
+            try {
+                keys.release(key, a.fencingToken());
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        retries.backend(() -> {
+            keys.complete(key, a.fencingToken(), Json.write(result), clock.instant(),
+                    clock.instant().plus(settings.keyRetention()));
+            return null;
+        });
+        return true;
+    }
+
+    private boolean finishStuckLifecycle(Order order, Instant now) {
+        switch (order.status()) {
+            case AWAITING_PAYMENT_ACTION -> {
+                if (order.updatedAt().plus(settings.reservationTtl()).isAfter(now)) {
+                    return false;
+                }
+                Order cancelling = transition(order, OrderStatus.CANCELLING,
+                        o -> o.withFailureReason(RESERVATION_EXPIRED));
+                if (cancelling.status() == OrderStatus.CANCELLING) {
+                    finishCancel(cancelling);
+                    return true;
+                }
+                return false;
+            }
+            case CANCELLING -> {
+                finishCancel(order);
+                return true;
+            }
+            case FULFILLING -> {
+                finishFulfil(order);
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Reservation reservationOf(Order order) {
+        return retries.backend(() -> ledger.storage().reservation(order.id()))
+                .orElseThrow(() -> new NotFoundException("reservation", order.id()));
+    }
+
+    /**
+     * Compare-and-set transition. On a lost race returns the current stored order, so callers
+     * re-evaluate from the state the winner reached.
+     */
+    private Order transition(Order order, OrderStatus status, UnaryOperator<Order> change) {
+        Order next = change.apply(order).transition(status, clock.instant());
+        List<OrderKitEvent> events = List.of(event(next, eventType(status)));
+        boolean ok = retries.backend(() -> orders.update(next, order.version(), events));
+        if (ok) {
+            return next;
+        }
+        // lost the race (or our own retried write already committed): continue from what is stored
+        return retries.backend(() -> orders.find(order.id())).orElseThrow();
+    }
+
+    private static OrderKitEvent event(Order o, EventType type) {
+        Map<String, String> attrs = new HashMap<>();
+        attrs.put("status", o.status().name());
+        if (o.paymentId() != null) {
+            attrs.put("paymentId", o.paymentId());
+        }
+        if (o.failureReason() != null) {
+            attrs.put("reason", o.failureReason());
+        }
+        return OrderKitEvent.of(type, o.id(), o.version(), o.scope(), attrs, o.updatedAt());
+    }
+
+    private static EventType eventType(OrderStatus status) {
+        return switch (status) {
+            case CREATED -> EventType.ORDER_CREATED;
+            case STOCK_RESERVED -> EventType.STOCK_RESERVED;
+            case PAYMENT_AUTHORIZED -> EventType.PAYMENT_AUTHORIZED;
+            case AWAITING_PAYMENT_ACTION -> EventType.PAYMENT_ACTION_REQUIRED;
+            case CONFIRMED -> EventType.ORDER_CONFIRMED;
+            case REJECTED -> EventType.ORDER_REJECTED;
+            case PAYMENT_DECLINED -> EventType.PAYMENT_DECLINED;
+            case CANCELLING -> EventType.ORDER_CANCELLING;
+            case CANCELLED -> EventType.ORDER_CANCELLED;
+            case FULFILLING -> EventType.ORDER_FULFILLING;
+            case FULFILLED -> EventType.ORDER_FULFILLED;
+        };
+    }
+
+    private static String newOrderId() {
+        return "ord_" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequestInProgressException("interrupted", d);
+        }
+    }
+}

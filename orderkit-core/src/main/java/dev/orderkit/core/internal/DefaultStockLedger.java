@@ -1,0 +1,246 @@
+package dev.orderkit.core.internal;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.AllocationStrategy;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLedger;
+import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.UnknownSkuException;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockStorage;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Core's {@link StockLedger}: validation, allocation, retries and events over a {@link StockStorage}. */
+public final class DefaultStockLedger implements StockLedger {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultStockLedger.class);
+    private static final int EXPIRY_BATCH = 500;
+
+    private final StockStorage storage;
+    private final AllocationStrategy strategy;
+    private final Retries retries;
+    private final EventSink events;
+    private final Clock clock;
+    private final int maxAllocationAttempts;
+
+    public DefaultStockLedger(StockStorage storage, AllocationStrategy strategy, Retries retries, EventSink events,
+                              Clock clock, int maxAllocationAttempts) {
+        this.storage = storage;
+        this.strategy = strategy;
+        this.retries = retries;
+        this.events = events;
+        this.clock = clock;
+        this.maxAllocationAttempts = Math.max(1, maxAllocationAttempts);
+    }
+
+    public StockStorage storage() {
+        return storage;
+    }
+
+    @Override
+    public Reservation reserve(ReservationRequest request) {
+        Check.notNull(request, "request");
+        boolean expiredOnce = false;
+        List<Shortfall> lastShortfalls = List.of();
+        for (int attempt = 0; attempt < maxAllocationAttempts; attempt++) {
+            Optional<Reservation> existing = retries.backend(() -> storage.reservation(request.reservationId()));
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            Map<String, List<StockLevel>> levels = readLevels(request.lines());
+            AllocationStrategy.Allocation allocation = strategy.allocate(request.lines(), levels);
+            if (!allocation.isComplete()) {
+                lastShortfalls = allocation.shortfalls();
+                if (!expiredOnce && expireBatch() > 0) {
+                    expiredOnce = true; // lazily expire due holds, then look again
+                    continue;
+                }
+                throw new InsufficientStockException(lastShortfalls);
+            }
+            Instant now = clock.instant();
+            List<AllocatedLine> lines = canonical(allocation.lines());
+            ReserveResult result = retries.backend(
+                    () -> storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now));
+            if (result instanceof ReserveResult.Reserved r) {
+                publish(OrderKitEvent.of(EventType.STOCK_RESERVED, r.reservation().id(), 0, null,
+                        Map.of("lines", String.valueOf(r.reservation().lines().size())), now));
+                return r.reservation();
+            }
+            if (result instanceof ReserveResult.AlreadyExists a) {
+                return a.reservation();
+            }
+            if (result instanceof ReserveResult.Insufficient i) {
+                lastShortfalls = i.shortfalls(); // lost a race against another reservation: allocate again
+                backoff(attempt);
+                continue;
+            }
+            // unknown stock appeared between read and write is impossible (levels are never deleted)
+            throw new UnknownSkuException("lines", String.valueOf(((ReserveResult.UnknownStock) result).missing()));
+        }
+        throw new InsufficientStockException(lastShortfalls.isEmpty()
+                ? List.of(new Shortfall(request.lines().get(0).sku(), null, request.lines().get(0).quantity(), 0))
+                : lastShortfalls);
+    }
+
+    /** Reads every level of the requested SKUs; unknown SKUs / locations are rejected. */
+    Map<String, List<StockLevel>> readLevels(List<ReservationLine> lines) {
+        Map<String, List<StockLevel>> levels = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            ReservationLine line = lines.get(i);
+            List<StockLevel> ls = retries.backend(() -> storage.levels(line.sku()));
+            if (ls.isEmpty()) {
+                throw new UnknownSkuException("lines[" + i + "].sku", line.sku());
+            }
+            if (line.location() != null && ls.stream().noneMatch(l -> l.key().location().equals(line.location()))) {
+                throw new UnknownSkuException("lines[" + i + "].location", line.sku() + "@" + line.location());
+            }
+            levels.put(line.sku(), ls);
+        }
+        return levels;
+    }
+
+    /** Checks that every SKU is known without reserving anything. */
+    public void requireKnown(List<ReservationLine> lines) {
+        readLevels(lines);
+    }
+
+    private static List<AllocatedLine> canonical(List<AllocatedLine> lines) {
+        TreeMap<StockKey, Long> merged = new TreeMap<>();
+        for (AllocatedLine l : lines) {
+            merged.merge(l.key(), l.quantity(), Math::addExact);
+        }
+        List<AllocatedLine> out = new ArrayList<>(merged.size());
+        merged.forEach((k, q) -> out.add(new AllocatedLine(k, q)));
+        return out;
+    }
+
+    private void backoff(int attempt) {
+        try {
+            long cap = Math.min(20, 1L << Math.min(attempt, 4));
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(cap + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConcurrencyConflictException("interrupted while retrying an allocation");
+        }
+    }
+
+    @Override
+    public Reservation commit(String reservationId) {
+        Check.identifier(reservationId, "reservationId", 128);
+        return retries.backend(() -> storage.commit(reservationId, clock.instant()));
+    }
+
+    @Override
+    public Reservation release(String reservationId) {
+        Check.identifier(reservationId, "reservationId", 128);
+        Instant now = clock.instant();
+        Reservation before = retries.backend(() -> storage.reservation(reservationId)).orElse(null);
+        Reservation after = retries.backend(() -> storage.release(reservationId, now));
+        if (before != null && before.state().isActive()) {
+            publish(OrderKitEvent.of(EventType.RESERVATION_RELEASED, reservationId, 1, null, Map.of(), now));
+        }
+        return after;
+    }
+
+    @Override
+    public Reservation fulfil(String reservationId) {
+        Check.identifier(reservationId, "reservationId", 128);
+        return retries.backend(() -> storage.fulfil(reservationId, clock.instant()));
+    }
+
+    @Override
+    public StockLevel adjust(StockKey key, long delta, String reference) {
+        Check.notNull(key, "key");
+        if (delta == 0 || Math.abs(delta) > Check.MAX_QUANTITY) {
+            throw new InvalidRequestException("delta", delta, "must be non-zero with |delta| <= " + Check.MAX_QUANTITY);
+        }
+        Check.identifier(reference, "reference", 255);
+        return retries.backend(() -> storage.adjust(key, delta, reference, clock.instant()));
+    }
+
+    @Override
+    public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference) {
+        Check.notNull(key, "key");
+        Check.nonNegative(onHand, "onHand", Check.MAX_ON_HAND);
+        if (expectedVersion < -1) {
+            throw new InvalidRequestException("expectedVersion", expectedVersion, "must be >= -1");
+        }
+        Check.identifier(reference, "reference", 255);
+        // no conflict retry: the caller's expected version is the point of this call
+        return retries.backend(() -> storage.setOnHand(key, onHand, expectedVersion, reference, clock.instant()));
+    }
+
+    @Override
+    public Optional<StockLevel> level(StockKey key) {
+        Check.notNull(key, "key");
+        return retries.backend(() -> storage.level(key));
+    }
+
+    @Override
+    public List<StockLevel> levels(String sku) {
+        Check.identifier(sku, "sku", StockKey.MAX_LENGTH);
+        return retries.backend(() -> storage.levels(sku));
+    }
+
+    @Override
+    public Optional<Reservation> reservation(String reservationId) {
+        Check.identifier(reservationId, "reservationId", 128);
+        return retries.backend(() -> storage.reservation(reservationId));
+    }
+
+    @Override
+    public int expireDue(int maxBatches) {
+        if (maxBatches < 1) {
+            throw new InvalidRequestException("maxBatches", maxBatches, "must be >= 1");
+        }
+        int total = 0;
+        for (int b = 0; b < maxBatches; b++) {
+            int n = expireBatch();
+            total += n;
+            if (n == 0) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    private int expireBatch() {
+        Instant now = clock.instant();
+        List<String> due = retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
+        int n = 0;
+        for (String id : due) {
+            Optional<Reservation> expired = retries.backend(() -> storage.expire(id, now));
+            if (expired.isPresent()) {
+                n++;
+                publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
+            }
+        }
+        return n;
+    }
+
+    private void publish(OrderKitEvent event) {
+        try {
+            events.publish(event);
+        } catch (RuntimeException e) {
+            LOG.warn("event sink failed for {}", event.id(), e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.orderkit.core.internal;
+
+import dev.failsafe.CircuitBreaker;
+import dev.failsafe.CircuitBreakerOpenException;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.function.CheckedSupplier;
+import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.PaymentUnavailableException;
+import dev.orderkit.core.RetrySettings;
+import java.time.Duration;
+
+/** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
+public final class Retries {
+    private final FailsafeExecutor<Object> backend;
+    private final FailsafeExecutor<Object> payment;
+    private final CircuitBreaker<Object> breaker;
+
+    public Retries(RetrySettings s) {
+        RetryPolicy<Object> conflict = RetryPolicy.builder()
+                .handle(ConcurrencyConflictException.class)
+                .withBackoff(s.conflictBaseDelay(), s.conflictMaxDelay())
+                .withJitter(s.jitterFactor())
+                .withMaxRetries(s.conflictMaxRetries())
+                .build();
+        RetryPolicy<Object> transientBackend = RetryPolicy.builder()
+                .handle(BackendUnavailableException.class)
+                .withBackoff(s.backendBaseDelay(), s.backendMaxDelay())
+                .withJitter(s.jitterFactor())
+                .withMaxRetries(s.backendMaxRetries())
+                .build();
+        this.backend = Failsafe.with(transientBackend, conflict);
+        Duration cap = s.paymentMaxDelay();
+        RetryPolicy<Object> paymentRetry = RetryPolicy.builder()
+                .handle(PaymentUnavailableException.class)
+                .withBackoff(s.paymentBaseDelay(), s.paymentMaxDelay())
+                .withJitter(s.jitterFactor())
+                .withDelayFnOn(ctx -> {
+                    PaymentUnavailableException e = (PaymentUnavailableException) ctx.getLastException();
+                    Duration hint = e == null ? null : e.retryAfter();
+                    if (hint == null) {
+                        return Duration.ofMillis(-1); // fall back to the backoff
+                    }
+                    return hint.compareTo(cap) > 0 ? cap : hint;
+                }, PaymentUnavailableException.class)
+                .withMaxRetries(s.paymentMaxRetries())
+                .build();
+        this.breaker = CircuitBreaker.builder()
+                .handle(PaymentUnavailableException.class)
+                .withFailureThreshold(s.breakerFailureThreshold())
+                .withDelay(s.breakerOpenDelay())
+                .build();
+        this.payment = Failsafe.with(paymentRetry, breaker);
+    }
+
+    /** Runs a backend step, retrying transient failures and optimistic conflicts. */
+    public <T> T backend(CheckedSupplier<T> step) {
+        return run(backend, step);
+    }
+
+    /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */
+    public <T> T payment(CheckedSupplier<T> call) {
+        try {
+            return run(payment, call);
+        } catch (CircuitBreakerOpenException e) {
+            throw new PaymentUnavailableException("payment circuit breaker is open", breakerRemaining(), e);
+        }
+    }
+
+    private Duration breakerRemaining() {
+        Duration d = breaker.getRemainingDelay();
+        return d == null ? null : d;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
+        try {
+            return (T) executor.get((CheckedSupplier<Object>) (CheckedSupplier<?>) step);
+        } catch (FailsafeException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new BackendUnavailableException("step failed: " + cause, cause);
+        }
+    }
+}

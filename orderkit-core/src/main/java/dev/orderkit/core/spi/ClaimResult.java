@@ -1,0 +1,44 @@
+package dev.orderkit.core.spi;
+
+import java.time.Instant;
+
+/** The atomic answer of {@link IdempotencyStore#claim}. */
+public sealed interface ClaimResult {
+
+    /**
+     * The caller now holds the lease and must execute (or resume) the request.
+     *
+     * @param fencingToken token that must accompany {@code complete}/{@code release}; strictly
+     *                     increasing per key, so a stale holder's writes are refused
+     * @param resourceId the id of the resource this key creates (the order id): the one given by
+     *                   the first claimer, kept across takeovers so a resumed call continues it
+     * @param resumed true if this claim took over an earlier expired or released lease
+     */
+    record Acquired(long fencingToken, String resourceId, boolean resumed) implements ClaimResult {
+    }
+
+    /**
+     * Another caller holds a live lease.
+     *
+     * @param leaseExpiresAt when that lease expires
+     */
+    record InProgress(Instant leaseExpiresAt) implements ClaimResult {
+    }
+
+    /**
+     * The request already completed; replay the stored response.
+     *
+     * @param resourceId the resource id
+     * @param response the stored response (JSON)
+     */
+    record Completed(String resourceId, String response) implements ClaimResult {
+    }
+
+    /**
+     * The key exists with a different request fingerprint.
+     *
+     * @param storedFingerprint the fingerprint of the first request
+     */
+    record Mismatch(String storedFingerprint) implements ClaimResult {
+    }
+}

@@ -1,0 +1,58 @@
+package dev.orderkit.core.spi;
+
+import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.event.OrderKitEvent;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Storage of orders with compare-and-set updates. An implementation records the given events
+ * atomically with the change (the JDBC backend writes them to an outbox in the same transaction;
+ * the in-memory one hands them to its {@link EventSink} after the change).
+ *
+ * <p>Thread-safe and atomic across processes sharing the backend. Infrastructure failures are
+ * thrown as {@link BackendUnavailableException}.
+ */
+public interface OrderStore {
+
+    /**
+     * Inserts the order if no order with its id exists.
+     *
+     * @param order the order (version 0)
+     * @param events events to record with it
+     * @return true if inserted, false if an order with the id already existed (nothing written)
+     */
+    boolean insert(Order order, List<OrderKitEvent> events);
+
+    /**
+     * Finds an order by id (any scope; core enforces scope visibility).
+     *
+     * @param orderId the id
+     * @return the order, if present
+     */
+    Optional<Order> find(String orderId);
+
+    /**
+     * Replaces the order if its stored version equals {@code expectedVersion}.
+     *
+     * @param order the new state (its version must be {@code expectedVersion + 1})
+     * @param expectedVersion the version the caller read
+     * @param events events to record with the change
+     * @return true if updated, false if the version did not match (nothing written)
+     */
+    boolean update(Order order, long expectedVersion, List<OrderKitEvent> events);
+
+    /**
+     * Finds orders in the given statuses last updated before {@code updatedBefore}, oldest first.
+     *
+     * @param statuses statuses to match
+     * @param updatedBefore upper bound (exclusive) of {@code updatedAt}
+     * @param limit maximum number of orders
+     * @return matching orders
+     */
+    List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit);
+}

@@ -1,0 +1,50 @@
+package dev.orderkit.testkit;
+
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StockStorage;
+
+/**
+ * The backend under test, as the contract suites see it. A backend's test creates one per test
+ * (in its own schema / key prefix) and drops everything in {@link #close()}.
+ *
+ * <p>A backend that implements only some SPIs returns in-memory implementations for the others
+ * and says so in {@link #description()}.
+ */
+public interface BackendFixture extends AutoCloseable {
+
+    /**
+     * The stock storage under test.
+     *
+     * @return the storage
+     */
+    StockStorage stockStorage();
+
+    /**
+     * The idempotency store under test.
+     *
+     * @return the store
+     */
+    IdempotencyStore idempotencyStore();
+
+    /**
+     * The order store under test.
+     *
+     * @return the store
+     */
+    OrderStore orderStore();
+
+    /**
+     * A short description for test output, e.g. {@code postgresql 15 schema ok_1234}.
+     *
+     * @return the description
+     */
+    default String description() {
+        return getClass().getSimpleName();
+    }
+
+    /** Drops the schema / keys this fixture created. */
+    @Override
+    default void close() {
+    }
+}
