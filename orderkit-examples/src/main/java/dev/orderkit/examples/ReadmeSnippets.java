@@ -1,0 +1,114 @@
+package dev.orderkit.examples;
+
+import dev.orderkit.core.AllocationStrategy;
+import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.IdempotencyKeyReuseException;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.PlaceOrderRequest;
+import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.RequestInProgressException;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.RetrySettings;
+import dev.orderkit.core.Scope;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.memory.InMemoryEventSink;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The code shown in README.md, kept here so it compiles (and runs in ReadmeSnippetsTest).
+ * Each method is one README snippet; keep them in sync.
+ */
+public final class ReadmeSnippets {
+    private ReadmeSnippets() {
+    }
+
+    /**
+     * README "Quick start in code".
+     *
+     * @return the outcome of the placement
+     */
+    public static PlaceOrderResult quickStart() {
+        // README:quick-start
+        OrderKit kit = OrderKit.builder().build();              // in-memory backends, simulated payments
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+
+        PlaceOrderRequest request = PlaceOrderRequest
+                .builder(Scope.of("my-shop"), IdempotencyKey.of("checkout-7f3a"))   // the client's Idempotency-Key
+                .customerRef("customer-42")
+                .currency("EUR")
+                .paymentMethod("pm_card_visa")
+                .line("tee-black-m", 2, 1999)                                       // sku, quantity, unit price (cents)
+                .build();
+
+        PlaceOrderResult result = kit.orders().place(request);                      // safe to retry with the same key
+        switch (result.outcome()) {
+            case PLACED -> System.out.println("order " + result.order().id() + " confirmed");
+            case OUT_OF_STOCK -> System.out.println("short: " + result.shortfalls());
+            case PAYMENT_DECLINED -> System.out.println("declined: " + result.declineReason());
+            case PAYMENT_ACTION_REQUIRED -> System.out.println("customer must authenticate the payment");
+            case RESERVATION_EXPIRED -> System.out.println("hold expired before payment completed");
+        }
+        // END
+        return result;
+    }
+
+    /**
+     * README "Errors a web layer maps".
+     *
+     * @param kit the kit
+     * @param request the request
+     * @return an HTTP status code
+     */
+    public static int httpStatusFor(OrderKit kit, PlaceOrderRequest request) {
+        // README:http-mapping
+        try {
+            PlaceOrderResult r = kit.orders().place(request);
+            return r.outcome() == dev.orderkit.core.PlacementOutcome.PLACED ? 201 : 409;
+        } catch (IdempotencyKeyReuseException e) {
+            return 422;                           // same key, different payload: client bug
+        } catch (RequestInProgressException e) {
+            return 409;                           // send Retry-After: e.retryAfter()
+        } catch (dev.orderkit.core.InvalidRequestException e) {
+            return 400;                           // e.field() names the bad field
+        } catch (dev.orderkit.core.OrderKitException e) {
+            return e.isRetryable() ? 503 : 500;   // backend / gateway trouble: retry with the same key
+        }
+        // END
+    }
+
+    /**
+     * README "Reserving stock directly".
+     *
+     * @return the reservation
+     */
+    public static Reservation reserveDirectly() {
+        // README:reserve
+        InMemoryEventSink events = new InMemoryEventSink();
+        OrderKit kit = OrderKit.builder()
+                .eventSink(events)
+                .allocationStrategy(AllocationStrategy.preferSingleLocation(List.of("berlin", "paris"), false))
+                .retry(RetrySettings.defaults().withPaymentRetries(5, Duration.ofMillis(200), Duration.ofSeconds(10)))
+                .reservationTtl(Duration.ofMinutes(10))
+                .build();
+        kit.stock().adjust(StockKey.of("mug", "berlin"), 1, "restock");
+        kit.stock().adjust(StockKey.of("mug", "paris"), 5, "restock");
+        kit.stock().adjust(StockKey.of("plate", "paris"), 5, "restock");
+
+        Reservation hold = kit.stock().reserve(new ReservationRequest("cart-981",
+                List.of(ReservationLine.of("mug", 2), ReservationLine.of("plate", 1)),   // all or nothing
+                Duration.ofMinutes(10)));                                               // both served from paris
+        kit.stock().commit(hold.id());       // paid: no longer expires
+        try {
+            kit.stock().reserve(new ReservationRequest("cart-982", List.of(ReservationLine.of("mug", 99)),
+                    Duration.ofMinutes(10)));
+        } catch (InsufficientStockException e) {
+            System.out.println("short: " + e.shortfalls());                             // nothing was held
+        }
+        // END
+        return hold;
+    }
+}

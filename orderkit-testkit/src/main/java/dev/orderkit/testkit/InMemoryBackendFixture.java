@@ -1,0 +1,46 @@
+package dev.orderkit.testkit;
+
+import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.memory.InMemoryOrderStore;
+import dev.orderkit.core.memory.InMemoryStockStorage;
+import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StockStorage;
+
+/**
+ * A {@link BackendFixture} over fresh instances of orderkit-core's in-memory backends (the
+ * reference semantics of every SPI). Useful as the fixture of the in-memory backend's own contract
+ * tests, and as the source of the SPIs a partial backend does not implement.
+ *
+ * <p>Thread-safe: the in-memory backends are; the fixture itself is immutable.
+ */
+public final class InMemoryBackendFixture implements BackendFixture {
+    private final InMemoryStockStorage stock = new InMemoryStockStorage();
+    private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
+    private final InMemoryOrderStore orders = new InMemoryOrderStore(EventSink.discarding());
+
+    /** Creates a fixture with empty backends. */
+    public InMemoryBackendFixture() {
+    }
+
+    @Override
+    public StockStorage stockStorage() {
+        return stock;
+    }
+
+    @Override
+    public IdempotencyStore idempotencyStore() {
+        return keys;
+    }
+
+    @Override
+    public OrderStore orderStore() {
+        return orders;
+    }
+
+    @Override
+    public String description() {
+        return "in-memory (orderkit-core)";
+    }
+}
