@@ -7,13 +7,16 @@ import dev.orderkit.core.internal.Check;
  * printable ASCII characters.
  *
  * @param value the key
- * @throws InvalidRequestException if the key is empty, too long or not printable ASCII
  */
 public record IdempotencyKey(String value) {
     /** Maximum length of a key. */
     public static final int MAX_LENGTH = 255;
 
-    /** Validates the key. */
+    /**
+     * Validates the key.
+     *
+     * @throws InvalidRequestException if the key is empty, too long or not printable ASCII
+     */
     public IdempotencyKey {
         Check.printableAscii(value, "idempotencyKey", MAX_LENGTH);
     }

@@ -19,12 +19,15 @@ import java.util.TreeMap;
  * @param paymentMethod payment method token handed to the {@code PaymentPort}, 1..255 characters
  * @param lines 1..500 lines, each SKU at most once
  * @param metadata free-form string metadata (at most 50 entries, keys 1..40, values up to 500 chars)
- * @throws InvalidRequestException naming the field if any part is invalid
  */
 public record PlaceOrderRequest(Scope scope, IdempotencyKey idempotencyKey, String customerRef, String currency,
                                 String paymentMethod, List<OrderLine> lines, Map<String, String> metadata) {
 
-    /** Validates the request and makes defensive, sorted copies. */
+    /**
+     * Validates the request and makes defensive, sorted copies.
+     *
+     * @throws InvalidRequestException naming the field if any part is invalid
+     */
     public PlaceOrderRequest {
         Check.notNull(scope, "scope");
         Check.notNull(idempotencyKey, "idempotencyKey");

@@ -12,7 +12,6 @@ import java.util.Set;
  * @param reservationId caller-chosen id, 1..128 characters
  * @param lines 1..500 lines; a SKU (with the same fixed location) may appear once
  * @param ttl how long the hold lasts before it expires, 1 second .. 7 days
- * @throws InvalidRequestException naming the field if any part is invalid
  */
 public record ReservationRequest(String reservationId, List<ReservationLine> lines, Duration ttl) {
     /** Maximum number of lines in one reservation. */
@@ -22,7 +21,11 @@ public record ReservationRequest(String reservationId, List<ReservationLine> lin
     /** Longest allowed hold. */
     public static final Duration MAX_TTL = Duration.ofDays(7);
 
-    /** Validates the request. */
+    /**
+     * Validates the request.
+     *
+     * @throws InvalidRequestException naming the field if any part is invalid
+     */
     public ReservationRequest {
         Check.identifier(reservationId, "reservationId", 128);
         Check.notNull(lines, "lines");

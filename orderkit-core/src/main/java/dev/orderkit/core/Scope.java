@@ -7,7 +7,6 @@ import dev.orderkit.core.internal.Check;
  * is visible or replayable from another. 1..128 characters, no control characters.
  *
  * @param value the scope name
- * @throws InvalidRequestException if blank, too long or containing control characters
  */
 public record Scope(String value) {
     /** Maximum length of a scope name. */
@@ -15,7 +14,11 @@ public record Scope(String value) {
     /** The scope used when an application has a single tenant. */
     public static final Scope DEFAULT = new Scope("default");
 
-    /** Validates the scope. */
+    /**
+     * Validates the scope.
+     *
+     * @throws InvalidRequestException if blank, too long or containing control characters
+     */
     public Scope {
         Check.identifier(value, "scope", MAX_LENGTH);
     }
