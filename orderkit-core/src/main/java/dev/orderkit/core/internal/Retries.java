@@ -79,6 +79,8 @@ public final class Retries {
     private static <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
         try {
             return (T) executor.get((CheckedSupplier<Object>) (CheckedSupplier<?>) step);
+        } catch (CircuitBreakerOpenException e) {
+            throw e;
         } catch (FailsafeException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException re) {

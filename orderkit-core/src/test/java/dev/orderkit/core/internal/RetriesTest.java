@@ -1,0 +1,115 @@
+package dev.orderkit.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.PaymentRejectedException;
+import dev.orderkit.core.PaymentUnavailableException;
+import dev.orderkit.core.RetrySettings;
+import dev.orderkit.core.payment.PaymentResult;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class RetriesTest {
+    private static final RetrySettings FAST = new RetrySettings(3, Duration.ofMillis(1), Duration.ofMillis(2),
+            2, Duration.ofMillis(1), Duration.ofMillis(2), 2, Duration.ofMillis(1), Duration.ofMillis(300),
+            3, Duration.ofSeconds(60), 0.1);
+
+    @Test
+    void backendFailuresAreRetriedThenSurface() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+            calls.incrementAndGet();
+            throw new BackendUnavailableException("down", null);
+        })).isInstanceOf(BackendUnavailableException.class);
+        assertThat(calls).hasValue(3); // 1 + 2 retries
+    }
+
+    @Test
+    void conflictsAreRetriedUntilTheyPass() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        String v = r.backend(() -> {
+            if (calls.incrementAndGet() < 3) {
+                throw new ConcurrencyConflictException("lost");
+            }
+            return "ok";
+        });
+        assertThat(v).isEqualTo("ok");
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void nonTransientFailuresAreNotRetried() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.payment(() -> {
+            calls.incrementAndGet();
+            throw new PaymentRejectedException("bad request", null);
+        })).isInstanceOf(PaymentRejectedException.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void declinesAreResultsAndNeverRetried() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        PaymentResult res = r.payment(() -> {
+            calls.incrementAndGet();
+            return new PaymentResult.Declined("card_declined", "no");
+        });
+        assertThat(res).isInstanceOf(PaymentResult.Declined.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void paymentRetryHonoursRetryAfterHint() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        long t0 = System.nanoTime();
+        PaymentResult res = r.payment(() -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new PaymentUnavailableException("429", Duration.ofMillis(150), null);
+            }
+            return new PaymentResult.Approved("pi_1");
+        });
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(res).isEqualTo(new PaymentResult.Approved("pi_1"));
+        assertThat(calls).hasValue(2);
+        // the configured backoff is 1-2 ms; only the hint explains a wait of 100+ ms
+        assertThat(elapsedMs).isGreaterThanOrEqualTo(100);
+    }
+
+    @Test
+    void circuitBreakerOpensAfterConsecutiveFailuresAndFailsFast() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> r.payment(() -> {
+                calls.incrementAndGet();
+                throw new PaymentUnavailableException("503", null, null);
+            })).isInstanceOf(PaymentUnavailableException.class);
+        }
+        int before = calls.get();
+        assertThatThrownBy(() -> r.payment(() -> {
+            calls.incrementAndGet();
+            return new PaymentResult.Approved("x");
+        })).isInstanceOf(PaymentUnavailableException.class).hasMessageContaining("circuit breaker");
+        assertThat(calls.get()).isEqualTo(before); // not even attempted
+    }
+
+    @Test
+    void settingsAreValidatedWithTheFieldName() {
+        assertThatThrownBy(() -> new RetrySettings(-1, Duration.ofMillis(1), Duration.ofMillis(1), 0,
+                Duration.ofMillis(1), Duration.ofMillis(1), 0, Duration.ofMillis(1), Duration.ofMillis(1), 1,
+                Duration.ofSeconds(1), 0)).isInstanceOf(InvalidRequestException.class)
+                .extracting(e -> ((InvalidRequestException) e).field()).isEqualTo("conflictMaxRetries");
+        assertThatThrownBy(() -> RetrySettings.defaults().withBreaker(0, Duration.ofSeconds(1)))
+                .isInstanceOf(InvalidRequestException.class);
+    }
+}
