@@ -88,7 +88,7 @@ public final class DefaultOrderService implements OrderService {
         ledger.requireKnown(request.lines().stream().map(l -> ReservationLine.of(l.sku(), l.quantity())).toList());
         String fingerprint = Fingerprints.of(request);
         ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
-        Instant waitUntil = clock.instant().plus(settings.inProgressWait());
+        long waitUntilNanos = System.nanoTime() + settings.inProgressWait().toNanos(); // real time, not the clock
         while (true) {
             ClaimResult claim = retries.backend(() -> keys.claim(key, fingerprint, newOrderId(), clock.instant(),
                     settings.lease()));
@@ -107,7 +107,7 @@ public final class DefaultOrderService implements OrderService {
             }
             Instant until = ((ClaimResult.InProgress) claim).leaseExpiresAt();
             Instant now = clock.instant();
-            if (!now.isBefore(waitUntil)) {
+            if (System.nanoTime() - waitUntilNanos >= 0) {
                 throw new RequestInProgressException(key.key().value(), Duration.between(now, until));
             }
             pause(Duration.ofMillis(Math.max(1, Math.min(50, Duration.between(now, until).toMillis()))));

@@ -6,6 +6,7 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
+import dev.failsafe.RetryPolicyBuilder;
 import dev.failsafe.function.CheckedSupplier;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
@@ -20,23 +21,20 @@ public final class Retries {
     private final CircuitBreaker<Object> breaker;
 
     public Retries(RetrySettings s) {
-        RetryPolicy<Object> conflict = RetryPolicy.builder()
-                .handle(ConcurrencyConflictException.class)
-                .withBackoff(s.conflictBaseDelay(), s.conflictMaxDelay())
+        RetryPolicy<Object> conflict = delays(RetryPolicy.builder()
+                .handle(ConcurrencyConflictException.class), s.conflictBaseDelay(), s.conflictMaxDelay())
                 .withJitter(s.jitterFactor())
                 .withMaxRetries(s.conflictMaxRetries())
                 .build();
-        RetryPolicy<Object> transientBackend = RetryPolicy.builder()
-                .handle(BackendUnavailableException.class)
-                .withBackoff(s.backendBaseDelay(), s.backendMaxDelay())
+        RetryPolicy<Object> transientBackend = delays(RetryPolicy.builder()
+                .handle(BackendUnavailableException.class), s.backendBaseDelay(), s.backendMaxDelay())
                 .withJitter(s.jitterFactor())
                 .withMaxRetries(s.backendMaxRetries())
                 .build();
         this.backend = Failsafe.with(transientBackend, conflict);
         Duration cap = s.paymentMaxDelay();
-        RetryPolicy<Object> paymentRetry = RetryPolicy.builder()
-                .handle(PaymentUnavailableException.class)
-                .withBackoff(s.paymentBaseDelay(), s.paymentMaxDelay())
+        RetryPolicy<Object> paymentRetry = delays(RetryPolicy.builder()
+                .handle(PaymentUnavailableException.class), s.paymentBaseDelay(), s.paymentMaxDelay())
                 .withJitter(s.jitterFactor())
                 .withDelayFnOn(ctx -> {
                     PaymentUnavailableException e = (PaymentUnavailableException) ctx.getLastException();
@@ -54,6 +52,11 @@ public final class Retries {
                 .withDelay(s.breakerOpenDelay())
                 .build();
         this.payment = Failsafe.with(paymentRetry, breaker);
+    }
+
+    /** Exponential backoff from base to max; a fixed delay when both are equal. */
+    private static RetryPolicyBuilder<Object> delays(RetryPolicyBuilder<Object> b, Duration base, Duration max) {
+        return max.compareTo(base) > 0 ? b.withBackoff(base, max) : b.withDelay(base);
     }
 
     /** Runs a backend step, retrying transient failures and optimistic conflicts. */

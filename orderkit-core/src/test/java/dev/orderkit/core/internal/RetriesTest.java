@@ -112,4 +112,15 @@ class RetriesTest {
         assertThatThrownBy(() -> RetrySettings.defaults().withBreaker(0, Duration.ofSeconds(1)))
                 .isInstanceOf(InvalidRequestException.class);
     }
+
+    @Test
+    void noRetriesSettingsBuildAndRunEachStepOnce() {
+        Retries r = new Retries(RetrySettings.none());
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+            calls.incrementAndGet();
+            throw new BackendUnavailableException("down", null);
+        })).isInstanceOf(BackendUnavailableException.class);
+        assertThat(calls).hasValue(1);
+    }
 }

@@ -1,0 +1,555 @@
+package dev.orderkit.stripe;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.ApiConnectionException;
+import com.stripe.exception.ApiException;
+import com.stripe.exception.AuthenticationException;
+import com.stripe.exception.CardException;
+import com.stripe.exception.IdempotencyException;
+import com.stripe.exception.InvalidRequestException;
+import com.stripe.exception.RateLimitException;
+import com.stripe.exception.StripeException;
+import com.stripe.model.PaymentIntent;
+import com.stripe.model.Refund;
+import com.stripe.net.HttpHeaders;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.PaymentIntentCancelParams;
+import com.stripe.param.PaymentIntentCaptureParams;
+import com.stripe.param.PaymentIntentCreateParams;
+import com.stripe.param.PaymentIntentRetrieveParams;
+import com.stripe.param.RefundCreateParams;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.PaymentRejectedException;
+import dev.orderkit.core.PaymentUnavailableException;
+import dev.orderkit.core.payment.AuthorizeRequest;
+import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.stripe.internal.CapturingHttpClient;
+import dev.orderkit.stripe.internal.Counters;
+import dev.orderkit.stripe.internal.PaymentIntents;
+import dev.orderkit.stripe.internal.Redaction;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link PaymentPort} on Stripe PaymentIntents, through the official stripe-java SDK.
+ *
+ * <ul>
+ *   <li>{@code authorize} creates and confirms a PaymentIntent ({@code capture_method=manual} in
+ *       {@link CaptureMode#MANUAL}, the default; {@code automatic} otherwise) carrying the
+ *       request's metadata plus {@value #ORDER_ID_METADATA};</li>
+ *   <li>{@code capture} captures it (fully or partially); {@code voidAuthorization} cancels it;
+ *       {@code refund} creates a full or partial refund.</li>
+ * </ul>
+ *
+ * <p><b>Idempotency.</b> Every write sends {@code Idempotency-Key} equal to the key orderkit passes
+ * in (derived from the order id and the step, e.g. {@code <orderId>:authorize}); never a random one.
+ * A secondary write a step needs (the refund behind an automatic-capture void) uses
+ * {@code <key>/refund}. orderkit's retries therefore repeat the same key and Stripe answers them
+ * with the stored result ({@code Idempotent-Replayed: true}, counted in {@link #metrics()}), so an
+ * ambiguous failure (timeout or reset after Stripe acted) can never charge twice.
+ *
+ * <p><b>Errors.</b> Card declines → {@link PaymentResult.Declined} (never retried); 409, 429
+ * (with its {@code Retry-After}), 5xx and connection failures or timeouts →
+ * {@link PaymentUnavailableException} (orderkit retries with the same key); idempotency-key misuse,
+ * invalid requests and authentication failures → {@link PaymentRejectedException}. stripe-java's
+ * own network retries are disabled ({@code maxNetworkRetries = 0}): orderkit's Failsafe policies
+ * are the only retry layer, so attempts are not multiplied.
+ *
+ * <p><b>Secrets.</b> The API key never appears in {@link #toString()}, logs or exception messages
+ * (messages from Stripe are scrubbed of anything shaped like a key).
+ *
+ * <p>Thread-safe: one instance per Stripe account, shared by all threads.
+ */
+public final class StripePaymentPort implements PaymentPort {
+    /** PaymentIntent metadata key holding the orderkit order id (read by webhooks). */
+    public static final String ORDER_ID_METADATA = "orderkit_order_id";
+
+    private static final Logger LOG = LoggerFactory.getLogger(StripePaymentPort.class);
+    /** Refund errors that mean "this payment cannot be refunded (further)": a business answer. */
+    private static final Set<String> REFUND_REFUSALS = Set.of("charge_already_refunded", "amount_too_large",
+            "charge_disputed", PaymentIntents.UNEXPECTED_STATE);
+
+    private final StripeClient client;
+    private final CapturingHttpClient http;
+    private final Counters counters = new Counters();
+    private final String apiKey;
+    private final String apiBase;
+    private final CaptureMode captureMode;
+    private final String returnUrl;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+
+    private StripePaymentPort(Builder b) {
+        this.apiKey = b.apiKey;
+        this.apiBase = b.apiBase;
+        this.captureMode = b.captureMode;
+        this.returnUrl = b.returnUrl;
+        this.connectTimeout = b.connectTimeout;
+        this.readTimeout = b.readTimeout;
+        this.http = new CapturingHttpClient();
+        this.client = StripeClient.builder()
+                .setApiKey(b.apiKey)
+                .setApiBase(b.apiBase)
+                .setConnectTimeout(Math.toIntExact(b.connectTimeout.toMillis()))
+                .setReadTimeout(Math.toIntExact(b.readTimeout.toMillis()))
+                .setMaxNetworkRetries(0)
+                .setHttpClient(http)
+                .build();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Counters since this port was built.
+     *
+     * @return a snapshot
+     */
+    public StripeMetrics metrics() {
+        return counters.snapshot();
+    }
+
+    /**
+     * The configured capture mode.
+     *
+     * @return the mode
+     */
+    public CaptureMode captureMode() {
+        return captureMode;
+    }
+
+    @Override
+    public PaymentResult authorize(AuthorizeRequest request) {
+        Objects.requireNonNull(request, "request");
+        Map<String, String> metadata = new LinkedHashMap<>(request.metadata());
+        metadata.put(ORDER_ID_METADATA, request.orderId());
+        PaymentIntentCreateParams.Builder p = PaymentIntentCreateParams.builder()
+                .setAmount(request.amount().minor())
+                .setCurrency(request.amount().currency())
+                .setPaymentMethod(request.paymentMethod())
+                .setConfirm(true)
+                .setCaptureMethod(captureMode == CaptureMode.MANUAL
+                        ? PaymentIntentCreateParams.CaptureMethod.MANUAL
+                        : PaymentIntentCreateParams.CaptureMethod.AUTOMATIC)
+                .putAllMetadata(metadata);
+        if (returnUrl != null) {
+            p.setReturnUrl(returnUrl);
+        } else {
+            p.setAutomaticPaymentMethods(PaymentIntentCreateParams.AutomaticPaymentMethods.builder()
+                    .setEnabled(true)
+                    .setAllowRedirects(PaymentIntentCreateParams.AutomaticPaymentMethods.AllowRedirects.NEVER)
+                    .build());
+        }
+        PaymentIntentCreateParams params = p.build();
+        String key = request.idempotencyKey();
+        Response<PaymentIntent> r = exec("authorize", key,
+                () -> client.v1().paymentIntents().create(params, options(key)));
+        if (r.ok()) {
+            return count(PaymentIntents.toResult(r.value()));
+        }
+        if (r.error() instanceof CardException ce) {
+            return count(declined(ce));
+        }
+        throw failure("authorize", key, r);
+    }
+
+    @Override
+    public PaymentResult capture(String idempotencyKey, String paymentId, Money amount) {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(paymentId, "paymentId");
+        Objects.requireNonNull(amount, "amount");
+        if (captureMode == CaptureMode.AUTOMATIC) {
+            PaymentIntent pi = retrieve(paymentId);
+            if (!"requires_capture".equals(pi.getStatus())) {
+                return count(capturedOrNot(pi));
+            }
+        }
+        PaymentIntentCaptureParams params = PaymentIntentCaptureParams.builder()
+                .setAmountToCapture(amount.minor()).build();
+        Response<PaymentIntent> r = exec("capture", idempotencyKey,
+                () -> client.v1().paymentIntents().capture(paymentId, params, options(idempotencyKey)));
+        if (r.ok()) {
+            return count(capturedOrNot(r.value()));
+        }
+        if (r.error() instanceof CardException ce) {
+            return count(declined(ce));
+        }
+        if (unexpectedState(r.error())) {
+            return count(capturedOrNot(retrieve(paymentId)));
+        }
+        throw failure("capture", idempotencyKey, r);
+    }
+
+    @Override
+    public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(paymentId, "paymentId");
+        Response<PaymentIntent> r = exec("void", idempotencyKey, () -> client.v1().paymentIntents()
+                .cancel(paymentId, PaymentIntentCancelParams.builder().build(), options(idempotencyKey)));
+        PaymentIntent pi;
+        if (r.ok()) {
+            pi = r.value();
+        } else if (unexpectedState(r.error())) {
+            pi = retrieve(paymentId);
+        } else {
+            throw failure("void", idempotencyKey, r);
+        }
+        String status = pi.getStatus();
+        if ("canceled".equals(status)) {
+            return new PaymentResult.Approved(paymentId);
+        }
+        if ("succeeded".equals(status) && captureMode == CaptureMode.AUTOMATIC) {
+            // already charged by automatic capture: voiding means giving the money back
+            return refund(idempotencyKey + "/refund", paymentId, null);
+        }
+        return count(new PaymentResult.Declined(PaymentIntents.UNEXPECTED_STATE,
+                "cannot void a PaymentIntent in status " + status));
+    }
+
+    @Override
+    public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(paymentId, "paymentId");
+        RefundCreateParams.Builder p = RefundCreateParams.builder().setPaymentIntent(paymentId);
+        if (amount != null) {
+            p.setAmount(amount.minor());
+        }
+        RefundCreateParams params = p.build();
+        Response<Refund> r = exec("refund", idempotencyKey,
+                () -> client.v1().refunds().create(params, options(idempotencyKey)));
+        if (r.ok()) {
+            String status = r.value().getStatus();
+            if ("failed".equals(status) || "canceled".equals(status)) {
+                return count(new PaymentResult.Declined("refund_" + status,
+                        r.value().getFailureReason() == null ? "refund " + status : r.value().getFailureReason()));
+            }
+            return new PaymentResult.Approved(paymentId);
+        }
+        if (r.error() instanceof InvalidRequestException && !(r.error() instanceof IdempotencyException)
+                && r.error().getCode() != null && REFUND_REFUSALS.contains(r.error().getCode())) {
+            return count(new PaymentResult.Declined(r.error().getCode(), message(r.error())));
+        }
+        throw failure("refund", idempotencyKey, r);
+    }
+
+    /**
+     * Reads a PaymentIntent's current state as a payment result (see {@link PaymentIntents#toResult}).
+     * Used by {@link StripeWebhookHandler} so that late or reordered events act on the current state.
+     *
+     * @param paymentId the PaymentIntent id
+     * @return approved, declined or action required
+     * @throws PaymentUnavailableException on transient failure
+     * @throws PaymentRejectedException if Stripe refuses the read (unknown id, bad key)
+     */
+    public PaymentResult currentState(String paymentId) {
+        Objects.requireNonNull(paymentId, "paymentId");
+        return PaymentIntents.toResult(retrieve(paymentId));
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private PaymentIntent retrieve(String paymentId) {
+        Response<PaymentIntent> r = exec("retrieve", null, () -> client.v1().paymentIntents()
+                .retrieve(paymentId, PaymentIntentRetrieveParams.builder().build(), RequestOptions.getDefault()));
+        if (r.ok()) {
+            return r.value();
+        }
+        throw failure("retrieve", null, r);
+    }
+
+    private static PaymentResult capturedOrNot(PaymentIntent pi) {
+        if ("succeeded".equals(pi.getStatus())) {
+            return new PaymentResult.Approved(pi.getId());
+        }
+        return new PaymentResult.Declined(PaymentIntents.UNEXPECTED_STATE,
+                "cannot capture a PaymentIntent in status " + pi.getStatus());
+    }
+
+    private PaymentResult count(PaymentResult result) {
+        if (result instanceof PaymentResult.Declined) {
+            counters.declines.increment();
+        }
+        return result;
+    }
+
+    private static RequestOptions options(String idempotencyKey) {
+        return RequestOptions.builder().setIdempotencyKey(idempotencyKey).build();
+    }
+
+    private static boolean unexpectedState(StripeException e) {
+        return e instanceof InvalidRequestException && !(e instanceof IdempotencyException)
+                && PaymentIntents.UNEXPECTED_STATE.equals(e.getCode());
+    }
+
+    private static PaymentResult.Declined declined(CardException e) {
+        if (e.getStripeError() != null) {
+            return PaymentIntents.declined(e.getStripeError());
+        }
+        String code = e.getDeclineCode() != null ? e.getDeclineCode() : e.getCode();
+        return new PaymentResult.Declined(code == null ? "card_declined" : code, "declined");
+    }
+
+    /** A Stripe call that may throw. */
+    @FunctionalInterface
+    private interface StripeCall<T> {
+        T call() throws StripeException;
+    }
+
+    /** The value or the error of one HTTP exchange, with the response headers if any arrived. */
+    private record Response<T>(T value, StripeException error, HttpHeaders headers) {
+        boolean ok() {
+            return error == null;
+        }
+    }
+
+    private <T> Response<T> exec(String op, String key, StripeCall<T> call) {
+        http.clear();
+        counters.requests.increment();
+        T value = null;
+        StripeException error = null;
+        try {
+            value = call.call();
+        } catch (StripeException e) {
+            error = e;
+        }
+        HttpHeaders headers = http.takeLastHeaders();
+        if (headers != null && headers.firstValue("Idempotent-Replayed").map("true"::equalsIgnoreCase).orElse(false)) {
+            counters.replays.increment();
+            LOG.info("Stripe replayed the stored response of {} for idempotency key {}", op, key);
+        }
+        return new Response<>(value, error, headers);
+    }
+
+    private RuntimeException failure(String op, String key, Response<?> r) {
+        StripeException e = r.error();
+        Integer status = e.getStatusCode();
+        String where = "Stripe " + op + (key == null ? "" : " (idempotency key " + key + ")");
+        if (e instanceof ApiConnectionException) {
+            counters.transientFailures.increment();
+            Throwable io = e.getCause();
+            String detail = io == null ? "connection failed" : io.getClass().getSimpleName() + ": " + io.getMessage();
+            return new PaymentUnavailableException(scrub(where + " failed, outcome unknown: " + detail)
+                    + "; retry with the same key", null, io);
+        }
+        boolean unparseable = e instanceof ApiException && e.getStripeError() == null;
+        if (e instanceof RateLimitException || unparseable || status == null || status == 409 || status == 429
+                || status >= 500) {
+            // unparseable: an answer without a readable Stripe error (e.g. a truncated body); outcome unknown
+            counters.transientFailures.increment();
+            Duration hint = retryAfter(r.headers());
+            return new PaymentUnavailableException(scrub(where + " unavailable: HTTP " + status + " "
+                    + describe(e)), hint, null);
+        }
+        counters.rejections.increment();
+        if (e instanceof IdempotencyException) {
+            return new PaymentRejectedException(scrub(where + " rejected: the idempotency key was already used "
+                    + "with different parameters (" + describe(e) + ")"), null);
+        }
+        if (e instanceof AuthenticationException) {
+            return new PaymentRejectedException(where + " rejected: authentication failed (HTTP " + status
+                    + "); check the configured API key", null);
+        }
+        return new PaymentRejectedException(scrub(where + " rejected: HTTP " + status + " " + describe(e)), null);
+    }
+
+    private static String describe(StripeException e) {
+        StringBuilder sb = new StringBuilder();
+        if (e.getStripeError() != null && e.getStripeError().getType() != null) {
+            sb.append(e.getStripeError().getType()).append(' ');
+        }
+        if (e.getCode() != null) {
+            sb.append('[').append(e.getCode()).append("] ");
+        }
+        sb.append(message(e));
+        if (e.getRequestId() != null) {
+            sb.append(" (request ").append(e.getRequestId()).append(')');
+        }
+        return sb.toString();
+    }
+
+    private static String message(StripeException e) {
+        String m = e.getStripeError() != null && e.getStripeError().getMessage() != null
+                ? e.getStripeError().getMessage() : e.getClass().getSimpleName();
+        return Redaction.scrub(m);
+    }
+
+    private String scrub(String text) {
+        return Redaction.scrub(text, List.of(apiKey));
+    }
+
+    /** Parses {@code Retry-After}: delta-seconds or an HTTP date. */
+    static Duration retryAfter(HttpHeaders headers) {
+        if (headers == null) {
+            return null;
+        }
+        String v = headers.firstValue("Retry-After").map(String::trim).orElse(null);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(v);
+            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 86_400));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration d = Duration.between(Instant.now(), at);
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StripePaymentPort[apiBase=" + apiBase + ", captureMode=" + captureMode + ", connectTimeout="
+                + connectTimeout + ", readTimeout=" + readTimeout + ", apiKey=[REDACTED]]";
+    }
+
+    /**
+     * Builder of {@link StripePaymentPort}. Not thread-safe. Every setter rejects {@code null}.
+     */
+    public static final class Builder {
+        private String apiKey;
+        private String apiBase = "https://api.stripe.com";
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration readTimeout = Duration.ofSeconds(30);
+        private CaptureMode captureMode = CaptureMode.MANUAL;
+        private String returnUrl;
+
+        private Builder() {
+        }
+
+        /**
+         * The secret or restricted API key (required). Never logged or printed.
+         *
+         * @param value the key
+         * @return this builder
+         * @throws IllegalArgumentException if blank or containing whitespace
+         */
+        public Builder apiKey(String value) {
+            Objects.requireNonNull(value, "apiKey");
+            if (value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("apiKey must be non-blank without whitespace");
+            }
+            this.apiKey = value;
+            return this;
+        }
+
+        /**
+         * Base URL of the API (default {@code https://api.stripe.com}); point it at a local server
+         * (stripe-mock, a test double) for tests.
+         *
+         * @param value an absolute http(s) URL without path
+         * @return this builder
+         * @throws IllegalArgumentException if not an absolute http(s) URL
+         */
+        public Builder apiBase(String value) {
+            Objects.requireNonNull(value, "apiBase");
+            String v = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+            URI uri;
+            try {
+                uri = URI.create(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("apiBase is not a URL", e);
+            }
+            if (uri.getScheme() == null || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))
+                    || uri.getHost() == null || uri.getUserInfo() != null) {
+                throw new IllegalArgumentException("apiBase must be an absolute http(s) URL without user info");
+            }
+            this.apiBase = v;
+            return this;
+        }
+
+        /**
+         * TCP connect timeout (default 10 s), 1 ms .. 5 min.
+         *
+         * @param value the timeout
+         * @return this builder
+         */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = timeout(value, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * Read timeout per request (default 30 s), 1 ms .. 5 min. A timeout is an unknown outcome:
+         * orderkit retries with the same idempotency key.
+         *
+         * @param value the timeout
+         * @return this builder
+         */
+        public Builder readTimeout(Duration value) {
+            this.readTimeout = timeout(value, "readTimeout");
+            return this;
+        }
+
+        /**
+         * Manual (authorize now, capture on fulfilment; the default) or automatic capture.
+         *
+         * @param value the mode
+         * @return this builder
+         */
+        public Builder captureMode(CaptureMode value) {
+            this.captureMode = Objects.requireNonNull(value, "captureMode");
+            return this;
+        }
+
+        /**
+         * Return URL for redirect-based payment methods. Without one, PaymentIntents are created
+         * with {@code automatic_payment_methods[allow_redirects]=never}.
+         *
+         * @param value the URL
+         * @return this builder
+         */
+        public Builder returnUrl(String value) {
+            this.returnUrl = Objects.requireNonNull(value, "returnUrl");
+            return this;
+        }
+
+        private static Duration timeout(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.toMillis() < 1 || value.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalArgumentException(name + " must be between 1 ms and 5 min");
+            }
+            return value;
+        }
+
+        /**
+         * Builds the port.
+         *
+         * @return the port
+         * @throws IllegalStateException if no API key was set
+         */
+        public StripePaymentPort build() {
+            if (apiKey == null) {
+                throw new IllegalStateException("apiKey is required");
+            }
+            return new StripePaymentPort(this);
+        }
+
+        @Override
+        public String toString() {
+            return "StripePaymentPort.Builder[apiBase=" + apiBase + ", captureMode=" + captureMode
+                    + ", apiKey=" + (apiKey == null ? "unset" : "[REDACTED]") + "]";
+        }
+    }
+}

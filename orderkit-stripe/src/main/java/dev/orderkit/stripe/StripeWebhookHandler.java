@@ -1,0 +1,365 @@
+package dev.orderkit.stripe;
+
+import com.stripe.exception.EventDataObjectDeserializationException;
+import com.stripe.model.PaymentIntent;
+import com.stripe.model.StripeObject;
+import com.stripe.net.Webhook;
+import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderService;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.stripe.internal.PaymentIntents;
+import dev.orderkit.stripe.internal.SignatureVerifier;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives Stripe webhook deliveries for PaymentIntents and drives orders through
+ * {@link OrderService#applyPaymentUpdate}. Framework-neutral: the HTTP layer hands over the raw
+ * body and the {@code Stripe-Signature} header and answers with {@link WebhookOutcome#httpStatus()}.
+ *
+ * <ol>
+ *   <li><b>Verify</b> the signature (HMAC-SHA256 over {@code "<t>." + body}, constant-time compare,
+ *       any of the configured secrets — several during rotation — and a timestamp tolerance,
+ *       default 5 min); failures → {@link WebhookOutcome#REJECTED_SIGNATURE}.</li>
+ *   <li><b>De-duplicate</b> by event id through the {@link WebhookInbox}: a redelivery →
+ *       {@link WebhookOutcome#DUPLICATE}.</li>
+ *   <li><b>Apply</b> {@code payment_intent.*} events to the order named by the PaymentIntent's
+ *       {@value StripePaymentPort#ORDER_ID_METADATA} metadata. When a {@link StripePaymentPort} is
+ *       configured (recommended), the handler re-reads the PaymentIntent and applies its
+ *       <em>current</em> state instead of the event's snapshot, so out-of-order deliveries (a
+ *       {@code payment_failed} arriving after {@code succeeded}) cannot regress an order; and a
+ *       payment that succeeds for an order already declined is voided or refunded
+ *       ({@link WebhookOutcome#COMPENSATED}). Without a port the event snapshot is applied; the core
+ *       ignores updates for orders that are no longer awaiting payment.</li>
+ * </ol>
+ * Other event types, and PaymentIntents without an orderkit order, are acknowledged and ignored.
+ * If applying fails (storage or Stripe unavailable) the claim is released and the exception
+ * propagates: answer 5xx so Stripe redelivers.
+ *
+ * <p>Secrets never appear in {@link #toString()}, logs or exceptions. Thread-safe.
+ */
+public final class StripeWebhookHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(StripeWebhookHandler.class);
+    private static final Set<String> HANDLED = Set.of("payment_intent.succeeded",
+            "payment_intent.amount_capturable_updated", "payment_intent.payment_failed", "payment_intent.canceled",
+            "payment_intent.requires_action", "payment_intent.processing");
+    private static final int MAX_PAYLOAD = 1 << 20;
+
+    private final OrderService orders;
+    private final WebhookInbox inbox;
+    private final SignatureVerifier verifier;
+    private final StripePaymentPort port;
+    private final Clock clock;
+    private final Duration lease;
+    private final Duration tolerance;
+    private final int secretCount;
+    private final Map<WebhookOutcome, LongAdder> counts = new EnumMap<>(WebhookOutcome.class);
+
+    private StripeWebhookHandler(Builder b) {
+        this.orders = b.orders;
+        this.inbox = b.inbox;
+        this.verifier = new SignatureVerifier(b.secrets, b.tolerance);
+        this.port = b.port;
+        this.clock = b.clock;
+        this.lease = b.lease;
+        this.tolerance = b.tolerance;
+        this.secretCount = b.secrets.size();
+        for (WebhookOutcome o : WebhookOutcome.values()) {
+            counts.put(o, new LongAdder());
+        }
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param orders the order service to drive
+     * @return a new builder
+     */
+    public static Builder builder(OrderService orders) {
+        return new Builder(orders);
+    }
+
+    /**
+     * Handles one delivery.
+     *
+     * @param payload the raw request body, byte for byte as received (do not re-serialize it)
+     * @param signatureHeader the {@code Stripe-Signature} header, may be {@code null}
+     * @return what was done; map it with {@link WebhookOutcome#httpStatus()}
+     * @throws dev.orderkit.core.BackendUnavailableException if storage failed (answer 5xx)
+     * @throws dev.orderkit.core.PaymentUnavailableException if re-reading from Stripe failed (answer 5xx)
+     */
+    public WebhookOutcome handle(byte[] payload, String signatureHeader) {
+        WebhookOutcome outcome = process(payload, signatureHeader);
+        counts.get(outcome).increment();
+        return outcome;
+    }
+
+    /**
+     * Handles one delivery whose body is available as a string (encoded as UTF-8 for verification).
+     *
+     * @param payload the raw body
+     * @param signatureHeader the {@code Stripe-Signature} header, may be {@code null}
+     * @return what was done
+     */
+    public WebhookOutcome handle(String payload, String signatureHeader) {
+        return handle(payload == null ? null : payload.getBytes(StandardCharsets.UTF_8), signatureHeader);
+    }
+
+    /**
+     * How many deliveries ended with each outcome (exceptions excluded).
+     *
+     * @return an immutable snapshot
+     */
+    public Map<WebhookOutcome, Long> counts() {
+        Map<WebhookOutcome, Long> out = new EnumMap<>(WebhookOutcome.class);
+        counts.forEach((k, v) -> out.put(k, v.sum()));
+        return Map.copyOf(out);
+    }
+
+    private WebhookOutcome process(byte[] payload, String signatureHeader) {
+        if (payload == null || payload.length > MAX_PAYLOAD) {
+            return WebhookOutcome.REJECTED_PAYLOAD;
+        }
+        SignatureVerifier.Failure failure = verifier.verify(payload, signatureHeader, clock.instant());
+        if (failure != null) {
+            LOG.warn("rejected a webhook delivery: {}", failure);
+            return WebhookOutcome.REJECTED_SIGNATURE;
+        }
+        Event event = parse(payload);
+        if (event == null) {
+            return WebhookOutcome.REJECTED_PAYLOAD;
+        }
+        if (!HANDLED.contains(event.type())) {
+            LOG.debug("ignoring event {} of type {}", event.id(), event.type());
+            return WebhookOutcome.IGNORED;
+        }
+        switch (inbox.claim(event.id(), clock.instant(), lease)) {
+            case DONE -> {
+                return WebhookOutcome.DUPLICATE;
+            }
+            case IN_PROGRESS -> {
+                return WebhookOutcome.IN_PROGRESS;
+            }
+            default -> {
+            }
+        }
+        WebhookOutcome outcome;
+        try {
+            outcome = apply(event);
+        } catch (RuntimeException e) {
+            try {
+                inbox.release(event.id());
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        inbox.complete(event.id(), clock.instant());
+        return outcome;
+    }
+
+    private WebhookOutcome apply(Event event) {
+        PaymentIntent snapshot = event.paymentIntent();
+        String orderId = snapshot.getMetadata() == null ? null
+                : snapshot.getMetadata().get(StripePaymentPort.ORDER_ID_METADATA);
+        if (orderId == null || orderId.isBlank() || snapshot.getId() == null) {
+            return WebhookOutcome.IGNORED;
+        }
+        PaymentResult result = port != null ? port.currentState(snapshot.getId())
+                : PaymentIntents.toResult(snapshot);
+        Order order;
+        try {
+            order = orders.applyPaymentUpdate(orderId, result);
+        } catch (NotFoundException e) {
+            LOG.info("event {} names unknown order {}; ignored", event.id(), orderId);
+            return WebhookOutcome.IGNORED;
+        }
+        LOG.debug("event {} ({}) applied to order {}: {}", event.id(), event.type(), orderId, order.status());
+        if (port != null && result instanceof PaymentResult.Approved && needsCompensation(order, snapshot.getId())) {
+            compensate(order, snapshot.getId(), event.id());
+            return WebhookOutcome.COMPENSATED;
+        }
+        return WebhookOutcome.ACCEPTED;
+    }
+
+    private static boolean needsCompensation(Order order, String paymentIntentId) {
+        OrderStatus s = order.status();
+        return s == OrderStatus.PAYMENT_DECLINED || s == OrderStatus.REJECTED
+                || (s == OrderStatus.CANCELLED && !paymentIntentId.equals(order.paymentId()));
+    }
+
+    private void compensate(Order order, String paymentIntentId, String eventId) {
+        String key = "orderkit-compensate:" + paymentIntentId;
+        LOG.warn("payment {} succeeded for order {} in status {} (event {}); voiding/refunding it",
+                paymentIntentId, order.id(), order.status(), eventId);
+        PaymentResult voided = port.voidAuthorization(key + "/void", paymentIntentId);
+        if (voided instanceof PaymentResult.Declined d && PaymentIntents.UNEXPECTED_STATE.equals(d.code())) {
+            PaymentResult refunded = port.refund(key + "/refund", paymentIntentId, null);
+            if (refunded instanceof PaymentResult.Declined rd) {
+                LOG.warn("compensating refund of {} declined: {}", paymentIntentId, rd.code());
+            }
+        }
+    }
+
+    /** The parts of an event the handler needs. */
+    private record Event(String id, String type, PaymentIntent paymentIntent) {
+    }
+
+    private static Event parse(byte[] payload) {
+        try {
+            // the signature is verified already; this only deserializes (our own check is multi-secret)
+            com.stripe.model.Event e = Webhook.constructEventWithoutVerification(
+                    new String(payload, StandardCharsets.UTF_8));
+            if (e == null || e.getId() == null || e.getType() == null || !"event".equals(e.getObject())) {
+                return null;
+            }
+            if (!HANDLED.contains(e.getType())) {
+                return new Event(e.getId(), e.getType(), null);
+            }
+            StripeObject object = e.getDataObjectDeserializer().deserializeUnsafe();
+            if (!(object instanceof PaymentIntent pi)) {
+                return null;
+            }
+            return new Event(e.getId(), e.getType(), pi);
+        } catch (RuntimeException | EventDataObjectDeserializationException malformed) {
+            LOG.warn("rejected a signed webhook payload that is not a parsable event: {}",
+                    malformed.getClass().getSimpleName());
+            return null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StripeWebhookHandler[secrets=" + secretCount + " (redacted), tolerance=" + tolerance
+                + ", refetch=" + (port != null) + ", inbox=" + inbox.getClass().getSimpleName() + "]";
+    }
+
+    /** Builder of {@link StripeWebhookHandler}. Not thread-safe. Every setter rejects {@code null}. */
+    public static final class Builder {
+        private final OrderService orders;
+        private final List<String> secrets = new ArrayList<>();
+        private WebhookInbox inbox;
+        private StripePaymentPort port;
+        private Clock clock = Clock.systemUTC();
+        private Duration tolerance = Duration.ofMinutes(5);
+        private Duration lease = Duration.ofMinutes(1);
+
+        private Builder(OrderService orders) {
+            this.orders = Objects.requireNonNull(orders, "orders");
+        }
+
+        /**
+         * Adds an endpoint signing secret ({@code whsec_...}). Add the new and the old secret while
+         * rotating; a delivery signed with any of them is accepted. At least one is required.
+         *
+         * @param secret the secret
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder signingSecret(String secret) {
+            Objects.requireNonNull(secret, "secret");
+            if (secret.isBlank()) {
+                throw new IllegalArgumentException("signing secret must not be blank");
+            }
+            secrets.add(secret);
+            return this;
+        }
+
+        /**
+         * Where processed event ids are remembered (default: a new {@link InMemoryWebhookInbox}).
+         *
+         * @param value the inbox
+         * @return this builder
+         */
+        public Builder inbox(WebhookInbox value) {
+            this.inbox = Objects.requireNonNull(value, "inbox");
+            return this;
+        }
+
+        /**
+         * The port used to re-read PaymentIntents (ordering-proof processing) and to void or refund
+         * payments that succeed for already declined orders. Strongly recommended.
+         *
+         * @param value the port
+         * @return this builder
+         */
+        public Builder paymentPort(StripePaymentPort value) {
+            this.port = Objects.requireNonNull(value, "paymentPort");
+            return this;
+        }
+
+        /**
+         * Maximum age (and future skew) of a signature's timestamp, 1 s .. 1 h (default 5 min).
+         *
+         * @param value the tolerance
+         * @return this builder
+         */
+        public Builder tolerance(Duration value) {
+            Objects.requireNonNull(value, "tolerance");
+            if (value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("tolerance must be between 1 s and 1 h");
+            }
+            this.tolerance = value;
+            return this;
+        }
+
+        /**
+         * How long a claim on an event holds if its processor dies (default 1 min).
+         *
+         * @param value the lease, 1 s .. 1 h
+         * @return this builder
+         */
+        public Builder lease(Duration value) {
+            Objects.requireNonNull(value, "lease");
+            if (value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("lease must be between 1 s and 1 h");
+            }
+            this.lease = value;
+            return this;
+        }
+
+        /**
+         * Clock for timestamp tolerance and the inbox (default: system UTC).
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the handler.
+         *
+         * @return the handler
+         * @throws IllegalStateException if no signing secret was added
+         */
+        public StripeWebhookHandler build() {
+            if (secrets.isEmpty()) {
+                throw new IllegalStateException("at least one signing secret is required");
+            }
+            if (inbox == null) {
+                inbox = new InMemoryWebhookInbox();
+            }
+            return new StripeWebhookHandler(this);
+        }
+
+        @Override
+        public String toString() {
+            return "StripeWebhookHandler.Builder[secrets=" + secrets.size() + " (redacted)]";
+        }
+    }
+}

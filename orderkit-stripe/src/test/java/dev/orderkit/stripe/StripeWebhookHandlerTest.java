@@ -1,0 +1,303 @@
+package dev.orderkit.stripe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.stripe.internal.SignatureVerifier;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Webhooks: signatures, rotation, expiry, duplicates, reordering, driving real orders. */
+class StripeWebhookHandlerTest {
+    static final String SECRET = "whsec_current_0123456789abcdef";
+    static final String OLD_SECRET = "whsec_previous_fedcba9876543210";
+    StripeKit k;
+    StripeWebhookHandler handler;
+
+    @BeforeEach
+    void start() {
+        k = new StripeKit(CaptureMode.MANUAL);
+        handler = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).signingSecret(OLD_SECRET)
+                .paymentPort(k.port).build();
+    }
+
+    @AfterEach
+    void stop() {
+        k.close();
+    }
+
+    static String sign(String secret, String payload) {
+        return SignatureVerifier.sign(secret, Instant.now().getEpochSecond(), payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Order awaitingAction(String key) {
+        PlaceOrderResult r = k.place(key, "pm_action_3ds", 2);
+        assertThat(r.outcome()).isEqualTo(PlacementOutcome.PAYMENT_ACTION_REQUIRED);
+        assertThat(r.order().paymentId()).startsWith("pi_");
+        return r.order();
+    }
+
+    Order reload(Order o) {
+        return k.kit.orders().get(StripeKit.SCOPE, o.id()).orElseThrow();
+    }
+
+    @Test
+    void signedSuccessConfirmsTheOrderAndARedeliveryIsADuplicate() {
+        Order o = awaitingAction("wh-1");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.amount_capturable_updated", o.paymentId());
+        assertThat(handler.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        long requestsBefore = k.server.requests().size();
+        // Stripe redelivers the same event: acknowledged, nothing done (no Stripe read either)
+        assertThat(handler.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.DUPLICATE);
+        assertThat(k.server.requests()).hasSize((int) requestsBefore);
+        assertThat(handler.counts()).containsEntry(WebhookOutcome.ACCEPTED, 1L)
+                .containsEntry(WebhookOutcome.DUPLICATE, 1L);
+    }
+
+    @Test
+    void failureDeclinesTheOrderAndReleasesStock() {
+        Order o = awaitingAction("wh-2");
+        assertThat(k.available()).isEqualTo(8);
+        k.server.customerActed(o.paymentId(), "requires_payment_method");
+        String payload = k.server.event("payment_intent.payment_failed", o.paymentId());
+        assertThat(handler.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.ACCEPTED);
+        Order after = reload(o);
+        assertThat(after.status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
+        assertThat(after.failureReason()).contains("generic_decline");
+        assertThat(k.available()).isEqualTo(10);
+    }
+
+    @Test
+    void badSignaturesAreRejectedAndChangeNothing() {
+        Order o = awaitingAction("wh-3");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.succeeded", o.paymentId());
+        long now = Instant.now().getEpochSecond();
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        List<String> bad = new ArrayList<>();
+        bad.add(null);
+        bad.add("");
+        bad.add("garbage");
+        bad.add(SignatureVerifier.sign("whsec_wrong", now, bytes));
+        bad.add(SignatureVerifier.sign(SECRET, now, "{\"tampered\":true}".getBytes(StandardCharsets.UTF_8)));
+        bad.add(SignatureVerifier.sign(SECRET, now - 301, bytes)); // expired (tolerance 5 min)
+        bad.add(SignatureVerifier.sign(SECRET, now + 3600, bytes)); // from the future
+        bad.add("t=" + now + ",v0=" + SignatureVerifier.sign(SECRET, now, bytes).split("v1=")[1]); // wrong scheme
+        bad.add(SignatureVerifier.sign(SECRET, now, bytes).replace("v1=", "v1=00").substring(0, 80));
+        for (String header : bad) {
+            assertThat(handler.handle(payload, header)).as(String.valueOf(header))
+                    .isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
+        }
+        // a tampered body with the original valid header
+        String validHeader = sign(SECRET, payload);
+        assertThat(handler.handle(payload.replace("succeeded", "xucceeded"), validHeader))
+                .isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.AWAITING_PAYMENT_ACTION);
+        assertThat(WebhookOutcome.REJECTED_SIGNATURE.httpStatus()).isEqualTo(400);
+        // and the genuine delivery still works afterwards
+        assertThat(handler.handle(payload, validHeader)).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+    }
+
+    @Test
+    void toleranceIsConfigurableAndUsesTheClock() {
+        Order o = awaitingAction("wh-4");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.succeeded", o.paymentId());
+        long signedAt = Instant.now().getEpochSecond() - 3000;
+        String header = SignatureVerifier.sign(SECRET, signedAt, payload.getBytes(StandardCharsets.UTF_8));
+        assertThat(handler.handle(payload, header)).isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
+        StripeWebhookHandler lenient = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET)
+                .tolerance(Duration.ofHours(1)).paymentPort(k.port).build();
+        assertThat(lenient.handle(payload, header)).isEqualTo(WebhookOutcome.ACCEPTED);
+        StripeWebhookHandler fixedClock = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET)
+                .clock(Clock.fixed(Instant.ofEpochSecond(signedAt + 10), ZoneOffset.UTC)).paymentPort(k.port).build();
+        assertThat(fixedClock.handle(payload, header)).isEqualTo(WebhookOutcome.ACCEPTED); // new inbox: not a dup
+    }
+
+    @Test
+    void secretRotationAcceptsOldAndNewAndHeadersWithSeveralSignatures() {
+        Order o = awaitingAction("wh-5");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String p1 = k.server.event("payment_intent.succeeded", o.paymentId());
+        assertThat(handler.handle(p1, sign(OLD_SECRET, p1))).isEqualTo(WebhookOutcome.ACCEPTED);
+        String p2 = k.server.event("payment_intent.succeeded", o.paymentId());
+        // during rotation Stripe sends one v1 per active secret
+        long now = Instant.now().getEpochSecond();
+        byte[] b2 = p2.getBytes(StandardCharsets.UTF_8);
+        String both = SignatureVerifier.sign("whsec_unknown", now, b2) + ",v1="
+                + SignatureVerifier.sign(SECRET, now, b2).split("v1=")[1];
+        assertThat(handler.handle(p2, both)).isEqualTo(WebhookOutcome.ACCEPTED);
+        StripeWebhookHandler newOnly = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).build();
+        String p3 = k.server.event("payment_intent.succeeded", o.paymentId());
+        assertThat(newOnly.handle(p3, sign(OLD_SECRET, p3))).isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
+    }
+
+    @Test
+    void outOfOrderFailureAfterSuccessCannotRegressTheOrder() {
+        // The customer failed 3-DS once, retried and succeeded; Stripe delivers succeeded first,
+        // then the older payment_failed (snapshot says requires_payment_method).
+        Order o = awaitingAction("wh-6");
+        k.server.customerActed(o.paymentId(), "requires_payment_method");
+        String failed = k.server.event("payment_intent.payment_failed", o.paymentId());
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String succeeded = k.server.event("payment_intent.amount_capturable_updated", o.paymentId());
+        assertThat(handler.handle(succeeded, sign(SECRET, succeeded))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(handler.handle(failed, sign(SECRET, failed))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(k.available()).isEqualTo(8);
+    }
+
+    @Test
+    void staleFailureDeliveredFirstIsResolvedAgainstTheCurrentState() {
+        // payment_failed arrives before succeeded, but by then the PaymentIntent has succeeded:
+        // re-reading it means the order is confirmed, not declined (no release, no refund needed).
+        Order o = awaitingAction("wh-7");
+        k.server.customerActed(o.paymentId(), "requires_payment_method");
+        String failed = k.server.event("payment_intent.payment_failed", o.paymentId());
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String succeeded = k.server.event("payment_intent.amount_capturable_updated", o.paymentId());
+        assertThat(handler.handle(failed, sign(SECRET, failed))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(handler.handle(succeeded, sign(SECRET, succeeded))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+    }
+
+    @Test
+    void snapshotModeWithoutPortStillCannotRegressAConfirmedOrder() {
+        StripeWebhookHandler snapshot = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).build();
+        Order o = awaitingAction("wh-8");
+        k.server.customerActed(o.paymentId(), "requires_payment_method");
+        String failed = k.server.event("payment_intent.payment_failed", o.paymentId());
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String succeeded = k.server.event("payment_intent.amount_capturable_updated", o.paymentId());
+        int reads = k.server.requests().size();
+        assertThat(snapshot.handle(succeeded, sign(SECRET, succeeded))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(snapshot.handle(failed, sign(SECRET, failed))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(k.server.requests()).hasSize(reads); // snapshot mode never calls Stripe
+    }
+
+    @Test
+    void successAfterTheOrderWasDeclinedIsCompensated() {
+        Order o = awaitingAction("wh-9");
+        k.server.customerActed(o.paymentId(), "requires_payment_method");
+        String failed = k.server.event("payment_intent.payment_failed", o.paymentId());
+        assertThat(handler.handle(failed, sign(SECRET, failed))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
+        // later the customer retries on the still-open PaymentIntent and it succeeds
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String late = k.server.event("payment_intent.amount_capturable_updated", o.paymentId());
+        assertThat(handler.handle(late, sign(SECRET, late))).isEqualTo(WebhookOutcome.COMPENSATED);
+        assertThat(k.server.paymentIntent(o.paymentId()).get("status").asText()).isEqualTo("canceled");
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
+        assertThat(k.available()).isEqualTo(10);
+    }
+
+    @Test
+    void unknownTypesForeignPaymentIntentsAndMalformedPayloadsAreHandled() {
+        String plan = k.server.event("plan.created", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode().put("id", "price_1").put("object", "plan"));
+        assertThat(handler.handle(plan, sign(SECRET, plan))).isEqualTo(WebhookOutcome.IGNORED);
+        // a PaymentIntent not created by orderkit (no orderkit_order_id metadata)
+        var foreign = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put("id", "pi_foreign").put("object", "payment_intent").put("status", "succeeded");
+        foreign.putObject("metadata");
+        String f = k.server.event("payment_intent.succeeded", foreign);
+        assertThat(handler.handle(f, sign(SECRET, f))).isEqualTo(WebhookOutcome.IGNORED);
+        // an unknown order id
+        var unknown = foreign.deepCopy().put("id", "pi_unknown");
+        unknown.putObject("metadata").put("orderkit_order_id", "no-such-order");
+        String u = k.server.event("payment_intent.succeeded", unknown);
+        StripeWebhookHandler snapshot = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).build();
+        assertThat(snapshot.handle(u, sign(SECRET, u))).isEqualTo(WebhookOutcome.IGNORED);
+        String junk = "{not json";
+        assertThat(handler.handle(junk, sign(SECRET, junk))).isEqualTo(WebhookOutcome.REJECTED_PAYLOAD);
+        assertThat(WebhookOutcome.IGNORED.httpStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void concurrentDuplicateDeliveriesApplyOnce() throws Exception {
+        Order o = awaitingAction("wh-10");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.succeeded", o.paymentId());
+        String header = sign(SECRET, payload);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<WebhookOutcome> outcomes = new ArrayList<>();
+        try {
+            List<Future<WebhookOutcome>> fs = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                fs.add(pool.submit(() -> handler.handle(payload, header)));
+            }
+            for (Future<WebhookOutcome> f : fs) {
+                outcomes.add(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(outcomes).filteredOn(x -> x == WebhookOutcome.ACCEPTED).hasSize(1);
+        assertThat(outcomes).allMatch(x -> x == WebhookOutcome.ACCEPTED || x == WebhookOutcome.DUPLICATE
+                || x == WebhookOutcome.IN_PROGRESS);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        // a GET per processed event only: the duplicates never reached Stripe
+        assertThat(k.server.requests()).filteredOn(r -> r.method().equals("GET")).hasSize(1);
+    }
+
+    @Test
+    void failedProcessingReleasesTheClaimSoARedeliveryWorks() {
+        Order o = awaitingAction("wh-11");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.succeeded", o.paymentId());
+        // Stripe is down while we re-read the PaymentIntent: the handler throws (answer 5xx)
+        k.server.inject(dev.orderkit.stripe.fake.FakeStripeServer.Fault.SERVER_ERROR, 1, "/v1/payment_intents/", null);
+        assertThatThrownBy(() -> handler.handle(payload, sign(SECRET, payload)))
+                .isInstanceOf(dev.orderkit.core.PaymentUnavailableException.class);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.AWAITING_PAYMENT_ACTION);
+        assertThat(handler.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+    }
+
+    @Test
+    void secretsNeverAppearInToStringOrResults() {
+        assertThat(handler.toString()).doesNotContain(SECRET).doesNotContain(OLD_SECRET).contains("redacted");
+        assertThat(StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).toString())
+                .doesNotContain(SECRET);
+        assertThat(new SignatureVerifier(List.of(SECRET), Duration.ofMinutes(5)).toString()).doesNotContain(SECRET);
+        assertThatThrownBy(() -> StripeWebhookHandler.builder(k.kit.orders()).build())
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void inMemoryInboxLeasesExpireAndPurgeForgetsOldIds() {
+        InMemoryWebhookInbox inbox = new InMemoryWebhookInbox(Duration.ofMinutes(1));
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(inbox.claim("evt_1", t0, Duration.ofSeconds(30))).isEqualTo(WebhookInbox.Claim.ACQUIRED);
+        assertThat(inbox.claim("evt_1", t0.plusSeconds(10), Duration.ofSeconds(30)))
+                .isEqualTo(WebhookInbox.Claim.IN_PROGRESS);
+        assertThat(inbox.claim("evt_1", t0.plusSeconds(31), Duration.ofSeconds(30)))
+                .isEqualTo(WebhookInbox.Claim.ACQUIRED); // holder died: lease expired
+        inbox.complete("evt_1", t0.plusSeconds(32));
+        assertThat(inbox.claim("evt_1", t0.plusSeconds(33), Duration.ofSeconds(30))).isEqualTo(WebhookInbox.Claim.DONE);
+        inbox.release("evt_1"); // releasing a done event keeps it done
+        assertThat(inbox.claim("evt_1", t0.plusSeconds(34), Duration.ofSeconds(30))).isEqualTo(WebhookInbox.Claim.DONE);
+        assertThat(inbox.purge(t0.plusSeconds(200))).isEqualTo(1);
+        assertThat(inbox.size()).isZero();
+    }
+}
