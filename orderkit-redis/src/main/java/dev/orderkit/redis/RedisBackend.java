@@ -1,0 +1,191 @@
+package dev.orderkit.redis;
+
+import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.redis.internal.Keys;
+import dev.orderkit.redis.internal.Redis;
+import dev.orderkit.redis.internal.RedisIdempotencyStore;
+import dev.orderkit.redis.internal.RedisStockStorage;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Entry point of the Redis backend: a {@link StockStorage} and an {@link IdempotencyStore} over
+ * one Jedis {@link UnifiedJedis} ({@code RedisClient} / {@code JedisPooled} for a standalone
+ * server, {@code RedisClusterClient} / {@code JedisCluster} for Redis Cluster) under a key prefix.
+ *
+ * <pre>{@code
+ * RedisBackend redis = RedisBackend.builder().client(RedisClient.create("127.0.0.1", 6379)).keyPrefix("ok:").build();
+ * OrderKit kit = OrderKit.builder()
+ *     .stockStorage(redis.stockStorage())
+ *     .idempotencyStore(redis.idempotencyStore())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Every method of the returned SPIs takes its time from the caller's {@code now} (core's
+ * {@code Clock}), never from the Redis server's {@code TIME}. All processes sharing a prefix must
+ * use the same {@link Builder#buckets(int) bucket count} and the same deployment kind (standalone
+ * or cluster). The backend does not own the client: closing it is the caller's job.
+ *
+ * <p>Thread-safe: share one instance per prefix.
+ */
+public final class RedisBackend {
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{0,64}");
+
+    private final Redis redis;
+    private final Keys keys;
+    private final RedisStockStorage stock;
+    private final RedisIdempotencyStore idempotency;
+
+    private RedisBackend(Builder b) {
+        this.redis = new Redis(b.client, b.cluster != null ? b.cluster : Redis.isClusterClient(b.client));
+        this.keys = new Keys(b.prefix, b.buckets);
+        this.stock = new RedisStockStorage(redis, keys);
+        this.idempotency = new RedisIdempotencyStore(redis, keys);
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The stock storage (levels, reservations, movements).
+     *
+     * @return the storage, thread-safe
+     */
+    public StockStorage stockStorage() {
+        return stock;
+    }
+
+    /**
+     * The idempotency store.
+     *
+     * @return the store, thread-safe
+     */
+    public IdempotencyStore idempotencyStore() {
+        return idempotency;
+    }
+
+    /**
+     * The key prefix.
+     *
+     * @return the prefix
+     */
+    public String keyPrefix() {
+        return keys.prefix();
+    }
+
+    /**
+     * Whether keys are grouped by cluster hash slot (cross-slot reservations run as sagas).
+     *
+     * @return true for a cluster client
+     */
+    public boolean clusterMode() {
+        return redis.cluster();
+    }
+
+    /**
+     * Deletes every key under this prefix (SCAN, on a cluster on every master, then DEL). Meant for
+     * tests and tear-down; never call it while other processes use the prefix.
+     *
+     * @return the number of keys deleted
+     * @throws BackendUnavailableException if Redis cannot be reached
+     */
+    public long deleteAllKeys() {
+        List<String> all = redis.scan(keys.allPattern());
+        long n = 0;
+        for (String k : all) {
+            n += redis.call(() -> redis.client().del(k));
+        }
+        return n;
+    }
+
+    /** Builder of {@link RedisBackend}. Not thread-safe. */
+    public static final class Builder {
+        private UnifiedJedis client;
+        private String prefix = "orderkit:";
+        private int buckets = 16;
+        private Boolean cluster;
+
+        private Builder() {
+        }
+
+        /**
+         * The Redis client (required): {@code RedisClient}, {@code RedisClusterClient},
+         * {@code JedisCluster} or any other {@code UnifiedJedis}.
+         *
+         * @param value the client
+         * @return this builder
+         * @throws NullPointerException if null
+         */
+        public Builder client(UnifiedJedis value) {
+            this.client = Objects.requireNonNull(value, "client");
+            return this;
+        }
+
+        /**
+         * Key prefix (default {@code orderkit:}): up to 64 characters of {@code A-Z a-z 0-9 _ . : -}
+         * (no braces, so hash tags stay ours; no glob characters, so SCAN patterns stay exact).
+         *
+         * @param value the prefix
+         * @return this builder
+         * @throws IllegalArgumentException if the prefix has other characters
+         */
+        public Builder keyPrefix(String value) {
+            Objects.requireNonNull(value, "keyPrefix");
+            if (!PREFIX.matcher(value).matches()) {
+                throw new IllegalArgumentException("keyPrefix must match " + PREFIX.pattern() + ": " + value);
+            }
+            this.prefix = value;
+            return this;
+        }
+
+        /**
+         * Number of buckets reservation headers and idempotency records are spread over (default
+         * 16; each bucket is one hash slot). Must be the same in every process sharing the prefix.
+         *
+         * @param value 1..1024
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder buckets(int value) {
+            if (value < 1 || value > 1024) {
+                throw new IllegalArgumentException("buckets must be 1..1024: " + value);
+            }
+            this.buckets = value;
+            return this;
+        }
+
+        /**
+         * Forces cluster mode on or off (default: on iff the client is a {@code JedisCluster} or
+         * {@code RedisClusterClient}).
+         * Cluster mode is also correct on a standalone server, just slower.
+         *
+         * @param value whether to group keys by hash slot
+         * @return this builder
+         */
+        public Builder clusterMode(boolean value) {
+            this.cluster = value;
+            return this;
+        }
+
+        /**
+         * Builds the backend.
+         *
+         * @return the backend
+         * @throws NullPointerException if no client was set
+         */
+        public RedisBackend build() {
+            Objects.requireNonNull(client, "client");
+            return new RedisBackend(this);
+        }
+    }
+}

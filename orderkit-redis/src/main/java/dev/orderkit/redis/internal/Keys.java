@@ -1,0 +1,130 @@
+package dev.orderkit.redis.internal;
+
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.spi.ScopedKey;
+
+/**
+ * The key layout (see the module README). Immutable and thread-safe.
+ *
+ * <pre>
+ * P{s:SKU}:l:LOC        hash   stock level: oh, rs, v, ts, sku, loc
+ * P{s:SKU}:m:LOC        list   movements of the level, append-only
+ * P{s:SKU}:locs         set    locations of the SKU
+ * P{s:SKU}:due          zset   HELD reservation parts touching the SKU, score = expiry ms
+ * P{s:SKU}:p:ID:ATT     hash   reservation part: lines of one slot (anchor SKU = first SKU of the part)
+ * P{r:B}:h:ID           hash   reservation header (B = bucket of the id; raw id after the tag)
+ * P{r:B}:due            zset   ids of HELD / unfinished reservations of bucket B
+ * P{i:B}:k:SCOPE:KEY    hash   idempotency record (B = bucket of scope+key)
+ * P{i:B}:retain         zset   completed records of bucket B, score = retain-until ms
+ * </pre>
+ */
+public final class Keys {
+    private final String prefix;
+    private final int buckets;
+
+    /**
+     * Creates the layout.
+     *
+     * @param prefix key prefix (validated by the caller)
+     * @param buckets number of header / idempotency buckets (same for every process)
+     */
+    public Keys(String prefix, int buckets) {
+        this.prefix = prefix;
+        this.buckets = buckets;
+    }
+
+    /** @return the prefix */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** @return the number of buckets */
+    public int buckets() {
+        return buckets;
+    }
+
+    private String sku(String sku) {
+        return prefix + "{s:" + Codec.escape(sku) + "}:";
+    }
+
+    /** @param k level @return level hash key */
+    public String level(StockKey k) {
+        return sku(k.sku()) + "l:" + Codec.escape(k.location());
+    }
+
+    /** @param k level @return movement list key */
+    public String movements(StockKey k) {
+        return sku(k.sku()) + "m:" + Codec.escape(k.location());
+    }
+
+    /** @param sku SKU @return location set key */
+    public String locations(String sku) {
+        return sku(sku) + "locs";
+    }
+
+    /** @param sku SKU @return due set of parts touching the SKU */
+    public String skuDue(String sku) {
+        return sku(sku) + "due";
+    }
+
+    /**
+     * @param anchorSku first SKU of the part
+     * @param id reservation id
+     * @param attempt attempt number of the header
+     * @return part hash key
+     */
+    public String part(String anchorSku, String id, long attempt) {
+        return sku(anchorSku) + "p:" + Codec.escape(id) + ":" + attempt;
+    }
+
+    /** @param id reservation id @return its bucket */
+    public int bucket(String id) {
+        return (id.hashCode() & 0x7fffffff) % buckets;
+    }
+
+    /** @param bucket bucket @return header key prefix of the bucket (append the escaped id) */
+    public String headerPrefix(int bucket) {
+        return prefix + "{r:" + bucket + "}:h:";
+    }
+
+    /** @param id reservation id @return header key */
+    public String header(String id) {
+        return headerPrefix(bucket(id)) + id;
+    }
+
+    /** @param bucket bucket @return due index of reservation headers */
+    public String headerDue(int bucket) {
+        return prefix + "{r:" + bucket + "}:due";
+    }
+
+    /** @param key scoped key @return idempotency record key */
+    public String idempotency(ScopedKey key) {
+        String s = Codec.escape(key.scope().value()) + ":" + Codec.escape(key.key().value());
+        return prefix + "{i:" + idempotencyBucket(key) + "}:k:" + s;
+    }
+
+    /** @param key scoped key @return bucket of the record */
+    public int idempotencyBucket(ScopedKey key) {
+        return ((key.scope().value() + "\n" + key.key().value()).hashCode() & 0x7fffffff) % buckets;
+    }
+
+    /** @param bucket bucket @return retain index of completed records */
+    public String retainIndex(int bucket) {
+        return prefix + "{i:" + bucket + "}:retain";
+    }
+
+    /** @return SCAN pattern of level hashes */
+    public String levelPattern() {
+        return prefix + "{s:*}:l:*";
+    }
+
+    /** @return SCAN pattern of reservation headers */
+    public String headerPattern() {
+        return prefix + "{r:*}:h:*";
+    }
+
+    /** @return SCAN pattern of every key of this prefix */
+    public String allPattern() {
+        return prefix + "{*";
+    }
+}

@@ -1,0 +1,259 @@
+package dev.orderkit.redis.internal;
+
+import dev.orderkit.core.BackendUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Runs the Lua scripts (EVALSHA, transparently falling back to EVAL on NOSCRIPT, which also caches
+ * the script on that node) and plain commands, mapping Jedis failures to
+ * {@link BackendUnavailableException}. Thread-safe as the underlying {@link UnifiedJedis} is.
+ */
+public final class Redis {
+
+    /** The scripts, each a classpath resource under {@code dev/orderkit/redis/lua/}. */
+    public enum Script {
+        /** Standalone fast path: header and single part in one step. */
+        RESERVE_LOCAL("reserve_local.lua"),
+        /** Holds the lines of one part. */
+        PART_HOLD("part_hold.lua"),
+        /** Transitions one part. */
+        PART_APPLY("part_apply.lua"),
+        /** Reservation header begin / compare-and-set. */
+        HEADER("header.lua"),
+        /** Due reservations of one bucket. */
+        DUE("due.lua"),
+        /** Stock level adjust / set. */
+        LEVEL("level.lua"),
+        /** Idempotency records. */
+        IDEMPOTENCY("idempotency.lua");
+
+        private final String file;
+
+        Script(String file) {
+            this.file = file;
+        }
+
+        /** @return resource file name */
+        public String file() {
+            return file;
+        }
+    }
+
+    private record Loaded(String source, String sha) {
+    }
+
+    private final UnifiedJedis client;
+    private final boolean cluster;
+    private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
+
+    /**
+     * Wraps a client and reads the scripts.
+     *
+     * @param client the client (JedisPooled, JedisCluster or any UnifiedJedis)
+     * @param cluster whether keys must be grouped by hash slot
+     */
+    public Redis(UnifiedJedis client, boolean cluster) {
+        this.client = client;
+        this.cluster = cluster;
+        String lib = resource("lib.lua");
+        for (Script s : Script.values()) {
+            String src = lib + "\n" + resource(s.file());
+            scripts.put(s, new Loaded(src, sha1(src)));
+        }
+    }
+
+    /** @return whether the client is a Redis Cluster client */
+    public boolean cluster() {
+        return cluster;
+    }
+
+    /** @return the client */
+    public UnifiedJedis client() {
+        return client;
+    }
+
+    /**
+     * The hash slot of a key.
+     *
+     * @param key the key
+     * @return the slot; 0 for everything on a standalone server
+     */
+    public int slot(String key) {
+        return cluster ? JedisClusterCRC16.getSlot(key) : 0;
+    }
+
+    /**
+     * Runs a script.
+     *
+     * @param script the script
+     * @param keys its keys (all in one slot)
+     * @param args its arguments
+     * @return the raw reply
+     * @throws BackendUnavailableException on connection trouble or a script error
+     */
+    public Object eval(Script script, List<String> keys, List<String> args) {
+        Loaded l = scripts.get(script);
+        return call(() -> {
+            try {
+                return client.evalsha(l.sha(), keys, args);
+            } catch (JedisNoScriptException e) {
+                return client.eval(l.source(), keys, args);
+            }
+        });
+    }
+
+    /**
+     * Runs a script whose reply is an array of strings.
+     *
+     * @param script the script
+     * @param keys keys
+     * @param args arguments
+     * @return the reply as strings
+     */
+    public List<String> evalList(Script script, List<String> keys, List<String> args) {
+        Object o = eval(script, keys, args);
+        if (o instanceof List<?> list) {
+            List<String> out = new ArrayList<>(list.size());
+            for (Object x : list) {
+                out.add(x == null ? null : x instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : x.toString());
+            }
+            return out;
+        }
+        return List.of(String.valueOf(o));
+    }
+
+    /**
+     * Runs a command, mapping failures.
+     *
+     * @param <T> result type
+     * @param command the command
+     * @return its result
+     * @throws BackendUnavailableException on any Jedis failure
+     */
+    public <T> T call(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (JedisDataException e) {
+            throw new BackendUnavailableException("redis rejected a command: " + e.getMessage(), e);
+        } catch (JedisException e) {
+            throw new BackendUnavailableException("redis unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs a function on one {@link Jedis} connection per master (every master of a cluster, or
+     * the single server).
+     *
+     * @param <T> result type
+     * @param perNode the function
+     * @return the results, one per master
+     */
+    public <T> List<T> onEveryMaster(Function<Jedis, T> perNode) {
+        return call(() -> {
+            List<T> out = new ArrayList<>();
+            Map<String, ConnectionPool> nodes = client instanceof JedisCluster jc ? jc.getClusterNodes()
+                    : client instanceof RedisClusterClient rc ? rc.getClusterNodes() : null;
+            if (nodes != null) {
+                for (ConnectionPool pool : nodes.values()) {
+                    try (Connection c = pool.getResource()) {
+                        Jedis j = new Jedis(c);
+                        List<Object> role = j.role();
+                        Object r0 = role.isEmpty() ? null : role.get(0);
+                        String r = r0 instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(r0);
+                        if ("master".equals(r)) {
+                            out.add(perNode.apply(j));
+                        }
+                    }
+                }
+            } else {
+                throw new IllegalStateException("not a cluster client");
+            }
+            return out;
+        });
+    }
+
+    /**
+     * All keys matching a pattern (SCAN; on a cluster, SCAN of every master).
+     *
+     * @param pattern glob pattern
+     * @return the keys
+     */
+    public List<String> scan(String pattern) {
+        ScanParams params = new ScanParams().match(pattern).count(1000);
+        if (cluster && isClusterClient(client)) {
+            List<String> out = new ArrayList<>();
+            for (List<String> part : onEveryMaster(j -> scanWith(j::scan, params))) {
+                out.addAll(part);
+            }
+            return out;
+        }
+        return call(() -> scanWith(client::scan, params));
+    }
+
+    /**
+     * Whether a client talks to a Redis Cluster.
+     *
+     * @param client the client
+     * @return true for {@code JedisCluster} and {@code RedisClusterClient}
+     */
+    public static boolean isClusterClient(UnifiedJedis client) {
+        return client instanceof JedisCluster || client instanceof RedisClusterClient;
+    }
+
+    private interface Scanner {
+        ScanResult<String> scan(String cursor, ScanParams params);
+    }
+
+    private static List<String> scanWith(Scanner s, ScanParams params) {
+        List<String> out = new ArrayList<>();
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> r = s.scan(cursor, params);
+            out.addAll(r.getResult());
+            cursor = r.getCursor();
+        } while (!"0".equals(cursor));
+        return out;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Redis.class.getResourceAsStream("/dev/orderkit/redis/lua/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read script resource " + name, e);
+        }
+    }
+
+    private static String sha1(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * Implementation details of the Redis backend: key layout, Lua script runner, codecs and the SPI
+ * implementations. Not a public API; may change at any time.
+ */
+package dev.orderkit.redis.internal;

@@ -1,0 +1,41 @@
+-- Reservation header operations (the header lives in its id bucket's slot with the bucket's due index).
+-- KEYS[1] = header, KEYS[2] = due index of the bucket (members: reservation ids)
+-- ARGV[1] = op:
+--   begin  id lines expiresAt expiresAtMs now parts  -> {'NEW', attempt} | {'EXISTS', field, value, ...}
+--          (restarts an ABORTED header with attempt + 1)
+--   cas    fromStates(comma) toState now indexScore  -> {'OK'} | {'STATE', state}
+--          indexScore: '-' removes the id from the due index, otherwise (re)indexes it at that score
+local h, due, op = KEYS[1], KEYS[2], ARGV[1]
+if op == 'begin' then
+  local st = redis.call('HGET', h, 'st')
+  local att = 1
+  if st and st ~= 'ABORTED' then
+    local all = redis.call('HGETALL', h)
+    table.insert(all, 1, 'EXISTS')
+    return all
+  end
+  if st == 'ABORTED' then att = tonumber(redis.call('HGET', h, 'att')) + 1 end
+  local id, now = ARGV[2], ARGV[6]
+  redis.call('DEL', h)
+  redis.call('HSET', h, 'st', 'PENDING', 'id', id, 'lines', ARGV[3], 'exp', ARGV[4], 'cr', now, 'up', now,
+    'parts', ARGV[7], 'att', att)
+  redis.call('ZADD', due, ARGV[5], id)
+  return {'NEW', tostring(att)}
+elseif op == 'cas' then
+  local st = redis.call('HGET', h, 'st')
+  if not st then return {'STATE', ''} end
+  local ok = false
+  for s in string.gmatch(ARGV[2], '[^,]+') do
+    if s == st then ok = true end
+  end
+  if not ok then return {'STATE', st} end
+  local id = redis.call('HGET', h, 'id')
+  redis.call('HSET', h, 'st', ARGV[3], 'up', ARGV[4])
+  if ARGV[5] == '-' then
+    redis.call('ZREM', due, id)
+  else
+    redis.call('ZADD', due, ARGV[5], id)
+  end
+  return {'OK'}
+end
+return redis.error_reply('unknown header op ' .. tostring(op))

@@ -1,0 +1,47 @@
+-- Stock level changes outside reservations.
+-- KEYS[1] = level, KEYS[2] = movements, KEYS[3] = location set of the SKU
+-- ARGV[1] = op:
+--   adjust delta reference now sku location
+--   set    onHand expectedVersion reference now sku location
+-- returns {'OK', onHand, reserved, version, updatedAt} | {'NOTFOUND'} | {'SHORT', available, reserved}
+--       | {'CONFLICT', version}
+local level, mv, locs, op = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
+local cur = redis.call('HMGET', level, 'oh', 'rs', 'v')
+local exists = cur[1] ~= false
+local ref, now, sku, loc = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local function create()
+  redis.call('HSET', level, 'oh', 0, 'rs', 0, 'v', 0, 'ts', now, 'sku', sku, 'loc', loc)
+  redis.call('SADD', locs, loc)
+  cur = {'0', '0', '0'}
+  exists = true
+end
+local function result()
+  local r = redis.call('HMGET', level, 'oh', 'rs', 'v', 'ts')
+  return {'OK', r[1], r[2], r[3], r[4]}
+end
+if op == 'adjust' then
+  local delta = tonumber(ARGV[2])
+  if not exists then
+    if delta < 0 then return {'NOTFOUND'} end
+  end
+  local oh = exists and tonumber(cur[1]) or 0
+  local rs = exists and tonumber(cur[2]) or 0
+  if oh + delta < rs or oh + delta < 0 then return {'SHORT', tostring(oh - rs), tostring(rs)} end
+  if not exists then create() end
+  move(level, mv, delta, 0, 'ADJUST', ref, now)
+  return result()
+elseif op == 'set' then
+  local onHand, expected = tonumber(ARGV[2]), tonumber(ARGV[3])
+  if expected == -1 then
+    if exists then return {'CONFLICT', cur[3]} end
+  else
+    if not exists then return {'NOTFOUND'} end
+    if tonumber(cur[3]) ~= expected then return {'CONFLICT', cur[3]} end
+  end
+  local rs = exists and tonumber(cur[2]) or 0
+  if onHand < rs then return {'SHORT', tostring((exists and tonumber(cur[1]) or 0) - rs), tostring(rs)} end
+  if not exists then create() end
+  move(level, mv, onHand - tonumber(cur[1]), 0, 'SET_ON_HAND', ref, now)
+  return result()
+end
+return redis.error_reply('unknown level op ' .. tostring(op))
