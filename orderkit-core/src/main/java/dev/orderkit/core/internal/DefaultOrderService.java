@@ -196,7 +196,9 @@ public final class DefaultOrderService implements OrderService {
 
     private Order authorize(Order order) {
         Reservation r = reservationOf(order);
-        if (r.state() != ReservationState.HELD) {
+        if (r.state() != ReservationState.HELD || !r.expiresAt().isAfter(clock.instant())) {
+            // the hold is gone (or due): never authorize money for stock we no longer hold
+            ledger.release(order.id());
             return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
         }
         Map<String, String> meta = new HashMap<>(order.metadata());

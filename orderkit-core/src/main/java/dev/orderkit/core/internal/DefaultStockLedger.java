@@ -169,7 +169,7 @@ public final class DefaultStockLedger implements StockLedger {
     @Override
     public StockLevel adjust(StockKey key, long delta, String reference) {
         Check.notNull(key, "key");
-        if (delta == 0 || Math.abs(delta) > Check.MAX_QUANTITY) {
+        if (delta == 0 || delta < -Check.MAX_QUANTITY || delta > Check.MAX_QUANTITY) {
             throw new InvalidRequestException("delta", delta, "must be non-zero with |delta| <= " + Check.MAX_QUANTITY);
         }
         Check.identifier(reference, "reference", 255);

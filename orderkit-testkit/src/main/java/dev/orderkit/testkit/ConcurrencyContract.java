@@ -1,0 +1,461 @@
+package dev.orderkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.IllegalStateTransitionException;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PlaceOrderRequest;
+import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Scope;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.ScopedKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Contract of the backend under concurrency: no oversell at any observable moment (design
+ * invariant 1), exactly-once effect per idempotency key (2), all-or-nothing multi-line holds without
+ * deadlock (4), conservation (5), a single winner for every compare-and-set, and a seeded random
+ * fuzz of every stock primitive. Work is spread over the primary fixture and its
+ * {@link #peer(BackendFixture)} (another client of the same backend, as another JVM would be).
+ *
+ * <p>Bounded in threads, operations and time ({@link #CONCURRENCY_TIMEOUT}). A backend proves
+ * itself with a concrete subclass that implements {@link #createFixture()}.
+ */
+public abstract class ConcurrencyContract extends ContractSupport {
+    private static final Scope SHOP = Scope.of("shop-1");
+    private static final StockKey HOT = StockKey.of("hot-sku");
+
+    private BackendFixture peerFixture;
+
+    /** Subclasses are created by JUnit. */
+    protected ConcurrencyContract() {
+    }
+
+    @Override
+    protected abstract BackendFixture createFixture();
+
+    /**
+     * Worker threads per test (default 8). Backends with small connection pools may lower it.
+     *
+     * @return the thread count, at least 2
+     */
+    protected int threads() {
+        return 8;
+    }
+
+    /**
+     * Seed of the random fuzz (default fixed, so failures reproduce).
+     *
+     * @return the seed
+     */
+    protected long fuzzSeed() {
+        return 20261122L;
+    }
+
+    /** Opens the peer client. */
+    @BeforeEach
+    protected final void openPeer() {
+        peerFixture = peer(fixture);
+    }
+
+    /** Closes the peer client (before the primary fixture is closed). */
+    @AfterEach
+    protected final void closePeer() {
+        if (peerFixture != null && peerFixture != fixture) {
+            peerFixture.close();
+        }
+        peerFixture = null;
+    }
+
+    private BackendFixture side(int i) {
+        return i % 2 == 0 ? fixture : peerFixture;
+    }
+
+    private static long count(List<Object> results, Class<?> type) {
+        return results.stream().filter(type::isInstance).count();
+    }
+
+    /** Fails unless every non-null result is an instance of one of {@code allowed}. */
+    private static void assertOnly(List<Object> results, Class<?>... allowed) {
+        List<Object> unexpected = results.stream()
+                .filter(r -> r != null)
+                .filter(r -> java.util.Arrays.stream(allowed).noneMatch(t -> t.isInstance(r)))
+                .collect(Collectors.toList());
+        if (!unexpected.isEmpty() && unexpected.get(0) instanceof Throwable t) {
+            throw new AssertionError("unexpected results: " + unexpected, t);
+        }
+        assertThat(unexpected).as("unexpected results").isEmpty();
+    }
+
+    @Test
+    void concurrentReservationsNeverOversell() throws InterruptedException {
+        stockUp(HOT, 20);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            int n = i;
+            tasks.add(() -> side(n).stockStorage().reserve("r-" + n, List.of(new AllocatedLine(HOT, 1)),
+                    now().plusSeconds(600), now()));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, ReserveResult.Reserved.class, ReserveResult.Insufficient.class);
+        assertThat(count(results, ReserveResult.Reserved.class)).isEqualTo(20);
+        StockLevel l = stock().level(HOT).orElseThrow();
+        assertThat(l.reserved()).isEqualTo(20);
+        assertThat(l.available()).isZero();
+        assertThat(stock().reservations(EnumSet.of(ReservationState.HELD))).hasSize(20);
+        assertStockInvariants();
+    }
+
+    @Test
+    void sameReservationIdRacedHoldsOnce() throws InterruptedException {
+        stockUp(HOT, 100);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            int n = i;
+            tasks.add(() -> side(n).stockStorage().reserve("same-id", List.of(new AllocatedLine(HOT, 3)),
+                    now().plusSeconds(600), now()));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, ReserveResult.Reserved.class, ReserveResult.AlreadyExists.class);
+        assertThat(count(results, ReserveResult.Reserved.class)).isEqualTo(1);
+        assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(3);
+        assertStockInvariants();
+    }
+
+    @Test
+    void multiLineHoldsInterleaveWithoutDeadlockAndStayAllOrNothing() throws InterruptedException {
+        StockKey a = StockKey.of("pair-a");
+        StockKey b = StockKey.of("pair-b");
+        StockKey c = StockKey.of("pair-c");
+        stockUp(a, 1000);
+        stockUp(b, 1000);
+        stockUp(c, 15); // the scarce key sorts last: a non-atomic backend would already hold a and b
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            int n = i;
+            // overlapping subsets, always in canonical order as core sends them
+            List<AllocatedLine> lines = switch (n % 3) {
+                case 0 -> List.of(new AllocatedLine(a, 1), new AllocatedLine(b, 1), new AllocatedLine(c, 1));
+                case 1 -> List.of(new AllocatedLine(a, 2), new AllocatedLine(c, 1));
+                default -> List.of(new AllocatedLine(b, 3), new AllocatedLine(c, 1));
+            };
+            tasks.add(() -> side(n).stockStorage().reserve("m-" + n, lines, now().plusSeconds(300), now()));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, ReserveResult.Reserved.class, ReserveResult.Insufficient.class);
+        List<Reservation> held = results.stream().filter(ReserveResult.Reserved.class::isInstance)
+                .map(r -> ((ReserveResult.Reserved) r).reservation()).toList();
+        assertThat(held).hasSize(15);
+        for (StockKey k : List.of(a, b, c)) {
+            long expected = held.stream().flatMap(r -> r.lines().stream()).filter(l -> l.key().equals(k))
+                    .mapToLong(AllocatedLine::quantity).sum();
+            assertThat(stock().level(k).orElseThrow().reserved()).as("reserved of %s", k).isEqualTo(expected);
+        }
+        assertStockInvariants();
+    }
+
+    @Test
+    void ledgerHoldsInAnyLineOrderStayAllOrNothing() throws InterruptedException {
+        stockUp(StockKey.of("pair-a"), 1000);
+        stockUp(StockKey.of("pair-b"), 1000);
+        stockUp(StockKey.of("pair-c"), 15);
+        OrderKit k1 = kitBuilder(fixture, new SimulatedPaymentPort()).build();
+        OrderKit k2 = kitBuilder(peerFixture, new SimulatedPaymentPort()).build();
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int n = i;
+            List<ReservationLine> lines = new ArrayList<>(List.of(ReservationLine.of("pair-a", 1),
+                    ReservationLine.of("pair-b", 1), ReservationLine.of("pair-c", 1)));
+            Collections.shuffle(lines, new Random(n));
+            tasks.add(() -> (n % 2 == 0 ? k1 : k2).stock().reserve(new ReservationRequest("m-" + n, lines,
+                    Duration.ofMinutes(5))));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, Reservation.class, InsufficientStockException.class);
+        assertThat(count(results, Reservation.class)).isEqualTo(15);
+        for (String sku : List.of("pair-a", "pair-b", "pair-c")) {
+            assertThat(stock().level(StockKey.of(sku)).orElseThrow().reserved()).as(sku).isEqualTo(15);
+        }
+        assertStockInvariants();
+    }
+
+    @Test
+    void hotSkuPlacementsConfirmExactlyTheStock() throws InterruptedException {
+        stockUp(HOT, 10);
+        SimulatedPaymentPort gateway = new SimulatedPaymentPort();
+        OrderKit k1 = kitBuilder(fixture, gateway).build();
+        OrderKit k2 = kitBuilder(peerFixture, gateway).build();
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int n = i;
+            PlaceOrderRequest req = PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("hot-" + n))
+                    .line("hot-sku", 1, 500).build();
+            tasks.add(() -> (n % 2 == 0 ? k1 : k2).orders().place(req));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, PlaceOrderResult.class);
+        List<PlaceOrderResult> rs = results.stream().map(PlaceOrderResult.class::cast).toList();
+        assertThat(rs.stream().filter(r -> r.outcome() == PlacementOutcome.PLACED)).hasSize(10);
+        assertThat(rs.stream().filter(r -> r.outcome() == PlacementOutcome.OUT_OF_STOCK)).hasSize(30);
+        assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(10);
+        assertThat(gateway.appliedCount()).isEqualTo(10);
+        List<String> ids = rs.stream().map(r -> r.order().id()).toList();
+        assertThat(ids).doesNotHaveDuplicates();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).isEmpty();
+    }
+
+    @Test
+    void racingCallsWithOneKeyCreateOneOrder() throws InterruptedException {
+        stockUp(HOT, 100);
+        SimulatedPaymentPort gateway = new SimulatedPaymentPort().latency(Duration.ofMillis(20));
+        OrderKit k1 = kitBuilder(fixture, gateway).inProgressWait(Duration.ofSeconds(30)).build();
+        OrderKit k2 = kitBuilder(peerFixture, gateway).inProgressWait(Duration.ofSeconds(30)).build();
+        PlaceOrderRequest req = PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("one-key"))
+                .line("hot-sku", 2, 500).build();
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int n = i;
+            tasks.add(() -> (n % 2 == 0 ? k1 : k2).orders().place(req));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, PlaceOrderResult.class);
+        List<PlaceOrderResult> rs = results.stream().map(PlaceOrderResult.class::cast).toList();
+        PlaceOrderResult original = rs.stream().filter(r -> !r.replayed()).findFirst().orElseThrow();
+        assertThat(rs.stream().filter(r -> !r.replayed())).hasSize(1);
+        assertThat(rs).allSatisfy(r -> assertThat(r.asReplay()).isEqualTo(original.asReplay()));
+        assertThat(original.outcome()).isEqualTo(PlacementOutcome.PLACED);
+        assertThat(gateway.appliedCount()).isEqualTo(1);
+        assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(2);
+        assertThat(orders().findStale(EnumSet.allOf(OrderStatus.class), now().plusSeconds(1), 100)).hasSize(1);
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(original.order().id()))).isEmpty();
+    }
+
+    @Test
+    void racingClaimsOfOneKeyAcquireOnce() throws InterruptedException {
+        ScopedKey key = ScopedKey.of("shop-1", "claim-race");
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int n = i;
+            tasks.add(() -> side(n).idempotencyStore().claim(key, "f".repeat(64), "ord-" + n, now(),
+                    Duration.ofSeconds(30)));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, ClaimResult.Acquired.class, ClaimResult.InProgress.class);
+        assertThat(count(results, ClaimResult.Acquired.class)).isEqualTo(1);
+        ClaimResult.Acquired winner = results.stream().filter(ClaimResult.Acquired.class::isInstance)
+                .map(ClaimResult.Acquired.class::cast).findFirst().orElseThrow();
+        keys().complete(key, winner.fencingToken(), "{}", now(), now().plusSeconds(60));
+        assertThat(keys().claim(key, "f".repeat(64), "late", now(), Duration.ofSeconds(30)))
+                .isEqualTo(new ClaimResult.Completed(winner.resourceId(), "{}"));
+    }
+
+    @Test
+    void racingTakeoversOfAnExpiredLeaseAcquireOnce() throws InterruptedException {
+        ScopedKey key = ScopedKey.of("shop-1", "takeover-race");
+        ClaimResult.Acquired first = (ClaimResult.Acquired) keys().claim(key, "f".repeat(64), "ord-0", now(),
+                Duration.ofSeconds(1));
+        clock.advance(Duration.ofSeconds(2));
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int n = i;
+            tasks.add(() -> side(n).idempotencyStore().claim(key, "f".repeat(64), "ord-x" + n, now(),
+                    Duration.ofSeconds(30)));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, ClaimResult.Acquired.class, ClaimResult.InProgress.class);
+        assertThat(count(results, ClaimResult.Acquired.class)).isEqualTo(1);
+        ClaimResult.Acquired winner = results.stream().filter(ClaimResult.Acquired.class::isInstance)
+                .map(ClaimResult.Acquired.class::cast).findFirst().orElseThrow();
+        assertThat(winner.resumed()).isTrue();
+        assertThat(winner.resourceId()).isEqualTo("ord-0");
+        assertThat(winner.fencingToken()).isGreaterThan(first.fencingToken());
+    }
+
+    @Test
+    void racingOrderUpdatesHaveOneWinner() throws InterruptedException {
+        Order o = OrderStoreContract.sampleOrder("ord-race", now());
+        orders().insert(o, List.of());
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            int n = i;
+            Order next = o.withFailureReason("writer-" + n).transition(OrderStatus.CANCELLED, now());
+            tasks.add(() -> side(n).orderStore().update(next, 0, List.of()) ? next : Boolean.FALSE);
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, Order.class, Boolean.class);
+        assertThat(count(results, Order.class)).isEqualTo(1);
+        Order winner = (Order) results.stream().filter(Order.class::isInstance).findFirst().orElseThrow();
+        assertThat(orders().find("ord-race")).contains(winner);
+    }
+
+    @Test
+    void racingStockCountsHaveOneWinner() throws InterruptedException {
+        StockLevel start = stockUp(HOT, 10);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            int n = i;
+            tasks.add(() -> side(n).stockStorage().setOnHand(HOT, 100 + n, start.version(), "count-" + n, now()));
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, StockLevel.class, ConcurrencyConflictException.class);
+        assertThat(count(results, StockLevel.class)).isEqualTo(1);
+        StockLevel winner = (StockLevel) results.stream().filter(StockLevel.class::isInstance).findFirst()
+                .orElseThrow();
+        assertThat(stock().level(HOT)).contains(winner);
+        assertStockInvariants();
+    }
+
+    @Test
+    void racingTransitionsOfOneReservationReturnStockOnce() throws InterruptedException {
+        stockUp(HOT, 1000);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int r = 0; r < 20; r++) {
+            String id = "rt-" + r;
+            stock().reserve(id, List.of(new AllocatedLine(HOT, 5)), now().plusSeconds(1), now());
+            for (int k = 0; k < 6; k++) {
+                int n = r * 6 + k;
+                tasks.add(() -> switch (n % 3) {
+                    case 0 -> side(n).stockStorage().release(id, now().plusSeconds(2));
+                    case 1 -> side(n).stockStorage().expire(id, now().plusSeconds(2)).orElse(null);
+                    default -> side(n).stockStorage().commit(id, now());
+                });
+            }
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        assertOnly(results, Reservation.class, IllegalStateTransitionException.class);
+        long committed = stock().reservations(EnumSet.of(ReservationState.COMMITTED)).size();
+        assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(5 * committed);
+        assertThat(stock().reservations(EnumSet.of(ReservationState.HELD))).isEmpty();
+        assertStockInvariants();
+    }
+
+    @Test
+    void randomizedFuzzKeepsEveryInvariant() throws InterruptedException {
+        List<StockKey> keyset = List.of(StockKey.of("fz-a"), StockKey.of("fz-b"), StockKey.of("fz-b", "west"),
+                StockKey.of("fz-c"));
+        for (StockKey k : keyset) {
+            stockUp(k, 40);
+        }
+        List<String> ids = new CopyOnWriteArrayList<>();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        Random seeds = new Random(fuzzSeed());
+        List<Callable<?>> workers = new ArrayList<>();
+        for (int w = 0; w < Math.max(2, threads() - 1); w++) {
+            long seed = seeds.nextLong();
+            BackendFixture f = side(w);
+            String prefix = "w" + w + "-";
+            workers.add(() -> {
+                Random rnd = new Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    fuzzStep(f, rnd, keyset, ids, prefix + i);
+                }
+                return null;
+            });
+        }
+        // an observer checks invariant 1 at arbitrary moments while the workers run
+        Thread observer = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    for (StockLevel l : stock().allLevels()) {
+                        if (l.reserved() < 0 || l.reserved() > l.onHand()) {
+                            violations.add("observed " + l);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    violations.add("observer failed: " + e);
+                }
+                Thread.onSpinWait();
+            }
+        }, "orderkit-fuzz-observer");
+        observer.setDaemon(true);
+        observer.start();
+        List<Object> results;
+        try {
+            results = runConcurrently(threads(), workers);
+        } finally {
+            running.set(false);
+            observer.join(CONCURRENCY_TIMEOUT.toMillis());
+        }
+        assertOnly(results);
+        assertThat(violations).as("invariant 1 violations observed while running").isEmpty();
+        assertThat(ids).isNotEmpty();
+        assertStockInvariants();
+    }
+
+    private void fuzzStep(BackendFixture f, Random rnd, List<StockKey> keyset, List<String> ids, String newId) {
+        int op = rnd.nextInt(100);
+        try {
+            if (op < 40 || ids.isEmpty()) {
+                List<StockKey> pick = new ArrayList<>();
+                for (StockKey k : keyset) {
+                    if (rnd.nextInt(3) == 0) {
+                        pick.add(k);
+                    }
+                }
+                if (pick.isEmpty()) {
+                    pick.add(keyset.get(rnd.nextInt(keyset.size())));
+                }
+                List<AllocatedLine> lines = pick.stream().sorted()
+                        .map(k -> new AllocatedLine(k, 1 + rnd.nextInt(6))).toList();
+                ReserveResult r = f.stockStorage().reserve(newId, lines, now().plusMillis(rnd.nextInt(400)), now());
+                if (r instanceof ReserveResult.Reserved) {
+                    ids.add(newId);
+                }
+                return;
+            }
+            String id = ids.get(rnd.nextInt(ids.size()));
+            StockKey key = keyset.get(rnd.nextInt(keyset.size()));
+            if (op < 52) {
+                f.stockStorage().commit(id, now());
+            } else if (op < 64) {
+                f.stockStorage().release(id, now());
+            } else if (op < 72) {
+                f.stockStorage().fulfil(id, now());
+            } else if (op < 80) {
+                f.stockStorage().expire(id, now());
+            } else if (op < 86) {
+                for (String due : f.stockStorage().dueReservations(now(), 5)) {
+                    f.stockStorage().expire(due, now());
+                }
+            } else if (op < 92) {
+                f.stockStorage().adjust(key, rnd.nextBoolean() ? 1 + rnd.nextInt(5) : -(1 + rnd.nextInt(5)),
+                        "fuzz-" + newId, now());
+            } else if (op < 96) {
+                f.stockStorage().level(key).ifPresent(l -> f.stockStorage().setOnHand(key,
+                        Math.max(0, l.onHand() + rnd.nextInt(5) - 2), l.version(), "count-" + newId, now()));
+            } else {
+                clock.advance(Duration.ofMillis(50));
+            }
+        } catch (IllegalStateTransitionException | InsufficientStockException | ConcurrencyConflictException e) {
+            // refused transitions and lost races are legitimate outcomes
+        }
+    }
+}

@@ -1,0 +1,531 @@
+package dev.orderkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.IllegalStateTransitionException;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.Movement;
+import dev.orderkit.core.MovementReason;
+import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReserveResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Contract of {@link dev.orderkit.core.spi.StockStorage}: each primitive's semantics as the
+ * in-memory reference implements them, with the design's invariants 1 (no oversell), 4
+ * (all-or-nothing) and 5 (conservation: movements replay to the levels). Single-threaded; the
+ * concurrent behaviour is in {@link ConcurrencyContract}.
+ *
+ * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
+ */
+public abstract class StockStorageContract extends ContractSupport {
+    private static final StockKey A = StockKey.of("sku-a", "east");
+    private static final StockKey A_WEST = StockKey.of("sku-a", "west");
+    private static final StockKey B = StockKey.of("sku-b", "east");
+    private static final Duration HOLD = Duration.ofMinutes(10);
+
+    /** Subclasses are created by JUnit. */
+    protected StockStorageContract() {
+    }
+
+    @Override
+    protected abstract BackendFixture createFixture();
+
+    private ReserveResult reserve(String id, AllocatedLine... lines) {
+        return stock().reserve(id, List.of(lines), now().plus(HOLD), now());
+    }
+
+    private static AllocatedLine line(StockKey key, long qty) {
+        return new AllocatedLine(key, qty);
+    }
+
+    private Reservation reserved(String id, AllocatedLine... lines) {
+        ReserveResult r = reserve(id, lines);
+        assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
+        return ((ReserveResult.Reserved) r).reservation();
+    }
+
+    private StockLevel levelOf(StockKey key) {
+        return stock().level(key).orElseThrow(() -> new AssertionError("no level " + key));
+    }
+
+    // ------------------------------------------------------------------ levels and adjustments
+
+    @Test
+    void emptyBackendHasNoLevelsNorReservations() {
+        assertThat(stock().allLevels()).isEmpty();
+        assertThat(stock().levels("sku-a")).isEmpty();
+        assertThat(stock().level(A)).isEmpty();
+        assertThat(stock().reservation("r-none")).isEmpty();
+        assertThat(stock().reservations(EnumSet.allOf(ReservationState.class))).isEmpty();
+        assertThat(stock().movements(A)).isEmpty();
+        assertThat(stock().dueReservations(now().plus(Duration.ofDays(30)), 10)).isEmpty();
+    }
+
+    @Test
+    void adjustCreatesLevelAndRecordsMovement() {
+        Instant t = now();
+        StockLevel created = stock().adjust(A, 7, "restock-1", t);
+        assertThat(created.key()).isEqualTo(A);
+        assertThat(created.onHand()).isEqualTo(7);
+        assertThat(created.reserved()).isZero();
+        assertThat(created.available()).isEqualTo(7);
+        assertThat(stock().level(A)).contains(created);
+
+        clock.advance(Duration.ofSeconds(1));
+        StockLevel after = stock().adjust(A, -2, "shrinkage", now());
+        assertThat(after.onHand()).isEqualTo(5);
+        assertThat(after.version()).isGreaterThan(created.version());
+        assertThat(after.updatedAt()).isEqualTo(now());
+
+        List<Movement> ms = stock().movements(A);
+        assertThat(ms).extracting(Movement::onHandDelta).containsExactly(7L, -2L);
+        assertThat(ms).extracting(Movement::reservedDelta).containsExactly(0L, 0L);
+        assertThat(ms).extracting(Movement::reason).containsOnly(MovementReason.ADJUST);
+        assertThat(ms).extracting(Movement::reference).containsExactly("restock-1", "shrinkage");
+        assertThat(ms).extracting(Movement::key).containsOnly(A);
+        assertThat(ms.get(1).at()).isEqualTo(now());
+        assertStockInvariants();
+    }
+
+    @Test
+    void negativeAdjustOfMissingLevelIsNotFoundAndCreatesNothing() {
+        assertThatThrownBy(() -> stock().adjust(A, -1, "x", now())).isInstanceOf(NotFoundException.class);
+        assertThat(stock().level(A)).isEmpty();
+        assertThat(stock().allLevels()).isEmpty();
+        assertThat(stock().movements(A)).isEmpty();
+    }
+
+    @Test
+    void adjustBelowReservedOrZeroIsRefusedAndChangesNothing() {
+        stockUp(A, 5);
+        reserved("r1", line(A, 3));
+        StockLevel before = levelOf(A);
+        assertThatThrownBy(() -> stock().adjust(A, -3, "too-much", now()))
+                .isInstanceOf(InsufficientStockException.class);
+        assertThatThrownBy(() -> stock().adjust(A, -6, "below-zero", now()))
+                .isInstanceOf(InsufficientStockException.class);
+        assertThat(levelOf(A)).isEqualTo(before);
+        assertThat(stock().movements(A)).hasSize(2);
+        StockLevel ok = stock().adjust(A, -2, "exactly-available", now());
+        assertThat(ok.onHand()).isEqualTo(3);
+        assertThat(ok.available()).isZero();
+        assertStockInvariants();
+    }
+
+    @Test
+    void levelsAreListedPerSkuSortedByLocation() {
+        stockUp(A_WEST, 1);
+        stockUp(B, 2);
+        stockUp(A, 3);
+        assertThat(stock().levels("sku-a")).extracting(StockLevel::key).containsExactly(A, A_WEST);
+        assertThat(stock().levels("sku-b")).extracting(StockLevel::onHand).containsExactly(2L);
+        assertThat(stock().levels("sku-c")).isEmpty();
+        assertThat(stock().allLevels()).extracting(StockLevel::key).containsExactly(A, A_WEST, B);
+    }
+
+    @Test
+    void setOnHandCreatesWithMinusOneAndComparesVersions() {
+        StockLevel created = stock().setOnHand(A, 10, -1, "count-1", now());
+        assertThat(created.onHand()).isEqualTo(10);
+        assertThatThrownBy(() -> stock().setOnHand(A, 11, -1, "count-dup", now()))
+                .isInstanceOf(ConcurrencyConflictException.class);
+        assertThatThrownBy(() -> stock().setOnHand(A, 12, created.version() + 5, "stale", now()))
+                .isInstanceOf(ConcurrencyConflictException.class);
+        assertThat(levelOf(A)).isEqualTo(created);
+
+        StockLevel counted = stock().setOnHand(A, 4, created.version(), "count-2", now());
+        assertThat(counted.onHand()).isEqualTo(4);
+        assertThat(counted.version()).isGreaterThan(created.version());
+        assertThatThrownBy(() -> stock().setOnHand(A, 9, created.version(), "lost-update", now()))
+                .isInstanceOf(ConcurrencyConflictException.class);
+
+        List<Movement> ms = stock().movements(A);
+        assertThat(ms).extracting(Movement::reason).containsOnly(MovementReason.SET_ON_HAND);
+        assertThat(ms).extracting(Movement::onHandDelta).containsExactly(10L, -6L);
+        assertThat(ms).extracting(Movement::reference).containsExactly("count-1", "count-2");
+        assertStockInvariants();
+    }
+
+    @Test
+    void setOnHandOfMissingLevelIsNotFound() {
+        assertThatThrownBy(() -> stock().setOnHand(A, 3, 0, "x", now())).isInstanceOf(NotFoundException.class);
+        assertThat(stock().level(A)).isEmpty();
+    }
+
+    @Test
+    void setOnHandBelowReservedIsRefused() {
+        stockUp(A, 10);
+        reserved("r1", line(A, 6));
+        StockLevel before = levelOf(A);
+        assertThatThrownBy(() -> stock().setOnHand(A, 5, before.version(), "count", now()))
+                .isInstanceOf(InsufficientStockException.class);
+        assertThat(levelOf(A)).isEqualTo(before);
+        assertThat(stock().setOnHand(A, 6, before.version(), "count", now()).available()).isZero();
+        assertStockInvariants();
+    }
+
+    @Test
+    void largeQuantitiesAreStoredExactly() {
+        long big = 1_000_000_000_000L; // the largest on-hand core accepts
+        StockLevel l = stock().setOnHand(A, big, -1, "big", now());
+        assertThat(l.onHand()).isEqualTo(big);
+        Reservation r = reserved("r-big", line(A, 1_000_000_000L));
+        assertThat(r.lines()).containsExactly(line(A, 1_000_000_000L));
+        assertThat(levelOf(A).reserved()).isEqualTo(1_000_000_000L);
+        assertThat(levelOf(A).available()).isEqualTo(big - 1_000_000_000L);
+        assertStockInvariants();
+    }
+
+    // ------------------------------------------------------------------ reserve
+
+    @Test
+    void reserveHoldsStockAndRecordsMovement() {
+        stockUp(A, 10);
+        stockUp(B, 10);
+        Instant expires = now().plus(HOLD);
+        ReserveResult result = stock().reserve("r1", List.of(line(A, 3), line(B, 4)), expires, now());
+        assertThat(result).isInstanceOf(ReserveResult.Reserved.class);
+        Reservation r = ((ReserveResult.Reserved) result).reservation();
+        assertThat(r.id()).isEqualTo("r1");
+        assertThat(r.state()).isEqualTo(ReservationState.HELD);
+        assertThat(r.lines()).containsExactly(line(A, 3), line(B, 4));
+        assertThat(r.expiresAt()).isEqualTo(expires);
+        assertThat(r.createdAt()).isEqualTo(now());
+        assertThat(stock().reservation("r1")).contains(r);
+
+        assertThat(levelOf(A).reserved()).isEqualTo(3);
+        assertThat(levelOf(A).onHand()).isEqualTo(10);
+        assertThat(levelOf(B).available()).isEqualTo(6);
+        Movement m = stock().movements(A).get(1);
+        assertThat(m.reason()).isEqualTo(MovementReason.RESERVE);
+        assertThat(m.reservedDelta()).isEqualTo(3);
+        assertThat(m.onHandDelta()).isZero();
+        assertThat(m.reference()).isEqualTo("r1");
+        assertStockInvariants();
+    }
+
+    @Test
+    void reserveExactlyAvailableSucceedsAndOneMoreIsInsufficient() {
+        stockUp(A, 5);
+        reserved("r1", line(A, 5));
+        ReserveResult more = reserve("r2", line(A, 1));
+        assertThat(more).isInstanceOf(ReserveResult.Insufficient.class);
+        assertThat(((ReserveResult.Insufficient) more).shortfalls()).singleElement().satisfies(s -> {
+            assertThat(s.sku()).isEqualTo("sku-a");
+            assertThat(s.location()).isEqualTo("east");
+            assertThat(s.requested()).isEqualTo(1);
+            assertThat(s.available()).isZero();
+        });
+        assertThat(stock().reservation("r2")).isEmpty();
+        assertThat(levelOf(A).reserved()).isEqualTo(5);
+        assertStockInvariants();
+    }
+
+    @Test
+    void multiLineReserveIsAllOrNothing() {
+        stockUp(A, 10);
+        stockUp(A_WEST, 10);
+        stockUp(B, 2);
+        List<StockLevel> before = stock().allLevels();
+        ReserveResult r = reserve("r1", line(A, 1), line(A_WEST, 10), line(B, 3));
+        assertThat(r).isInstanceOf(ReserveResult.Insufficient.class);
+        assertThat(((ReserveResult.Insufficient) r).shortfalls())
+                .extracting(s -> s.sku() + "@" + s.location() + ":" + s.requested() + "/" + s.available())
+                .containsExactly("sku-b@east:3/2");
+        assertThat(stock().allLevels()).isEqualTo(before);
+        assertThat(stock().reservation("r1")).isEmpty();
+        assertThat(stock().movements(B)).hasSize(1);
+        assertThat(stock().movements(A)).hasSize(1);
+        assertStockInvariants();
+    }
+
+    @Test
+    void reserveNamingUnknownLevelWritesNothing() {
+        stockUp(A, 10);
+        List<StockLevel> before = stock().allLevels();
+        ReserveResult r = reserve("r1", line(A, 1), line(StockKey.of("sku-a", "nowhere"), 1),
+                line(StockKey.of("sku-z", "east"), 1));
+        assertThat(r).isInstanceOf(ReserveResult.UnknownStock.class);
+        assertThat(((ReserveResult.UnknownStock) r).missing())
+                .containsExactlyInAnyOrder("sku-a@nowhere", "sku-z@east");
+        assertThat(stock().allLevels()).isEqualTo(before);
+        assertThat(stock().reservation("r1")).isEmpty();
+        assertThat(stock().level(StockKey.of("sku-z", "east"))).isEmpty();
+    }
+
+    @Test
+    void reserveIsIdempotentOnTheReservationId() {
+        stockUp(A, 10);
+        stockUp(B, 10);
+        Reservation first = reserved("r1", line(A, 2));
+        clock.advance(Duration.ofSeconds(5));
+        ReserveResult again = reserve("r1", line(A, 2));
+        assertThat(again).isInstanceOf(ReserveResult.AlreadyExists.class);
+        assertThat(((ReserveResult.AlreadyExists) again).reservation()).isEqualTo(first);
+        ReserveResult different = reserve("r1", line(B, 5));
+        assertThat(different).isInstanceOf(ReserveResult.AlreadyExists.class);
+        assertThat(((ReserveResult.AlreadyExists) different).reservation()).isEqualTo(first);
+        assertThat(levelOf(A).reserved()).isEqualTo(2);
+        assertThat(levelOf(B).reserved()).isZero();
+
+        stock().release("r1", now());
+        ReserveResult afterRelease = reserve("r1", line(A, 2));
+        assertThat(afterRelease).isInstanceOf(ReserveResult.AlreadyExists.class);
+        assertThat(((ReserveResult.AlreadyExists) afterRelease).reservation().state())
+                .isEqualTo(ReservationState.RELEASED);
+        assertThat(levelOf(A).reserved()).isZero();
+        assertStockInvariants();
+    }
+
+    @Test
+    void insufficientReserveDoesNotConsumeTheId() {
+        stockUp(A, 1);
+        assertThat(reserve("r1", line(A, 2))).isInstanceOf(ReserveResult.Insufficient.class);
+        stock().adjust(A, 1, "restock", now());
+        assertThat(reserve("r1", line(A, 2))).isInstanceOf(ReserveResult.Reserved.class);
+        assertStockInvariants();
+    }
+
+    // ------------------------------------------------------------------ transitions
+
+    @Test
+    void commitMakesHoldPermanentAndIsIdempotent() {
+        stockUp(A, 5);
+        reserved("r1", line(A, 2));
+        clock.advance(Duration.ofSeconds(1));
+        Reservation c = stock().commit("r1", now());
+        assertThat(c.state()).isEqualTo(ReservationState.COMMITTED);
+        assertThat(c.lines()).containsExactly(line(A, 2));
+        assertThat(c.updatedAt()).isEqualTo(now());
+        assertThat(stock().commit("r1", now().plus(Duration.ofDays(1)))).isEqualTo(c);
+        assertThat(stock().reservation("r1")).contains(c);
+        assertThat(levelOf(A).reserved()).isEqualTo(2);
+        // committed reservations never expire
+        assertThat(stock().dueReservations(now().plus(Duration.ofDays(30)), 10)).isEmpty();
+        assertThat(stock().expire("r1", now().plus(Duration.ofDays(30)))).isEmpty();
+        assertThat(stock().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
+        assertStockInvariants();
+    }
+
+    @Test
+    void commitOfUnknownOrExpiredHoldIsRefused() {
+        stockUp(A, 5);
+        assertThatThrownBy(() -> stock().commit("nope", now())).isInstanceOf(NotFoundException.class);
+        Reservation r = reserved("r1", line(A, 2));
+        assertThatThrownBy(() -> stock().commit("r1", r.expiresAt()))
+                .isInstanceOf(IllegalStateTransitionException.class);
+        assertThat(stock().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.HELD);
+        stock().expire("r1", r.expiresAt());
+        assertThatThrownBy(() -> stock().commit("r1", now()))
+                .isInstanceOf(IllegalStateTransitionException.class);
+        assertStockInvariants();
+    }
+
+    @Test
+    void releaseReturnsStockAndIsIdempotent() {
+        stockUp(A, 5);
+        stockUp(B, 5);
+        reserved("r1", line(A, 2), line(B, 3));
+        reserved("r2", line(A, 1));
+        stock().commit("r2", now());
+
+        Reservation released = stock().release("r1", now());
+        assertThat(released.state()).isEqualTo(ReservationState.RELEASED);
+        assertThat(levelOf(A).reserved()).isEqualTo(1);
+        assertThat(levelOf(B).reserved()).isZero();
+        int movementsA = stock().movements(A).size();
+        assertThat(stock().release("r1", now())).isEqualTo(released);
+        assertThat(stock().movements(A)).hasSize(movementsA);
+        assertThat(stock().movements(B).get(stock().movements(B).size() - 1))
+                .extracting(Movement::reason, Movement::reservedDelta, Movement::reference)
+                .containsExactly(MovementReason.RELEASE, -3L, "r1");
+
+        assertThat(stock().release("r2", now()).state()).isEqualTo(ReservationState.RELEASED);
+        assertThat(levelOf(A).reserved()).isZero();
+        assertThatThrownBy(() -> stock().release("nope", now())).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> stock().commit("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
+        assertStockInvariants();
+    }
+
+    @Test
+    void fulfilShipsCommittedStock() {
+        stockUp(A, 5);
+        reserved("r1", line(A, 2));
+        assertThatThrownBy(() -> stock().fulfil("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
+        stock().commit("r1", now());
+        Reservation f = stock().fulfil("r1", now());
+        assertThat(f.state()).isEqualTo(ReservationState.FULFILLED);
+        StockLevel l = levelOf(A);
+        assertThat(l.onHand()).isEqualTo(3);
+        assertThat(l.reserved()).isZero();
+        Movement m = stock().movements(A).get(stock().movements(A).size() - 1);
+        assertThat(m.reason()).isEqualTo(MovementReason.FULFIL);
+        assertThat(m.onHandDelta()).isEqualTo(-2);
+        assertThat(m.reservedDelta()).isEqualTo(-2);
+
+        assertThat(stock().fulfil("r1", now())).isEqualTo(f);
+        assertThat(levelOf(A)).isEqualTo(l);
+        assertThatThrownBy(() -> stock().release("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> stock().commit("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> stock().fulfil("nope", now())).isInstanceOf(NotFoundException.class);
+        assertThat(levelOf(A)).isEqualTo(l);
+        assertStockInvariants();
+    }
+
+    @Test
+    void expireReturnsDueHoldsOnly() {
+        stockUp(A, 5);
+        Reservation r = reserved("r1", line(A, 2));
+        assertThat(stock().expire("r1", r.expiresAt().minusMillis(1))).isEmpty();
+        assertThat(levelOf(A).reserved()).isEqualTo(2);
+
+        Reservation expired = stock().expire("r1", r.expiresAt()).orElseThrow();
+        assertThat(expired.state()).isEqualTo(ReservationState.EXPIRED);
+        assertThat(levelOf(A).reserved()).isZero();
+        Movement m = stock().movements(A).get(stock().movements(A).size() - 1);
+        assertThat(m.reason()).isEqualTo(MovementReason.EXPIRE);
+        assertThat(m.reservedDelta()).isEqualTo(-2);
+        assertThat(m.reference()).isEqualTo("r1");
+
+        assertThat(stock().expire("r1", r.expiresAt().plusSeconds(1))).isEmpty();
+        assertThat(stock().release("r1", now()).state()).isEqualTo(ReservationState.EXPIRED);
+        assertThat(stock().expire("nope", now())).isEmpty();
+        assertThat(levelOf(A).reserved()).isZero();
+        assertStockInvariants();
+    }
+
+    @Test
+    void dueReservationsListsExpiredHoldsEarliestFirst() {
+        stockUp(A, 100);
+        Instant t = now();
+        stock().reserve("r3", List.of(line(A, 1)), t.plusSeconds(30), t);
+        stock().reserve("r1", List.of(line(A, 1)), t.plusSeconds(10), t);
+        stock().reserve("r2", List.of(line(A, 1)), t.plusSeconds(20), t);
+        stock().reserve("r4", List.of(line(A, 1)), t.plusSeconds(40), t);
+        stock().reserve("r0", List.of(line(A, 1)), t.plusSeconds(5), t);
+        stock().commit("r0", t);
+        stock().reserve("r5", List.of(line(A, 1)), t.plusSeconds(6), t);
+        stock().release("r5", t);
+
+        assertThat(stock().dueReservations(t.plusSeconds(9), 10)).isEmpty();
+        assertThat(stock().dueReservations(t.plusSeconds(30), 10)).containsExactly("r1", "r2", "r3");
+        assertThat(stock().dueReservations(t.plusSeconds(30), 2)).containsExactly("r1", "r2");
+        stock().expire("r1", t.plusSeconds(30));
+        assertThat(stock().dueReservations(t.plusSeconds(30), 10)).containsExactly("r2", "r3");
+        assertStockInvariants();
+    }
+
+    @Test
+    void reservationsAreFilteredByState() {
+        stockUp(A, 100);
+        reserved("held", line(A, 1));
+        reserved("committed", line(A, 1));
+        stock().commit("committed", now());
+        reserved("released", line(A, 1));
+        stock().release("released", now());
+        reserved("fulfilled", line(A, 1));
+        stock().commit("fulfilled", now());
+        stock().fulfil("fulfilled", now());
+        Reservation e = reserved("expired", line(A, 1));
+        stock().expire("expired", e.expiresAt());
+
+        assertThat(ids(EnumSet.of(ReservationState.HELD, ReservationState.COMMITTED)))
+                .containsExactlyInAnyOrder("held", "committed");
+        assertThat(ids(EnumSet.of(ReservationState.RELEASED, ReservationState.EXPIRED)))
+                .containsExactlyInAnyOrder("released", "expired");
+        assertThat(ids(EnumSet.of(ReservationState.FULFILLED))).containsExactly("fulfilled");
+        assertThat(ids(EnumSet.allOf(ReservationState.class))).hasSize(5);
+        assertStockInvariants();
+    }
+
+    private Set<String> ids(Set<ReservationState> states) {
+        return stock().reservations(states).stream().map(Reservation::id).collect(Collectors.toSet());
+    }
+
+    @Test
+    void identifiersWithSpecialCharactersRoundTrip() {
+        StockKey odd = StockKey.of("sku'; DROP TABLE x; -- {tag}*?[%_]:\\\"é☃", "loc {a}:*\u00e9");
+        StockKey longest = StockKey.of("s".repeat(StockKey.MAX_LENGTH), "l".repeat(StockKey.MAX_LENGTH));
+        stockUp(odd, 3);
+        stockUp(longest, 4);
+        String id = "res:{x}*'\"%_é" + "r".repeat(100);
+        Reservation r = reserved(id, line(odd, 1), line(longest, 2));
+        assertThat(stock().reservation(id)).contains(r);
+        assertThat(stock().levels(odd.sku())).extracting(StockLevel::key).containsExactly(odd);
+        assertThat(stock().levels(longest.sku())).extracting(StockLevel::onHand).containsExactly(4L);
+        assertThat(stock().level(StockKey.of("sku'; DROP TABLE x; -- {tag}*?[%_]:\\\"é☃", "loc"))).isEmpty();
+        assertThat(stock().levels("sku%")).isEmpty();
+        assertThat(stock().movements(odd)).extracting(Movement::reference).containsExactly("stock-up", id);
+        assertStockInvariants();
+    }
+
+    @Test
+    void keysAreCaseAccentAndSpaceSensitive() {
+        StockKey lower = StockKey.of("sku-case", "east");
+        StockKey upper = StockKey.of("SKU-CASE", "east");
+        StockKey accent = StockKey.of("sku-cas\u00e9", "east");
+        StockKey padded = StockKey.of("sku-case ", "east");
+        StockKey locUpper = StockKey.of("sku-case", "EAST");
+        stockUp(lower, 1);
+        stockUp(upper, 2);
+        stockUp(accent, 3);
+        stockUp(padded, 4);
+        stockUp(locUpper, 5);
+        assertThat(levelOf(lower).onHand()).isEqualTo(1);
+        assertThat(levelOf(upper).onHand()).isEqualTo(2);
+        assertThat(levelOf(accent).onHand()).isEqualTo(3);
+        assertThat(levelOf(padded).onHand()).isEqualTo(4);
+        assertThat(levelOf(locUpper).onHand()).isEqualTo(5);
+        assertThat(stock().levels("sku-case")).extracting(StockLevel::key).containsExactly(locUpper, lower);
+        assertThat(stock().allLevels()).hasSize(5);
+        assertThat(reserve("case-r", line(lower, 1))).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(reserve("CASE-R", line(upper, 2))).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(stock().reservation("case-r").orElseThrow().lines()).containsExactly(line(lower, 1));
+        assertThat(stock().reservation("CASE-R").orElseThrow().lines()).containsExactly(line(upper, 2));
+        assertStockInvariants();
+    }
+
+    @Test
+    void mixedLifecyclesConserveStock() {
+        stockUp(A, 20);
+        stockUp(A_WEST, 20);
+        stockUp(B, 20);
+        for (int i = 0; i < 12; i++) {
+            String id = "mix-" + i;
+            reserved(id, line(A, 1 + i % 3), line(B, 1 + i % 2));
+            switch (i % 4) {
+                case 0 -> stock().release(id, now());
+                case 1 -> stock().commit(id, now());
+                case 2 -> {
+                    stock().commit(id, now());
+                    stock().fulfil(id, now());
+                }
+                default -> stock().expire(id, now().plus(HOLD));
+            }
+            if (i % 5 == 0) {
+                stock().adjust(A_WEST, -1, "shrink-" + i, now());
+                stock().adjust(B, 2, "restock-" + i, now());
+            }
+        }
+        StockLevel a = levelOf(A);
+        long activeOnA = stock().reservations(EnumSet.of(ReservationState.HELD, ReservationState.COMMITTED)).stream()
+                .flatMap(r -> r.lines().stream()).filter(l -> l.key().equals(A)).mapToLong(AllocatedLine::quantity)
+                .sum();
+        assertThat(a.reserved()).isEqualTo(activeOnA).isPositive();
+        assertStockInvariants();
+    }
+}

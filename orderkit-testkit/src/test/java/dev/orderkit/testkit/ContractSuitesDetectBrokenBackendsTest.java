@@ -1,0 +1,566 @@
+package dev.orderkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.LeaseLostException;
+import dev.orderkit.core.Movement;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.memory.InMemoryOrderStore;
+import dev.orderkit.core.memory.InMemoryStockStorage;
+import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.StockStorage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Proves the contract suites can fail: each runs against a backend with one deliberately planted
+ * bug (by delegation to the in-memory reference) and must report the tests that catch it.
+ */
+class ContractSuitesDetectBrokenBackendsTest {
+
+    /** Runs one contract subclass and returns the names of its failed tests (display names). */
+    private static List<String> failuresOf(Class<?> suite) {
+        List<String> failed = new CopyOnWriteArrayList<>();
+        List<String> passed = new CopyOnWriteArrayList<>();
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectClass(suite)).build();
+        LauncherFactory.create().execute(request, new TestExecutionListener() {
+            @Override
+            public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                if (id.isTest()) {
+                    String name = id.getLegacyReportingName();
+                    (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? passed : failed).add(name);
+                }
+            }
+        });
+        assertThat(passed.size() + failed.size()).as("tests run by " + suite.getSimpleName()).isPositive();
+        return failed;
+    }
+
+    private static BackendFixture fixture(StockStorage s, IdempotencyStore k, OrderStore o) {
+        return new BackendFixture() {
+            @Override
+            public StockStorage stockStorage() {
+                return s;
+            }
+
+            @Override
+            public IdempotencyStore idempotencyStore() {
+                return k;
+            }
+
+            @Override
+            public OrderStore orderStore() {
+                return o;
+            }
+        };
+    }
+
+    private static BackendFixture withStock(Supplier<StockStorage> s) {
+        return fixture(s.get(), new InMemoryIdempotencyStore(), new InMemoryOrderStore(EventSink.discarding()));
+    }
+
+    // ------------------------------------------------------------------ planted bugs
+
+    /** Forwards every call; subclasses break one. */
+    abstract static class ForwardingStock implements StockStorage {
+        final InMemoryStockStorage d = new InMemoryStockStorage();
+
+        @Override
+        public List<StockLevel> levels(String sku) {
+            return d.levels(sku);
+        }
+
+        @Override
+        public Optional<StockLevel> level(StockKey key) {
+            return d.level(key);
+        }
+
+        @Override
+        public ReserveResult reserve(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+            return d.reserve(id, lines, expiresAt, now);
+        }
+
+        @Override
+        public Optional<Reservation> reservation(String id) {
+            return d.reservation(id);
+        }
+
+        @Override
+        public Reservation commit(String id, Instant now) {
+            return d.commit(id, now);
+        }
+
+        @Override
+        public Reservation release(String id, Instant now) {
+            return d.release(id, now);
+        }
+
+        @Override
+        public Reservation fulfil(String id, Instant now) {
+            return d.fulfil(id, now);
+        }
+
+        @Override
+        public Optional<Reservation> expire(String id, Instant now) {
+            return d.expire(id, now);
+        }
+
+        @Override
+        public List<String> dueReservations(Instant now, int limit) {
+            return d.dueReservations(now, limit);
+        }
+
+        @Override
+        public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
+            return d.adjust(key, delta, reference, now);
+        }
+
+        @Override
+        public StockLevel setOnHand(StockKey key, long onHand, long v, String reference, Instant now) {
+            return d.setOnHand(key, onHand, v, reference, now);
+        }
+
+        @Override
+        public List<StockLevel> allLevels() {
+            return d.allLevels();
+        }
+
+        @Override
+        public List<Reservation> reservations(Set<ReservationState> states) {
+            return d.reservations(states);
+        }
+
+        @Override
+        public List<Movement> movements(StockKey key) {
+            return d.movements(key);
+        }
+    }
+
+    /** Bug: multi-line holds are applied line by line, so a short line leaves the others held. */
+    static final class PartialReserve extends ForwardingStock {
+        @Override
+        public ReserveResult reserve(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+            ReserveResult last = null;
+            for (int i = 0; i < lines.size(); i++) {
+                last = d.reserve(i == 0 ? id : id + "#" + i, List.of(lines.get(i)), expiresAt, now);
+                if (!(last instanceof ReserveResult.Reserved)) {
+                    return last;
+                }
+            }
+            return lines.size() == 1 ? last : d.reservation(id).map(r -> (ReserveResult) new ReserveResult.Reserved(
+                    new Reservation(id, r.state(), lines, r.expiresAt(), r.createdAt(), r.updatedAt()))).orElseThrow();
+        }
+    }
+
+    /** Bug: check-then-act reservation (reads availability, then holds without re-checking). */
+    static final class RacyReserve extends ForwardingStock {
+        @Override
+        public ReserveResult reserve(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+            for (AllocatedLine l : lines) {
+                Optional<StockLevel> level = d.level(l.key());
+                if (level.isPresent() && level.get().available() < l.quantity()) {
+                    return d.reserve(id, lines, expiresAt, now); // let the reference report the shortfall
+                }
+            }
+            sleepBriefly(); // widen the window so the race shows on every run
+            // hold by topping up on-hand first so the reference cannot refuse, then take the top-up back
+            for (AllocatedLine l : lines) {
+                d.adjust(l.key(), l.quantity(), "racy-topup", now);
+            }
+            ReserveResult r = d.reserve(id, lines, expiresAt, now);
+            for (AllocatedLine l : lines) {
+                try {
+                    d.adjust(l.key(), -l.quantity(), "racy-topup", now);
+                } catch (RuntimeException oversold) {
+                    // the real bug: the reservation stays, on-hand stays inflated
+                }
+            }
+            return r;
+        }
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Bug: the audit ledger drops release movements (conservation no longer holds). */
+    static final class LostMovements extends ForwardingStock {
+        @Override
+        public List<Movement> movements(StockKey key) {
+            return d.movements(key).stream().filter(m -> m.reason() != dev.orderkit.core.MovementReason.RELEASE)
+                    .toList();
+        }
+    }
+
+    /** Bug: holds expire regardless of their expiry time. */
+    static final class EagerExpiry extends ForwardingStock {
+        @Override
+        public Optional<Reservation> expire(String id, Instant now) {
+            return d.expire(id, now.plus(Duration.ofDays(8)));
+        }
+    }
+
+    /** Bug: records are keyed by the key alone, so scopes share them. */
+    static class ScopeBlind implements IdempotencyStore {
+        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
+
+        ScopedKey blind(ScopedKey k) {
+            return new ScopedKey(dev.orderkit.core.Scope.DEFAULT, k.key());
+        }
+
+        @Override
+        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
+            return d.claim(blind(key), fp, newResourceId, now, lease);
+        }
+
+        @Override
+        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
+            d.complete(blind(key), token, response, now, retainUntil);
+        }
+
+        @Override
+        public void release(ScopedKey key, long token) {
+            d.release(blind(key), token);
+        }
+
+        @Override
+        public int purgeExpired(Instant now, int limit) {
+            return d.purgeExpired(now, limit);
+        }
+    }
+
+    /** Bug: records are keyed by {@code scope + ":" + key}, so "a:b"/"c" and "a"/"b:c" collide. */
+    static final class Concatenating extends ScopeBlind {
+        @Override
+        ScopedKey blind(ScopedKey k) {
+            return ScopedKey.of("all", k.scope().value() + ":" + k.key().value());
+        }
+    }
+
+    /** Bug: the idempotency store ignores fingerprints (key reuse goes unnoticed). */
+    static final class NoFingerprint implements IdempotencyStore {
+        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
+
+        @Override
+        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
+            return d.claim(key, "ignored", newResourceId, now, lease);
+        }
+
+        @Override
+        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
+            d.complete(key, token, response, now, retainUntil);
+        }
+
+        @Override
+        public void release(ScopedKey key, long token) {
+            d.release(key, token);
+        }
+
+        @Override
+        public int purgeExpired(Instant now, int limit) {
+            return d.purgeExpired(now, limit);
+        }
+    }
+
+    /** Bug: no fencing: a stale holder's complete silently overwrites nothing but reports success. */
+    static final class NoFencing implements IdempotencyStore {
+        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
+        final Map<ScopedKey, Long> latest = new ConcurrentHashMap<>();
+
+        @Override
+        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
+            ClaimResult c = d.claim(key, fp, newResourceId, now, lease);
+            if (c instanceof ClaimResult.Acquired a) {
+                latest.put(key, a.fencingToken());
+            }
+            return c;
+        }
+
+        @Override
+        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
+            try {
+                d.complete(key, latest.getOrDefault(key, token), response, now, retainUntil);
+            } catch (LeaseLostException e) {
+                // swallowed: the bug
+            }
+        }
+
+        @Override
+        public void release(ScopedKey key, long token) {
+            try {
+                d.release(key, latest.getOrDefault(key, token));
+            } catch (LeaseLostException e) {
+                // swallowed: the bug
+            }
+        }
+
+        @Override
+        public int purgeExpired(Instant now, int limit) {
+            return d.purgeExpired(now, limit);
+        }
+    }
+
+    /** Bug: updates ignore the expected version (last writer wins). */
+    static final class NoCompareAndSet implements OrderStore {
+        final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
+
+        @Override
+        public boolean insert(Order order, List<OrderKitEvent> events) {
+            return d.insert(order, events);
+        }
+
+        @Override
+        public Optional<Order> find(String orderId) {
+            return d.find(orderId);
+        }
+
+        @Override
+        public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+            for (int i = 0; i < 100; i++) {
+                Optional<Order> cur = d.find(order.id());
+                if (cur.isEmpty()) {
+                    return false;
+                }
+                if (d.update(order, cur.get().version(), events)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+            return d.findStale(statuses, updatedBefore, limit);
+        }
+    }
+
+    /** Bug: metadata is lost on the way to storage. */
+    static final class LossyOrders implements OrderStore {
+        final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
+
+        private static Order strip(Order o) {
+            return new Order(o.id(), o.scope(), o.idempotencyKey(), o.fingerprint(), o.status(), o.customerRef(),
+                    o.lines(), o.total(), o.paymentMethod(), Map.of(), o.allocations(), o.paymentId(),
+                    o.failureReason(), o.version(), o.createdAt(), o.updatedAt());
+        }
+
+        @Override
+        public boolean insert(Order order, List<OrderKitEvent> events) {
+            return d.insert(strip(order), events);
+        }
+
+        @Override
+        public Optional<Order> find(String orderId) {
+            return d.find(orderId);
+        }
+
+        @Override
+        public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+            return d.update(strip(order), expectedVersion, events);
+        }
+
+        @Override
+        public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+            return d.findStale(statuses, updatedBefore, limit);
+        }
+    }
+
+    // ------------------------------------------------------------------ suites over the planted bugs
+
+    static final class PartialReserveStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(PartialReserve::new);
+        }
+    }
+
+    static final class PartialReserveConcurrency extends ConcurrencyContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(PartialReserve::new);
+        }
+    }
+
+    static final class RacyReserveConcurrency extends ConcurrencyContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(RacyReserve::new);
+        }
+    }
+
+    static final class NoFingerprintKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new NoFingerprint(),
+                    new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    static final class NoFingerprintService extends OrderServiceContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new NoFingerprint(),
+                    new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    static final class NoFencingKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new NoFencing(), new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    static final class NoFencingCrash extends CrashRecoveryContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new NoFencing(), new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    static final class NoCasOrders extends OrderStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new NoCompareAndSet());
+        }
+    }
+
+    static final class NoCasConcurrency extends ConcurrencyContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new NoCompareAndSet());
+        }
+    }
+
+    static final class LossyOrderStore extends OrderStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new LossyOrders());
+        }
+    }
+
+    static final class LostMovementsStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(LostMovements::new);
+        }
+    }
+
+    static final class EagerExpiryStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(EagerExpiry::new);
+        }
+    }
+
+    static final class ScopeBlindKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new ScopeBlind(), new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    static final class ScopeBlindService extends OrderServiceContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new ScopeBlind(), new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    static final class ConcatenatedKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new Concatenating(),
+                    new InMemoryOrderStore(EventSink.discarding()));
+        }
+    }
+
+    // ------------------------------------------------------------------ the checks
+
+    @Test
+    void brokenConservationIsCaught() {
+        assertThat(failuresOf(LostMovementsStock.class)).contains("releaseReturnsStockAndIsIdempotent()",
+                "mixedLifecyclesConserveStock()");
+    }
+
+    @Test
+    void earlyExpiryIsCaught() {
+        assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
+    }
+
+    @Test
+    void sharedScopesAreCaught() {
+        assertThat(failuresOf(ScopeBlindKeys.class)).contains("scopesAreIsolated()");
+        assertThat(failuresOf(ConcatenatedKeys.class)).contains("scopeAndKeyBoundariesDoNotCollide()");
+        assertThat(failuresOf(ScopeBlindService.class)).contains("scopesAreIsolated()");
+    }
+
+    @Test
+    void partialMultiLineHoldsAreCaught() {
+        assertThat(failuresOf(PartialReserveStock.class)).contains("multiLineReserveIsAllOrNothing()");
+        assertThat(failuresOf(PartialReserveConcurrency.class))
+                .contains("multiLineHoldsInterleaveWithoutDeadlockAndStayAllOrNothing()");
+    }
+
+    @Test
+    void checkThenActOversellIsCaught() {
+        assertThat(failuresOf(RacyReserveConcurrency.class)).contains("concurrentReservationsNeverOversell()");
+    }
+
+    @Test
+    void ignoredFingerprintsAreCaught() {
+        assertThat(failuresOf(NoFingerprintKeys.class)).contains("differentFingerprintIsMismatchInEveryState()");
+        assertThat(failuresOf(NoFingerprintService.class))
+                .contains("keyReuseWithAnotherPayloadIsRejectedAndChangesNothing()");
+    }
+
+    @Test
+    void missingFencingIsCaught() {
+        assertThat(failuresOf(NoFencingKeys.class)).contains("staleHolderIsFenced()");
+        assertThat(failuresOf(NoFencingCrash.class)).contains("workerWhoseLeaseWasTakenOverIsFenced()");
+    }
+
+    @Test
+    void missingCompareAndSetIsCaught() {
+        assertThat(failuresOf(NoCasOrders.class)).contains("updateIsCompareAndSetOnTheVersion()");
+        assertThat(failuresOf(NoCasConcurrency.class)).contains("racingOrderUpdatesHaveOneWinner()");
+    }
+
+    @Test
+    void lossyRoundTripsAreCaught() {
+        assertThat(failuresOf(LossyOrderStore.class)).contains("insertedOrderRoundTripsExactly()");
+    }
+}
