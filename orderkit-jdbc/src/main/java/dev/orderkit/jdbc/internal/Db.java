@@ -1,0 +1,285 @@
+package dev.orderkit.jdbc.internal;
+
+import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.jdbc.JdbcDialect;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.TemplateEngine;
+
+/**
+ * Shared plumbing of the JDBC backend: prefixed SQL, short transactions with rollback, the
+ * mapping of driver failures to orderkit exceptions, and instant encoding. Thread-safe.
+ *
+ * <p>Every transaction runs at READ COMMITTED (the default of PostgreSQL and H2; set per
+ * connection on MySQL/MariaDB, whose drivers cache the level, so it costs no extra round trip). A transaction that failed with a deadlock or a
+ * serialization failure was rolled back by the database, so it is re-run (up to 3 attempts)
+ * before {@link ConcurrencyConflictException} is thrown. Any other driver failure becomes
+ * {@link BackendUnavailableException}; {@link SQLException} never leaks.
+ */
+public final class Db {
+    private static final int DEADLOCK_ATTEMPTS = 3;
+    private final Jdbi jdbi;
+    private final JdbcDialect dialect;
+    private final String prefix;
+    private final ConcurrentHashMap<String, String> sqlCache = new ConcurrentHashMap<>();
+
+    /** A unit of work run with a handle. */
+    @FunctionalInterface
+    public interface Work<T> {
+        /**
+         * Runs the work.
+         *
+         * @param tx the transaction (or plain handle for reads)
+         * @return the result
+         */
+        T run(Tx tx);
+    }
+
+    /** An open handle, plus a rollback-only flag for transactions that return a value. */
+    public static final class Tx {
+        private final Handle handle;
+        private boolean rollbackOnly;
+
+        Tx(Handle handle) {
+            this.handle = handle;
+        }
+
+        /**
+         * The Jdbi handle.
+         *
+         * @return the handle
+         */
+        public Handle h() {
+            return handle;
+        }
+
+        /** Marks the transaction to be rolled back instead of committed when the work returns. */
+        public void rollbackOnly() {
+            rollbackOnly = true;
+        }
+    }
+
+    /**
+     * Creates the plumbing.
+     *
+     * @param jdbi the Jdbi instance
+     * @param dialect the dialect
+     * @param prefix the table prefix (already validated)
+     */
+    public Db(Jdbi jdbi, JdbcDialect dialect, String prefix) {
+        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+    }
+
+    /**
+     * The dialect.
+     *
+     * @return the dialect
+     */
+    public JdbcDialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * The table prefix.
+     *
+     * @return the prefix
+     */
+    public String prefix() {
+        return prefix;
+    }
+
+    /**
+     * Replaces {@code {p}} by the table prefix.
+     *
+     * @param template SQL with {@code {p}} before every table name
+     * @return the SQL
+     */
+    public String sql(String template) {
+        return sqlCache.computeIfAbsent(template, t -> t.replace("{p}", prefix));
+    }
+
+    /**
+     * Runs work in one short READ COMMITTED transaction, committing when it returns (unless
+     * {@link Tx#rollbackOnly()} was called) and rolling back when it throws.
+     *
+     * @param what description for error messages
+     * @param work the work
+     * @param <T> result type
+     * @return the work's result
+     * @throws BackendUnavailableException on driver failures
+     * @throws ConcurrencyConflictException on repeated deadlocks / serialization failures
+     */
+    public <T> T tx(String what, Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(work, true);
+            } catch (JdbiException e) {
+                SQLException sql = sqlCause(e);
+                if (isConflict(sql) && attempt < DEADLOCK_ATTEMPTS) {
+                    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1_000_000L, 5_000_000L * attempt));
+                    continue;
+                }
+                throw map(what, e);
+            }
+        }
+    }
+
+    /**
+     * Runs read-only work on an auto-commit handle.
+     *
+     * @param what description for error messages
+     * @param work the work
+     * @param <T> result type
+     * @return the result
+     * @throws BackendUnavailableException on driver failures
+     */
+    public <T> T read(String what, Work<T> work) {
+        try {
+            return once(work, false);
+        } catch (JdbiException e) {
+            throw map(what, e);
+        }
+    }
+
+    private <T> T once(Work<T> work, boolean transactional) {
+        try (Handle h = jdbi.open()) {
+            h.setTemplateEngine(TemplateEngine.NOP);
+            if (!transactional) {
+                return work.run(new Tx(h));
+            }
+            if (dialect == JdbcDialect.MYSQL) {
+                readCommitted(h); // InnoDB defaults to REPEATABLE READ; PostgreSQL and H2 default to READ COMMITTED
+            }
+            Tx tx = new Tx(h);
+            h.begin();
+            boolean done = false;
+            try {
+                T result = work.run(tx);
+                if (tx.rollbackOnly) {
+                    h.rollback();
+                } else {
+                    h.commit();
+                }
+                done = true;
+                return result;
+            } finally {
+                if (!done) {
+                    try {
+                        h.rollback();
+                    } catch (RuntimeException suppressed) {
+                        // connection already broken: the database rolls back on its own
+                    }
+                }
+            }
+        }
+    }
+
+    private static void readCommitted(Handle h) {
+        try {
+            Connection c = h.getConnection();
+            if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+        } catch (SQLException e) {
+            throw new BackendUnavailableException("cannot set READ COMMITTED isolation: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Finds the first {@link SQLException} in a cause chain.
+     *
+     * @param e the throwable
+     * @return the SQL exception or null
+     */
+    public static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                return s;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether the failure is a deadlock or serialization failure (transaction rolled back by the database).
+     *
+     * @param e the SQL exception (may be null)
+     * @return true if re-running the transaction may succeed
+     */
+    public static boolean isConflict(SQLException e) {
+        if (e == null) {
+            return false;
+        }
+        String state = e.getSQLState();
+        return "40001".equals(state) || "40P01".equals(state) || e.getErrorCode() == 1213
+                || e.getErrorCode() == 40001;
+    }
+
+    /**
+     * Whether the failure is a unique-key violation.
+     *
+     * @param e the throwable
+     * @return true for SQLState 23505 (PostgreSQL, H2) or MySQL/MariaDB error 1062
+     */
+    public static boolean isDuplicate(Throwable e) {
+        SQLException s = sqlCause(e);
+        return s != null && ("23505".equals(s.getSQLState()) || s.getErrorCode() == 1062);
+    }
+
+    /**
+     * Maps a Jdbi failure to an orderkit exception.
+     *
+     * @param what what was being done
+     * @param e the failure
+     * @return the exception to throw
+     */
+    public static RuntimeException map(String what, JdbiException e) {
+        SQLException sql = sqlCause(e);
+        if (isConflict(sql)) {
+            return new ConcurrencyConflictException(what + ": transaction conflict (SQLState "
+                    + sql.getSQLState() + ", code " + sql.getErrorCode() + "): " + sql.getMessage());
+        }
+        String detail = sql == null ? e.getMessage()
+                : "SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode() + ": " + sql.getMessage();
+        return new BackendUnavailableException(what + " failed: " + detail, e);
+    }
+
+    /**
+     * Encodes an instant as nanoseconds since the epoch, saturating beyond the years 1677..2262
+     * (order is preserved, so comparisons stay correct).
+     *
+     * @param t the instant
+     * @return nanoseconds
+     */
+    public static long nanos(Instant t) {
+        try {
+            return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+        } catch (ArithmeticException e) {
+            return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Decodes {@link #nanos(Instant)}.
+     *
+     * @param n nanoseconds since the epoch
+     * @return the instant
+     */
+    public static Instant instant(long n) {
+        return Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L));
+    }
+}

@@ -1,0 +1,123 @@
+package dev.orderkit.jdbc.internal;
+
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.jdbc.JdbcDialect;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/**
+ * {@link OrderStore} on SQL: the order is a JSON document plus indexed columns (id, scope, status,
+ * version, timestamps). Inserts are idempotent on the primary key; updates compare-and-set the
+ * version column. The given events are written to the outbox table in the same transaction, so an
+ * order change and its events commit (or roll back) together. Thread-safe.
+ */
+public final class JdbcOrderStore implements OrderStore {
+    private final Db db;
+
+    /**
+     * Creates the store.
+     *
+     * @param db plumbing
+     */
+    public JdbcOrderStore(Db db) {
+        this.db = db;
+    }
+
+    @Override
+    public boolean insert(Order order, List<OrderKitEvent> events) {
+        return db.tx("insert order " + order.id(), tx -> {
+            Handle h = tx.h();
+            String sql = "INSERT INTO {p}orders (id, scope, idem_key, status, version, created_at, updated_at, body) "
+                    + "VALUES (:id, :scope, :k, :status, :v, :created, :updated, :body)";
+            boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
+            int n;
+            try {
+                n = h.createUpdate(db.sql(pg ? sql + " ON CONFLICT DO NOTHING" : sql))
+                        .bind("id", order.id()).bind("scope", order.scope()).bind("k", order.idempotencyKey())
+                        .bind("status", order.status().name()).bind("v", order.version())
+                        .bind("created", Db.nanos(order.createdAt())).bind("updated", Db.nanos(order.updatedAt()))
+                        .bind("body", Codec.write(order)).execute();
+            } catch (UnableToExecuteStatementException e) {
+                if (!pg && Db.isDuplicate(e)) {
+                    n = 0;
+                } else {
+                    throw e;
+                }
+            }
+            if (n != 1) {
+                tx.rollbackOnly();
+                return false;
+            }
+            outbox(h, events);
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<Order> find(String orderId) {
+        return db.read("find order", tx -> tx.h().createQuery(db.sql("SELECT body FROM {p}orders WHERE id = :id"))
+                .bind("id", orderId).mapTo(String.class).findOne().map(b -> Codec.read(b, Order.class)));
+    }
+
+    @Override
+    public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+        return db.tx("update order " + order.id(), tx -> {
+            Handle h = tx.h();
+            int n = h.createUpdate(db.sql("UPDATE {p}orders SET status = :status, version = :v, updated_at = :updated, "
+                            + "body = :body WHERE id = :id AND version = :ev"))
+                    .bind("status", order.status().name()).bind("v", order.version())
+                    .bind("updated", Db.nanos(order.updatedAt())).bind("body", Codec.write(order))
+                    .bind("id", order.id()).bind("ev", expectedVersion).execute();
+            if (n != 1) {
+                tx.rollbackOnly();
+                return false;
+            }
+            outbox(h, events);
+            return true;
+        });
+    }
+
+    private void outbox(Handle h, List<OrderKitEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}outbox (event_id, event_type, subject_id, payload, "
+                + "status, attempts, next_attempt_at, created_at) VALUES (:eid, :type, :subject, :payload, 'PENDING', 0, 0, "
+                + ":at)"));
+        for (OrderKitEvent e : events) {
+            b.bind("eid", e.id()).bind("type", e.type().name()).bind("subject", e.subjectId())
+                    .bind("payload", Codec.write(e)).bind("at", Db.nanos(e.at())).add();
+        }
+        b.execute();
+    }
+
+    @Override
+    public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+        if (statuses.isEmpty()) {
+            return List.of();
+        }
+        List<OrderStatus> list = new ArrayList<>(EnumSet.copyOf(statuses));
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < list.size(); i++) {
+            in.append(i == 0 ? "" : ", ").append(":s").append(i);
+        }
+        return db.read("find stale orders", tx -> {
+            var q = tx.h().createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
+                    + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
+            for (int i = 0; i < list.size(); i++) {
+                q.bind("s" + i, list.get(i).name());
+            }
+            return q.bind("before", Db.nanos(updatedBefore)).bind("lim", limit).mapTo(String.class).list();
+        }).stream().map(b -> Codec.read(b, Order.class)).toList();
+    }
+}

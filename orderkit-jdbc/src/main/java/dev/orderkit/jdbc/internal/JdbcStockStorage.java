@@ -1,0 +1,497 @@
+package dev.orderkit.jdbc.internal;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.IllegalStateTransitionException;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.Movement;
+import dev.orderkit.core.MovementReason;
+import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.jdbc.JdbcDialect;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.jdbi.v3.core.statement.Update;
+
+/**
+ * {@link StockStorage} on SQL. Reserve is one short transaction: insert the reservation row (its
+ * primary key makes the id idempotent), then one guarded conditional update per line in canonical
+ * order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q}), checking each
+ * update count; any line that does not match rolls the whole transaction back. No row is read
+ * with {@code FOR UPDATE}. State transitions compare-and-set the reservation row's state, then
+ * apply the level deltas and movements in the same transaction. Thread-safe and safe across
+ * processes sharing the database.
+ */
+public final class JdbcStockStorage implements StockStorage {
+    private static final int RESERVE_ATTEMPTS = 5;
+    private static final int TRANSITION_ATTEMPTS = 20;
+
+    private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
+    private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + :q, "
+            + "version = version + 1, updated_at = :now "
+            + "WHERE sku = :sku AND location = :loc AND on_hand - reserved >= :q";
+    private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + :dOn, "
+            + "reserved = reserved + :dRes, version = version + 1, updated_at = :now WHERE sku = :sku AND location = :loc";
+    private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
+            + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
+            + "VALUES (:sku, :loc, :dOn, :dRes, :reason, :ref, :at)";
+
+    private final Db db;
+
+    /**
+     * Creates the storage.
+     *
+     * @param db plumbing
+     */
+    public JdbcStockStorage(Db db) {
+        this.db = db;
+    }
+
+    private static StockLevel level(ResultSet rs) throws SQLException {
+        return new StockLevel(new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("on_hand"),
+                rs.getLong("reserved"), rs.getLong("version"), Db.instant(rs.getLong("updated_at")));
+    }
+
+    @Override
+    public List<StockLevel> levels(String sku) {
+        List<StockLevel> out = new ArrayList<>(db.read("levels", tx -> tx.h()
+                .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku"))
+                .bind("sku", sku).map((rs, ctx) -> level(rs)).list()));
+        out.sort(Comparator.comparing(StockLevel::key));
+        return out;
+    }
+
+    @Override
+    public Optional<StockLevel> level(StockKey key) {
+        return db.read("level", tx -> findLevel(tx.h(), key));
+    }
+
+    private Optional<StockLevel> findLevel(Handle h, StockKey key) {
+        return h.createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
+                .bind("sku", key.sku()).bind("loc", key.location()).map((rs, ctx) -> level(rs)).findOne();
+    }
+
+    /** Inserts a row unless its primary key exists; true if inserted. Never aborts the transaction. */
+    private boolean insertIfAbsent(Handle h, String sql, Map<String, Object> params) {
+        if (db.dialect() == JdbcDialect.POSTGRESQL) {
+            Update u = h.createUpdate(db.sql(sql + " ON CONFLICT DO NOTHING"));
+            params.forEach(u::bind);
+            return u.execute() == 1;
+        }
+        Update u = h.createUpdate(db.sql(sql));
+        params.forEach(u::bind);
+        try {
+            return u.execute() == 1;
+        } catch (UnableToExecuteStatementException e) {
+            if (Db.isDuplicate(e)) {
+                return false; // MySQL/MariaDB/H2 keep the transaction usable after a failed statement
+            }
+            throw e;
+        }
+    }
+
+    private void movements(Handle h, List<Movement> ms) {
+        if (ms.isEmpty()) {
+            return;
+        }
+        PreparedBatch b = h.prepareBatch(db.sql(INSERT_MOVEMENT));
+        for (Movement m : ms) {
+            b.bind("sku", m.key().sku()).bind("loc", m.key().location()).bind("dOn", m.onHandDelta())
+                    .bind("dRes", m.reservedDelta()).bind("reason", m.reason().name()).bind("ref", m.reference())
+                    .bind("at", Db.nanos(m.at())).add();
+        }
+        b.execute();
+    }
+
+    /** Runs the guarded reserve per line in canonical order; returns the index of the first line that failed, or -1. */
+    private int guardedReserve(Handle h, List<AllocatedLine> lines, long now) {
+        if (db.dialect().reliableBatchCounts() && lines.size() > 1) {
+            PreparedBatch b = h.prepareBatch(db.sql(GUARDED_RESERVE));
+            for (AllocatedLine l : lines) {
+                b.bind("q", l.quantity()).bind("now", now).bind("sku", l.key().sku()).bind("loc", l.key().location()).add();
+            }
+            int[] counts = b.execute();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 1) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            AllocatedLine l = lines.get(i);
+            int n = h.createUpdate(db.sql(GUARDED_RESERVE)).bind("q", l.quantity()).bind("now", now)
+                    .bind("sku", l.key().sku()).bind("loc", l.key().location()).execute();
+            if (n != 1) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+        List<AllocatedLine> sorted = new ArrayList<>(lines);
+        sorted.sort(Comparator.comparing(AllocatedLine::key)); // canonical order, whatever the caller sent
+        long nowN = Db.nanos(now);
+        for (int attempt = 1; ; attempt++) {
+            Object outcome = db.tx("reserve " + reservationId, tx -> {
+                Handle h = tx.h();
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("id", reservationId);
+                row.put("exp", Db.nanos(expiresAt));
+                row.put("now", nowN);
+                if (!insertIfAbsent(h, "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
+                        + "VALUES (:id, 'HELD', :exp, :now, :now, 0)", row)) {
+                    tx.rollbackOnly();
+                    return Boolean.FALSE; // exists
+                }
+                int failed = guardedReserve(h, sorted, nowN);
+                if (failed >= 0) {
+                    tx.rollbackOnly();
+                    return Integer.valueOf(failed);
+                }
+                PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}reservation_line "
+                        + "(reservation_id, line_no, sku, location, quantity) VALUES (:id, :no, :sku, :loc, :q)"));
+                List<Movement> ms = new ArrayList<>(sorted.size());
+                for (int i = 0; i < sorted.size(); i++) {
+                    AllocatedLine l = sorted.get(i);
+                    b.bind("id", reservationId).bind("no", i).bind("sku", l.key().sku()).bind("loc", l.key().location())
+                            .bind("q", l.quantity()).add();
+                    ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
+                }
+                b.execute();
+                movements(h, ms);
+                return new ReserveResult.Reserved(new Reservation(reservationId, ReservationState.HELD, sorted,
+                        expiresAt, now, now));
+            });
+            if (outcome instanceof ReserveResult r) {
+                return r;
+            }
+            if (Boolean.FALSE.equals(outcome)) {
+                Optional<Reservation> existing = reservation(reservationId);
+                if (existing.isPresent()) {
+                    return new ReserveResult.AlreadyExists(existing.get());
+                }
+                continue; // the conflicting insert rolled back meanwhile: try again
+            }
+            // a guarded update matched no row: find out why, outside the rolled-back transaction
+            List<String> missing = new ArrayList<>();
+            List<Shortfall> shortfalls = new ArrayList<>();
+            int failedIndex = (Integer) outcome;
+            Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
+                Map<StockKey, StockLevel> m = new LinkedHashMap<>();
+                for (AllocatedLine l : sorted) {
+                    findLevel(tx.h(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
+                }
+                return m;
+            });
+            for (int i = 0; i < sorted.size(); i++) {
+                AllocatedLine l = sorted.get(i);
+                StockLevel lv = current.get(l.key());
+                if (lv == null) {
+                    missing.add(l.key().sku() + "@" + l.key().location());
+                } else if (lv.available() < l.quantity()) {
+                    shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
+                }
+            }
+            if (!missing.isEmpty()) {
+                return new ReserveResult.UnknownStock(missing);
+            }
+            if (!shortfalls.isEmpty()) {
+                return new ReserveResult.Insufficient(shortfalls);
+            }
+            if (attempt >= RESERVE_ATTEMPTS) {
+                // stock was short when the guard ran and came back before we looked: report the guard's answer
+                AllocatedLine l = sorted.get(failedIndex);
+                StockLevel lv = current.get(l.key());
+                return new ReserveResult.Insufficient(List.of(new Shortfall(l.key().sku(), l.key().location(),
+                        l.quantity(), Math.max(0, Math.min(lv.available(), l.quantity() - 1)))));
+            }
+        }
+    }
+
+    private static final String RES_COLS = "id, state, expires_at, created_at, updated_at";
+
+    private List<AllocatedLine> lines(Handle h, String id) {
+        return h.createQuery(db.sql("SELECT sku, location, quantity FROM {p}reservation_line "
+                        + "WHERE reservation_id = :id ORDER BY line_no"))
+                .bind("id", id)
+                .map((rs, ctx) -> new AllocatedLine(new StockKey(rs.getString("sku"), rs.getString("location")),
+                        rs.getLong("quantity")))
+                .list();
+    }
+
+    private Optional<Reservation> load(Handle h, String id) {
+        return h.createQuery(db.sql("SELECT " + RES_COLS + " FROM {p}reservation WHERE id = :id")).bind("id", id)
+                .map((rs, ctx) -> new Reservation(rs.getString("id"), ReservationState.valueOf(rs.getString("state")),
+                        List.of(), Db.instant(rs.getLong("expires_at")), Db.instant(rs.getLong("created_at")),
+                        Db.instant(rs.getLong("updated_at"))))
+                .findOne()
+                .map(r -> new Reservation(r.id(), r.state(), lines(h, id), r.expiresAt(), r.createdAt(), r.updatedAt()));
+    }
+
+    @Override
+    public Optional<Reservation> reservation(String reservationId) {
+        return db.read("reservation", tx -> load(tx.h(), reservationId));
+    }
+
+    /** Decides a transition from the current state: the target state, null for "unchanged", or throws. */
+    @FunctionalInterface
+    private interface Rule {
+        ReservationState next(Reservation current);
+    }
+
+    private Reservation transition(String id, Instant now, String op, Rule rule, long onHandSign, long reservedSign,
+                                   MovementReason reason) {
+        long nowN = Db.nanos(now);
+        for (int attempt = 1; attempt <= TRANSITION_ATTEMPTS; attempt++) {
+            Reservation current = reservation(id).orElseThrow(() -> new NotFoundException("reservation", id));
+            ReservationState next = rule.next(current);
+            if (next == null) {
+                return current;
+            }
+            Reservation updated = current.withState(next, now);
+            boolean done = db.tx(op + " " + id, tx -> {
+                Handle h = tx.h();
+                String guard = next == ReservationState.COMMITTED ? " AND expires_at > :now" : "";
+                int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = :next, updated_at = :now, "
+                                + "version = version + 1 WHERE id = :id AND state = :cur" + guard))
+                        .bind("next", next.name()).bind("now", nowN).bind("id", id).bind("cur", current.state().name())
+                        .execute();
+                if (n != 1) {
+                    tx.rollbackOnly();
+                    return false;
+                }
+                applyLines(h, current.lines(), onHandSign, reservedSign, reason, id, now);
+                return true;
+            });
+            if (done) {
+                return updated;
+            }
+        }
+        throw new ConcurrencyConflictException("reservation " + id + " kept changing during " + op);
+    }
+
+    private void applyLines(Handle h, List<AllocatedLine> lines, long onHandSign, long reservedSign,
+                            MovementReason reason, String ref, Instant now) {
+        if (onHandSign == 0 && reservedSign == 0) {
+            return;
+        }
+        PreparedBatch b = h.prepareBatch(db.sql(APPLY_DELTA));
+        List<Movement> ms = new ArrayList<>(lines.size());
+        for (AllocatedLine l : lines) { // stored in canonical order
+            long dOn = onHandSign * l.quantity();
+            long dRes = reservedSign * l.quantity();
+            b.bind("dOn", dOn).bind("dRes", dRes).bind("now", Db.nanos(now)).bind("sku", l.key().sku())
+                    .bind("loc", l.key().location()).add();
+            ms.add(new Movement(l.key(), dOn, dRes, reason, ref, now));
+        }
+        b.execute();
+        movements(h, ms);
+    }
+
+    @Override
+    public Reservation commit(String reservationId, Instant now) {
+        return transition(reservationId, now, "commit", r -> switch (r.state()) {
+            case COMMITTED -> null;
+            case HELD -> {
+                if (!r.expiresAt().isAfter(now)) {
+                    throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
+                }
+                yield ReservationState.COMMITTED;
+            }
+            default -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "commit");
+        }, 0, 0, null);
+    }
+
+    @Override
+    public Reservation release(String reservationId, Instant now) {
+        return transition(reservationId, now, "release", r -> switch (r.state()) {
+            case HELD, COMMITTED -> ReservationState.RELEASED;
+            case RELEASED, EXPIRED -> null;
+            case FULFILLED -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "release");
+        }, 0, -1, MovementReason.RELEASE);
+    }
+
+    @Override
+    public Reservation fulfil(String reservationId, Instant now) {
+        return transition(reservationId, now, "fulfil", r -> switch (r.state()) {
+            case COMMITTED -> ReservationState.FULFILLED;
+            case FULFILLED -> null;
+            default -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "fulfil");
+        }, -1, -1, MovementReason.FULFIL);
+    }
+
+    @Override
+    public Optional<Reservation> expire(String reservationId, Instant now) {
+        long nowN = Db.nanos(now);
+        return db.tx("expire " + reservationId, tx -> {
+            Handle h = tx.h();
+            int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = 'EXPIRED', updated_at = :now, "
+                            + "version = version + 1 WHERE id = :id AND state = 'HELD' AND expires_at <= :now"))
+                    .bind("now", nowN).bind("id", reservationId).execute();
+            if (n != 1) {
+                return Optional.empty();
+            }
+            Reservation r = load(h, reservationId).orElseThrow();
+            applyLines(h, r.lines(), 0, -1, MovementReason.EXPIRE, reservationId, now);
+            return Optional.of(r);
+        });
+    }
+
+    @Override
+    public List<String> dueReservations(Instant now, int limit) {
+        String lock = db.dialect().supportsSkipLocked() ? " FOR UPDATE SKIP LOCKED" : "";
+        // In its own short transaction: SKIP LOCKED passes over holds that another instance is
+        // expiring (or committing) right now; expire() itself is a conditional update, so an id
+        // handed to two instances is still expired exactly once.
+        return db.tx("due reservations", tx -> tx.h()
+                .createQuery(db.sql("SELECT id FROM {p}reservation WHERE state = 'HELD' AND expires_at <= :now "
+                        + "ORDER BY expires_at, id LIMIT :lim" + lock))
+                .bind("now", Db.nanos(now)).bind("lim", limit).mapTo(String.class).list());
+    }
+
+    @Override
+    public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
+        long nowN = Db.nanos(now);
+        return db.tx("adjust " + key, tx -> {
+            Handle h = tx.h();
+            if (delta >= 0 && findLevel(h, key).isEmpty()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("sku", key.sku());
+                row.put("loc", key.location());
+                row.put("now", nowN);
+                insertIfAbsent(h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
+            }
+            int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = on_hand + :d, version = version + 1, "
+                            + "updated_at = :now WHERE sku = :sku AND location = :loc "
+                            + "AND on_hand + :d >= reserved AND on_hand + :d >= 0"))
+                    .bind("d", delta).bind("now", nowN).bind("sku", key.sku()).bind("loc", key.location()).execute();
+            if (n != 1) {
+                StockLevel l = findLevel(h, key).orElseThrow(
+                        () -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
+                throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), -delta,
+                        l.available())));
+            }
+            movements(h, List.of(new Movement(key, delta, 0, MovementReason.ADJUST, reference, now)));
+            return findLevel(h, key).orElseThrow();
+        });
+    }
+
+    @Override
+    public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
+        long nowN = Db.nanos(now);
+        return db.tx("set on-hand " + key, tx -> {
+            Handle h = tx.h();
+            if (expectedVersion == -1) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("sku", key.sku());
+                row.put("loc", key.location());
+                row.put("onHand", onHand);
+                row.put("now", nowN);
+                if (!insertIfAbsent(h, "INSERT INTO {p}stock_level (" + LEVEL_COLS
+                        + ") VALUES (:sku, :loc, :onHand, 0, 1, :now)", row)) {
+                    throw new ConcurrencyConflictException("stock level " + key + " already exists");
+                }
+                movements(h, List.of(new Movement(key, onHand, 0, MovementReason.SET_ON_HAND, reference, now)));
+                return new StockLevel(key, onHand, 0, 1, now);
+            }
+            StockLevel cur = findLevel(h, key).orElseThrow(
+                    () -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
+            if (cur.version() != expectedVersion) {
+                throw new ConcurrencyConflictException("stock level " + key + " is at version " + cur.version()
+                        + ", expected " + expectedVersion);
+            }
+            if (onHand < cur.reserved()) {
+                throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), cur.reserved(),
+                        onHand)));
+            }
+            int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = :onHand, version = version + 1, "
+                            + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev AND reserved <= :onHand"))
+                    .bind("onHand", onHand).bind("now", nowN).bind("sku", key.sku()).bind("loc", key.location())
+                    .bind("ev", expectedVersion).execute();
+            if (n != 1) {
+                throw new ConcurrencyConflictException("stock level " + key + " changed concurrently (expected version "
+                        + expectedVersion + ")");
+            }
+            movements(h, List.of(new Movement(key, onHand - cur.onHand(), 0, MovementReason.SET_ON_HAND, reference, now)));
+            return new StockLevel(key, onHand, cur.reserved(), expectedVersion + 1, now);
+        });
+    }
+
+    @Override
+    public List<StockLevel> allLevels() {
+        List<StockLevel> out = new ArrayList<>(db.read("all levels", tx -> tx.h()
+                .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level")).map((rs, ctx) -> level(rs)).list()));
+        out.sort(Comparator.comparing(StockLevel::key));
+        return out;
+    }
+
+    @Override
+    public List<Reservation> reservations(Set<ReservationState> states) {
+        if (states.isEmpty()) {
+            return List.of();
+        }
+        List<ReservationState> list = new ArrayList<>(EnumSet.copyOf(states));
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < list.size(); i++) {
+            in.append(i == 0 ? "" : ", ").append(":s").append(i);
+        }
+        record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {
+        }
+        List<Row> rows = db.read("reservations", tx -> {
+            var q = tx.h().createQuery(db.sql("SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at, "
+                    + "l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
+                    + "ON l.reservation_id = r.id WHERE r.state IN (" + in + ") ORDER BY r.id, l.line_no"));
+            for (int i = 0; i < list.size(); i++) {
+                q.bind("s" + i, list.get(i).name());
+            }
+            return q.map((rs, ctx) -> new Row(rs.getString("id"), ReservationState.valueOf(rs.getString("state")),
+                    rs.getLong("expires_at"), rs.getLong("created_at"), rs.getLong("updated_at"),
+                    new AllocatedLine(new StockKey(rs.getString("sku"), rs.getString("location")),
+                            rs.getLong("quantity")))).list();
+        });
+        Map<String, List<Row>> byId = new LinkedHashMap<>();
+        for (Row r : rows) {
+            byId.computeIfAbsent(r.id(), k -> new ArrayList<>()).add(r);
+        }
+        List<Reservation> out = new ArrayList<>(byId.size());
+        for (List<Row> rs : byId.values()) {
+            Row f = rs.get(0);
+            out.add(new Reservation(f.id(), f.state(), rs.stream().map(Row::line).toList(), Db.instant(f.exp()),
+                    Db.instant(f.created()), Db.instant(f.updated())));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Movement> movements(StockKey key) {
+        return db.read("movements", tx -> tx.h()
+                .createQuery(db.sql("SELECT on_hand_delta, reserved_delta, reason, reference, at FROM {p}movement "
+                        + "WHERE sku = :sku AND location = :loc ORDER BY id"))
+                .bind("sku", key.sku()).bind("loc", key.location())
+                .map((rs, ctx) -> new Movement(key, rs.getLong("on_hand_delta"), rs.getLong("reserved_delta"),
+                        MovementReason.valueOf(rs.getString("reason")), rs.getString("reference"),
+                        Db.instant(rs.getLong("at"))))
+                .list());
+    }
+}

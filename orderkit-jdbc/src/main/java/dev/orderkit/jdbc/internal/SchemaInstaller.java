@@ -1,0 +1,170 @@
+package dev.orderkit.jdbc.internal;
+
+import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.jdbc.JdbcDialect;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the versioned schema scripts ({@code db/orderkit/<dialect>/V<n>__<name>.sql}) that are
+ * missing from the {@code <prefix>schema_history} table. Safe when several application instances
+ * start at once: PostgreSQL serializes installers with a transaction-scoped advisory lock (and its
+ * DDL is transactional), MySQL/MariaDB with a named lock ({@code GET_LOCK}), H2 (embedded, one
+ * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS}, so re-running a
+ * half-applied version (MySQL commits DDL implicitly) completes it. Thread-safe.
+ */
+public final class SchemaInstaller {
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaInstaller.class);
+    private static final Object H2_LOCK = new Object();
+
+    /** One shipped script. */
+    private record Script(int version, String description, String file) {
+    }
+
+    private static final List<Script> SCRIPTS = List.of(new Script(1, "orderkit", "V1__orderkit.sql"));
+
+    private final Db db;
+
+    /**
+     * Creates the installer.
+     *
+     * @param db plumbing
+     */
+    public SchemaInstaller(Db db) {
+        this.db = db;
+    }
+
+    /**
+     * The classpath resource of a script.
+     *
+     * @param dialect dialect
+     * @param file file name
+     * @return the resource path
+     */
+    public static String resource(JdbcDialect dialect, String file) {
+        return "db/orderkit/" + dialect.scriptFolder() + "/" + file;
+    }
+
+    /**
+     * The statements of a script with the prefix substituted.
+     *
+     * @param dialect dialect
+     * @param file script file name
+     * @param prefix table prefix
+     * @return the statements
+     */
+    public static List<String> statements(JdbcDialect dialect, String file, String prefix) {
+        String path = resource(dialect, file);
+        String text;
+        try (InputStream in = SchemaInstaller.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("schema script missing from the classpath: " + path);
+            }
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path, e);
+        }
+        StringBuilder noComments = new StringBuilder();
+        for (String line : text.split("\n")) {
+            if (!line.trim().startsWith("--")) {
+                noComments.append(line).append('\n');
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : noComments.toString().split(";")) {
+            if (!s.isBlank()) {
+                out.add(s.trim().replace("${prefix}", prefix));
+            }
+        }
+        return out;
+    }
+
+    private String historyDdl() {
+        String t = "CREATE TABLE IF NOT EXISTS {p}schema_history (version INT NOT NULL PRIMARY KEY, "
+                + "description VARCHAR(200) NOT NULL, script VARCHAR(200) NOT NULL, installed_at BIGINT NOT NULL)";
+        return db.sql(db.dialect() == JdbcDialect.MYSQL ? t + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" : t);
+    }
+
+    /**
+     * Applies every missing version.
+     *
+     * @return the versions applied by this call (empty if the schema was current)
+     * @throws BackendUnavailableException if the database fails
+     */
+    public List<Integer> migrate() {
+        switch (db.dialect()) {
+            case POSTGRESQL:
+                return db.tx("schema migration", tx -> {
+                    tx.h().createQuery("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :n))")
+                            .bind("n", "orderkit:" + db.prefix()).mapTo(String.class).one();
+                    return applyMissing(tx.h());
+                });
+            case MYSQL:
+                return db.read("schema migration", tx -> {
+                    Handle h = tx.h();
+                    String name = "orderkit:" + db.prefix();
+                    Integer got = h.createQuery("SELECT GET_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64), 60)")
+                            .bind("n", name).mapTo(Integer.class).one();
+                    if (got == null || got != 1) {
+                        throw new BackendUnavailableException("timed out waiting for the schema migration lock", null);
+                    }
+                    try {
+                        return applyMissing(h);
+                    } finally {
+                        h.createQuery("SELECT RELEASE_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64))").bind("n", name)
+                                .mapTo(Integer.class).findOne();
+                    }
+                });
+            default:
+                synchronized (H2_LOCK) {
+                    return db.read("schema migration", tx -> applyMissing(tx.h()));
+                }
+        }
+    }
+
+    private List<Integer> applyMissing(Handle h) {
+        h.execute(historyDdl());
+        Set<Integer> installed = new HashSet<>(h.createQuery(db.sql("SELECT version FROM {p}schema_history"))
+                .mapTo(Integer.class).list());
+        List<Integer> applied = new ArrayList<>();
+        for (Script s : SCRIPTS) {
+            if (installed.contains(s.version())) {
+                continue;
+            }
+            for (String stmt : statements(db.dialect(), s.file(), db.prefix())) {
+                h.execute(stmt);
+            }
+            h.createUpdate(db.sql("INSERT INTO {p}schema_history (version, description, script, installed_at) "
+                            + "VALUES (:v, :d, :f, :at)"))
+                    .bind("v", s.version()).bind("d", s.description()).bind("f", s.file())
+                    .bind("at", Db.nanos(Instant.now())).execute();
+            applied.add(s.version());
+            LOG.info("orderkit schema: applied {} ({}) with prefix '{}'", s.file(), db.dialect(), db.prefix());
+        }
+        return applied;
+    }
+
+    /**
+     * Names of every table the schema creates for a prefix (for teardown in tests and ops tools).
+     *
+     * @param prefix table prefix
+     * @return table names, dependants first
+     */
+    public static List<String> tables(String prefix) {
+        List<String> out = new ArrayList<>();
+        for (String t : List.of("outbox", "orders", "idempotency", "movement", "reservation_line", "reservation",
+                "stock_level", "schema_history")) {
+            out.add(prefix + t);
+        }
+        return out;
+    }
+}

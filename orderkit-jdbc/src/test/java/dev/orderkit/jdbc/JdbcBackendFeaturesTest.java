@@ -1,0 +1,247 @@
+package dev.orderkit.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Movement;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderLine;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PlaceOrderRequest;
+import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.Scope;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.jdbc.TestDatabases.Kind;
+import dev.orderkit.testkit.InvariantChecker;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Outbox, schema installer, hostile input and dialect detection, on every dialect. */
+class JdbcBackendFeaturesTest {
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00.123456789Z");
+
+    private static Order order(String id, String key, long version, OrderStatus status) {
+        return new Order(id, "shop", key, "f".repeat(64), status, "cust", List.of(OrderLine.of("SKU-1", 1, 100)),
+                Money.of(100, "usd"), "pm_card_visa", Map.of(), List.of(), null, null, version, T0,
+                T0.plusSeconds(version));
+    }
+
+    private static OrderKitEvent event(String id, long v, EventType type) {
+        return OrderKitEvent.of(type, id, v, "shop", Map.of("n", String.valueOf(v)), T0.plusSeconds(v));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void outboxDeliversCommittedEventsOnceRetriesAndDeadLetters(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind)) {
+            var store = f.orderStore();
+            assertThat(store.insert(order("o1", "k1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED)))).isTrue();
+            // a duplicate insert and a lost compare-and-set write no events
+            assertThat(store.insert(order("o1", "k1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED)))).isFalse();
+            assertThat(store.update(order("o1", "k1", 1, OrderStatus.CONFIRMED), 5, List.of(event("o1", 9, EventType.ORDER_CONFIRMED)))).isFalse();
+            assertThat(store.update(order("o1", "k1", 1, OrderStatus.CONFIRMED), 0, List.of(event("o1", 1, EventType.ORDER_CONFIRMED)))).isTrue();
+            assertThat(store.insert(order("poison", "k2", 0, OrderStatus.CREATED), List.of(event("poison", 0, EventType.ORDER_CREATED)))).isTrue();
+
+            List<OrderKitEvent> got = new CopyOnWriteArrayList<>();
+            AtomicInteger poisonCalls = new AtomicInteger();
+            OutboxPublisher.Settings s = new OutboxPublisher.Settings(10, 3, Duration.ZERO, Duration.ZERO,
+                    Duration.ofSeconds(30), Duration.ofMillis(20));
+            OutboxPublisher p = f.backend().outboxPublisher(e -> {
+                if (e.subjectId().equals("poison")) {
+                    poisonCalls.incrementAndGet();
+                    throw new IllegalStateException("sink rejects " + e.id());
+                }
+                got.add(e);
+            }, s);
+            assertThat(p.publishPending()).isEqualTo(2);
+            assertThat(got).extracting(OrderKitEvent::id).containsExactly("o1:order_created:0", "o1:order_confirmed:1");
+            assertThat(got.get(0)).isEqualTo(event("o1", 0, EventType.ORDER_CREATED));
+            assertThat(p.publishPending()).isZero();
+            assertThat(p.publishPending()).isZero();
+            assertThat(poisonCalls.get()).isEqualTo(3);
+            assertThat(p.count("SENT")).isEqualTo(2);
+            assertThat(p.count("DEAD")).isEqualTo(1);
+            assertThat(p.deadLetters(10)).extracting(OrderKitEvent::subjectId).containsExactly("poison");
+            assertThat(p.publishPending()).isZero();
+            assertThat(poisonCalls.get()).isEqualTo(3);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void concurrentPublishersNeverDeliverAClaimedEventTwice(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+            int orders = 60;
+            for (int i = 0; i < orders; i++) {
+                f.orderStore().insert(order("o" + i, "k" + i, 0, OrderStatus.CREATED),
+                        List.of(event("o" + i, 0, EventType.ORDER_CREATED), event("o" + i, 1, EventType.STOCK_RESERVED)));
+            }
+            Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+            OutboxPublisher.Settings s = new OutboxPublisher.Settings(7, 3, Duration.ZERO, Duration.ZERO,
+                    Duration.ofSeconds(30), Duration.ofMillis(10));
+            List<OutboxPublisher> pubs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                JdbcBackend b = (i % 2 == 0 ? f : peer).backend();
+                pubs.add(b.outboxPublisher(e -> deliveries.computeIfAbsent(e.id(), x -> new AtomicInteger())
+                        .incrementAndGet(), s));
+            }
+            ExecutorService ex = Executors.newFixedThreadPool(4);
+            List<Future<?>> fs = new ArrayList<>();
+            for (OutboxPublisher p : pubs) {
+                fs.add(ex.submit(() -> {
+                    for (int r = 0; r < 200 && p.count("PENDING") > 0; r++) {
+                        p.publishPending();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> fu : fs) {
+                fu.get(60, TimeUnit.SECONDS);
+            }
+            ex.shutdown();
+            assertThat(deliveries).hasSize(orders * 2);
+            assertThat(deliveries.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+            assertThat(pubs.get(0).count("SENT")).isEqualTo(orders * 2L);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void publisherThreadDrainsTheOutbox(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind)) {
+            List<String> got = Collections.synchronizedList(new ArrayList<>());
+            try (OutboxPublisher p = f.backend().outboxPublisher(e -> got.add(e.id()),
+                    new OutboxPublisher.Settings(5, 3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
+                            Duration.ofMillis(20)))) {
+                p.start();
+                for (int i = 0; i < 12; i++) {
+                    f.orderStore().insert(order("o" + i, "k" + i, 0, OrderStatus.CREATED),
+                            List.of(event("o" + i, 0, EventType.ORDER_CREATED)));
+                }
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (got.size() < 12 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            }
+            assertThat(got).hasSize(12).doesNotHaveDuplicates();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void installerIsIdempotentAndSafeWhenInstancesStartTogether(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+            // the fixture already migrated: nothing left to apply
+            assertThat(f.backend().migrate()).isEmpty();
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1
+            String prefix = f.backend().tablePrefix() + "x_";
+            List<JdbcBackend> instances = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                instances.add(JdbcBackend.builder().dataSource((i % 2 == 0 ? f : peer).dataSource())
+                        .tablePrefix(prefix).build());
+            }
+            ExecutorService ex = Executors.newFixedThreadPool(4);
+            List<Future<List<Integer>>> fs = new ArrayList<>();
+            for (JdbcBackend b : instances) {
+                fs.add(ex.submit(b::migrate));
+            }
+            List<Integer> applied = new ArrayList<>();
+            for (Future<List<Integer>> fu : fs) {
+                applied.addAll(fu.get(60, TimeUnit.SECONDS));
+            }
+            ex.shutdown();
+            assertThat(applied).containsExactly(1);
+            JdbcBackend b = instances.get(0);
+            assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand()).isEqualTo(1);
+            Jdbi.create(f.dataSource()).useHandle(h -> h.execute("DROP TABLE " + String.join(", ", b.tableNames())));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void hostileIdentifiersAreStoredVerbatimAndHarmless(Kind kind) {
+        try (JdbcFixture f = JdbcFixture.create(kind)) {
+            List<String> skus = List.of("'; DROP TABLE " + f.backend().tablePrefix() + "stock_level; --",
+                    "quote'\"`\\", "ünï©ødé ☃ 𝄞 日本", "a", "a ", "A", "%_*", "x".repeat(StockKey.MAX_LENGTH));
+            for (String sku : skus) {
+                f.stockStorage().adjust(StockKey.of(sku, "lo'c ☃"), 5, "ref '; DELETE FROM x; -- ☃", T0);
+            }
+            // 'a', 'a ' and 'A' are three different SKUs (no case folding, no PAD SPACE)
+            for (String sku : skus) {
+                assertThat(f.stockStorage().levels(sku)).singleElement().satisfies(l -> {
+                    assertThat(l.key()).isEqualTo(StockKey.of(sku, "lo'c ☃"));
+                    assertThat(l.onHand()).isEqualTo(5);
+                });
+                List<Movement> ms = f.stockStorage().movements(StockKey.of(sku, "lo'c ☃"));
+                assertThat(ms).singleElement().extracting(Movement::reference).isEqualTo("ref '; DELETE FROM x; -- ☃");
+            }
+            assertThat(f.stockStorage().allLevels()).hasSize(skus.size());
+            String rid = "res '; DROP TABLE x; -- ☃";
+            var r = f.stockStorage().reserve(rid, List.of(new AllocatedLine(StockKey.of(skus.get(0), "lo'c ☃"), 2)),
+                    T0.plusSeconds(60), T0);
+            assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
+            assertThat(f.stockStorage().reservation(rid).orElseThrow().lines().get(0).key().sku()).isEqualTo(skus.get(0));
+            // instants keep nanosecond precision
+            assertThat(f.stockStorage().reservation(rid).orElseThrow().expiresAt()).isEqualTo(T0.plusSeconds(60));
+
+            OrderKit kit = OrderKit.builder().stockStorage(f.stockStorage()).idempotencyStore(f.idempotencyStore())
+                    .orderStore(f.orderStore()).paymentPort(new SimulatedPaymentPort()).build();
+            String key = ("k'\";DROP+TABLE+orders;--" + "\\%_").repeat(12).substring(0, 255);
+            PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("tenant '; -- ☃"), IdempotencyKey.of(key))
+                    .customerRef("cust ' ☃").currency("usd").paymentMethod("pm_card_visa")
+                    .metadata("note", "'); DELETE FROM orders; -- 𝄞").line(skus.get(2), 1, 250)
+                    .build();
+            PlaceOrderResult first = kit.orders().place(req);
+            assertThat(first.outcome()).isEqualTo(PlacementOutcome.PLACED);
+            PlaceOrderResult again = kit.orders().place(req);
+            assertThat(again.replayed()).isTrue();
+            assertThat(again.order().id()).isEqualTo(first.order().id());
+            Order stored = f.orderStore().find(first.order().id()).orElseThrow();
+            assertThat(stored.idempotencyKey()).isEqualTo(key);
+            assertThat(stored.scope()).isEqualTo("tenant '; -- ☃");
+            assertThat(stored.metadata()).containsEntry("note", "'); DELETE FROM orders; -- 𝄞");
+            assertThat(InvariantChecker.checkOrders(f.stockStorage(), f.orderStore(), List.of(stored.id()))).isEmpty();
+            assertThat(f.stockStorage().allLevels()).hasSize(skus.size());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void dialectIsDetectedFromTheConnection(Kind kind) {
+        try (JdbcFixture f = JdbcFixture.create(kind)) {
+            JdbcDialect expected = switch (kind) {
+                case POSTGRES -> JdbcDialect.POSTGRESQL;
+                case MARIADB -> JdbcDialect.MYSQL;
+                case H2 -> JdbcDialect.H2;
+            };
+            assertThat(f.backend().dialect()).isEqualTo(expected);
+        }
+        assertThatThrownBy(() -> JdbcDialect.detect("Oracle")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JdbcBackend.builder().tablePrefix("x; drop")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(T0.truncatedTo(ChronoUnit.SECONDS)).isBefore(T0);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.orderkit.jdbc;
+
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.jdbc.TestDatabases.Kind;
+import dev.orderkit.testkit.BackendFixture;
+import dev.orderkit.testkit.TestServices;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+
+/**
+ * A contract-suite fixture: the JDBC backend with its own table prefix (PostgreSQL, MariaDB: in the
+ * per-run schema / database) or its own in-memory database (H2). {@link #close()} drops its tables.
+ */
+final class JdbcFixture implements BackendFixture {
+    private final Kind kind;
+    private final JdbcBackend backend;
+    private final DataSource ds;
+    private final String h2Url;
+    private final boolean owner;
+
+    private JdbcFixture(Kind kind, JdbcBackend backend, DataSource ds, String h2Url, boolean owner) {
+        this.kind = kind;
+        this.backend = backend;
+        this.ds = ds;
+        this.h2Url = h2Url;
+        this.owner = owner;
+    }
+
+    static JdbcFixture create(Kind kind) {
+        String prefix = TestServices.uniqueName("t").replace("_", "") + "_";
+        if (kind == Kind.H2) {
+            String url = "jdbc:h2:mem:" + prefix + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+            DataSource ds = h2(url);
+            JdbcBackend b = JdbcBackend.builder().dataSource(ds).tablePrefix("ok_").migrateOnBuild(true).build();
+            return new JdbcFixture(kind, b, ds, url, true);
+        }
+        DataSource ds = TestDatabases.pool(kind);
+        JdbcBackend b = JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).migrateOnBuild(true).build();
+        return new JdbcFixture(kind, b, ds, null, true);
+    }
+
+    private static DataSource h2(String url) {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url);
+        ds.setUser("sa");
+        return ds;
+    }
+
+    /** Another client of the same tables (its own pool), as a second application instance. */
+    JdbcFixture peer() {
+        DataSource peerDs = kind == Kind.H2 ? h2(h2Url) : TestDatabases.peerPool(kind);
+        JdbcBackend b = JdbcBackend.builder().dataSource(peerDs).tablePrefix(backend.tablePrefix()).build();
+        return new JdbcFixture(kind, b, peerDs, h2Url, false);
+    }
+
+    JdbcBackend backend() {
+        return backend;
+    }
+
+    DataSource dataSource() {
+        return ds;
+    }
+
+    @Override
+    public StockStorage stockStorage() {
+        return backend.stockStorage();
+    }
+
+    @Override
+    public IdempotencyStore idempotencyStore() {
+        return backend.idempotencyStore();
+    }
+
+    @Override
+    public OrderStore orderStore() {
+        return backend.orderStore();
+    }
+
+    @Override
+    public String description() {
+        return "jdbc " + backend.dialect() + " prefix " + backend.tablePrefix();
+    }
+
+    @Override
+    public void close() {
+        if (!owner) {
+            return;
+        }
+        String sql = kind == Kind.H2 ? "SHUTDOWN" : "DROP TABLE IF EXISTS " + String.join(", ", backend.tableNames());
+        try (var c = ds.getConnection(); var st = c.createStatement()) {
+            st.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot drop fixture tables: " + e.getMessage(), e);
+        }
+    }
+}
