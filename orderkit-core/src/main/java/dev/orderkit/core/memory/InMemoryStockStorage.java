@@ -2,7 +2,6 @@ package dev.orderkit.core.memory;
 
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.ConcurrencyConflictException;
-import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
@@ -12,6 +11,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import java.time.Instant;
@@ -156,14 +156,8 @@ public final class InMemoryStockStorage implements StockStorage {
         return Optional.ofNullable(reservations.get(reservationId));
     }
 
-    @FunctionalInterface
-    private interface Change {
-        /** Returns the new state, or null for "no change" (the reservation is returned as is). */
-        ReservationState next(Reservation current);
-    }
-
-    private Reservation transition(String id, Instant now, Change change, long onHandSign, long reservedSign,
-                                   MovementReason reason) {
+    /** Applies a lifecycle rule under the reservation's lock; returns the reservation after it. */
+    private Reservation transition(String id, Instant now, ReservationTransition rule, boolean[] changed) {
         ReentrantLock idLock = idLock(id);
         idLock.lock();
         try {
@@ -171,17 +165,17 @@ public final class InMemoryStockStorage implements StockStorage {
             if (r == null) {
                 throw new NotFoundException("reservation", id);
             }
-            ReservationState next = change.next(r);
+            ReservationState next = rule.next(r, now);
             if (next == null) {
                 return r;
             }
-            if (onHandSign != 0 || reservedSign != 0) {
+            if (rule.movesStock()) {
                 List<Cell> locked = r.lines().stream().map(l -> cells.get(l.key())).toList(); // canonical order
                 locked.forEach(c -> c.lock.lock());
                 try {
                     for (AllocatedLine line : r.lines()) {
-                        cells.get(line.key()).apply(onHandSign * line.quantity(), reservedSign * line.quantity(),
-                                reason, id, now);
+                        cells.get(line.key()).apply(rule.onHandSign() * line.quantity(),
+                                rule.reservedSign() * line.quantity(), rule.reason(), id, now);
                     }
                 } finally {
                     for (int i = locked.size() - 1; i >= 0; i--) {
@@ -194,6 +188,7 @@ public final class InMemoryStockStorage implements StockStorage {
             if (r.state() == ReservationState.HELD) {
                 due.remove(new Due(r.expiresAt(), id));
             }
+            changed[0] = true;
             return updated;
         } finally {
             idLock.unlock();
@@ -202,50 +197,26 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public Reservation commit(String reservationId, Instant now) {
-        return transition(reservationId, now, r -> switch (r.state()) {
-            case COMMITTED -> null;
-            case HELD -> {
-                if (!r.expiresAt().isAfter(now)) {
-                    throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
-                }
-                yield ReservationState.COMMITTED;
-            }
-            default -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "commit");
-        }, 0, 0, null);
+        return transition(reservationId, now, ReservationTransition.COMMIT, new boolean[1]);
     }
 
     @Override
     public Reservation release(String reservationId, Instant now) {
-        return transition(reservationId, now, r -> switch (r.state()) {
-            case HELD, COMMITTED -> ReservationState.RELEASED;
-            case RELEASED, EXPIRED -> null;
-            case FULFILLED -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "release");
-        }, 0, -1, MovementReason.RELEASE);
+        return transition(reservationId, now, ReservationTransition.RELEASE, new boolean[1]);
     }
 
     @Override
     public Reservation fulfil(String reservationId, Instant now) {
-        return transition(reservationId, now, r -> switch (r.state()) {
-            case COMMITTED -> ReservationState.FULFILLED;
-            case FULFILLED -> null;
-            default -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "fulfil");
-        }, -1, -1, MovementReason.FULFIL);
+        return transition(reservationId, now, ReservationTransition.FULFIL, new boolean[1]);
     }
 
     @Override
     public Optional<Reservation> expire(String reservationId, Instant now) {
-        Reservation before = reservations.get(reservationId);
-        if (before == null || before.state() != ReservationState.HELD || before.expiresAt().isAfter(now)) {
+        if (!reservations.containsKey(reservationId)) {
             return Optional.empty();
         }
         boolean[] changed = {false};
-        Reservation after = transition(reservationId, now, r -> {
-            if (r.state() == ReservationState.HELD && !r.expiresAt().isAfter(now)) {
-                changed[0] = true;
-                return ReservationState.EXPIRED;
-            }
-            return null;
-        }, 0, -1, MovementReason.EXPIRE);
+        Reservation after = transition(reservationId, now, ReservationTransition.EXPIRE, changed);
         return changed[0] ? Optional.of(after) : Optional.empty();
     }
 

@@ -2,7 +2,6 @@ package dev.orderkit.jdbc.internal;
 
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.ConcurrencyConflictException;
-import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
@@ -12,6 +11,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.JdbcDialect;
@@ -254,18 +254,12 @@ public final class JdbcStockStorage implements StockStorage {
         return db.read("reservation", tx -> load(tx.h(), reservationId));
     }
 
-    /** Decides a transition from the current state: the target state, null for "unchanged", or throws. */
-    @FunctionalInterface
-    private interface Rule {
-        ReservationState next(Reservation current);
-    }
-
-    private Reservation transition(String id, Instant now, String op, Rule rule, long onHandSign, long reservedSign,
-                                   MovementReason reason) {
+    private Reservation transition(String id, Instant now, ReservationTransition rule) {
+        String op = rule.name().toLowerCase(java.util.Locale.ROOT);
         long nowN = Db.nanos(now);
         for (int attempt = 1; attempt <= TRANSITION_ATTEMPTS; attempt++) {
             Reservation current = reservation(id).orElseThrow(() -> new NotFoundException("reservation", id));
-            ReservationState next = rule.next(current);
+            ReservationState next = rule.next(current, now);
             if (next == null) {
                 return current;
             }
@@ -281,7 +275,7 @@ public final class JdbcStockStorage implements StockStorage {
                     tx.rollbackOnly();
                     return false;
                 }
-                applyLines(h, current.lines(), onHandSign, reservedSign, reason, id, now);
+                applyLines(h, current.lines(), rule.onHandSign(), rule.reservedSign(), rule.reason(), id, now);
                 return true;
             });
             if (done) {
@@ -311,34 +305,17 @@ public final class JdbcStockStorage implements StockStorage {
 
     @Override
     public Reservation commit(String reservationId, Instant now) {
-        return transition(reservationId, now, "commit", r -> switch (r.state()) {
-            case COMMITTED -> null;
-            case HELD -> {
-                if (!r.expiresAt().isAfter(now)) {
-                    throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
-                }
-                yield ReservationState.COMMITTED;
-            }
-            default -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "commit");
-        }, 0, 0, null);
+        return transition(reservationId, now, ReservationTransition.COMMIT);
     }
 
     @Override
     public Reservation release(String reservationId, Instant now) {
-        return transition(reservationId, now, "release", r -> switch (r.state()) {
-            case HELD, COMMITTED -> ReservationState.RELEASED;
-            case RELEASED, EXPIRED -> null;
-            case FULFILLED -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "release");
-        }, 0, -1, MovementReason.RELEASE);
+        return transition(reservationId, now, ReservationTransition.RELEASE);
     }
 
     @Override
     public Reservation fulfil(String reservationId, Instant now) {
-        return transition(reservationId, now, "fulfil", r -> switch (r.state()) {
-            case COMMITTED -> ReservationState.FULFILLED;
-            case FULFILLED -> null;
-            default -> throw new IllegalStateTransitionException(reservationId, r.state().name(), "fulfil");
-        }, -1, -1, MovementReason.FULFIL);
+        return transition(reservationId, now, ReservationTransition.FULFIL);
     }
 
     @Override
