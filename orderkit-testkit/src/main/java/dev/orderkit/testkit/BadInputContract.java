@@ -85,7 +85,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
-    void invalidReservationsAreRejectedNamingTheField() {
+    void invariant9_invalidReservationsAreRejectedNamingTheField() {
         Snapshot before = snapshot();
         assertInvalid("quantity", () -> reserve(ReservationLine.of("widget", 0)));
         assertInvalid("quantity", () -> reserve(ReservationLine.of("widget", -5)));
@@ -122,7 +122,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
-    void unknownSkusAndLocationsAreRejectedAndNothingIsHeld() {
+    void invariant9_unknownSkusAndLocationsAreRejectedAndNothingIsHeld() {
         Snapshot before = snapshot();
         assertThatThrownBy(() -> reserve(ReservationLine.of("widget", 1), ReservationLine.of("ghost", 1)))
                 .isInstanceOf(UnknownSkuException.class)
@@ -136,7 +136,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
-    void placeWithAnUnknownSkuWritesNothingNotEvenTheKey() {
+    void invariant9_placeWithAnUnknownSkuWritesNothingNotEvenTheKey() {
         Snapshot before = snapshot();
         assertThatThrownBy(() -> kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k-1"))
                 .line("widget", 1, 100).line("ghost", 1, 100).build()))
@@ -152,7 +152,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
-    void invalidOrderRequestsAreRejectedNamingTheField() {
+    void invariant9_invalidOrderRequestsAreRejectedNamingTheField() {
         Snapshot before = snapshot();
         assertInvalid("idempotencyKey", () -> IdempotencyKey.of(""));
         assertInvalid("idempotencyKey", () -> IdempotencyKey.of("k".repeat(IdempotencyKey.MAX_LENGTH + 1)));
@@ -191,7 +191,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
-    void invalidAdjustmentsAreRejectedAndChangeNothing() {
+    void invariant9_invalidAdjustmentsAreRejectedAndChangeNothing() {
         Snapshot before = snapshot();
         long version = stock().level(WIDGET).orElseThrow().version();
         assertInvalid("delta", () -> kit.stock().adjust(WIDGET, 0, "zero"));

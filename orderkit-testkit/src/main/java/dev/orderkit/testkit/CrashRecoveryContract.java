@@ -138,7 +138,7 @@ public abstract class CrashRecoveryContract extends ContractSupport {
 
     @ParameterizedTest(name = "crash before {0}")
     @ValueSource(strings = {"CREATED", "STOCK_RESERVED", "authorized", "PAYMENT_AUTHORIZED", "complete"})
-    void retryWithTheSameKeyFinishesACrashedPlacementOnce(String step) {
+    void invariant6_retryWithTheSameKeyFinishesACrashedPlacementOnce(String step) {
         stockUp(WIDGET, 10);
         PlaceOrderRequest req = request("crash-" + step, "pm_card_visa");
         assertThatThrownBy(() -> crashingAt(step).orders().place(req)).isInstanceOf(SimulatedCrash.class);
@@ -159,7 +159,7 @@ public abstract class CrashRecoveryContract extends ContractSupport {
 
     @ParameterizedTest(name = "crash before {0}")
     @ValueSource(strings = {"CREATED", "STOCK_RESERVED", "authorized", "PAYMENT_AUTHORIZED", "complete"})
-    void sweeperFinishesAnAbandonedPlacement(String step) {
+    void invariant6_sweeperFinishesAnAbandonedPlacement(String step) {
         stockUp(WIDGET, 10);
         PlaceOrderRequest req = request("abandoned-" + step, "pm_card_visa");
         assertThatThrownBy(() -> crashingAt(step).orders().place(req)).isInstanceOf(SimulatedCrash.class);
@@ -220,7 +220,7 @@ public abstract class CrashRecoveryContract extends ContractSupport {
     }
 
     @Test
-    void workerWhoseLeaseWasTakenOverIsFenced() throws Exception {
+    void invariant7_workerWhoseLeaseWasTakenOverIsFenced() throws Exception {
         stockUp(WIDGET, 10);
         PlaceOrderRequest req = request("fenced", "pm_card_visa");
         CountDownLatch paused = new CountDownLatch(1);

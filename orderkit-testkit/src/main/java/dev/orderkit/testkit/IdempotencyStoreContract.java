@@ -153,7 +153,7 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
     }
 
     @Test
-    void scopesAreIsolated() {
+    void invariant8_scopesAreIsolated() {
         ScopedKey inA = ScopedKey.of("tenant-a", "same-key");
         ScopedKey inB = ScopedKey.of("tenant-b", "same-key");
         ScopedKey inUpper = ScopedKey.of("TENANT-A", "same-key");

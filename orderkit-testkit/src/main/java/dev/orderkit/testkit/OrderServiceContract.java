@@ -133,7 +133,7 @@ public abstract class OrderServiceContract extends ContractSupport {
     }
 
     @Test
-    void keyReuseWithAnotherPayloadIsRejectedAndChangesNothing() {
+    void invariant3_keyReuseWithAnotherPayloadIsRejectedAndChangesNothing() {
         kit();
         stockUp(WIDGET, 10);
         PlaceOrderResult first = place(order(SHOP, "k-1").line("widget", 2, 100).build());
@@ -256,7 +256,7 @@ public abstract class OrderServiceContract extends ContractSupport {
     }
 
     @Test
-    void scopesAreIsolated() {
+    void invariant8_scopesAreIsolated() {
         kit();
         stockUp(WIDGET, 10);
         Scope other = Scope.of("shop-2");

@@ -523,34 +523,34 @@ class ContractSuitesDetectBrokenBackendsTest {
 
     @Test
     void sharedScopesAreCaught() {
-        assertThat(failuresOf(ScopeBlindKeys.class)).contains("scopesAreIsolated()");
+        assertThat(failuresOf(ScopeBlindKeys.class)).contains("invariant8_scopesAreIsolated()");
         assertThat(failuresOf(ConcatenatedKeys.class)).contains("scopeAndKeyBoundariesDoNotCollide()");
-        assertThat(failuresOf(ScopeBlindService.class)).contains("scopesAreIsolated()");
+        assertThat(failuresOf(ScopeBlindService.class)).contains("invariant8_scopesAreIsolated()");
     }
 
     @Test
     void partialMultiLineHoldsAreCaught() {
         assertThat(failuresOf(PartialReserveStock.class)).contains("multiLineReserveIsAllOrNothing()");
         assertThat(failuresOf(PartialReserveConcurrency.class))
-                .contains("multiLineHoldsInterleaveWithoutDeadlockAndStayAllOrNothing()");
+                .contains("invariant4_multiLineHoldsInterleaveWithoutDeadlockAndStayAllOrNothing()");
     }
 
     @Test
     void checkThenActOversellIsCaught() {
-        assertThat(failuresOf(RacyReserveConcurrency.class)).contains("concurrentReservationsNeverOversell()");
+        assertThat(failuresOf(RacyReserveConcurrency.class)).contains("invariant1_concurrentReservationsNeverOversell()");
     }
 
     @Test
     void ignoredFingerprintsAreCaught() {
         assertThat(failuresOf(NoFingerprintKeys.class)).contains("differentFingerprintIsMismatchInEveryState()");
         assertThat(failuresOf(NoFingerprintService.class))
-                .contains("keyReuseWithAnotherPayloadIsRejectedAndChangesNothing()");
+                .contains("invariant3_keyReuseWithAnotherPayloadIsRejectedAndChangesNothing()");
     }
 
     @Test
     void missingFencingIsCaught() {
         assertThat(failuresOf(NoFencingKeys.class)).contains("staleHolderIsFenced()");
-        assertThat(failuresOf(NoFencingCrash.class)).contains("workerWhoseLeaseWasTakenOverIsFenced()");
+        assertThat(failuresOf(NoFencingCrash.class)).contains("invariant7_workerWhoseLeaseWasTakenOverIsFenced()");
     }
 
     @Test

@@ -40,6 +40,15 @@ public final class DefaultStockLedger implements StockLedger {
     private final EventSink events;
     private final Clock clock;
     private final int maxAllocationAttempts;
+    /** How long a read of a SKU's levels may steer later allocations. */
+    static final long LEVEL_CACHE_NANOS = 250_000_000L;
+    private static final int LEVEL_CACHE_MAX = 100_000;
+
+    private record CachedLevels(List<StockLevel> levels, long readAt) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, CachedLevels> levelCache =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public DefaultStockLedger(StockStorage storage, AllocationStrategy strategy, Retries retries, EventSink events,
                               Clock clock, int maxAllocationAttempts) {
@@ -58,22 +67,29 @@ public final class DefaultStockLedger implements StockLedger {
     @Override
     public Reservation reserve(ReservationRequest request) {
         Check.notNull(request, "request");
+        boolean fresh = false;
         boolean expiredOnce = false;
-        List<Shortfall> lastShortfalls = List.of();
-        for (int attempt = 0; attempt < maxAllocationAttempts; attempt++) {
-            Optional<Reservation> existing = retries.backend(() -> storage.reservation(request.reservationId()));
-            if (existing.isPresent()) {
-                return existing.get();
-            }
-            Map<String, List<StockLevel>> levels = readLevels(request.lines());
+        int races = 0;
+        while (true) {
+            Map<String, List<StockLevel>> levels = readLevels(request.lines(), fresh);
             AllocationStrategy.Allocation allocation = strategy.allocate(request.lines(), levels);
             if (!allocation.isComplete()) {
-                lastShortfalls = allocation.shortfalls();
-                if (!expiredOnce && expireBatch() > 0) {
-                    expiredOnce = true; // lazily expire due holds, then look again
+                if (!fresh) {
+                    fresh = true; // never turn a buyer away on cached numbers
                     continue;
                 }
-                throw new InsufficientStockException(lastShortfalls);
+                // a repeated call whose first attempt succeeded sees its own hold as taken stock
+                Optional<Reservation> existing = retries.backend(() -> storage.reservation(request.reservationId()));
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+                if (!expiredOnce) {
+                    expiredOnce = true; // lazily expire due holds, then look again
+                    if (expireBatch() > 0) {
+                        continue;
+                    }
+                }
+                throw new InsufficientStockException(allocation.shortfalls());
             }
             Instant now = clock.instant();
             List<AllocatedLine> lines = canonical(allocation.lines());
@@ -88,28 +104,38 @@ public final class DefaultStockLedger implements StockLedger {
                 return a.reservation();
             }
             if (result instanceof ReserveResult.Insufficient i) {
-                lastShortfalls = i.shortfalls(); // lost a race against another reservation: allocate again
-                backoff(attempt);
+                // lost a race against another reservation (or allocated on stale cached levels)
+                if (++races >= maxAllocationAttempts) {
+                    throw new InsufficientStockException(i.shortfalls());
+                }
+                fresh = true;
+                backoff(races);
                 continue;
             }
             // unknown stock appeared between read and write is impossible (levels are never deleted)
             throw new UnknownSkuException("lines", String.valueOf(((ReserveResult.UnknownStock) result).missing()));
         }
-        throw new InsufficientStockException(lastShortfalls.isEmpty()
-                ? List.of(new Shortfall(request.lines().get(0).sku(), null, request.lines().get(0).quantity(), 0))
-                : lastShortfalls);
     }
 
-    /** Reads every level of the requested SKUs; unknown SKUs / locations are rejected. */
-    Map<String, List<StockLevel>> readLevels(List<ReservationLine> lines) {
+    /**
+     * Reads every level of the requested SKUs; unknown SKUs / locations are rejected. With
+     * {@code fresh == false} levels read within the last {@link #LEVEL_CACHE_NANOS} may be reused:
+     * they only steer the allocation (the storage re-checks availability atomically), and a
+     * rejection is always confirmed by a fresh read.
+     */
+    Map<String, List<StockLevel>> readLevels(List<ReservationLine> lines, boolean fresh) {
         Map<String, List<StockLevel>> levels = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             ReservationLine line = lines.get(i);
-            List<StockLevel> ls = retries.backend(() -> storage.levels(line.sku()));
+            List<StockLevel> ls = fresh ? null : cachedLevels(line.sku());
+            if (ls == null || !covers(ls, line)) {
+                ls = retries.backend(() -> storage.levels(line.sku()));
+                cacheLevels(line.sku(), ls);
+            }
             if (ls.isEmpty()) {
                 throw new UnknownSkuException("lines[" + i + "].sku", line.sku());
             }
-            if (line.location() != null && ls.stream().noneMatch(l -> l.key().location().equals(line.location()))) {
+            if (!covers(ls, line)) {
                 throw new UnknownSkuException("lines[" + i + "].location", line.sku() + "@" + line.location());
             }
             levels.put(line.sku(), ls);
@@ -117,9 +143,29 @@ public final class DefaultStockLedger implements StockLedger {
         return levels;
     }
 
+    private static boolean covers(List<StockLevel> ls, ReservationLine line) {
+        return !ls.isEmpty() && (line.location() == null
+                || ls.stream().anyMatch(l -> l.key().location().equals(line.location())));
+    }
+
+    private List<StockLevel> cachedLevels(String sku) {
+        CachedLevels c = levelCache.get(sku);
+        return c == null || System.nanoTime() - c.readAt() > LEVEL_CACHE_NANOS ? null : c.levels();
+    }
+
+    private void cacheLevels(String sku, List<StockLevel> ls) {
+        if (ls.isEmpty()) {
+            return; // unknown SKUs are never cached: they may be created at any time
+        }
+        if (levelCache.size() >= LEVEL_CACHE_MAX) {
+            levelCache.clear();
+        }
+        levelCache.put(sku, new CachedLevels(ls, System.nanoTime()));
+    }
+
     /** Checks that every SKU is known without reserving anything. */
     public void requireKnown(List<ReservationLine> lines) {
-        readLevels(lines);
+        readLevels(lines, false);
     }
 
     private static List<AllocatedLine> canonical(List<AllocatedLine> lines) {
