@@ -2,8 +2,9 @@ package dev.orderkit.examples;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.memory.InMemoryInboxStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.stripe.CaptureMode;
-import dev.orderkit.stripe.InMemoryWebhookInbox;
 import dev.orderkit.stripe.StripePaymentPort;
 import dev.orderkit.stripe.StripeWebhookHandler;
 import dev.orderkit.stripe.WebhookOutcome;
@@ -35,9 +36,12 @@ public final class StripeExample {
                 .build();
         OrderKit kit = OrderKit.builder().paymentPort(stripe).build();
 
+        // de-duplicates deliveries by event id; with several instances share a durable one:
+        // jdbcBackend.inboxStore() or redisBackend.inboxStore()
+        InboxStore inbox = new InMemoryInboxStore();
         StripeWebhookHandler webhooks = StripeWebhookHandler.builder(kit.orders())
                 .signingSecret(webhookSecret)              // call again with the new secret while rotating
-                .inbox(new InMemoryWebhookInbox())         // de-duplicates deliveries by event id
+                .inbox(inbox)
                 .paymentPort(stripe)
                 .build();
 

@@ -3,10 +3,12 @@ package dev.orderkit.jdbc;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.JdbcIdempotencyStore;
+import dev.orderkit.jdbc.internal.JdbcInboxStore;
 import dev.orderkit.jdbc.internal.JdbcOrderStore;
 import dev.orderkit.jdbc.internal.JdbcStockStorage;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
@@ -20,7 +22,7 @@ import org.jdbi.v3.core.JdbiException;
 
 /**
  * Entry point of the JDBC backend: every orderkit storage SPI (stock, idempotency, orders with a
- * transactional outbox) on one PostgreSQL, MySQL/MariaDB or H2 database through Jdbi.
+ * transactional outbox, the message inbox) on one PostgreSQL, MySQL/MariaDB or H2 database through Jdbi.
  *
  * <pre>{@code
  * JdbcBackend backend = JdbcBackend.builder().dataSource(hikari).tablePrefix("ok_").build();
@@ -44,6 +46,7 @@ public final class JdbcBackend {
     private final JdbcStockStorage stock;
     private final JdbcIdempotencyStore idempotency;
     private final JdbcOrderStore orders;
+    private final JdbcInboxStore inbox;
     private final Clock clock;
 
     private JdbcBackend(Db db, Clock clock) {
@@ -52,6 +55,7 @@ public final class JdbcBackend {
         this.stock = new JdbcStockStorage(db);
         this.idempotency = new JdbcIdempotencyStore(db);
         this.orders = new JdbcOrderStore(db);
+        this.inbox = new JdbcInboxStore(db);
     }
 
     /**
@@ -88,6 +92,18 @@ public final class JdbcBackend {
      */
     public OrderStore orderStore() {
         return orders;
+    }
+
+    /**
+     * The message inbox SPI implementation (table {@code <prefix>inbox}, schema version 2): shared
+     * by every instance on this database, e.g. for
+     * {@code StripeWebhookHandler.builder(orders).inbox(backend.inboxStore())}. Purge completed
+     * messages periodically with {@link InboxStore#purgeCompleted}.
+     *
+     * @return the store (thread-safe; atomic across processes)
+     */
+    public InboxStore inboxStore() {
+        return inbox;
     }
 
     /**

@@ -21,6 +21,8 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
+import dev.orderkit.jdbc.internal.Db;
+import dev.orderkit.jdbc.internal.SchemaInstaller;
 import dev.orderkit.testkit.InvariantChecker;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,7 +159,7 @@ class JdbcBackendFeaturesTest {
         try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 and V2
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -174,10 +176,47 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1);
+            assertThat(applied).containsExactly(1, 2);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand()).isEqualTo(1);
             Jdbi.create(f.dataSource()).useHandle(h -> h.execute("DROP TABLE " + String.join(", ", b.tableNames())));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void installerUpgradesASchemaAtV1ToV2KeepingItsData(Kind kind) {
+        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+            String prefix = f.backend().tablePrefix() + "u_";
+            JdbcBackend old = JdbcBackend.builder().dataSource(f.dataSource()).tablePrefix(prefix).build();
+            Jdbi jdbi = Jdbi.create(f.dataSource());
+            try {
+                // a schema deployed with the first release: V1 only
+                SchemaInstaller v1 = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
+                assertThat(v1.migrate(1)).containsExactly(1);
+                assertThat(v1.migrate(1)).isEmpty();
+                assertThat(old.stockStorage().adjust(StockKey.of("KEPT"), 7, "before upgrade", T0).onHand()).isEqualTo(7);
+                assertThatThrownBy(() -> old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
+                        .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
+
+                // the new release starts (on two instances at once): only V2 is applied, once
+                JdbcBackend a = JdbcBackend.builder().dataSource(f.dataSource()).tablePrefix(prefix).build();
+                JdbcBackend b = JdbcBackend.builder().dataSource(peer.dataSource()).tablePrefix(prefix).build();
+                List<Integer> applied = new ArrayList<>(a.migrate());
+                applied.addAll(b.migrate());
+                assertThat(applied).containsExactly(2);
+                List<Integer> history = jdbi.withHandle(h -> h.createQuery("SELECT version FROM " + prefix
+                        + "schema_history ORDER BY version").mapTo(Integer.class).list());
+                assertThat(history).containsExactly(1, 2);
+                assertThat(a.stockStorage().level(StockKey.of("KEPT"))).hasValueSatisfying(
+                        l -> assertThat(l.onHand()).isEqualTo(7));
+                assertThat(a.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
+                        .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.ACQUIRED);
+                assertThat(b.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
+                        .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.IN_PROGRESS);
+            } finally {
+                jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
+            }
         }
     }
 

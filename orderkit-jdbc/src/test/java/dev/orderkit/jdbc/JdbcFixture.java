@@ -1,6 +1,7 @@
 package dev.orderkit.jdbc;
 
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.TestDatabases.Kind;
@@ -76,6 +77,11 @@ final class JdbcFixture implements BackendFixture {
     @Override
     public OrderStore orderStore() {
         return backend.orderStore();
+    }
+
+    @Override
+    public InboxStore inboxStore() {
+        return backend.inboxStore();
     }
 
     @Override

@@ -2,10 +2,12 @@ package dev.orderkit.redis;
 
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.redis.internal.Keys;
 import dev.orderkit.redis.internal.Redis;
 import dev.orderkit.redis.internal.RedisIdempotencyStore;
+import dev.orderkit.redis.internal.RedisInboxStore;
 import dev.orderkit.redis.internal.RedisStockStorage;
 import java.util.List;
 import java.util.Objects;
@@ -13,7 +15,8 @@ import java.util.regex.Pattern;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * Entry point of the Redis backend: a {@link StockStorage} and an {@link IdempotencyStore} over
+ * Entry point of the Redis backend: a {@link StockStorage}, an {@link IdempotencyStore} and an
+ * {@link InboxStore} (shared webhook de-duplication) over
  * one Jedis {@link UnifiedJedis} ({@code RedisClient} / {@code JedisPooled} for a standalone
  * server, {@code RedisClusterClient} / {@code JedisCluster} for Redis Cluster) under a key prefix.
  *
@@ -39,12 +42,14 @@ public final class RedisBackend {
     private final Keys keys;
     private final RedisStockStorage stock;
     private final RedisIdempotencyStore idempotency;
+    private final RedisInboxStore inbox;
 
     private RedisBackend(Builder b) {
         this.redis = new Redis(b.client, b.cluster != null ? b.cluster : Redis.isClusterClient(b.client));
         this.keys = new Keys(b.prefix, b.buckets);
         this.stock = new RedisStockStorage(redis, keys);
         this.idempotency = new RedisIdempotencyStore(redis, keys);
+        this.inbox = new RedisInboxStore(redis, keys);
     }
 
     /**
@@ -72,6 +77,17 @@ public final class RedisBackend {
      */
     public IdempotencyStore idempotencyStore() {
         return idempotency;
+    }
+
+    /**
+     * The message inbox (e.g. {@code StripeWebhookHandler.builder(orders).inbox(redis.inboxStore())}):
+     * one hash per message, hash-tagged by bucket so it works on Redis Cluster. Completed messages
+     * are kept until {@link InboxStore#purgeCompleted} deletes them: run it periodically.
+     *
+     * @return the store, thread-safe and atomic across every client of this prefix
+     */
+    public InboxStore inboxStore() {
+        return inbox;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.orderkit.redis;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.testkit.BackendFixture;
@@ -59,6 +60,11 @@ final class RedisFixture implements BackendFixture {
     @Override
     public IdempotencyStore idempotencyStore() {
         return backend.idempotencyStore();
+    }
+
+    @Override
+    public InboxStore inboxStore() {
+        return backend.inboxStore();
     }
 
     @Override

@@ -8,7 +8,9 @@ import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.stripe.internal.PaymentIntents;
 import dev.orderkit.stripe.internal.SignatureVerifier;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +35,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Verify</b> the signature (HMAC-SHA256 over {@code "<t>." + body}, constant-time compare,
  *       any of the configured secrets — several during rotation — and a timestamp tolerance,
  *       default 5 min); failures → {@link WebhookOutcome#REJECTED_SIGNATURE}.</li>
- *   <li><b>De-duplicate</b> by event id through the {@link WebhookInbox}: a redelivery →
- *       {@link WebhookOutcome#DUPLICATE}.</li>
+ *   <li><b>De-duplicate</b> by event id through an {@link InboxStore} (message id
+ *       {@value #MESSAGE_ID_PREFIX}{@code <event id>}): a redelivery → {@link WebhookOutcome#DUPLICATE},
+ *       a delivery racing one still being processed (on this or another instance sharing the inbox)
+ *       → {@link WebhookOutcome#IN_PROGRESS}. Use a shared, durable inbox (orderkit-jdbc's or
+ *       orderkit-redis's {@code inboxStore()}) when several instances receive webhooks.</li>
  *   <li><b>Apply</b> {@code payment_intent.*} events to the order named by the PaymentIntent's
  *       {@value StripePaymentPort#ORDER_ID_METADATA} metadata. When a {@link StripePaymentPort} is
  *       configured (recommended), the handler re-reads the PaymentIntent and applies its
@@ -56,9 +61,11 @@ public final class StripeWebhookHandler {
             "payment_intent.amount_capturable_updated", "payment_intent.payment_failed", "payment_intent.canceled",
             "payment_intent.requires_action", "payment_intent.processing");
     private static final int MAX_PAYLOAD = 1 << 20;
+    /** Namespace of this handler's message ids in the {@link InboxStore}. */
+    public static final String MESSAGE_ID_PREFIX = "stripe:";
 
     private final OrderService orders;
-    private final WebhookInbox inbox;
+    private final InboxStore inbox;
     private final SignatureVerifier verifier;
     private final StripePaymentPort port;
     private final Clock clock;
@@ -145,7 +152,8 @@ public final class StripeWebhookHandler {
             LOG.debug("ignoring event {} of type {}", event.id(), event.type());
             return WebhookOutcome.IGNORED;
         }
-        switch (inbox.claim(event.id(), clock.instant(), lease)) {
+        String messageId = MESSAGE_ID_PREFIX + event.id();
+        switch (inbox.claim(messageId, clock.instant(), lease)) {
             case DONE -> {
                 return WebhookOutcome.DUPLICATE;
             }
@@ -160,13 +168,13 @@ public final class StripeWebhookHandler {
             outcome = apply(event);
         } catch (RuntimeException e) {
             try {
-                inbox.release(event.id());
+                inbox.release(messageId);
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        inbox.complete(event.id(), clock.instant());
+        inbox.complete(messageId, clock.instant());
         return outcome;
     }
 
@@ -250,7 +258,7 @@ public final class StripeWebhookHandler {
     public static final class Builder {
         private final OrderService orders;
         private final List<String> secrets = new ArrayList<>();
-        private WebhookInbox inbox;
+        private InboxStore inbox;
         private StripePaymentPort port;
         private Clock clock = Clock.systemUTC();
         private Duration tolerance = Duration.ofMinutes(5);
@@ -278,12 +286,16 @@ public final class StripeWebhookHandler {
         }
 
         /**
-         * Where processed event ids are remembered (default: a new {@link InMemoryWebhookInbox}).
+         * Where processed event ids are remembered (default: a new {@link InMemoryInboxStore}, which
+         * de-duplicates only within this JVM). With several instances behind a load balancer pass a
+         * shared store, e.g. {@code jdbcBackend.inboxStore()} or {@code redisBackend.inboxStore()},
+         * and purge it periodically ({@link InboxStore#purgeCompleted}) with a bound older than
+         * Stripe's redelivery window (3 days).
          *
          * @param value the inbox
          * @return this builder
          */
-        public Builder inbox(WebhookInbox value) {
+        public Builder inbox(InboxStore value) {
             this.inbox = Objects.requireNonNull(value, "inbox");
             return this;
         }
@@ -352,7 +364,7 @@ public final class StripeWebhookHandler {
                 throw new IllegalStateException("at least one signing secret is required");
             }
             if (inbox == null) {
-                inbox = new InMemoryWebhookInbox();
+                inbox = new InMemoryInboxStore();
             }
             return new StripeWebhookHandler(this);
         }

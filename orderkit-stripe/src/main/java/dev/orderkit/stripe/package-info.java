@@ -2,6 +2,6 @@
  * Stripe integration for orderkit: {@link dev.orderkit.stripe.StripePaymentPort} (a
  * {@link dev.orderkit.core.payment.PaymentPort} on PaymentIntents via stripe-java) and
  * {@link dev.orderkit.stripe.StripeWebhookHandler} (verified, de-duplicated webhooks through the
- * {@link dev.orderkit.stripe.WebhookInbox} SPI).
+ * {@link dev.orderkit.core.spi.InboxStore} of orderkit-core, shared by every instance).
  */
 package dev.orderkit.stripe;

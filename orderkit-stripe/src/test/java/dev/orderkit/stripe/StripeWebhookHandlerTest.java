@@ -7,6 +7,8 @@ import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.memory.InMemoryInboxStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.stripe.internal.SignatureVerifier;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -285,19 +287,34 @@ class StripeWebhookHandlerTest {
     }
 
     @Test
-    void inMemoryInboxLeasesExpireAndPurgeForgetsOldIds() {
-        InMemoryWebhookInbox inbox = new InMemoryWebhookInbox(Duration.ofMinutes(1));
-        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        assertThat(inbox.claim("evt_1", t0, Duration.ofSeconds(30))).isEqualTo(WebhookInbox.Claim.ACQUIRED);
-        assertThat(inbox.claim("evt_1", t0.plusSeconds(10), Duration.ofSeconds(30)))
-                .isEqualTo(WebhookInbox.Claim.IN_PROGRESS);
-        assertThat(inbox.claim("evt_1", t0.plusSeconds(31), Duration.ofSeconds(30)))
-                .isEqualTo(WebhookInbox.Claim.ACQUIRED); // holder died: lease expired
-        inbox.complete("evt_1", t0.plusSeconds(32));
-        assertThat(inbox.claim("evt_1", t0.plusSeconds(33), Duration.ofSeconds(30))).isEqualTo(WebhookInbox.Claim.DONE);
-        inbox.release("evt_1"); // releasing a done event keeps it done
-        assertThat(inbox.claim("evt_1", t0.plusSeconds(34), Duration.ofSeconds(30))).isEqualTo(WebhookInbox.Claim.DONE);
-        assertThat(inbox.purge(t0.plusSeconds(200))).isEqualTo(1);
-        assertThat(inbox.size()).isZero();
+    void deduplicatesThroughTheGivenInboxUnderNamespacedIds() {
+        InMemoryInboxStore inbox = new InMemoryInboxStore();
+        StripeWebhookHandler withInbox = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET)
+                .paymentPort(k.port).inbox(inbox).build();
+        assertThat(withInbox.toString()).contains("InMemoryInboxStore");
+        Order o = awaitingAction("wh-12");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.succeeded", o.paymentId());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
+        assertThat(m.find()).isTrue();
+        String eventId = m.group(1);
+        Instant now = Instant.now();
+
+        // a bare event id (another transport's namespace) does not shadow the Stripe message
+        inbox.complete(eventId, now);
+        // another instance holds the claim: this delivery must not act
+        assertThat(inbox.claim(StripeWebhookHandler.MESSAGE_ID_PREFIX + eventId, now, Duration.ofMinutes(5)))
+                .isEqualTo(InboxStore.Claim.ACQUIRED);
+        assertThat(withInbox.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.IN_PROGRESS);
+        assertThat(WebhookOutcome.IN_PROGRESS.httpStatus()).isGreaterThanOrEqualTo(400); // Stripe redelivers
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.AWAITING_PAYMENT_ACTION);
+        // that instance gave up: the redelivery processes the event and completes the message
+        inbox.release(StripeWebhookHandler.MESSAGE_ID_PREFIX + eventId);
+        assertThat(withInbox.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(inbox.claim(StripeWebhookHandler.MESSAGE_ID_PREFIX + eventId, Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(InboxStore.Claim.DONE);
+        assertThat(withInbox.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.DUPLICATE);
+        assertThat(inbox.size()).isEqualTo(2);
     }
 }

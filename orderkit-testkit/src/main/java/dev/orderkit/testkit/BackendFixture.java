@@ -1,6 +1,8 @@
 package dev.orderkit.testkit;
 
+import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 
@@ -33,6 +35,20 @@ public interface BackendFixture extends AutoCloseable {
      * @return the store
      */
     OrderStore orderStore();
+
+    /**
+     * The message inbox under test ({@link InboxStoreContract}).
+     *
+     * <p>The default serves backends that have no inbox of their own: an {@link InMemoryInboxStore},
+     * the same instance for every call on this fixture. For such a backend
+     * {@link InboxStoreContract} only re-tests the in-memory store (its cross-process checks are
+     * meaningless), so do not subclass the contract for it.
+     *
+     * @return the store
+     */
+    default InboxStore inboxStore() {
+        return DefaultInboxes.of(this);
+    }
 
     /**
      * A short description for test output, e.g. {@code postgresql 15 schema ok_1234}.

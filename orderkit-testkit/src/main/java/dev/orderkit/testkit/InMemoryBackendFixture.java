@@ -1,10 +1,12 @@
 package dev.orderkit.testkit;
 
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 
@@ -19,6 +21,7 @@ public final class InMemoryBackendFixture implements BackendFixture {
     private final InMemoryStockStorage stock = new InMemoryStockStorage();
     private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
     private final InMemoryOrderStore orders = new InMemoryOrderStore(EventSink.discarding());
+    private final InMemoryInboxStore inbox = new InMemoryInboxStore();
 
     /** Creates a fixture with empty backends. */
     public InMemoryBackendFixture() {
@@ -37,6 +40,11 @@ public final class InMemoryBackendFixture implements BackendFixture {
     @Override
     public OrderStore orderStore() {
         return orders;
+    }
+
+    @Override
+    public InboxStore inboxStore() {
+        return inbox;
     }
 
     @Override

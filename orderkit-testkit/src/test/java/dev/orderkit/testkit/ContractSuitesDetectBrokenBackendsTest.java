@@ -14,11 +14,13 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
@@ -508,7 +510,141 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** Bug: check-then-act inbox claim (reads the lease, then writes it without a guard). */
+    static final class RacyInbox implements InboxStore {
+        private final Map<String, Instant> leases = new ConcurrentHashMap<>();
+        private final Map<String, Instant> done = new ConcurrentHashMap<>();
+
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            InboxStore.checkMessageId(messageId);
+            InboxStore.checkLease(lease);
+            if (done.containsKey(messageId)) {
+                return Claim.DONE;
+            }
+            Instant until = leases.get(messageId);
+            if (until != null && until.isAfter(now)) {
+                return Claim.IN_PROGRESS;
+            }
+            sleepBriefly(); // widen the window so the race shows on every run
+            leases.put(messageId, now.plus(lease));
+            return Claim.ACQUIRED;
+        }
+
+        @Override
+        public void complete(String messageId, Instant now) {
+            done.putIfAbsent(InboxStore.checkMessageId(messageId), now);
+        }
+
+        @Override
+        public void release(String messageId) {
+            leases.remove(InboxStore.checkMessageId(messageId));
+        }
+
+        @Override
+        public int purgeCompleted(Instant olderThan, int limit) {
+            int n = 0;
+            for (Map.Entry<String, Instant> e : done.entrySet()) {
+                if (n < limit && e.getValue().isBefore(olderThan) && done.remove(e.getKey(), e.getValue())) {
+                    leases.remove(e.getKey());
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /** Bug: purge ignores the completion state (also deletes claims in progress and released ones). */
+    static final class PurgeEverythingInbox implements InboxStore {
+        private final InMemoryInboxStore d = new InMemoryInboxStore();
+        private final Set<String> seen = ConcurrentHashMap.newKeySet();
+        private final Map<String, Boolean> gone = new ConcurrentHashMap<>();
+
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            seen.add(messageId);
+            if (gone.remove(messageId) != null) {
+                d.release(messageId);
+            }
+            return d.claim(messageId, now, lease);
+        }
+
+        @Override
+        public void complete(String messageId, Instant now) {
+            seen.add(messageId);
+            d.complete(messageId, now);
+        }
+
+        @Override
+        public void release(String messageId) {
+            d.release(messageId);
+        }
+
+        @Override
+        public int purgeCompleted(Instant olderThan, int limit) {
+            int n = d.purgeCompleted(olderThan, limit);
+            for (String id : seen) {
+                gone.put(id, true); // the next claim of anything else acquires: its record was "deleted"
+            }
+            return n;
+        }
+    }
+
+    private static BackendFixture withInbox(InboxStore inbox) {
+        return new BackendFixture() {
+            private final InMemoryStockStorage stock = new InMemoryStockStorage();
+            private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
+            private final InMemoryOrderStore orders = new InMemoryOrderStore(EventSink.discarding());
+
+            @Override
+            public StockStorage stockStorage() {
+                return stock;
+            }
+
+            @Override
+            public IdempotencyStore idempotencyStore() {
+                return keys;
+            }
+
+            @Override
+            public OrderStore orderStore() {
+                return orders;
+            }
+
+            @Override
+            public InboxStore inboxStore() {
+                return inbox;
+            }
+        };
+    }
+
+    static final class RacyInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new RacyInbox());
+        }
+    }
+
+    static final class PurgeEverythingInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new PurgeEverythingInbox());
+        }
+    }
+
     // ------------------------------------------------------------------ the checks
+
+    @Test
+    void nonAtomicInboxClaimsAreCaught() {
+        assertThat(failuresOf(RacyInboxContract.class)).contains("concurrentClaimsHaveExactlyOneWinner()",
+                "concurrentTakeoversOfAnExpiredLeaseHaveExactlyOneWinner()");
+    }
+
+    @Test
+    void inboxPurgeOfUnfinishedClaimsIsCaught() {
+        assertThat(failuresOf(PurgeEverythingInboxContract.class))
+                .contains("purgeDeletesOnlyCompletedRecordsOlderThanTheBound()");
+    }
 
     @Test
     void brokenConservationIsCaught() {

@@ -30,7 +30,8 @@ public final class SchemaInstaller {
     private record Script(int version, String description, String file) {
     }
 
-    private static final List<Script> SCRIPTS = List.of(new Script(1, "orderkit", "V1__orderkit.sql"));
+    private static final List<Script> SCRIPTS = List.of(new Script(1, "orderkit", "V1__orderkit.sql"),
+            new Script(2, "inbox", "V2__inbox.sql"));
 
     private final Db db;
 
@@ -101,12 +102,23 @@ public final class SchemaInstaller {
      * @throws BackendUnavailableException if the database fails
      */
     public List<Integer> migrate() {
+        return migrate(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Applies the missing versions up to {@code target} (tests and staged upgrades), in order.
+     *
+     * @param target the highest version to apply
+     * @return the versions applied by this call
+     * @throws BackendUnavailableException if the database fails
+     */
+    public List<Integer> migrate(int target) {
         switch (db.dialect()) {
             case POSTGRESQL:
                 return db.tx("schema migration", tx -> {
                     tx.h().createQuery("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :n))")
                             .bind("n", "orderkit:" + db.prefix()).mapTo(String.class).one();
-                    return applyMissing(tx.h());
+                    return applyMissing(tx.h(), target);
                 });
             case MYSQL:
                 return db.read("schema migration", tx -> {
@@ -118,7 +130,7 @@ public final class SchemaInstaller {
                         throw new BackendUnavailableException("timed out waiting for the schema migration lock", null);
                     }
                     try {
-                        return applyMissing(h);
+                        return applyMissing(h, target);
                     } finally {
                         h.createQuery("SELECT RELEASE_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64))").bind("n", name)
                                 .mapTo(Integer.class).findOne();
@@ -126,18 +138,18 @@ public final class SchemaInstaller {
                 });
             default:
                 synchronized (H2_LOCK) {
-                    return db.read("schema migration", tx -> applyMissing(tx.h()));
+                    return db.read("schema migration", tx -> applyMissing(tx.h(), target));
                 }
         }
     }
 
-    private List<Integer> applyMissing(Handle h) {
+    private List<Integer> applyMissing(Handle h, int target) {
         h.execute(historyDdl());
         Set<Integer> installed = new HashSet<>(h.createQuery(db.sql("SELECT version FROM {p}schema_history"))
                 .mapTo(Integer.class).list());
         List<Integer> applied = new ArrayList<>();
         for (Script s : SCRIPTS) {
-            if (installed.contains(s.version())) {
+            if (installed.contains(s.version()) || s.version() > target) {
                 continue;
             }
             for (String stmt : statements(db.dialect(), s.file(), db.prefix())) {
@@ -161,7 +173,7 @@ public final class SchemaInstaller {
      */
     public static List<String> tables(String prefix) {
         List<String> out = new ArrayList<>();
-        for (String t : List.of("outbox", "orders", "idempotency", "movement", "reservation_line", "reservation",
+        for (String t : List.of("inbox", "outbox", "orders", "idempotency", "movement", "reservation_line", "reservation",
                 "stock_level", "schema_history")) {
             out.add(prefix + t);
         }

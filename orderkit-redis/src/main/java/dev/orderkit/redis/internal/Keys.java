@@ -16,6 +16,8 @@ import dev.orderkit.core.spi.ScopedKey;
  * P{r:B}:due            zset   ids of HELD / unfinished reservations of bucket B
  * P{i:B}:k:SCOPE:KEY    hash   idempotency record (B = bucket of scope+key)
  * P{i:B}:retain         zset   completed records of bucket B, score = retain-until ms
+ * P{in:B}:m:ID          hash   inbox message: lease (time, '' = released), done (time) (B = bucket of the id)
+ * P{in:B}:done          zset   completed inbox messages of bucket B (record keys), score = completion ms
  * </pre>
  */
 public final class Keys {
@@ -111,6 +113,21 @@ public final class Keys {
     /** @param bucket bucket @return retain index of completed records */
     public String retainIndex(int bucket) {
         return prefix + "{i:" + bucket + "}:retain";
+    }
+
+    /** @param messageId inbox message id @return its bucket */
+    public int inboxBucket(String messageId) {
+        return (messageId.hashCode() & 0x7fffffff) % buckets;
+    }
+
+    /** @param messageId inbox message id @return the message record key */
+    public String inboxMessage(String messageId) {
+        return prefix + "{in:" + inboxBucket(messageId) + "}:m:" + Codec.escape(messageId);
+    }
+
+    /** @param bucket bucket @return the index of completed inbox messages of the bucket */
+    public String inboxDone(int bucket) {
+        return prefix + "{in:" + bucket + "}:done";
     }
 
     /** @return SCAN pattern of level hashes */

@@ -48,7 +48,15 @@ public final class Redis {
         /** Stock level adjust / set. */
         LEVEL("level.lua"),
         /** Idempotency records. */
-        IDEMPOTENCY("idempotency.lua");
+        IDEMPOTENCY("idempotency.lua"),
+        /** Inbox: claim a message. */
+        INBOX_CLAIM("inbox_claim.lua"),
+        /** Inbox: complete a message. */
+        INBOX_COMPLETE("inbox_complete.lua"),
+        /** Inbox: release a message. */
+        INBOX_RELEASE("inbox_release.lua"),
+        /** Inbox: purge completed messages of one bucket. */
+        INBOX_PURGE("inbox_purge.lua");
 
         private final String file;
 
