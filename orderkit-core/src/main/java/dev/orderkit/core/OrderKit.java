@@ -13,6 +13,7 @@ import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepHook;
+import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,7 +42,7 @@ public final class OrderKit {
                 b.retry.conflictMaxRetries() + 1);
         this.orders = new DefaultOrderService(stock, b.idempotencyStore, b.orderStore, b.paymentPort, retries,
                 b.clock, new DefaultOrderService.Settings(b.lease, b.keyRetention, b.reservationTtl, b.stuckAfter,
-                        b.inProgressWait), b.stepHook);
+                        b.inProgressWait), b.stepHook, b.stepTransactions);
     }
 
     /**
@@ -97,6 +98,7 @@ public final class OrderKit {
         private Duration stuckAfter = Duration.ofMinutes(1);
         private Duration inProgressWait = Duration.ZERO;
         private StepHook stepHook = StepHook.NONE;
+        private StepTransactions stepTransactions = StepTransactions.NONE;
 
         private Builder() {
         }
@@ -257,6 +259,20 @@ public final class OrderKit {
          */
         public Builder stepHook(StepHook value) {
             this.stepHook = Check.notNull(value, "stepHook");
+            return this;
+        }
+
+        /**
+         * Atomic phases: when stock, orders and keys live in one transactional database, the
+         * backend's {@link StepTransactions} (e.g. {@code JdbcBackend.stepTransactions()}) makes
+         * each placement step commit together with the order status that records it. Default:
+         * {@link StepTransactions#NONE} (each SPI call commits on its own; steps are still resumable).
+         *
+         * @param value the backend's transactions
+         * @return this builder
+         */
+        public Builder stepTransactions(StepTransactions value) {
+            this.stepTransactions = Check.notNull(value, "stepTransactions");
             return this;
         }
 

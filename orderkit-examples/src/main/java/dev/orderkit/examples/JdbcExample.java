@@ -61,6 +61,7 @@ public final class JdbcExample {
                 .stockStorage(db.stockStorage())
                 .idempotencyStore(db.idempotencyStore())
                 .orderStore(db.orderStore())    // order changes + their events commit in one transaction
+                .stepTransactions(db.stepTransactions())   // each step + its recovery point: one transaction
                 .paymentPort(payments)
                 .build();
         OutboxPublisher outbox = db.outboxPublisher(events);

@@ -5,6 +5,7 @@ import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.JdbcIdempotencyStore;
@@ -48,6 +49,7 @@ public final class JdbcBackend {
     private final JdbcOrderStore orders;
     private final JdbcInboxStore inbox;
     private final Clock clock;
+    private final StepTransactions steps;
 
     private JdbcBackend(Db db, Clock clock) {
         this.db = db;
@@ -55,6 +57,12 @@ public final class JdbcBackend {
         this.stock = new JdbcStockStorage(db);
         this.idempotency = new JdbcIdempotencyStore(db);
         this.orders = new JdbcOrderStore(db);
+        this.steps = new StepTransactions() {
+            @Override
+            public <T> T inTransaction(java.util.function.Supplier<T> work) {
+                return db.inTransaction(work);
+            }
+        };
         this.inbox = new JdbcInboxStore(db);
     }
 
@@ -125,6 +133,18 @@ public final class JdbcBackend {
      */
     public OutboxPublisher outboxPublisher(EventSink sink, OutboxPublisher.Settings settings) {
         return new OutboxPublisher(db, sink, settings, clock);
+    }
+
+    /**
+     * Atomic phases for {@code OrderKit.Builder.stepTransactions}: each placement step (hold the
+     * stock, give it back, commit it) commits in one transaction with the order status that records
+     * it, because stock, orders and keys share this database. Every storage of this backend joins
+     * the transaction running on the calling thread (its own all-or-nothing parts use savepoints).
+     *
+     * @return the transactions of this backend (thread-safe)
+     */
+    public StepTransactions stepTransactions() {
+        return steps;
     }
 
     /**

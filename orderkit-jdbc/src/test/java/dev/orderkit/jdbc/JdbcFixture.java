@@ -3,6 +3,7 @@ package dev.orderkit.jdbc;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.testkit.BackendFixture;
@@ -82,6 +83,11 @@ final class JdbcFixture implements BackendFixture {
     @Override
     public InboxStore inboxStore() {
         return backend.inboxStore();
+    }
+
+    @Override
+    public StepTransactions stepTransactions() {
+        return backend.stepTransactions(); // every order-level contract runs with atomic phases
     }
 
     @Override

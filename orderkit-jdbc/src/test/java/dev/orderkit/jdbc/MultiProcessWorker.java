@@ -68,6 +68,7 @@ public final class MultiProcessWorker {
             JdbcBackend backend = JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).build();
             OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
                     .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
+                    .stepTransactions(backend.stepTransactions())
                     .paymentPort(new SimulatedPaymentPort()).build();
             // warm up (class loading, JIT) outside the measured window, in a scope of its own
             for (int i = 0; i < 20; i++) {

@@ -169,6 +169,7 @@ class PostgresFaultTest {
                 1000, Duration.ofMillis(1), 0.25);
         OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
                 .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
+                .stepTransactions(backend.stepTransactions())
                 .paymentPort(new SimulatedPaymentPort()).retry(fast).lease(Duration.ofMillis(300)).build();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger kills = new AtomicInteger();

@@ -4,6 +4,7 @@ import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 
 /**
@@ -48,6 +49,16 @@ public interface BackendFixture extends AutoCloseable {
      */
     default InboxStore inboxStore() {
         return DefaultInboxes.of(this);
+    }
+
+    /**
+     * The backend's atomic phases, if stock, orders and keys share one transactional database
+     * (see {@code StepTransactions}); the order-level suites wire it into every kit they build.
+     *
+     * @return {@link StepTransactions#NONE} unless the backend overrides it
+     */
+    default StepTransactions stepTransactions() {
+        return StepTransactions.NONE;
     }
 
     /**

@@ -141,6 +141,7 @@ public abstract class ContractSupport {
                 .stockStorage(f.stockStorage())
                 .idempotencyStore(f.idempotencyStore())
                 .orderStore(f.orderStore())
+                .stepTransactions(f.stepTransactions())
                 .paymentPort(payments)
                 .clock(clock)
                 .retry(FAST_RETRIES);

@@ -29,6 +29,7 @@ import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StepHook;
+import dev.orderkit.core.spi.StepTransactions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,9 +67,11 @@ public final class DefaultOrderService implements OrderService {
     private final Clock clock;
     private final Settings settings;
     private final StepHook hook;
+    private final StepTransactions steps;
 
     public DefaultOrderService(DefaultStockLedger ledger, IdempotencyStore keys, OrderStore orders,
-                               PaymentPort payments, Retries retries, Clock clock, Settings settings, StepHook hook) {
+                               PaymentPort payments, Retries retries, Clock clock, Settings settings, StepHook hook,
+                               StepTransactions steps) {
         this.ledger = ledger;
         this.keys = keys;
         this.orders = orders;
@@ -77,6 +80,7 @@ public final class DefaultOrderService implements OrderService {
         this.clock = clock;
         this.settings = settings;
         this.hook = hook;
+        this.steps = steps;
     }
 
     // ---------------------------------------------------------------- place
@@ -164,26 +168,14 @@ public final class DefaultOrderService implements OrderService {
             hook.before(order.id(), order.status().name());
             switch (order.status()) {
                 case CREATED -> {
-                    Reservation held;
-                    try {
-                        held = ledger.reserve(new ReservationRequest(order.id(), order.lines().stream()
-                                .map(l -> ReservationLine.of(l.sku(), l.quantity())).toList(),
-                                settings.reservationTtl()));
-                    } catch (InsufficientStockException e) {
-                        Order next = transition(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK));
-                        if (next.status() == OrderStatus.REJECTED && next.version() == order.version() + 1) {
-                            return new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, next, e.shortfalls(), null,
-                                    false);
-                        }
-                        order = next;
-                        continue;
+                    Order created = order;
+                    ReserveStep step = retries.unit(steps, () -> reserveStep(created));
+                    if (step.shortfalls() != null && step.order().status() == OrderStatus.REJECTED
+                            && step.order().version() == created.version() + 1) {
+                        return new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, step.order(), step.shortfalls(),
+                                null, false);
                     }
-                    if (held.state() != ReservationState.HELD) {
-                        // an earlier attempt's hold expired before the recovery point was written
-                        order = transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
-                        continue;
-                    }
-                    order = transition(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines()));
+                    order = step.order();
                 }
                 case STOCK_RESERVED -> order = authorize(order);
                 case PAYMENT_AUTHORIZED -> order = confirm(order);
@@ -194,12 +186,34 @@ public final class DefaultOrderService implements OrderService {
         }
     }
 
+    /** The result of the reserve step: the order after it, and the shortfalls if it was rejected. */
+    private record ReserveStep(Order order, List<Shortfall> shortfalls) {
+    }
+
+    /** Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit. */
+    private ReserveStep reserveStep(Order order) {
+        Reservation held;
+        try {
+            held = ledger.reserve(new ReservationRequest(order.id(), order.lines().stream()
+                    .map(l -> ReservationLine.of(l.sku(), l.quantity())).toList(), settings.reservationTtl()), false);
+        } catch (InsufficientStockException e) {
+            return new ReserveStep(transition(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK)),
+                    e.shortfalls());
+        }
+        if (held.state() != ReservationState.HELD) {
+            // an earlier attempt's hold expired before the recovery point was written
+            return new ReserveStep(transition(order, OrderStatus.CANCELLED,
+                    o -> o.withFailureReason(RESERVATION_EXPIRED)), null);
+        }
+        return new ReserveStep(transition(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())),
+                null);
+    }
+
     private Order authorize(Order order) {
         Reservation r = reservationOf(order);
         if (r.state() != ReservationState.HELD || !r.expiresAt().isAfter(clock.instant())) {
             // the hold is gone (or due): never authorize money for stock we no longer hold
-            ledger.release(order.id());
-            return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+            return releaseAndRecord(order, OrderStatus.CANCELLED, RESERVATION_EXPIRED);
         }
         Map<String, String> meta = new HashMap<>(order.metadata());
         meta.put("orderkit_order_id", order.id());
@@ -214,18 +228,32 @@ public final class DefaultOrderService implements OrderService {
             return transition(order, OrderStatus.AWAITING_PAYMENT_ACTION, o -> o.withPaymentId(a.paymentId()));
         }
         PaymentResult.Declined d = (PaymentResult.Declined) pr;
-        ledger.release(order.id());
-        return transition(order, OrderStatus.PAYMENT_DECLINED, o -> o.withFailureReason(d.code() + ": " + d.message()));
+        return releaseAndRecord(order, OrderStatus.PAYMENT_DECLINED, d.code() + ": " + d.message());
+    }
+
+    /** Atomic phase: give the stock back and record why, as one unit. */
+    private Order releaseAndRecord(Order order, OrderStatus status, String reason) {
+        return retries.unit(steps, () -> {
+            ledger.release(order.id(), false);
+            return transition(order, status, o -> o.withFailureReason(reason));
+        });
     }
 
     private Order confirm(Order order) {
-        try {
-            ledger.commit(order.id());
-        } catch (IllegalStateTransitionException expired) {
-            voidPayment(order);
-            return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+        // atomic phase: commit the hold and record CONFIRMED as one unit (null: the hold expired)
+        Order confirmed = retries.unit(steps, () -> {
+            try {
+                ledger.commit(order.id());
+            } catch (IllegalStateTransitionException expired) {
+                return null;
+            }
+            return transition(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
+        });
+        if (confirmed != null) {
+            return confirmed;
         }
-        return transition(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
+        voidPayment(order);
+        return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
     }
 
     private PlaceOrderResult resultOf(Order order) {
@@ -339,9 +367,7 @@ public final class DefaultOrderService implements OrderService {
             if (result instanceof PaymentResult.Approved) {
                 order = confirm(order);
             } else if (result instanceof PaymentResult.Declined d) {
-                ledger.release(order.id());
-                order = transition(order, OrderStatus.PAYMENT_DECLINED,
-                        o -> o.withFailureReason(d.code() + ": " + d.message()));
+                order = releaseAndRecord(order, OrderStatus.PAYMENT_DECLINED, d.code() + ": " + d.message());
             } else {
                 return order;
             }

@@ -66,6 +66,14 @@ public final class DefaultStockLedger implements StockLedger {
 
     @Override
     public Reservation reserve(ReservationRequest request) {
+        return reserve(request, true);
+    }
+
+    /**
+     * Reserves; with {@code publish == false} no stock event is sent (the order step records its
+     * own event with the order, transactionally where the backend allows).
+     */
+    public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
         boolean fresh = false;
         boolean expiredOnce = false;
@@ -96,8 +104,10 @@ public final class DefaultStockLedger implements StockLedger {
             ReserveResult result = retries.backend(
                     () -> storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now));
             if (result instanceof ReserveResult.Reserved r) {
-                publish(OrderKitEvent.of(EventType.STOCK_RESERVED, r.reservation().id(), 0, null,
-                        Map.of("lines", String.valueOf(r.reservation().lines().size())), now));
+                if (publish) {
+                    publish(OrderKitEvent.of(EventType.STOCK_RESERVED, r.reservation().id(), 0, null,
+                            Map.of("lines", String.valueOf(r.reservation().lines().size())), now));
+                }
                 return r.reservation();
             }
             if (result instanceof ReserveResult.AlreadyExists a) {
@@ -196,11 +206,16 @@ public final class DefaultStockLedger implements StockLedger {
 
     @Override
     public Reservation release(String reservationId) {
+        return release(reservationId, true);
+    }
+
+    /** Releases; with {@code publish == false} no stock event is sent. */
+    public Reservation release(String reservationId, boolean publish) {
         Check.identifier(reservationId, "reservationId", 128);
         Instant now = clock.instant();
         Reservation before = retries.backend(() -> storage.reservation(reservationId)).orElse(null);
         Reservation after = retries.backend(() -> storage.release(reservationId, now));
-        if (before != null && before.state().isActive()) {
+        if (publish && before != null && before.state().isActive()) {
             publish(OrderKitEvent.of(EventType.RESERVATION_RELEASED, reservationId, 1, null, Map.of(), now));
         }
         return after;

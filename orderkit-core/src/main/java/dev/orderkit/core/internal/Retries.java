@@ -12,6 +12,7 @@ import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
+import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
 
 /** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
@@ -59,9 +60,40 @@ public final class Retries {
         return max.compareTo(base) > 0 ? b.withBackoff(base, max) : b.withDelay(base);
     }
 
+    /** Set while a unit of work runs inside a backend transaction: its SPI calls are not retried one by one. */
+    private static final ThreadLocal<Boolean> IN_UNIT = new ThreadLocal<>();
+
     /** Runs a backend step, retrying transient failures and optimistic conflicts. */
     public <T> T backend(CheckedSupplier<T> step) {
+        if (IN_UNIT.get() != null) {
+            try {
+                return step.get(); // inside a transaction: the whole unit is retried instead
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new BackendUnavailableException("step failed: " + t, t);
+            }
+        }
         return run(backend, step);
+    }
+
+    /**
+     * Runs {@code work} as one unit in a backend transaction (an "atomic phase"), retrying the whole
+     * unit on transient failures and conflicts. Without an atomic {@link StepTransactions} this is
+     * just {@code work.get()} (each SPI call then retries on its own); nested units join the outer one.
+     */
+    public <T> T unit(StepTransactions tx, java.util.function.Supplier<T> work) {
+        if (!tx.isAtomic() || IN_UNIT.get() != null) {
+            return work.get();
+        }
+        return run(backend, () -> {
+            IN_UNIT.set(Boolean.TRUE);
+            try {
+                return tx.inTransaction(work);
+            } finally {
+                IN_UNIT.remove();
+            }
+        });
     }
 
     /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */

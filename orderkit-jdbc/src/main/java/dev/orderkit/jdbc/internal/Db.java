@@ -75,6 +75,10 @@ public final class Db {
      * @param dialect the dialect
      * @param prefix the table prefix (already validated)
      */
+    private static final java.util.concurrent.atomic.AtomicLong SAVEPOINTS = new java.util.concurrent.atomic.AtomicLong();
+    /** The handle of the step transaction running on this thread, if any. */
+    private final ThreadLocal<Handle> ambient = new ThreadLocal<>();
+
     public Db(Jdbi jdbi, JdbcDialect dialect, String prefix) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.dialect = Objects.requireNonNull(dialect, "dialect");
@@ -121,6 +125,10 @@ public final class Db {
      * @throws ConcurrencyConflictException on repeated deadlocks / serialization failures
      */
     public <T> T tx(String what, Work<T> work) {
+        Handle outer = ambient.get();
+        if (outer != null) {
+            return nested(what, outer, work);
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 return once(work, true);
@@ -146,9 +154,88 @@ public final class Db {
      */
     public <T> T read(String what, Work<T> work) {
         try {
+            Handle outer = ambient.get();
+            if (outer != null) {
+                return work.run(new Tx(outer)); // inside a step transaction: read its own writes
+            }
             return once(work, false);
         } catch (JdbiException e) {
             throw map(what, e);
+        }
+    }
+
+    /**
+     * Runs {@code work} in one transaction that every {@link #tx} / {@link #read} on this thread
+     * joins (as a savepoint) until it ends: the atomic phases of {@code JdbcBackend.stepTransactions()}.
+     * Joins an enclosing one if there is one. No deadlock retry here: the caller retries the unit.
+     *
+     * @param work the unit of work
+     * @param <T> result type
+     * @return the work's result
+     * @throws BackendUnavailableException on driver failures
+     * @throws ConcurrencyConflictException on a deadlock or serialization failure
+     */
+    public <T> T inTransaction(java.util.function.Supplier<T> work) {
+        if (ambient.get() != null) {
+            return work.get();
+        }
+        try (Handle h = jdbi.open()) {
+            h.setTemplateEngine(TemplateEngine.NOP);
+            if (dialect == JdbcDialect.MYSQL) {
+                readCommitted(h);
+            }
+            h.begin();
+            ambient.set(h);
+            boolean done = false;
+            try {
+                T result = work.get();
+                h.commit();
+                done = true;
+                return result;
+            } finally {
+                ambient.remove();
+                if (!done) {
+                    try {
+                        h.rollback();
+                    } catch (RuntimeException suppressed) {
+                        // connection already broken: the database rolls back on its own
+                    }
+                }
+            }
+        } catch (JdbiException e) {
+            throw map("step transaction", e);
+        }
+    }
+
+    /** One SPI call inside a step transaction: all-or-nothing through a savepoint. */
+    private <T> T nested(String what, Handle h, Work<T> work) {
+        String savepoint = "ok_sp" + SAVEPOINTS.incrementAndGet();
+        try {
+            h.savepoint(savepoint);
+            Tx tx = new Tx(h);
+            T result;
+            try {
+                result = work.run(tx);
+            } catch (RuntimeException e) {
+                rollbackTo(h, savepoint, e);
+                throw e;
+            }
+            if (tx.rollbackOnly) {
+                h.rollbackToSavepoint(savepoint); // Jdbi forgets the savepoint after rolling back to it
+            } else {
+                h.releaseSavepoint(savepoint);
+            }
+            return result;
+        } catch (JdbiException e) {
+            throw map(what, e);
+        }
+    }
+
+    private static void rollbackTo(Handle h, String savepoint, RuntimeException cause) {
+        try {
+            h.rollbackToSavepoint(savepoint);
+        } catch (RuntimeException suppressed) {
+            cause.addSuppressed(suppressed); // the whole transaction will be rolled back anyway
         }
     }
 
