@@ -65,26 +65,31 @@ class AtomicPhasesTest {
                 .retry(RetrySettings.none()).build();
     }
 
+    private static final StockKey TEE = StockKey.of("tee");
+
+    /** Five tees in stock; a request for two. */
+    private static PlaceOrderRequest stockAndRequest(JdbcBackend b) {
+        b.stockStorage().adjust(TEE, 5, "init", Instant.now());
+        return PlaceOrderRequest.builder(Scope.of("shop"), IdempotencyKey.of("k1")).line("tee", 2, 100).build();
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void holdAndItsRecoveryPointCommitTogether(Kind kind) {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
             JdbcBackend b = f.backend();
-            StockKey tee = StockKey.of("tee");
-            b.stockStorage().adjust(tee, 5, "init", Instant.now());
-            PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("shop"), IdempotencyKey.of("k1"))
-                    .line("tee", 2, 100).build();
+            PlaceOrderRequest req = stockAndRequest(b);
 
             OrderKit crashing = kit(b, failingOn(b.orderStore(), OrderStatus.STOCK_RESERVED), b.stepTransactions());
             assertThatThrownBy(() -> crashing.orders().place(req)).isInstanceOf(IllegalStateException.class);
             // the hold was rolled back with its missing recovery point: nothing is held, nothing leaks
-            assertThat(b.stockStorage().level(tee).orElseThrow().reserved()).isZero();
+            assertThat(b.stockStorage().level(TEE).orElseThrow().reserved()).isZero();
             assertThat(b.stockStorage().reservations(Set.of(dev.orderkit.core.ReservationState.values()))).isEmpty();
 
             // the retry with the same key resumes from CREATED and places the order once
             var placed = kit(b, b.orderStore(), b.stepTransactions()).orders().place(req);
             assertThat(placed.outcome()).isEqualTo(PlacementOutcome.PLACED);
-            assertThat(b.stockStorage().level(tee).orElseThrow().reserved()).isEqualTo(2);
+            assertThat(b.stockStorage().level(TEE).orElseThrow().reserved()).isEqualTo(2);
         }
     }
 
@@ -93,20 +98,17 @@ class AtomicPhasesTest {
     void withoutAtomicPhasesTheSameCrashLeavesAHoldForTheRetryToAdopt(Kind kind) {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
             JdbcBackend b = f.backend();
-            StockKey tee = StockKey.of("tee");
-            b.stockStorage().adjust(tee, 5, "init", Instant.now());
-            PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("shop"), IdempotencyKey.of("k1"))
-                    .line("tee", 2, 100).build();
+            PlaceOrderRequest req = stockAndRequest(b);
 
             OrderKit crashing = kit(b, failingOn(b.orderStore(), OrderStatus.STOCK_RESERVED), StepTransactions.NONE);
             assertThatThrownBy(() -> crashing.orders().place(req)).isInstanceOf(IllegalStateException.class);
             // step by step: the hold committed although its order still says CREATED
-            assertThat(b.stockStorage().level(tee).orElseThrow().reserved()).isEqualTo(2);
+            assertThat(b.stockStorage().level(TEE).orElseThrow().reserved()).isEqualTo(2);
 
             // still safe (reserve is idempotent on the order id), just not atomic
             var placed = kit(b, b.orderStore(), StepTransactions.NONE).orders().place(req);
             assertThat(placed.outcome()).isEqualTo(PlacementOutcome.PLACED);
-            assertThat(b.stockStorage().level(tee).orElseThrow().reserved()).isEqualTo(2);
+            assertThat(b.stockStorage().level(TEE).orElseThrow().reserved()).isEqualTo(2);
         }
     }
 }
