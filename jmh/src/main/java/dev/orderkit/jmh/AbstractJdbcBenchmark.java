@@ -19,7 +19,6 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -38,19 +37,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public abstract class AbstractJdbcBenchmark {
+public abstract class AbstractJdbcBenchmark extends WorkloadParams {
     /** Connections per pool. */
     public static final int POOL_SIZE = 16;
 
-    /** Lines per reservation. */
-    @Param({"1", "5"})
-    public int lines;
-    /** {@code spread} (random among the catalog) or {@code hot} (always the same SKUs). */
-    @Param({"spread", "hot"})
-    public String skus;
-    /** Number of SKUs in the catalog. */
-    @Param({"1000"})
-    public int catalog;
 
     private Workload workload;
     private TrialDatabase database;
@@ -74,7 +64,7 @@ public abstract class AbstractJdbcBenchmark {
      */
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws SQLException {
-        workload = new Workload(catalog, lines, skus);
+        workload = newWorkload();
         database = TrialDatabase.create(kind());
         HikariConfig config = HikariPools.recommendedConfig(database.url(), null, null, POOL_SIZE);
         config.setMinimumIdle(POOL_SIZE);

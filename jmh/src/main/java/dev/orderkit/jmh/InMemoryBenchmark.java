@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,16 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class InMemoryBenchmark {
-    /** Lines per reservation. */
-    @Param({"1", "5"})
-    public int lines;
-    /** {@code spread} (random among the catalog) or {@code hot} (always the same SKUs). */
-    @Param({"spread", "hot"})
-    public String skus;
-    /** Number of SKUs in the catalog. */
-    @Param({"1000"})
-    public int catalog;
+public class InMemoryBenchmark extends WorkloadParams {
 
     private Workload workload;
     private OrderKit kit;
@@ -47,7 +37,7 @@ public class InMemoryBenchmark {
     /** Fresh stores with every SKU stocked. */
     @Setup(Level.Iteration)
     public void setUp() {
-        workload = new Workload(catalog, lines, skus);
+        workload = newWorkload();
         kit = OrderKit.builder().build();
         for (String sku : workload.catalog()) {
             kit.stock().setOnHand(StockKey.of(sku), Workload.ON_HAND, -1, "bench");

@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -32,16 +31,7 @@ import redis.clients.jedis.RedisClient;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class RedisBenchmark {
-    /** Lines per reservation. */
-    @Param({"1", "5"})
-    public int lines;
-    /** {@code spread} (random among the catalog) or {@code hot} (always the same SKUs). */
-    @Param({"spread", "hot"})
-    public String skus;
-    /** Number of SKUs in the catalog. */
-    @Param({"1000"})
-    public int catalog;
+public class RedisBenchmark extends WorkloadParams {
 
     private Workload workload;
     private RedisClient client;
@@ -57,7 +47,7 @@ public class RedisBenchmark {
      */
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        workload = new Workload(catalog, lines, skus);
+        workload = newWorkload();
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(64);
         pool.setMaxIdle(64);

@@ -261,20 +261,25 @@ public abstract class ConcurrencyContract extends ContractSupport {
         assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(original.order().id()))).isEmpty();
     }
 
-    @Test
-    void racingClaimsOfOneKeyAcquireOnce() throws InterruptedException {
-        ScopedKey key = ScopedKey.of("shop-1", "claim-race");
+    /** 32 clients (alternating backend instances) claim one key at once; exactly one may acquire it. */
+    private ClaimResult.Acquired raceClaims(ScopedKey key, String resourcePrefix) throws InterruptedException {
         List<Callable<?>> tasks = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
             int n = i;
-            tasks.add(() -> side(n).idempotencyStore().claim(key, "f".repeat(64), "ord-" + n, now(),
+            tasks.add(() -> side(n).idempotencyStore().claim(key, "f".repeat(64), resourcePrefix + n, now(),
                     Duration.ofSeconds(30)));
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, ClaimResult.Acquired.class, ClaimResult.InProgress.class);
         assertThat(count(results, ClaimResult.Acquired.class)).isEqualTo(1);
-        ClaimResult.Acquired winner = results.stream().filter(ClaimResult.Acquired.class::isInstance)
+        return results.stream().filter(ClaimResult.Acquired.class::isInstance)
                 .map(ClaimResult.Acquired.class::cast).findFirst().orElseThrow();
+    }
+
+    @Test
+    void racingClaimsOfOneKeyAcquireOnce() throws InterruptedException {
+        ScopedKey key = ScopedKey.of("shop-1", "claim-race");
+        ClaimResult.Acquired winner = raceClaims(key, "ord-");
         keys().complete(key, winner.fencingToken(), "{}", now(), now().plusSeconds(60));
         assertThat(keys().claim(key, "f".repeat(64), "late", now(), Duration.ofSeconds(30)))
                 .isEqualTo(new ClaimResult.Completed(winner.resourceId(), "{}"));
@@ -286,17 +291,7 @@ public abstract class ConcurrencyContract extends ContractSupport {
         ClaimResult.Acquired first = (ClaimResult.Acquired) keys().claim(key, "f".repeat(64), "ord-0", now(),
                 Duration.ofSeconds(1));
         clock.advance(Duration.ofSeconds(2));
-        List<Callable<?>> tasks = new ArrayList<>();
-        for (int i = 0; i < 32; i++) {
-            int n = i;
-            tasks.add(() -> side(n).idempotencyStore().claim(key, "f".repeat(64), "ord-x" + n, now(),
-                    Duration.ofSeconds(30)));
-        }
-        List<Object> results = runConcurrently(threads(), tasks);
-        assertOnly(results, ClaimResult.Acquired.class, ClaimResult.InProgress.class);
-        assertThat(count(results, ClaimResult.Acquired.class)).isEqualTo(1);
-        ClaimResult.Acquired winner = results.stream().filter(ClaimResult.Acquired.class::isInstance)
-                .map(ClaimResult.Acquired.class::cast).findFirst().orElseThrow();
+        ClaimResult.Acquired winner = raceClaims(key, "ord-x");
         assertThat(winner.resumed()).isTrue();
         assertThat(winner.resourceId()).isEqualTo("ord-0");
         assertThat(winner.fencingToken()).isGreaterThan(first.fencingToken());

@@ -21,10 +21,20 @@ public final class InMemoryBackendFixture implements BackendFixture {
     private final InMemoryStockStorage stock = new InMemoryStockStorage();
     private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
     private final InMemoryOrderStore orders = new InMemoryOrderStore(EventSink.discarding());
-    private final InMemoryInboxStore inbox = new InMemoryInboxStore();
+    private final InboxStore inbox;
 
     /** Creates a fixture with empty backends. */
     public InMemoryBackendFixture() {
+        this(new InMemoryInboxStore());
+    }
+
+    /**
+     * Creates a fixture with empty in-memory backends and the given inbox (to test an inbox alone).
+     *
+     * @param inbox the inbox under test
+     */
+    public InMemoryBackendFixture(InboxStore inbox) {
+        this.inbox = java.util.Objects.requireNonNull(inbox, "inbox");
     }
 
     @Override

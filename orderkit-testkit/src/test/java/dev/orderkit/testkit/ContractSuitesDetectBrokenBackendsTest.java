@@ -591,31 +591,7 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     private static BackendFixture withInbox(InboxStore inbox) {
-        return new BackendFixture() {
-            private final InMemoryStockStorage stock = new InMemoryStockStorage();
-            private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
-            private final InMemoryOrderStore orders = new InMemoryOrderStore(EventSink.discarding());
-
-            @Override
-            public StockStorage stockStorage() {
-                return stock;
-            }
-
-            @Override
-            public IdempotencyStore idempotencyStore() {
-                return keys;
-            }
-
-            @Override
-            public OrderStore orderStore() {
-                return orders;
-            }
-
-            @Override
-            public InboxStore inboxStore() {
-                return inbox;
-            }
-        };
+        return new InMemoryBackendFixture(inbox);
     }
 
     static final class RacyInboxContract extends InboxStoreContract {
