@@ -60,18 +60,27 @@ public interface StockLedger {
     /**
      * Changes on-hand by a delta (restock, shrinkage). Creates the level on first positive delta.
      *
+     * <p>The reference is an operation id, de-duplicated per stock level for as long as the level's
+     * movements are kept: repeating the call with the same key, reference and delta (for example
+     * after a timeout that left you unsure whether it was applied) applies nothing and returns the
+     * level as the first application left it. Use a new reference for every distinct change.
+     *
      * @param key SKU and location
      * @param delta units to add (negative to remove), |delta| at most 1,000,000,000
      * @param reference caller reference for the movement ledger
      * @return the new level
      * @throws InsufficientStockException if on-hand would drop below reserved
      * @throws InvalidRequestException if delta is zero or out of range
+     * @throws ReferenceReuseException if the reference was already applied to this level with other arguments
      */
     StockLevel adjust(StockKey key, long delta, String reference);
 
     /**
      * Sets on-hand to an absolute value (a stock count) if nobody changed the level since the caller
      * read {@code expectedVersion}; use {@code -1} to create a new level.
+     *
+     * <p>De-duplicated on the reference like {@link #adjust}: a repeat with the same reference,
+     * on-hand and expected version returns the first application's level instead of a conflict.
      *
      * @param key SKU and location
      * @param onHand new on-hand
@@ -80,6 +89,7 @@ public interface StockLedger {
      * @return the new level
      * @throws ConcurrencyConflictException if the level changed meanwhile
      * @throws InsufficientStockException if on-hand would drop below reserved
+     * @throws ReferenceReuseException if the reference was already applied to this level with other arguments
      */
     StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference);
 

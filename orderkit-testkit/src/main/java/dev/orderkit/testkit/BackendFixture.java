@@ -62,6 +62,18 @@ public interface BackendFixture extends AutoCloseable {
     }
 
     /**
+     * The fault injector of this fixture's backends, for the ambiguous-failure suite: it must make
+     * the SPIs returned by this fixture fail where the backend's real failures happen (see
+     * {@link FaultInjection}). The default has none.
+     *
+     * @return the injector
+     * @throws UnsupportedOperationException if the fixture cannot inject faults
+     */
+    default FaultInjection faults() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not inject faults; override faults()");
+    }
+
+    /**
      * A short description for test output, e.g. {@code postgresql 15 schema ok_1234}.
      *
      * @return the description

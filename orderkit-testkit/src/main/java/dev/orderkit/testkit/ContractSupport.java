@@ -43,6 +43,8 @@ public abstract class ContractSupport {
     /** Upper bound of any multi-threaded phase of a test. */
     protected static final Duration CONCURRENCY_TIMEOUT = Duration.ofSeconds(60);
 
+    private final java.util.concurrent.atomic.AtomicLong stockUps = new java.util.concurrent.atomic.AtomicLong();
+
     /** The backend under test for the current test. */
     protected BackendFixture fixture;
     /** The clock handed to the SPIs and to {@link OrderKit}; starts at the current whole second. */
@@ -148,14 +150,15 @@ public abstract class ContractSupport {
     }
 
     /**
-     * Creates a stock level with the given on-hand (through the SPI, at the test clock).
+     * Creates a stock level with the given on-hand (through the SPI, at the test clock), with a
+     * fresh reference each call.
      *
      * @param key the level
      * @param onHand units, at least 1
      * @return the level
      */
     protected final StockLevel stockUp(StockKey key, long onHand) {
-        return stock().adjust(key, onHand, "stock-up", now());
+        return stock().adjust(key, onHand, "stock-up-" + stockUps.incrementAndGet(), now());
     }
 
     /** Asserts the stock invariants (no oversell, conservation) on the quiescent backend. */

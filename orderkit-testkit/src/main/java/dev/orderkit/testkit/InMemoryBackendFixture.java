@@ -15,12 +15,17 @@ import dev.orderkit.core.spi.StockStorage;
  * reference semantics of every SPI). Useful as the fixture of the in-memory backend's own contract
  * tests, and as the source of the SPIs a partial backend does not implement.
  *
+ * <p>The SPIs are returned behind {@link FaultInjectingBackends} (a pass-through until
+ * {@link #faults()} is armed).
+ *
  * <p>Thread-safe: the in-memory backends are; the fixture itself is immutable.
  */
 public final class InMemoryBackendFixture implements BackendFixture {
-    private final InMemoryStockStorage stock = new InMemoryStockStorage();
-    private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
-    private final InMemoryOrderStore orders = new InMemoryOrderStore(EventSink.discarding());
+    private final FaultPlan faults = new FaultPlan();
+    private final FaultInjectingBackends faulty = new FaultInjectingBackends(faults);
+    private final StockStorage stock = faulty.wrap((StockStorage) new InMemoryStockStorage());
+    private final IdempotencyStore keys = faulty.wrap((IdempotencyStore) new InMemoryIdempotencyStore());
+    private final OrderStore orders = faulty.wrap((OrderStore) new InMemoryOrderStore(EventSink.discarding()));
     private final InboxStore inbox;
 
     /** Creates a fixture with empty backends. */
@@ -34,7 +39,7 @@ public final class InMemoryBackendFixture implements BackendFixture {
      * @param inbox the inbox under test
      */
     public InMemoryBackendFixture(InboxStore inbox) {
-        this.inbox = java.util.Objects.requireNonNull(inbox, "inbox");
+        this.inbox = faulty.wrap(java.util.Objects.requireNonNull(inbox, "inbox"));
     }
 
     @Override
@@ -55,6 +60,12 @@ public final class InMemoryBackendFixture implements BackendFixture {
     @Override
     public InboxStore inboxStore() {
         return inbox;
+    }
+
+    /** The in-memory backends fail at the SPI boundary ({@link FaultInjectingBackends}). */
+    @Override
+    public FaultInjection faults() {
+        return faults;
     }
 
     @Override

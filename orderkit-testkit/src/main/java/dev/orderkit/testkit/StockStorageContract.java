@@ -10,6 +10,7 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
@@ -99,6 +100,96 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(ms).extracting(Movement::key).containsOnly(A);
         assertThat(ms.get(1).at()).isEqualTo(now());
         assertStockInvariants();
+    }
+
+    // ------------------------------------------------------------------ stock writes are idempotent on their reference
+
+    @Test
+    void adjustRepeatedWithItsReferenceReturnsTheFirstResultAndAppliesNothing() {
+        stockUp(A, 10);
+        StockLevel first = stock().adjust(A, 5, "restock-42", now());
+        clock.advance(Duration.ofSeconds(1));
+        StockLevel again = stock().adjust(A, 5, "restock-42", now()); // a retry after a lost acknowledgement
+        assertThat(again).isEqualTo(first);
+        assertThat(levelOf(A).onHand()).isEqualTo(15);
+        assertThat(stock().movements(A)).filteredOn(m -> m.reference().equals("restock-42")).hasSize(1);
+        // the replay answers with the first application's level even after later changes
+        stock().adjust(A, -1, "shrink-1", now());
+        assertThat(stock().adjust(A, 5, "restock-42", now())).isEqualTo(first);
+        assertThat(levelOf(A).onHand()).isEqualTo(14);
+        assertStockInvariants();
+    }
+
+    @Test
+    void adjustThatCreatedTheLevelIsReplayedToo() {
+        StockLevel created = stock().adjust(A, 7, "first-delivery", now());
+        assertThat(stock().adjust(A, 7, "first-delivery", now())).isEqualTo(created);
+        assertThat(levelOf(A).onHand()).isEqualTo(7);
+        assertThat(stock().movements(A)).hasSize(1);
+    }
+
+    @Test
+    void setOnHandRepeatedWithItsReferenceReturnsTheFirstResultNotAConflict() {
+        StockLevel start = stockUp(A, 10);
+        StockLevel counted = stock().setOnHand(A, 50, start.version(), "count-7", now());
+        assertThat(counted.onHand()).isEqualTo(50);
+        StockLevel again = stock().setOnHand(A, 50, start.version(), "count-7", now());
+        assertThat(again).isEqualTo(counted);
+        assertThat(stock().movements(A)).filteredOn(m -> m.reference().equals("count-7")).hasSize(1);
+        StockLevel created = stock().setOnHand(B, 4, -1, "opening-count", now());
+        assertThat(stock().setOnHand(B, 4, -1, "opening-count", now())).isEqualTo(created);
+        assertThat(levelOf(B).onHand()).isEqualTo(4);
+        // a different reference with the stale version is still a real conflict
+        assertThatThrownBy(() -> stock().setOnHand(A, 50, start.version(), "count-8", now()))
+                .isInstanceOf(ConcurrencyConflictException.class);
+        assertStockInvariants();
+    }
+
+    @Test
+    void referenceReusedWithOtherArgumentsIsRejectedAndChangesNothing() {
+        StockLevel start = stockUp(A, 10);
+        stock().adjust(A, 5, "restock-42", now());
+        StockLevel before = levelOf(A);
+        assertThatThrownBy(() -> stock().adjust(A, 6, "restock-42", now()))
+                .isInstanceOf(ReferenceReuseException.class)
+                .satisfies(e -> {
+                    assertThat(((ReferenceReuseException) e).reference()).isEqualTo("restock-42");
+                    assertThat(((ReferenceReuseException) e).key()).isEqualTo(A);
+                })
+                .hasMessageContaining("adjust(+5)");
+        assertThatThrownBy(() -> stock().setOnHand(A, 15, before.version(), "restock-42", now()))
+                .isInstanceOf(ReferenceReuseException.class);
+        stock().setOnHand(A, 20, before.version(), "count-1", now());
+        StockLevel counted = levelOf(A);
+        assertThatThrownBy(() -> stock().setOnHand(A, 21, before.version(), "count-1", now()))
+                .isInstanceOf(ReferenceReuseException.class);
+        assertThatThrownBy(() -> stock().setOnHand(A, 20, start.version(), "count-1", now()))
+                .isInstanceOf(ReferenceReuseException.class);
+        assertThatThrownBy(() -> stock().adjust(A, 20, "count-1", now()))
+                .isInstanceOf(ReferenceReuseException.class);
+        assertThat(levelOf(A)).isEqualTo(counted);
+        assertThat(stock().movements(A)).hasSize(3);
+        assertStockInvariants();
+    }
+
+    @Test
+    void referencesAreDeduplicatedPerLevel() {
+        stockUp(A, 1);
+        stockUp(A_WEST, 1);
+        stock().adjust(A, 5, "delivery-9", now());
+        StockLevel west = stock().adjust(A_WEST, 5, "delivery-9", now()); // one delivery note, two levels
+        assertThat(west.onHand()).isEqualTo(6);
+        assertThat(levelOf(A).onHand()).isEqualTo(6);
+    }
+
+    @Test
+    void failedWriteRecordsNoReference() {
+        stockUp(A, 5);
+        reserved("r1", line(A, 5));
+        assertThatThrownBy(() -> stock().adjust(A, -1, "shrink-x", now())).isInstanceOf(InsufficientStockException.class);
+        stock().release("r1", now());
+        StockLevel ok = stock().adjust(A, -1, "shrink-x", now()); // nothing recorded by the failure
+        assertThat(ok.onHand()).isEqualTo(4);
     }
 
     @Test
@@ -469,7 +560,7 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(stock().levels(longest.sku())).extracting(StockLevel::onHand).containsExactly(4L);
         assertThat(stock().level(StockKey.of("sku'; DROP TABLE x; -- {tag}*?[%_]:\\\"é☃", "loc"))).isEmpty();
         assertThat(stock().levels("sku%")).isEmpty();
-        assertThat(stock().movements(odd)).extracting(Movement::reference).containsExactly("stock-up", id);
+        assertThat(stock().movements(odd)).extracting(Movement::reference).containsExactly("stock-up-1", id);
         assertStockInvariants();
     }
 

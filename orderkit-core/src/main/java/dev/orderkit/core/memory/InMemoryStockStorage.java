@@ -6,6 +6,7 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
@@ -17,6 +18,7 @@ import dev.orderkit.core.spi.StockStorage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +42,8 @@ public final class InMemoryStockStorage implements StockStorage {
         final ReentrantLock lock = new ReentrantLock();
         final StockKey key;
         final List<Movement> movements = new ArrayList<>();
+        /** Applied adjust / setOnHand writes by reference (guarded by {@link #lock}). */
+        final Map<String, AppliedWrite> writes = new HashMap<>();
         volatile StockLevel level;
 
         Cell(StockKey key, Instant now) {
@@ -55,6 +59,17 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     private record Due(Instant at, String id) {
+    }
+
+    /** A recorded adjust / setOnHand: its arguments and the level it produced. */
+    private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
+        StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
+            if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
+                throw new ReferenceReuseException(key, reference,
+                        StockStorage.describeWrite(set, amount, expectedVersion));
+            }
+            return result;
+        }
     }
 
     private final ConcurrentHashMap<StockKey, Cell> cells = new ConcurrentHashMap<>();
@@ -248,12 +263,17 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         c.lock.lock();
         try {
+            AppliedWrite applied = c.writes.get(reference);
+            if (applied != null) {
+                return applied.replay(key, reference, false, delta, 0);
+            }
             StockLevel l = c.level;
             if (l.onHand() + delta < l.reserved() || l.onHand() + delta < 0) {
                 throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), -delta,
                         l.available())));
             }
             c.apply(delta, 0, MovementReason.ADJUST, reference, now);
+            c.writes.put(reference, new AppliedWrite(false, delta, 0, c.level));
             return c.level;
         } finally {
             c.lock.unlock();
@@ -262,24 +282,31 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
-        Cell c;
-        if (expectedVersion == -1) {
-            Cell fresh = new Cell(key, now);
+        Cell fresh = null;
+        Cell c = cells.get(key);
+        if (c == null && expectedVersion == -1) {
+            fresh = new Cell(key, now);
             c = cells.putIfAbsent(key, fresh);
-            if (c != null) {
-                throw new ConcurrencyConflictException("stock level " + key + " already exists");
-            }
-            c = fresh;
-            keysBySku.computeIfAbsent(key.sku(), s -> new ConcurrentSkipListSet<>()).add(key);
-        } else {
-            c = cells.get(key);
             if (c == null) {
-                throw new NotFoundException("stock level", key.sku() + "@" + key.location());
+                c = fresh;
+                keysBySku.computeIfAbsent(key.sku(), s -> new ConcurrentSkipListSet<>()).add(key);
+            } else {
+                fresh = null;
             }
+        }
+        if (c == null) {
+            throw new NotFoundException("stock level", key.sku() + "@" + key.location());
         }
         c.lock.lock();
         try {
+            AppliedWrite applied = c.writes.get(reference);
+            if (applied != null) {
+                return applied.replay(key, reference, true, onHand, expectedVersion);
+            }
             StockLevel l = c.level;
+            if (expectedVersion == -1 && c != fresh) {
+                throw new ConcurrencyConflictException("stock level " + key + " already exists");
+            }
             if (expectedVersion != -1 && l.version() != expectedVersion) {
                 throw new ConcurrencyConflictException("stock level " + key + " is at version " + l.version()
                         + ", expected " + expectedVersion);
@@ -289,6 +316,7 @@ public final class InMemoryStockStorage implements StockStorage {
                         onHand)));
             }
             c.apply(onHand - l.onHand(), 0, MovementReason.SET_ON_HAND, reference, now);
+            c.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, c.level));
             return c.level;
         } finally {
             c.lock.unlock();

@@ -6,6 +6,7 @@ import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
@@ -22,8 +23,11 @@ import java.util.Set;
  * 1, 4 and 5 of the design (no oversell, all-or-nothing, conservation) across every process
  * sharing it. Every level change appends a {@link Movement}.
  *
- * <p>Transitions are idempotent: repeating one on a reservation already in the target state
- * returns it unchanged. Implementations are thread-safe; infrastructure failures are thrown as
+ * <p>Every write is safe to repeat after an ambiguous failure (the caller cannot tell whether it
+ * was applied): {@link #reserve} is idempotent on the reservation id, transitions on a
+ * reservation already in the target state return it unchanged, {@link #expire} of a reservation no
+ * longer held is a no-op, and {@link #adjust} / {@link #setOnHand} are idempotent on their
+ * reference. Implementations are thread-safe; infrastructure failures are thrown as
  * {@link BackendUnavailableException}.
  */
 public interface StockStorage {
@@ -120,13 +124,22 @@ public interface StockStorage {
      * Changes on-hand by {@code delta}, creating the level (at zero) if it does not exist and
      * {@code delta >= 0}.
      *
+     * <p><b>Idempotent on {@code (key, reference)}.</b> The reference is an operation id: the first
+     * successful application is recorded atomically with the change, together with its arguments
+     * and the resulting level. A later call with the same key and reference and the same
+     * {@code delta} changes nothing and returns that recorded level (a retry after a lost
+     * acknowledgement); with any other arguments, or when the reference was recorded by
+     * {@link #setOnHand}, it throws {@link ReferenceReuseException}. A call that failed (short
+     * stock) records nothing. Records are kept as long as the level's movements.
+     *
      * @param key SKU and location
      * @param delta change of on-hand, may be negative
-     * @param reference caller reference stored on the movement
+     * @param reference operation id, also stored on the movement
      * @param now current time
-     * @return the new level
+     * @return the new level (or the level recorded by the first application of the reference)
      * @throws InsufficientStockException if on-hand would drop below reserved (or below zero)
      * @throws NotFoundException if the level does not exist and {@code delta < 0}
+     * @throws ReferenceReuseException if the reference was applied to this level with other arguments
      */
     StockLevel adjust(StockKey key, long delta, String reference, Instant now);
 
@@ -134,14 +147,19 @@ public interface StockStorage {
      * Sets on-hand to an absolute value if the level's version equals {@code expectedVersion}
      * ({@code -1}: the level must not exist yet and is created).
      *
+     * <p><b>Idempotent on {@code (key, reference)}</b>, like {@link #adjust}: a repeated call with
+     * the same reference, {@code onHand} and {@code expectedVersion} returns the level recorded by
+     * the first application instead of reporting a version conflict caused by its own first write.
+     *
      * @param key SKU and location
      * @param onHand new on-hand
      * @param expectedVersion version read by the caller, or -1 to create
-     * @param reference caller reference stored on the movement
+     * @param reference operation id, also stored on the movement
      * @param now current time
-     * @return the new level
+     * @return the new level (or the level recorded by the first application of the reference)
      * @throws ConcurrencyConflictException if the version does not match
      * @throws InsufficientStockException if on-hand would drop below reserved
+     * @throws ReferenceReuseException if the reference was applied to this level with other arguments
      */
     StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now);
 
@@ -167,4 +185,18 @@ public interface StockStorage {
      * @return the movements
      */
     List<Movement> movements(StockKey key);
+
+    /**
+     * How a recorded stock write is described in a {@link ReferenceReuseException}, so every
+     * backend reports the same text.
+     *
+     * @param setOnHand true for {@link #setOnHand}, false for {@link #adjust}
+     * @param amount the delta or the new on-hand
+     * @param expectedVersion the expected version of a set (ignored for an adjust)
+     * @return e.g. {@code adjust(+5)} or {@code setOnHand(50, expectedVersion=3)}
+     */
+    static String describeWrite(boolean setOnHand, long amount, long expectedVersion) {
+        return setOnHand ? "setOnHand(" + amount + ", expectedVersion=" + expectedVersion + ")"
+                : "adjust(" + (amount >= 0 ? "+" : "") + amount + ")";
+    }
 }
