@@ -56,6 +56,11 @@ class AtomicPhasesTest {
             public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
                 return delegate.findStale(statuses, updatedBefore, limit);
             }
+
+            @Override
+            public Optional<Order> findByKey(String scope, String idempotencyKey) {
+                return delegate.findByKey(scope, idempotencyKey);
+            }
         };
     }
 

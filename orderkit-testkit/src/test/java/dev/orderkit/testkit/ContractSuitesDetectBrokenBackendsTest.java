@@ -367,6 +367,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
             return d.findStale(statuses, updatedBefore, limit);
         }
+
+        @Override
+        public Optional<Order> findByKey(String scope, String idempotencyKey) {
+            return d.findByKey(scope, idempotencyKey);
+        }
     }
 
     /** Bug: metadata is lost on the way to storage. */
@@ -397,6 +402,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
             return d.findStale(statuses, updatedBefore, limit);
+        }
+
+        @Override
+        public Optional<Order> findByKey(String scope, String idempotencyKey) {
+            return d.findByKey(scope, idempotencyKey);
         }
     }
 

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryOrderStore implements OrderStore {
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryOrderStore.class);
     private final ConcurrentHashMap<String, Order> orders = new ConcurrentHashMap<>();
+    /** (scope, key) → id of the latest order created with it. */
+    private final ConcurrentHashMap<List<String>, String> byKey = new ConcurrentHashMap<>();
     private final EventSink sink;
 
     /**
@@ -38,6 +40,8 @@ public final class InMemoryOrderStore implements OrderStore {
     public boolean insert(Order order, List<OrderKitEvent> events) {
         boolean inserted = orders.putIfAbsent(order.id(), order) == null;
         if (inserted) {
+            byKey.merge(List.of(order.scope(), order.idempotencyKey()), order.id(),
+                    (old, neu) -> orders.get(old).createdAt().isAfter(order.createdAt()) ? old : neu);
             publish(events);
         }
         return inserted;
@@ -46,6 +50,12 @@ public final class InMemoryOrderStore implements OrderStore {
     @Override
     public Optional<Order> find(String orderId) {
         return Optional.ofNullable(orders.get(orderId));
+    }
+
+    @Override
+    public Optional<Order> findByKey(String scope, String idempotencyKey) {
+        String id = byKey.get(List.of(scope, idempotencyKey));
+        return id == null ? Optional.empty() : find(id);
     }
 
     @Override

@@ -37,6 +37,17 @@ public interface OrderStore {
     Optional<Order> find(String orderId);
 
     /**
+     * Finds the order placed with an idempotency key (any status), so a client that lost the
+     * response to {@code place} can find out what happened without re-sending the payload. If the
+     * key was purged and reused, the most recently created order.
+     *
+     * @param scope the scope the key belongs to
+     * @param idempotencyKey the key
+     * @return the order, if one was created with the key
+     */
+    Optional<Order> findByKey(String scope, String idempotencyKey);
+
+    /**
      * Replaces the order if its stored version equals {@code expectedVersion}.
      *
      * @param order the new state (its version must be {@code expectedVersion + 1})

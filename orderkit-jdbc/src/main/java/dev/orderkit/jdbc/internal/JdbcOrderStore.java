@@ -70,6 +70,14 @@ public final class JdbcOrderStore implements OrderStore {
     }
 
     @Override
+    public Optional<Order> findByKey(String scope, String idempotencyKey) {
+        return db.read("find order by key", tx -> tx.h().createQuery(db.sql("SELECT body FROM {p}orders "
+                        + "WHERE scope = :scope AND idem_key = :key ORDER BY created_at DESC, id LIMIT 1"))
+                .bind("scope", scope).bind("key", idempotencyKey).mapTo(String.class).findOne()
+                .map(b -> Codec.read(b, Order.class)));
+    }
+
+    @Override
     public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
         return db.tx("update order " + order.id(), tx -> {
             Handle h = tx.h();
