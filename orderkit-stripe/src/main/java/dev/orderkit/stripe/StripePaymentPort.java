@@ -34,11 +34,11 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,7 +139,29 @@ public final class StripePaymentPort implements PaymentPort {
     @Override
     public PaymentResult authorize(AuthorizeRequest request) {
         Objects.requireNonNull(request, "request");
-        Map<String, String> metadata = new LinkedHashMap<>(request.metadata());
+        PaymentIntentCreateParams params = createParams(request);
+        String key = request.idempotencyKey();
+        Response<PaymentIntent> r = exec("authorize", key,
+                () -> client.v1().paymentIntents().create(params, options(key)));
+        if (r.ok()) {
+            return count(PaymentIntents.toResult(r.value()));
+        }
+        if (r.error() instanceof CardException ce) {
+            return count(declined(ce));
+        }
+        throw failure("authorize", key, r);
+    }
+
+    /**
+     * The create parameters of an authorize request: a pure function of the request and this port's
+     * configuration, so every call for the same request (a retry, a recovery replay, another JVM)
+     * sends the same body and Stripe replays the stored result instead of answering
+     * {@code idempotency_error}. Metadata is copied in sorted key order: the request's map is a
+     * {@code Map.copyOf} (iteration order randomized per JVM) and stripe-java keeps metadata in a
+     * {@code HashMap}, whose order for colliding keys is their insertion order.
+     */
+    private PaymentIntentCreateParams createParams(AuthorizeRequest request) {
+        Map<String, String> metadata = new TreeMap<>(request.metadata());
         metadata.put(ORDER_ID_METADATA, request.orderId());
         PaymentIntentCreateParams.Builder p = PaymentIntentCreateParams.builder()
                 .setAmount(request.amount().minor())
@@ -158,17 +180,7 @@ public final class StripePaymentPort implements PaymentPort {
                     .setAllowRedirects(PaymentIntentCreateParams.AutomaticPaymentMethods.AllowRedirects.NEVER)
                     .build());
         }
-        PaymentIntentCreateParams params = p.build();
-        String key = request.idempotencyKey();
-        Response<PaymentIntent> r = exec("authorize", key,
-                () -> client.v1().paymentIntents().create(params, options(key)));
-        if (r.ok()) {
-            return count(PaymentIntents.toResult(r.value()));
-        }
-        if (r.error() instanceof CardException ce) {
-            return count(declined(ce));
-        }
-        throw failure("authorize", key, r);
+        return p.build();
     }
 
     @Override

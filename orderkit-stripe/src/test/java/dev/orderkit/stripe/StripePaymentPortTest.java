@@ -12,6 +12,7 @@ import dev.orderkit.stripe.fake.FakeStripeServer;
 import dev.orderkit.stripe.fake.FakeStripeServer.Fault;
 import dev.orderkit.stripe.fake.FakeStripeServer.Recorded;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -146,6 +147,57 @@ class StripePaymentPortTest {
         assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
         assertThat(port.metrics().idempotentReplays()).isEqualTo(1);
         assertThat(port.metrics().requests()).isEqualTo(2);
+    }
+
+    /** Metadata with the same entries, inserted in the given key order. */
+    static Map<String, String> metadata(String... keysInOrder) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String k : keysInOrder) {
+            m.put(k, "v-" + k);
+        }
+        return m;
+    }
+
+    @Test
+    void equalRequestsAreEncodedIdenticallyWhateverTheMetadataInsertionOrder() {
+        // "Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa" share one String.hashCode: in a HashMap (stripe-java
+        // keeps metadata in one) and in Map.copyOf they collide, so their iteration order follows
+        // insertion order; unsorted copies would encode equal requests differently
+        String[] keys = {"Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "customer", "channel", "z", "a"};
+        List<String> forward = List.of(keys);
+        List<String> backward = new java.util.ArrayList<>(forward);
+        java.util.Collections.reverse(backward);
+        AuthorizeRequest first = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "EUR"),
+                "pm_card_visa", metadata(forward.toArray(String[]::new)));
+        AuthorizeRequest second = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "eur"),
+                "pm_card_visa", metadata(backward.toArray(String[]::new)));
+        assertThat(second).isEqualTo(first);
+
+        String pi = id(port.authorize(first));
+        // the same port, a second port (another "JVM" of the same deployment), and many rebuilt maps
+        assertThat(id(port.authorize(second))).isEqualTo(pi);
+        assertThat(id(port(CaptureMode.MANUAL).authorize(second))).isEqualTo(pi);
+        for (int i = 0; i < 20; i++) {
+            List<String> shuffled = new java.util.ArrayList<>(forward);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(i));
+            AuthorizeRequest again = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "eur"),
+                    "pm_card_visa", metadata(shuffled.toArray(String[]::new)));
+            assertThat(id(port.authorize(again))).isEqualTo(pi);
+        }
+
+        List<Recorded> sent = server.requests();
+        assertThat(sent).hasSize(23).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+        assertThat(sent).extracting(Recorded::body).containsOnly(sent.get(0).body());
+        assertThat(sent.subList(1, sent.size())).allMatch(Recorded::replayed);
+        assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
+        // metadata goes out in one canonical (sorted) order, with the order id added
+        String body = sent.get(0).body();
+        List<String> metadataKeys = java.util.Arrays.stream(body.split("&"))
+                .map(p -> java.net.URLDecoder.decode(p.substring(0, p.indexOf('=')), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(k -> k.startsWith("metadata[")).toList();
+        assertThat(metadataKeys).hasSize(keys.length + 1).contains("metadata[orderkit_order_id]");
+        assertThat(sent.get(0).params()).containsEntry("metadata[AaBB]", "v-AaBB")
+                .containsEntry("metadata[orderkit_order_id]", "o-det");
     }
 
     @Test
