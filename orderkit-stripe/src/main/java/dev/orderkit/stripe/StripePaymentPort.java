@@ -60,6 +60,40 @@ import org.slf4j.LoggerFactory;
  * with the stored result ({@code Idempotent-Replayed: true}, counted in {@link #metrics()}), so an
  * ambiguous failure (timeout or reset after Stripe acted) can never charge twice.
  *
+ * <p><b>Replay-safe parameters.</b> The create parameters of {@code authorize} are a pure function
+ * of the {@link AuthorizeRequest} and of this port's {@link CaptureMode} and return URL (metadata in
+ * sorted key order), so every call for the same request, in any JVM, sends the same body and Stripe
+ * answers a repeated key with the stored result. Keep the capture mode and return URL identical on
+ * every instance, and do not change them while authorizations younger than 24 hours may still be
+ * retried or recovered: a replay with other parameters is an {@code idempotency_error}
+ * ({@link PaymentRejectedException}).
+ *
+ * <p><b>Voiding by key.</b> This port does not override
+ * {@link PaymentPort#voidAuthorizationByKey}: the SPI default replays the order's exact authorize
+ * request under its key and voids (cancels; in {@link CaptureMode#AUTOMATIC}, refunds) the
+ * PaymentIntent named in the answer. Within Stripe's key window this is exact: Stripe either returns
+ * the stored result of the first call, or, if that call never reached it, executes the create now,
+ * so that the late call itself is answered with the PaymentIntent already canceled (as the stored
+ * creation response, i.e. {@code Approved(pi)}, which core does not record for the ended order and
+ * voids again); while the first call is still executing the replay gets 409 and core retries. A
+ * lookup through the Search API by metadata {@value #ORDER_ID_METADATA} was rejected as the
+ * mechanism: search is eventually consistent (a PaymentIntent created moments ago may be missing),
+ * cannot stop a call still in flight from creating one after the search, and is not available in
+ * every region. Limits:
+ * <ul>
+ *   <li>Stripe keeps idempotency keys for at least 24 hours. Recovery ({@code OrderService.recover()})
+ *       must therefore run within 24 hours of the authorize call. Beyond that, a replay may run as a
+ *       new request: it creates and confirms a second PaymentIntent that is canceled at once (in
+ *       automatic mode: charged and refunded at once), and the original is not found. An original
+ *       manual-capture authorization then lapses by itself when it expires (Stripe cancels it:
+ *       7 days for most online card payments, fewer for some, 2 days in person); an original
+ *       automatic-capture charge stays and must be refunded by hand (search the Dashboard for
+ *       metadata {@value #ORDER_ID_METADATA}).</li>
+ *   <li>Stripe also stores and replays a 5xx answer: if the first call ended in one, every replay
+ *       fails transiently until the key is pruned, and the order stays {@code CANCELLING} (its stock
+ *       already released) until a later sweep finishes it (with the caveat above).</li>
+ * </ul>
+ *
  * <p><b>Errors.</b> Card declines → {@link PaymentResult.Declined} (never retried); 409, 429
  * (with its {@code Retry-After}), 5xx and connection failures or timeouts →
  * {@link PaymentUnavailableException} (orderkit retries with the same key); idempotency-key misuse,
