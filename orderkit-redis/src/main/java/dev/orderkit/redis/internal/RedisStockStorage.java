@@ -7,6 +7,7 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
@@ -95,7 +96,7 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private List<String> levelKeys(StockKey key) {
-        return List.of(keys.level(key), keys.movements(key), keys.locations(key.sku()));
+        return List.of(keys.level(key), keys.movements(key), keys.locations(key.sku()), keys.writes(key));
     }
 
     @Override
@@ -107,6 +108,7 @@ public final class RedisStockStorage implements StockStorage {
             case "NOTFOUND" -> throw new NotFoundException("stock level", key.sku() + "@" + key.location());
             case "SHORT" -> throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
                     -delta, Long.parseLong(r.get(1)))));
+            case "REUSED" -> throw reused(key, reference, r);
             default -> throw new IllegalStateException("unexpected reply " + r);
         };
     }
@@ -123,8 +125,16 @@ public final class RedisStockStorage implements StockStorage {
                     : "stock level " + key + " is at version " + r.get(1) + ", expected " + expectedVersion);
             case "SHORT" -> throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
                     Long.parseLong(r.get(2)), onHand)));
+            case "REUSED" -> throw reused(key, reference, r);
             default -> throw new IllegalStateException("unexpected reply " + r);
         };
+    }
+
+    /** Maps {@code {'REUSED', kind, amount, expectedVersion}} of level.lua. */
+    private static ReferenceReuseException reused(StockKey key, String reference, List<String> r) {
+        boolean set = "S".equals(r.get(1));
+        return new ReferenceReuseException(key, reference, StockStorage.describeWrite(set, Long.parseLong(r.get(2)),
+                set ? Long.parseLong(r.get(3)) : 0));
     }
 
     @Override
