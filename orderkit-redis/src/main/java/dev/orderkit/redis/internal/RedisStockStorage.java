@@ -515,8 +515,10 @@ public final class RedisStockStorage implements StockStorage {
         if (!h.expiresAt().isAfter(now)) {
             throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
         }
+        int index = 0;
         for (String p : partKeys(reservationId, h.lines(), h.attempt())) {
             String r = applyPart(p, "commit", now);
+            hook.at("commit-part", reservationId, index++);
             if (r.startsWith("STATE:") || "MISSING".equals(r)) {
                 // a part expired lazily (another process's clock) or a release is running: finish that
                 expire(reservationId, h.expiresAt().isAfter(now) ? h.expiresAt() : now);
@@ -571,8 +573,10 @@ public final class RedisStockStorage implements StockStorage {
 
     /** Applies op to every part, then moves the header from the intermediate to the final state. */
     private void finish(Header h, String op, String from, String to, Instant now) {
+        int index = 0;
         for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
             String r = applyPart(p, op, now);
+            hook.at(op + "-part", h.id(), index++);
             if (r.startsWith("STATE:")) {
                 throw new IllegalStateTransitionException(h.id(), r.substring(6), op);
             }
@@ -592,8 +596,10 @@ public final class RedisStockStorage implements StockStorage {
                 if (h.expiresAt().isAfter(now)) {
                     return Optional.empty();
                 }
+                int index = 0;
                 for (String p : partKeys(reservationId, h.lines(), h.attempt())) {
                     applyPart(p, "expire", now);
+                    hook.at("expire-part", reservationId, index++);
                 }
                 return cas(reservationId, "HELD", "EXPIRED", now, "-") == null
                         ? Optional.of(h.view(ReservationState.EXPIRED, now)) : Optional.empty();
