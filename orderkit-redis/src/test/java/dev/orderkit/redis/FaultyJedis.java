@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -38,10 +39,19 @@ final class FaultyJedis {
     private FaultyJedis() {
     }
 
-    /** Per-client fault state: the plan, plus the fault drawn for an EVALSHA answered NOSCRIPT. */
+    /**
+     * Per-client fault state: the plan, plus the fault drawn for an EVALSHA answered NOSCRIPT. For
+     * Redis-specific tests also an aimed fault (the n-th script from now), a script counter and a
+     * re-send mode (every script sent twice with the same arguments, the second reply returned: what
+     * JedisCluster does by itself after a connection error).
+     */
     static final class ScriptFaults {
         private final FaultPlan plan;
         private final ThreadLocal<Fault[]> carried = new ThreadLocal<>();
+        private final AtomicInteger scripts = new AtomicInteger();
+        private Fault aimed;
+        private int aimedIn;
+        private volatile boolean resend;
 
         ScriptFaults(FaultPlan plan) {
             this.plan = plan;
@@ -51,14 +61,45 @@ final class FaultyJedis {
             return plan;
         }
 
+        /** The {@code nth} script from now (1 = the next one) fails with {@code fault}, once. */
+        synchronized void aim(Fault fault, int nth) {
+            aimed = fault;
+            aimedIn = nth;
+        }
+
+        /** Scripts sent so far (EVALSHA, with its EVAL fallback, counts once). */
+        int scripts() {
+            return scripts.get();
+        }
+
+        /** Sends every script twice from now on (or stops). */
+        void resend(boolean on) {
+            resend = on;
+        }
+
+        private synchronized Fault draw() {
+            scripts.incrementAndGet();
+            if (aimed != null && --aimedIn <= 0) {
+                Fault f = aimed;
+                aimed = null;
+                return f;
+            }
+            return plan.next();
+        }
+
+        private Object send(Supplier<Object> call) {
+            Object reply = call.get();
+            return resend ? call.get() : reply;
+        }
+
         Object evalsha(Supplier<Object> call) {
-            Fault f = plan.next();
+            Fault f = draw();
             if (f == Fault.FAIL_BEFORE) {
                 throw new JedisConnectionException("injected: connection lost before EVALSHA was sent");
             }
             Object reply;
             try {
-                reply = call.get();
+                reply = send(call);
             } catch (JedisNoScriptException e) {
                 carried.set(new Fault[] {f}); // the script did not run: the EVAL fallback gets this fault
                 throw e;
@@ -69,11 +110,11 @@ final class FaultyJedis {
         Object eval(Supplier<Object> call) {
             Fault[] c = carried.get();
             carried.remove();
-            Fault f = c != null ? c[0] : plan.next();
+            Fault f = c != null ? c[0] : draw();
             if (f == Fault.FAIL_BEFORE) {
                 throw new JedisConnectionException("injected: connection lost before EVAL was sent");
             }
-            return reply(f, call.get());
+            return reply(f, send(call));
         }
 
         private static Object reply(Fault f, Object reply) {

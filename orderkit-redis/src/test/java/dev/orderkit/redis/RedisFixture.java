@@ -23,14 +23,15 @@ final class RedisFixture implements BackendFixture {
     private final OrderStore orders;
     private final UnifiedJedis client;
     private final FaultPlan faults;
+    private final FaultyJedis.ScriptFaults scriptFaults;
     private final boolean primary;
     private final String kind;
 
     private RedisFixture(boolean cluster, String prefix, OrderStore orders, boolean primary, String kind) {
         this.faults = new FaultPlan();
-        FaultyJedis.ScriptFaults sf = new FaultyJedis.ScriptFaults(faults);
-        this.client = cluster ? new FaultyJedis.Cluster(RedisTestServices.clusterNodes(), sf)
-                : new FaultyJedis.Standalone(RedisTestServices.standaloneUrl(), sf);
+        this.scriptFaults = new FaultyJedis.ScriptFaults(faults);
+        this.client = cluster ? new FaultyJedis.Cluster(RedisTestServices.clusterNodes(), scriptFaults)
+                : new FaultyJedis.Standalone(RedisTestServices.standaloneUrl(), scriptFaults);
         this.backend = RedisBackend.builder().client(client).keyPrefix(prefix).build();
         this.orders = orders;
         this.primary = primary;
@@ -54,6 +55,11 @@ final class RedisFixture implements BackendFixture {
 
     RedisBackend backend() {
         return backend;
+    }
+
+    /** The Redis-specific fault controls of this fixture's client (aimed faults, re-send, counter). */
+    FaultyJedis.ScriptFaults scriptFaults() {
+        return scriptFaults;
     }
 
     @Override

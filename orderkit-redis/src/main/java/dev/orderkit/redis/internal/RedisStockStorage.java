@@ -388,7 +388,7 @@ public final class RedisStockStorage implements StockStorage {
                 pre = merge(pre, failure(r, g));
             }
             if (pre != null) {
-                return pre;
+                return preCheckFailed(reservationId, lines, expiresAt, now, pre);
             }
         }
         List<String> r = redis.evalList(Redis.Script.HEADER, headerKeys(reservationId), List.of("begin",
@@ -401,15 +401,37 @@ public final class RedisStockStorage implements StockStorage {
                 now);
     }
 
+    /**
+     * The pre-check found a shortage. A retry of a reserve whose earlier attempt got as far as its
+     * header (its reply lost, or its process gone) must not leave that attempt's holds behind
+     * invisibly until the expiry, nor miss that it completed: the header is looked at (only on this
+     * failure path) and an unfinished attempt resumed, which holds or compensates.
+     */
+    private ReserveResult preCheckFailed(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now,
+                                         ReserveResult pre) {
+        Optional<Header> h = header(id);
+        if (h.isEmpty() || ST_ABORTED.equals(h.get().state())) {
+            return pre;
+        }
+        return existing(id, lines, expiresAt, now, h.get());
+    }
+
     private ReserveResult existing(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now,
                                    List<String> reply) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (int i = 1; i + 1 < reply.size(); i += 2) {
             fields.put(reply.get(i), reply.get(i + 1));
         }
-        Header h = Header.of(fields);
+        return existing(id, lines, expiresAt, now, Header.of(fields));
+    }
+
+    private ReserveResult existing(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now, Header h) {
         if (ST_PENDING.equals(h.state())) {
-            return runHolds(h, now); // resume a saga left unfinished (crash or concurrent caller)
+            return runHolds(h, now); // resume a saga left unfinished (crash, lost reply or concurrent caller)
+        }
+        if (ST_ABORTING.equals(h.state())) {
+            abort(h, now); // finish a compensation left unfinished, then start a new attempt
+            return reserve(id, lines, expiresAt, now);
         }
         if (!h.visible()) {
             throw new ConcurrencyConflictException("reservation " + id + " is being rolled back; retry");
@@ -461,6 +483,7 @@ public final class RedisStockStorage implements StockStorage {
         if (st != null) {
             return;
         }
+        hook.at("abort-header", h.id(), 0);
         for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
             applyPart(p, "undo", now);
         }
