@@ -96,7 +96,8 @@ public final class DefaultOrderService implements OrderService {
         ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
         long waitUntilNanos = System.nanoTime() + settings.inProgressWait().toNanos(); // real time, not the clock
         while (true) {
-            ClaimResult claim = retries.backend(() -> keys.claim(key, fingerprint, newOrderId(), clock.instant(),
+            String orderId = newOrderId(); // one id per claim call, the same on each of its retries
+            ClaimResult claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(),
                     settings.lease()));
             if (claim instanceof ClaimResult.Acquired a) {
                 Optional<PlaceOrderResult> done = execute(key, a, request, fingerprint);
@@ -137,14 +138,19 @@ public final class DefaultOrderService implements OrderService {
             throw e;
         }
         hook.before(lease.resourceId(), "complete");
+        String response = Json.write(result);
+        Instant completedAt = clock.instant();
         try {
+            // identical arguments on every retry, so a store can recognise a repeat of an applied call
             retries.backend(() -> {
-                keys.complete(key, lease.fencingToken(), Json.write(result), clock.instant(),
-                        clock.instant().plus(settings.keyRetention()));
+                keys.complete(key, lease.fencingToken(), response, completedAt,
+                        completedAt.plus(settings.keyRetention()));
                 return null;
             });
         } catch (LeaseLostException fenced) {
-            LOG.info("lease on {} lost before completion; another worker owns the key", key);
+            // another worker took the key over (or our own completion committed and only its
+            // acknowledgement was lost): the caller's loop answers with the stored response
+            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", key);
             return Optional.empty();
         }
         return Optional.of(result);
