@@ -31,18 +31,15 @@ import java.time.Duration;
  * <p>An {@code OrderKit} is immutable and thread-safe; build one per application and share it.
  */
 public final class OrderKit {
+    private final OrderKitConfig config;
     private final DefaultStockLedger stock;
     private final DefaultOrderService orders;
-    private final Clock clock;
 
-    private OrderKit(Builder b) {
-        Retries retries = new Retries(b.retry);
-        this.clock = b.clock;
-        this.stock = new DefaultStockLedger(b.stockStorage, b.allocation, retries, b.eventSink, b.clock,
-                b.retry.conflictMaxRetries() + 1);
-        this.orders = new DefaultOrderService(stock, b.idempotencyStore, b.orderStore, b.paymentPort, retries,
-                b.clock, new DefaultOrderService.Settings(b.lease, b.keyRetention, b.reservationTtl, b.stuckAfter,
-                        b.inProgressWait), b.stepHook, b.stepTransactions);
+    private OrderKit(OrderKitConfig config) {
+        Retries retries = new Retries(config.retry());
+        this.config = config;
+        this.stock = new DefaultStockLedger(config, retries);
+        this.orders = new DefaultOrderService(config, stock, retries);
     }
 
     /**
@@ -79,10 +76,23 @@ public final class OrderKit {
      * @return the clock
      */
     public Clock clock() {
-        return clock;
+        return config.clock();
     }
 
-    /** Builder of {@link OrderKit}. Not thread-safe; every setter rejects {@code null}. */
+    /**
+     * The configuration this kit was built with (defaults filled in).
+     *
+     * @return the immutable configuration
+     */
+    public OrderKitConfig config() {
+        return config;
+    }
+
+    /**
+     * Builder of {@link OrderKit}. Not thread-safe; every setter rejects {@code null}. Reusable:
+     * every {@link #build()} creates an independent kit (unset backends get fresh in-memory ones
+     * each time; nothing is written back into the builder).
+     */
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
         private StockStorage stockStorage;
@@ -282,19 +292,14 @@ public final class OrderKit {
          * @return the kit
          */
         public OrderKit build() {
-            if (stockStorage == null) {
-                stockStorage = new InMemoryStockStorage();
-            }
-            if (idempotencyStore == null) {
-                idempotencyStore = new InMemoryIdempotencyStore();
-            }
-            if (orderStore == null) {
-                orderStore = new InMemoryOrderStore(eventSink);
-            }
-            if (paymentPort == null) {
-                paymentPort = new SimulatedPaymentPort();
-            }
-            return new OrderKit(this);
+            return new OrderKit(new OrderKitConfig(clock,
+                    stockStorage != null ? stockStorage : new InMemoryStockStorage(),
+                    idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
+                    orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
+                    eventSink,
+                    paymentPort != null ? paymentPort : new SimulatedPaymentPort(),
+                    allocation, retry, lease, keyRetention, reservationTtl, stuckAfter, inProgressWait, stepHook,
+                    stepTransactions));
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PaymentRejectedException;
@@ -56,33 +57,33 @@ public final class DefaultOrderService implements OrderService {
     private static final String OUT_OF_STOCK = "out_of_stock";
     private static final int SWEEP_BATCH = 100;
 
-    /** Settings of the order service. */
-    public record Settings(Duration lease, Duration keyRetention, Duration reservationTtl, Duration stuckAfter,
-                           Duration inProgressWait) {
-    }
-
     private final DefaultStockLedger ledger;
     private final IdempotencyStore keys;
     private final OrderStore orders;
     private final PaymentPort payments;
     private final Retries retries;
     private final Clock clock;
-    private final Settings settings;
+    private final OrderKitConfig settings;
     private final StepHook hook;
     private final StepTransactions steps;
 
-    public DefaultOrderService(DefaultStockLedger ledger, IdempotencyStore keys, OrderStore orders,
-                               PaymentPort payments, Retries retries, Clock clock, Settings settings, StepHook hook,
-                               StepTransactions steps) {
+    /**
+     * Creates the order service of a kit.
+     *
+     * @param config the kit's configuration
+     * @param ledger the kit's stock ledger
+     * @param retries the kit's retry executors
+     */
+    public DefaultOrderService(OrderKitConfig config, DefaultStockLedger ledger, Retries retries) {
         this.ledger = ledger;
-        this.keys = keys;
-        this.orders = orders;
-        this.payments = payments;
+        this.keys = config.idempotencyStore();
+        this.orders = config.orderStore();
+        this.payments = config.paymentPort();
         this.retries = retries;
-        this.clock = clock;
-        this.settings = settings;
-        this.hook = hook;
-        this.steps = steps;
+        this.clock = config.clock();
+        this.settings = config;
+        this.hook = config.stepHook();
+        this.steps = config.stepTransactions();
     }
 
     // ---------------------------------------------------------------- place
@@ -124,12 +125,23 @@ public final class DefaultOrderService implements OrderService {
     /** Runs or resumes the placement under the lease; empty if the lease was lost at completion. */
     private Optional<PlaceOrderResult> execute(ScopedKey key, ClaimResult.Acquired lease, PlaceOrderRequest request,
                                                String fingerprint) {
+        return underLease(key, lease, () -> advance(loadOrCreate(lease.resourceId(), request, fingerprint)));
+    }
+
+    /**
+     * The lease protocol, the same for a caller's {@code place} and for recovery: run the placement
+     * work; on a failure release the key (a retry resumes from the recovery point at once) and
+     * rethrow; on success complete the key with the response, fenced by the lease's token.
+     *
+     * @return the result; empty if the lease was no longer ours at completion (the caller then
+     *         answers with whatever the key's current holder stored)
+     */
+    private Optional<PlaceOrderResult> underLease(ScopedKey key, ClaimResult.Acquired lease,
+                                                  java.util.function.Supplier<PlaceOrderResult> work) {
         PlaceOrderResult result;
         try {
-            Order order = loadOrCreate(lease.resourceId(), request, fingerprint);
-            result = advance(order);
+            result = work.get();
         } catch (RuntimeException e) {
-            // infrastructure failure: free the key so a retry resumes from the recovery point
             try {
                 keys.release(key, lease.fencingToken());
             } catch (RuntimeException suppressed) {
@@ -149,7 +161,7 @@ public final class DefaultOrderService implements OrderService {
             });
         } catch (LeaseLostException fenced) {
             // another worker took the key over (or our own completion committed and only its
-            // acknowledgement was lost): the caller's loop answers with the stored response
+            // acknowledgement was lost): the caller answers with the stored response
             LOG.info("lease on {} was no longer ours at completion; answering with the stored response", key);
             return Optional.empty();
         }
@@ -544,23 +556,8 @@ public final class DefaultOrderService implements OrderService {
         if (!(claim instanceof ClaimResult.Acquired a) || !a.resourceId().equals(stuck.id())) {
             return false; // still leased (its worker is alive), or already completed
         }
-        PlaceOrderResult result;
-        try {
-            result = advance(retries.backend(() -> orders.find(stuck.id())).orElseThrow());
-        } catch (RuntimeException e) {
-            try {
-                keys.release(key, a.fencingToken());
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        retries.backend(() -> {
-            keys.complete(key, a.fencingToken(), Json.write(result), clock.instant(),
-                    clock.instant().plus(settings.keyRetention()));
-            return null;
-        });
-        return true;
+        return underLease(key, a, () -> advance(retries.backend(() -> orders.find(stuck.id())).orElseThrow()))
+                .isPresent();
     }
 
     private boolean finishStuckLifecycle(Order order, Instant now) {

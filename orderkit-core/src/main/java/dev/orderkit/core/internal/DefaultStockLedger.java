@@ -5,6 +5,7 @@ import dev.orderkit.core.AllocationStrategy;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
@@ -50,14 +51,19 @@ public final class DefaultStockLedger implements StockLedger {
     private final java.util.concurrent.ConcurrentHashMap<String, CachedLevels> levelCache =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public DefaultStockLedger(StockStorage storage, AllocationStrategy strategy, Retries retries, EventSink events,
-                              Clock clock, int maxAllocationAttempts) {
-        this.storage = storage;
-        this.strategy = strategy;
+    /**
+     * Creates the ledger of a kit.
+     *
+     * @param config the kit's configuration
+     * @param retries the kit's retry executors
+     */
+    public DefaultStockLedger(OrderKitConfig config, Retries retries) {
+        this.storage = config.stockStorage();
+        this.strategy = config.allocation();
         this.retries = retries;
-        this.events = events;
-        this.clock = clock;
-        this.maxAllocationAttempts = Math.max(1, maxAllocationAttempts);
+        this.events = config.eventSink();
+        this.clock = config.clock();
+        this.maxAllocationAttempts = Math.max(1, config.retry().conflictMaxRetries() + 1);
     }
 
     public StockStorage storage() {

@@ -1,0 +1,59 @@
+package dev.orderkit.core;
+
+import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StepHook;
+import dev.orderkit.core.spi.StepTransactions;
+import dev.orderkit.core.spi.StockStorage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The immutable configuration of one {@link OrderKit}, as {@link OrderKit.Builder#build()} resolved
+ * it (defaults filled in). Readable from {@link OrderKit#config()}; the kit's services take their
+ * settings from it and nothing else. Thread-safe (immutable; the backends it names are thread-safe).
+ *
+ * @param clock clock for leases, expiries and timestamps
+ * @param stockStorage stock backend
+ * @param idempotencyStore idempotency-key backend
+ * @param orderStore order backend
+ * @param eventSink where stock events go
+ * @param paymentPort payment gateway
+ * @param allocation how lines are allocated to locations
+ * @param retry retry budgets of backend, conflict and payment calls
+ * @param lease how long a placement holds its key before another caller may take it over
+ * @param keyRetention how long a completed key's response is replayed
+ * @param reservationTtl how long a placement's hold lives unconfirmed
+ * @param stuckAfter how long an in-flight order must be untouched before {@code recover()} resumes it
+ * @param inProgressWait how long {@code place} waits for a concurrent call with the same key
+ * @param stepHook step observer
+ * @param stepTransactions atomic phases of a transactional backend, or {@link StepTransactions#NONE}
+ */
+public record OrderKitConfig(Clock clock, StockStorage stockStorage, IdempotencyStore idempotencyStore,
+                             OrderStore orderStore, EventSink eventSink, PaymentPort paymentPort,
+                             AllocationStrategy allocation, RetrySettings retry, Duration lease,
+                             Duration keyRetention, Duration reservationTtl, Duration stuckAfter,
+                             Duration inProgressWait, StepHook stepHook, StepTransactions stepTransactions) {
+
+    /** Rejects missing parts. */
+    public OrderKitConfig {
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(stockStorage, "stockStorage");
+        Objects.requireNonNull(idempotencyStore, "idempotencyStore");
+        Objects.requireNonNull(orderStore, "orderStore");
+        Objects.requireNonNull(eventSink, "eventSink");
+        Objects.requireNonNull(paymentPort, "paymentPort");
+        Objects.requireNonNull(allocation, "allocation");
+        Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(keyRetention, "keyRetention");
+        Objects.requireNonNull(reservationTtl, "reservationTtl");
+        Objects.requireNonNull(stuckAfter, "stuckAfter");
+        Objects.requireNonNull(inProgressWait, "inProgressWait");
+        Objects.requireNonNull(stepHook, "stepHook");
+        Objects.requireNonNull(stepTransactions, "stepTransactions");
+    }
+}
