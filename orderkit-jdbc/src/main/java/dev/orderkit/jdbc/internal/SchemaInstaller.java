@@ -31,7 +31,7 @@ public final class SchemaInstaller {
     }
 
     private static final List<Script> SCRIPTS = List.of(new Script(1, "orderkit", "V1__orderkit.sql"),
-            new Script(2, "inbox", "V2__inbox.sql"));
+            new Script(2, "inbox", "V2__inbox.sql"), new Script(3, "stock writes", "V3__stock_writes.sql"));
 
     private final Db db;
 
@@ -174,7 +174,7 @@ public final class SchemaInstaller {
     public static List<String> tables(String prefix) {
         List<String> out = new ArrayList<>();
         for (String t : List.of("inbox", "outbox", "orders", "idempotency", "movement", "reservation_line", "reservation",
-                "stock_level", "schema_history")) {
+                "stock_write", "stock_level", "schema_history")) {
             out.add(prefix + t);
         }
         return out;
