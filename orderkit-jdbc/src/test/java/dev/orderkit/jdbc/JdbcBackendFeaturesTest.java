@@ -254,6 +254,61 @@ class JdbcBackendFeaturesTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void concurrentStockWritesWithOneReferenceApplyOnceAcrossInstances(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+            StockKey key = StockKey.of("RACE");
+            int callers = 8;
+            ExecutorService ex = Executors.newFixedThreadPool(callers);
+            try {
+                for (int round = 0; round < 10; round++) {
+                    // odd rounds race on a level that does not exist yet (the first application creates it)
+                    StockKey k = round % 2 == 0 ? key : StockKey.of("RACE-" + round);
+                    long before = f.stockStorage().level(k).map(l -> l.onHand()).orElse(0L);
+                    String ref = "delivery-" + round;
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    List<Future<dev.orderkit.core.StockLevel>> fs = new ArrayList<>();
+                    for (int i = 0; i < callers; i++) {
+                        var storage = (i % 2 == 0 ? f : peer).stockStorage();
+                        fs.add(ex.submit(() -> {
+                            go.await();
+                            return storage.adjust(k, 5, ref, T0.plusSeconds(1));
+                        }));
+                    }
+                    go.countDown();
+                    List<dev.orderkit.core.StockLevel> results = new ArrayList<>();
+                    for (Future<dev.orderkit.core.StockLevel> fu : fs) {
+                        results.add(fu.get(60, TimeUnit.SECONDS));
+                    }
+                    assertThat(results).as("every caller sees the one application").containsOnly(results.get(0));
+                    assertThat(f.stockStorage().level(k).orElseThrow().onHand()).isEqualTo(before + 5);
+                    assertThat(f.stockStorage().movements(k)).filteredOn(m -> m.reference().equals(ref)).hasSize(1);
+                }
+                // the same for counts: one set applies, the others answer its level instead of a conflict
+                var start = f.stockStorage().level(key).orElseThrow();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Future<dev.orderkit.core.StockLevel>> fs = new ArrayList<>();
+                for (int i = 0; i < callers; i++) {
+                    var storage = (i % 2 == 0 ? f : peer).stockStorage();
+                    fs.add(ex.submit(() -> {
+                        go.await();
+                        return storage.setOnHand(key, 100, start.version(), "count-1", T0.plusSeconds(2));
+                    }));
+                }
+                go.countDown();
+                for (Future<dev.orderkit.core.StockLevel> fu : fs) {
+                    assertThat(fu.get(60, TimeUnit.SECONDS).version()).isEqualTo(start.version() + 1);
+                }
+                assertThat(f.stockStorage().level(key).orElseThrow().onHand()).isEqualTo(100);
+                assertThat(f.stockStorage().movements(key)).filteredOn(m -> m.reference().equals("count-1")).hasSize(1);
+            } finally {
+                ex.shutdownNow();
+            }
+            assertThat(InvariantChecker.checkStock(f.stockStorage())).isEmpty();
+        }
+    }
+
     /** Lower-cased names of the indexes of a table (H2 reports upper-case names). */
     private static List<String> indexNames(JdbcFixture f, String table) throws java.sql.SQLException {
         List<String> out = new ArrayList<>();
