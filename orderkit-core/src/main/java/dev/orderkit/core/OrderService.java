@@ -39,6 +39,20 @@ public interface OrderService {
     Optional<Order> get(Scope scope, String orderId);
 
     /**
+     * Finds the order placed with an idempotency key, without the request payload: a client that
+     * lost the response of {@link #place} (timeout, dropped connection, crash) can look up what
+     * happened instead of guessing. The order may still be in flight (a placement that is running
+     * or was interrupted; repeating {@code place} with the same key and payload resumes it).
+     *
+     * @param scope the caller's scope
+     * @param key the idempotency key used to place it
+     * @return the order; empty if no order was created with the key in this scope (nothing
+     *         happened, or the request was rejected before anything was written)
+     * @throws BackendUnavailableException if storage failed
+     */
+    Optional<Order> findByKey(Scope scope, IdempotencyKey key);
+
+    /**
      * Cancels an order: releases its stock and voids (or, after capture, refunds) its payment.
      * Idempotent: cancelling a cancelled order returns it.
      *

@@ -102,4 +102,57 @@ public final class InvariantChecker {
         }
         return violations;
     }
+
+    /**
+     * Checks that money follows the orders: no order that ended without being confirmed (rejected,
+     * declined, cancelled) leaves a live authorization behind, no order has more than one payment
+     * that was not voided, a confirmed order's payment is authorized and a fulfilled order's is
+     * captured.
+     *
+     * @param orders the order backend
+     * @param orderIds ids of the orders to check
+     * @param gateway the simulated gateway every kit used
+     * @return human-readable violations; empty when everything holds
+     */
+    public static List<String> checkPayments(OrderStore orders, Collection<String> orderIds,
+                                             dev.orderkit.core.payment.SimulatedPaymentPort gateway) {
+        List<String> violations = new ArrayList<>();
+        Map<String, List<dev.orderkit.core.payment.SimulatedPaymentPort.Payment>> byOrder = new HashMap<>();
+        for (var p : gateway.payments().values()) {
+            byOrder.computeIfAbsent(p.orderId(), k -> new ArrayList<>()).add(p);
+        }
+        for (String id : orderIds) {
+            Order o = orders.find(id).orElse(null);
+            if (o == null) {
+                violations.add("order " + id + " missing");
+                continue;
+            }
+            List<dev.orderkit.core.payment.SimulatedPaymentPort.Payment> ps = byOrder.getOrDefault(id, List.of());
+            if (ps.size() > 1) {
+                violations.add("order " + id + " has " + ps.size() + " payments: " + ps);
+            }
+            for (var p : ps) {
+                var st = p.status();
+                boolean live = st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
+                        || st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.REQUIRES_ACTION;
+                boolean ok = switch (o.status()) {
+                    case REJECTED, PAYMENT_DECLINED, CANCELLED -> !live
+                            && (st != dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED
+                            || p.refundedMinor() == p.amount().minor());
+                    case CONFIRMED -> st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
+                            && p.id().equals(o.paymentId());
+                    case FULFILLED -> st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED;
+                    case AWAITING_PAYMENT_ACTION -> true;
+                    default -> false;
+                };
+                if (!ok) {
+                    violations.add("order " + id + " is " + o.status() + " but its payment " + p.id() + " is " + st);
+                }
+            }
+            if ((o.status() == OrderStatus.CONFIRMED || o.status() == OrderStatus.FULFILLED) && ps.isEmpty()) {
+                violations.add("order " + id + " is " + o.status() + " without a payment");
+            }
+        }
+        return violations;
+    }
 }

@@ -1,5 +1,7 @@
 package dev.orderkit.core.internal;
 
+import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
@@ -161,17 +163,32 @@ public final class DefaultOrderService implements OrderService {
         return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
     }
 
-    /** Drives an order from its recovery point to a placement outcome. */
+    /**
+     * Drives an order from its recovery point to a placement outcome.
+     *
+     * <p>Every step reads the order (its snapshot) and acts on it only through a compare-and-set
+     * from that snapshot: a step that gives stock back or ends the order first claims the order's
+     * next status (CANCELLING, PAYMENT_DECLINED) and only then touches the hold or the payment, so a
+     * stale worker whose snapshot is old can never release a hold that a newer worker committed.
+     * Placement steps never release a hold they did not find HELD.
+     */
     private PlaceOrderResult advance(Order start) {
         Order order = start;
         while (true) {
-            hook.before(order.id(), order.status().name());
+            if (order.status().isPlacementInFlight()) {
+                hook.before(order.id(), order.status().name());
+            }
             switch (order.status()) {
                 case CREATED -> {
                     Order created = order;
-                    ReserveStep step = retries.unit(steps, () -> reserveStep(created));
-                    if (step.shortfalls() != null && step.order().status() == OrderStatus.REJECTED
-                            && step.order().version() == created.version() + 1) {
+                    ReserveStep step;
+                    try {
+                        step = retries.unit(steps, () -> reserveStep(created));
+                    } catch (StaleOrder stale) {
+                        order = reload(created);
+                        continue;
+                    }
+                    if (step.shortfalls() != null) {
                         return new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, step.order(), step.shortfalls(),
                                 null, false);
                     }
@@ -179,6 +196,11 @@ public final class DefaultOrderService implements OrderService {
                 }
                 case STOCK_RESERVED -> order = authorize(order);
                 case PAYMENT_AUTHORIZED -> order = confirm(order);
+                case CANCELLING -> order = finishCancel(order);
+                case PAYMENT_DECLINED -> {
+                    releaseIfHeld(order); // a crash may have left the hold between the decline and its release
+                    return resultOf(order);
+                }
                 default -> {
                     return resultOf(order);
                 }
@@ -197,63 +219,137 @@ public final class DefaultOrderService implements OrderService {
             held = ledger.reserve(new ReservationRequest(order.id(), order.lines().stream()
                     .map(l -> ReservationLine.of(l.sku(), l.quantity())).toList(), settings.reservationTtl()), false);
         } catch (InsufficientStockException e) {
-            return new ReserveStep(transition(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK)),
+            return new ReserveStep(claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK)),
                     e.shortfalls());
         }
         if (held.state() != ReservationState.HELD) {
-            // an earlier attempt's hold expired before the recovery point was written
-            return new ReserveStep(transition(order, OrderStatus.CANCELLED,
+            // an earlier attempt's hold expired before the recovery point was written: the gateway
+            // was never called for this order (that only happens after STOCK_RESERVED)
+            return new ReserveStep(claim(order, OrderStatus.CANCELLED,
                     o -> o.withFailureReason(RESERVATION_EXPIRED)), null);
         }
-        return new ReserveStep(transition(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())),
+        return new ReserveStep(claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())),
                 null);
     }
 
+    /**
+     * STOCK_RESERVED is the recovery point that says "an authorization with the key
+     * {@code <order id>:authorize} may exist": every path that ends the order from here without
+     * confirming it goes through CANCELLING, whose finisher voids whatever that key authorized.
+     */
     private Order authorize(Order order) {
         Reservation r = reservationOf(order);
-        if (r.state() != ReservationState.HELD || !r.expiresAt().isAfter(clock.instant())) {
-            // the hold is gone (or due): never authorize money for stock we no longer hold
-            return releaseAndRecord(order, OrderStatus.CANCELLED, RESERVATION_EXPIRED);
+        if (r.state() != ReservationState.HELD) {
+            Order current = reload(order);
+            if (current.version() != order.version()) {
+                return current; // our snapshot is stale: continue from what the newer worker reached
+            }
+            if (r.state().isActive()) {
+                throw new ConcurrencyConflictException("reservation " + order.id() + " is " + r.state()
+                        + " while its order is " + order.status());
+            }
+            return abandon(order, RESERVATION_EXPIRED); // the hold is gone: never authorize money for it
         }
-        Map<String, String> meta = new HashMap<>(order.metadata());
-        meta.put("orderkit_order_id", order.id());
-        AuthorizeRequest req = new AuthorizeRequest(order.paymentKey("authorize"), order.id(), order.total(),
-                order.paymentMethod(), meta);
+        if (!r.expiresAt().isAfter(clock.instant())) {
+            return abandon(order, RESERVATION_EXPIRED); // due: never authorize money for stock about to go
+        }
+        AuthorizeRequest req = authorizeRequest(order);
         PaymentResult pr = retries.payment(() -> payments.authorize(req));
         hook.before(order.id(), "authorized");
         if (pr instanceof PaymentResult.Approved a) {
-            return transition(order, OrderStatus.PAYMENT_AUTHORIZED, o -> o.withPaymentId(a.paymentId()));
+            return recordPayment(order, OrderStatus.PAYMENT_AUTHORIZED, a.paymentId());
         }
         if (pr instanceof PaymentResult.ActionRequired a) {
-            return transition(order, OrderStatus.AWAITING_PAYMENT_ACTION, o -> o.withPaymentId(a.paymentId()));
+            return recordPayment(order, OrderStatus.AWAITING_PAYMENT_ACTION, a.paymentId());
         }
         PaymentResult.Declined d = (PaymentResult.Declined) pr;
-        return releaseAndRecord(order, OrderStatus.PAYMENT_DECLINED, d.code() + ": " + d.message());
+        return decline(order, d.code() + ": " + d.message());
     }
 
-    /** Atomic phase: give the stock back and record why, as one unit. */
-    private Order releaseAndRecord(Order order, OrderStatus status, String reason) {
-        return retries.unit(steps, () -> {
+    /** The authorize request of an order: identical on every call, so the gateway can replay it by key. */
+    private static AuthorizeRequest authorizeRequest(Order order) {
+        Map<String, String> meta = new HashMap<>(order.metadata());
+        meta.put("orderkit_order_id", order.id());
+        return new AuthorizeRequest(order.paymentKey("authorize"), order.id(), order.total(), order.paymentMethod(),
+                meta);
+    }
+
+    /**
+     * Records the gateway's approval. If the order moved on meanwhile (our lease lapsed during the
+     * call and recovery cancelled it), a late approval it does not carry is voided here, so no
+     * authorization outlives its order.
+     */
+    private Order recordPayment(Order order, OrderStatus status, String paymentId) {
+        Order next = transition(order, status, o -> o.withPaymentId(paymentId));
+        if (!paymentId.equals(next.paymentId()) && (next.status() == OrderStatus.CANCELLING
+                || next.status() == OrderStatus.CANCELLED || next.status() == OrderStatus.PAYMENT_DECLINED)) {
+            LOG.info("order {} ended ({}) while its authorization {} was in flight; voiding it", order.id(),
+                    next.status(), paymentId);
+            voidPayment(next, paymentId);
+        }
+        return next;
+    }
+
+    /**
+     * The gateway declined: claim PAYMENT_DECLINED first, then give the hold back (one unit where
+     * the backend is transactional). Nobody can commit the hold of a declined order, so the release
+     * never races a confirmation.
+     */
+    private Order decline(Order order, String reason) {
+        try {
+            return retries.unit(steps, () -> {
+                Order declined = claim(order, OrderStatus.PAYMENT_DECLINED, o -> o.withFailureReason(reason));
+                releaseIfHeld(declined);
+                return declined;
+            });
+        } catch (StaleOrder stale) {
+            return reload(order);
+        }
+    }
+
+    /** Starts ending an unconfirmed order: claims CANCELLING; the caller's loop finishes it. */
+    private Order abandon(Order order, String reason) {
+        return transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
+    }
+
+    private void releaseIfHeld(Order order) {
+        Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
+        if (r.isPresent() && r.get().state() == ReservationState.HELD) {
             ledger.release(order.id(), false);
-            return transition(order, status, o -> o.withFailureReason(reason));
-        });
+        }
     }
 
     private Order confirm(Order order) {
-        // atomic phase: commit the hold and record CONFIRMED as one unit (null: the hold expired)
-        Order confirmed = retries.unit(steps, () -> {
-            try {
-                ledger.commit(order.id());
-            } catch (IllegalStateTransitionException expired) {
-                return null;
-            }
-            return transition(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
-        });
-        if (confirmed != null) {
-            return confirmed;
+        // atomic phase: commit the hold and record CONFIRMED as one unit (null: the hold is gone)
+        Order confirmed;
+        try {
+            confirmed = retries.unit(steps, () -> {
+                try {
+                    ledger.commit(order.id());
+                } catch (IllegalStateTransitionException gone) {
+                    return null;
+                }
+                return claim(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
+            });
+        } catch (StaleOrder stale) {
+            // another worker moved the order; if it is cancelling, its finisher releases our commit
+            return reload(order);
         }
-        voidPayment(order);
-        return transition(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+        return confirmed != null ? confirmed : abandon(order, RESERVATION_EXPIRED);
+    }
+
+    /** Drives orders whose owner already claimed a step (after a payment update): confirm or cancel. */
+    private Order settle(Order start) {
+        Order order = start;
+        while (true) {
+            switch (order.status()) {
+                case PAYMENT_AUTHORIZED -> order = confirm(order);
+                case CANCELLING -> order = finishCancel(order);
+                default -> {
+                    return order;
+                }
+            }
+        }
     }
 
     private PlaceOrderResult resultOf(Order order) {
@@ -281,6 +377,14 @@ public final class DefaultOrderService implements OrderService {
         return retries.backend(() -> orders.find(orderId)).filter(o -> o.scope().equals(scope.value()));
     }
 
+    @Override
+    public Optional<Order> findByKey(Scope scope, IdempotencyKey key) {
+        Check.notNull(scope, "scope");
+        Check.notNull(key, "key");
+        return retries.backend(() -> orders.findByKey(scope.value(), key.value()))
+                .filter(o -> o.scope().equals(scope.value()));
+    }
+
     private Order visible(Scope scope, String orderId) {
         return get(scope, orderId).orElseThrow(() -> new NotFoundException("order", orderId));
     }
@@ -304,31 +408,37 @@ public final class DefaultOrderService implements OrderService {
 
     private Order finishCancel(Order order) {
         hook.before(order.id(), "CANCELLING");
-        Reservation r = reservationOf(order);
-        if (r.state().isActive()) {
+        Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
+        if (r.isPresent() && r.get().state().isActive()) {
             ledger.release(order.id());
         }
         if (order.paymentId() != null) {
-            if (r.state() == ReservationState.FULFILLED) {
+            if (r.isPresent() && r.get().state() == ReservationState.FULFILLED) {
                 PaymentResult pr = retries.payment(() -> payments.refund(order.paymentKey("refund"), order.paymentId(),
                         order.total()));
                 if (pr instanceof PaymentResult.Declined d) {
                     throw new PaymentRejectedException("refund of order " + order.id() + " declined: " + d.code(), null);
                 }
             } else {
-                voidPayment(order);
+                voidPayment(order, order.paymentId());
+            }
+        } else if (r.isPresent()) {
+            // the placement ended after STOCK_RESERVED without recording a payment: the gateway may
+            // have authorized under the derived key (a crash after the approval, or a call still in
+            // flight from a worker whose lease lapsed); void whatever that key did or will do
+            Optional<PaymentResult> voided = retries.payment(() -> payments.voidAuthorizationByKey(
+                    authorizeRequest(order), order.paymentKey("void")));
+            if (voided.isPresent() && voided.get() instanceof PaymentResult.Declined d) {
+                LOG.warn("void by key of order {} declined: {}", order.id(), d.code());
             }
         }
         return transition(order, OrderStatus.CANCELLED, UnaryOperator.identity());
     }
 
-    private void voidPayment(Order order) {
-        if (order.paymentId() == null) {
-            return;
-        }
-        PaymentResult pr = retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), order.paymentId()));
+    private void voidPayment(Order order, String paymentId) {
+        PaymentResult pr = retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
         if (pr instanceof PaymentResult.Declined d) {
-            LOG.warn("void of payment {} for order {} declined: {}", order.paymentId(), order.id(), d.code());
+            LOG.warn("void of payment {} for order {} declined: {}", paymentId, order.id(), d.code());
         }
     }
 
@@ -363,16 +473,17 @@ public final class DefaultOrderService implements OrderService {
         Check.identifier(orderId, "orderId", 128);
         Check.notNull(result, "result");
         Order order = retries.backend(() -> orders.find(orderId)).orElseThrow(() -> new NotFoundException("order", orderId));
-        while (order.status() == OrderStatus.AWAITING_PAYMENT_ACTION) {
+        if (order.status() == OrderStatus.AWAITING_PAYMENT_ACTION) {
             if (result instanceof PaymentResult.Approved) {
-                order = confirm(order);
+                // claim the confirmation first: a racing decline (or expiry) then cannot release the hold we commit
+                order = transition(order, OrderStatus.PAYMENT_AUTHORIZED, UnaryOperator.identity());
             } else if (result instanceof PaymentResult.Declined d) {
-                order = releaseAndRecord(order, OrderStatus.PAYMENT_DECLINED, d.code() + ": " + d.message());
+                order = decline(order, d.code() + ": " + d.message());
             } else {
                 return order;
             }
         }
-        return order;
+        return settle(order);
     }
 
     // ---------------------------------------------------------------- recovery
@@ -469,6 +580,40 @@ public final class DefaultOrderService implements OrderService {
     private Reservation reservationOf(Order order) {
         return retries.backend(() -> ledger.storage().reservation(order.id()))
                 .orElseThrow(() -> new NotFoundException("reservation", order.id()));
+    }
+
+    private Order reload(Order order) {
+        return retries.backend(() -> orders.find(order.id())).orElseThrow();
+    }
+
+    /**
+     * Lost compare-and-set inside a unit of work: thrown so that the unit's side effects roll back
+     * with it (atomic backends) and the caller re-reads the order. Never retried.
+     */
+    private static final class StaleOrder extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StaleOrder(String orderId) {
+            super("order " + orderId + " changed meanwhile", null, false, false);
+        }
+    }
+
+    /**
+     * Compare-and-set transition that the caller's side effects depend on: throws {@link StaleOrder}
+     * when the order is no longer at the version the caller read. A retried write whose first
+     * attempt committed (lost acknowledgement) is recognised as ours and returned.
+     */
+    private Order claim(Order order, OrderStatus status, UnaryOperator<Order> change) {
+        Order next = change.apply(order).transition(status, clock.instant());
+        List<OrderKitEvent> events = List.of(event(next, eventType(status)));
+        if (retries.backend(() -> orders.update(next, order.version(), events))) {
+            return next;
+        }
+        Order stored = retries.backend(() -> orders.find(order.id())).orElseThrow();
+        if (stored.version() == next.version() && stored.status() == status) {
+            return stored; // our own write, retried after its acknowledgement was lost
+        }
+        throw new StaleOrder(order.id());
     }
 
     /**

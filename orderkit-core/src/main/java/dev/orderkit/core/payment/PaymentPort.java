@@ -60,4 +60,35 @@ public interface PaymentPort {
      * @throws PaymentRejectedException on permanent misuse
      */
     PaymentResult refund(String idempotencyKey, String paymentId, Money amount);
+
+    /**
+     * Makes sure that no authorization made (or still to be made) by the authorize call keyed
+     * {@code authorization.idempotencyKey()} stays live: finds the payment that key created, if any,
+     * and voids it. Core calls this on every path that ends an order without confirming it after
+     * the gateway may have been called (a process killed between the approval and the status that
+     * records it; a slow authorize that outlived its lease while recovery cancelled the order).
+     *
+     * <p>The default replays {@code authorization} with its idempotency key, which an idempotent
+     * gateway answers with the stored result of the first call (or, if the first call never
+     * arrived, by creating the authorization now, so that a late duplicate of the call gets the
+     * voided payment), and voids the approved or action-requiring payment it names. Override it when
+     * the gateway can look a payment up by key without creating one, or when its keys expire (see
+     * the Stripe port's documentation for the window in which the replay is guaranteed).
+     *
+     * @param authorization the exact authorize request the order used (same key and parameters)
+     * @param voidKey idempotency key for the void
+     * @return the void's result; empty if the key authorized nothing (declined)
+     * @throws PaymentUnavailableException on transient failure; retry with the same arguments
+     * @throws PaymentRejectedException on permanent misuse
+     */
+    default java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
+        PaymentResult original = authorize(authorization);
+        if (original instanceof PaymentResult.Approved a) {
+            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+        }
+        if (original instanceof PaymentResult.ActionRequired a) {
+            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+        }
+        return java.util.Optional.empty();
+    }
 }

@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * with {@code pm_decline} is declined, {@code pm_action} requires action, anything else is
  * approved. Transient failures can be injected: {@link #failNext(int)} makes the next N calls throw
  * {@link PaymentUnavailableException} before applying anything, and {@link #failNextAfterApplying(int)}
- * applies the next N calls but then throws (an ambiguous timeout).
+ * applies the next N calls but then throws (an ambiguous timeout); {@link #failWhen} aims such a
+ * fault at one operation or key. Payment ids carry a random per-instance part, so gateways in
+ * several JVMs never hand out the same id.
  */
 public final class SimulatedPaymentPort implements PaymentPort {
 
@@ -50,6 +52,24 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     private final Map<String, PaymentResult> byKey = new ConcurrentHashMap<>();
     private final Map<String, Payment> payments = new ConcurrentHashMap<>();
+    /** Where an aimed fault strikes a call. */
+    public enum FaultPoint {
+        /** The call fails with {@link PaymentUnavailableException} before the gateway applies anything. */
+        BEFORE_APPLYING,
+        /** The gateway applies the call, then the caller gets {@link PaymentUnavailableException} (a timeout). */
+        AFTER_APPLYING
+    }
+
+    private record AimedFault(FaultPoint point, String operation, String keyPrefix, AtomicInteger remaining) {
+        boolean matches(FaultPoint p, String op, String key) {
+            return point == p && (operation == null || operation.equals(op))
+                    && (keyPrefix == null || key.startsWith(keyPrefix));
+        }
+    }
+
+    private final java.util.List<AimedFault> aimed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Unique per instance, so payment ids of simulated gateways in several JVMs never collide. */
+    private final String instance = java.util.UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger failAfterApplying = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
@@ -81,6 +101,50 @@ public final class SimulatedPaymentPort implements PaymentPort {
     public SimulatedPaymentPort failNextAfterApplying(int n) {
         failAfterApplying.set(n);
         return this;
+    }
+
+    /**
+     * Aims a fault at calls of one operation and/or key: the next {@code times} matching calls fail
+     * at {@code point}.
+     *
+     * @param point before or after the gateway applies the call
+     * @param operation {@code authorize}, {@code capture}, {@code void}, {@code refund}, or {@code null} for any
+     * @param keyPrefix only calls whose idempotency key starts with it ({@code null}: any key), e.g. an order id
+     * @param times number of calls to fail, at least 1
+     * @return this
+     */
+    public SimulatedPaymentPort failWhen(FaultPoint point, String operation, String keyPrefix, int times) {
+        Objects.requireNonNull(point, "point");
+        if (times < 1) {
+            throw new IllegalArgumentException("times must be >= 1: " + times);
+        }
+        aimed.add(new AimedFault(point, operation, keyPrefix, new AtomicInteger(times)));
+        return this;
+    }
+
+    private boolean aimedFault(FaultPoint point, String operation, String key) {
+        for (AimedFault f : aimed) {
+            if (f.matches(point, operation, key) && f.remaining().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Payments that still hold the customer's money without being captured: authorized or waiting
+     * for customer action, per order id.
+     *
+     * @return order id → live payment ids
+     */
+    public Map<String, java.util.List<String>> liveAuthorizationsByOrder() {
+        Map<String, java.util.List<String>> out = new java.util.TreeMap<>();
+        for (Payment p : payments.values()) {
+            if (p.status() == Status.AUTHORIZED || p.status() == Status.REQUIRES_ACTION) {
+                out.computeIfAbsent(p.orderId(), k -> new java.util.ArrayList<>()).add(p.id());
+            }
+        }
+        return out;
     }
 
     /**
@@ -123,12 +187,12 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     @Override
     public PaymentResult authorize(AuthorizeRequest request) {
-        return call(request.idempotencyKey(), () -> {
+        return call("authorize", request.idempotencyKey(), () -> {
             String method = request.paymentMethod();
             if (method.startsWith("pm_decline")) {
                 return new PaymentResult.Declined("card_declined", "Your card was declined.");
             }
-            String id = "sim_pi_" + ids.incrementAndGet();
+            String id = "sim_pi_" + instance + "_" + ids.incrementAndGet();
             boolean action = method.startsWith("pm_action");
             payments.put(id, new Payment(id, request.orderId(), request.amount(),
                     action ? Status.REQUIRES_ACTION : Status.AUTHORIZED, 0));
@@ -139,7 +203,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     @Override
     public PaymentResult capture(String idempotencyKey, String paymentId, Money amount) {
-        return call(idempotencyKey, () -> {
+        return call("capture", idempotencyKey, () -> {
             Payment p = existing(paymentId);
             if (p.status() == Status.CAPTURED) {
                 return new PaymentResult.Approved(paymentId);
@@ -154,7 +218,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     @Override
     public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
-        return call(idempotencyKey, () -> {
+        return call("void", idempotencyKey, () -> {
             Payment p = existing(paymentId);
             if (p.status() == Status.CAPTURED) {
                 return new PaymentResult.Declined("payment_intent_unexpected_state", "already captured");
@@ -166,7 +230,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     @Override
     public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
-        return call(idempotencyKey, () -> {
+        return call("refund", idempotencyKey, () -> {
             Payment p = existing(paymentId);
             if (p.status() != Status.CAPTURED || p.refundedMinor() + amount.minor() > p.amount().minor()) {
                 return new PaymentResult.Declined("charge_not_refundable", "cannot refund " + amount.minor());
@@ -185,10 +249,35 @@ public final class SimulatedPaymentPort implements PaymentPort {
         return p;
     }
 
-    private PaymentResult call(String key, java.util.function.Supplier<PaymentResult> effect) {
+    /**
+     * Looks the key up without creating anything: an approval stored under it is voided; a key
+     * never used is tombstoned with a decline, so an authorize call with that key still in flight
+     * (from a worker whose lease lapsed) can no longer authorize anything.
+     */
+    @Override
+    public java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
+        PaymentResult original;
+        synchronized (byKey) {
+            original = byKey.computeIfAbsent(authorization.idempotencyKey(),
+                    k -> new PaymentResult.Declined("authorization_voided", "voided before it was made"));
+        }
+        if (original instanceof PaymentResult.Approved a) {
+            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+        }
+        if (original instanceof PaymentResult.ActionRequired a) {
+            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+        }
+        return java.util.Optional.empty();
+    }
+
+    private PaymentResult call(String operation, String key, java.util.function.Supplier<PaymentResult> effect) {
         Objects.requireNonNull(key, "idempotencyKey");
         calls.incrementAndGet();
         sleep();
+        if (aimedFault(FaultPoint.BEFORE_APPLYING, operation, key)) {
+            throw new PaymentUnavailableException("simulated gateway failure before " + operation, Duration.ofMillis(1),
+                    null);
+        }
         if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new PaymentUnavailableException("simulated gateway timeout", Duration.ofMillis(1), null);
         }
@@ -201,7 +290,8 @@ public final class SimulatedPaymentPort implements PaymentPort {
                 applied.incrementAndGet();
             }
         }
-        if (failAfterApplying.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (aimedFault(FaultPoint.AFTER_APPLYING, operation, key)
+                || failAfterApplying.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new PaymentUnavailableException("simulated timeout after the gateway applied the call", null, null);
         }
         return result;

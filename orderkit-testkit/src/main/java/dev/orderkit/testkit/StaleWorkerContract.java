@@ -1,0 +1,417 @@
+package dev.orderkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.IllegalStateTransitionException;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PlaceOrderRequest;
+import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Scope;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.payment.AuthorizeRequest;
+import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StepHook;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Contract of <em>two live workers on one order</em>: a worker whose lease lapsed during a slow
+ * step (a stale worker) and the one that took the order over. The interleavings are deterministic:
+ * each actor is paused at a chosen step boundary (a gated {@link StepHook}) or inside a gated
+ * payment call (before or after the gateway applied it), and released by the test — no sleeps.
+ * The actors are two {@link OrderKit}s on the primary fixture and its {@link #peer peer} client
+ * (two processes), sharing one simulated gateway.
+ *
+ * <p>Checks that a stale worker never gives back the stock of a confirmed order, that no
+ * authorization outlives an order that ended without being confirmed (a process killed between the
+ * approval and its recording; an approval arriving after recovery cancelled the order), and that
+ * commit, release and fulfil racing the expiry of the same hold end all-or-nothing.
+ *
+ * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
+ */
+public abstract class StaleWorkerContract extends ContractSupport {
+    private static final Scope SHOP = Scope.of("shop-1");
+    private static final StockKey WIDGET = StockKey.of("widget");
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration STUCK_AFTER = Duration.ofMinutes(1);
+    private static final Duration TTL = Duration.ofMinutes(15);
+    private static final long WAIT_SECONDS = 30;
+
+    private BackendFixture peerFixture;
+    private SimulatedPaymentPort gateway;
+
+    /** Subclasses are created by JUnit. */
+    protected StaleWorkerContract() {
+    }
+
+    @Override
+    protected abstract BackendFixture createFixture();
+
+    /** Opens the peer client (the second process) and the shared gateway. */
+    @BeforeEach
+    protected final void openPeerAndGateway() {
+        peerFixture = peer(fixture);
+        gateway = new SimulatedPaymentPort();
+    }
+
+    /** Closes the peer client (before the primary fixture is closed). */
+    @AfterEach
+    protected final void closePeerClient() {
+        if (peerFixture != null && peerFixture != fixture) {
+            peerFixture.close();
+        }
+        peerFixture = null;
+    }
+
+    // ------------------------------------------------------------------ gates
+
+    /** One pause point: the first thread to reach it waits there until the test opens it. */
+    private static final class Gate {
+        private final CountDownLatch arrived = new CountDownLatch(1);
+        private final CountDownLatch open = new CountDownLatch(1);
+        private final AtomicBoolean used = new AtomicBoolean();
+
+        void pass() {
+            if (!used.compareAndSet(false, true)) {
+                return;
+            }
+            arrived.countDown();
+            try {
+                if (!open.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new AssertionError("gate never opened");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+
+        void awaitArrival() throws InterruptedException {
+            assertThat(arrived.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("actor reached the gate").isTrue();
+        }
+
+        void open() {
+            open.countDown();
+        }
+    }
+
+    /** A step hook that pauses at one step. */
+    private static StepHook pauseAt(String step, Gate gate) {
+        return (orderId, s) -> {
+            if (s.equals(step)) {
+                gate.pass();
+            }
+        };
+    }
+
+    /** A gateway whose next authorize call pauses before or after the gateway applied it. */
+    private static final class GatedGateway implements PaymentPort {
+        private final PaymentPort real;
+        private final Gate gate;
+        private final boolean afterApplying;
+        private final boolean replayToVoid;
+
+        GatedGateway(PaymentPort real, Gate gate, boolean afterApplying, boolean replayToVoid) {
+            this.real = real;
+            this.gate = gate;
+            this.afterApplying = afterApplying;
+            this.replayToVoid = replayToVoid;
+        }
+
+        @Override
+        public PaymentResult authorize(AuthorizeRequest request) {
+            if (!afterApplying && gate != null) {
+                gate.pass();
+            }
+            PaymentResult r = real.authorize(request);
+            if (afterApplying && gate != null) {
+                gate.pass();
+            }
+            return r;
+        }
+
+        @Override
+        public PaymentResult capture(String key, String paymentId, Money amount) {
+            return real.capture(key, paymentId, amount);
+        }
+
+        @Override
+        public PaymentResult voidAuthorization(String key, String paymentId) {
+            return real.voidAuthorization(key, paymentId);
+        }
+
+        @Override
+        public PaymentResult refund(String key, String paymentId, Money amount) {
+            return real.refund(key, paymentId, amount);
+        }
+
+        @Override
+        public java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
+            // replayToVoid: the default of the SPI (replay the keyed authorize, as for Stripe)
+            return replayToVoid ? PaymentPort.super.voidAuthorizationByKey(authorization, voidKey)
+                    : real.voidAuthorizationByKey(authorization, voidKey);
+        }
+    }
+
+    private OrderKit process(BackendFixture f, PaymentPort port, StepHook hook) {
+        return kitBuilder(f, gateway).paymentPort(port).lease(LEASE).stuckAfter(STUCK_AFTER).reservationTtl(TTL)
+                .stepHook(hook).build();
+    }
+
+    private static PlaceOrderRequest request(String key) {
+        return PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key)).paymentMethod("pm_card")
+                .line("widget", 3, 700).build();
+    }
+
+    private static <T> CompletableFuture<Object> onAnotherThread(Callable<T> work) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+    }
+
+    private static Object await(CompletableFuture<Object> f) throws Exception {
+        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private List<Order> allOrders() {
+        return orders().findStale(EnumSet.allOf(OrderStatus.class), now().plus(Duration.ofDays(365)), 1000);
+    }
+
+    private void assertConsistent() {
+        List<String> ids = allOrders().stream().map(Order::id).toList();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).as("order invariants").isEmpty();
+        assertThat(InvariantChecker.checkPayments(orders(), ids, gateway)).as("payment invariants").isEmpty();
+    }
+
+    private long reservedWidgets() {
+        return stock().level(WIDGET).orElseThrow().reserved();
+    }
+
+    // ------------------------------------------------------------------ stale resumer vs live worker
+
+    @Test
+    void staleResumerNeverGivesBackTheStockOfAConfirmedOrder() throws Exception {
+        stockUp(WIDGET, 5);
+        Gate slowGateway = new Gate();
+        Gate resumerAtStockReserved = new Gate();
+        OrderKit worker = process(fixture, new GatedGateway(gateway, slowGateway, false, false), StepHook.NONE);
+        OrderKit resumer = process(peerFixture, gateway, pauseAt("STOCK_RESERVED", resumerAtStockReserved));
+
+        CompletableFuture<Object> placing = onAnotherThread(() -> worker.orders().place(request("k-1")));
+        slowGateway.awaitArrival(); // the worker is inside authorize; its lease runs out
+        clock.advance(STUCK_AFTER.plus(LEASE));
+        CompletableFuture<Object> recovering = onAnotherThread(() -> resumer.orders().recover());
+        resumerAtStockReserved.awaitArrival(); // the resumer took the key over and read STOCK_RESERVED
+
+        slowGateway.open(); // the first worker gets its approval, commits the hold, records CONFIRMED
+        await(placing);
+        Order confirmed = allOrders().get(0);
+        assertThat(confirmed.status()).isEqualTo(OrderStatus.CONFIRMED);
+
+        resumerAtStockReserved.open(); // the resumer acts on its stale snapshot
+        await(recovering);
+
+        Order o = orders().find(confirmed.id()).orElseThrow();
+        assertThat(o.status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(stock().reservation(o.id()).orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
+        assertThat(reservedWidgets()).as("the sold units stay reserved").isEqualTo(3);
+        assertThat(gateway.appliedCount()).isEqualTo(1);
+        assertConsistent();
+
+        Order fulfilled = resumer.orders().fulfil(SHOP, o.id());
+        assertThat(fulfilled.status()).isEqualTo(OrderStatus.FULFILLED);
+        assertThat(stock().level(WIDGET).orElseThrow().onHand()).isEqualTo(2);
+        assertThat(resumer.orders().place(request("k-1")).order().id()).isEqualTo(o.id());
+        assertConsistent();
+    }
+
+    @ParameterizedTest(name = "resumer paused before {0}")
+    @ValueSource(strings = {"STOCK_RESERVED", "PAYMENT_AUTHORIZED", "authorized"})
+    void resumerWithAnOldSnapshotAtEveryStepLeavesOneConsistentOrder(String step) throws Exception {
+        stockUp(WIDGET, 5);
+        Gate workerGate = new Gate();
+        // the worker pauses at the same step; the resumer overtakes it there and finishes first
+        OrderKit worker = process(fixture, gateway, pauseAt(step, workerGate));
+        OrderKit resumer = process(peerFixture, gateway, StepHook.NONE);
+
+        CompletableFuture<Object> placing = onAnotherThread(() -> worker.orders().place(request("k-2")));
+        workerGate.awaitArrival();
+        clock.advance(STUCK_AFTER.plus(LEASE));
+        assertThat(resumer.orders().recover().ordersResumed()).isEqualTo(1);
+        Order done = allOrders().get(0);
+        assertThat(done.status()).isEqualTo(OrderStatus.CONFIRMED);
+
+        workerGate.open(); // the stale worker continues from its old snapshot
+        Object staleOutcome = await(placing);
+        assertThat(staleOutcome).isNotInstanceOf(AssertionError.class);
+        if (staleOutcome instanceof PlaceOrderResult r) {
+            assertThat(r.order().id()).isEqualTo(done.id());
+        }
+
+        Order o = orders().find(done.id()).orElseThrow();
+        assertThat(o.status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(reservedWidgets()).isEqualTo(3);
+        assertThat(gateway.appliedCount()).as("one authorization, whoever asked").isEqualTo(1);
+        assertConsistent();
+    }
+
+    // ------------------------------------------------------------------ no authorization outlives its order
+
+    @ParameterizedTest(name = "void by key via {0}")
+    @ValueSource(strings = {"lookup", "replay"})
+    void killedBetweenApprovalAndItsRecordingThenHoldExpiryVoidsTheAuthorization(String via) {
+        stockUp(WIDGET, 5);
+        boolean replay = via.equals("replay");
+        OrderKit dying = process(fixture, new GatedGateway(gateway, null, false, replay), (id, s) -> {
+            if (s.equals("authorized")) {
+                throw new CrashRecoveryContract.SimulatedCrash(s);
+            }
+        });
+        assertThatThrownBy(() -> dying.orders().place(request("k-3")))
+                .isInstanceOf(CrashRecoveryContract.SimulatedCrash.class);
+        assertThat(gateway.liveAuthorizationsByOrder()).as("the approval the process never recorded").hasSize(1);
+
+        clock.advance(TTL.plusMinutes(1)); // nobody resumed it before its hold expired
+        OrderKit restarted = process(peerFixture, new GatedGateway(gateway, null, false, replay), StepHook.NONE);
+        restarted.orders().recover();
+
+        Order o = allOrders().get(0);
+        assertThat(o.status()).isEqualTo(OrderStatus.CANCELLED);
+        assertThat(o.failureReason()).isEqualTo("reservation_expired");
+        assertThat(gateway.liveAuthorizationsByOrder()).as("live authorizations").isEmpty();
+        assertThat(reservedWidgets()).isZero();
+        PlaceOrderResult r = restarted.orders().place(request("k-3"));
+        assertThat(r.outcome()).isEqualTo(PlacementOutcome.RESERVATION_EXPIRED);
+        assertThat(r.order().id()).isEqualTo(o.id());
+        assertConsistent();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"applied-before-cancel/lookup", "applied-before-cancel/replay",
+            "applied-after-cancel/lookup", "applied-after-cancel/replay"})
+    void approvalOfACallThatOutlivedItsLeaseNeverSurvivesTheCancelledOrder(String variant) throws Exception {
+        stockUp(WIDGET, 5);
+        boolean afterApplying = variant.startsWith("applied-before");
+        boolean replay = variant.endsWith("replay");
+        Gate slowCall = new Gate();
+        OrderKit worker = process(fixture, new GatedGateway(gateway, slowCall, afterApplying, replay), StepHook.NONE);
+        OrderKit recovery = process(peerFixture, new GatedGateway(gateway, null, false, replay), StepHook.NONE);
+
+        CompletableFuture<Object> placing = onAnotherThread(() -> worker.orders().place(request("k-4")));
+        slowCall.awaitArrival();
+        clock.advance(TTL.plusMinutes(1)); // the call outlives the lease and the hold
+        recovery.orders().recover(); // takes the key over, finds the hold due, cancels the order
+        Order cancelled = allOrders().get(0);
+        assertThat(cancelled.status()).isEqualTo(OrderStatus.CANCELLED);
+        assertThat(reservedWidgets()).isZero();
+
+        slowCall.open(); // the stale call's answer lands now
+        await(placing);
+
+        Order o = orders().find(cancelled.id()).orElseThrow();
+        assertThat(o.status()).isEqualTo(OrderStatus.CANCELLED);
+        assertThat(gateway.liveAuthorizationsByOrder()).as("live authorizations").isEmpty();
+        assertThat(reservedWidgets()).isZero();
+        assertThat(stock().level(WIDGET).orElseThrow().available()).isEqualTo(5);
+        assertConsistent();
+    }
+
+    // ------------------------------------------------------------------ transitions racing expiry
+
+    private static final int ROUNDS = 12;
+
+    /** Reserves one unit per round with an expiry of exactly {@code at}. */
+    private List<String> holdsExpiringAt(Instant at, String prefix) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < ROUNDS; i++) {
+            String id = prefix + i;
+            ReserveResult r = stock().reserve(id, List.of(new dev.orderkit.core.AllocatedLine(WIDGET, 1)), at, now());
+            assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    @ParameterizedTest(name = "{0} vs expire")
+    @ValueSource(strings = {"commit", "release", "fulfil"})
+    void transitionsRacingTheExpiryOfTheSameHoldAreAllOrNothing(String op) throws Exception {
+        stockUp(WIDGET, ROUNDS);
+        Instant expiry = now().plusSeconds(60);
+        List<String> ids = holdsExpiringAt(expiry, op + "-");
+        if (op.equals("fulfil")) {
+            for (String id : ids) {
+                stock().commit(id, now());
+            }
+        }
+        // the two clients' clocks disagree: for the one the hold is still live, for the other it is due
+        Instant before = expiry.minusMillis(1);
+        Instant after = expiry.plusMillis(1);
+        for (String id : ids) {
+            List<Callable<Object>> race = List.of(
+                    () -> switch (op) {
+                        case "commit" -> stock().commit(id, before);
+                        case "release" -> stock().release(id, before);
+                        default -> stock().fulfil(id, before);
+                    },
+                    () -> peerFixture.stockStorage().expire(id, after));
+            List<Object> outcomes = runConcurrently(2, race);
+            for (Object outcome : outcomes) {
+                if (outcome instanceof Throwable t && !(t instanceof IllegalStateTransitionException)) {
+                    throw new AssertionError("unexpected failure in the race on " + id, t);
+                }
+            }
+        }
+        for (String id : ids) {
+            Reservation r = stock().reservation(id).orElseThrow();
+            switch (op) {
+                case "commit" -> assertThat(r.state()).isIn(ReservationState.COMMITTED, ReservationState.EXPIRED);
+                case "release" -> assertThat(r.state()).isIn(ReservationState.RELEASED, ReservationState.EXPIRED);
+                default -> assertThat(r.state()).isEqualTo(ReservationState.FULFILLED);
+            }
+        }
+        long committed = ids.stream().filter(id -> stock().reservation(id).orElseThrow().state()
+                == ReservationState.COMMITTED).count();
+        assertThat(reservedWidgets()).as("reserved = committed holds").isEqualTo(committed);
+        // whatever expired is really available again: a new hold of all of it succeeds, and no more
+        long available = stock().level(WIDGET).orElseThrow().available();
+        if (available > 0) {
+            assertThat(stock().reserve("after", List.of(new dev.orderkit.core.AllocatedLine(WIDGET, available)),
+                    now().plus(TTL), now())).isInstanceOf(ReserveResult.Reserved.class);
+        }
+        assertStockInvariants();
+        for (String id : ids) {
+            if (stock().reservation(id).orElseThrow().state() == ReservationState.COMMITTED) {
+                assertThat(stock().fulfil(id, now()).state()).isEqualTo(ReservationState.FULFILLED);
+            }
+        }
+        assertStockInvariants();
+    }
+}
