@@ -2,11 +2,14 @@ package dev.orderkit.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.testkit.InvariantChecker;
+import dev.orderkit.testkit.JdbcPaymentLedger;
 import dev.orderkit.testkit.TestServices;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
@@ -28,8 +32,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Four JVM processes, eight threads each, hammer one PostgreSQL schema for a few seconds with
  * order placements whose idempotency keys collide across processes, raw holds with a 1 s expiry,
- * releases and expiry sweeps on four hot SKUs. Afterwards every invariant holds and every key has
- * exactly one order, the same one in every process that placed it.
+ * releases and expiry sweeps on four hot SKUs. Every process's simulated gateway keeps its state
+ * in one {@link JdbcPaymentLedger} in the same schema, so the four act as one gateway. Afterwards
+ * every invariant holds, every key has exactly one order, the same one in every process that placed
+ * it, and across all processes: no order has more than one payment that is not voided, a live
+ * (authorized or action-requiring) payment belongs to a CONFIRMED or AWAITING_PAYMENT_ACTION order,
+ * and every CONFIRMED order carries the one authorized payment of that order.
  */
 class MultiProcessTest {
     private static final int PROCESSES = 4;
@@ -45,6 +53,7 @@ class MultiProcessTest {
         DataSource ds = TestDatabases.pool(TestDatabases.Kind.POSTGRES);
         String prefix = TestServices.uniqueName("mp").replace("_", "") + "_";
         JdbcBackend backend = JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).migrateOnBuild(true).build();
+        JdbcPaymentLedger ledger = new JdbcPaymentLedger(ds, prefix).createTables();
         try {
             for (int i = 0; i < HOT; i++) {
                 backend.stockStorage().adjust(StockKey.of("HOT-" + i), 30, "initial", Instant.now());
@@ -69,6 +78,8 @@ class MultiProcessTest {
             }
             Map<String, Set<String>> ordersByKey = new HashMap<>();
             Map<String, Integer> keysPlacedByProcesses = new HashMap<>();
+            long gatewayCalls = 0;
+            long gatewayApplied = 0;
             for (int w = 0; w < PROCESSES; w++) {
                 Process p = procs.get(w);
                 if (!p.waitFor(90, TimeUnit.SECONDS)) {
@@ -84,6 +95,10 @@ class MultiProcessTest {
                         keysPlacedByProcesses.merge(parts[1], 1, Integer::sum);
                     } else if (line.startsWith("STATS")) {
                         System.out.println(line);
+                    } else if (line.startsWith("GATEWAY ")) {
+                        String[] parts = line.split(" ");
+                        gatewayCalls += Long.parseLong(parts[1].substring("calls=".length()));
+                        gatewayApplied += Long.parseLong(parts[2].substring("applied=".length()));
                     }
                 }
             }
@@ -95,9 +110,10 @@ class MultiProcessTest {
 
             // let the last 1 s holds run out, then sweep like a scheduler would
             Thread.sleep(1_100);
+            SimulatedPaymentPort gateway = new SimulatedPaymentPort(ledger);
             OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
                     .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
-                    .paymentPort(new SimulatedPaymentPort()).build();
+                    .paymentPort(gateway).build();
             kit.stock().expireDue(100);
             assertThat(backend.stockStorage().dueReservations(Instant.now(), 10)).isEmpty();
 
@@ -116,15 +132,68 @@ class MultiProcessTest {
                     .as("expired holds").isNotEmpty();
             long holds = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix + "reservation")
                     .mapTo(Long.class).one());
+
+            // payments, across every process: the shared ledger is the one gateway they all used
+            Map<String, SimulatedPaymentPort.Payment> payments = gateway.payments();
+            Map<String, List<SimulatedPaymentPort.Payment>> paymentsByOrder = new HashMap<>();
+            payments.values().forEach(p -> paymentsByOrder.computeIfAbsent(p.orderId(), k -> new ArrayList<>()).add(p));
+            Map<String, Order> orders = new HashMap<>();
+            for (String id : orderIds) {
+                orders.put(id, backend.orderStore().find(id).orElseThrow());
+            }
+            assertThat(orders.keySet()).as("orders of the payments").containsAll(paymentsByOrder.keySet());
+            List<String> paymentViolations = new ArrayList<>();
+            paymentsByOrder.forEach((orderId, ps) -> {
+                Order o = orders.get(orderId);
+                List<SimulatedPaymentPort.Payment> notVoided = ps.stream()
+                        .filter(p -> p.status() != SimulatedPaymentPort.Status.VOIDED).toList();
+                if (notVoided.size() > 1) {
+                    paymentViolations.add("order " + orderId + " has " + notVoided.size() + " payments not voided: "
+                            + notVoided);
+                }
+                for (SimulatedPaymentPort.Payment p : ps) {
+                    boolean live = p.status() == SimulatedPaymentPort.Status.AUTHORIZED
+                            || p.status() == SimulatedPaymentPort.Status.REQUIRES_ACTION;
+                    if (live && o != null && o.status() != OrderStatus.CONFIRMED
+                            && o.status() != OrderStatus.AWAITING_PAYMENT_ACTION) {
+                        paymentViolations.add("live payment " + p.id() + " (" + p.status() + ") on order " + orderId
+                                + " which is " + o.status());
+                    }
+                }
+            });
+            Map<OrderStatus, Integer> statuses = new TreeMap<>();
+            for (Order o : orders.values()) {
+                statuses.merge(o.status(), 1, Integer::sum);
+                if (o.status() == OrderStatus.CONFIRMED) {
+                    List<String> authorized = paymentsByOrder.getOrDefault(o.id(), List.of()).stream()
+                            .filter(p -> p.status() == SimulatedPaymentPort.Status.AUTHORIZED)
+                            .map(SimulatedPaymentPort.Payment::id).toList();
+                    if (!authorized.equals(List.of(String.valueOf(o.paymentId())))) {
+                        paymentViolations.add("CONFIRMED order " + o.id() + " carries payment " + o.paymentId()
+                                + " but its authorized payments are " + authorized);
+                    }
+                }
+            }
+            assertThat(paymentViolations).as("payments across all processes").isEmpty();
+            assertThat(InvariantChecker.checkPayments(backend.orderStore(), orderIds, gateway))
+                    .as("payment invariants across all processes").isEmpty();
+            assertThat(payments).as("effective authorizations").isNotEmpty();
+            long authorizedOrders = paymentsByOrder.size();
+            long tombstones = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix
+                    + "payment_keys WHERE outcome = 'DECLINED' AND ref = 'authorization_voided'").mapTo(Long.class).one());
             double wall = (System.nanoTime() - start) / 1e9;
-            String summary = String.format("multi-process test: %d JVMs x %d threads, %d keys placed, %d orders, "
-                    + "%d reservations, wall time %.1f s", PROCESSES, THREADS, ordersByKey.size(), orderIds.size(),
-                    holds, wall);
+            String summary = String.format("multi-process test: %d JVMs x %d threads, %d keys placed, %d orders %s, "
+                    + "%d reservations; gateway: %d effective authorizations on %d orders (max %d per order), "
+                    + "%d tombstones, %d calls from all JVMs of which %d applied; wall time %.1f s", PROCESSES,
+                    THREADS, ordersByKey.size(), orderIds.size(), statuses, holds, payments.size(), authorizedOrders,
+                    paymentsByOrder.values().stream().mapToInt(List::size).max().orElse(0), tombstones, gatewayCalls,
+                    gatewayApplied, wall);
             System.out.println(summary);
             Files.writeString(Path.of("target", "multiprocess-wall-time.txt"), summary + "\n");
         } finally {
             String drop = "DROP TABLE IF EXISTS " + String.join(", ", backend.tableNames());
             Jdbi.create(ds).useHandle(h -> h.execute(drop));
+            ledger.dropTables();
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.testkit.JdbcPaymentLedger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One process of {@link MultiProcessTest}: many threads placing orders with keys from a key space
  * shared by every process (so keys collide across JVMs), taking short raw holds on the hot SKUs,
- * releasing some and expiring due ones. Prints {@code KEY <key> <orderId> <outcome>} per key it
- * placed and a {@code STATS} line.
+ * releasing some and expiring due ones. Its simulated gateway keeps its state in the
+ * {@link JdbcPaymentLedger} every process shares (created by the test under the same table prefix,
+ * on a small pool of its own, as a separate service would be), so a key authorized in one JVM is a
+ * replay in the others. Prints {@code KEY <key> <orderId> <outcome>} per key it placed, a
+ * {@code STATS} line and a {@code GATEWAY calls=<n> applied=<n>} line.
  *
  * <p>Arguments: jdbcUrl, tablePrefix, workerIndex, durationMs, threads, keySpace, hotSkus.
  */
@@ -64,12 +68,15 @@ public final class MultiProcessWorker {
         Map<String, String> outcomeByKey = new ConcurrentHashMap<>();
         Map<String, AtomicLong> stats = new ConcurrentHashMap<>();
         AtomicLong conflicts = new AtomicLong();
-        try (HikariDataSource ds = HikariPools.recommended(url, null, null, threads)) {
+        SimulatedPaymentPort gateway;
+        try (HikariDataSource ds = HikariPools.recommended(url, null, null, threads);
+             HikariDataSource gatewayDs = HikariPools.recommended(url, null, null, 4)) {
             JdbcBackend backend = JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).build();
+            gateway = new SimulatedPaymentPort(new JdbcPaymentLedger(gatewayDs, prefix));
             OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
                     .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
                     .stepTransactions(backend.stepTransactions())
-                    .paymentPort(new SimulatedPaymentPort()).build();
+                    .paymentPort(gateway).build();
             // warm up (class loading, JIT) outside the measured window, in a scope of its own
             for (int i = 0; i < 20; i++) {
                 kit.orders().place(PlaceOrderRequest.builder(Scope.of("warm-" + worker), IdempotencyKey.of("w" + i))
@@ -136,6 +143,8 @@ public final class MultiProcessWorker {
         stats.forEach((k, v) -> sorted.put(k, v.get()));
         out.append("STATS worker=").append(worker).append(" conflicts=").append(conflicts.get()).append(' ')
                 .append(sorted).append('\n');
+        out.append("GATEWAY calls=").append(gateway.callCount()).append(" applied=").append(gateway.appliedCount())
+                .append('\n');
         System.out.print(out);
         System.out.flush();
         System.exit(conflicts.get() == 0 ? 0 : 3);

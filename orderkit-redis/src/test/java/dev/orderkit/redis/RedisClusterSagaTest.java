@@ -171,4 +171,45 @@ class RedisClusterSagaTest {
                 dev.orderkit.core.IllegalStateTransitionException.class);
         assertThat(clean.dueReservations(exp.plus(Duration.ofDays(1)), 10)).containsExactly("new");
     }
+
+    /**
+     * An attempt held part of the stock and then its process died (or its reply was lost); by the
+     * time of the retry the stock ran short, so the retry's pre-check fails. The retry must roll back
+     * the earlier attempt's holds instead of leaving them invisible until the expiry.
+     */
+    @Test
+    void retryWhosePreCheckFailsRollsBackTheHoldsOfItsEarlierAttempt() {
+        crashAt.set("part-held:0");
+        assertThatThrownBy(() -> crashy.reserve("r6", lines(1, 2, 3), now.plusSeconds(60), now))
+                .isInstanceOf(Crash.class);
+        assertThat(reserved(a)).isEqualTo(1);
+        clean.adjust(c, -8, "drain c", now);
+        assertThat(clean.reserve("r6", lines(1, 2, 3), now.plusSeconds(60), now))
+                .isInstanceOf(ReserveResult.Insufficient.class);
+        assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(0L, 0L, 0L);
+        assertThat(clean.reservation("r6")).isEmpty();
+        assertThat(InvariantChecker.checkStock(clean)).isEmpty();
+    }
+
+    /** A compensation that died half-way is finished by a retry of the reserve, which then starts afresh. */
+    @Test
+    void retryFinishesACompensationLeftHalfWayAndReservesAgain() {
+        RedisStockStorage racing = new RedisStockStorage(redis, keys, (step, id, index) -> {
+            if (step.equals("part-held") && index == 0) {
+                clean.adjust(c, -9, "competitor drains c", now);
+            }
+            if (step.equals("abort-header")) {
+                throw new Crash();
+            }
+        });
+        assertThatThrownBy(() -> racing.reserve("r7", lines(1, 1, 5), now.plusSeconds(60), now))
+                .isInstanceOf(Crash.class);
+        assertThat(reserved(a)).as("held by the attempt being rolled back").isEqualTo(1);
+        clean.adjust(c, 9, "competitor gives c back", now);
+        assertThat(clean.reserve("r7", lines(1, 1, 5), now.plusSeconds(60), now))
+                .isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(1L, 1L, 5L);
+        assertThat(clean.reservation("r7").orElseThrow().state()).isEqualTo(ReservationState.HELD);
+        assertThat(InvariantChecker.checkStock(clean)).isEmpty();
+    }
 }

@@ -7,49 +7,59 @@ import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.testkit.BackendFixture;
+import dev.orderkit.testkit.FaultInjection;
+import dev.orderkit.testkit.FaultPlan;
 import dev.orderkit.testkit.TestServices;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * A Redis backend under a fresh key prefix, with core's in-memory order store. The primary fixture
- * deletes its keys on close; a peer (another client on the same prefix and the same order store)
- * only closes its own client.
+ * A Redis backend under a fresh key prefix, with core's in-memory order store. Each fixture opens
+ * its own client ({@link FaultyJedis}: a pass-through until {@link #faults()} is armed) and closes
+ * it; the primary fixture also deletes its keys on close, a peer (another client on the same prefix
+ * and the same order store, as another process would open it) does not.
  */
 final class RedisFixture implements BackendFixture {
     private final RedisBackend backend;
     private final OrderStore orders;
-    private final UnifiedJedis ownClient;
+    private final UnifiedJedis client;
+    private final FaultPlan faults;
+    private final FaultyJedis.ScriptFaults scriptFaults;
+    private final boolean primary;
     private final String kind;
 
-    private RedisFixture(RedisBackend backend, OrderStore orders, UnifiedJedis ownClient, String kind) {
-        this.backend = backend;
+    private RedisFixture(boolean cluster, String prefix, OrderStore orders, boolean primary, String kind) {
+        this.faults = new FaultPlan();
+        this.scriptFaults = new FaultyJedis.ScriptFaults(faults);
+        this.client = cluster ? new FaultyJedis.Cluster(RedisTestServices.clusterNodes(), scriptFaults)
+                : new FaultyJedis.Standalone(RedisTestServices.standaloneUrl(), scriptFaults);
+        this.backend = RedisBackend.builder().client(client).keyPrefix(prefix).build();
         this.orders = orders;
-        this.ownClient = ownClient;
+        this.primary = primary;
         this.kind = kind;
     }
 
     static RedisFixture standalone() {
-        String prefix = TestServices.uniqueName("okt") + ":";
-        return new RedisFixture(RedisBackend.builder().client(RedisTestServices.standalone()).keyPrefix(prefix).build(),
-                new InMemoryOrderStore(EventSink.discarding()), null, "redis standalone");
+        return new RedisFixture(false, TestServices.uniqueName("okt") + ":",
+                new InMemoryOrderStore(EventSink.discarding()), true, "redis standalone");
     }
 
     static RedisFixture cluster() {
-        String prefix = TestServices.uniqueName("okt") + ":";
-        return new RedisFixture(RedisBackend.builder().client(RedisTestServices.cluster()).keyPrefix(prefix).build(),
-                new InMemoryOrderStore(EventSink.discarding()), null, "redis cluster");
+        return new RedisFixture(true, TestServices.uniqueName("okt") + ":",
+                new InMemoryOrderStore(EventSink.discarding()), true, "redis cluster");
     }
 
-    /** A second client on the same prefix, as another process would open it. */
+    /** A second client on the same prefix, as another process would open it (with its own faults). */
     RedisFixture peer() {
-        UnifiedJedis c = backend.clusterMode() ? RedisTestServices.newCluster(RedisTestServices.clusterNodes())
-                : redis.clients.jedis.RedisClient.create(java.net.URI.create(RedisTestServices.standaloneUrl()));
-        return new RedisFixture(RedisBackend.builder().client(c).keyPrefix(backend.keyPrefix()).build(), orders, c,
-                kind + " (peer)");
+        return new RedisFixture(backend.clusterMode(), backend.keyPrefix(), orders, false, kind + " (peer)");
     }
 
     RedisBackend backend() {
         return backend;
+    }
+
+    /** The Redis-specific fault controls of this fixture's client (aimed faults, re-send, counter). */
+    FaultyJedis.ScriptFaults scriptFaults() {
+        return scriptFaults;
     }
 
     @Override
@@ -72,6 +82,16 @@ final class RedisFixture implements BackendFixture {
         return orders;
     }
 
+    /**
+     * Script faults of this fixture's client ({@link FaultyJedis}): every Lua script is one write;
+     * {@code FAIL_BEFORE} fails it with a connection error before it is sent, {@code LOSE_ACK} runs it
+     * and then loses the reply. The in-memory order store is not failed.
+     */
+    @Override
+    public FaultInjection faults() {
+        return faults;
+    }
+
     @Override
     public String description() {
         return kind + " prefix " + backend.keyPrefix() + " + in-memory order store";
@@ -79,10 +99,13 @@ final class RedisFixture implements BackendFixture {
 
     @Override
     public void close() {
-        if (ownClient != null) {
-            ownClient.close();
-        } else {
-            backend.deleteAllKeys();
+        try {
+            if (primary) {
+                faults.disarm();
+                backend.deleteAllKeys();
+            }
+        } finally {
+            client.close();
         }
     }
 }

@@ -34,11 +34,11 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +59,40 @@ import org.slf4j.LoggerFactory;
  * {@code <key>/refund}. orderkit's retries therefore repeat the same key and Stripe answers them
  * with the stored result ({@code Idempotent-Replayed: true}, counted in {@link #metrics()}), so an
  * ambiguous failure (timeout or reset after Stripe acted) can never charge twice.
+ *
+ * <p><b>Replay-safe parameters.</b> The create parameters of {@code authorize} are a pure function
+ * of the {@link AuthorizeRequest} and of this port's {@link CaptureMode} and return URL (metadata in
+ * sorted key order), so every call for the same request, in any JVM, sends the same body and Stripe
+ * answers a repeated key with the stored result. Keep the capture mode and return URL identical on
+ * every instance, and do not change them while authorizations younger than 24 hours may still be
+ * retried or recovered: a replay with other parameters is an {@code idempotency_error}
+ * ({@link PaymentRejectedException}).
+ *
+ * <p><b>Voiding by key.</b> This port does not override
+ * {@link PaymentPort#voidAuthorizationByKey}: the SPI default replays the order's exact authorize
+ * request under its key and voids (cancels; in {@link CaptureMode#AUTOMATIC}, refunds) the
+ * PaymentIntent named in the answer. Within Stripe's key window this is exact: Stripe either returns
+ * the stored result of the first call, or, if that call never reached it, executes the create now,
+ * so that the late call itself is answered with the PaymentIntent already canceled (as the stored
+ * creation response, i.e. {@code Approved(pi)}, which core does not record for the ended order and
+ * voids again); while the first call is still executing the replay gets 409 and core retries. A
+ * lookup through the Search API by metadata {@value #ORDER_ID_METADATA} was rejected as the
+ * mechanism: search is eventually consistent (a PaymentIntent created moments ago may be missing),
+ * cannot stop a call still in flight from creating one after the search, and is not available in
+ * every region. Limits:
+ * <ul>
+ *   <li>Stripe keeps idempotency keys for at least 24 hours. Recovery ({@code OrderService.recover()})
+ *       must therefore run within 24 hours of the authorize call. Beyond that, a replay may run as a
+ *       new request: it creates and confirms a second PaymentIntent that is canceled at once (in
+ *       automatic mode: charged and refunded at once), and the original is not found. An original
+ *       manual-capture authorization then lapses by itself when it expires (Stripe cancels it:
+ *       7 days for most online card payments, fewer for some, 2 days in person); an original
+ *       automatic-capture charge stays and must be refunded by hand (search the Dashboard for
+ *       metadata {@value #ORDER_ID_METADATA}).</li>
+ *   <li>Stripe also stores and replays a 5xx answer: if the first call ended in one, every replay
+ *       fails transiently until the key is pruned, and the order stays {@code CANCELLING} (its stock
+ *       already released) until a later sweep finishes it (with the caveat above).</li>
+ * </ul>
  *
  * <p><b>Errors.</b> Card declines → {@link PaymentResult.Declined} (never retried); 409, 429
  * (with its {@code Retry-After}), 5xx and connection failures or timeouts →
@@ -139,7 +173,29 @@ public final class StripePaymentPort implements PaymentPort {
     @Override
     public PaymentResult authorize(AuthorizeRequest request) {
         Objects.requireNonNull(request, "request");
-        Map<String, String> metadata = new LinkedHashMap<>(request.metadata());
+        PaymentIntentCreateParams params = createParams(request);
+        String key = request.idempotencyKey();
+        Response<PaymentIntent> r = exec("authorize", key,
+                () -> client.v1().paymentIntents().create(params, options(key)));
+        if (r.ok()) {
+            return count(PaymentIntents.toResult(r.value()));
+        }
+        if (r.error() instanceof CardException ce) {
+            return count(declined(ce));
+        }
+        throw failure("authorize", key, r);
+    }
+
+    /**
+     * The create parameters of an authorize request: a pure function of the request and this port's
+     * configuration, so every call for the same request (a retry, a recovery replay, another JVM)
+     * sends the same body and Stripe replays the stored result instead of answering
+     * {@code idempotency_error}. Metadata is copied in sorted key order: the request's map is a
+     * {@code Map.copyOf} (iteration order randomized per JVM) and stripe-java keeps metadata in a
+     * {@code HashMap}, whose order for colliding keys is their insertion order.
+     */
+    private PaymentIntentCreateParams createParams(AuthorizeRequest request) {
+        Map<String, String> metadata = new TreeMap<>(request.metadata());
         metadata.put(ORDER_ID_METADATA, request.orderId());
         PaymentIntentCreateParams.Builder p = PaymentIntentCreateParams.builder()
                 .setAmount(request.amount().minor())
@@ -158,17 +214,7 @@ public final class StripePaymentPort implements PaymentPort {
                     .setAllowRedirects(PaymentIntentCreateParams.AutomaticPaymentMethods.AllowRedirects.NEVER)
                     .build());
         }
-        PaymentIntentCreateParams params = p.build();
-        String key = request.idempotencyKey();
-        Response<PaymentIntent> r = exec("authorize", key,
-                () -> client.v1().paymentIntents().create(params, options(key)));
-        if (r.ok()) {
-            return count(PaymentIntents.toResult(r.value()));
-        }
-        if (r.error() instanceof CardException ce) {
-            return count(declined(ce));
-        }
-        throw failure("authorize", key, r);
+        return p.build();
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.orderkit.stripe.fake.FakeStripeServer;
 import dev.orderkit.stripe.fake.FakeStripeServer.Fault;
 import dev.orderkit.stripe.fake.FakeStripeServer.Recorded;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -110,6 +111,102 @@ class StripePaymentPortTest {
     }
 
     @Test
+    void voidOfAnAlreadyCanceledPaymentIntentIsApprovedUnderTheSameKeyAndAnother() {
+        String pi = id(port.authorize(auth("o-5b", "pm_card_visa")));
+        assertThat(port.voidAuthorization("o-5b:void", pi)).isEqualTo(new PaymentResult.Approved(pi));
+        // same key: Stripe replays the stored cancel; another key: 400 payment_intent_unexpected_state,
+        // resolved by reading the PaymentIntent (canceled → approved)
+        assertThat(port.voidAuthorization("o-5b:void", pi)).isEqualTo(new PaymentResult.Approved(pi));
+        assertThat(port.voidAuthorization("orderkit-compensate:" + pi + "/void", pi))
+                .isEqualTo(new PaymentResult.Approved(pi));
+        assertThat(server.applied("/cancel")).isEqualTo(1);
+        assertThat(server.paymentIntent(pi).get("status").asText()).isEqualTo("canceled");
+    }
+
+    // ------------------------------------------------------------------ voidAuthorizationByKey (SPI default)
+
+    @Test
+    void voidByKeyAfterAnApprovalReplaysTheAuthorizeAndCancelsItsPaymentIntent() {
+        AuthorizeRequest req = auth("o-vk1", "pm_card_visa");
+        String pi = id(port.authorize(req));
+
+        java.util.Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk1:void");
+
+        assertThat(voided).contains(new PaymentResult.Approved(pi));
+        assertThat(server.paymentIntentsOf("o-vk1")).singleElement()
+                .satisfies(p -> assertThat(p.get("status").asText()).isEqualTo("canceled"));
+        assertThat(server.applied("/v1/payment_intents")).isEqualTo(1); // the replay created nothing
+        assertThat(server.requests().get(1).replayed()).isTrue();
+        assertThat(server.requests()).filteredOn(r -> r.path().endsWith("/cancel"))
+                .extracting(Recorded::idempotencyKey).containsOnly("o-vk1:void");
+        // core retries it with the same arguments: still one PaymentIntent, still canceled
+        assertThat(port.voidAuthorizationByKey(req, "o-vk1:void")).contains(new PaymentResult.Approved(pi));
+        assertThat(server.paymentIntentsOf("o-vk1")).hasSize(1);
+        assertThat(server.applied("/cancel")).isEqualTo(1);
+    }
+
+    @Test
+    void voidByKeyOfANeverUsedKeyCreatesThePaymentIntentCanceledSoALateAuthorizeFindsItDead() {
+        AuthorizeRequest req = auth("o-vk2", "pm_card_visa");
+
+        // the first authorize never reached Stripe: the replay creates (and confirms) it now, then cancels it
+        java.util.Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk2:void");
+        assertThat(voided).isPresent();
+        String pi = id(voided.get());
+        assertThat(server.paymentIntentsOf("o-vk2")).singleElement()
+                .satisfies(p -> assertThat(p.get("status").asText()).isEqualTo("canceled"));
+
+        // the late original call (same key, same parameters) arrives now. Stripe answers with the
+        // stored response of the first execution: the PaymentIntent as created (requires_capture),
+        // so the port reports Approved(pi) although that PaymentIntent is canceled. Core cannot
+        // record it for the ended order and voids it (recordPayment → voidAuthorization with the
+        // order's void key): a replayed cancel, approved. No live authorization either way.
+        PaymentResult late = port.authorize(req);
+        assertThat(late).isEqualTo(new PaymentResult.Approved(pi));
+        assertThat(server.requests()).last().satisfies(r -> assertThat(r.replayed()).isTrue());
+        assertThat(port.currentState(pi)).isInstanceOfSatisfying(PaymentResult.Declined.class,
+                d -> assertThat(d.code()).isEqualTo("canceled"));
+        assertThat(port.voidAuthorization("o-vk2:void", pi)).isEqualTo(new PaymentResult.Approved(pi));
+        assertThat(server.paymentIntentsOf("o-vk2")).singleElement()
+                .satisfies(p -> assertThat(p.get("status").asText()).isEqualTo("canceled"));
+        assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
+        assertThat(server.applied("/cancel")).isEqualTo(1);
+    }
+
+    @Test
+    void voidByKeyCancelsAPaymentIntentAwaitingThreeDSecure() {
+        AuthorizeRequest req = auth("o-vk3", "pm_action_3ds");
+        PaymentResult first = port.authorize(req);
+        assertThat(first).isInstanceOf(PaymentResult.ActionRequired.class);
+        String pi = ((PaymentResult.ActionRequired) first).paymentId();
+
+        assertThat(port.voidAuthorizationByKey(req, "o-vk3:void")).contains(new PaymentResult.Approved(pi));
+        assertThat(server.paymentIntent(pi).get("status").asText()).isEqualTo("canceled");
+        // a canceled PaymentIntent is terminal at Stripe: completing 3-D Secure later cannot revive it
+        assertThat(port.currentState(pi)).isInstanceOf(PaymentResult.Declined.class);
+    }
+
+    @Test
+    void voidByKeyOfADeclinedAuthorizeVoidsNothing() {
+        AuthorizeRequest req = auth("o-vk4", "pm_decline");
+        assertThat(port.authorize(req)).isInstanceOf(PaymentResult.Declined.class);
+        assertThat(port.voidAuthorizationByKey(req, "o-vk4:void")).isEmpty();
+        assertThat(server.requests()).noneMatch(r -> r.path().endsWith("/cancel"));
+        assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
+    }
+
+    @Test
+    void voidByKeyInAutomaticModeRefundsTheCharge() {
+        StripePaymentPort auto = port(CaptureMode.AUTOMATIC);
+        AuthorizeRequest req = auth("o-vk5", "pm_card_visa");
+        String pi = id(auto.authorize(req));
+        assertThat(auto.voidAuthorizationByKey(req, "o-vk5:void")).contains(new PaymentResult.Approved(pi));
+        assertThat(server.refundedOf(pi)).isEqualTo(1999);
+        assertThat(server.requests()).filteredOn(r -> r.path().equals("/v1/refunds"))
+                .extracting(Recorded::idempotencyKey).containsExactly("o-vk5:void/refund");
+    }
+
+    @Test
     void captureOfAVoidedPaymentIsDeclinedAndVoidOfACapturedOneToo() {
         String voided = id(port.authorize(auth("o-6", "pm_card_visa")));
         port.voidAuthorization("o-6:void", voided);
@@ -146,6 +243,57 @@ class StripePaymentPortTest {
         assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
         assertThat(port.metrics().idempotentReplays()).isEqualTo(1);
         assertThat(port.metrics().requests()).isEqualTo(2);
+    }
+
+    /** Metadata with the same entries, inserted in the given key order. */
+    static Map<String, String> metadata(String... keysInOrder) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String k : keysInOrder) {
+            m.put(k, "v-" + k);
+        }
+        return m;
+    }
+
+    @Test
+    void equalRequestsAreEncodedIdenticallyWhateverTheMetadataInsertionOrder() {
+        // "Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa" share one String.hashCode: in a HashMap (stripe-java
+        // keeps metadata in one) and in Map.copyOf they collide, so their iteration order follows
+        // insertion order; unsorted copies would encode equal requests differently
+        String[] keys = {"Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "customer", "channel", "z", "a"};
+        List<String> forward = List.of(keys);
+        List<String> backward = new java.util.ArrayList<>(forward);
+        java.util.Collections.reverse(backward);
+        AuthorizeRequest first = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "EUR"),
+                "pm_card_visa", metadata(forward.toArray(String[]::new)));
+        AuthorizeRequest second = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "eur"),
+                "pm_card_visa", metadata(backward.toArray(String[]::new)));
+        assertThat(second).isEqualTo(first);
+
+        String pi = id(port.authorize(first));
+        // the same port, a second port (another "JVM" of the same deployment), and many rebuilt maps
+        assertThat(id(port.authorize(second))).isEqualTo(pi);
+        assertThat(id(port(CaptureMode.MANUAL).authorize(second))).isEqualTo(pi);
+        for (int i = 0; i < 20; i++) {
+            List<String> shuffled = new java.util.ArrayList<>(forward);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(i));
+            AuthorizeRequest again = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "eur"),
+                    "pm_card_visa", metadata(shuffled.toArray(String[]::new)));
+            assertThat(id(port.authorize(again))).isEqualTo(pi);
+        }
+
+        List<Recorded> sent = server.requests();
+        assertThat(sent).hasSize(23).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+        assertThat(sent).extracting(Recorded::body).containsOnly(sent.get(0).body());
+        assertThat(sent.subList(1, sent.size())).allMatch(Recorded::replayed);
+        assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
+        // metadata goes out in one canonical (sorted) order, with the order id added
+        String body = sent.get(0).body();
+        List<String> metadataKeys = java.util.Arrays.stream(body.split("&"))
+                .map(p -> java.net.URLDecoder.decode(p.substring(0, p.indexOf('=')), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(k -> k.startsWith("metadata[")).toList();
+        assertThat(metadataKeys).hasSize(keys.length + 1).contains("metadata[orderkit_order_id]");
+        assertThat(sent.get(0).params()).containsEntry("metadata[AaBB]", "v-AaBB")
+                .containsEntry("metadata[orderkit_order_id]", "o-det");
     }
 
     @Test

@@ -344,6 +344,60 @@ public abstract class StaleWorkerContract extends ContractSupport {
         assertConsistent();
     }
 
+    // ------------------------------------------------------------------ payment updates
+
+    private Order awaitingAction(OrderKit kit, String key) {
+        PlaceOrderResult r = kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
+                .paymentMethod("pm_action_3ds").line("widget", 1, 700).build());
+        assertThat(r.outcome()).isEqualTo(PlacementOutcome.PAYMENT_ACTION_REQUIRED);
+        return r.order();
+    }
+
+    @Test
+    void approvalAndDeclineOfOnePaymentRacingFromTwoProcessesEndAllOrNothing() throws Exception {
+        stockUp(WIDGET, 8);
+        OrderKit a = process(fixture, gateway, StepHook.NONE);
+        OrderKit b = process(peerFixture, gateway, StepHook.NONE);
+        for (int i = 0; i < 8; i++) {
+            Order o = awaitingAction(a, "race-" + i);
+            List<Object> outcomes = runConcurrently(2, List.<Callable<Object>>of(
+                    () -> a.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId())),
+                    () -> b.orders().applyPaymentUpdate(o.id(), new PaymentResult.Declined("auth_failed", "3ds"))));
+            for (Object outcome : outcomes) {
+                assertThat(outcome).isInstanceOf(Order.class);
+            }
+            Order after = orders().find(o.id()).orElseThrow();
+            assertThat(after.status()).isIn(OrderStatus.CONFIRMED, OrderStatus.PAYMENT_DECLINED);
+            ReservationState hold = stock().reservation(o.id()).orElseThrow().state();
+            assertThat(hold).isEqualTo(after.status() == OrderStatus.CONFIRMED ? ReservationState.COMMITTED
+                    : ReservationState.RELEASED);
+        }
+        long confirmed = allOrders().stream().filter(o -> o.status() == OrderStatus.CONFIRMED).count();
+        assertThat(reservedWidgets()).isEqualTo(confirmed);
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), allOrders().stream().map(Order::id).toList()))
+                .isEmpty();
+    }
+
+    @Test
+    void confirmationClaimedByAPaymentUpdateThatDiedIsFinishedByRecovery() {
+        stockUp(WIDGET, 5);
+        Order o = awaitingAction(process(fixture, gateway, StepHook.NONE), "died-confirming");
+        OrderKit dying = process(fixture, gateway, (id, s) -> {
+            if (s.equals("PAYMENT_AUTHORIZED")) {
+                throw new CrashRecoveryContract.SimulatedCrash(s);
+            }
+        });
+        assertThatThrownBy(() -> dying.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId())))
+                .isInstanceOf(CrashRecoveryContract.SimulatedCrash.class);
+        assertThat(orders().find(o.id()).orElseThrow().status()).isEqualTo(OrderStatus.PAYMENT_AUTHORIZED);
+        clock.advance(STUCK_AFTER.plusSeconds(1));
+        assertThat(process(peerFixture, gateway, StepHook.NONE).orders().recover().ordersResumed()).isEqualTo(1);
+        assertThat(orders().find(o.id()).orElseThrow().status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(reservedWidgets()).isEqualTo(1);
+        // (the simulated customer never completed 3-D Secure, so only the stock side is checked)
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(o.id()))).isEmpty();
+    }
+
     // ------------------------------------------------------------------ transitions racing expiry
 
     private static final int ROUNDS = 12;

@@ -196,12 +196,12 @@ class ContractSuitesDetectBrokenBackendsTest {
             sleepBriefly(); // widen the window so the race shows on every run
             // hold by topping up on-hand first so the reference cannot refuse, then take the top-up back
             for (AllocatedLine l : lines) {
-                d.adjust(l.key(), l.quantity(), "racy-topup", now);
+                d.adjust(l.key(), l.quantity(), "racy-topup-" + id, now);
             }
             ReserveResult r = d.reserve(id, lines, expiresAt, now);
             for (AllocatedLine l : lines) {
                 try {
-                    d.adjust(l.key(), -l.quantity(), "racy-topup", now);
+                    d.adjust(l.key(), -l.quantity(), "racy-takeback-" + id, now);
                 } catch (RuntimeException oversold) {
                     // the real bug: the reservation stays, on-hand stays inflated
                 }
@@ -484,6 +484,60 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** Bug: adjust / setOnHand forget their reference, so a retry after a lost reply applies again. */
+    static final class ForgetfulWrites extends ForwardingStock {
+        private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
+            return d.adjust(key, delta, reference + "#" + calls.incrementAndGet(), now);
+        }
+
+        @Override
+        public StockLevel setOnHand(StockKey key, long onHand, long v, String reference, Instant now) {
+            return d.setOnHand(key, onHand, v, reference + "#" + calls.incrementAndGet(), now);
+        }
+    }
+
+    static final class ForgetfulWritesStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(ForgetfulWrites::new);
+        }
+    }
+
+    static final class ForgetfulWritesAmbiguous extends AmbiguousFailureContract {
+        @Override
+        protected BackendFixture createFixture() {
+            FaultPlan plan = new FaultPlan();
+            FaultInjectingBackends faulty = new FaultInjectingBackends(plan);
+            BackendFixture f = fixture(faulty.wrap((StockStorage) new ForgetfulWrites()),
+                    faulty.wrap((IdempotencyStore) new InMemoryIdempotencyStore()),
+                    faulty.wrap((OrderStore) new InMemoryOrderStore(EventSink.discarding())));
+            return new BackendFixture() {
+                @Override
+                public StockStorage stockStorage() {
+                    return f.stockStorage();
+                }
+
+                @Override
+                public IdempotencyStore idempotencyStore() {
+                    return f.idempotencyStore();
+                }
+
+                @Override
+                public OrderStore orderStore() {
+                    return f.orderStore();
+                }
+
+                @Override
+                public FaultInjection faults() {
+                    return plan;
+                }
+            };
+        }
+    }
+
     static final class LostMovementsStock extends StockStorageContract {
         @Override
         protected BackendFixture createFixture() {
@@ -636,6 +690,17 @@ class ContractSuitesDetectBrokenBackendsTest {
     void brokenConservationIsCaught() {
         assertThat(failuresOf(LostMovementsStock.class)).contains("releaseReturnsStockAndIsIdempotent()",
                 "mixedLifecyclesConserveStock()");
+    }
+
+    @Test
+    void stockWritesThatAreNotIdempotentOnTheirReferenceAreCaught() {
+        assertThat(failuresOf(ForgetfulWritesStock.class)).contains(
+                "adjustRepeatedWithItsReferenceReturnsTheFirstResultAndAppliesNothing()",
+                "setOnHandRepeatedWithItsReferenceReturnsTheFirstResultNotAConflict()",
+                "referenceReusedWithOtherArgumentsIsRejectedAndChangesNothing()");
+        assertThat(failuresOf(ForgetfulWritesAmbiguous.class)).contains(
+                "lostAcknowledgementOfARestockAppliesItOnce()",
+                "lostAcknowledgementOfAStockCountReturnsTheCountNotAConflict()");
     }
 
     @Test

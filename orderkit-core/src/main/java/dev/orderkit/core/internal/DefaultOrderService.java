@@ -343,7 +343,10 @@ public final class DefaultOrderService implements OrderService {
         Order order = start;
         while (true) {
             switch (order.status()) {
-                case PAYMENT_AUTHORIZED -> order = confirm(order);
+                case PAYMENT_AUTHORIZED -> {
+                    hook.before(order.id(), order.status().name());
+                    order = confirm(order);
+                }
                 case CANCELLING -> order = finishCancel(order);
                 default -> {
                     return order;
@@ -525,6 +528,13 @@ public final class DefaultOrderService implements OrderService {
         ScopedKey key = ScopedKey.of(stuck.scope(), stuck.idempotencyKey());
         ClaimResult claim = retries.backend(() -> keys.claim(key, stuck.fingerprint(), stuck.id(), clock.instant(),
                 settings.lease()));
+        if (claim instanceof ClaimResult.Completed && stuck.status() == OrderStatus.PAYMENT_AUTHORIZED) {
+            // a payment update (webhook) claimed the confirmation of an order whose placement had
+            // completed, then died: finish it (every step is claimed by CAS, so a redelivered
+            // webhook running at the same time cannot double any effect)
+            settle(stuck);
+            return true;
+        }
         if (!(claim instanceof ClaimResult.Acquired a) || !a.resourceId().equals(stuck.id())) {
             return false; // still leased (its worker is alive), or already completed
         }

@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * applies the next N calls but then throws (an ambiguous timeout); {@link #failWhen} aims such a
  * fault at one operation or key. Payment ids carry a random per-instance part, so gateways in
  * several JVMs never hand out the same id.
+ *
+ * <p>The gateway's state (the result stored under each idempotency key and the payments) lives in
+ * a {@link Ledger}: by default a private in-memory one; ports built on one shared ledger act as
+ * one gateway, e.g. across JVMs with a durable ledger (testkit's {@code JdbcPaymentLedger}). Call
+ * and applied counts, latency and injected faults stay per port.
  */
 public final class SimulatedPaymentPort implements PaymentPort {
 
@@ -50,8 +55,125 @@ public final class SimulatedPaymentPort implements PaymentPort {
     public record Payment(String id, String orderId, Money amount, Status status, long refundedMinor) {
     }
 
-    private final Map<String, PaymentResult> byKey = new ConcurrentHashMap<>();
-    private final Map<String, Payment> payments = new ConcurrentHashMap<>();
+    /**
+     * Where a simulated gateway keeps its state: the result stored under each idempotency key and
+     * the payments. Implementations must be thread-safe and guarantee, across every port sharing
+     * the ledger (also in other JVMs, for a durable ledger):
+     * <ul>
+     *   <li>the effect of a key is applied at most once, atomically with the payment rows it
+     *       changes: either its result is stored together with all its {@link Payments#save saves},
+     *       or nothing is;</li>
+     *   <li>a call with a key that already has a stored result returns that result without running
+     *       the effect;</li>
+     *   <li>if the effect throws, nothing is stored and the exception propagates (a later call with
+     *       the key runs its effect again).</li>
+     * </ul>
+     * Effects are pure apart from their {@link Payments} writes; a ledger may run one again after a
+     * rolled-back attempt.
+     */
+    public interface Ledger {
+
+        /**
+         * The payment rows an effect reads and changes, inside the ledger's atomic unit.
+         */
+        interface Payments {
+            /**
+             * Reads a payment for change (a durable ledger locks it until its unit ends).
+             *
+             * @param paymentId the payment id
+             * @return the payment, if it exists
+             */
+            java.util.Optional<Payment> find(String paymentId);
+
+            /**
+             * Inserts or replaces a payment, as part of the effect's unit.
+             *
+             * @param payment the new state of the payment
+             */
+            void save(Payment payment);
+        }
+
+        /**
+         * The result of {@link #apply}.
+         *
+         * @param result the result stored under the key (this call's, or an earlier call's)
+         * @param applied whether this call applied the effect (false for a replay)
+         */
+        record Outcome(PaymentResult result, boolean applied) {
+            /** Validates presence. */
+            public Outcome {
+                Objects.requireNonNull(result, "result");
+            }
+        }
+
+        /**
+         * Returns the result stored under {@code key}; if there is none, runs {@code effect} and
+         * stores its result under the key, atomically with the payments it saves.
+         *
+         * @param key the idempotency key
+         * @param effect computes the result, reading and saving payments through its argument
+         * @return the stored result and whether this call applied it
+         * @throws PaymentUnavailableException if the ledger cannot tell or store the outcome now
+         *         (outcome unknown, retry with the same key)
+         */
+        Outcome apply(String key, java.util.function.Function<Payments, PaymentResult> effect);
+
+        /**
+         * All payments made so far through this ledger.
+         *
+         * @return a snapshot keyed by payment id
+         */
+        Map<String, Payment> payments();
+    }
+
+    /**
+     * Creates an in-memory ledger, to share among several ports of one JVM (each port built with
+     * {@link #SimulatedPaymentPort()} has its own).
+     *
+     * @return a new, empty in-memory ledger
+     */
+    public static Ledger inMemoryLedger() {
+        return new InMemoryLedger();
+    }
+
+    /** The default ledger: maps guarded by one lock; an effect's saves are kept only if it returns. */
+    private static final class InMemoryLedger implements Ledger {
+        private final Map<String, PaymentResult> byKey = new ConcurrentHashMap<>();
+        private final Map<String, Payment> payments = new ConcurrentHashMap<>();
+
+        @Override
+        public synchronized Outcome apply(String key, java.util.function.Function<Payments, PaymentResult> effect) {
+            Objects.requireNonNull(key, "key");
+            PaymentResult stored = byKey.get(key);
+            if (stored != null) {
+                return new Outcome(stored, false);
+            }
+            Map<String, Payment> writes = new java.util.LinkedHashMap<>();
+            PaymentResult result = effect.apply(new Payments() {
+                @Override
+                public java.util.Optional<Payment> find(String paymentId) {
+                    Payment p = writes.get(paymentId);
+                    return java.util.Optional.ofNullable(p != null ? p : payments.get(paymentId));
+                }
+
+                @Override
+                public void save(Payment payment) {
+                    writes.put(payment.id(), payment);
+                }
+            });
+            Objects.requireNonNull(result, "effect result");
+            payments.putAll(writes);
+            byKey.put(key, result);
+            return new Outcome(result, true);
+        }
+
+        @Override
+        public synchronized Map<String, Payment> payments() {
+            return Map.copyOf(payments);
+        }
+    }
+
+    private final Ledger ledger;
     /** Where an aimed fault strikes a call. */
     public enum FaultPoint {
         /** The call fails with {@link PaymentUnavailableException} before the gateway applies anything. */
@@ -77,8 +199,28 @@ public final class SimulatedPaymentPort implements PaymentPort {
     private final AtomicInteger calls = new AtomicInteger();
     private volatile Duration latency = Duration.ZERO;
 
-    /** Creates a gateway with no latency and no injected failures. */
+    /** Creates a gateway with its own in-memory ledger, no latency and no injected failures. */
     public SimulatedPaymentPort() {
+        this(new InMemoryLedger());
+    }
+
+    /**
+     * Creates a gateway on a given ledger, no latency and no injected failures. Ports sharing a
+     * ledger share keys and payments: a key applied through one is a replay through the others.
+     *
+     * @param ledger where keys and payments are kept
+     */
+    public SimulatedPaymentPort(Ledger ledger) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+    }
+
+    /**
+     * The ledger this gateway keeps its state in.
+     *
+     * @return the ledger
+     */
+    public Ledger ledger() {
+        return ledger;
     }
 
     /**
@@ -139,7 +281,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
      */
     public Map<String, java.util.List<String>> liveAuthorizationsByOrder() {
         Map<String, java.util.List<String>> out = new java.util.TreeMap<>();
-        for (Payment p : payments.values()) {
+        for (Payment p : ledger.payments().values()) {
             if (p.status() == Status.AUTHORIZED || p.status() == Status.REQUIRES_ACTION) {
                 out.computeIfAbsent(p.orderId(), k -> new java.util.ArrayList<>()).add(p.id());
             }
@@ -159,7 +301,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
     }
 
     /**
-     * Number of calls that applied an effect (idempotent replays excluded).
+     * Number of calls through this port that applied an effect (idempotent replays excluded).
      *
      * @return the count
      */
@@ -168,7 +310,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
     }
 
     /**
-     * Number of calls received, replays and failures included.
+     * Number of calls received by this port, replays and failures included.
      *
      * @return the count
      */
@@ -177,24 +319,24 @@ public final class SimulatedPaymentPort implements PaymentPort {
     }
 
     /**
-     * All payments made so far.
+     * All payments made so far through this port's ledger (by every port sharing it).
      *
      * @return an immutable snapshot keyed by payment id
      */
     public Map<String, Payment> payments() {
-        return Map.copyOf(payments);
+        return Map.copyOf(ledger.payments());
     }
 
     @Override
     public PaymentResult authorize(AuthorizeRequest request) {
-        return call("authorize", request.idempotencyKey(), () -> {
+        return call("authorize", request.idempotencyKey(), payments -> {
             String method = request.paymentMethod();
             if (method.startsWith("pm_decline")) {
                 return new PaymentResult.Declined("card_declined", "Your card was declined.");
             }
             String id = "sim_pi_" + instance + "_" + ids.incrementAndGet();
             boolean action = method.startsWith("pm_action");
-            payments.put(id, new Payment(id, request.orderId(), request.amount(),
+            payments.save(new Payment(id, request.orderId(), request.amount(),
                     action ? Status.REQUIRES_ACTION : Status.AUTHORIZED, 0));
             return action ? new PaymentResult.ActionRequired(id, "redirect_to_url")
                     : new PaymentResult.Approved(id);
@@ -203,64 +345,60 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     @Override
     public PaymentResult capture(String idempotencyKey, String paymentId, Money amount) {
-        return call("capture", idempotencyKey, () -> {
-            Payment p = existing(paymentId);
+        return call("capture", idempotencyKey, payments -> {
+            Payment p = existing(payments, paymentId);
             if (p.status() == Status.CAPTURED) {
                 return new PaymentResult.Approved(paymentId);
             }
             if (p.status() != Status.AUTHORIZED) {
                 return new PaymentResult.Declined("payment_intent_unexpected_state", "cannot capture " + p.status());
             }
-            payments.put(paymentId, new Payment(paymentId, p.orderId(), p.amount(), Status.CAPTURED, 0));
+            payments.save(new Payment(paymentId, p.orderId(), p.amount(), Status.CAPTURED, 0));
             return new PaymentResult.Approved(paymentId);
         });
     }
 
     @Override
     public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
-        return call("void", idempotencyKey, () -> {
-            Payment p = existing(paymentId);
+        return call("void", idempotencyKey, payments -> {
+            Payment p = existing(payments, paymentId);
             if (p.status() == Status.CAPTURED) {
                 return new PaymentResult.Declined("payment_intent_unexpected_state", "already captured");
             }
-            payments.put(paymentId, new Payment(paymentId, p.orderId(), p.amount(), Status.VOIDED, 0));
+            payments.save(new Payment(paymentId, p.orderId(), p.amount(), Status.VOIDED, 0));
             return new PaymentResult.Approved(paymentId);
         });
     }
 
     @Override
     public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
-        return call("refund", idempotencyKey, () -> {
-            Payment p = existing(paymentId);
+        return call("refund", idempotencyKey, payments -> {
+            Payment p = existing(payments, paymentId);
             if (p.status() != Status.CAPTURED || p.refundedMinor() + amount.minor() > p.amount().minor()) {
                 return new PaymentResult.Declined("charge_not_refundable", "cannot refund " + amount.minor());
             }
-            payments.put(paymentId, new Payment(paymentId, p.orderId(), p.amount(), Status.CAPTURED,
+            payments.save(new Payment(paymentId, p.orderId(), p.amount(), Status.CAPTURED,
                     p.refundedMinor() + amount.minor()));
             return new PaymentResult.Approved(paymentId);
         });
     }
 
-    private Payment existing(String paymentId) {
-        Payment p = payments.get(paymentId);
-        if (p == null) {
-            throw new PaymentRejectedException("no such payment: " + paymentId, null);
-        }
-        return p;
+    private static Payment existing(Ledger.Payments payments, String paymentId) {
+        return payments.find(paymentId)
+                .orElseThrow(() -> new PaymentRejectedException("no such payment: " + paymentId, null));
     }
 
     /**
      * Looks the key up without creating anything: an approval stored under it is voided; a key
      * never used is tombstoned with a decline, so an authorize call with that key still in flight
-     * (from a worker whose lease lapsed) can no longer authorize anything.
+     * (from a worker whose lease lapsed) can no longer authorize anything. The tombstone goes through
+     * the ledger like any call, so it holds for every port sharing the ledger; it does not count
+     * as an applied call.
      */
     @Override
     public java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
-        PaymentResult original;
-        synchronized (byKey) {
-            original = byKey.computeIfAbsent(authorization.idempotencyKey(),
-                    k -> new PaymentResult.Declined("authorization_voided", "voided before it was made"));
-        }
+        PaymentResult original = ledger.apply(authorization.idempotencyKey(),
+                payments -> new PaymentResult.Declined("authorization_voided", "voided before it was made")).result();
         if (original instanceof PaymentResult.Approved a) {
             return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
         }
@@ -270,7 +408,8 @@ public final class SimulatedPaymentPort implements PaymentPort {
         return java.util.Optional.empty();
     }
 
-    private PaymentResult call(String operation, String key, java.util.function.Supplier<PaymentResult> effect) {
+    private PaymentResult call(String operation, String key,
+                               java.util.function.Function<Ledger.Payments, PaymentResult> effect) {
         Objects.requireNonNull(key, "idempotencyKey");
         calls.incrementAndGet();
         sleep();
@@ -281,15 +420,11 @@ public final class SimulatedPaymentPort implements PaymentPort {
         if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new PaymentUnavailableException("simulated gateway timeout", Duration.ofMillis(1), null);
         }
-        PaymentResult result;
-        synchronized (byKey) {
-            result = byKey.get(key);
-            if (result == null) {
-                result = effect.get();
-                byKey.put(key, result);
-                applied.incrementAndGet();
-            }
+        Ledger.Outcome outcome = ledger.apply(key, effect);
+        if (outcome.applied()) {
+            applied.incrementAndGet();
         }
+        PaymentResult result = outcome.result();
         if (aimedFault(FaultPoint.AFTER_APPLYING, operation, key)
                 || failAfterApplying.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new PaymentUnavailableException("simulated timeout after the gateway applied the call", null, null);

@@ -9,6 +9,7 @@ import dev.orderkit.core.spi.ScopedKey;
  * <pre>
  * P{s:SKU}:l:LOC        hash   stock level: oh, rs, v, ts, sku, loc
  * P{s:SKU}:m:LOC        list   movements of the level, append-only
+ * P{s:SKU}:w:LOC        hash   applied adjust / setOnHand writes of the level: reference -> arguments and result
  * P{s:SKU}:locs         set    locations of the SKU
  * P{s:SKU}:due          zset   HELD reservation parts touching the SKU, score = expiry ms
  * P{s:SKU}:p:ID:ATT     hash   reservation part: lines of one slot (anchor SKU = first SKU of the part)
@@ -57,6 +58,11 @@ public final class Keys {
     /** @param k level @return movement list key */
     public String movements(StockKey k) {
         return sku(k.sku()) + "m:" + Codec.escape(k.location());
+    }
+
+    /** @param k level @return hash of the adjust / setOnHand writes applied to the level, by reference */
+    public String writes(StockKey k) {
+        return sku(k.sku()) + "w:" + Codec.escape(k.location());
     }
 
     /** @param sku SKU @return location set key */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * {@link IdempotencyStore} on Redis: one hash per record, every method one Lua script (see
@@ -38,7 +39,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(fingerprint, "fingerprint");
         Objects.requireNonNull(newResourceId, "newResourceId");
         List<String> r = redis.evalList(Redis.Script.IDEMPOTENCY, keysOf(key),
-                List.of("claim", fingerprint, newResourceId, Codec.time(now), Codec.time(now.plus(lease))));
+                List.of("claim", fingerprint, newResourceId, Codec.time(now), Codec.time(now.plus(lease)),
+                        UUID.randomUUID().toString()));
         return switch (r.get(0)) {
             case "ACQUIRED" -> new ClaimResult.Acquired(Long.parseLong(r.get(1)), r.get(2), "1".equals(r.get(3)));
             case "MISMATCH" -> new ClaimResult.Mismatch(r.get(1));

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * {@link InboxStore} on Redis / Redis Cluster: one hash per message
@@ -36,7 +37,7 @@ public final class RedisInboxStore implements InboxStore {
         Objects.requireNonNull(now, "now must not be null");
         InboxStore.checkLease(lease);
         List<String> r = redis.evalList(Redis.Script.INBOX_CLAIM, List.of(keys.inboxMessage(messageId)),
-                List.of(Codec.time(now), Codec.time(now.plus(lease))));
+                List.of(Codec.time(now), Codec.time(now.plus(lease)), UUID.randomUUID().toString()));
         return switch (r.get(0)) {
             case "ACQUIRED" -> Claim.ACQUIRED;
             case "IN_PROGRESS" -> Claim.IN_PROGRESS;

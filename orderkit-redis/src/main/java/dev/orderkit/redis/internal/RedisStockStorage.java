@@ -7,6 +7,7 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
@@ -38,6 +39,10 @@ public final class RedisStockStorage implements StockStorage {
     private static final String ST_ABORTED = "ABORTED";
     private static final String ST_RELEASING = "RELEASING";
     private static final String ST_FULFILLING = "FULFILLING";
+    private static final String ST_COMMITTING = "COMMITTING";
+    private static final String ST_EXPIRING = "EXPIRING";
+    private static final String GUARD_DUE = "due";
+    private static final String GUARD_LIVE = "live";
 
     private final Redis redis;
     private final Keys keys;
@@ -95,7 +100,7 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private List<String> levelKeys(StockKey key) {
-        return List.of(keys.level(key), keys.movements(key), keys.locations(key.sku()));
+        return List.of(keys.level(key), keys.movements(key), keys.locations(key.sku()), keys.writes(key));
     }
 
     @Override
@@ -107,6 +112,7 @@ public final class RedisStockStorage implements StockStorage {
             case "NOTFOUND" -> throw new NotFoundException("stock level", key.sku() + "@" + key.location());
             case "SHORT" -> throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
                     -delta, Long.parseLong(r.get(1)))));
+            case "REUSED" -> throw reused(key, reference, r);
             default -> throw new IllegalStateException("unexpected reply " + r);
         };
     }
@@ -123,8 +129,16 @@ public final class RedisStockStorage implements StockStorage {
                     : "stock level " + key + " is at version " + r.get(1) + ", expected " + expectedVersion);
             case "SHORT" -> throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
                     Long.parseLong(r.get(2)), onHand)));
+            case "REUSED" -> throw reused(key, reference, r);
             default -> throw new IllegalStateException("unexpected reply " + r);
         };
+    }
+
+    /** Maps {@code {'REUSED', kind, amount, expectedVersion}} of level.lua. */
+    private static ReferenceReuseException reused(StockKey key, String reference, List<String> r) {
+        boolean set = "S".equals(r.get(1));
+        return new ReferenceReuseException(key, reference, StockStorage.describeWrite(set, Long.parseLong(r.get(2)),
+                set ? Long.parseLong(r.get(3)) : 0));
     }
 
     @Override
@@ -211,6 +225,8 @@ public final class RedisStockStorage implements StockStorage {
 
         Reservation view() {
             String s = switch (state) {
+                case ST_COMMITTING -> "HELD"; // undecided until every part is committed
+                case ST_EXPIRING -> "EXPIRED";
                 case ST_RELEASING -> "RELEASED";
                 case ST_FULFILLING -> "FULFILLED";
                 default -> state;
@@ -232,11 +248,30 @@ public final class RedisStockStorage implements StockStorage {
         return List.of(keys.header(id), keys.headerDue(keys.bucket(id)));
     }
 
-    /** Compare-and-set of the header state; returns null on success or the state found. */
-    private String cas(String id, String from, String to, Instant now, String indexScore) {
+    /** Result of a header compare-and-set: applied, refused by the time guard, or the state found. */
+    private record Cas(boolean ok, boolean guarded, String state) {
+    }
+
+    /**
+     * Compare-and-set of the header state.
+     *
+     * @param guard {@code ""}, {@link #GUARD_DUE} (only if {@code exp <= now}) or {@link #GUARD_LIVE}
+     *              (only if {@code exp > now}), checked in the same script
+     */
+    private Cas cas(String id, String from, String to, Instant now, String indexScore, String guard) {
         List<String> r = redis.evalList(Redis.Script.HEADER, headerKeys(id),
-                List.of("cas", from, to, Codec.time(now), indexScore));
-        return "OK".equals(r.get(0)) ? null : r.get(1);
+                List.of("cas", from, to, Codec.time(now), indexScore, guard));
+        return switch (r.get(0)) {
+            case "OK" -> new Cas(true, false, to);
+            case "GUARD" -> new Cas(false, true, r.get(1));
+            default -> new Cas(false, false, r.get(1));
+        };
+    }
+
+    /** Compare-and-set without a time guard; returns null on success or the state found. */
+    private String cas(String id, String from, String to, Instant now, String indexScore) {
+        Cas c = cas(id, from, to, now, indexScore, "");
+        return c.ok() ? null : c.state();
     }
 
     private String applyPart(String partKey, String op, Instant now) {
@@ -353,7 +388,7 @@ public final class RedisStockStorage implements StockStorage {
                 pre = merge(pre, failure(r, g));
             }
             if (pre != null) {
-                return pre;
+                return preCheckFailed(reservationId, lines, expiresAt, now, pre);
             }
         }
         List<String> r = redis.evalList(Redis.Script.HEADER, headerKeys(reservationId), List.of("begin",
@@ -366,15 +401,37 @@ public final class RedisStockStorage implements StockStorage {
                 now);
     }
 
+    /**
+     * The pre-check found a shortage. A retry of a reserve whose earlier attempt got as far as its
+     * header (its reply lost, or its process gone) must not leave that attempt's holds behind
+     * invisibly until the expiry, nor miss that it completed: the header is looked at (only on this
+     * failure path) and an unfinished attempt resumed, which holds or compensates.
+     */
+    private ReserveResult preCheckFailed(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now,
+                                         ReserveResult pre) {
+        Optional<Header> h = header(id);
+        if (h.isEmpty() || ST_ABORTED.equals(h.get().state())) {
+            return pre;
+        }
+        return existing(id, lines, expiresAt, now, h.get());
+    }
+
     private ReserveResult existing(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now,
                                    List<String> reply) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (int i = 1; i + 1 < reply.size(); i += 2) {
             fields.put(reply.get(i), reply.get(i + 1));
         }
-        Header h = Header.of(fields);
+        return existing(id, lines, expiresAt, now, Header.of(fields));
+    }
+
+    private ReserveResult existing(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now, Header h) {
         if (ST_PENDING.equals(h.state())) {
-            return runHolds(h, now); // resume a saga left unfinished (crash or concurrent caller)
+            return runHolds(h, now); // resume a saga left unfinished (crash, lost reply or concurrent caller)
+        }
+        if (ST_ABORTING.equals(h.state())) {
+            abort(h, now); // finish a compensation left unfinished, then start a new attempt
+            return reserve(id, lines, expiresAt, now);
         }
         if (!h.visible()) {
             throw new ConcurrencyConflictException("reservation " + id + " is being rolled back; retry");
@@ -426,6 +483,7 @@ public final class RedisStockStorage implements StockStorage {
         if (st != null) {
             return;
         }
+        hook.at("abort-header", h.id(), 0);
         for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
             applyPart(p, "undo", now);
         }
@@ -444,21 +502,47 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /**
-     * A HELD header one of whose parts was already expired lazily (inside another reserve) is
-     * expired completely, at its own expiry time, so the audit never sees a half-expired hold.
+     * Makes a read consistent with the levels without waiting for the sweeper: a HELD (or
+     * COMMITTING) header one of whose parts was already expired lazily (inside another process's
+     * reserve) is expired completely, at its own expiry time; a decided intermediate state
+     * (EXPIRING, RELEASING, FULFILLING) left by a crash or still in progress is finished, at the
+     * time it was decided. Finishing is idempotent, so racing the operation that decided it is
+     * harmless.
      */
     private Header heal(Header h) {
-        if (!"HELD".equals(h.state())) {
-            return h;
+        try {
+            switch (h.state()) {
+                case "HELD", ST_COMMITTING -> {
+                    if (!anyPartExpired(h)) {
+                        return h;
+                    }
+                    if ("HELD".equals(h.state())) {
+                        expire(h.id(), h.expiresAt());
+                    } else {
+                        rollBackCommit(h, h.expiresAt());
+                    }
+                }
+                case ST_EXPIRING -> finishExpire(h, h.updatedAt());
+                case ST_RELEASING -> finish(h, "release", ST_RELEASING, "RELEASED", h.updatedAt());
+                case ST_FULFILLING -> finish(h, "fulfil", ST_FULFILLING, "FULFILLED", h.updatedAt());
+                default -> {
+                    return h;
+                }
+            }
+        } catch (IllegalStateTransitionException e) {
+            return h; // an inconsistent part (never written by this code): show the header as it is
         }
+        return header(h.id()).orElse(h);
+    }
+
+    private boolean anyPartExpired(Header h) {
         for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
             String st = redis.call(() -> redis.client().hget(p, "st"));
             if ("EXPIRED".equals(st)) {
-                expire(h.id(), h.expiresAt());
-                return header(h.id()).orElse(h);
+                return true;
             }
         }
-        return h;
+        return false;
     }
 
     @Override
@@ -482,6 +566,13 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     // ---------------------------------------------------------------- transitions
+    //
+    // Every transition first claims the header with one compare-and-set (HELD -> COMMITTING /
+    // EXPIRING / RELEASING, COMMITTED -> FULFILLING / RELEASING), so of two racing transitions exactly
+    // one wins and only the winner (or whoever finishes its decided state after a crash) touches the
+    // parts. commit's claim is guarded by "not yet due" and expire's by "due", both checked inside
+    // the header script against the caller's clock. The intermediate states are indexed as due now,
+    // so the sweeper (expire) finishes them if the process dies half-way.
 
     private Header require(String id) {
         Header h = header(id).orElseThrow(() -> new NotFoundException("reservation", id));
@@ -497,28 +588,81 @@ public final class RedisStockStorage implements StockStorage {
         switch (h.state()) {
             case "COMMITTED":
                 return h.view();
-            case "HELD":
+            case ST_COMMITTING:
+                break; // resume (a retry, a concurrent caller, or a crashed commit)
+            case "HELD": {
+                Cas c = cas(reservationId, "HELD", ST_COMMITTING, now, "0", GUARD_LIVE);
+                if (c.guarded()) {
+                    throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
+                }
+                if (!c.ok()) {
+                    return commit(reservationId, now); // state changed concurrently: evaluate again
+                }
+                hook.at("commit-header", reservationId, 0);
                 break;
+            }
+            case ST_EXPIRING:
+                finishExpire(h, now);
+                throw new IllegalStateTransitionException(reservationId, "EXPIRED", "commit");
             default:
                 throw new IllegalStateTransitionException(reservationId, h.view().state().name(), "commit");
         }
-        if (!h.expiresAt().isAfter(now)) {
-            throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
+        if (completeCommit(h, now)) {
+            return h.view(ReservationState.COMMITTED, now);
         }
-        for (String p : partKeys(reservationId, h.lines(), h.attempt())) {
+        Header cur = require(reservationId);
+        if ("COMMITTED".equals(cur.state())) {
+            return cur.view();
+        }
+        throw new IllegalStateTransitionException(reservationId, cur.view().state().name(), "commit");
+    }
+
+    /**
+     * Drives a COMMITTING header to COMMITTED, committing every part (idempotent), or, when a part
+     * was already expired lazily by a process whose clock passed the expiry, rolls the whole
+     * reservation back to EXPIRED. Part states only move HELD → COMMITTED or HELD → EXPIRED while
+     * the header is COMMITTING, so every caller finishing the same header reaches the same outcome.
+     *
+     * @return true if the reservation ended committed
+     */
+    private boolean completeCommit(Header h, Instant now) {
+        int index = 0;
+        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
             String r = applyPart(p, "commit", now);
-            if (r.startsWith("STATE:") || "MISSING".equals(r)) {
-                // a part expired lazily (another process's clock) or a release is running: finish that
-                expire(reservationId, h.expiresAt().isAfter(now) ? h.expiresAt() : now);
-                Reservation cur = reservation(reservationId).orElseThrow();
-                throw new IllegalStateTransitionException(reservationId, cur.state().name(), "commit");
+            hook.at("commit-part", h.id(), index++);
+            if (!"OK".equals(r) && !"NOOP".equals(r)) {
+                rollBackCommit(h, now);
+                return false;
             }
         }
-        String st = cas(reservationId, "HELD", "COMMITTED", now, "-");
-        if (st != null && !"COMMITTED".equals(st)) {
-            throw new IllegalStateTransitionException(reservationId, st, "commit");
+        Cas c = cas(h.id(), ST_COMMITTING, "COMMITTED", now, "-", "");
+        if (c.ok() || "COMMITTED".equals(c.state())) {
+            return true;
         }
-        return st == null ? h.view(ReservationState.COMMITTED, now) : require(reservationId).view();
+        // only a roll-back moves COMMITTING elsewhere, and it needs an expired part: finish it
+        Header cur = require(h.id());
+        if (ST_EXPIRING.equals(cur.state())) {
+            finishExpire(cur, now);
+        }
+        return false;
+    }
+
+    /** COMMITTING → EXPIRING → every part expired (committed ones too) → EXPIRED. */
+    private void rollBackCommit(Header h, Instant now) {
+        Cas c = cas(h.id(), ST_COMMITTING + "," + ST_EXPIRING, ST_EXPIRING, now, "0", "");
+        if (c.ok()) {
+            finishExpire(h, now);
+        }
+    }
+
+    /** Expires every part of an EXPIRING header (idempotent), then EXPIRING → EXPIRED. */
+    private void finishExpire(Header h, Instant now) {
+        int index = 0;
+        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
+            applyPart(p, "expire", now);
+            hook.at("expire-part", h.id(), index++);
+        }
+        cas(h.id(), ST_EXPIRING, "EXPIRED", now, "-", "");
     }
 
     @Override
@@ -527,15 +671,22 @@ public final class RedisStockStorage implements StockStorage {
         switch (h.state()) {
             case "RELEASED", "EXPIRED":
                 return h.view();
+            case ST_EXPIRING:
+                finishExpire(h, now);
+                return require(reservationId).view();
             case "FULFILLED", ST_FULFILLING:
                 throw new IllegalStateTransitionException(reservationId, "FULFILLED", "release");
+            case ST_COMMITTING:
+                completeCommit(h, now); // let the commit in flight decide first, then release its outcome
+                return release(reservationId, now);
             default:
                 break;
         }
-        String st = cas(reservationId, "HELD,COMMITTED," + ST_RELEASING, ST_RELEASING, now, "0");
-        if (st != null) {
+        Cas c = cas(reservationId, "HELD,COMMITTED," + ST_RELEASING, ST_RELEASING, now, "0", "");
+        if (!c.ok()) {
             return release(reservationId, now); // state changed concurrently: evaluate again
         }
+        hook.at("release-header", reservationId, 0);
         finish(h, "release", ST_RELEASING, "RELEASED", now);
         return h.view(ReservationState.RELEASED, now);
     }
@@ -548,26 +699,32 @@ public final class RedisStockStorage implements StockStorage {
                 return h.view();
             case "COMMITTED", ST_FULFILLING:
                 break;
+            case ST_EXPIRING:
+                finishExpire(h, now);
+                throw new IllegalStateTransitionException(reservationId, "EXPIRED", "fulfil");
             default:
                 throw new IllegalStateTransitionException(reservationId, h.view().state().name(), "fulfil");
         }
-        String st = cas(reservationId, "COMMITTED," + ST_FULFILLING, ST_FULFILLING, now, "0");
-        if (st != null) {
+        Cas c = cas(reservationId, "COMMITTED," + ST_FULFILLING, ST_FULFILLING, now, "0", "");
+        if (!c.ok()) {
             return fulfil(reservationId, now);
         }
+        hook.at("fulfil-header", reservationId, 0);
         finish(h, "fulfil", ST_FULFILLING, "FULFILLED", now);
         return h.view(ReservationState.FULFILLED, now);
     }
 
     /** Applies op to every part, then moves the header from the intermediate to the final state. */
     private void finish(Header h, String op, String from, String to, Instant now) {
+        int index = 0;
         for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
             String r = applyPart(p, op, now);
+            hook.at(op + "-part", h.id(), index++);
             if (r.startsWith("STATE:")) {
                 throw new IllegalStateTransitionException(h.id(), r.substring(6), op);
             }
         }
-        cas(h.id(), from, to, now, "-");
+        cas(h.id(), from, to, now, "-", "");
     }
 
     @Override
@@ -579,14 +736,25 @@ public final class RedisStockStorage implements StockStorage {
         Header h = found.get();
         switch (h.state()) {
             case "HELD" -> {
-                if (h.expiresAt().isAfter(now)) {
-                    return Optional.empty();
+                Cas c = cas(reservationId, "HELD", ST_EXPIRING, now, "0", GUARD_DUE);
+                if (c.guarded()) {
+                    return Optional.empty(); // not due at this caller's clock
                 }
-                for (String p : partKeys(reservationId, h.lines(), h.attempt())) {
-                    applyPart(p, "expire", now);
+                if (!c.ok()) {
+                    return expire(reservationId, now); // claimed concurrently (commit, release): evaluate again
                 }
-                return cas(reservationId, "HELD", "EXPIRED", now, "-") == null
-                        ? Optional.of(h.view(ReservationState.EXPIRED, now)) : Optional.empty();
+                hook.at("expire-header", reservationId, 0);
+                finishExpire(h, now);
+                return Optional.of(h.view(ReservationState.EXPIRED, now));
+            }
+            case ST_EXPIRING -> {
+                finishExpire(h, now); // decided earlier, unfinished (crash or in progress)
+                return Optional.of(require(reservationId).view());
+            }
+            case ST_COMMITTING -> {
+                // a commit decided before the expiry, unfinished: finish it forward (or roll it back
+                // if a part was already expired lazily)
+                return completeCommit(h, now) ? Optional.empty() : Optional.of(require(reservationId).view());
             }
             case ST_PENDING -> {
                 if (!h.expiresAt().isAfter(now)) {

@@ -1,9 +1,10 @@
 package dev.orderkit.redis.internal;
 
 /**
- * Test seam of the cluster reservation saga: called between the steps of a multi-slot
- * reservation. A hook that throws simulates a process dying at that point. The default does
- * nothing. Implementations must be thread-safe.
+ * Test seam of the reservation steps: called between the scripts of a multi-slot reservation and
+ * between the header claim and the part steps of commit / expire / release / fulfil. A hook that
+ * throws simulates a process dying at that point; a hook that blocks pauses the operation so that
+ * another one can run in between. The default does nothing. Implementations must be thread-safe.
  */
 @FunctionalInterface
 public interface SagaHook {
@@ -12,12 +13,16 @@ public interface SagaHook {
     };
 
     /**
-     * Called at a saga step.
+     * Called at a step.
      *
-     * @param step {@code "before-holds"} (header PENDING written) or {@code "part-held"} (part
-     *             {@code index} held)
+     * @param step {@code "before-holds"} (header PENDING written), {@code "part-held"} (part
+     *             {@code index} held), {@code "abort-header"} (header ABORTING, no part undone yet); {@code "commit-header"} / {@code "expire-header"} /
+     *             {@code "release-header"} / {@code "fulfil-header"} (header moved to COMMITTING /
+     *             EXPIRING / RELEASING / FULFILLING, no part touched yet); {@code "commit-part"} /
+     *             {@code "expire-part"} / {@code "release-part"} / {@code "fulfil-part"} (part
+     *             {@code index} transitioned, also when finishing another caller's step)
      * @param reservationId the reservation
-     * @param index part index (0 for before-holds)
+     * @param index part index (0 for the header steps)
      */
     void at(String step, String reservationId, int index);
 }

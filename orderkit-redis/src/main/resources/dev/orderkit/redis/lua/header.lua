@@ -3,8 +3,10 @@
 -- ARGV[1] = op:
 --   begin  id lines expiresAt expiresAtMs now parts  -> {'NEW', attempt} | {'EXISTS', field, value, ...}
 --          (restarts an ABORTED header with attempt + 1)
---   cas    fromStates(comma) toState now indexScore  -> {'OK'} | {'STATE', state}
+--   cas    fromStates(comma) toState now indexScore guard -> {'OK'} | {'STATE', state} | {'GUARD', state}
 --          indexScore: '-' removes the id from the due index, otherwise (re)indexes it at that score
+--          guard: '' none, 'due' only if exp <= now (expiry), 'live' only if exp > now (commit); a
+--          failed guard changes nothing
 local h, due, op = KEYS[1], KEYS[2], ARGV[1]
 if op == 'begin' then
   local st = redis.call('HGET', h, 'st')
@@ -29,6 +31,13 @@ elseif op == 'cas' then
     if s == st then ok = true end
   end
   if not ok then return {'STATE', st} end
+  local guard = ARGV[6] or ''
+  if guard ~= '' then
+    local exp = redis.call('HGET', h, 'exp')
+    if (guard == 'due' and exp > ARGV[4]) or (guard == 'live' and exp <= ARGV[4]) then
+      return {'GUARD', st}
+    end
+  end
   local id = redis.call('HGET', h, 'id')
   redis.call('HSET', h, 'st', ARGV[3], 'up', ARGV[4])
   if ARGV[5] == '-' then

@@ -27,8 +27,11 @@ local function move(level, mv, dOn, dRes, reason, ref, now)
 end
 
 -- Applies op to one reservation part (the lines of a reservation living in one slot).
--- ops: commit, release, expire (any HELD/COMMITTED part), expire_due (only a HELD part due at now),
---      undo (rollback of an unfinished reserve: tombstone even if the part is missing), fulfil.
+-- ops: commit (HELD -> COMMITTED: the header decided, guarded by its expiry, before any part is
+--      committed), release, expire (any HELD/COMMITTED part: only under an EXPIRING header, a
+--      COMMITTED part only when a commit is rolled back), expire_due (lazy expiry: only a HELD part
+--      due at now), undo (rollback of an unfinished reserve: tombstone even if the part is missing),
+--      fulfil.
 -- returns 'OK', 'NOOP', 'MISSING' or 'STATE:<state>'
 local function apply_part(part, op, now)
   local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q')
@@ -53,7 +56,6 @@ local function apply_part(part, op, now)
   if op == 'commit' then
     if st == 'COMMITTED' then return 'NOOP' end
     if st ~= 'HELD' then return 'STATE:' .. st end
-    if p[2] <= now then return 'STATE:EXPIRED' end
     redis.call('HSET', part, 'st', 'COMMITTED', 'ts', now)
     unindex()
     return 'OK'

@@ -21,24 +21,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real HTTP server on 127.0.0.1 (random port) speaking enough of Stripe's v1 wire format for
  * PaymentIntents and refunds: form-encoded requests, JSON objects built from the real-shaped
  * fixtures in {@code stripe-fixtures.json}, Stripe's error envelope and its idempotency layer
- * (same key + same parameters → stored response with {@code Idempotent-Replayed: true}; same key +
- * other parameters → 400 {@code idempotency_error}; same key while in flight → 409).
+ * (same key + same request → stored response with {@code Idempotent-Replayed: true}, i.e. the
+ * object as it was when first answered, not its current state; same key + another request → 400
+ * {@code idempotency_error}; same key while in flight → 409). "Same request" means the same raw
+ * body, byte for byte, which is stricter than Stripe needs to be: a port must encode a repeated
+ * request identically. Keys are never forgotten here (Stripe keeps them for at least 24 hours).
  *
  * <p>Faults can be injected per path: 500 and 429 (before applying), a dropped connection after
- * applying, and a response slower than the client's timeout after applying. Every request is
- * recorded, with whether it applied a state change.
+ * applying, and a response slower than the client's timeout after applying. {@link Gate}s hold one
+ * request before it arrives or before its answer leaves, until the test opens them. Every request
+ * is recorded with its raw body and whether it applied a state change.
  */
 public final class FakeStripeServer implements AutoCloseable {
     /** Injectable faults. */
@@ -66,9 +71,73 @@ public final class FakeStripeServer implements AutoCloseable {
      * @param replayed whether the stored response was replayed
      * @param applied whether this request changed state
      * @param fault the injected fault, or null
+     * @param body the raw request body (form-encoded) exactly as received; {@code ""} for GET
      */
     public record Recorded(String method, String path, String idempotencyKey, Map<String, String> params, int status,
-                           boolean replayed, boolean applied, Fault fault) {
+                           boolean replayed, boolean applied, Fault fault, String body) {
+    }
+
+    /** Where a {@link Gate} holds a request. */
+    public enum GatePoint {
+        /**
+         * Before the request reaches the idempotency layer: as if it were still travelling, so a
+         * request with the same key sent meanwhile is processed first.
+         */
+        BEFORE_ARRIVAL,
+        /**
+         * After the request was applied and its idempotent result stored, before the answer is
+         * sent: as if the response were slow, so a replay of the key sent meanwhile gets the
+         * stored result.
+         */
+        AFTER_APPLY
+    }
+
+    /**
+     * A one-shot pause of the first request matching a path filter, released by the test (no sleeps).
+     * Thread-safe.
+     */
+    public static final class Gate {
+        private final GatePoint point;
+        private final String pathContains;
+        private final CountDownLatch arrived = new CountDownLatch(1);
+        private final CountDownLatch opened = new CountDownLatch(1);
+
+        private Gate(GatePoint point, String pathContains) {
+            this.point = point;
+            this.pathContains = pathContains;
+        }
+
+        /**
+         * Waits until a request is held at this gate.
+         *
+         * @throws AssertionError if none arrives within 20 s
+         */
+        public void awaitArrival() {
+            try {
+                if (!arrived.await(20, TimeUnit.SECONDS)) {
+                    throw new AssertionError("no request reached the gate " + point + " " + pathContains);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+
+        /** Lets the held request (or the next one, if none arrived yet) continue. */
+        public void open() {
+            opened.countDown();
+        }
+
+        private void pass() {
+            arrived.countDown();
+            try {
+                if (!opened.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("gate never opened");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private record Injection(Fault fault, String pathContains, Duration duration) {
@@ -94,6 +163,7 @@ public final class FakeStripeServer implements AutoCloseable {
     private final Map<String, Stored> idempotency = new ConcurrentHashMap<>();
     private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
     private final List<Injection> injections = Collections.synchronizedList(new ArrayList<>());
+    private final List<Gate> gates = Collections.synchronizedList(new ArrayList<>());
     private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile Duration processingDelay = Duration.ZERO;
@@ -138,6 +208,20 @@ public final class FakeStripeServer implements AutoCloseable {
         for (int i = 0; i < times; i++) {
             injections.add(new Injection(fault, pathContains, duration));
         }
+    }
+
+    /**
+     * Holds the next request whose path contains {@code pathContains} at {@code point} until the
+     * returned gate is opened. Keep the client's read timeout longer than the hold.
+     *
+     * @param point where the request waits
+     * @param pathContains path filter (e.g. {@code /v1/payment_intents}); {@code ""} for any
+     * @return the gate
+     */
+    public Gate gate(GatePoint point, String pathContains) {
+        Gate g = new Gate(Objects.requireNonNull(point, "point"), Objects.requireNonNull(pathContains, "pathContains"));
+        gates.add(g);
+        return g;
     }
 
     /**
@@ -278,6 +362,9 @@ public final class FakeStripeServer implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (gates) {
+            gates.forEach(Gate::open);
+        }
         server.stop(0);
         executor.shutdownNow();
     }
@@ -322,26 +409,32 @@ public final class FakeStripeServer implements AutoCloseable {
                 String given = auth == null ? "" : auth.replaceFirst("^Bearer ", "");
                 // real Stripe masks the key; this double echoes it in full to prove the port scrubs it
                 Reply r = error(401, "invalid_request_error", null, "Invalid API Key provided: " + given);
-                send(ex, record(method, path, key, params, r, false, false, null), r, false);
+                send(ex, record(method, path, key, params, r, false, false, null, body), r, false);
                 return;
+            }
+            Gate arriving = takeGate(GatePoint.BEFORE_ARRIVAL, path);
+            if (arriving != null) {
+                arriving.pass();
             }
             Injection inj = take(path);
             if (inj != null && inj.fault() == Fault.SERVER_ERROR) {
                 Reply r = error(500, "api_error", null, "An unknown error occurred (injected).");
-                send(ex, record(method, path, key, params, r, false, false, inj.fault()), r, false);
+                send(ex, record(method, path, key, params, r, false, false, inj.fault(), body), r, false);
                 return;
             }
             if (inj != null && inj.fault() == Fault.RATE_LIMIT) {
                 Reply r = error(429, "invalid_request_error", "rate_limit", "Too many requests (injected).");
                 ex.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
-                send(ex, record(method, path, key, params, r, false, false, inj.fault()), r, false);
+                send(ex, record(method, path, key, params, r, false, false, inj.fault(), body), r, false);
                 return;
             }
             Reply reply;
             boolean replayed = false;
             boolean applied = false;
             if ("POST".equals(method) && key != null) {
-                String fp = method + " " + path + " " + new TreeMap<>(params);
+                // the raw body, byte for byte: stricter than a comparison of decoded parameters, so a
+                // port that encodes the same request differently (e.g. metadata order) fails loudly
+                String fp = method + " " + path + " " + body;
                 Stored stored = idempotency.get(key);
                 if (stored != null) {
                     if (stored.fingerprint().equals(fp)) {
@@ -379,7 +472,7 @@ public final class FakeStripeServer implements AutoCloseable {
                 applied = a.applied();
             }
             Fault after = inj == null ? null : inj.fault();
-            Recorded rec = record(method, path, key, params, reply, replayed, applied, after);
+            Recorded rec = record(method, path, key, params, reply, replayed, applied, after, body);
             if (after == Fault.DROP_AFTER_APPLY) {
                 dropping.set(true);
                 throw new DropConnection();
@@ -396,8 +489,24 @@ public final class FakeStripeServer implements AutoCloseable {
             if (after == Fault.SLOW_AFTER_APPLY) {
                 pause(inj.duration());
             }
+            Gate answering = takeGate(GatePoint.AFTER_APPLY, path);
+            if (answering != null) {
+                answering.pass();
+            }
             send(ex, rec, reply, replayed);
         }
+    }
+
+    private Gate takeGate(GatePoint point, String path) {
+        synchronized (gates) {
+            for (int i = 0; i < gates.size(); i++) {
+                Gate g = gates.get(i);
+                if (g.point == point && path.contains(g.pathContains)) {
+                    return gates.remove(i);
+                }
+            }
+        }
+        return null;
     }
 
     private Injection take(String path) {
@@ -412,8 +521,8 @@ public final class FakeStripeServer implements AutoCloseable {
     }
 
     private Recorded record(String method, String path, String key, Map<String, String> params, Reply r,
-                            boolean replayed, boolean applied, Fault fault) {
-        Recorded rec = new Recorded(method, path, key, params, r.status(), replayed, applied, fault);
+                            boolean replayed, boolean applied, Fault fault, String body) {
+        Recorded rec = new Recorded(method, path, key, params, r.status(), replayed, applied, fault, body);
         recorded.add(rec);
         return rec;
     }
