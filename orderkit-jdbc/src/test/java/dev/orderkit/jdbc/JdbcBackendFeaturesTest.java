@@ -159,7 +159,7 @@ class JdbcBackendFeaturesTest {
         try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 and V2
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1, V2 and V3
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -176,7 +176,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2);
+            assertThat(applied).containsExactly(1, 2, 3);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand()).isEqualTo(1);
             Jdbi.create(f.dataSource()).useHandle(h -> h.execute("DROP TABLE " + String.join(", ", b.tableNames())));
@@ -185,39 +185,153 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaAtV1ToV2KeepingItsData(Kind kind) {
+    void installerUpgradesASchemaFromV1ToV2ToV3KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
             JdbcBackend old = JdbcBackend.builder().dataSource(f.dataSource()).tablePrefix(prefix).build();
             Jdbi jdbi = Jdbi.create(f.dataSource());
+            StockKey kept = StockKey.of("KEPT");
             try {
-                // a schema deployed with the first release: V1 only
+                // a schema deployed with the first release: V1 only, with stock, a hold and an order
                 SchemaInstaller v1 = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
                 assertThat(v1.migrate(1)).containsExactly(1);
                 assertThat(v1.migrate(1)).isEmpty();
-                assertThat(old.stockStorage().adjust(StockKey.of("KEPT"), 7, "before upgrade", T0).onHand()).isEqualTo(7);
+                jdbi.useHandle(h -> {
+                    h.execute("INSERT INTO " + prefix + "stock_level (sku, location, on_hand, reserved, version, "
+                            + "updated_at) VALUES ('KEPT', 'default', 7, 0, 1, 0)");
+                    h.execute("INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
+                            + "reference, at) VALUES ('KEPT', 'default', 7, 0, 'ADJUST', 'restock at v1', 0)");
+                });
+                assertThat(old.stockStorage().reserve("r-old", List.of(new AllocatedLine(kept, 2)), T0.plusSeconds(60), T0))
+                        .isInstanceOf(ReserveResult.Reserved.class);
+                assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of())).isTrue();
                 assertThatThrownBy(() -> old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
                         .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
 
-                // the new release starts (on two instances at once): only V2 is applied, once
+                // the second release starts (on two instances at once): only V2 is applied, once
+                SchemaInstaller v2a = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
+                SchemaInstaller v2b = new SchemaInstaller(new Db(Jdbi.create(peer.dataSource()), old.dialect(), prefix));
+                List<Integer> applied = new ArrayList<>(v2a.migrate(2));
+                applied.addAll(v2b.migrate(2));
+                assertThat(applied).containsExactly(2);
+                assertThat(old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
+                        .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.ACQUIRED);
+                // stock writes need the V3 table
+                assertThatThrownBy(() -> old.stockStorage().adjust(kept, 1, "too early", T0))
+                        .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
+
+                // the current release starts (on two instances at once): only V3 is applied, once
                 JdbcBackend a = JdbcBackend.builder().dataSource(f.dataSource()).tablePrefix(prefix).build();
                 JdbcBackend b = JdbcBackend.builder().dataSource(peer.dataSource()).tablePrefix(prefix).build();
-                List<Integer> applied = new ArrayList<>(a.migrate());
+                applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(2);
+                assertThat(applied).containsExactly(3);
+                assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(h -> h.createQuery("SELECT version FROM " + prefix
                         + "schema_history ORDER BY version").mapTo(Integer.class).list());
-                assertThat(history).containsExactly(1, 2);
-                assertThat(a.stockStorage().level(StockKey.of("KEPT"))).hasValueSatisfying(
-                        l -> assertThat(l.onHand()).isEqualTo(7));
-                assertThat(a.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
-                        .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.ACQUIRED);
+                assertThat(history).containsExactly(1, 2, 3);
+
+                // the data of every earlier version is still there and usable
+                assertThat(a.stockStorage().level(kept)).hasValueSatisfying(l -> {
+                    assertThat(l.onHand()).isEqualTo(7);
+                    assertThat(l.reserved()).isEqualTo(2);
+                });
                 assertThat(b.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
                         .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.IN_PROGRESS);
+                assertThat(a.orderStore().findByKey("shop", "key-old")).hasValueSatisfying(
+                        o -> assertThat(o.id()).isEqualTo("o-old"));
+                assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
+                assertThat(a.stockStorage().commit("r-old", T0).state()).isEqualTo(dev.orderkit.core.ReservationState.COMMITTED);
+                // and stock writes are idempotent on their reference, across instances
+                var first = a.stockStorage().adjust(kept, 5, "after upgrade", T0);
+                assertThat(first.onHand()).isEqualTo(12);
+                assertThat(b.stockStorage().adjust(kept, 5, "after upgrade", T0.plusSeconds(1))).isEqualTo(first);
+                assertThat(a.stockStorage().level(kept).orElseThrow().onHand()).isEqualTo(12);
+                assertThat(InvariantChecker.checkStock(a.stockStorage())).isEmpty();
+
+                // V3 applied but not recorded (MySQL commits DDL statement by statement): re-running completes it
+                jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 3"));
+                assertThat(b.migrate()).containsExactly(3);
+                assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
+                assertThat(a.stockStorage().adjust(kept, 5, "after upgrade", T0)).isEqualTo(first);
             } finally {
                 jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void concurrentStockWritesWithOneReferenceApplyOnceAcrossInstances(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+            StockKey key = StockKey.of("RACE");
+            int callers = 8;
+            ExecutorService ex = Executors.newFixedThreadPool(callers);
+            try {
+                for (int round = 0; round < 10; round++) {
+                    // odd rounds race on a level that does not exist yet (the first application creates it)
+                    StockKey k = round % 2 == 0 ? key : StockKey.of("RACE-" + round);
+                    long before = f.stockStorage().level(k).map(l -> l.onHand()).orElse(0L);
+                    String ref = "delivery-" + round;
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    List<Future<dev.orderkit.core.StockLevel>> fs = new ArrayList<>();
+                    for (int i = 0; i < callers; i++) {
+                        var storage = (i % 2 == 0 ? f : peer).stockStorage();
+                        fs.add(ex.submit(() -> {
+                            go.await();
+                            return storage.adjust(k, 5, ref, T0.plusSeconds(1));
+                        }));
+                    }
+                    go.countDown();
+                    List<dev.orderkit.core.StockLevel> results = new ArrayList<>();
+                    for (Future<dev.orderkit.core.StockLevel> fu : fs) {
+                        results.add(fu.get(60, TimeUnit.SECONDS));
+                    }
+                    assertThat(results).as("every caller sees the one application").containsOnly(results.get(0));
+                    assertThat(f.stockStorage().level(k).orElseThrow().onHand()).isEqualTo(before + 5);
+                    assertThat(f.stockStorage().movements(k)).filteredOn(m -> m.reference().equals(ref)).hasSize(1);
+                }
+                // the same for counts: one set applies, the others answer its level instead of a conflict
+                var start = f.stockStorage().level(key).orElseThrow();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Future<dev.orderkit.core.StockLevel>> fs = new ArrayList<>();
+                for (int i = 0; i < callers; i++) {
+                    var storage = (i % 2 == 0 ? f : peer).stockStorage();
+                    fs.add(ex.submit(() -> {
+                        go.await();
+                        return storage.setOnHand(key, 100, start.version(), "count-1", T0.plusSeconds(2));
+                    }));
+                }
+                go.countDown();
+                for (Future<dev.orderkit.core.StockLevel> fu : fs) {
+                    assertThat(fu.get(60, TimeUnit.SECONDS).version()).isEqualTo(start.version() + 1);
+                }
+                assertThat(f.stockStorage().level(key).orElseThrow().onHand()).isEqualTo(100);
+                assertThat(f.stockStorage().movements(key)).filteredOn(m -> m.reference().equals("count-1")).hasSize(1);
+            } finally {
+                ex.shutdownNow();
+            }
+            assertThat(InvariantChecker.checkStock(f.stockStorage())).isEmpty();
+        }
+    }
+
+    /** Lower-cased names of the indexes of a table (H2 reports upper-case names). */
+    private static List<String> indexNames(JdbcFixture f, String table) throws java.sql.SQLException {
+        List<String> out = new ArrayList<>();
+        try (var c = f.dataSource().getConnection()) {
+            var md = c.getMetaData();
+            for (String t : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+                try (var rs = md.getIndexInfo(c.getCatalog(), c.getSchema(), t, false, false)) {
+                    while (rs.next()) {
+                        String name = rs.getString("INDEX_NAME");
+                        if (name != null) {
+                            out.add(name.toLowerCase(java.util.Locale.ROOT));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @ParameterizedTest

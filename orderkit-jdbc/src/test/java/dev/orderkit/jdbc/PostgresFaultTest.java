@@ -17,6 +17,9 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.Movement;
+import dev.orderkit.testkit.FaultInjectingDataSource;
+import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
 import dev.orderkit.testkit.TestServices;
 import java.sql.Connection;
@@ -41,8 +44,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Faults against real PostgreSQL: backends terminated mid-transaction with
- * {@code pg_terminate_backend} from a second connection, and statement timeouts. Callers see
- * {@link BackendUnavailableException} (or a successful retry) and nothing is half-written.
+ * {@code pg_terminate_backend} from a second connection, statement timeouts, and commits whose
+ * acknowledgement is lost ({@link FaultInjectingDataSource}). Callers see
+ * {@link BackendUnavailableException} (or a successful retry) and nothing is half-written or
+ * applied twice.
  */
 class PostgresFaultTest {
     private static final StockKey SKU = StockKey.of("FAULT-1");
@@ -244,6 +249,99 @@ class PostgresFaultTest {
         assertNothingHalfWritten();
         System.out.printf("fault test: %d terminations, %d successes, %d retryable failures, %d keys%n",
                 kills.get(), successes.get(), failures.get(), attempted.size());
+    }
+
+    // ------------------------------------------------------------------ ambiguous stock writes
+
+    private static final RetrySettings FAST = new RetrySettings(50, Duration.ofMillis(1), Duration.ofMillis(10),
+            5, Duration.ofMillis(5), Duration.ofMillis(50),
+            2, Duration.ofMillis(1), Duration.ofMillis(5),
+            1000, Duration.ofMillis(1), 0.25);
+
+    /** A second application instance on the same tables whose connections fail on demand. */
+    private FaultInjectingDataSource faulty;
+
+    private OrderKit faultyKit() {
+        faulty = new FaultInjectingDataSource(pool);
+        JdbcBackend b = JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).build();
+        return OrderKit.builder().stockStorage(b.stockStorage()).idempotencyStore(b.idempotencyStore())
+                .orderStore(b.orderStore()).stepTransactions(b.stepTransactions())
+                .paymentPort(new SimulatedPaymentPort()).retry(FAST).build();
+    }
+
+    private List<Movement> movementsWith(String reference) {
+        return backend.stockStorage().movements(SKU).stream().filter(m -> reference.equals(m.reference())).toList();
+    }
+
+    private long appliedWrites(String reference) {
+        return Jdbi.create(pool).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix
+                + "stock_write WHERE reference = :r").bind("r", reference).mapTo(Long.class).one());
+    }
+
+    /** Finding 1: the COMMIT of a restock succeeded, its acknowledgement was lost, the ledger retried. */
+    @Test
+    void restockWhoseCommitAcknowledgementIsLostIsAppliedOnce() {
+        OrderKit kit = faultyKit();
+        faulty.arm(Fault.LOSE_ACK, 1);
+        StockLevel after = kit.stock().adjust(SKU, 5, "restock-42");
+        assertThat(faulty.injected()).as("lost acknowledgements").isEqualTo(1);
+        assertThat(after.onHand()).isEqualTo(15);
+        assertThat(backend.stockStorage().level(SKU).orElseThrow().onHand()).as("on-hand").isEqualTo(15);
+        assertThat(movementsWith("restock-42")).singleElement()
+                .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(5));
+        assertThat(appliedWrites("restock-42")).isEqualTo(1);
+        // a later, deliberate repeat of the operation is answered the same way
+        assertThat(kit.stock().adjust(SKU, 5, "restock-42")).isEqualTo(after);
+        assertThat(backend.stockStorage().level(SKU).orElseThrow().onHand()).isEqualTo(15);
+        assertNothingHalfWritten();
+    }
+
+    /** Finding 2: the COMMIT of a stock count succeeded, its acknowledgement was lost, the ledger retried. */
+    @Test
+    void countWhoseCommitAcknowledgementIsLostReturnsTheCountNotAConflict() {
+        OrderKit kit = faultyKit();
+        StockLevel before = kit.stock().level(SKU).orElseThrow();
+        faulty.arm(Fault.LOSE_ACK, 1);
+        StockLevel counted = kit.stock().setOnHand(SKU, 50, before.version(), "count-7");
+        assertThat(faulty.injected()).as("lost acknowledgements").isEqualTo(1);
+        assertThat(counted.onHand()).isEqualTo(50);
+        assertThat(counted.version()).isEqualTo(before.version() + 1);
+        assertThat(backend.stockStorage().level(SKU).orElseThrow()).isEqualTo(counted);
+        assertThat(movementsWith("count-7")).singleElement()
+                .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(40));
+        // a stale count under a new reference is still a real conflict
+        assertThatThrownBy(() -> kit.stock().setOnHand(SKU, 60, before.version(), "count-8"))
+                .isInstanceOf(dev.orderkit.core.ConcurrencyConflictException.class);
+        assertNothingHalfWritten();
+    }
+
+    @Test
+    void writeThatFailsBeforeTheServerAppliedItChangesNothingAndItsRetryAppliesOnce() {
+        OrderKit kit = faultyKit();
+        JdbcBackend direct = JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).build();
+        StockLevel before = backend.stockStorage().level(SKU).orElseThrow();
+        // without a retry: the failure is reported and nothing was applied or recorded
+        faulty.arm(Fault.FAIL_BEFORE, 1);
+        assertThatThrownBy(() -> direct.stockStorage().adjust(SKU, 5, "restock-43", Instant.now()))
+                .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("08006");
+        assertThat(backend.stockStorage().level(SKU).orElseThrow()).isEqualTo(before);
+        assertThat(movementsWith("restock-43")).isEmpty();
+        assertThat(appliedWrites("restock-43")).isZero();
+        // through the ledger: the retry applies it, once
+        faulty.arm(Fault.FAIL_BEFORE, 1);
+        assertThat(kit.stock().adjust(SKU, 5, "restock-43").onHand()).isEqualTo(15);
+        assertThat(faulty.injected()).isEqualTo(2);
+        assertThat(movementsWith("restock-43")).hasSize(1);
+        // the same for a count
+        StockLevel mid = backend.stockStorage().level(SKU).orElseThrow();
+        faulty.arm(Fault.FAIL_BEFORE, 1);
+        StockLevel counted = kit.stock().setOnHand(SKU, 30, mid.version(), "count-9");
+        assertThat(counted.onHand()).isEqualTo(30);
+        assertThat(counted.version()).isEqualTo(mid.version() + 1);
+        assertThat(movementsWith("count-9")).singleElement()
+                .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(15));
+        assertThat(faulty.injected()).isEqualTo(3);
+        assertNothingHalfWritten();
     }
 
     private static PlaceOrderRequest request(int k) {

@@ -6,6 +6,7 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
@@ -37,8 +38,12 @@ import org.jdbi.v3.core.statement.Update;
  * order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q}), checking each
  * update count; any line that does not match rolls the whole transaction back. No row is read
  * with {@code FOR UPDATE}. State transitions compare-and-set the reservation row's state, then
- * apply the level deltas and movements in the same transaction. Thread-safe and safe across
- * processes sharing the database.
+ * apply the level deltas and movements in the same transaction. {@code adjust} and
+ * {@code setOnHand} are idempotent on their reference: each records itself in {@code stock_write}
+ * (primary key sku, location, reference; schema version 3) in the transaction of its change, after
+ * the level row is locked by the change, so of two concurrent calls with one reference the second
+ * waits, finds the record and rolls back; a repeat answers the recorded level. Thread-safe and
+ * safe across processes sharing the database.
  */
 public final class JdbcStockStorage implements StockStorage {
     private static final int RESERVE_ATTEMPTS = 5;
@@ -347,10 +352,83 @@ public final class JdbcStockStorage implements StockStorage {
                 .bind("now", Db.nanos(now)).bind("lim", limit).mapTo(String.class).list());
     }
 
+    // ------------------------------------------------------------------ adjust / setOnHand
+
+    private static final int WRITE_ATTEMPTS = 5;
+    private static final String ADJUST = "ADJUST";
+    private static final String SET_ON_HAND = "SET_ON_HAND";
+
+    /** A row of {@code stock_write}: an applied adjust / setOnHand, its arguments and the level it produced. */
+    private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
+        StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
+            if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
+                throw new ReferenceReuseException(key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
+            }
+            return result;
+        }
+    }
+
+    /** What a write transaction answers when it found (or raced with) the record of its reference. */
+    private static final Object REPLAY = new Object();
+
+    private Optional<AppliedWrite> findWrite(Handle h, StockKey key, String reference) {
+        return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, version, at "
+                        + "FROM {p}stock_write WHERE sku = :sku AND location = :loc AND reference = :ref"))
+                .bind("sku", key.sku()).bind("loc", key.location()).bind("ref", reference)
+                .map((rs, ctx) -> new AppliedWrite(SET_ON_HAND.equals(rs.getString("kind")), rs.getLong("amount"),
+                        rs.getLong("expected_version"), new StockLevel(key, rs.getLong("on_hand"),
+                        rs.getLong("reserved"), rs.getLong("version"), Db.instant(rs.getLong("at")))))
+                .findOne();
+    }
+
+    /**
+     * Records an applied write in the transaction of its change. False if the reference is already
+     * recorded for the level (a concurrent call with the same reference committed first: the
+     * caller rolls back and replays).
+     */
+    private boolean recordWrite(Handle h, StockKey key, String reference, String kind, long amount,
+                                long expectedVersion, StockLevel result, long nowN) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("sku", key.sku());
+        row.put("loc", key.location());
+        row.put("ref", reference);
+        row.put("kind", kind);
+        row.put("amount", amount);
+        row.put("ev", expectedVersion);
+        row.put("onHand", result.onHand());
+        row.put("reserved", result.reserved());
+        row.put("version", result.version());
+        row.put("at", nowN);
+        return insertIfAbsent(h, "INSERT INTO {p}stock_write (sku, location, reference, kind, amount, expected_version, "
+                + "on_hand, reserved, version, at) VALUES (:sku, :loc, :ref, :kind, :amount, :ev, :onHand, :reserved, "
+                + ":version, :at)", row);
+    }
+
+    /**
+     * Runs one idempotent stock write: answers the recorded result if the reference was applied,
+     * else runs {@code work} in a transaction; {@code work} records the write in that transaction
+     * and answers {@link #REPLAY} (after marking it rollback-only) when the reference turned out to
+     * be recorded meanwhile, in which case the recorded result is answered.
+     */
+    private StockLevel idempotentWrite(String what, StockKey key, String reference, boolean set, long amount,
+                                       long expectedVersion, Db.Work<Object> work) {
+        for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+            Optional<AppliedWrite> applied = db.read(what, tx -> findWrite(tx.h(), key, reference));
+            if (applied.isPresent()) {
+                return applied.get().replay(key, reference, set, amount, expectedVersion);
+            }
+            Object outcome = db.tx(what, work);
+            if (outcome != REPLAY) {
+                return (StockLevel) outcome;
+            }
+        }
+        throw new ConcurrencyConflictException(what + ": reference '" + reference + "' kept changing");
+    }
+
     @Override
     public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
         long nowN = Db.nanos(now);
-        return db.tx("adjust " + key, tx -> {
+        return idempotentWrite("adjust " + key, key, reference, false, delta, 0, tx -> {
             Handle h = tx.h();
             if (delta >= 0 && findLevel(h, key).isEmpty()) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -369,16 +447,26 @@ public final class JdbcStockStorage implements StockStorage {
                 throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), -delta,
                         l.available())));
             }
+            StockLevel result = findLevel(h, key).orElseThrow();
+            // the level row is locked by the update above, so a concurrent call with the same
+            // reference waits here and then finds the record (or applies it itself if we roll back)
+            if (!recordWrite(h, key, reference, ADJUST, delta, 0, result, nowN)) {
+                tx.rollbackOnly();
+                return REPLAY;
+            }
             movements(h, List.of(new Movement(key, delta, 0, MovementReason.ADJUST, reference, now)));
-            return findLevel(h, key).orElseThrow();
+            return result;
         });
     }
 
     @Override
     public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
         long nowN = Db.nanos(now);
-        return db.tx("set on-hand " + key, tx -> {
+        String what = "set on-hand " + key;
+        return idempotentWrite(what, key, reference, true, onHand, expectedVersion, tx -> {
             Handle h = tx.h();
+            StockLevel result;
+            long delta;
             if (expectedVersion == -1) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("sku", key.sku());
@@ -387,31 +475,51 @@ public final class JdbcStockStorage implements StockStorage {
                 row.put("now", nowN);
                 if (!insertIfAbsent(h, "INSERT INTO {p}stock_level (" + LEVEL_COLS
                         + ") VALUES (:sku, :loc, :onHand, 0, 1, :now)", row)) {
+                    if (findWrite(h, key, reference).isPresent()) {
+                        tx.rollbackOnly();
+                        return REPLAY; // created by a concurrent call with this reference
+                    }
                     throw new ConcurrencyConflictException("stock level " + key + " already exists");
                 }
-                movements(h, List.of(new Movement(key, onHand, 0, MovementReason.SET_ON_HAND, reference, now)));
-                return new StockLevel(key, onHand, 0, 1, now);
+                result = new StockLevel(key, onHand, 0, 1, Db.instant(nowN));
+                delta = onHand;
+            } else {
+                StockLevel cur = findLevel(h, key).orElseThrow(
+                        () -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
+                if (cur.version() != expectedVersion) {
+                    if (findWrite(h, key, reference).isPresent()) {
+                        tx.rollbackOnly();
+                        return REPLAY; // moved on by a concurrent call with this reference
+                    }
+                    throw new ConcurrencyConflictException("stock level " + key + " is at version " + cur.version()
+                            + ", expected " + expectedVersion);
+                }
+                if (onHand < cur.reserved()) {
+                    throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
+                            cur.reserved(), onHand)));
+                }
+                int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = :onHand, version = version + 1, "
+                                + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev "
+                                + "AND reserved <= :onHand"))
+                        .bind("onHand", onHand).bind("now", nowN).bind("sku", key.sku()).bind("loc", key.location())
+                        .bind("ev", expectedVersion).execute();
+                if (n != 1) {
+                    if (findWrite(h, key, reference).isPresent()) {
+                        tx.rollbackOnly();
+                        return REPLAY;
+                    }
+                    throw new ConcurrencyConflictException("stock level " + key
+                            + " changed concurrently (expected version " + expectedVersion + ")");
+                }
+                result = new StockLevel(key, onHand, cur.reserved(), expectedVersion + 1, Db.instant(nowN));
+                delta = onHand - cur.onHand();
             }
-            StockLevel cur = findLevel(h, key).orElseThrow(
-                    () -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
-            if (cur.version() != expectedVersion) {
-                throw new ConcurrencyConflictException("stock level " + key + " is at version " + cur.version()
-                        + ", expected " + expectedVersion);
+            if (!recordWrite(h, key, reference, SET_ON_HAND, onHand, expectedVersion, result, nowN)) {
+                tx.rollbackOnly();
+                return REPLAY;
             }
-            if (onHand < cur.reserved()) {
-                throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), cur.reserved(),
-                        onHand)));
-            }
-            int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = :onHand, version = version + 1, "
-                            + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev AND reserved <= :onHand"))
-                    .bind("onHand", onHand).bind("now", nowN).bind("sku", key.sku()).bind("loc", key.location())
-                    .bind("ev", expectedVersion).execute();
-            if (n != 1) {
-                throw new ConcurrencyConflictException("stock level " + key + " changed concurrently (expected version "
-                        + expectedVersion + ")");
-            }
-            movements(h, List.of(new Movement(key, onHand - cur.onHand(), 0, MovementReason.SET_ON_HAND, reference, now)));
-            return new StockLevel(key, onHand, cur.reserved(), expectedVersion + 1, now);
+            movements(h, List.of(new Movement(key, delta, 0, MovementReason.SET_ON_HAND, reference, now)));
+            return result;
         });
     }
 

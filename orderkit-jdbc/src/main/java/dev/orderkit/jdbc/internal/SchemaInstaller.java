@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * missing from the {@code <prefix>schema_history} table. Safe when several application instances
  * start at once: PostgreSQL serializes installers with a transaction-scoped advisory lock (and its
  * DDL is transactional), MySQL/MariaDB with a named lock ({@code GET_LOCK}), H2 (embedded, one
- * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS}, so re-running a
- * half-applied version (MySQL commits DDL implicitly) completes it. Thread-safe.
+ * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS} (MySQL's V3 creates
+ * its index on the existing orders table only when {@code information_schema} does not list it), so
+ * re-running a half-applied version (MySQL commits DDL implicitly) completes it. Thread-safe.
  */
 public final class SchemaInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInstaller.class);
@@ -31,7 +32,7 @@ public final class SchemaInstaller {
     }
 
     private static final List<Script> SCRIPTS = List.of(new Script(1, "orderkit", "V1__orderkit.sql"),
-            new Script(2, "inbox", "V2__inbox.sql"));
+            new Script(2, "inbox", "V2__inbox.sql"), new Script(3, "stock writes", "V3__stock_writes.sql"));
 
     private final Db db;
 
@@ -174,7 +175,7 @@ public final class SchemaInstaller {
     public static List<String> tables(String prefix) {
         List<String> out = new ArrayList<>();
         for (String t : List.of("inbox", "outbox", "orders", "idempotency", "movement", "reservation_line", "reservation",
-                "stock_level", "schema_history")) {
+                "stock_write", "stock_level", "schema_history")) {
             out.add(prefix + t);
         }
         return out;
