@@ -240,7 +240,8 @@ public final class DefaultStockLedger implements StockLedger {
             throw new InvalidRequestException("delta", delta, "must be non-zero with |delta| <= " + Check.MAX_QUANTITY);
         }
         Check.identifier(reference, "reference", 255);
-        return retries.backend(() -> storage.adjust(key, delta, reference, clock.instant()));
+        Instant now = clock.instant();
+        return retries.backend(() -> storage.adjust(key, delta, reference, now));
     }
 
     @Override
@@ -252,7 +253,8 @@ public final class DefaultStockLedger implements StockLedger {
         }
         Check.identifier(reference, "reference", 255);
         // no conflict retry: the caller's expected version is the point of this call
-        return retries.backend(() -> storage.setOnHand(key, onHand, expectedVersion, reference, clock.instant()));
+        Instant now = clock.instant();
+        return retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.time.Duration;
 /** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
 public final class Retries {
     private final FailsafeExecutor<Object> backend;
+    private final FailsafeExecutor<Object> transientOnly;
     private final FailsafeExecutor<Object> payment;
     private final CircuitBreaker<Object> breaker;
 
@@ -33,6 +34,7 @@ public final class Retries {
                 .withMaxRetries(s.backendMaxRetries())
                 .build();
         this.backend = Failsafe.with(transientBackend, conflict);
+        this.transientOnly = Failsafe.with(transientBackend);
         Duration cap = s.paymentMaxDelay();
         RetryPolicy<Object> paymentRetry = delays(RetryPolicy.builder()
                 .handle(PaymentUnavailableException.class), s.paymentBaseDelay(), s.paymentMaxDelay())
@@ -75,6 +77,14 @@ public final class Retries {
             }
         }
         return run(backend, step);
+    }
+
+    /**
+     * Runs a backend step retrying transient failures only: a {@link ConcurrencyConflictException}
+     * is the answer (e.g. a compare-and-set on a version the caller read) and reaches the caller.
+     */
+    public <T> T transientOnly(CheckedSupplier<T> step) {
+        return run(transientOnly, step);
     }
 
     /**

@@ -31,6 +31,24 @@ class RetriesTest {
     }
 
     @Test
+    void transientOnlyRetriesFailuresButHandsAConflictToTheCaller() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.transientOnly(() -> {
+            calls.incrementAndGet();
+            throw new ConcurrencyConflictException("stale version");
+        })).isInstanceOf(ConcurrencyConflictException.class);
+        assertThat(calls).hasValue(1);
+        AtomicInteger flaky = new AtomicInteger();
+        assertThat(r.transientOnly(() -> {
+            if (flaky.incrementAndGet() < 2) {
+                throw new BackendUnavailableException("lost connection", null);
+            }
+            return "ok";
+        })).isEqualTo("ok");
+    }
+
+    @Test
     void conflictsAreRetriedUntilTheyPass() {
         Retries r = new Retries(FAST);
         AtomicInteger calls = new AtomicInteger();
