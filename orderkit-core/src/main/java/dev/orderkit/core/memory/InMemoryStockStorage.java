@@ -523,11 +523,13 @@ public final class InMemoryStockStorage implements StockStorage {
      * @return the count
      */
     public int size() {
-        int n = 0;
-        for (Sku s : skus.values()) {
-            n += s.read().size();
-        }
-        return n;
+        return readAllSkus(() -> {
+            int n = 0;
+            for (Sku s : skus.values()) {
+                n += s.levels.size();
+            }
+            return n;
+        });
     }
 
 }

@@ -10,15 +10,17 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 
 /**
- * How hard the Lincheck tests search, sized for a 2-core CI machine, and the runs they share. A
- * deeper search: {@code -Dorderkit.lincheck.iterations=200} (scenarios per run),
+ * How hard the Lincheck tests search, sized for a 2-core CI machine (all eight runs take about a
+ * minute there), and the runs they share. Besides the random scenarios each test explores the races
+ * an earlier version lost. A deeper search: {@code -Dorderkit.lincheck.iterations=200} (random
+ * scenarios per run),
  * {@code -Dorderkit.lincheck.stress=…} (runs of each scenario in stress mode),
  * {@code -Dorderkit.lincheck.mc=…} (interleavings of each scenario in model-checking mode).
  */
 final class LincheckBudget {
-    static final int ITERATIONS = Integer.getInteger("orderkit.lincheck.iterations", 10);
+    static final int ITERATIONS = Integer.getInteger("orderkit.lincheck.iterations", 8);
     static final int STRESS_INVOCATIONS = Integer.getInteger("orderkit.lincheck.stress", 1_000);
-    static final int MODEL_CHECKING_INVOCATIONS = Integer.getInteger("orderkit.lincheck.mc", 100);
+    static final int MODEL_CHECKING_INVOCATIONS = Integer.getInteger("orderkit.lincheck.mc", 80);
 
     private LincheckBudget() {
     }
