@@ -165,7 +165,10 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
-    /** Write-locks the SKUs in canonical order; returns them in that order. */
+    /**
+     * Write-locks the SKUs in canonical order; returns them in that order. A SKU not registered is
+     * skipped: its lines are unknown stock.
+     */
     private List<Sku> lockSkus(Set<String> names) {
         List<Sku> locked = new ArrayList<>(names.size());
         for (String name : names) { // a TreeSet: canonical order
