@@ -8,13 +8,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
- * The embedded default {@link IdempotencyStore}. Each operation is one atomic
- * {@link ConcurrentHashMap#compute} on the record, so it is thread-safe without a global lock.
- * State lives in this JVM only.
+ * The embedded default {@link IdempotencyStore}: thread-safe and <b>linearizable</b> without a
+ * global lock — every operation, {@link #purgeExpired} included, takes effect at one instant between
+ * its call and its return (a Lincheck test checks this in stress and model-checking modes).
+ *
+ * <p>How: each key maps to one of 64 striped {@link java.util.concurrent.locks.StampedLock}s;
+ * {@link #claim}, {@link #complete} and {@link #release} change the key's record, and its entry in
+ * the index of completed records by retention end, under the stripe's write lock. A purge picks the
+ * earliest-expiring completed records from that index without locks, then write-locks their stripes
+ * only if no stripe changed meanwhile (retrying, and after a few attempts holding every stripe), so
+ * no claim can see some of its deletions and not others. State lives in this JVM only.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
@@ -25,7 +32,21 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
     }
 
+    /** A completed record in the purge index, ordered by retention end, then key. */
+    private record Retained(Instant until, ScopedKey key) implements Comparable<Retained> {
+        @Override
+        public int compareTo(Retained o) {
+            int c = until.compareTo(o.until);
+            if (c == 0) {
+                c = key.scope().value().compareTo(o.key.scope().value());
+            }
+            return c != 0 ? c : key.key().value().compareTo(o.key.key().value());
+        }
+    }
+
     private final ConcurrentHashMap<ScopedKey, Rec> records = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<Retained> retained = new ConcurrentSkipListSet<>();
+    private final Stripes stripes = new Stripes(64);
 
     /** Creates an empty store. */
     public InMemoryIdempotencyStore() {
@@ -33,70 +54,73 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
-        ClaimResult[] out = new ClaimResult[1];
-        records.compute(key, (k, rec) -> {
+        return stripes.write(key, () -> {
+            Rec rec = records.get(key);
             if (rec == null || (rec.completed() && !rec.retainUntil().isAfter(now))) {
-                out[0] = new ClaimResult.Acquired(1, newResourceId, false);
-                return new Rec(fingerprint, newResourceId, 1, now.plus(lease), null, null);
+                if (rec != null) {
+                    retained.remove(new Retained(rec.retainUntil(), key));
+                }
+                records.put(key, new Rec(fingerprint, newResourceId, 1, now.plus(lease), null, null));
+                return new ClaimResult.Acquired(1, newResourceId, false);
             }
             if (!rec.fingerprint().equals(fingerprint)) {
-                out[0] = new ClaimResult.Mismatch(rec.fingerprint());
-                return rec;
+                return new ClaimResult.Mismatch(rec.fingerprint());
             }
             if (rec.completed()) {
-                out[0] = new ClaimResult.Completed(rec.resourceId(), rec.response());
-                return rec;
+                return new ClaimResult.Completed(rec.resourceId(), rec.response());
             }
             if (rec.leaseUntil().isAfter(now)) {
-                out[0] = new ClaimResult.InProgress(rec.leaseUntil());
-                return rec;
+                return new ClaimResult.InProgress(rec.leaseUntil());
             }
             long token = rec.token() + 1;
-            out[0] = new ClaimResult.Acquired(token, rec.resourceId(), true);
-            return new Rec(rec.fingerprint(), rec.resourceId(), token, now.plus(lease), null, null);
+            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), token, now.plus(lease), null, null));
+            return new ClaimResult.Acquired(token, rec.resourceId(), true);
         });
-        return out[0];
+    }
+
+    /** The current in-progress record holding the token, or a {@link LeaseLostException}. */
+    private Rec current(ScopedKey key, long fencingToken) {
+        Rec rec = records.get(key);
+        if (rec == null || rec.completed() || rec.token() != fencingToken) {
+            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
+        }
+        return rec;
     }
 
     @Override
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
-        records.compute(key, (k, rec) -> {
-            if (rec == null || rec.completed() || rec.token() != fencingToken) {
-                throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
-            }
-            return new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), now, response, retainUntil);
+        stripes.write(key, () -> {
+            Rec rec = current(key, fencingToken);
+            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), now, response, retainUntil));
+            retained.add(new Retained(retainUntil, key));
+            return null;
         });
     }
 
     @Override
     public void release(ScopedKey key, long fencingToken) {
-        records.compute(key, (k, rec) -> {
-            if (rec == null || rec.completed() || rec.token() != fencingToken) {
-                throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
-            }
-            return new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), Instant.MIN, null, null);
+        stripes.write(key, () -> {
+            Rec rec = current(key, fencingToken);
+            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), Instant.MIN, null, null));
+            return null;
         });
     }
 
     @Override
     public int purgeExpired(Instant now, int limit) {
-        List<ScopedKey> victims = new ArrayList<>();
-        for (Map.Entry<ScopedKey, Rec> e : records.entrySet()) {
-            if (victims.size() >= limit) {
-                break;
+        return stripes.purge(() -> {
+            List<ScopedKey> victims = new ArrayList<>();
+            for (Retained r : retained) {
+                if (victims.size() >= limit || r.until().isAfter(now)) {
+                    break;
+                }
+                victims.add(r.key());
             }
-            if (e.getValue().completed() && !e.getValue().retainUntil().isAfter(now)) {
-                victims.add(e.getKey());
-            }
-        }
-        int n = 0;
-        for (ScopedKey k : victims) {
-            if (records.computeIfPresent(k, (kk, rec) -> rec.completed() && !rec.retainUntil().isAfter(now)
-                    ? null : rec) == null) {
-                n++;
-            }
-        }
-        return n;
+            return victims;
+        }, key -> {
+            Rec rec = records.remove(key);
+            retained.remove(new Retained(rec.retainUntil(), key));
+        });
     }
 
     /**
@@ -105,6 +129,6 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
      * @return the count
      */
     public int size() {
-        return records.size();
+        return stripes.readAll(records::size);
     }
 }

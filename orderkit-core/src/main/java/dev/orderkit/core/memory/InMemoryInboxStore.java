@@ -5,16 +5,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * An {@link InboxStore} in this JVM's memory: right for a single instance and for tests; when
  * several instances receive the same messages use a shared store (orderkit-jdbc, orderkit-redis).
- * Each operation is one atomic {@link ConcurrentHashMap#compute} on the message's record, so it
- * is thread-safe without a global lock. Completed records are kept until
- * {@link #purgeCompleted} deletes them.
+ * Completed records are kept until {@link #purgeCompleted} deletes them.
+ *
+ * <p>Thread-safe and <b>linearizable</b> without a global lock: every operation,
+ * {@link #purgeCompleted} included, takes effect at one instant between its call and its return (a
+ * Lincheck test checks this in stress and model-checking modes). Each message id maps to one of 64
+ * striped {@link java.util.concurrent.locks.StampedLock}s; {@link #claim}, {@link #complete} and
+ * {@link #release} change the message's record, and its entry in the index of completed records by
+ * completion time, under the stripe's write lock. A purge picks the oldest completed records from
+ * that index without locks, then write-locks their stripes only if no stripe changed meanwhile
+ * (retrying, and after a few attempts holding every stripe): a claim never sees some of its
+ * deletions and not others.
  */
 public final class InMemoryInboxStore implements InboxStore {
 
@@ -22,7 +30,18 @@ public final class InMemoryInboxStore implements InboxStore {
     private record Rec(Instant leaseUntil, Instant doneAt) {
     }
 
+    /** A completed record in the purge index, ordered by completion time, then id. */
+    private record Done(Instant at, String messageId) implements Comparable<Done> {
+        @Override
+        public int compareTo(Done o) {
+            int c = at.compareTo(o.at);
+            return c != 0 ? c : messageId.compareTo(o.messageId);
+        }
+    }
+
     private final ConcurrentHashMap<String, Rec> records = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<Done> done = new ConcurrentSkipListSet<>();
+    private final Stripes stripes = new Stripes(64);
 
     /** Creates an empty inbox. */
     public InMemoryInboxStore() {
@@ -33,64 +52,62 @@ public final class InMemoryInboxStore implements InboxStore {
         InboxStore.checkMessageId(messageId);
         Objects.requireNonNull(now, "now must not be null");
         InboxStore.checkLease(lease);
-        Claim[] out = new Claim[1];
-        records.compute(messageId, (id, rec) -> {
+        return stripes.write(messageId, () -> {
+            Rec rec = records.get(messageId);
             if (rec != null && rec.doneAt() != null) {
-                out[0] = Claim.DONE;
-                return rec;
+                return Claim.DONE;
             }
             if (rec != null && rec.leaseUntil() != null && rec.leaseUntil().isAfter(now)) {
-                out[0] = Claim.IN_PROGRESS;
-                return rec;
+                return Claim.IN_PROGRESS;
             }
-            out[0] = Claim.ACQUIRED;
-            return new Rec(now.plus(lease), null);
+            records.put(messageId, new Rec(now.plus(lease), null));
+            return Claim.ACQUIRED;
         });
-        return out[0];
     }
 
     @Override
     public void complete(String messageId, Instant now) {
         InboxStore.checkMessageId(messageId);
         Objects.requireNonNull(now, "now must not be null");
-        records.compute(messageId, (id, rec) -> rec != null && rec.doneAt() != null ? rec : new Rec(null, now));
+        stripes.write(messageId, () -> {
+            Rec rec = records.get(messageId);
+            if (rec == null || rec.doneAt() == null) {
+                records.put(messageId, new Rec(null, now));
+                done.add(new Done(now, messageId));
+            }
+            return null;
+        });
     }
 
     @Override
     public void release(String messageId) {
         InboxStore.checkMessageId(messageId);
-        records.computeIfPresent(messageId, (id, rec) -> rec.doneAt() != null ? rec : new Rec(null, null));
+        stripes.write(messageId, () -> {
+            Rec rec = records.get(messageId);
+            if (rec != null && rec.doneAt() == null) {
+                records.put(messageId, new Rec(null, null));
+            }
+            return null;
+        });
     }
 
     @Override
     public int purgeCompleted(Instant olderThan, int limit) {
         Objects.requireNonNull(olderThan, "olderThan must not be null");
         InboxStore.checkLimit(limit);
-        List<String> victims = new ArrayList<>();
-        for (Map.Entry<String, Rec> e : records.entrySet()) {
-            if (victims.size() >= limit) {
-                break;
-            }
-            Instant done = e.getValue().doneAt();
-            if (done != null && done.isBefore(olderThan)) {
-                victims.add(e.getKey());
-            }
-        }
-        int n = 0;
-        for (String id : victims) {
-            boolean[] removed = {false};
-            records.computeIfPresent(id, (k, rec) -> {
-                if (rec.doneAt() != null && rec.doneAt().isBefore(olderThan)) {
-                    removed[0] = true;
-                    return null;
+        return stripes.purge(() -> {
+            List<String> victims = new ArrayList<>();
+            for (Done d : done) {
+                if (victims.size() >= limit || !d.at().isBefore(olderThan)) {
+                    break;
                 }
-                return rec;
-            });
-            if (removed[0]) {
-                n++;
+                victims.add(d.messageId());
             }
-        }
-        return n;
+            return victims;
+        }, id -> {
+            Rec rec = records.remove(id);
+            done.remove(new Done(rec.doneAt(), id));
+        });
     }
 
     /**
@@ -99,6 +116,6 @@ public final class InMemoryInboxStore implements InboxStore {
      * @return the count
      */
     public int size() {
-        return records.size();
+        return stripes.readAll(records::size);
     }
 }

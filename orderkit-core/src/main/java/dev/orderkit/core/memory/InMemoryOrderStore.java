@@ -6,25 +6,59 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.OrderStore;
 import java.time.Instant;
-import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded default {@link OrderStore}: compare-and-set through {@link ConcurrentHashMap#compute}.
- * Events are handed to the {@link EventSink} after the change (a sink failure is logged, never
- * undoes the change). State lives in this JVM only.
+ * The embedded default {@link OrderStore}: compare-and-set on the order's version. Events are
+ * handed to the {@link EventSink} after the change (a sink failure is logged, never undoes the
+ * change). State lives in this JVM only.
+ *
+ * <p>Thread-safe and <b>linearizable</b> without a global lock: every operation takes effect at one
+ * instant between its call and its return (a Lincheck test checks this in stress and
+ * model-checking modes). Order ids and (scope, idempotency key) pairs map to 64 striped
+ * {@link java.util.concurrent.locks.StampedLock}s. {@link #insert} holds the stripes of the id and
+ * of the key while it stores the order, its idempotency-key entry and its entry in the per-status
+ * index by update time, so {@link #find} and {@link #findByKey} see it together; {@link #update}
+ * changes the order and its index entry under the id's stripe. Reads validate the stripes they
+ * depend on ({@link #findStale} all of them, reading only the oldest entries of the index) and
+ * fall back to read locks when writers kept interfering.
  */
 public final class InMemoryOrderStore implements OrderStore {
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryOrderStore.class);
+
+    /** The order created with a (scope, key) pair. */
+    private record KeyEntry(String orderId, Instant createdAt) {
+    }
+
+    /** An order in the per-status index, ordered by update time, then id. */
+    private record Touched(Instant at, String orderId) implements Comparable<Touched> {
+        static Touched of(Order o) {
+            return new Touched(o.updatedAt(), o.id());
+        }
+
+        @Override
+        public int compareTo(Touched o) {
+            int c = at.compareTo(o.at);
+            return c != 0 ? c : orderId.compareTo(o.orderId);
+        }
+    }
+
     private final ConcurrentHashMap<String, Order> orders = new ConcurrentHashMap<>();
-    /** (scope, key) → id of the latest order created with it. */
-    private final ConcurrentHashMap<List<String>, String> byKey = new ConcurrentHashMap<>();
+    /** (scope, key) → the latest order created with it. */
+    private final ConcurrentHashMap<List<String>, KeyEntry> byKey = new ConcurrentHashMap<>();
+    /** Orders of each status by update time. */
+    private final Map<OrderStatus, ConcurrentSkipListSet<Touched>> byStatus = new EnumMap<>(OrderStatus.class);
+    private final Stripes stripes = new Stripes(64);
     private final EventSink sink;
 
     /**
@@ -34,14 +68,31 @@ public final class InMemoryOrderStore implements OrderStore {
      */
     public InMemoryOrderStore(EventSink sink) {
         this.sink = Objects.requireNonNull(sink, "sink");
+        for (OrderStatus s : OrderStatus.values()) {
+            byStatus.put(s, new ConcurrentSkipListSet<>());
+        }
+    }
+
+    private static List<String> keyOf(String scope, String idempotencyKey) {
+        return List.of(scope, idempotencyKey);
     }
 
     @Override
     public boolean insert(Order order, List<OrderKitEvent> events) {
-        boolean inserted = orders.putIfAbsent(order.id(), order) == null;
+        List<String> key = keyOf(order.scope(), order.idempotencyKey());
+        boolean inserted = stripes.write(order.id(), key, () -> {
+            if (orders.containsKey(order.id())) {
+                return false;
+            }
+            orders.put(order.id(), order);
+            byStatus.get(order.status()).add(Touched.of(order));
+            KeyEntry latest = byKey.get(key);
+            if (latest == null || !latest.createdAt().isAfter(order.createdAt())) {
+                byKey.put(key, new KeyEntry(order.id(), order.createdAt()));
+            }
+            return true;
+        });
         if (inserted) {
-            byKey.merge(List.of(order.scope(), order.idempotencyKey()), order.id(),
-                    (old, neu) -> orders.get(old).createdAt().isAfter(order.createdAt()) ? old : neu);
             publish(events);
         }
         return inserted;
@@ -49,38 +100,58 @@ public final class InMemoryOrderStore implements OrderStore {
 
     @Override
     public Optional<Order> find(String orderId) {
-        return Optional.ofNullable(orders.get(orderId));
+        return Optional.ofNullable(stripes.read(orderId, () -> orders.get(orderId)));
     }
 
     @Override
     public Optional<Order> findByKey(String scope, String idempotencyKey) {
-        String id = byKey.get(List.of(scope, idempotencyKey));
-        return id == null ? Optional.empty() : find(id);
+        List<String> key = keyOf(scope, idempotencyKey);
+        // the entry as of one instant (validated against its stripe), and the order read at that instant
+        return Optional.ofNullable(stripes.read(key, () -> {
+            KeyEntry e = byKey.get(key);
+            return e == null ? null : orders.get(e.orderId());
+        }));
     }
 
     @Override
     public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
-        boolean[] ok = {false};
-        orders.computeIfPresent(order.id(), (id, current) -> {
-            if (current.version() != expectedVersion) {
-                return current;
+        boolean updated = stripes.write(order.id(), () -> {
+            Order current = orders.get(order.id());
+            if (current == null || current.version() != expectedVersion) {
+                return false;
             }
-            ok[0] = true;
-            return order;
+            orders.put(order.id(), order);
+            byStatus.get(current.status()).remove(Touched.of(current));
+            byStatus.get(order.status()).add(Touched.of(order));
+            return true;
         });
-        if (ok[0]) {
+        if (updated) {
             publish(events);
         }
-        return ok[0];
+        return updated;
     }
 
     @Override
     public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
-        return orders.values().stream()
-                .filter(o -> statuses.contains(o.status()) && o.updatedAt().isBefore(updatedBefore))
-                .sorted(Comparator.comparing(Order::updatedAt))
-                .limit(limit)
-                .toList();
+        return stripes.readAll(() -> {
+            List<Touched> oldest = new ArrayList<>();
+            for (OrderStatus s : statuses) {
+                int n = 0;
+                for (Touched t : byStatus.get(s)) {
+                    if (n >= limit || !t.at().isBefore(updatedBefore)) {
+                        break;
+                    }
+                    oldest.add(t);
+                    n++;
+                }
+            }
+            oldest.sort(null);
+            List<Order> out = new ArrayList<>(Math.min(limit, oldest.size()));
+            for (int i = 0; i < oldest.size() && i < limit; i++) {
+                out.add(orders.get(oldest.get(i).orderId()));
+            }
+            return List.copyOf(out);
+        });
     }
 
     private void publish(List<OrderKitEvent> events) {

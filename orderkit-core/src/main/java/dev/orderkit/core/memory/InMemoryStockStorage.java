@@ -23,30 +23,53 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Supplier;
 
 /**
- * The embedded default {@link StockStorage}: thread-safe without a global lock. Each stock level
- * has its own lock; a multi-line reservation takes the locks of its lines in canonical order (so
- * two reservations can never deadlock), and each reservation id maps to one of 1024 striped locks
- * taken before any level lock. Reads of levels are lock-free snapshots.
+ * The embedded default {@link StockStorage}: thread-safe and <b>linearizable</b> without a global
+ * lock. Every primitive, read or write, takes effect at one instant between its call and its
+ * return: a reader never sees a level that no write produced, nor part of a multi-line reservation
+ * or of a lifecycle transition, and what {@link #reservation} says agrees with the levels (a
+ * Lincheck test checks this in stress and model-checking modes).
+ *
+ * <p>How. All levels of a SKU (every location) belong to one record guarded by a
+ * {@link StampedLock}; a reservation, its entry in the expiry index included, is guarded by the
+ * locks of the SKUs of its lines (which never change). Writes are two-phase: a write takes the
+ * write locks of the SKUs it touches in canonical order (so writers cannot deadlock), applies all
+ * of it — levels, movements, idempotency records, the reservation, the expiry index — and only then
+ * releases any lock. A SKU publishes its levels as one immutable list before its lock is released,
+ * and a level is created inside the write that first changes it. Readers never block writers for
+ * long: {@link #levels} and {@link #level} read the published list under an optimistic stamp,
+ * falling back to the read lock when a writer held it; {@link #allLevels}, {@link #reservations}
+ * and {@link #dueReservations} validate the stamps of every SKU (and that no SKU was registered),
+ * falling back to all the read locks in canonical order; {@link #reservation} is one read of a
+ * value a writer stores while it still holds its locks; {@link #movements} copies under the read
+ * lock. Writes on disjoint SKUs never wait for each other; only the first write of a new SKU takes
+ * a short registration lock.
  *
  * <p>State lives in this JVM only: use the JDBC or Redis backend to share stock across processes.
  */
 public final class InMemoryStockStorage implements StockStorage {
 
-    private static final class Cell {
-        final ReentrantLock lock = new ReentrantLock();
+    /** Optimistic passes of a multi-lock read before it takes the read locks. */
+    private static final int OPTIMISTIC_ATTEMPTS = 3;
+    private static final Comparator<StockLevel> BY_KEY = Comparator.comparing(StockLevel::key);
+    private static final Comparator<Sku> BY_NAME = Comparator.comparing(s -> s.sku);
+
+    /** One location of a SKU; mutable, guarded by the SKU's write lock. */
+    private static final class Slot {
         final StockKey key;
         final List<Movement> movements = new ArrayList<>();
-        /** Applied adjust / setOnHand writes by reference (guarded by {@link #lock}). */
+        /** Applied adjust / setOnHand writes by reference. */
         final Map<String, AppliedWrite> writes = new HashMap<>();
-        volatile StockLevel level;
+        StockLevel level;
 
-        Cell(StockKey key, Instant now) {
+        Slot(StockKey key, Instant now) {
             this.key = key;
             this.level = new StockLevel(key, 0, 0, 0, now);
         }
@@ -58,7 +81,51 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
-    private record Due(Instant at, String id) {
+    /** All levels of one SKU. */
+    private static final class Sku {
+        final String sku;
+        final StampedLock lock = new StampedLock();
+        /** Slots by location (guarded by the write lock). */
+        final TreeMap<String, Slot> slots = new TreeMap<>();
+        /** The published levels, sorted by location; replaced only under the write lock. */
+        volatile List<StockLevel> levels = List.of();
+
+        Sku(String sku) {
+            this.sku = sku;
+        }
+
+        /** Publishes the slots' levels; called under the write lock before it is released. */
+        void publish() {
+            List<StockLevel> out = new ArrayList<>(slots.size());
+            for (Slot s : slots.values()) {
+                out.add(s.level);
+            }
+            levels = List.copyOf(out);
+        }
+
+        /** The published levels, read as of one instant without blocking writers when possible. */
+        List<StockLevel> read() {
+            long stamp = lock.tryOptimisticRead();
+            List<StockLevel> l = levels;
+            if (lock.validate(stamp)) {
+                return l;
+            }
+            stamp = lock.readLock();
+            try {
+                return levels;
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        }
+    }
+
+    /** An expiry index entry of a HELD reservation. */
+    private record Due(Instant at, String id) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due o) {
+            int c = at.compareTo(o.at);
+            return c != 0 ? c : id.compareTo(o.id);
+        }
     }
 
     /** A recorded adjust / setOnHand: its arguments and the level it produced. */
@@ -72,97 +139,151 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
-    private final ConcurrentHashMap<StockKey, Cell> cells = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListMap<String, ConcurrentSkipListSet<StockKey>> keysBySku = new ConcurrentSkipListMap<>();
+    private final ConcurrentHashMap<String, Sku> skus = new ConcurrentHashMap<>();
+    /** Write-locked while a new SKU is registered, so a snapshot of all SKUs can see none appear. */
+    private final StampedLock catalog = new StampedLock();
+    /** Reservations by id; each written only under the write locks of all its lines' SKUs. */
     private final ConcurrentHashMap<String, Reservation> reservations = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListSet<Due> due = new ConcurrentSkipListSet<>(
-            Comparator.comparing(Due::at).thenComparing(Due::id));
-    private final ReentrantLock[] idLocks = new ReentrantLock[1024];
+    /** HELD reservations by expiry; each entry written under the locks of its reservation's SKUs. */
+    private final ConcurrentSkipListSet<Due> due = new ConcurrentSkipListSet<>();
 
     /** Creates an empty storage. */
     public InMemoryStockStorage() {
-        for (int i = 0; i < idLocks.length; i++) {
-            idLocks[i] = new ReentrantLock();
+    }
+
+    /** The SKU's record; registers it (empty, so invisible to readers) when {@code create}. */
+    private Sku sku(String sku, boolean create) {
+        Sku s = skus.get(sku);
+        if (s != null || !create) {
+            return s;
+        }
+        long stamp = catalog.writeLock();
+        try {
+            return skus.computeIfAbsent(sku, Sku::new);
+        } finally {
+            catalog.unlockWrite(stamp);
         }
     }
 
-    private ReentrantLock idLock(String id) {
-        return idLocks[(id.hashCode() & 0x7fffffff) % idLocks.length];
+    /**
+     * Write-locks the SKUs in canonical order; returns them in that order. A SKU not registered is
+     * skipped: its lines are unknown stock.
+     */
+    private List<Sku> lockSkus(Set<String> names) {
+        List<Sku> locked = new ArrayList<>(names.size());
+        for (String name : names) { // a TreeSet: canonical order
+            Sku s = skus.get(name);
+            if (s != null) {
+                s.lock.asWriteLock().lock();
+                locked.add(s);
+            }
+        }
+        return locked;
+    }
+
+    private static void unlockSkus(List<Sku> locked) {
+        for (int i = locked.size() - 1; i >= 0; i--) {
+            locked.get(i).lock.asWriteLock().unlock();
+        }
+    }
+
+    private static Set<String> skuNames(List<AllocatedLine> lines) {
+        Set<String> names = new TreeSet<>();
+        for (AllocatedLine line : lines) {
+            names.add(line.key().sku());
+        }
+        return names;
+    }
+
+    /** The slot of a key among the SKUs the caller has write-locked; null if it does not exist. */
+    private static Slot slot(List<Sku> locked, StockKey key) {
+        for (Sku s : locked) {
+            if (s.sku.equals(key.sku())) {
+                return s.slots.get(key.location());
+            }
+        }
+        return null;
     }
 
     @Override
     public List<StockLevel> levels(String sku) {
-        ConcurrentSkipListSet<StockKey> keys = keysBySku.get(sku);
-        if (keys == null) {
-            return List.of();
-        }
-        List<StockLevel> out = new ArrayList<>(keys.size());
-        for (StockKey k : keys) {
-            out.add(cells.get(k).level);
-        }
-        return out;
+        Sku s = skus.get(sku);
+        return s == null ? List.of() : s.read();
     }
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        Cell c = cells.get(key);
-        return c == null ? Optional.empty() : Optional.of(c.level);
+        Sku s = skus.get(key.sku());
+        if (s == null) {
+            return Optional.empty();
+        }
+        List<StockLevel> levels = s.read();
+        int lo = 0;
+        int hi = levels.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = levels.get(mid).key().location().compareTo(key.location());
+            if (c == 0) {
+                return Optional.of(levels.get(mid));
+            } else if (c < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return Optional.empty();
     }
 
     @Override
     public ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
-        ReentrantLock idLock = idLock(reservationId);
-        idLock.lock();
+        Reservation existing = reservations.get(reservationId);
+        if (existing != null) {
+            return new ReserveResult.AlreadyExists(existing);
+        }
+        List<Sku> locked = lockSkus(skuNames(lines));
         try {
-            Reservation existing = reservations.get(reservationId);
+            existing = reservations.get(reservationId);
             if (existing != null) {
                 return new ReserveResult.AlreadyExists(existing);
             }
-            List<Cell> locked = new ArrayList<>(lines.size());
             List<String> missing = new ArrayList<>();
+            List<Slot> slots = new ArrayList<>(lines.size());
             for (AllocatedLine line : lines) {
-                Cell c = cells.get(line.key());
-                if (c == null) {
+                Slot slot = slot(locked, line.key());
+                if (slot == null) {
                     missing.add(line.key().sku() + "@" + line.key().location());
-                } else {
-                    locked.add(c);
                 }
+                slots.add(slot);
             }
             if (!missing.isEmpty()) {
                 return new ReserveResult.UnknownStock(missing);
             }
-            locked.sort(Comparator.comparing(c -> c.key));
-            int n = 0;
-            try {
-                for (Cell c : locked) {
-                    c.lock.lock();
-                    n++;
-                }
-                List<Shortfall> shortfalls = new ArrayList<>();
-                for (int i = 0; i < lines.size(); i++) {
-                    StockLevel l = cells.get(lines.get(i).key()).level;
-                    if (l.available() < lines.get(i).quantity()) {
-                        shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), lines.get(i).quantity(),
-                                Math.max(0, l.available())));
-                    }
-                }
-                if (!shortfalls.isEmpty()) {
-                    return new ReserveResult.Insufficient(shortfalls);
-                }
-                for (AllocatedLine line : lines) {
-                    cells.get(line.key()).apply(0, line.quantity(), MovementReason.RESERVE, reservationId, now);
-                }
-                Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
-                reservations.put(reservationId, r);
-                due.add(new Due(expiresAt, reservationId));
-                return new ReserveResult.Reserved(r);
-            } finally {
-                for (int i = n - 1; i >= 0; i--) {
-                    locked.get(i).lock.unlock();
+            List<Shortfall> shortfalls = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                StockLevel l = slots.get(i).level;
+                long quantity = lines.get(i).quantity();
+                if (l.available() < quantity) {
+                    shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), quantity,
+                            Math.max(0, l.available())));
                 }
             }
+            if (!shortfalls.isEmpty()) {
+                return new ReserveResult.Insufficient(shortfalls);
+            }
+            Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
+            // the id is claimed here; a reservation of the same id on other SKUs may have won it meanwhile
+            existing = reservations.putIfAbsent(reservationId, r);
+            if (existing != null) {
+                return new ReserveResult.AlreadyExists(existing);
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                slots.get(i).apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
+            }
+            locked.forEach(Sku::publish);
+            due.add(new Due(expiresAt, reservationId));
+            return new ReserveResult.Reserved(r);
         } finally {
-            idLock.unlock();
+            unlockSkus(locked);
         }
     }
 
@@ -171,32 +292,29 @@ public final class InMemoryStockStorage implements StockStorage {
         return Optional.ofNullable(reservations.get(reservationId));
     }
 
-    /** Applies a lifecycle rule under the reservation's lock; returns the reservation after it. */
+    /**
+     * Applies a lifecycle rule under the locks of the reservation's SKUs (its lines never change,
+     * so they name the locks before the reservation is read under them); returns the reservation
+     * after it.
+     */
     private Reservation transition(String id, Instant now, ReservationTransition rule, boolean[] changed) {
-        ReentrantLock idLock = idLock(id);
-        idLock.lock();
+        Reservation seen = reservations.get(id);
+        if (seen == null) {
+            throw new NotFoundException("reservation", id);
+        }
+        List<Sku> locked = lockSkus(skuNames(seen.lines()));
         try {
             Reservation r = reservations.get(id);
-            if (r == null) {
-                throw new NotFoundException("reservation", id);
-            }
             ReservationState next = rule.next(r, now);
             if (next == null) {
                 return r;
             }
             if (rule.movesStock()) {
-                List<Cell> locked = r.lines().stream().map(l -> cells.get(l.key())).toList(); // canonical order
-                locked.forEach(c -> c.lock.lock());
-                try {
-                    for (AllocatedLine line : r.lines()) {
-                        cells.get(line.key()).apply(rule.onHandSign() * line.quantity(),
-                                rule.reservedSign() * line.quantity(), rule.reason(), id, now);
-                    }
-                } finally {
-                    for (int i = locked.size() - 1; i >= 0; i--) {
-                        locked.get(i).lock.unlock();
-                    }
+                for (AllocatedLine line : r.lines()) {
+                    slot(locked, line.key()).apply(rule.onHandSign() * line.quantity(),
+                            rule.reservedSign() * line.quantity(), rule.reason(), id, now);
                 }
+                locked.forEach(Sku::publish);
             }
             Reservation updated = r.withState(next, now);
             reservations.put(id, updated);
@@ -206,7 +324,7 @@ public final class InMemoryStockStorage implements StockStorage {
             changed[0] = true;
             return updated;
         } finally {
-            idLock.unlock();
+            unlockSkus(locked);
         }
     }
 
@@ -237,76 +355,77 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public List<String> dueReservations(Instant now, int limit) {
-        List<String> out = new ArrayList<>();
-        for (Due d : due) {
-            if (d.at().isAfter(now) || out.size() >= limit) {
-                break;
+        return readAllSkus(() -> {
+            List<String> out = new ArrayList<>();
+            for (Due d : due) {
+                if (d.at().isAfter(now) || out.size() >= limit) {
+                    break;
+                }
+                out.add(d.id());
             }
-            out.add(d.id());
-        }
-        return out;
-    }
-
-    private Cell cell(StockKey key, boolean create, Instant now) {
-        Cell c = create ? cells.computeIfAbsent(key, k -> new Cell(k, now)) : cells.get(key);
-        if (c != null && create) {
-            keysBySku.computeIfAbsent(key.sku(), s -> new ConcurrentSkipListSet<>()).add(key);
-        }
-        return c;
+            return out;
+        });
     }
 
     @Override
     public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
-        Cell c = cell(key, delta >= 0, now);
-        if (c == null) {
+        Sku s = sku(key.sku(), delta >= 0);
+        if (s == null) {
             throw new NotFoundException("stock level", key.sku() + "@" + key.location());
         }
-        c.lock.lock();
+        long stamp = s.lock.writeLock();
         try {
-            AppliedWrite applied = c.writes.get(reference);
-            if (applied != null) {
-                return applied.replay(key, reference, false, delta, 0);
+            Slot slot = s.slots.get(key.location());
+            if (slot == null) {
+                if (delta < 0) {
+                    throw new NotFoundException("stock level", key.sku() + "@" + key.location());
+                }
+                slot = new Slot(key, now);
+            } else {
+                AppliedWrite applied = slot.writes.get(reference);
+                if (applied != null) {
+                    return applied.replay(key, reference, false, delta, 0);
+                }
             }
-            StockLevel l = c.level;
+            StockLevel l = slot.level;
             if (l.onHand() + delta < l.reserved() || l.onHand() + delta < 0) {
                 throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), -delta,
                         l.available())));
             }
-            c.apply(delta, 0, MovementReason.ADJUST, reference, now);
-            c.writes.put(reference, new AppliedWrite(false, delta, 0, c.level));
-            return c.level;
+            slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
+            slot.writes.put(reference, new AppliedWrite(false, delta, 0, slot.level));
+            s.slots.put(key.location(), slot);
+            s.publish();
+            return slot.level;
         } finally {
-            c.lock.unlock();
+            s.lock.unlockWrite(stamp);
         }
     }
 
     @Override
     public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
-        Cell fresh = null;
-        Cell c = cells.get(key);
-        if (c == null && expectedVersion == -1) {
-            fresh = new Cell(key, now);
-            c = cells.putIfAbsent(key, fresh);
-            if (c == null) {
-                c = fresh;
-                keysBySku.computeIfAbsent(key.sku(), s -> new ConcurrentSkipListSet<>()).add(key);
-            } else {
-                fresh = null;
-            }
-        }
-        if (c == null) {
+        Sku s = sku(key.sku(), expectedVersion == -1);
+        if (s == null) {
             throw new NotFoundException("stock level", key.sku() + "@" + key.location());
         }
-        c.lock.lock();
+        long stamp = s.lock.writeLock();
         try {
-            AppliedWrite applied = c.writes.get(reference);
-            if (applied != null) {
-                return applied.replay(key, reference, true, onHand, expectedVersion);
+            Slot slot = s.slots.get(key.location());
+            if (slot == null) {
+                if (expectedVersion != -1) {
+                    throw new NotFoundException("stock level", key.sku() + "@" + key.location());
+                }
+                slot = new Slot(key, now);
+            } else {
+                AppliedWrite applied = slot.writes.get(reference);
+                if (applied != null) {
+                    return applied.replay(key, reference, true, onHand, expectedVersion);
+                }
+                if (expectedVersion == -1) {
+                    throw new ConcurrencyConflictException("stock level " + key + " already exists");
+                }
             }
-            StockLevel l = c.level;
-            if (expectedVersion == -1 && c != fresh) {
-                throw new ConcurrencyConflictException("stock level " + key + " already exists");
-            }
+            StockLevel l = slot.level;
             if (expectedVersion != -1 && l.version() != expectedVersion) {
                 throw new ConcurrencyConflictException("stock level " + key + " is at version " + l.version()
                         + ", expected " + expectedVersion);
@@ -315,35 +434,89 @@ public final class InMemoryStockStorage implements StockStorage {
                 throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), l.reserved(),
                         onHand)));
             }
-            c.apply(onHand - l.onHand(), 0, MovementReason.SET_ON_HAND, reference, now);
-            c.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, c.level));
-            return c.level;
+            slot.apply(onHand - l.onHand(), 0, MovementReason.SET_ON_HAND, reference, now);
+            slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, slot.level));
+            s.slots.put(key.location(), slot);
+            s.publish();
+            return slot.level;
         } finally {
-            c.lock.unlock();
+            s.lock.unlockWrite(stamp);
         }
     }
 
     @Override
     public List<StockLevel> allLevels() {
-        return cells.values().stream().map(c -> c.level).sorted(Comparator.comparing(StockLevel::key)).toList();
+        return readAllSkus(() -> {
+            List<StockLevel> out = new ArrayList<>();
+            for (Sku s : skus.values()) {
+                out.addAll(s.levels);
+            }
+            out.sort(BY_KEY);
+            return List.copyOf(out);
+        });
+    }
+
+    /**
+     * Runs a read spanning SKUs (all levels, the reservations, the expiry index) as of one instant.
+     * Optimistically first: valid when no SKU was registered and no SKU write-locked from before the
+     * read until after it. Else (writers kept interfering) holding the registration lock and every
+     * SKU's read lock, taken in canonical order.
+     */
+    private <T> T readAllSkus(Supplier<T> read) {
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            long catalogStamp = catalog.tryOptimisticRead();
+            List<Sku> all = new ArrayList<>(skus.values());
+            long[] stamps = new long[all.size()];
+            for (int i = 0; i < stamps.length; i++) {
+                stamps[i] = all.get(i).lock.tryOptimisticRead();
+            }
+            T out = read.get();
+            boolean valid = catalog.validate(catalogStamp);
+            for (int i = 0; valid && i < stamps.length; i++) {
+                valid = all.get(i).lock.validate(stamps[i]);
+            }
+            if (valid) {
+                return out;
+            }
+        }
+        long catalogStamp = catalog.readLock();
+        try {
+            List<Sku> all = new ArrayList<>(skus.values());
+            all.sort(BY_NAME);
+            long[] stamps = new long[all.size()];
+            int n = 0;
+            try {
+                for (; n < stamps.length; n++) {
+                    stamps[n] = all.get(n).lock.readLock();
+                }
+                return read.get();
+            } finally {
+                for (int i = n - 1; i >= 0; i--) {
+                    all.get(i).lock.unlockRead(stamps[i]);
+                }
+            }
+        } finally {
+            catalog.unlockRead(catalogStamp);
+        }
     }
 
     @Override
     public List<Reservation> reservations(Set<ReservationState> states) {
-        return reservations.values().stream().filter(r -> states.contains(r.state())).toList();
+        return readAllSkus(() -> reservations.values().stream().filter(r -> states.contains(r.state())).toList());
     }
 
     @Override
     public List<Movement> movements(StockKey key) {
-        Cell c = cells.get(key);
-        if (c == null) {
+        Sku s = skus.get(key.sku());
+        if (s == null) {
             return List.of();
         }
-        c.lock.lock();
+        long stamp = s.lock.readLock();
         try {
-            return List.copyOf(c.movements);
+            Slot slot = s.slots.get(key.location());
+            return slot == null ? List.of() : List.copyOf(slot.movements);
         } finally {
-            c.lock.unlock();
+            s.lock.unlockRead(stamp);
         }
     }
 
@@ -353,7 +526,13 @@ public final class InMemoryStockStorage implements StockStorage {
      * @return the count
      */
     public int size() {
-        return cells.size();
+        return readAllSkus(() -> {
+            int n = 0;
+            for (Sku s : skus.values()) {
+                n += s.levels.size();
+            }
+            return n;
+        });
     }
 
 }

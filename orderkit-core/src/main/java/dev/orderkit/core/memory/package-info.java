@@ -1,2 +1,5 @@
-/** The embedded in-memory backends (the default), correct under concurrency within one JVM. */
+/**
+ * The embedded in-memory backends (the default): linearizable within one JVM — every operation of
+ * every store takes effect at one instant between its call and its return — without a global lock.
+ */
 package dev.orderkit.core.memory;
