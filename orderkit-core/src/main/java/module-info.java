@@ -15,5 +15,6 @@ module dev.orderkit.core {
     exports dev.orderkit.core.memory;
 
     // stored responses (PlaceOrderResult, Order ...) are records read and written by Jackson
-    opens dev.orderkit.core to com.fasterxml.jackson.databind;
+    opens dev.orderkit.core to
+            com.fasterxml.jackson.databind;
 }

@@ -41,7 +41,6 @@ public abstract class AbstractJdbcBenchmark extends WorkloadParams {
     /** Connections per pool. */
     public static final int POOL_SIZE = 16;
 
-
     private Workload workload;
     private TrialDatabase database;
     private HikariDataSource pool;
@@ -73,9 +72,13 @@ public abstract class AbstractJdbcBenchmark extends WorkloadParams {
         if (params.getBenchmark().endsWith(".reserveRaw")) {
             raw = new RawJdbcStock(pool, workload);
         } else {
-            JdbcBackend backend = JdbcBackend.builder().dataSource(pool).migrateOnBuild(true).build();
-            kit = OrderKit.builder().stockStorage(backend.stockStorage())
-                    .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore()).build();
+            JdbcBackend backend =
+                    JdbcBackend.builder().dataSource(pool).migrateOnBuild(true).build();
+            kit = OrderKit.builder()
+                    .stockStorage(backend.stockStorage())
+                    .idempotencyStore(backend.idempotencyStore())
+                    .orderStore(backend.orderStore())
+                    .build();
             for (String sku : workload.catalog()) {
                 kit.stock().setOnHand(StockKey.of(sku), Workload.ON_HAND, -1, "bench");
             }

@@ -2,9 +2,9 @@ package dev.orderkit.jmh;
 
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlaceOrderResult;
-import dev.orderkit.jmh.internal.Checks;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.jmh.internal.Checks;
 import dev.orderkit.jmh.internal.RawMemoryStock;
 import dev.orderkit.jmh.internal.Workload;
 import java.util.concurrent.TimeUnit;

@@ -51,14 +51,19 @@ public class RedisBenchmark extends WorkloadParams {
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(64);
         pool.setMaxIdle(64);
-        client = RedisClient.builder().fromURI(URI.create(Services.redisUrl())).poolConfig(pool).build();
+        client = RedisClient.builder()
+                .fromURI(URI.create(Services.redisUrl()))
+                .poolConfig(pool)
+                .build();
         prefix = Services.uniqueName("okbench") + ":";
         if (params.getBenchmark().endsWith(".reserveRaw")) {
             raw = new RawRedisStock(client, prefix, workload);
         } else {
             backend = RedisBackend.builder().client(client).keyPrefix(prefix).build();
-            kit = OrderKit.builder().stockStorage(backend.stockStorage())
-                    .idempotencyStore(backend.idempotencyStore()).build();
+            kit = OrderKit.builder()
+                    .stockStorage(backend.stockStorage())
+                    .idempotencyStore(backend.idempotencyStore())
+                    .build();
             for (String sku : workload.catalog()) {
                 kit.stock().setOnHand(StockKey.of(sku), Workload.ON_HAND, -1, "bench");
             }

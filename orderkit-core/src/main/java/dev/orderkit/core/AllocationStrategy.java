@@ -55,8 +55,7 @@ public interface AllocationStrategy {
      */
     static AllocationStrategy locationPriority(List<String> priority, boolean allowSplit) {
         List<String> order = List.copyOf(priority);
-        Comparator<StockLevel> byPriority = Comparator
-                .comparingInt((StockLevel l) -> {
+        Comparator<StockLevel> byPriority = Comparator.comparingInt((StockLevel l) -> {
                     int i = order.indexOf(l.key().location());
                     return i < 0 ? Integer.MAX_VALUE : i;
                 })
@@ -93,15 +92,17 @@ public interface AllocationStrategy {
             }
             // candidate locations in priority order
             List<String> locations = new ArrayList<>();
-            levels.values().forEach(ls -> ls.forEach(l -> {
-                if (!locations.contains(l.key().location())) {
-                    locations.add(l.key().location());
-                }
-            }));
+            levels.values()
+                    .forEach(ls -> ls.forEach(l -> {
+                        if (!locations.contains(l.key().location())) {
+                            locations.add(l.key().location());
+                        }
+                    }));
             locations.sort(Comparator.comparingInt((String loc) -> {
-                int i = priority.indexOf(loc);
-                return i < 0 ? Integer.MAX_VALUE : i;
-            }).thenComparing(Comparator.naturalOrder()));
+                        int i = priority.indexOf(loc);
+                        return i < 0 ? Integer.MAX_VALUE : i;
+                    })
+                    .thenComparing(Comparator.naturalOrder()));
             for (String loc : locations) {
                 List<AllocatedLine> single = new ArrayList<>();
                 for (ReservationLine line : lines) {
@@ -109,7 +110,9 @@ public interface AllocationStrategy {
                         break;
                     }
                     StockLevel level = levels.getOrDefault(line.sku(), List.of()).stream()
-                            .filter(l -> l.key().location().equals(loc)).findFirst().orElse(null);
+                            .filter(l -> l.key().location().equals(loc))
+                            .findFirst()
+                            .orElse(null);
                     if (level == null || level.available() < line.quantity()) {
                         break;
                     }
@@ -132,9 +135,14 @@ public interface AllocationStrategy {
         return preferSingleLocation(List.of(StockKey.DEFAULT_LOCATION), true);
     }
 
-    private static void allocateLine(ReservationLine line, List<StockLevel> candidates, boolean allowSplit,
-                                     List<AllocatedLine> out, List<Shortfall> missing) {
-        long totalAvailable = candidates.stream().mapToLong(l -> Math.max(0, l.available())).sum();
+    private static void allocateLine(
+            ReservationLine line,
+            List<StockLevel> candidates,
+            boolean allowSplit,
+            List<AllocatedLine> out,
+            List<Shortfall> missing) {
+        long totalAvailable =
+                candidates.stream().mapToLong(l -> Math.max(0, l.available())).sum();
         if (!allowSplit) {
             for (StockLevel level : candidates) {
                 if (level.available() >= line.quantity()) {
@@ -142,7 +150,8 @@ public interface AllocationStrategy {
                     return;
                 }
             }
-            long best = candidates.stream().mapToLong(StockLevel::available).max().orElse(0);
+            long best =
+                    candidates.stream().mapToLong(StockLevel::available).max().orElse(0);
             missing.add(new Shortfall(line.sku(), line.location(), line.quantity(), Math.max(0, best)));
             return;
         }

@@ -13,6 +13,5 @@ import java.time.Instant;
  * @param reference the reservation id or caller reference
  * @param at when
  */
-public record Movement(StockKey key, long onHandDelta, long reservedDelta, MovementReason reason,
-                       String reference, Instant at) {
-}
+public record Movement(
+        StockKey key, long onHandDelta, long reservedDelta, MovementReason reason, String reference, Instant at) {}

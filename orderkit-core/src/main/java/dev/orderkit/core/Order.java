@@ -24,10 +24,23 @@ import java.util.Map;
  * @param createdAt creation time
  * @param updatedAt time of the last update
  */
-public record Order(String id, String scope, String idempotencyKey, String fingerprint, OrderStatus status,
-                    String customerRef, List<OrderLine> lines, Money total, String paymentMethod,
-                    Map<String, String> metadata, List<AllocatedLine> allocations, String paymentId,
-                    String failureReason, long version, Instant createdAt, Instant updatedAt) {
+public record Order(
+        String id,
+        String scope,
+        String idempotencyKey,
+        String fingerprint,
+        OrderStatus status,
+        String customerRef,
+        List<OrderLine> lines,
+        Money total,
+        String paymentMethod,
+        Map<String, String> metadata,
+        List<AllocatedLine> allocations,
+        String paymentId,
+        String failureReason,
+        long version,
+        Instant createdAt,
+        Instant updatedAt) {
 
     /** Copies collections. */
     public Order {
@@ -55,8 +68,23 @@ public record Order(String id, String scope, String idempotencyKey, String finge
      * @return the copy with {@code version + 1}
      */
     public Order transition(OrderStatus newStatus, Instant at) {
-        return new Order(id, scope, idempotencyKey, fingerprint, newStatus, customerRef, lines, total,
-                paymentMethod, metadata, allocations, paymentId, failureReason, version + 1, createdAt, at);
+        return new Order(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                newStatus,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                allocations,
+                paymentId,
+                failureReason,
+                version + 1,
+                createdAt,
+                at);
     }
 
     /**
@@ -66,8 +94,23 @@ public record Order(String id, String scope, String idempotencyKey, String finge
      * @return the copy (same version)
      */
     public Order withAllocations(List<AllocatedLine> newAllocations) {
-        return new Order(id, scope, idempotencyKey, fingerprint, status, customerRef, lines, total,
-                paymentMethod, metadata, newAllocations, paymentId, failureReason, version, createdAt, updatedAt);
+        return new Order(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                status,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                newAllocations,
+                paymentId,
+                failureReason,
+                version,
+                createdAt,
+                updatedAt);
     }
 
     /**
@@ -77,8 +120,23 @@ public record Order(String id, String scope, String idempotencyKey, String finge
      * @return the copy (same version)
      */
     public Order withPaymentId(String newPaymentId) {
-        return new Order(id, scope, idempotencyKey, fingerprint, status, customerRef, lines, total,
-                paymentMethod, metadata, allocations, newPaymentId, failureReason, version, createdAt, updatedAt);
+        return new Order(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                status,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                allocations,
+                newPaymentId,
+                failureReason,
+                version,
+                createdAt,
+                updatedAt);
     }
 
     /**
@@ -88,7 +146,22 @@ public record Order(String id, String scope, String idempotencyKey, String finge
      * @return the copy (same version)
      */
     public Order withFailureReason(String reason) {
-        return new Order(id, scope, idempotencyKey, fingerprint, status, customerRef, lines, total,
-                paymentMethod, metadata, allocations, paymentId, reason, version, createdAt, updatedAt);
+        return new Order(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                status,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                allocations,
+                paymentId,
+                reason,
+                version,
+                createdAt,
+                updatedAt);
     }
 }

@@ -110,8 +110,7 @@ public final class OrderKit {
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Clock for leases, expiries and timestamps (default: system UTC).
@@ -232,8 +231,8 @@ public final class OrderKit {
          * @return this builder
          */
         public Builder reservationTtl(Duration value) {
-            this.reservationTtl = Check.ttl(value, "reservationTtl", ReservationRequest.MIN_TTL,
-                    ReservationRequest.MAX_TTL);
+            this.reservationTtl =
+                    Check.ttl(value, "reservationTtl", ReservationRequest.MIN_TTL, ReservationRequest.MAX_TTL);
             return this;
         }
 
@@ -292,13 +291,21 @@ public final class OrderKit {
          * @return the kit
          */
         public OrderKit build() {
-            return new OrderKit(new OrderKitConfig(clock,
+            return new OrderKit(new OrderKitConfig(
+                    clock,
                     stockStorage != null ? stockStorage : new InMemoryStockStorage(),
                     idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
                     orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
                     eventSink,
                     paymentPort != null ? paymentPort : new SimulatedPaymentPort(),
-                    allocation, retry, lease, keyRetention, reservationTtl, stuckAfter, inProgressWait, stepHook,
+                    allocation,
+                    retry,
+                    lease,
+                    keyRetention,
+                    reservationTtl,
+                    stuckAfter,
+                    inProgressWait,
+                    stepHook,
                     stepTransactions));
         }
     }

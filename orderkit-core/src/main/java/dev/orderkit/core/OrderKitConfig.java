@@ -32,11 +32,22 @@ import java.util.Objects;
  * @param stepHook step observer
  * @param stepTransactions atomic phases of a transactional backend, or {@link StepTransactions#NONE}
  */
-public record OrderKitConfig(Clock clock, StockStorage stockStorage, IdempotencyStore idempotencyStore,
-                             OrderStore orderStore, EventSink eventSink, PaymentPort paymentPort,
-                             AllocationStrategy allocation, RetrySettings retry, Duration lease,
-                             Duration keyRetention, Duration reservationTtl, Duration stuckAfter,
-                             Duration inProgressWait, StepHook stepHook, StepTransactions stepTransactions) {
+public record OrderKitConfig(
+        Clock clock,
+        StockStorage stockStorage,
+        IdempotencyStore idempotencyStore,
+        OrderStore orderStore,
+        EventSink eventSink,
+        PaymentPort paymentPort,
+        AllocationStrategy allocation,
+        RetrySettings retry,
+        Duration lease,
+        Duration keyRetention,
+        Duration reservationTtl,
+        Duration stuckAfter,
+        Duration inProgressWait,
+        StepHook stepHook,
+        StepTransactions stepTransactions) {
 
     /** Rejects missing parts. */
     public OrderKitConfig {

@@ -106,6 +106,5 @@ public interface OrderService {
      * @param reservationsExpired holds expired
      * @param keysPurged idempotency records purged
      */
-    record SweepReport(int ordersResumed, int ordersExpired, int reservationsExpired, int keysPurged) {
-    }
+    record SweepReport(int ordersResumed, int ordersExpired, int reservationsExpired, int keysPurged) {}
 }

@@ -20,8 +20,14 @@ import java.util.TreeMap;
  * @param lines 1..500 lines, each SKU at most once
  * @param metadata free-form string metadata (at most 50 entries, keys 1..40, values up to 500 chars)
  */
-public record PlaceOrderRequest(Scope scope, IdempotencyKey idempotencyKey, String customerRef, String currency,
-                                String paymentMethod, List<OrderLine> lines, Map<String, String> metadata) {
+public record PlaceOrderRequest(
+        Scope scope,
+        IdempotencyKey idempotencyKey,
+        String customerRef,
+        String currency,
+        String paymentMethod,
+        List<OrderLine> lines,
+        Map<String, String> metadata) {
 
     /**
      * Validates the request and makes defensive, sorted copies.
@@ -36,8 +42,8 @@ public record PlaceOrderRequest(Scope scope, IdempotencyKey idempotencyKey, Stri
         Check.identifier(paymentMethod, "paymentMethod", 255);
         Check.notNull(lines, "lines");
         if (lines.isEmpty() || lines.size() > ReservationRequest.MAX_LINES) {
-            throw new InvalidRequestException("lines", lines.size(),
-                    "must contain 1.." + ReservationRequest.MAX_LINES + " lines");
+            throw new InvalidRequestException(
+                    "lines", lines.size(), "must contain 1.." + ReservationRequest.MAX_LINES + " lines");
         }
         Set<String> seen = new HashSet<>();
         long total = 0;
@@ -49,11 +55,13 @@ public record PlaceOrderRequest(Scope scope, IdempotencyKey idempotencyKey, Stri
             try {
                 total = Math.addExact(total, Math.multiplyExact(line.quantity(), line.unitPriceMinor()));
             } catch (ArithmeticException e) {
-                throw new InvalidRequestException("lines[" + i + "].unitPriceMinor", line.unitPriceMinor(),
-                        "makes the order total overflow");
+                throw new InvalidRequestException(
+                        "lines[" + i + "].unitPriceMinor", line.unitPriceMinor(), "makes the order total overflow");
             }
             if (total > Money.MAX_MINOR) {
-                throw new InvalidRequestException("lines[" + i + "].unitPriceMinor", line.unitPriceMinor(),
+                throw new InvalidRequestException(
+                        "lines[" + i + "].unitPriceMinor",
+                        line.unitPriceMinor(),
                         "makes the order total exceed " + Money.MAX_MINOR);
             }
         }
@@ -80,7 +88,8 @@ public record PlaceOrderRequest(Scope scope, IdempotencyKey idempotencyKey, Stri
      * @return the sum of quantity times unit price, in the request currency
      */
     public Money total() {
-        return new Money(lines.stream().mapToLong(l -> l.quantity() * l.unitPriceMinor()).sum(), currency);
+        return new Money(
+                lines.stream().mapToLong(l -> l.quantity() * l.unitPriceMinor()).sum(), currency);
     }
 
     /**

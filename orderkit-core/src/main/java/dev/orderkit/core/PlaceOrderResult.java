@@ -12,8 +12,8 @@ import java.util.List;
  * @param declineReason for {@link PlacementOutcome#PAYMENT_DECLINED}: the gateway's reason, else {@code null}
  * @param replayed true if this result was replayed from the idempotency store
  */
-public record PlaceOrderResult(PlacementOutcome outcome, Order order, List<Shortfall> shortfalls,
-                               String declineReason, boolean replayed) {
+public record PlaceOrderResult(
+        PlacementOutcome outcome, Order order, List<Shortfall> shortfalls, String declineReason, boolean replayed) {
     /** Copies the shortfalls. */
     public PlaceOrderResult {
         shortfalls = shortfalls == null ? List.of() : List.copyOf(shortfalls);

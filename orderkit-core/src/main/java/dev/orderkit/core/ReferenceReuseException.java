@@ -20,8 +20,8 @@ public class ReferenceReuseException extends OrderKitException {
      * @param applied what the reference was first applied as, e.g. {@code adjust(+5)}
      */
     public ReferenceReuseException(StockKey key, String reference, String applied) {
-        super("reference '" + reference + "' was already applied to " + key.sku() + "@" + key.location()
-                + " as " + applied + " with other arguments");
+        super("reference '" + reference + "' was already applied to " + key.sku() + "@" + key.location() + " as "
+                + applied + " with other arguments");
         this.key = key;
         this.reference = reference;
     }

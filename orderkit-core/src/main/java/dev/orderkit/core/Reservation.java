@@ -13,8 +13,13 @@ import java.util.List;
  * @param createdAt creation time
  * @param updatedAt time of the last state change
  */
-public record Reservation(String id, ReservationState state, List<AllocatedLine> lines, Instant expiresAt,
-                          Instant createdAt, Instant updatedAt) {
+public record Reservation(
+        String id,
+        ReservationState state,
+        List<AllocatedLine> lines,
+        Instant expiresAt,
+        Instant createdAt,
+        Instant updatedAt) {
     /** Copies the lines. */
     public Reservation {
         lines = List.copyOf(lines);

@@ -19,10 +19,19 @@ import java.util.Objects;
  * @param breakerOpenDelay how long the breaker stays open before a trial call
  * @param jitterFactor random jitter applied to every delay, 0..1
  */
-public record RetrySettings(int conflictMaxRetries, Duration conflictBaseDelay, Duration conflictMaxDelay,
-                            int backendMaxRetries, Duration backendBaseDelay, Duration backendMaxDelay,
-                            int paymentMaxRetries, Duration paymentBaseDelay, Duration paymentMaxDelay,
-                            int breakerFailureThreshold, Duration breakerOpenDelay, double jitterFactor) {
+public record RetrySettings(
+        int conflictMaxRetries,
+        Duration conflictBaseDelay,
+        Duration conflictMaxDelay,
+        int backendMaxRetries,
+        Duration backendBaseDelay,
+        Duration backendMaxDelay,
+        int paymentMaxRetries,
+        Duration paymentBaseDelay,
+        Duration paymentMaxDelay,
+        int breakerFailureThreshold,
+        Duration breakerOpenDelay,
+        double jitterFactor) {
 
     /** Validates the settings. */
     public RetrySettings {
@@ -62,10 +71,19 @@ public record RetrySettings(int conflictMaxRetries, Duration conflictBaseDelay, 
      * @return the defaults
      */
     public static RetrySettings defaults() {
-        return new RetrySettings(20, Duration.ofMillis(1), Duration.ofMillis(50),
-                4, Duration.ofMillis(20), Duration.ofSeconds(1),
-                3, Duration.ofMillis(100), Duration.ofSeconds(5),
-                5, Duration.ofSeconds(30), 0.25);
+        return new RetrySettings(
+                20,
+                Duration.ofMillis(1),
+                Duration.ofMillis(50),
+                4,
+                Duration.ofMillis(20),
+                Duration.ofSeconds(1),
+                3,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(5),
+                5,
+                Duration.ofSeconds(30),
+                0.25);
     }
 
     /**
@@ -74,10 +92,19 @@ public record RetrySettings(int conflictMaxRetries, Duration conflictBaseDelay, 
      * @return settings without retries
      */
     public static RetrySettings none() {
-        return new RetrySettings(0, Duration.ofMillis(1), Duration.ofMillis(1),
-                0, Duration.ofMillis(1), Duration.ofMillis(1),
-                0, Duration.ofMillis(1), Duration.ofMillis(1),
-                1000, Duration.ofMillis(1), 0);
+        return new RetrySettings(
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(1),
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(1),
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(1),
+                1000,
+                Duration.ofMillis(1),
+                0);
     }
 
     /**
@@ -89,9 +116,19 @@ public record RetrySettings(int conflictMaxRetries, Duration conflictBaseDelay, 
      * @return the copy
      */
     public RetrySettings withPaymentRetries(int maxRetries, Duration baseDelay, Duration maxDelay) {
-        return new RetrySettings(conflictMaxRetries, conflictBaseDelay, conflictMaxDelay, backendMaxRetries,
-                backendBaseDelay, backendMaxDelay, maxRetries, baseDelay, maxDelay, breakerFailureThreshold,
-                breakerOpenDelay, jitterFactor);
+        return new RetrySettings(
+                conflictMaxRetries,
+                conflictBaseDelay,
+                conflictMaxDelay,
+                backendMaxRetries,
+                backendBaseDelay,
+                backendMaxDelay,
+                maxRetries,
+                baseDelay,
+                maxDelay,
+                breakerFailureThreshold,
+                breakerOpenDelay,
+                jitterFactor);
     }
 
     /**
@@ -102,8 +139,18 @@ public record RetrySettings(int conflictMaxRetries, Duration conflictBaseDelay, 
      * @return the copy
      */
     public RetrySettings withBreaker(int failureThreshold, Duration openDelay) {
-        return new RetrySettings(conflictMaxRetries, conflictBaseDelay, conflictMaxDelay, backendMaxRetries,
-                backendBaseDelay, backendMaxDelay, paymentMaxRetries, paymentBaseDelay, paymentMaxDelay,
-                failureThreshold, openDelay, jitterFactor);
+        return new RetrySettings(
+                conflictMaxRetries,
+                conflictBaseDelay,
+                conflictMaxDelay,
+                backendMaxRetries,
+                backendBaseDelay,
+                backendMaxDelay,
+                paymentMaxRetries,
+                paymentBaseDelay,
+                paymentMaxDelay,
+                failureThreshold,
+                openDelay,
+                jitterFactor);
     }
 }

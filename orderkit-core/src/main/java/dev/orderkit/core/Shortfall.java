@@ -8,5 +8,4 @@ package dev.orderkit.core;
  * @param requested units requested
  * @param available units available when the request was evaluated
  */
-public record Shortfall(String sku, String location, long requested, long available) {
-}
+public record Shortfall(String sku, String location, long requested, long available) {}

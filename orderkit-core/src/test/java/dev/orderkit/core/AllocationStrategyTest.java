@@ -21,8 +21,10 @@ class AllocationStrategyTest {
         var a = AllocationStrategy.locationPriority(List.of("berlin"), true)
                 .allocate(List.of(ReservationLine.of("mug", 5)), LEVELS);
         assertThat(a.isComplete()).isTrue();
-        assertThat(a.lines()).containsExactly(new AllocatedLine(StockKey.of("mug", "berlin"), 3),
-                new AllocatedLine(StockKey.of("mug", "paris"), 2));
+        assertThat(a.lines())
+                .containsExactly(
+                        new AllocatedLine(StockKey.of("mug", "berlin"), 3),
+                        new AllocatedLine(StockKey.of("mug", "paris"), 2));
     }
 
     @Test
@@ -53,8 +55,7 @@ class AllocationStrategyTest {
 
     @Test
     void fixedLocationIsRespectedAndShortfallsNameIt() {
-        var a = AllocationStrategy.defaultStrategy()
-                .allocate(List.of(ReservationLine.at("mug", "berlin", 4)), LEVELS);
+        var a = AllocationStrategy.defaultStrategy().allocate(List.of(ReservationLine.at("mug", "berlin", 4)), LEVELS);
         assertThat(a.shortfalls()).containsExactly(new Shortfall("mug", "berlin", 4, 3));
     }
 }

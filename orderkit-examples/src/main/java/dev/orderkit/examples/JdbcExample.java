@@ -16,8 +16,7 @@ import java.util.concurrent.TimeUnit;
  * database, shared by every instance of the application.
  */
 public final class JdbcExample {
-    private JdbcExample() {
-    }
+    private JdbcExample() {}
 
     /**
      * A running application wiring: the kit, its pool, the outbox publisher and the recovery sweep.
@@ -27,8 +26,8 @@ public final class JdbcExample {
      * @param outbox the outbox publisher
      * @param scheduler runs the recovery sweep
      */
-    public record App(OrderKit kit, HikariDataSource pool, OutboxPublisher outbox,
-                      ScheduledExecutorService scheduler) implements AutoCloseable {
+    public record App(OrderKit kit, HikariDataSource pool, OutboxPublisher outbox, ScheduledExecutorService scheduler)
+            implements AutoCloseable {
         @Override
         public void close() {
             scheduler.shutdownNow();
@@ -48,27 +47,27 @@ public final class JdbcExample {
      * @param events where published events go (your message broker)
      * @return the running app; close it on shutdown
      */
-    public static App start(String jdbcUrl, String user, String password, String tablePrefix,
-                            PaymentPort payments, EventSink events) {
+    public static App start(
+            String jdbcUrl, String user, String password, String tablePrefix, PaymentPort payments, EventSink events) {
         // README:jdbc
         HikariDataSource pool = HikariPools.recommended(jdbcUrl, user, password, 16);
         JdbcBackend db = JdbcBackend.builder()
                 .dataSource(pool)
                 .tablePrefix(tablePrefix)
-                .migrateOnBuild(true)           // or run db/orderkit/<dialect>/V*__*.sql with Flyway
+                .migrateOnBuild(true) // or run db/orderkit/<dialect>/V*__*.sql with Flyway
                 .build();
         OrderKit kit = OrderKit.builder()
                 .stockStorage(db.stockStorage())
                 .idempotencyStore(db.idempotencyStore())
-                .orderStore(db.orderStore())    // order changes + their events commit in one transaction
-                .stepTransactions(db.stepTransactions())   // each step + its recovery point: one transaction
+                .orderStore(db.orderStore()) // order changes + their events commit in one transaction
+                .stepTransactions(db.stepTransactions()) // each step + its recovery point: one transaction
                 .paymentPort(payments)
                 .build();
         OutboxPublisher outbox = db.outboxPublisher(events);
-        outbox.start();                         // safe on every instance: claimed batches are not shared
+        outbox.start(); // safe on every instance: claimed batches are not shared
 
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        scheduler.scheduleWithFixedDelay(kit.orders()::recover, 30, 30, TimeUnit.SECONDS);  // on every instance
+        scheduler.scheduleWithFixedDelay(kit.orders()::recover, 30, 30, TimeUnit.SECONDS); // on every instance
         // END
         return new App(kit, pool, outbox, scheduler);
     }

@@ -24,8 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Run it with {@code mvn -q -pl orderkit-examples -am -DskipTests compile exec:java}.
  */
 public final class QuickStartDemo {
-    private QuickStartDemo() {
-    }
+    private QuickStartDemo() {}
 
     /**
      * Runs the demo and prints what happens.
@@ -44,25 +43,44 @@ public final class QuickStartDemo {
 
         // 1. place an order, then retry it with the same key: one order, replayed answer
         PlaceOrderRequest checkout = PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-1001"))
-                .customerRef("alice").currency("EUR").line("tee-black-m", 2, 1999).build();
+                .customerRef("alice")
+                .currency("EUR")
+                .line("tee-black-m", 2, 1999)
+                .build();
         PlaceOrderResult first = kit.orders().place(checkout);
         PlaceOrderResult retry = kit.orders().place(checkout);
-        System.out.printf("place       -> %s order=%s status=%s total=%d %s%n", first.outcome(), first.order().id(),
-                first.order().status(), first.order().total().minor(), first.order().total().currency());
-        System.out.printf("retry       -> %s same order=%s replayed=%s, payments applied=%d%n", retry.outcome(),
-                retry.order().id().equals(first.order().id()), retry.replayed(), gateway.appliedCount());
+        System.out.printf(
+                "place       -> %s order=%s status=%s total=%d %s%n",
+                first.outcome(),
+                first.order().id(),
+                first.order().status(),
+                first.order().total().minor(),
+                first.order().total().currency());
+        System.out.printf(
+                "retry       -> %s same order=%s replayed=%s, payments applied=%d%n",
+                retry.outcome(),
+                retry.order().id().equals(first.order().id()),
+                retry.replayed(),
+                gateway.appliedCount());
 
         // 2. same key, different payload: a client bug, rejected without effect
         try {
-            kit.orders().place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-1001"))
-                    .customerRef("alice").currency("EUR").line("tee-black-m", 5, 1999).build());
+            kit.orders()
+                    .place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-1001"))
+                            .customerRef("alice")
+                            .currency("EUR")
+                            .line("tee-black-m", 5, 1999)
+                            .build());
         } catch (IdempotencyKeyReuseException e) {
             System.out.println("key reuse   -> rejected: " + e.getMessage());
         }
 
         // 3. a declined card releases the stock; the decline is replayed too
         PlaceOrderRequest declined = PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-1002"))
-                .customerRef("bob").paymentMethod("pm_decline_insufficient_funds").line("tee-black-m", 1, 1999).build();
+                .customerRef("bob")
+                .paymentMethod("pm_decline_insufficient_funds")
+                .line("tee-black-m", 1, 1999)
+                .build();
         System.out.println("declined    -> " + kit.orders().place(declined).outcome() + ", tee available="
                 + available(kit, "tee-black-m"));
 
@@ -73,9 +91,11 @@ public final class QuickStartDemo {
         for (int i = 0; i < 20; i++) {
             int buyer = i;
             futures.add(pool.submit(() -> {
-                PlaceOrderResult r = kit.orders().place(PlaceOrderRequest.builder(shop,
-                        IdempotencyKey.of("flash-" + buyer)).customerRef("buyer-" + buyer)
-                        .line("sneaker-42", 1, 8900).build());
+                PlaceOrderResult r = kit.orders()
+                        .place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("flash-" + buyer))
+                                .customerRef("buyer-" + buyer)
+                                .line("sneaker-42", 1, 8900)
+                                .build());
                 if (r.order().status() == dev.orderkit.core.OrderStatus.CONFIRMED) {
                     placed.incrementAndGet();
                 }
@@ -91,12 +111,15 @@ public final class QuickStartDemo {
         // 5. cancel releases stock and voids the payment; fulfil ships and captures
         Order cancelled = kit.orders().cancel(shop, first.order().id(), "customer changed mind");
         System.out.println("cancel      -> " + cancelled.status() + ", tee available=" + available(kit, "tee-black-m"));
-        PlaceOrderResult second = kit.orders().place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-1003"))
-                .customerRef("carol").line("tee-black-m", 4, 1999).build());
+        PlaceOrderResult second = kit.orders()
+                .place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-1003"))
+                        .customerRef("carol")
+                        .line("tee-black-m", 4, 1999)
+                        .build());
         Order shipped = kit.orders().fulfil(shop, second.order().id());
         StockLevel tee = kit.stock().level(StockKey.of("tee-black-m")).orElseThrow();
-        System.out.println("fulfil      -> " + shipped.status() + ", tee onHand=" + tee.onHand() + " reserved="
-                + tee.reserved());
+        System.out.println(
+                "fulfil      -> " + shipped.status() + ", tee onHand=" + tee.onHand() + " reserved=" + tee.reserved());
     }
 
     private static long available(OrderKit kit, String sku) {

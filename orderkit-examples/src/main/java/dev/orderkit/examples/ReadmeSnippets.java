@@ -23,8 +23,7 @@ import java.util.List;
  * Each method is one README snippet; keep them in sync.
  */
 public final class ReadmeSnippets {
-    private ReadmeSnippets() {
-    }
+    private ReadmeSnippets() {}
 
     /**
      * README "Quick start in code".
@@ -33,18 +32,18 @@ public final class ReadmeSnippets {
      */
     public static PlaceOrderResult quickStart() {
         // README:quick-start
-        OrderKit kit = OrderKit.builder().build();              // in-memory backends, simulated payments
+        OrderKit kit = OrderKit.builder().build(); // in-memory backends, simulated payments
         kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
 
-        PlaceOrderRequest request = PlaceOrderRequest
-                .builder(Scope.of("my-shop"), IdempotencyKey.of("checkout-7f3a"))   // the client's Idempotency-Key
+        PlaceOrderRequest request = PlaceOrderRequest.builder(
+                        Scope.of("my-shop"), IdempotencyKey.of("checkout-7f3a")) // the client's Idempotency-Key
                 .customerRef("customer-42")
                 .currency("EUR")
                 .paymentMethod("pm_card_visa")
-                .line("tee-black-m", 2, 1999)                                       // sku, quantity, unit price (cents)
+                .line("tee-black-m", 2, 1999) // sku, quantity, unit price (cents)
                 .build();
 
-        PlaceOrderResult result = kit.orders().place(request);                      // safe to retry with the same key
+        PlaceOrderResult result = kit.orders().place(request); // safe to retry with the same key
         switch (result.outcome()) {
             case PLACED -> System.out.println("order " + result.order().id() + " confirmed");
             case OUT_OF_STOCK -> System.out.println("short: " + result.shortfalls());
@@ -69,13 +68,13 @@ public final class ReadmeSnippets {
             PlaceOrderResult r = kit.orders().place(request);
             return r.outcome() == dev.orderkit.core.PlacementOutcome.PLACED ? 201 : 409;
         } catch (IdempotencyKeyReuseException e) {
-            return 422;                           // same key, different payload: client bug
+            return 422; // same key, different payload: client bug
         } catch (RequestInProgressException e) {
-            return 409;                           // send Retry-After: e.retryAfter()
+            return 409; // send Retry-After: e.retryAfter()
         } catch (dev.orderkit.core.InvalidRequestException e) {
-            return 400;                           // e.field() names the bad field
+            return 400; // e.field() names the bad field
         } catch (dev.orderkit.core.OrderKitException e) {
-            return e.isRetryable() ? 503 : 500;   // backend / gateway trouble: retry with the same key
+            return e.isRetryable() ? 503 : 500; // backend / gateway trouble: retry with the same key
         }
         // END
     }
@@ -98,15 +97,18 @@ public final class ReadmeSnippets {
         kit.stock().adjust(StockKey.of("mug", "paris"), 5, "restock");
         kit.stock().adjust(StockKey.of("plate", "paris"), 5, "restock");
 
-        Reservation hold = kit.stock().reserve(new ReservationRequest("cart-981",
-                List.of(ReservationLine.of("mug", 2), ReservationLine.of("plate", 1)),   // all or nothing
-                Duration.ofMinutes(10)));                                               // both served from paris
-        kit.stock().commit(hold.id());       // paid: no longer expires
+        Reservation hold = kit.stock()
+                .reserve(new ReservationRequest(
+                        "cart-981",
+                        List.of(ReservationLine.of("mug", 2), ReservationLine.of("plate", 1)), // all or nothing
+                        Duration.ofMinutes(10))); // both served from paris
+        kit.stock().commit(hold.id()); // paid: no longer expires
         try {
-            kit.stock().reserve(new ReservationRequest("cart-982", List.of(ReservationLine.of("mug", 99)),
-                    Duration.ofMinutes(10)));
+            kit.stock()
+                    .reserve(new ReservationRequest(
+                            "cart-982", List.of(ReservationLine.of("mug", 99)), Duration.ofMinutes(10)));
         } catch (InsufficientStockException e) {
-            System.out.println("short: " + e.shortfalls());                             // nothing was held
+            System.out.println("short: " + e.shortfalls()); // nothing was held
         }
         // END
         return hold;

@@ -8,8 +8,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 /** Template: stock and idempotency keys in Redis (standalone or cluster), orders elsewhere. */
 public final class RedisExample {
-    private RedisExample() {
-    }
+    private RedisExample() {}
 
     /**
      * Wires an {@link OrderKit} whose stock and idempotency records live in Redis.
@@ -23,8 +22,8 @@ public final class RedisExample {
     public static OrderKit redisKit(UnifiedJedis redis, String keyPrefix, OrderStore orders, PaymentPort payments) {
         // README:redis
         RedisBackend backend = RedisBackend.builder()
-                .client(redis)                    // standalone or cluster: one UnifiedJedis
-                .keyPrefix(keyPrefix)              // e.g. "shop1:"; every key starts with it
+                .client(redis) // standalone or cluster: one UnifiedJedis
+                .keyPrefix(keyPrefix) // e.g. "shop1:"; every key starts with it
                 .build();
         return OrderKit.builder()
                 .stockStorage(backend.stockStorage())

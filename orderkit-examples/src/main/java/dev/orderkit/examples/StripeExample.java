@@ -15,8 +15,7 @@ import java.time.Duration;
 
 /** Template: Stripe payments and a webhook endpoint on the JDK HTTP server. */
 public final class StripeExample {
-    private StripeExample() {
-    }
+    private StripeExample() {}
 
     /**
      * Builds a Stripe-backed kit and serves its webhook endpoint.
@@ -31,7 +30,7 @@ public final class StripeExample {
         // README:stripe
         StripePaymentPort stripe = StripePaymentPort.builder()
                 .apiKey(apiKey)
-                .captureMode(CaptureMode.MANUAL)           // authorize at checkout, capture on fulfil
+                .captureMode(CaptureMode.MANUAL) // authorize at checkout, capture on fulfil
                 .readTimeout(Duration.ofSeconds(20))
                 .build();
         OrderKit kit = OrderKit.builder().paymentPort(stripe).build();
@@ -40,7 +39,7 @@ public final class StripeExample {
         // jdbcBackend.inboxStore() or redisBackend.inboxStore()
         InboxStore inbox = new InMemoryInboxStore();
         StripeWebhookHandler webhooks = StripeWebhookHandler.builder(kit.orders())
-                .signingSecret(webhookSecret)              // call again with the new secret while rotating
+                .signingSecret(webhookSecret) // call again with the new secret while rotating
                 .inbox(inbox)
                 .paymentPort(stripe)
                 .build();
@@ -48,11 +47,11 @@ public final class StripeExample {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/stripe/webhook", exchange -> {
             try (InputStream body = exchange.getRequestBody()) {
-                WebhookOutcome outcome = webhooks.handle(body.readAllBytes(),
-                        exchange.getRequestHeaders().getFirst("Stripe-Signature"));
+                WebhookOutcome outcome = webhooks.handle(
+                        body.readAllBytes(), exchange.getRequestHeaders().getFirst("Stripe-Signature"));
                 exchange.sendResponseHeaders(outcome.httpStatus(), -1);
             } catch (RuntimeException e) {
-                exchange.sendResponseHeaders(503, -1);     // Stripe redelivers later
+                exchange.sendResponseHeaders(503, -1); // Stripe redelivers later
             } finally {
                 exchange.close();
             }

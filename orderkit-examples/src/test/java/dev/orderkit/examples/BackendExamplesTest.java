@@ -34,14 +34,16 @@ class BackendExamplesTest {
         String prefix = TestServices.uniqueName("okex") + ":";
         try (UnifiedJedis jedis = RedisClient.create(URI.create(url))) {
             try {
-                OrderKit kit = RedisExample.redisKit(jedis, prefix, new InMemoryOrderStore(EventSink.discarding()),
-                        new SimulatedPaymentPort());
+                OrderKit kit = RedisExample.redisKit(
+                        jedis, prefix, new InMemoryOrderStore(EventSink.discarding()), new SimulatedPaymentPort());
                 kit.stock().adjust(StockKey.of("tee"), 1, "init");
                 PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("shop1"), IdempotencyKey.of("k1"))
-                        .line("tee", 1, 500).build();
+                        .line("tee", 1, 500)
+                        .build();
                 assertThat(kit.orders().place(req).outcome()).isEqualTo(PlacementOutcome.PLACED);
                 assertThat(kit.orders().place(req).replayed()).isTrue();
-                assertThat(kit.stock().level(StockKey.of("tee")).orElseThrow().available()).isZero();
+                assertThat(kit.stock().level(StockKey.of("tee")).orElseThrow().available())
+                        .isZero();
             } finally {
                 Set<String> keys = jedis.keys(prefix + "*");
                 if (!keys.isEmpty()) {
@@ -64,13 +66,22 @@ class BackendExamplesTest {
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             String sig = HexFormat.of().formatHex(mac.doFinal((t + "." + payload).getBytes(StandardCharsets.UTF_8)));
             HttpClient http = HttpClient.newHttpClient();
-            HttpRequest.Builder base = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/stripe/webhook"))
+            HttpRequest.Builder base = HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/stripe/webhook"))
                     .POST(HttpRequest.BodyPublishers.ofString(payload));
-            int good = http.send(base.copy().header("Stripe-Signature", "t=" + t + ",v1=" + sig).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-            int bad = http.send(base.copy().header("Stripe-Signature", "t=" + t + ",v1=" + "0".repeat(64)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-            assertThat(good).isEqualTo(200);   // unknown event types are acknowledged and ignored
+            int good = http.send(
+                            base.copy()
+                                    .header("Stripe-Signature", "t=" + t + ",v1=" + sig)
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+            int bad = http.send(
+                            base.copy()
+                                    .header("Stripe-Signature", "t=" + t + ",v1=" + "0".repeat(64))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+            assertThat(good).isEqualTo(200); // unknown event types are acknowledged and ignored
             assertThat(bad).isEqualTo(400);
         } finally {
             server.stop(0);

@@ -18,11 +18,12 @@ class JdbcExampleTest {
     @Test
     void jdbcTemplatePlacesOrdersAndPublishesTheirEventsFromTheOutbox() throws Exception {
         InMemoryEventSink events = new InMemoryEventSink();
-        try (JdbcExample.App app = JdbcExample.start("jdbc:h2:mem:example;DB_CLOSE_DELAY=-1", "sa", "", "ok_",
-                new SimulatedPaymentPort(), events)) {
+        try (JdbcExample.App app = JdbcExample.start(
+                "jdbc:h2:mem:example;DB_CLOSE_DELAY=-1", "sa", "", "ok_", new SimulatedPaymentPort(), events)) {
             app.kit().stock().adjust(StockKey.of("tee"), 3, "init");
             PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("shop"), IdempotencyKey.of("k1"))
-                    .line("tee", 2, 500).build();
+                    .line("tee", 2, 500)
+                    .build();
             var placed = app.kit().orders().place(req);
             assertThat(placed.outcome()).isEqualTo(PlacementOutcome.PLACED);
             assertThat(app.kit().orders().place(req).replayed()).isTrue();
@@ -31,7 +32,8 @@ class JdbcExampleTest {
                 app.outbox().publishPending();
                 Thread.sleep(20);
             }
-            assertThat(events.events(EventType.ORDER_CONFIRMED)).extracting(e -> e.subjectId())
+            assertThat(events.events(EventType.ORDER_CONFIRMED))
+                    .extracting(e -> e.subjectId())
                     .containsExactly(placed.order().id());
         }
     }

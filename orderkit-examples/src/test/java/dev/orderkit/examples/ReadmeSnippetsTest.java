@@ -23,7 +23,8 @@ class ReadmeSnippetsTest {
     void reserveDirectlyServesBothLinesFromOneLocation() {
         var hold = ReadmeSnippets.reserveDirectly();
         assertThat(hold.state()).isEqualTo(ReservationState.HELD);
-        assertThat(hold.lines()).extracting(AllocatedLine::key)
+        assertThat(hold.lines())
+                .extracting(AllocatedLine::key)
                 .containsExactly(StockKey.of("mug", "paris"), StockKey.of("plate", "paris"));
     }
 
@@ -31,8 +32,12 @@ class ReadmeSnippetsTest {
     void httpMapping() {
         OrderKit kit = OrderKit.builder().build();
         kit.stock().adjust(StockKey.of("a"), 1, "init");
-        PlaceOrderRequest ok = PlaceOrderRequest.builder(Scope.of("s"), IdempotencyKey.of("k1")).line("a", 1, 10).build();
-        PlaceOrderRequest other = PlaceOrderRequest.builder(Scope.of("s"), IdempotencyKey.of("k1")).line("a", 2, 10).build();
+        PlaceOrderRequest ok = PlaceOrderRequest.builder(Scope.of("s"), IdempotencyKey.of("k1"))
+                .line("a", 1, 10)
+                .build();
+        PlaceOrderRequest other = PlaceOrderRequest.builder(Scope.of("s"), IdempotencyKey.of("k1"))
+                .line("a", 2, 10)
+                .build();
         assertThat(ReadmeSnippets.httpStatusFor(kit, ok)).isEqualTo(201);
         assertThat(ReadmeSnippets.httpStatusFor(kit, ok)).isEqualTo(201);
         assertThat(ReadmeSnippets.httpStatusFor(kit, other)).isEqualTo(422);

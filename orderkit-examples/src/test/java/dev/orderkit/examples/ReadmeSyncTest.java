@@ -22,7 +22,8 @@ class ReadmeSyncTest {
     static Map<String, String> snippets() throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
                 List<String> lines = Files.readAllLines(f);
                 for (int i = 0; i < lines.size(); i++) {
                     String t = lines.get(i).trim();
@@ -42,8 +43,11 @@ class ReadmeSyncTest {
     }
 
     static String dedent(List<String> body) {
-        int indent = body.stream().filter(l -> !l.isBlank())
-                .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        int indent = body.stream()
+                .filter(l -> !l.isBlank())
+                .mapToInt(l -> l.length() - l.stripLeading().length())
+                .min()
+                .orElse(0);
         StringBuilder sb = new StringBuilder();
         for (String l : body) {
             sb.append(l.isBlank() ? "" : l.substring(indent)).append('\n');

@@ -11,8 +11,7 @@ import java.util.Locale;
  * add {@code com.zaxxer:HikariCP} to use this class. Stateless and thread-safe.
  */
 public final class HikariPools {
-    private HikariPools() {
-    }
+    private HikariPools() {}
 
     /**
      * A pool config with the recommended settings: {@code maximumPoolSize} as given (about

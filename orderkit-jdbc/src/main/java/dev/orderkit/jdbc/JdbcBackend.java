@@ -193,8 +193,7 @@ public final class JdbcBackend {
         private boolean migrate;
         private Clock clock = Clock.systemUTC();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Uses a data source (a HikariCP pool is recommended, see {@link HikariPools}).
@@ -231,7 +230,8 @@ public final class JdbcBackend {
         public Builder tablePrefix(String value) {
             Objects.requireNonNull(value, "tablePrefix");
             if (!PREFIX.matcher(value).matches()) {
-                throw new IllegalArgumentException("tablePrefix must match [A-Za-z][A-Za-z0-9_]{0,29}: '" + value + "'");
+                throw new IllegalArgumentException(
+                        "tablePrefix must match [A-Za-z][A-Za-z0-9_]{0,29}: '" + value + "'");
             }
             this.prefix = value;
             return this;
@@ -286,7 +286,8 @@ public final class JdbcBackend {
             JdbcDialect d = dialect;
             if (d == null) {
                 try {
-                    d = JdbcDialect.detect(j.withHandle(h -> h.getConnection().getMetaData().getDatabaseProductName()));
+                    d = JdbcDialect.detect(
+                            j.withHandle(h -> h.getConnection().getMetaData().getDatabaseProductName()));
                 } catch (JdbiException e) {
                     throw Db.map("dialect detection", e);
                 } catch (java.sql.SQLException e) {

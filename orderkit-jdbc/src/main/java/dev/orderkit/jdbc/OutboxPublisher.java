@@ -51,8 +51,13 @@ public final class OutboxPublisher implements AutoCloseable {
      * @param claimTimeout how long a claim keeps other publishers away (longer than a batch delivery)
      * @param pollInterval pause between rounds of {@link #start()} when the outbox is empty
      */
-    public record Settings(int batchSize, int maxAttempts, Duration baseBackoff, Duration maxBackoff,
-                           Duration claimTimeout, Duration pollInterval) {
+    public record Settings(
+            int batchSize,
+            int maxAttempts,
+            Duration baseBackoff,
+            Duration maxBackoff,
+            Duration claimTimeout,
+            Duration pollInterval) {
         /** Validates the settings. */
         public Settings {
             if (batchSize < 1 || batchSize > 10_000) {
@@ -77,7 +82,12 @@ public final class OutboxPublisher implements AutoCloseable {
          * @return the defaults
          */
         public static Settings defaults() {
-            return new Settings(100, 10, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1),
+            return new Settings(
+                    100,
+                    10,
+                    Duration.ofSeconds(1),
+                    Duration.ofMinutes(5),
+                    Duration.ofMinutes(1),
                     Duration.ofMillis(500));
         }
     }
@@ -95,8 +105,7 @@ public final class OutboxPublisher implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    private record Row(long id, String subject, String payload, int attempts) {
-    }
+    private record Row(long id, String subject, String payload, int attempts) {}
 
     /**
      * Runs one round: claims up to {@code batchSize} due events, delivers them in id order and
@@ -116,7 +125,10 @@ public final class OutboxPublisher implements AutoCloseable {
             List<Long> ids = h.createQuery(db.sql("SELECT id FROM {p}outbox WHERE status = 'PENDING' "
                             + "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now) "
                             + "ORDER BY id LIMIT :lim" + lock))
-                    .bind("now", nowN).bind("lim", settings.batchSize()).mapTo(Long.class).list();
+                    .bind("now", nowN)
+                    .bind("lim", settings.batchSize())
+                    .mapTo(Long.class)
+                    .list();
             if (ids.isEmpty()) {
                 return List.of();
             }
@@ -130,11 +142,17 @@ public final class OutboxPublisher implements AutoCloseable {
             for (int i = 0; i < ids.size(); i++) {
                 u.bind("i" + i, ids.get(i));
             }
-            u.bind("tok", token).bind("until", Db.nanos(now.plus(settings.claimTimeout()))).bind("now", nowN).execute();
+            u.bind("tok", token)
+                    .bind("until", Db.nanos(now.plus(settings.claimTimeout())))
+                    .bind("now", nowN)
+                    .execute();
             return h.createQuery(db.sql("SELECT id, subject_id, payload, attempts FROM {p}outbox "
                             + "WHERE claim_token = :tok AND status = 'PENDING' ORDER BY id"))
                     .bind("tok", token)
-                    .map((rs, ctx) -> new Row(rs.getLong("id"), rs.getString("subject_id"), rs.getString("payload"),
+                    .map((rs, ctx) -> new Row(
+                            rs.getLong("id"),
+                            rs.getString("subject_id"),
+                            rs.getString("payload"),
                             rs.getInt("attempts")))
                     .list();
         });
@@ -152,26 +170,38 @@ public final class OutboxPublisher implements AutoCloseable {
                 failed(r, token, e);
                 continue;
             }
-            db.read("mark outbox row sent", tx -> tx.h()
-                    .createUpdate(db.sql("UPDATE {p}outbox SET status = 'SENT', sent_at = :now, attempts = attempts + 1, "
-                            + "claim_token = NULL, claimed_until = NULL WHERE id = :id AND claim_token = :tok"))
-                    .bind("now", Db.nanos(clock.instant())).bind("id", r.id()).bind("tok", token).execute());
+            db.read(
+                    "mark outbox row sent",
+                    tx -> tx.h()
+                            .createUpdate(
+                                    db.sql(
+                                            "UPDATE {p}outbox SET status = 'SENT', sent_at = :now, attempts = attempts + 1, "
+                                                    + "claim_token = NULL, claimed_until = NULL WHERE id = :id AND claim_token = :tok"))
+                            .bind("now", Db.nanos(clock.instant()))
+                            .bind("id", r.id())
+                            .bind("tok", token)
+                            .execute());
             delivered++;
         }
         return delivered;
     }
 
     private void unclaim(Row r, String token) {
-        db.read("unclaim outbox row", tx -> tx.h()
-                .createUpdate(db.sql("UPDATE {p}outbox SET claim_token = NULL, claimed_until = NULL "
-                        + "WHERE id = :id AND claim_token = :tok"))
-                .bind("id", r.id()).bind("tok", token).execute());
+        db.read(
+                "unclaim outbox row",
+                tx -> tx.h()
+                        .createUpdate(db.sql("UPDATE {p}outbox SET claim_token = NULL, claimed_until = NULL "
+                                + "WHERE id = :id AND claim_token = :tok"))
+                        .bind("id", r.id())
+                        .bind("tok", token)
+                        .execute());
     }
 
     private void failed(Row r, String token, RuntimeException e) {
         int attempts = r.attempts() + 1;
         boolean dead = attempts >= settings.maxAttempts();
-        long delayMs = Math.min(settings.maxBackoff().toMillis(),
+        long delayMs = Math.min(
+                settings.maxBackoff().toMillis(),
                 settings.baseBackoff().toMillis() * (1L << Math.min(30, attempts - 1)));
         delayMs = (long) (delayMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         String msg = String.valueOf(e);
@@ -185,11 +215,20 @@ public final class OutboxPublisher implements AutoCloseable {
         }
         String error = msg;
         long next = Db.nanos(clock.instant().plusMillis(delayMs));
-        db.read("record outbox failure", tx -> tx.h()
-                .createUpdate(db.sql("UPDATE {p}outbox SET status = :status, attempts = :a, next_attempt_at = :next, "
-                        + "last_error = :err, claim_token = NULL, claimed_until = NULL WHERE id = :id AND claim_token = :tok"))
-                .bind("status", dead ? "DEAD" : "PENDING").bind("a", attempts).bind("next", next).bind("err", error)
-                .bind("id", r.id()).bind("tok", token).execute());
+        db.read(
+                "record outbox failure",
+                tx -> tx.h()
+                        .createUpdate(
+                                db.sql(
+                                        "UPDATE {p}outbox SET status = :status, attempts = :a, next_attempt_at = :next, "
+                                                + "last_error = :err, claim_token = NULL, claimed_until = NULL WHERE id = :id AND claim_token = :tok"))
+                        .bind("status", dead ? "DEAD" : "PENDING")
+                        .bind("a", attempts)
+                        .bind("next", next)
+                        .bind("err", error)
+                        .bind("id", r.id())
+                        .bind("tok", token)
+                        .execute());
     }
 
     /**
@@ -200,9 +239,13 @@ public final class OutboxPublisher implements AutoCloseable {
      * @throws BackendUnavailableException if the database fails
      */
     public long count(String status) {
-        return db.read("count outbox rows", tx -> tx.h()
-                .createQuery(db.sql("SELECT COUNT(*) FROM {p}outbox WHERE status = :s")).bind("s", status)
-                .mapTo(Long.class).one());
+        return db.read(
+                "count outbox rows",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT COUNT(*) FROM {p}outbox WHERE status = :s"))
+                        .bind("s", status)
+                        .mapTo(Long.class)
+                        .one());
     }
 
     /**
@@ -213,10 +256,18 @@ public final class OutboxPublisher implements AutoCloseable {
      * @throws BackendUnavailableException if the database fails
      */
     public List<OrderKitEvent> deadLetters(int limit) {
-        return db.read("read dead letters", tx -> tx.h()
-                .createQuery(db.sql("SELECT payload FROM {p}outbox WHERE status = 'DEAD' ORDER BY id LIMIT :lim"))
-                .bind("lim", limit).mapTo(String.class).list())
-                .stream().map(p -> Codec.read(p, OrderKitEvent.class)).toList();
+        return db
+                .read(
+                        "read dead letters",
+                        tx -> tx.h()
+                                .createQuery(db.sql(
+                                        "SELECT payload FROM {p}outbox WHERE status = 'DEAD' ORDER BY id LIMIT :lim"))
+                                .bind("lim", limit)
+                                .mapTo(String.class)
+                                .list())
+                .stream()
+                .map(p -> Codec.read(p, OrderKitEvent.class))
+                .toList();
     }
 
     /**

@@ -65,9 +65,14 @@ class AtomicPhasesTest {
     }
 
     private static OrderKit kit(JdbcBackend b, OrderStore orders, StepTransactions steps) {
-        return OrderKit.builder().stockStorage(b.stockStorage()).idempotencyStore(b.idempotencyStore())
-                .orderStore(orders).stepTransactions(steps).paymentPort(new SimulatedPaymentPort())
-                .retry(RetrySettings.none()).build();
+        return OrderKit.builder()
+                .stockStorage(b.stockStorage())
+                .idempotencyStore(b.idempotencyStore())
+                .orderStore(orders)
+                .stepTransactions(steps)
+                .paymentPort(new SimulatedPaymentPort())
+                .retry(RetrySettings.none())
+                .build();
     }
 
     private static final StockKey TEE = StockKey.of("tee");
@@ -75,7 +80,9 @@ class AtomicPhasesTest {
     /** Five tees in stock; a request for two. */
     private static PlaceOrderRequest stockAndRequest(JdbcBackend b) {
         b.stockStorage().adjust(TEE, 5, "init", Instant.now());
-        return PlaceOrderRequest.builder(Scope.of("shop"), IdempotencyKey.of("k1")).line("tee", 2, 100).build();
+        return PlaceOrderRequest.builder(Scope.of("shop"), IdempotencyKey.of("k1"))
+                .line("tee", 2, 100)
+                .build();
     }
 
     @ParameterizedTest
@@ -89,7 +96,8 @@ class AtomicPhasesTest {
             assertThatThrownBy(() -> crashing.orders().place(req)).isInstanceOf(IllegalStateException.class);
             // the hold was rolled back with its missing recovery point: nothing is held, nothing leaks
             assertThat(b.stockStorage().level(TEE).orElseThrow().reserved()).isZero();
-            assertThat(b.stockStorage().reservations(Set.of(dev.orderkit.core.ReservationState.values()))).isEmpty();
+            assertThat(b.stockStorage().reservations(Set.of(dev.orderkit.core.ReservationState.values())))
+                    .isEmpty();
 
             // the retry with the same key resumes from CREATED and places the order once
             var placed = kit(b, b.orderStore(), b.stepTransactions()).orders().place(req);

@@ -29,14 +29,16 @@ class FaultInjectingDataSourceTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
     private static void exec(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }
 
     private static long count(DataSource ds, String table) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                var rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -44,7 +46,7 @@ class FaultInjectingDataSourceTest {
 
     private static void insertAutoCommit(DataSource ds, String table, int id) throws SQLException {
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id, v) VALUES (?, 1)")) {
+                PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id, v) VALUES (?, 1)")) {
             ps.setInt(1, id);
             ps.executeUpdate();
         }
@@ -74,19 +76,25 @@ class FaultInjectingDataSourceTest {
                 // FAIL_BEFORE, auto-commit: not applied; the connection is dead afterwards
                 faulty.arm(Fault.FAIL_BEFORE, 1);
                 try (Connection c = faulty.getConnection();
-                     PreparedStatement ps = c.prepareStatement("INSERT INTO " + t + " (id, v) VALUES (1, 1)")) {
-                    assertThatThrownBy(ps::executeUpdate).isInstanceOfSatisfying(SQLException.class,
-                            e -> assertThat(e.getSQLState()).isEqualTo("08006"));
+                        PreparedStatement ps = c.prepareStatement("INSERT INTO " + t + " (id, v) VALUES (1, 1)")) {
+                    assertThatThrownBy(ps::executeUpdate)
+                            .isInstanceOfSatisfying(
+                                    SQLException.class,
+                                    e -> assertThat(e.getSQLState()).isEqualTo("08006"));
                     assertThat(c.isClosed()).isTrue();
-                    assertThatThrownBy(() -> c.createStatement()).isInstanceOfSatisfying(SQLException.class,
-                            e -> assertThat(e.getSQLState()).startsWith("08"));
+                    assertThatThrownBy(() -> c.createStatement())
+                            .isInstanceOfSatisfying(
+                                    SQLException.class,
+                                    e -> assertThat(e.getSQLState()).startsWith("08"));
                 }
                 assertThat(count(plain, t)).isZero();
 
                 // LOSE_ACK, auto-commit: applied, the caller sees a lost connection
                 faulty.arm(Fault.LOSE_ACK, 1);
-                assertThatThrownBy(() -> insertAutoCommit(faulty, t, 2)).isInstanceOfSatisfying(SQLException.class,
-                        e -> assertThat(e.getSQLState()).isEqualTo("08006"));
+                assertThatThrownBy(() -> insertAutoCommit(faulty, t, 2))
+                        .isInstanceOfSatisfying(
+                                SQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("08006"));
                 assertThat(count(plain, t)).isEqualTo(1);
 
                 // FAIL_BEFORE on a transaction: the statements ran, the commit did not; nothing applied
@@ -98,8 +106,9 @@ class FaultInjectingDataSourceTest {
                 faulty.arm(Fault.LOSE_ACK, 1);
                 assertThatThrownBy(() -> insertInTransaction(faulty, t, 4)).isInstanceOf(SQLException.class);
                 assertThat(count(plain, t)).isEqualTo(2);
-                try (Connection c = plain.getConnection(); Statement st = c.createStatement();
-                     var rs = st.executeQuery("SELECT v FROM " + t + " WHERE id = 4")) {
+                try (Connection c = plain.getConnection();
+                        Statement st = c.createStatement();
+                        var rs = st.executeQuery("SELECT v FROM " + t + " WHERE id = 4")) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getInt(1)).isEqualTo(2);
                 }
@@ -111,7 +120,7 @@ class FaultInjectingDataSourceTest {
                 try (Connection c = faulty.getConnection()) {
                     c.setAutoCommit(false);
                     try (Statement st = c.createStatement();
-                         var rs = st.executeQuery("SELECT id FROM " + t + " WHERE id = 2 FOR UPDATE")) {
+                            var rs = st.executeQuery("SELECT id FROM " + t + " WHERE id = 2 FOR UPDATE")) {
                         assertThat(rs.next()).isTrue();
                     }
                     c.commit();
@@ -141,7 +150,8 @@ class FaultInjectingDataSourceTest {
                 assertThatThrownBy(() -> stock.adjust(key, 1, ref, T0))
                         .isInstanceOf(BackendUnavailableException.class)
                         .hasMessageContaining("08006")
-                        .satisfies(e -> assertThat(((OrderKitException) e).isRetryable()).isTrue());
+                        .satisfies(e -> assertThat(((OrderKitException) e).isRetryable())
+                                .isTrue());
                 // the retry with the same reference applies it once, on a healthy connection
                 assertThat(stock.adjust(key, 1, ref, T0).onHand()).isEqualTo(i + 1L);
             }
@@ -157,15 +167,33 @@ class FaultInjectingDataSourceTest {
 
     @Test
     void dataChangingStatementsAreRecognised() {
-        for (String w : new String[] {"INSERT INTO t VALUES (1)", "  update t set a = 1", "/* c */ DELETE FROM t",
-                "-- note\nMERGE INTO t USING s ON (1=1)", "(UPDATE t SET a = 1)", "WITH x AS (DELETE FROM t RETURNING *) "
-                + "SELECT * FROM x", "replace into t values (1)", "TRUNCATE TABLE t"}) {
+        for (String w : new String[] {
+            "INSERT INTO t VALUES (1)",
+            "  update t set a = 1",
+            "/* c */ DELETE FROM t",
+            "-- note\nMERGE INTO t USING s ON (1=1)",
+            "(UPDATE t SET a = 1)",
+            "WITH x AS (DELETE FROM t RETURNING *) " + "SELECT * FROM x",
+            "replace into t values (1)",
+            "TRUNCATE TABLE t"
+        }) {
             assertThat(FaultInjectingDataSource.isWrite(w)).as(w).isTrue();
         }
-        for (String r : new String[] {"SELECT * FROM t FOR UPDATE", "select 1", "CREATE TABLE t (a INT)",
-                "SET @x = 1", "WITH x AS (SELECT 1) SELECT * FROM x", "SELECT pg_advisory_xact_lock(1)", "", null,
-                "DO 0", "SELECT updated_at FROM t"}) {
-            assertThat(FaultInjectingDataSource.isWrite(r)).as(String.valueOf(r)).isFalse();
+        for (String r : new String[] {
+            "SELECT * FROM t FOR UPDATE",
+            "select 1",
+            "CREATE TABLE t (a INT)",
+            "SET @x = 1",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "SELECT pg_advisory_xact_lock(1)",
+            "",
+            null,
+            "DO 0",
+            "SELECT updated_at FROM t"
+        }) {
+            assertThat(FaultInjectingDataSource.isWrite(r))
+                    .as(String.valueOf(r))
+                    .isFalse();
         }
     }
 }

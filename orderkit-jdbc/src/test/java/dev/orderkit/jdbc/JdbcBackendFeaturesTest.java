@@ -47,8 +47,22 @@ class JdbcBackendFeaturesTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00.123456789Z");
 
     private static Order order(String id, String key, long version, OrderStatus status) {
-        return new Order(id, "shop", key, "f".repeat(64), status, "cust", List.of(OrderLine.of("SKU-1", 1, 100)),
-                Money.of(100, "usd"), "pm_card_visa", Map.of(), List.of(), null, null, version, T0,
+        return new Order(
+                id,
+                "shop",
+                key,
+                "f".repeat(64),
+                status,
+                "cust",
+                List.of(OrderLine.of("SKU-1", 1, 100)),
+                Money.of(100, "usd"),
+                "pm_card_visa",
+                Map.of(),
+                List.of(),
+                null,
+                null,
+                version,
+                T0,
                 T0.plusSeconds(version));
     }
 
@@ -61,24 +75,44 @@ class JdbcBackendFeaturesTest {
     void outboxDeliversCommittedEventsOnceRetriesAndDeadLetters(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
             var store = f.orderStore();
-            assertThat(store.insert(order("o1", "k1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED)))).isTrue();
+            assertThat(store.insert(
+                            order("o1", "k1", 0, OrderStatus.CREATED),
+                            List.of(event("o1", 0, EventType.ORDER_CREATED))))
+                    .isTrue();
             // a duplicate insert and a lost compare-and-set write no events
-            assertThat(store.insert(order("o1", "k1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED)))).isFalse();
-            assertThat(store.update(order("o1", "k1", 1, OrderStatus.CONFIRMED), 5, List.of(event("o1", 9, EventType.ORDER_CONFIRMED)))).isFalse();
-            assertThat(store.update(order("o1", "k1", 1, OrderStatus.CONFIRMED), 0, List.of(event("o1", 1, EventType.ORDER_CONFIRMED)))).isTrue();
-            assertThat(store.insert(order("poison", "k2", 0, OrderStatus.CREATED), List.of(event("poison", 0, EventType.ORDER_CREATED)))).isTrue();
+            assertThat(store.insert(
+                            order("o1", "k1", 0, OrderStatus.CREATED),
+                            List.of(event("o1", 0, EventType.ORDER_CREATED))))
+                    .isFalse();
+            assertThat(store.update(
+                            order("o1", "k1", 1, OrderStatus.CONFIRMED),
+                            5,
+                            List.of(event("o1", 9, EventType.ORDER_CONFIRMED))))
+                    .isFalse();
+            assertThat(store.update(
+                            order("o1", "k1", 1, OrderStatus.CONFIRMED),
+                            0,
+                            List.of(event("o1", 1, EventType.ORDER_CONFIRMED))))
+                    .isTrue();
+            assertThat(store.insert(
+                            order("poison", "k2", 0, OrderStatus.CREATED),
+                            List.of(event("poison", 0, EventType.ORDER_CREATED))))
+                    .isTrue();
 
             List<OrderKitEvent> got = new CopyOnWriteArrayList<>();
             AtomicInteger poisonCalls = new AtomicInteger();
-            OutboxPublisher.Settings s = new OutboxPublisher.Settings(10, 3, Duration.ZERO, Duration.ZERO,
-                    Duration.ofSeconds(30), Duration.ofMillis(20));
-            OutboxPublisher p = f.backend().outboxPublisher(e -> {
-                if (e.subjectId().equals("poison")) {
-                    poisonCalls.incrementAndGet();
-                    throw new IllegalStateException("sink rejects " + e.id());
-                }
-                got.add(e);
-            }, s);
+            OutboxPublisher.Settings s = new OutboxPublisher.Settings(
+                    10, 3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(20));
+            OutboxPublisher p = f.backend()
+                    .outboxPublisher(
+                            e -> {
+                                if (e.subjectId().equals("poison")) {
+                                    poisonCalls.incrementAndGet();
+                                    throw new IllegalStateException("sink rejects " + e.id());
+                                }
+                                got.add(e);
+                            },
+                            s);
             assertThat(p.publishPending()).isEqualTo(2);
             assertThat(got).extracting(OrderKitEvent::id).containsExactly("o1:order_created:0", "o1:order_confirmed:1");
             assertThat(got.get(0)).isEqualTo(event("o1", 0, EventType.ORDER_CREATED));
@@ -96,20 +130,28 @@ class JdbcBackendFeaturesTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void concurrentPublishersNeverDeliverAClaimedEventTwice(Kind kind) throws Exception {
-        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+        try (JdbcFixture f = JdbcFixture.create(kind);
+                JdbcFixture peer = f.peer()) {
             int orders = 60;
             for (int i = 0; i < orders; i++) {
-                f.orderStore().insert(order("o" + i, "k" + i, 0, OrderStatus.CREATED),
-                        List.of(event("o" + i, 0, EventType.ORDER_CREATED), event("o" + i, 1, EventType.STOCK_RESERVED)));
+                f.orderStore()
+                        .insert(
+                                order("o" + i, "k" + i, 0, OrderStatus.CREATED),
+                                List.of(
+                                        event("o" + i, 0, EventType.ORDER_CREATED),
+                                        event("o" + i, 1, EventType.STOCK_RESERVED)));
             }
             Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
-            OutboxPublisher.Settings s = new OutboxPublisher.Settings(7, 3, Duration.ZERO, Duration.ZERO,
-                    Duration.ofSeconds(30), Duration.ofMillis(10));
+            OutboxPublisher.Settings s = new OutboxPublisher.Settings(
+                    7, 3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(10));
             List<OutboxPublisher> pubs = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 JdbcBackend b = (i % 2 == 0 ? f : peer).backend();
-                pubs.add(b.outboxPublisher(e -> deliveries.computeIfAbsent(e.id(), x -> new AtomicInteger())
-                        .incrementAndGet(), s));
+                pubs.add(b.outboxPublisher(
+                        e -> deliveries
+                                .computeIfAbsent(e.id(), x -> new AtomicInteger())
+                                .incrementAndGet(),
+                        s));
             }
             ExecutorService ex = Executors.newFixedThreadPool(4);
             List<Future<?>> fs = new ArrayList<>();
@@ -136,13 +178,22 @@ class JdbcBackendFeaturesTest {
     void publisherThreadDrainsTheOutbox(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
             List<String> got = Collections.synchronizedList(new ArrayList<>());
-            try (OutboxPublisher p = f.backend().outboxPublisher(e -> got.add(e.id()),
-                    new OutboxPublisher.Settings(5, 3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
-                            Duration.ofMillis(20)))) {
+            try (OutboxPublisher p = f.backend()
+                    .outboxPublisher(
+                            e -> got.add(e.id()),
+                            new OutboxPublisher.Settings(
+                                    5,
+                                    3,
+                                    Duration.ZERO,
+                                    Duration.ZERO,
+                                    Duration.ofSeconds(30),
+                                    Duration.ofMillis(20)))) {
                 p.start();
                 for (int i = 0; i < 12; i++) {
-                    f.orderStore().insert(order("o" + i, "k" + i, 0, OrderStatus.CREATED),
-                            List.of(event("o" + i, 0, EventType.ORDER_CREATED)));
+                    f.orderStore()
+                            .insert(
+                                    order("o" + i, "k" + i, 0, OrderStatus.CREATED),
+                                    List.of(event("o" + i, 0, EventType.ORDER_CREATED)));
                 }
                 long deadline = System.nanoTime() + 10_000_000_000L;
                 while (got.size() < 12 && System.nanoTime() < deadline) {
@@ -156,15 +207,18 @@ class JdbcBackendFeaturesTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void installerIsIdempotentAndSafeWhenInstancesStartTogether(Kind kind) throws Exception {
-        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+        try (JdbcFixture f = JdbcFixture.create(kind);
+                JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
             // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1, V2 and V3
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                instances.add(JdbcBackend.builder().dataSource((i % 2 == 0 ? f : peer).dataSource())
-                        .tablePrefix(prefix).build());
+                instances.add(JdbcBackend.builder()
+                        .dataSource((i % 2 == 0 ? f : peer).dataSource())
+                        .tablePrefix(prefix)
+                        .build());
             }
             ExecutorService ex = Executors.newFixedThreadPool(4);
             List<Future<List<Integer>>> fs = new ArrayList<>();
@@ -178,7 +232,8 @@ class JdbcBackendFeaturesTest {
             ex.shutdown();
             assertThat(applied).containsExactly(1, 2, 3);
             JdbcBackend b = instances.get(0);
-            assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand()).isEqualTo(1);
+            assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
+                    .isEqualTo(1);
             Jdbi.create(f.dataSource()).useHandle(h -> h.execute("DROP TABLE " + String.join(", ", b.tableNames())));
         }
     }
@@ -186,9 +241,13 @@ class JdbcBackendFeaturesTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void installerUpgradesASchemaFromV1ToV2ToV3KeepingItsData(Kind kind) throws Exception {
-        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+        try (JdbcFixture f = JdbcFixture.create(kind);
+                JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
-            JdbcBackend old = JdbcBackend.builder().dataSource(f.dataSource()).tablePrefix(prefix).build();
+            JdbcBackend old = JdbcBackend.builder()
+                    .dataSource(f.dataSource())
+                    .tablePrefix(prefix)
+                    .build();
             Jdbi jdbi = Jdbi.create(f.dataSource());
             StockKey kept = StockKey.of("KEPT");
             try {
@@ -199,18 +258,22 @@ class JdbcBackendFeaturesTest {
                 jdbi.useHandle(h -> {
                     h.execute("INSERT INTO " + prefix + "stock_level (sku, location, on_hand, reserved, version, "
                             + "updated_at) VALUES ('KEPT', 'default', 7, 0, 1, 0)");
-                    h.execute("INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
-                            + "reference, at) VALUES ('KEPT', 'default', 7, 0, 'ADJUST', 'restock at v1', 0)");
+                    h.execute(
+                            "INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
+                                    + "reference, at) VALUES ('KEPT', 'default', 7, 0, 'ADJUST', 'restock at v1', 0)");
                 });
-                assertThat(old.stockStorage().reserve("r-old", List.of(new AllocatedLine(kept, 2)), T0.plusSeconds(60), T0))
+                assertThat(old.stockStorage()
+                                .reserve("r-old", List.of(new AllocatedLine(kept, 2)), T0.plusSeconds(60), T0))
                         .isInstanceOf(ReserveResult.Reserved.class);
-                assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of())).isTrue();
+                assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of()))
+                        .isTrue();
                 assertThatThrownBy(() -> old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
                         .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
 
                 // the second release starts (on two instances at once): only V2 is applied, once
                 SchemaInstaller v2a = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
-                SchemaInstaller v2b = new SchemaInstaller(new Db(Jdbi.create(peer.dataSource()), old.dialect(), prefix));
+                SchemaInstaller v2b =
+                        new SchemaInstaller(new Db(Jdbi.create(peer.dataSource()), old.dialect(), prefix));
                 List<Integer> applied = new ArrayList<>(v2a.migrate(2));
                 applied.addAll(v2b.migrate(2));
                 assertThat(applied).containsExactly(2);
@@ -221,14 +284,22 @@ class JdbcBackendFeaturesTest {
                         .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
 
                 // the current release starts (on two instances at once): only V3 is applied, once
-                JdbcBackend a = JdbcBackend.builder().dataSource(f.dataSource()).tablePrefix(prefix).build();
-                JdbcBackend b = JdbcBackend.builder().dataSource(peer.dataSource()).tablePrefix(prefix).build();
+                JdbcBackend a = JdbcBackend.builder()
+                        .dataSource(f.dataSource())
+                        .tablePrefix(prefix)
+                        .build();
+                JdbcBackend b = JdbcBackend.builder()
+                        .dataSource(peer.dataSource())
+                        .tablePrefix(prefix)
+                        .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
                 assertThat(applied).containsExactly(3);
                 assertThat(a.migrate()).isEmpty();
-                List<Integer> history = jdbi.withHandle(h -> h.createQuery("SELECT version FROM " + prefix
-                        + "schema_history ORDER BY version").mapTo(Integer.class).list());
+                List<Integer> history = jdbi.withHandle(
+                        h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
+                                .mapTo(Integer.class)
+                                .list());
                 assertThat(history).containsExactly(1, 2, 3);
 
                 // the data of every earlier version is still there and usable
@@ -238,14 +309,16 @@ class JdbcBackendFeaturesTest {
                 });
                 assertThat(b.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
                         .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.IN_PROGRESS);
-                assertThat(a.orderStore().findByKey("shop", "key-old")).hasValueSatisfying(
-                        o -> assertThat(o.id()).isEqualTo("o-old"));
+                assertThat(a.orderStore().findByKey("shop", "key-old"))
+                        .hasValueSatisfying(o -> assertThat(o.id()).isEqualTo("o-old"));
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
-                assertThat(a.stockStorage().commit("r-old", T0).state()).isEqualTo(dev.orderkit.core.ReservationState.COMMITTED);
+                assertThat(a.stockStorage().commit("r-old", T0).state())
+                        .isEqualTo(dev.orderkit.core.ReservationState.COMMITTED);
                 // and stock writes are idempotent on their reference, across instances
                 var first = a.stockStorage().adjust(kept, 5, "after upgrade", T0);
                 assertThat(first.onHand()).isEqualTo(12);
-                assertThat(b.stockStorage().adjust(kept, 5, "after upgrade", T0.plusSeconds(1))).isEqualTo(first);
+                assertThat(b.stockStorage().adjust(kept, 5, "after upgrade", T0.plusSeconds(1)))
+                        .isEqualTo(first);
                 assertThat(a.stockStorage().level(kept).orElseThrow().onHand()).isEqualTo(12);
                 assertThat(InvariantChecker.checkStock(a.stockStorage())).isEmpty();
 
@@ -253,7 +326,8 @@ class JdbcBackendFeaturesTest {
                 jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 3"));
                 assertThat(b.migrate()).containsExactly(3);
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
-                assertThat(a.stockStorage().adjust(kept, 5, "after upgrade", T0)).isEqualTo(first);
+                assertThat(a.stockStorage().adjust(kept, 5, "after upgrade", T0))
+                        .isEqualTo(first);
             } finally {
                 jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
             }
@@ -263,7 +337,8 @@ class JdbcBackendFeaturesTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void concurrentStockWritesWithOneReferenceApplyOnceAcrossInstances(Kind kind) throws Exception {
-        try (JdbcFixture f = JdbcFixture.create(kind); JdbcFixture peer = f.peer()) {
+        try (JdbcFixture f = JdbcFixture.create(kind);
+                JdbcFixture peer = f.peer()) {
             StockKey key = StockKey.of("RACE");
             int callers = 8;
             ExecutorService ex = Executors.newFixedThreadPool(callers);
@@ -287,9 +362,13 @@ class JdbcBackendFeaturesTest {
                     for (Future<dev.orderkit.core.StockLevel> fu : fs) {
                         results.add(fu.get(60, TimeUnit.SECONDS));
                     }
-                    assertThat(results).as("every caller sees the one application").containsOnly(results.get(0));
+                    assertThat(results)
+                            .as("every caller sees the one application")
+                            .containsOnly(results.get(0));
                     assertThat(f.stockStorage().level(k).orElseThrow().onHand()).isEqualTo(before + 5);
-                    assertThat(f.stockStorage().movements(k)).filteredOn(m -> m.reference().equals(ref)).hasSize(1);
+                    assertThat(f.stockStorage().movements(k))
+                            .filteredOn(m -> m.reference().equals(ref))
+                            .hasSize(1);
                 }
                 // the same for counts: one set applies, the others answer its level instead of a conflict
                 var start = f.stockStorage().level(key).orElseThrow();
@@ -307,7 +386,9 @@ class JdbcBackendFeaturesTest {
                     assertThat(fu.get(60, TimeUnit.SECONDS).version()).isEqualTo(start.version() + 1);
                 }
                 assertThat(f.stockStorage().level(key).orElseThrow().onHand()).isEqualTo(100);
-                assertThat(f.stockStorage().movements(key)).filteredOn(m -> m.reference().equals("count-1")).hasSize(1);
+                assertThat(f.stockStorage().movements(key))
+                        .filteredOn(m -> m.reference().equals("count-1"))
+                        .hasSize(1);
             } finally {
                 ex.shutdownNow();
             }
@@ -338,8 +419,15 @@ class JdbcBackendFeaturesTest {
     @EnumSource(Kind.class)
     void hostileIdentifiersAreStoredVerbatimAndHarmless(Kind kind) {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
-            List<String> skus = List.of("'; DROP TABLE " + f.backend().tablePrefix() + "stock_level; --",
-                    "quote'\"`\\", "ünï©ødé ☃ 𝄞 日本", "a", "a ", "A", "%_*", "x".repeat(StockKey.MAX_LENGTH));
+            List<String> skus = List.of(
+                    "'; DROP TABLE " + f.backend().tablePrefix() + "stock_level; --",
+                    "quote'\"`\\",
+                    "ünï©ødé ☃ 𝄞 日本",
+                    "a",
+                    "a ",
+                    "A",
+                    "%_*",
+                    "x".repeat(StockKey.MAX_LENGTH));
             for (String sku : skus) {
                 f.stockStorage().adjust(StockKey.of(sku, "lo'c ☃"), 5, "ref '; DELETE FROM x; -- ☃", T0);
             }
@@ -354,19 +442,38 @@ class JdbcBackendFeaturesTest {
             }
             assertThat(f.stockStorage().allLevels()).hasSize(skus.size());
             String rid = "res '; DROP TABLE x; -- ☃";
-            var r = f.stockStorage().reserve(rid, List.of(new AllocatedLine(StockKey.of(skus.get(0), "lo'c ☃"), 2)),
-                    T0.plusSeconds(60), T0);
+            var r = f.stockStorage()
+                    .reserve(
+                            rid,
+                            List.of(new AllocatedLine(StockKey.of(skus.get(0), "lo'c ☃"), 2)),
+                            T0.plusSeconds(60),
+                            T0);
             assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
-            assertThat(f.stockStorage().reservation(rid).orElseThrow().lines().get(0).key().sku()).isEqualTo(skus.get(0));
+            assertThat(f.stockStorage()
+                            .reservation(rid)
+                            .orElseThrow()
+                            .lines()
+                            .get(0)
+                            .key()
+                            .sku())
+                    .isEqualTo(skus.get(0));
             // instants keep nanosecond precision
-            assertThat(f.stockStorage().reservation(rid).orElseThrow().expiresAt()).isEqualTo(T0.plusSeconds(60));
+            assertThat(f.stockStorage().reservation(rid).orElseThrow().expiresAt())
+                    .isEqualTo(T0.plusSeconds(60));
 
-            OrderKit kit = OrderKit.builder().stockStorage(f.stockStorage()).idempotencyStore(f.idempotencyStore())
-                    .orderStore(f.orderStore()).paymentPort(new SimulatedPaymentPort()).build();
+            OrderKit kit = OrderKit.builder()
+                    .stockStorage(f.stockStorage())
+                    .idempotencyStore(f.idempotencyStore())
+                    .orderStore(f.orderStore())
+                    .paymentPort(new SimulatedPaymentPort())
+                    .build();
             String key = ("k'\";DROP+TABLE+orders;--" + "\\%_").repeat(12).substring(0, 255);
             PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("tenant '; -- ☃"), IdempotencyKey.of(key))
-                    .customerRef("cust ' ☃").currency("usd").paymentMethod("pm_card_visa")
-                    .metadata("note", "'); DELETE FROM orders; -- 𝄞").line(skus.get(2), 1, 250)
+                    .customerRef("cust ' ☃")
+                    .currency("usd")
+                    .paymentMethod("pm_card_visa")
+                    .metadata("note", "'); DELETE FROM orders; -- 𝄞")
+                    .line(skus.get(2), 1, 250)
                     .build();
             PlaceOrderResult first = kit.orders().place(req);
             assertThat(first.outcome()).isEqualTo(PlacementOutcome.PLACED);
@@ -377,7 +484,8 @@ class JdbcBackendFeaturesTest {
             assertThat(stored.idempotencyKey()).isEqualTo(key);
             assertThat(stored.scope()).isEqualTo("tenant '; -- ☃");
             assertThat(stored.metadata()).containsEntry("note", "'); DELETE FROM orders; -- 𝄞");
-            assertThat(InvariantChecker.checkOrders(f.stockStorage(), f.orderStore(), List.of(stored.id()))).isEmpty();
+            assertThat(InvariantChecker.checkOrders(f.stockStorage(), f.orderStore(), List.of(stored.id())))
+                    .isEmpty();
             assertThat(f.stockStorage().allLevels()).hasSize(skus.size());
         }
     }
@@ -394,7 +502,8 @@ class JdbcBackendFeaturesTest {
             assertThat(f.backend().dialect()).isEqualTo(expected);
         }
         assertThatThrownBy(() -> JdbcDialect.detect("Oracle")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> JdbcBackend.builder().tablePrefix("x; drop")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JdbcBackend.builder().tablePrefix("x; drop"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(T0.truncatedTo(ChronoUnit.SECONDS)).isBefore(T0);
     }
 }

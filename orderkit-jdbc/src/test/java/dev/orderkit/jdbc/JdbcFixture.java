@@ -29,8 +29,13 @@ final class JdbcFixture implements BackendFixture {
     private final String h2Url;
     private final boolean owner;
 
-    private JdbcFixture(Kind kind, JdbcBackend backend, DataSource ds, FaultInjectingDataSource faulty, String h2Url,
-                        boolean owner) {
+    private JdbcFixture(
+            Kind kind,
+            JdbcBackend backend,
+            DataSource ds,
+            FaultInjectingDataSource faulty,
+            String h2Url,
+            boolean owner) {
         this.kind = kind;
         this.backend = backend;
         this.ds = ds;
@@ -45,12 +50,20 @@ final class JdbcFixture implements BackendFixture {
             String url = "jdbc:h2:mem:" + prefix + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
             DataSource ds = h2(url);
             FaultInjectingDataSource faulty = new FaultInjectingDataSource(ds);
-            JdbcBackend b = JdbcBackend.builder().dataSource(faulty).tablePrefix("ok_").migrateOnBuild(true).build();
+            JdbcBackend b = JdbcBackend.builder()
+                    .dataSource(faulty)
+                    .tablePrefix("ok_")
+                    .migrateOnBuild(true)
+                    .build();
             return new JdbcFixture(kind, b, ds, faulty, url, true);
         }
         DataSource ds = TestDatabases.pool(kind);
         FaultInjectingDataSource faulty = new FaultInjectingDataSource(ds);
-        JdbcBackend b = JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).migrateOnBuild(true).build();
+        JdbcBackend b = JdbcBackend.builder()
+                .dataSource(faulty)
+                .tablePrefix(prefix)
+                .migrateOnBuild(true)
+                .build();
         return new JdbcFixture(kind, b, ds, faulty, null, true);
     }
 
@@ -68,7 +81,10 @@ final class JdbcFixture implements BackendFixture {
     JdbcFixture peer() {
         DataSource peerDs = kind == Kind.H2 ? h2(h2Url) : TestDatabases.peerPool(kind);
         FaultInjectingDataSource faulty = new FaultInjectingDataSource(peerDs);
-        JdbcBackend b = JdbcBackend.builder().dataSource(faulty).tablePrefix(backend.tablePrefix()).build();
+        JdbcBackend b = JdbcBackend.builder()
+                .dataSource(faulty)
+                .tablePrefix(backend.tablePrefix())
+                .build();
         return new JdbcFixture(kind, b, peerDs, faulty, h2Url, false);
     }
 
@@ -127,7 +143,8 @@ final class JdbcFixture implements BackendFixture {
             return;
         }
         String sql = kind == Kind.H2 ? "SHUTDOWN" : "DROP TABLE IF EXISTS " + String.join(", ", backend.tableNames());
-        try (var c = ds.getConnection(); var st = c.createStatement()) {
+        try (var c = ds.getConnection();
+                var st = c.createStatement()) {
             st.execute(sql);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("cannot drop fixture tables: " + e.getMessage(), e);

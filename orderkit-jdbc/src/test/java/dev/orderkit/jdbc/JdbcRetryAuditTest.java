@@ -12,7 +12,6 @@ import dev.orderkit.core.Movement;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderLine;
 import dev.orderkit.core.OrderStatus;
-import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
@@ -54,7 +53,9 @@ class JdbcRetryAuditTest {
         f.faults().arm(Fault.LOSE_ACK, 1);
         int before = f.faults().injected();
         assertThatThrownBy(write::run).isInstanceOf(BackendUnavailableException.class);
-        assertThat(f.faults().injected()).as("the write lost its acknowledgement").isEqualTo(before + 1);
+        assertThat(f.faults().injected())
+                .as("the write lost its acknowledgement")
+                .isEqualTo(before + 1);
         f.faults().disarm();
     }
 
@@ -63,13 +64,17 @@ class JdbcRetryAuditTest {
     }
 
     private static long countMovements(StockStorage s, StockKey key, String reason, String ref) {
-        return s.movements(key).stream().filter(m -> m.reason().name().equals(reason) && ref.equals(m.reference()))
+        return s.movements(key).stream()
+                .filter(m -> m.reason().name().equals(reason) && ref.equals(m.reference()))
                 .count();
     }
 
     private static long rows(JdbcFixture f, String sqlAfterFrom) {
-        return Jdbi.create(f.dataSource()).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM "
-                + f.backend().tablePrefix() + sqlAfterFrom).mapTo(Long.class).one());
+        return Jdbi.create(f.dataSource())
+                .withHandle(
+                        h -> h.createQuery("SELECT COUNT(*) FROM " + f.backend().tablePrefix() + sqlAfterFrom)
+                                .mapTo(Long.class)
+                                .one());
     }
 
     @ParameterizedTest
@@ -85,7 +90,8 @@ class JdbcRetryAuditTest {
             lostAck(f, () -> s.reserve("r-1", lines, T0.plusSeconds(60), T0));
             ReserveResult again = s.reserve("r-1", lines, T0.plusSeconds(60), T0);
             assertThat(again).isInstanceOf(ReserveResult.AlreadyExists.class);
-            assertThat(((ReserveResult.AlreadyExists) again).reservation().state()).isEqualTo(ReservationState.HELD);
+            assertThat(((ReserveResult.AlreadyExists) again).reservation().state())
+                    .isEqualTo(ReservationState.HELD);
             assertThat(s.level(A).orElseThrow().reserved()).isEqualTo(3);
             assertThat(countMovements(s, A, "RESERVE", "r-1")).isEqualTo(1);
 
@@ -120,16 +126,33 @@ class JdbcRetryAuditTest {
             var replay = s.adjust(A, 4, "restock-1", T0);
             assertThat(replay.onHand()).isEqualTo(adjusted.onHand() + 4);
             lostAck(f, () -> s.setOnHand(A, 20, replay.version(), "count-1", T0));
-            assertThat(s.setOnHand(A, 20, replay.version(), "count-1", T0).version()).isEqualTo(replay.version() + 1);
-            assertThat(s.movements(A).stream().map(Movement::reference).filter(r -> r.equals("restock-1")
-                    || r.equals("count-1"))).hasSize(2);
+            assertThat(s.setOnHand(A, 20, replay.version(), "count-1", T0).version())
+                    .isEqualTo(replay.version() + 1);
+            assertThat(s.movements(A).stream()
+                            .map(Movement::reference)
+                            .filter(r -> r.equals("restock-1") || r.equals("count-1")))
+                    .hasSize(2);
             assertThat(InvariantChecker.checkStock(s)).isEmpty();
         }
     }
 
     private static Order order(String id, long version, OrderStatus status) {
-        return new Order(id, "shop", "key-" + id, "f".repeat(64), status, "cust", List.of(OrderLine.of("SKU-1", 1, 100)),
-                Money.of(100, "usd"), "pm_card_visa", Map.of(), List.of(), null, null, version, T0,
+        return new Order(
+                id,
+                "shop",
+                "key-" + id,
+                "f".repeat(64),
+                status,
+                "cust",
+                List.of(OrderLine.of("SKU-1", 1, 100)),
+                Money.of(100, "usd"),
+                "pm_card_visa",
+                Map.of(),
+                List.of(),
+                null,
+                null,
+                version,
+                T0,
                 T0.plusSeconds(version));
     }
 
@@ -143,16 +166,26 @@ class JdbcRetryAuditTest {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
             var store = f.orderStore();
             // insert: the repeat hits the primary key and answers false; order and event exist once
-            lostAck(f, () -> store.insert(order("o1", 0, OrderStatus.CREATED),
-                    List.of(event("o1", 0, EventType.ORDER_CREATED))));
-            assertThat(store.insert(order("o1", 0, OrderStatus.CREATED),
-                    List.of(event("o1", 0, EventType.ORDER_CREATED)))).isFalse();
+            lostAck(
+                    f,
+                    () -> store.insert(
+                            order("o1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED))));
+            assertThat(store.insert(
+                            order("o1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED))))
+                    .isFalse();
             assertThat(store.find("o1")).isPresent();
             // update: the repeat's compare-and-set on the version matches nothing; core re-reads the order
-            lostAck(f, () -> store.update(order("o1", 1, OrderStatus.CONFIRMED), 0,
-                    List.of(event("o1", 1, EventType.ORDER_CONFIRMED))));
-            assertThat(store.update(order("o1", 1, OrderStatus.CONFIRMED), 0,
-                    List.of(event("o1", 1, EventType.ORDER_CONFIRMED)))).isFalse();
+            lostAck(
+                    f,
+                    () -> store.update(
+                            order("o1", 1, OrderStatus.CONFIRMED),
+                            0,
+                            List.of(event("o1", 1, EventType.ORDER_CONFIRMED))));
+            assertThat(store.update(
+                            order("o1", 1, OrderStatus.CONFIRMED),
+                            0,
+                            List.of(event("o1", 1, EventType.ORDER_CONFIRMED))))
+                    .isFalse();
             assertThat(store.find("o1").orElseThrow().version()).isEqualTo(1);
             assertThat(rows(f, "outbox")).as("one event per applied change").isEqualTo(2);
         }
@@ -223,21 +256,28 @@ class JdbcRetryAuditTest {
     void outboxPrimitives(Kind kind) {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
             TestClock clock = new TestClock(T0);
-            JdbcBackend b = JdbcBackend.builder().dataSource(f.faultyDataSource()).tablePrefix(f.backend().tablePrefix())
-                    .clock(clock).build();
-            f.orderStore().insert(order("o1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED)));
-            f.orderStore().insert(order("o2", 0, OrderStatus.CREATED), List.of(event("o2", 0, EventType.ORDER_CREATED)));
+            JdbcBackend b = JdbcBackend.builder()
+                    .dataSource(f.faultyDataSource())
+                    .tablePrefix(f.backend().tablePrefix())
+                    .clock(clock)
+                    .build();
+            f.orderStore()
+                    .insert(order("o1", 0, OrderStatus.CREATED), List.of(event("o1", 0, EventType.ORDER_CREATED)));
+            f.orderStore()
+                    .insert(order("o2", 0, OrderStatus.CREATED), List.of(event("o2", 0, EventType.ORDER_CREATED)));
             List<String> delivered = new ArrayList<>();
             boolean[] loseTheMark = {false};
-            OutboxPublisher.Settings settings = new OutboxPublisher.Settings(10, 3, Duration.ZERO, Duration.ZERO,
-                    Duration.ofSeconds(30), Duration.ofMillis(10));
-            OutboxPublisher p = b.outboxPublisher(e -> {
-                delivered.add(e.id());
-                if (loseTheMark[0]) {
-                    loseTheMark[0] = false;
-                    f.faults().arm(Fault.LOSE_ACK, 1); // the next write is this row's "mark sent"
-                }
-            }, settings);
+            OutboxPublisher.Settings settings = new OutboxPublisher.Settings(
+                    10, 3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(10));
+            OutboxPublisher p = b.outboxPublisher(
+                    e -> {
+                        delivered.add(e.id());
+                        if (loseTheMark[0]) {
+                            loseTheMark[0] = false;
+                            f.faults().arm(Fault.LOSE_ACK, 1); // the next write is this row's "mark sent"
+                        }
+                    },
+                    settings);
 
             // claiming a batch: the claim committed, its reply was lost; the rows stay claimed
             // until the claim expires, then the next round delivers them

@@ -69,8 +69,8 @@ class JdbcSimulatedGatewayTest {
     }
 
     private static AuthorizeRequest auth(String order, String method) {
-        return new AuthorizeRequest(order + ":authorize", order, Money.of(700, "usd"), method,
-                Map.of("orderkit_order_id", order));
+        return new AuthorizeRequest(
+                order + ":authorize", order, Money.of(700, "usd"), method, Map.of("orderkit_order_id", order));
     }
 
     /** Runs {@code task(i)} on {@code n} threads released together; returns what they threw. */
@@ -115,15 +115,19 @@ class JdbcSimulatedGatewayTest {
             for (String method : List.of("pm_card_visa", "pm_action_3ds")) {
                 String order = "race-" + method;
                 Set<PaymentResult> results = ConcurrentHashMap.newKeySet();
-                List<Throwable> errors = race(32, i -> results.add((i % 2 == 0 ? a : b).authorize(auth(order, method))));
+                List<Throwable> errors =
+                        race(32, i -> results.add((i % 2 == 0 ? a : b).authorize(auth(order, method))));
                 assertThat(errors).isEmpty();
-                assertThat(results).as("every caller gets the one stored result").hasSize(1);
+                assertThat(results)
+                        .as("every caller gets the one stored result")
+                        .hasSize(1);
                 List<SimulatedPaymentPort.Payment> ofOrder = a.payments().values().stream()
-                        .filter(p -> p.orderId().equals(order)).toList();
+                        .filter(p -> p.orderId().equals(order))
+                        .toList();
                 assertThat(ofOrder).as("payments of %s", order).hasSize(1);
                 String id = ofOrder.get(0).id();
-                assertThat(results.iterator().next()).isIn(new PaymentResult.Approved(id),
-                        new PaymentResult.ActionRequired(id, "redirect_to_url"));
+                assertThat(results.iterator().next())
+                        .isIn(new PaymentResult.Approved(id), new PaymentResult.ActionRequired(id, "redirect_to_url"));
             }
             assertThat(a.appliedCount() + b.appliedCount()).isEqualTo(2);
             assertThat(a.callCount() + b.callCount()).isEqualTo(64);
@@ -138,7 +142,8 @@ class JdbcSimulatedGatewayTest {
         withLedgers(kind, pair -> {
             SimulatedPaymentPort recovery = pair.port1();
             SimulatedPaymentPort late = pair.port2();
-            assertThat(recovery.voidAuthorizationByKey(auth("t1", "pm_card_visa"), "t1:void")).isEmpty();
+            assertThat(recovery.voidAuthorizationByKey(auth("t1", "pm_card_visa"), "t1:void"))
+                    .isEmpty();
             assertThat(late.authorize(auth("t1", "pm_card_visa")))
                     .isEqualTo(new PaymentResult.Declined("authorization_voided", "voided before it was made"));
             assertThat(late.payments()).isEmpty();
@@ -155,8 +160,11 @@ class JdbcSimulatedGatewayTest {
                 }
             });
             assertThat(errors).isEmpty();
-            assertThat(late.liveAuthorizationsByOrder()).as("live after void by key").isEmpty();
-            assertThat(late.payments().values()).allMatch(p -> p.status() == SimulatedPaymentPort.Status.VOIDED)
+            assertThat(late.liveAuthorizationsByOrder())
+                    .as("live after void by key")
+                    .isEmpty();
+            assertThat(late.payments().values())
+                    .allMatch(p -> p.status() == SimulatedPaymentPort.Status.VOIDED)
                     .hasSizeLessThanOrEqualTo(1);
         });
     }
@@ -182,9 +190,12 @@ class JdbcSimulatedGatewayTest {
                 SimulatedPaymentPort.Status status = a.payments().get(id).status();
                 boolean captured = results.get("capture") instanceof PaymentResult.Approved;
                 boolean voided = results.get("void") instanceof PaymentResult.Approved;
-                assertThat(captured ^ voided).as("exactly one of capture and void wins: %s", results).isTrue();
-                assertThat(status).isEqualTo(captured ? SimulatedPaymentPort.Status.CAPTURED
-                        : SimulatedPaymentPort.Status.VOIDED);
+                assertThat(captured ^ voided)
+                        .as("exactly one of capture and void wins: %s", results)
+                        .isTrue();
+                assertThat(status)
+                        .isEqualTo(
+                                captured ? SimulatedPaymentPort.Status.CAPTURED : SimulatedPaymentPort.Status.VOIDED);
             }
         });
     }
@@ -206,8 +217,9 @@ class JdbcSimulatedGatewayTest {
             assertThat(fresh.authorize(auth("f2", "pm_card_visa"))).isEqualTo(new PaymentResult.Approved(id));
             assertThat(fresh.refund("f2:refund", id, Money.of(300, "usd"))).isEqualTo(new PaymentResult.Approved(id));
             assertThat(fresh.appliedCount()).isZero();
-            assertThat(fresh.payments().get(id)).isEqualTo(new SimulatedPaymentPort.Payment(id, "f2",
-                    Money.of(700, "usd"), SimulatedPaymentPort.Status.CAPTURED, 300));
+            assertThat(fresh.payments().get(id))
+                    .isEqualTo(new SimulatedPaymentPort.Payment(
+                            id, "f2", Money.of(700, "usd"), SimulatedPaymentPort.Status.CAPTURED, 300));
             assertThat(pair.first().tableNames()).hasSize(2);
         });
     }

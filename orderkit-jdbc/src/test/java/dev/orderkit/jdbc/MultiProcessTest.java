@@ -52,14 +52,19 @@ class MultiProcessTest {
         TestDatabases.Server server = TestDatabases.server(TestDatabases.Kind.POSTGRES);
         DataSource ds = TestDatabases.pool(TestDatabases.Kind.POSTGRES);
         String prefix = TestServices.uniqueName("mp").replace("_", "") + "_";
-        JdbcBackend backend = JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).migrateOnBuild(true).build();
+        JdbcBackend backend = JdbcBackend.builder()
+                .dataSource(ds)
+                .tablePrefix(prefix)
+                .migrateOnBuild(true)
+                .build();
         JdbcPaymentLedger ledger = new JdbcPaymentLedger(ds, prefix).createTables();
         try {
             for (int i = 0; i < HOT; i++) {
                 backend.stockStorage().adjust(StockKey.of("HOT-" + i), 30, "initial", Instant.now());
             }
             backend.stockStorage().adjust(StockKey.of("WARM"), 1_000_000, "warm-up stock", Instant.now());
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<Process> procs = new ArrayList<>();
             List<File> outs = new ArrayList<>();
             for (int w = 0; w < PROCESSES; w++) {
@@ -68,12 +73,24 @@ class MultiProcessTest {
                 out.deleteOnExit();
                 err.deleteOnExit();
                 outs.add(out);
-                ProcessBuilder pb = new ProcessBuilder(java, "-Xmx192m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                        "-cp", System.getProperty("java.class.path"), MultiProcessWorker.class.getName(),
-                        server.url(), prefix, String.valueOf(w), String.valueOf(DURATION_MS), String.valueOf(THREADS),
-                        String.valueOf(KEYS), String.valueOf(HOT))
-                        .redirectOutput(out).redirectError(err);
+                ProcessBuilder pb = new ProcessBuilder(
+                                java,
+                                "-Xmx192m",
+                                "-XX:TieredStopAtLevel=1",
+                                "-Xshare:auto",
+                                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                MultiProcessWorker.class.getName(),
+                                server.url(),
+                                prefix,
+                                String.valueOf(w),
+                                String.valueOf(DURATION_MS),
+                                String.valueOf(THREADS),
+                                String.valueOf(KEYS),
+                                String.valueOf(HOT))
+                        .redirectOutput(out)
+                        .redirectError(err);
                 procs.add(pb.start());
             }
             Map<String, Set<String>> ordersByKey = new HashMap<>();
@@ -87,11 +104,15 @@ class MultiProcessTest {
                     throw new AssertionError("worker " + w + " did not finish in time");
                 }
                 String text = Files.readString(outs.get(w).toPath(), StandardCharsets.UTF_8);
-                assertThat(p.exitValue()).as("worker %d exit code; output:%n%s", w, text).isZero();
+                assertThat(p.exitValue())
+                        .as("worker %d exit code; output:%n%s", w, text)
+                        .isZero();
                 for (String line : text.split("\n")) {
                     if (line.startsWith("KEY ")) {
                         String[] parts = line.split(" ");
-                        ordersByKey.computeIfAbsent(parts[1], k -> new HashSet<>()).add(parts[2]);
+                        ordersByKey
+                                .computeIfAbsent(parts[1], k -> new HashSet<>())
+                                .add(parts[2]);
                         keysPlacedByProcesses.merge(parts[1], 1, Integer::sum);
                     } else if (line.startsWith("STATS")) {
                         System.out.println(line);
@@ -103,40 +124,57 @@ class MultiProcessTest {
                 }
             }
             // every process that placed a key got the same order
-            ordersByKey.forEach((k, ids) -> assertThat(ids).as("orders of key %s", k).hasSize(1));
+            ordersByKey.forEach(
+                    (k, ids) -> assertThat(ids).as("orders of key %s", k).hasSize(1));
             assertThat(ordersByKey).as("keys placed").isNotEmpty();
-            assertThat(keysPlacedByProcesses.values().stream().filter(n -> n > 1).count())
-                    .as("keys placed by more than one process (cross-process duplicates)").isPositive();
+            assertThat(keysPlacedByProcesses.values().stream()
+                            .filter(n -> n > 1)
+                            .count())
+                    .as("keys placed by more than one process (cross-process duplicates)")
+                    .isPositive();
 
             // let the last 1 s holds run out, then sweep like a scheduler would
             Thread.sleep(1_100);
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(ledger);
-            OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
-                    .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
-                    .paymentPort(gateway).build();
+            OrderKit kit = OrderKit.builder()
+                    .stockStorage(backend.stockStorage())
+                    .idempotencyStore(backend.idempotencyStore())
+                    .orderStore(backend.orderStore())
+                    .paymentPort(gateway)
+                    .build();
             kit.stock().expireDue(100);
-            assertThat(backend.stockStorage().dueReservations(Instant.now(), 10)).isEmpty();
+            assertThat(backend.stockStorage().dueReservations(Instant.now(), 10))
+                    .isEmpty();
 
             Jdbi jdbi = Jdbi.create(ds);
-            List<String> dupKeys = jdbi.withHandle(h -> h.createQuery("SELECT idem_key FROM " + prefix
-                    + "orders GROUP BY scope, idem_key HAVING COUNT(*) > 1").mapTo(String.class).list());
+            List<String> dupKeys = jdbi.withHandle(h -> h.createQuery(
+                            "SELECT idem_key FROM " + prefix + "orders GROUP BY scope, idem_key HAVING COUNT(*) > 1")
+                    .mapTo(String.class)
+                    .list());
             assertThat(dupKeys).as("keys with more than one order").isEmpty();
             List<String> orderIds = jdbi.withHandle(h -> h.createQuery("SELECT id FROM " + prefix + "orders")
-                    .mapTo(String.class).list());
+                    .mapTo(String.class)
+                    .list());
             Set<String> reported = new HashSet<>();
             ordersByKey.values().forEach(reported::addAll);
             assertThat(orderIds).containsAll(reported);
             assertThat(InvariantChecker.checkOrders(backend.stockStorage(), backend.orderStore(), orderIds))
-                    .as("invariants after the multi-process run").isEmpty();
+                    .as("invariants after the multi-process run")
+                    .isEmpty();
             assertThat(backend.stockStorage().reservations(EnumSet.of(ReservationState.EXPIRED)))
-                    .as("expired holds").isNotEmpty();
+                    .as("expired holds")
+                    .isNotEmpty();
             long holds = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix + "reservation")
-                    .mapTo(Long.class).one());
+                    .mapTo(Long.class)
+                    .one());
 
             // payments, across every process: the shared ledger is the one gateway they all used
             Map<String, SimulatedPaymentPort.Payment> payments = gateway.payments();
             Map<String, List<SimulatedPaymentPort.Payment>> paymentsByOrder = new HashMap<>();
-            payments.values().forEach(p -> paymentsByOrder.computeIfAbsent(p.orderId(), k -> new ArrayList<>()).add(p));
+            payments.values()
+                    .forEach(p -> paymentsByOrder
+                            .computeIfAbsent(p.orderId(), k -> new ArrayList<>())
+                            .add(p));
             Map<String, Order> orders = new HashMap<>();
             for (String id : orderIds) {
                 orders.put(id, backend.orderStore().find(id).orElseThrow());
@@ -146,15 +184,18 @@ class MultiProcessTest {
             paymentsByOrder.forEach((orderId, ps) -> {
                 Order o = orders.get(orderId);
                 List<SimulatedPaymentPort.Payment> notVoided = ps.stream()
-                        .filter(p -> p.status() != SimulatedPaymentPort.Status.VOIDED).toList();
+                        .filter(p -> p.status() != SimulatedPaymentPort.Status.VOIDED)
+                        .toList();
                 if (notVoided.size() > 1) {
-                    paymentViolations.add("order " + orderId + " has " + notVoided.size() + " payments not voided: "
-                            + notVoided);
+                    paymentViolations.add(
+                            "order " + orderId + " has " + notVoided.size() + " payments not voided: " + notVoided);
                 }
                 for (SimulatedPaymentPort.Payment p : ps) {
                     boolean live = p.status() == SimulatedPaymentPort.Status.AUTHORIZED
                             || p.status() == SimulatedPaymentPort.Status.REQUIRES_ACTION;
-                    if (live && o != null && o.status() != OrderStatus.CONFIRMED
+                    if (live
+                            && o != null
+                            && o.status() != OrderStatus.CONFIRMED
                             && o.status() != OrderStatus.AWAITING_PAYMENT_ACTION) {
                         paymentViolations.add("live payment " + p.id() + " (" + p.status() + ") on order " + orderId
                                 + " which is " + o.status());
@@ -167,7 +208,8 @@ class MultiProcessTest {
                 if (o.status() == OrderStatus.CONFIRMED) {
                     List<String> authorized = paymentsByOrder.getOrDefault(o.id(), List.of()).stream()
                             .filter(p -> p.status() == SimulatedPaymentPort.Status.AUTHORIZED)
-                            .map(SimulatedPaymentPort.Payment::id).toList();
+                            .map(SimulatedPaymentPort.Payment::id)
+                            .toList();
                     if (!authorized.equals(List.of(String.valueOf(o.paymentId())))) {
                         paymentViolations.add("CONFIRMED order " + o.id() + " carries payment " + o.paymentId()
                                 + " but its authorized payments are " + authorized);
@@ -176,18 +218,32 @@ class MultiProcessTest {
             }
             assertThat(paymentViolations).as("payments across all processes").isEmpty();
             assertThat(InvariantChecker.checkPayments(backend.orderStore(), orderIds, gateway))
-                    .as("payment invariants across all processes").isEmpty();
+                    .as("payment invariants across all processes")
+                    .isEmpty();
             assertThat(payments).as("effective authorizations").isNotEmpty();
             long authorizedOrders = paymentsByOrder.size();
             long tombstones = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix
-                    + "payment_keys WHERE outcome = 'DECLINED' AND ref = 'authorization_voided'").mapTo(Long.class).one());
+                            + "payment_keys WHERE outcome = 'DECLINED' AND ref = 'authorization_voided'")
+                    .mapTo(Long.class)
+                    .one());
             double wall = (System.nanoTime() - start) / 1e9;
-            String summary = String.format("multi-process test: %d JVMs x %d threads, %d keys placed, %d orders %s, "
-                    + "%d reservations; gateway: %d effective authorizations on %d orders (max %d per order), "
-                    + "%d tombstones, %d calls from all JVMs of which %d applied; wall time %.1f s", PROCESSES,
-                    THREADS, ordersByKey.size(), orderIds.size(), statuses, holds, payments.size(), authorizedOrders,
-                    paymentsByOrder.values().stream().mapToInt(List::size).max().orElse(0), tombstones, gatewayCalls,
-                    gatewayApplied, wall);
+            String summary = String.format(
+                    "multi-process test: %d JVMs x %d threads, %d keys placed, %d orders %s, "
+                            + "%d reservations; gateway: %d effective authorizations on %d orders (max %d per order), "
+                            + "%d tombstones, %d calls from all JVMs of which %d applied; wall time %.1f s",
+                    PROCESSES,
+                    THREADS,
+                    ordersByKey.size(),
+                    orderIds.size(),
+                    statuses,
+                    holds,
+                    payments.size(),
+                    authorizedOrders,
+                    paymentsByOrder.values().stream().mapToInt(List::size).max().orElse(0),
+                    tombstones,
+                    gatewayCalls,
+                    gatewayApplied,
+                    wall);
             System.out.println(summary);
             Files.writeString(Path.of("target", "multiprocess-wall-time.txt"), summary + "\n");
         } finally {

@@ -33,8 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Arguments: jdbcUrl, tablePrefix, workerIndex, durationMs, threads, keySpace, hotSkus.
  */
 public final class MultiProcessWorker {
-    private MultiProcessWorker() {
-    }
+    private MultiProcessWorker() {}
 
     /**
      * Deterministic request of a key: every process sends the same payload for the same key.
@@ -45,7 +44,9 @@ public final class MultiProcessWorker {
      */
     static PlaceOrderRequest request(int k, int hotSkus) {
         return PlaceOrderRequest.builder(Scope.of("mp"), IdempotencyKey.of("mp-key-" + k))
-                .customerRef("cust-" + k).currency("usd").paymentMethod("pm_card_visa")
+                .customerRef("cust-" + k)
+                .currency("usd")
+                .paymentMethod("pm_card_visa")
                 .line("HOT-" + (k % hotSkus), 1 + (k % 2), 500)
                 .build();
     }
@@ -70,66 +71,88 @@ public final class MultiProcessWorker {
         AtomicLong conflicts = new AtomicLong();
         SimulatedPaymentPort gateway;
         try (HikariDataSource ds = HikariPools.recommended(url, null, null, threads);
-             HikariDataSource gatewayDs = HikariPools.recommended(url, null, null, 4)) {
-            JdbcBackend backend = JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).build();
+                HikariDataSource gatewayDs = HikariPools.recommended(url, null, null, 4)) {
+            JdbcBackend backend =
+                    JdbcBackend.builder().dataSource(ds).tablePrefix(prefix).build();
             gateway = new SimulatedPaymentPort(new JdbcPaymentLedger(gatewayDs, prefix));
-            OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
-                    .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
+            OrderKit kit = OrderKit.builder()
+                    .stockStorage(backend.stockStorage())
+                    .idempotencyStore(backend.idempotencyStore())
+                    .orderStore(backend.orderStore())
                     .stepTransactions(backend.stepTransactions())
-                    .paymentPort(gateway).build();
+                    .paymentPort(gateway)
+                    .build();
             // warm up (class loading, JIT) outside the measured window, in a scope of its own
             for (int i = 0; i < 20; i++) {
-                kit.orders().place(PlaceOrderRequest.builder(Scope.of("warm-" + worker), IdempotencyKey.of("w" + i))
-                        .customerRef("warm").currency("usd").paymentMethod("pm_card_visa").line("WARM", 1, 1).build());
-                kit.stock().release(kit.stock().reserve(new ReservationRequest("warm-" + worker + "-" + i,
-                        List.of(ReservationLine.of("WARM", 1)), Duration.ofSeconds(1))).id());
+                kit.orders()
+                        .place(PlaceOrderRequest.builder(Scope.of("warm-" + worker), IdempotencyKey.of("w" + i))
+                                .customerRef("warm")
+                                .currency("usd")
+                                .paymentMethod("pm_card_visa")
+                                .line("WARM", 1, 1)
+                                .build());
+                kit.stock()
+                        .release(kit.stock()
+                                .reserve(new ReservationRequest(
+                                        "warm-" + worker + "-" + i,
+                                        List.of(ReservationLine.of("WARM", 1)),
+                                        Duration.ofSeconds(1)))
+                                .id());
             }
             long deadline = System.nanoTime() + durationMs * 1_000_000L;
             Thread[] ts = new Thread[threads];
             for (int t = 0; t < threads; t++) {
                 int tn = t;
-                ts[t] = new Thread(() -> {
-                    Random rnd = new Random(worker * 1000L + tn);
-                    long seq = 0;
-                    while (System.nanoTime() < deadline) {
-                        int r = rnd.nextInt(10);
-                        String what = "?";
-                        try {
-                            if (r < 5) {
-                                what = "place";
-                                int k = rnd.nextInt(keySpace);
-                                PlaceOrderResult res = kit.orders().place(request(k, hotSkus));
-                                String key = "mp-key-" + k;
-                                String prev = orderByKey.putIfAbsent(key, res.order().id());
-                                if (prev != null && !prev.equals(res.order().id())) {
-                                    conflicts.incrementAndGet();
+                ts[t] = new Thread(
+                        () -> {
+                            Random rnd = new Random(worker * 1000L + tn);
+                            long seq = 0;
+                            while (System.nanoTime() < deadline) {
+                                int r = rnd.nextInt(10);
+                                String what = "?";
+                                try {
+                                    if (r < 5) {
+                                        what = "place";
+                                        int k = rnd.nextInt(keySpace);
+                                        PlaceOrderResult res = kit.orders().place(request(k, hotSkus));
+                                        String key = "mp-key-" + k;
+                                        String prev = orderByKey.putIfAbsent(
+                                                key, res.order().id());
+                                        if (prev != null
+                                                && !prev.equals(res.order().id())) {
+                                            conflicts.incrementAndGet();
+                                        }
+                                        outcomeByKey.put(key, res.outcome().name());
+                                        what = "place." + res.outcome();
+                                    } else if (r < 9) {
+                                        what = "hold";
+                                        String id = "hold-" + worker + "-" + tn + "-" + (seq++);
+                                        Reservation h = kit.stock()
+                                                .reserve(new ReservationRequest(
+                                                        id,
+                                                        List.of(ReservationLine.of("HOT-" + rnd.nextInt(hotSkus), 1)),
+                                                        Duration.ofSeconds(1)));
+                                        if (rnd.nextBoolean()) {
+                                            kit.stock().release(h.id());
+                                            what = "hold.released";
+                                        }
+                                    } else {
+                                        what = "expire";
+                                        kit.stock().expireDue(2);
+                                    }
+                                } catch (InsufficientStockException e) {
+                                    what += ".insufficient";
+                                } catch (RequestInProgressException e) {
+                                    what += ".inProgress";
+                                } catch (RuntimeException e) {
+                                    what += ".error." + e.getClass().getSimpleName();
+                                    System.err.println("worker " + worker + " " + what + ": " + e);
                                 }
-                                outcomeByKey.put(key, res.outcome().name());
-                                what = "place." + res.outcome();
-                            } else if (r < 9) {
-                                what = "hold";
-                                String id = "hold-" + worker + "-" + tn + "-" + (seq++);
-                                Reservation h = kit.stock().reserve(new ReservationRequest(id,
-                                        List.of(ReservationLine.of("HOT-" + rnd.nextInt(hotSkus), 1)), Duration.ofSeconds(1)));
-                                if (rnd.nextBoolean()) {
-                                    kit.stock().release(h.id());
-                                    what = "hold.released";
-                                }
-                            } else {
-                                what = "expire";
-                                kit.stock().expireDue(2);
+                                stats.computeIfAbsent(what, x -> new AtomicLong())
+                                        .incrementAndGet();
                             }
-                        } catch (InsufficientStockException e) {
-                            what += ".insufficient";
-                        } catch (RequestInProgressException e) {
-                            what += ".inProgress";
-                        } catch (RuntimeException e) {
-                            what += ".error." + e.getClass().getSimpleName();
-                            System.err.println("worker " + worker + " " + what + ": " + e);
-                        }
-                        stats.computeIfAbsent(what, x -> new AtomicLong()).incrementAndGet();
-                    }
-                }, "mp-" + worker + "-" + t);
+                        },
+                        "mp-" + worker + "-" + t);
                 ts[t].start();
             }
             for (Thread t : ts) {
@@ -137,13 +160,26 @@ public final class MultiProcessWorker {
             }
         }
         StringBuilder out = new StringBuilder();
-        orderByKey.forEach((k, v) -> out.append("KEY ").append(k).append(' ').append(v).append(' ')
-                .append(outcomeByKey.get(k)).append('\n'));
+        orderByKey.forEach((k, v) -> out.append("KEY ")
+                .append(k)
+                .append(' ')
+                .append(v)
+                .append(' ')
+                .append(outcomeByKey.get(k))
+                .append('\n'));
         Map<String, Long> sorted = new TreeMap<>();
         stats.forEach((k, v) -> sorted.put(k, v.get()));
-        out.append("STATS worker=").append(worker).append(" conflicts=").append(conflicts.get()).append(' ')
-                .append(sorted).append('\n');
-        out.append("GATEWAY calls=").append(gateway.callCount()).append(" applied=").append(gateway.appliedCount())
+        out.append("STATS worker=")
+                .append(worker)
+                .append(" conflicts=")
+                .append(conflicts.get())
+                .append(' ')
+                .append(sorted)
+                .append('\n');
+        out.append("GATEWAY calls=")
+                .append(gateway.callCount())
+                .append(" applied=")
+                .append(gateway.appliedCount())
                 .append('\n');
         System.out.print(out);
         System.out.flush();

@@ -8,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.Movement;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.PlaceOrderRequest;
@@ -17,7 +18,6 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ReserveResult;
-import dev.orderkit.core.Movement;
 import dev.orderkit.testkit.FaultInjectingDataSource;
 import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
@@ -66,7 +66,11 @@ class PostgresFaultTest {
         c.addDataSourceProperty("ApplicationName", "okfault-" + prefix);
         c.addDataSourceProperty("options", "-c statement_timeout=1500");
         pool = new HikariDataSource(c);
-        backend = JdbcBackend.builder().dataSource(pool).tablePrefix(prefix).migrateOnBuild(true).build();
+        backend = JdbcBackend.builder()
+                .dataSource(pool)
+                .tablePrefix(prefix)
+                .migrateOnBuild(true)
+                .build();
         backend.stockStorage().adjust(SKU, 10, "initial", Instant.now());
     }
 
@@ -93,9 +97,9 @@ class PostgresFaultTest {
     private int terminateWaitingReserve(Connection admin) throws Exception {
         for (int i = 0; i < 200; i++) {
             try (Statement st = admin.createStatement();
-                 var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         + "WHERE application_name = 'okfault-" + prefix + "' AND wait_event_type = 'Lock' "
-                         + "AND query LIKE 'UPDATE " + prefix + "stock_level%'")) {
+                    var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            + "WHERE application_name = 'okfault-" + prefix + "' AND wait_event_type = 'Lock' "
+                            + "AND query LIKE 'UPDATE " + prefix + "stock_level%'")) {
                 int n = 0;
                 while (rs.next()) {
                     n++;
@@ -110,9 +114,12 @@ class PostgresFaultTest {
     }
 
     private void assertNothingHalfWritten() {
-        List<String> orphans = Jdbi.create(pool).withHandle(h -> h.createQuery("SELECT r.id FROM " + prefix
-                + "reservation r LEFT JOIN " + prefix + "reservation_line l ON l.reservation_id = r.id "
-                + "WHERE l.reservation_id IS NULL").mapTo(String.class).list());
+        List<String> orphans = Jdbi.create(pool)
+                .withHandle(h -> h.createQuery("SELECT r.id FROM " + prefix
+                                + "reservation r LEFT JOIN " + prefix + "reservation_line l ON l.reservation_id = r.id "
+                                + "WHERE l.reservation_id IS NULL")
+                        .mapTo(String.class)
+                        .list());
         assertThat(orphans).as("reservations without lines").isEmpty();
         assertThat(InvariantChecker.checkStock(backend.stockStorage())).isEmpty();
     }
@@ -120,17 +127,23 @@ class PostgresFaultTest {
     @Test
     void backendTerminatedMidReserveRollsBackAndRetrySucceeds() throws Exception {
         ExecutorService exec = Executors.newSingleThreadExecutor();
-        try (Connection locker = lockRow(); Connection admin = admin()) {
-            Future<ReserveResult> call = exec.submit(() -> backend.stockStorage().reserve("r-1",
-                    List.of(new AllocatedLine(SKU, 3)), Instant.now().plusSeconds(60), Instant.now()));
+        try (Connection locker = lockRow();
+                Connection admin = admin()) {
+            Future<ReserveResult> call = exec.submit(() -> backend.stockStorage()
+                    .reserve(
+                            "r-1",
+                            List.of(new AllocatedLine(SKU, 3)),
+                            Instant.now().plusSeconds(60),
+                            Instant.now()));
             assertThat(terminateWaitingReserve(admin)).as("terminated backends").isEqualTo(1);
             assertThatThrownBy(() -> {
-                try {
-                    call.get(10, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause();
-                }
-            }).isInstanceOf(BackendUnavailableException.class);
+                        try {
+                            call.get(10, TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            throw e.getCause();
+                        }
+                    })
+                    .isInstanceOf(BackendUnavailableException.class);
             locker.rollback();
         } finally {
             exec.shutdownNow();
@@ -140,8 +153,13 @@ class PostgresFaultTest {
         assertThat(backend.stockStorage().level(SKU).orElseThrow().reserved()).isZero();
         assertNothingHalfWritten();
         // the pool replaced the dead connection: the retry succeeds
-        assertThat(backend.stockStorage().reserve("r-1", List.of(new AllocatedLine(SKU, 3)),
-                Instant.now().plusSeconds(60), Instant.now())).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(backend.stockStorage()
+                        .reserve(
+                                "r-1",
+                                List.of(new AllocatedLine(SKU, 3)),
+                                Instant.now().plusSeconds(60),
+                                Instant.now()))
+                .isInstanceOf(ReserveResult.Reserved.class);
         assertThat(backend.stockStorage().level(SKU).orElseThrow().reserved()).isEqualTo(3);
         assertNothingHalfWritten();
     }
@@ -151,8 +169,12 @@ class PostgresFaultTest {
         StockLevel before = backend.stockStorage().level(SKU).orElseThrow();
         try (Connection locker = lockRow()) {
             long t0 = System.nanoTime();
-            assertThatThrownBy(() -> backend.stockStorage().reserve("r-2", List.of(new AllocatedLine(SKU, 2)),
-                    Instant.now().plusSeconds(60), Instant.now()))
+            assertThatThrownBy(() -> backend.stockStorage()
+                            .reserve(
+                                    "r-2",
+                                    List.of(new AllocatedLine(SKU, 2)),
+                                    Instant.now().plusSeconds(60),
+                                    Instant.now()))
                     .isInstanceOf(BackendUnavailableException.class)
                     .hasMessageContaining("57014");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
@@ -168,18 +190,33 @@ class PostgresFaultTest {
     @Test
     void randomTerminationsDuringPlacementsLeaveAConsistentState() throws Exception {
         backend.stockStorage().adjust(SKU, 40, "more", Instant.now());
-        RetrySettings fast = new RetrySettings(50, Duration.ofMillis(1), Duration.ofMillis(10),
-                5, Duration.ofMillis(5), Duration.ofMillis(50),
-                2, Duration.ofMillis(1), Duration.ofMillis(5),
-                1000, Duration.ofMillis(1), 0.25);
-        OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
-                .idempotencyStore(backend.idempotencyStore()).orderStore(backend.orderStore())
+        RetrySettings fast = new RetrySettings(
+                50,
+                Duration.ofMillis(1),
+                Duration.ofMillis(10),
+                5,
+                Duration.ofMillis(5),
+                Duration.ofMillis(50),
+                2,
+                Duration.ofMillis(1),
+                Duration.ofMillis(5),
+                1000,
+                Duration.ofMillis(1),
+                0.25);
+        OrderKit kit = OrderKit.builder()
+                .stockStorage(backend.stockStorage())
+                .idempotencyStore(backend.idempotencyStore())
+                .orderStore(backend.orderStore())
                 .stepTransactions(backend.stepTransactions())
-                .paymentPort(new SimulatedPaymentPort()).retry(fast).lease(Duration.ofMillis(300)).build();
+                .paymentPort(new SimulatedPaymentPort())
+                .retry(fast)
+                .lease(Duration.ofMillis(300))
+                .build();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger kills = new AtomicInteger();
         Thread killer = new Thread(() -> {
-            try (Connection admin = admin(); Statement st = admin.createStatement()) {
+            try (Connection admin = admin();
+                    Statement st = admin.createStatement()) {
                 while (!stop.get()) {
                     try (var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                             + "WHERE application_name = 'okfault-" + prefix + "' AND state <> 'idle' "
@@ -239,43 +276,69 @@ class PostgresFaultTest {
                 }
             }
         }
-        List<String> ids = Jdbi.create(pool).withHandle(h -> h.createQuery("SELECT id FROM " + prefix + "orders")
-                .mapTo(String.class).list());
+        List<String> ids = Jdbi.create(pool)
+                .withHandle(h -> h.createQuery("SELECT id FROM " + prefix + "orders")
+                        .mapTo(String.class)
+                        .list());
         assertThat(ids).hasSize(attempted.size());
-        assertThat(InvariantChecker.checkOrders(backend.stockStorage(), backend.orderStore(), ids)).isEmpty();
-        long open = Jdbi.create(pool).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix
-                + "idempotency WHERE completed = false").mapTo(Long.class).one());
+        assertThat(InvariantChecker.checkOrders(backend.stockStorage(), backend.orderStore(), ids))
+                .isEmpty();
+        long open = Jdbi.create(pool)
+                .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix + "idempotency WHERE completed = false")
+                        .mapTo(Long.class)
+                        .one());
         assertThat(open).as("keys left in progress").isZero();
         assertNothingHalfWritten();
-        System.out.printf("fault test: %d terminations, %d successes, %d retryable failures, %d keys%n",
+        System.out.printf(
+                "fault test: %d terminations, %d successes, %d retryable failures, %d keys%n",
                 kills.get(), successes.get(), failures.get(), attempted.size());
     }
 
     // ------------------------------------------------------------------ ambiguous stock writes
 
-    private static final RetrySettings FAST = new RetrySettings(50, Duration.ofMillis(1), Duration.ofMillis(10),
-            5, Duration.ofMillis(5), Duration.ofMillis(50),
-            2, Duration.ofMillis(1), Duration.ofMillis(5),
-            1000, Duration.ofMillis(1), 0.25);
+    private static final RetrySettings FAST = new RetrySettings(
+            50,
+            Duration.ofMillis(1),
+            Duration.ofMillis(10),
+            5,
+            Duration.ofMillis(5),
+            Duration.ofMillis(50),
+            2,
+            Duration.ofMillis(1),
+            Duration.ofMillis(5),
+            1000,
+            Duration.ofMillis(1),
+            0.25);
 
     /** A second application instance on the same tables whose connections fail on demand. */
     private FaultInjectingDataSource faulty;
 
     private OrderKit faultyKit() {
         faulty = new FaultInjectingDataSource(pool);
-        JdbcBackend b = JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).build();
-        return OrderKit.builder().stockStorage(b.stockStorage()).idempotencyStore(b.idempotencyStore())
-                .orderStore(b.orderStore()).stepTransactions(b.stepTransactions())
-                .paymentPort(new SimulatedPaymentPort()).retry(FAST).build();
+        JdbcBackend b =
+                JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).build();
+        return OrderKit.builder()
+                .stockStorage(b.stockStorage())
+                .idempotencyStore(b.idempotencyStore())
+                .orderStore(b.orderStore())
+                .stepTransactions(b.stepTransactions())
+                .paymentPort(new SimulatedPaymentPort())
+                .retry(FAST)
+                .build();
     }
 
     private List<Movement> movementsWith(String reference) {
-        return backend.stockStorage().movements(SKU).stream().filter(m -> reference.equals(m.reference())).toList();
+        return backend.stockStorage().movements(SKU).stream()
+                .filter(m -> reference.equals(m.reference()))
+                .toList();
     }
 
     private long appliedWrites(String reference) {
-        return Jdbi.create(pool).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix
-                + "stock_write WHERE reference = :r").bind("r", reference).mapTo(Long.class).one());
+        return Jdbi.create(pool)
+                .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + prefix + "stock_write WHERE reference = :r")
+                        .bind("r", reference)
+                        .mapTo(Long.class)
+                        .one());
     }
 
     /** Finding 1: the COMMIT of a restock succeeded, its acknowledgement was lost, the ledger retried. */
@@ -286,8 +349,11 @@ class PostgresFaultTest {
         StockLevel after = kit.stock().adjust(SKU, 5, "restock-42");
         assertThat(faulty.injected()).as("lost acknowledgements").isEqualTo(1);
         assertThat(after.onHand()).isEqualTo(15);
-        assertThat(backend.stockStorage().level(SKU).orElseThrow().onHand()).as("on-hand").isEqualTo(15);
-        assertThat(movementsWith("restock-42")).singleElement()
+        assertThat(backend.stockStorage().level(SKU).orElseThrow().onHand())
+                .as("on-hand")
+                .isEqualTo(15);
+        assertThat(movementsWith("restock-42"))
+                .singleElement()
                 .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(5));
         assertThat(appliedWrites("restock-42")).isEqualTo(1);
         // a later, deliberate repeat of the operation is answered the same way
@@ -307,7 +373,8 @@ class PostgresFaultTest {
         assertThat(counted.onHand()).isEqualTo(50);
         assertThat(counted.version()).isEqualTo(before.version() + 1);
         assertThat(backend.stockStorage().level(SKU).orElseThrow()).isEqualTo(counted);
-        assertThat(movementsWith("count-7")).singleElement()
+        assertThat(movementsWith("count-7"))
+                .singleElement()
                 .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(40));
         // a stale count under a new reference is still a real conflict
         assertThatThrownBy(() -> kit.stock().setOnHand(SKU, 60, before.version(), "count-8"))
@@ -318,12 +385,14 @@ class PostgresFaultTest {
     @Test
     void writeThatFailsBeforeTheServerAppliedItChangesNothingAndItsRetryAppliesOnce() {
         OrderKit kit = faultyKit();
-        JdbcBackend direct = JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).build();
+        JdbcBackend direct =
+                JdbcBackend.builder().dataSource(faulty).tablePrefix(prefix).build();
         StockLevel before = backend.stockStorage().level(SKU).orElseThrow();
         // without a retry: the failure is reported and nothing was applied or recorded
         faulty.arm(Fault.FAIL_BEFORE, 1);
         assertThatThrownBy(() -> direct.stockStorage().adjust(SKU, 5, "restock-43", Instant.now()))
-                .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("08006");
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("08006");
         assertThat(backend.stockStorage().level(SKU).orElseThrow()).isEqualTo(before);
         assertThat(movementsWith("restock-43")).isEmpty();
         assertThat(appliedWrites("restock-43")).isZero();
@@ -338,7 +407,8 @@ class PostgresFaultTest {
         StockLevel counted = kit.stock().setOnHand(SKU, 30, mid.version(), "count-9");
         assertThat(counted.onHand()).isEqualTo(30);
         assertThat(counted.version()).isEqualTo(mid.version() + 1);
-        assertThat(movementsWith("count-9")).singleElement()
+        assertThat(movementsWith("count-9"))
+                .singleElement()
                 .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(15));
         assertThat(faulty.injected()).isEqualTo(3);
         assertNothingHalfWritten();
@@ -346,6 +416,10 @@ class PostgresFaultTest {
 
     private static PlaceOrderRequest request(int k) {
         return PlaceOrderRequest.builder(Scope.of("fault"), IdempotencyKey.of("fault-" + k))
-                .customerRef("c" + k).currency("eur").paymentMethod("pm_card_visa").line("FAULT-1", 1, 100).build();
+                .customerRef("c" + k)
+                .currency("eur")
+                .paymentMethod("pm_card_visa")
+                .line("FAULT-1", 1, 100)
+                .build();
     }
 }

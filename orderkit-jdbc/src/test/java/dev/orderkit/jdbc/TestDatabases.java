@@ -20,18 +20,20 @@ import java.util.function.Supplier;
  */
 final class TestDatabases {
     /** The database kinds under test. */
-    enum Kind { POSTGRES, MARIADB, H2 }
+    enum Kind {
+        POSTGRES,
+        MARIADB,
+        H2
+    }
 
     /** A resolved server plus the per-run schema / database. */
-    record Server(Kind kind, String url, String user, String password, String adminUrl, String schema) {
-    }
+    record Server(Kind kind, String url, String user, String password, String adminUrl, String schema) {}
 
     private static final Map<Kind, Server> SERVERS = new EnumMap<>(Kind.class);
     private static final Map<Kind, HikariDataSource> PRIMARY = new EnumMap<>(Kind.class);
     private static final Map<Kind, HikariDataSource> PEER = new EnumMap<>(Kind.class);
 
-    private TestDatabases() {
-    }
+    private TestDatabases() {}
 
     static synchronized Server server(Kind kind) {
         Server s = SERVERS.get(kind);
@@ -67,21 +69,27 @@ final class TestDatabases {
     private static String startPostgresContainer() {
         var c = new org.testcontainers.postgresql.PostgreSQLContainer("postgres:15-alpine");
         c.start();
-        return c.getJdbcUrl() + (c.getJdbcUrl().contains("?") ? "&" : "?") + "user=" + c.getUsername()
-                + "&password=" + c.getPassword();
+        return c.getJdbcUrl() + (c.getJdbcUrl().contains("?") ? "&" : "?") + "user=" + c.getUsername() + "&password="
+                + c.getPassword();
     }
 
     @SuppressWarnings("resource")
     private static String startMysqlContainer() {
-        var c = new org.testcontainers.mysql.MySQLContainer("mysql:8.0").withUsername("root").withPassword("test");
+        var c = new org.testcontainers.mysql.MySQLContainer("mysql:8.0")
+                .withUsername("root")
+                .withPassword("test");
         c.start();
-        return c.getJdbcUrl().replace("jdbc:mysql:", "jdbc:mariadb:") + (c.getJdbcUrl().contains("?") ? "&" : "?")
-                + "user=root&password=test";
+        return c.getJdbcUrl().replace("jdbc:mysql:", "jdbc:mariadb:")
+                + (c.getJdbcUrl().contains("?") ? "&" : "?") + "user=root&password=test";
     }
 
     private static Server postgres() {
-        String url = TestServices.resolve("postgres", "ORDERKIT_TEST_POSTGRES_URL", 5432,
-                "jdbc:postgresql://127.0.0.1:5432/test?user=postgres", container(TestDatabases::startPostgresContainer));
+        String url = TestServices.resolve(
+                "postgres",
+                "ORDERKIT_TEST_POSTGRES_URL",
+                5432,
+                "jdbc:postgresql://127.0.0.1:5432/test?user=postgres",
+                container(TestDatabases::startPostgresContainer));
         String schema = TestServices.uniqueName("okjdbc");
         exec(url, "CREATE SCHEMA " + schema);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -93,8 +101,12 @@ final class TestDatabases {
     }
 
     private static Server mariadb() {
-        String url = TestServices.resolve("mysql", "ORDERKIT_TEST_MYSQL_URL", 3306,
-                "jdbc:mariadb://127.0.0.1:3306/test?user=root&sslMode=disable", container(TestDatabases::startMysqlContainer));
+        String url = TestServices.resolve(
+                "mysql",
+                "ORDERKIT_TEST_MYSQL_URL",
+                3306,
+                "jdbc:mariadb://127.0.0.1:3306/test?user=root&sslMode=disable",
+                container(TestDatabases::startMysqlContainer));
         url = url.replace("jdbc:mysql:", "jdbc:mariadb:");
         String db = TestServices.uniqueName("okjdbc");
         exec(url, "CREATE DATABASE " + db + " CHARACTER SET utf8mb4");
@@ -109,7 +121,8 @@ final class TestDatabases {
     }
 
     static void exec(String url, String sql) {
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot run '" + sql + "' on " + url + ": " + e.getMessage(), e);

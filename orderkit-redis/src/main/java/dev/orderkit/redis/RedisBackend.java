@@ -131,8 +131,7 @@ public final class RedisBackend {
         private int buckets = 16;
         private Boolean cluster;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * The Redis client (required): {@code RedisClient}, {@code RedisClusterClient},

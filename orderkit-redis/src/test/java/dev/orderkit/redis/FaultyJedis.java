@@ -36,8 +36,7 @@ import redis.clients.jedis.util.JedisURIHelper;
  * Thread-safe.
  */
 final class FaultyJedis {
-    private FaultyJedis() {
-    }
+    private FaultyJedis() {}
 
     /**
      * Per-client fault state: the plan, plus the fault drawn for an EVALSHA answered NOSCRIPT. For
@@ -144,7 +143,8 @@ final class FaultyJedis {
 
         private static JedisClientConfig config(URI uri) {
             DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                    .user(JedisURIHelper.getUser(uri)).password(JedisURIHelper.getPassword(uri));
+                    .user(JedisURIHelper.getUser(uri))
+                    .password(JedisURIHelper.getPassword(uri));
             if (JedisURIHelper.hasDbIndex(uri)) {
                 b.database(JedisURIHelper.getDBIndex(uri));
             }
@@ -172,7 +172,9 @@ final class FaultyJedis {
         }
 
         private static Set<HostAndPort> parse(String nodes) {
-            return Arrays.stream(nodes.split(",")).map(String::trim).map(HostAndPort::from)
+            return Arrays.stream(nodes.split(","))
+                    .map(String::trim)
+                    .map(HostAndPort::from)
                     .collect(Collectors.toCollection(LinkedHashSet::new));
         }
 

@@ -30,8 +30,7 @@ import redis.clients.jedis.RedisClusterClient;
  * <p>Arguments: cluster nodes, key prefix, worker index, duration ms, key count.
  */
 public final class MultiProcessWorker {
-    private MultiProcessWorker() {
-    }
+    private MultiProcessWorker() {}
 
     static List<ReservationLine> linesFor(int key) {
         List<ReservationLine> lines = new ArrayList<>();
@@ -49,16 +48,20 @@ public final class MultiProcessWorker {
      * @param args see the class comment
      */
     public static void main(String[] args) {
-        Set<HostAndPort> nodes = Arrays.stream(args[0].split(",")).map(HostAndPort::from)
+        Set<HostAndPort> nodes = Arrays.stream(args[0].split(","))
+                .map(HostAndPort::from)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         String prefix = args[1];
         int worker = Integer.parseInt(args[2]);
         long until = System.currentTimeMillis() + Long.parseLong(args[3]);
         int keyCount = Integer.parseInt(args[4]);
         try (RedisClusterClient client = RedisClusterClient.create(nodes)) {
-            RedisBackend backend = RedisBackend.builder().client(client).keyPrefix(prefix).build();
-            OrderKit kit = OrderKit.builder().stockStorage(backend.stockStorage())
-                    .idempotencyStore(backend.idempotencyStore()).build();
+            RedisBackend backend =
+                    RedisBackend.builder().client(client).keyPrefix(prefix).build();
+            OrderKit kit = OrderKit.builder()
+                    .stockStorage(backend.stockStorage())
+                    .idempotencyStore(backend.idempotencyStore())
+                    .build();
             StockLedger ledger = kit.stock();
             IdempotencyStore idem = backend.idempotencyStore();
             Random rnd = new Random(worker * 7919L);
@@ -71,8 +74,8 @@ public final class MultiProcessWorker {
                 if (claim instanceof ClaimResult.Acquired a) {
                     String outcome;
                     try {
-                        Reservation r = ledger.reserve(new ReservationRequest(a.resourceId(), linesFor(key),
-                                Duration.ofSeconds(1)));
+                        Reservation r = ledger.reserve(
+                                new ReservationRequest(a.resourceId(), linesFor(key), Duration.ofSeconds(1)));
                         switch (key % 4) {
                             case 0 -> ledger.commit(r.id());
                             case 1 -> ledger.release(r.id());
@@ -88,7 +91,12 @@ public final class MultiProcessWorker {
                     } catch (InsufficientStockException e) {
                         outcome = "I";
                     }
-                    idem.complete(sk, a.fencingToken(), outcome, Instant.now(), Instant.now().plusSeconds(3600));
+                    idem.complete(
+                            sk,
+                            a.fencingToken(),
+                            outcome,
+                            Instant.now(),
+                            Instant.now().plusSeconds(3600));
                     System.out.println("EXEC " + key + " " + outcome);
                 } else if (claim instanceof ClaimResult.Completed c) {
                     System.out.println("SEEN " + key + " " + c.response());

@@ -63,11 +63,21 @@ class RedisClusterMultiProcessTest {
             File out = File.createTempFile("orderkit-mp-" + w, ".log");
             out.deleteOnExit();
             outs.add(out);
-            procs.add(new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp",
-                    System.getProperty("java.class.path"), MultiProcessWorker.class.getName(),
-                    RedisTestServices.clusterNodes(), fixture.backend().keyPrefix(), Integer.toString(w),
-                    Long.toString(RUN_MILLIS), Integer.toString(KEYS))
-                    .redirectErrorStream(true).redirectOutput(out).start());
+            procs.add(new ProcessBuilder(
+                            java,
+                            "-Xmx128m",
+                            "-XX:TieredStopAtLevel=1",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            MultiProcessWorker.class.getName(),
+                            RedisTestServices.clusterNodes(),
+                            fixture.backend().keyPrefix(),
+                            Integer.toString(w),
+                            Long.toString(RUN_MILLIS),
+                            Integer.toString(KEYS))
+                    .redirectErrorStream(true)
+                    .redirectOutput(out)
+                    .start());
         }
         for (Process p : procs) {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -82,8 +92,10 @@ class RedisClusterMultiProcessTest {
         int done = 0;
         int exec = 0;
         for (int w = 0; w < PROCESSES; w++) {
-            assertThat(procs.get(w).exitValue()).as("worker " + w + " exit; log:\n"
-                    + Files.readString(outs.get(w).toPath(), StandardCharsets.UTF_8)).isZero();
+            assertThat(procs.get(w).exitValue())
+                    .as("worker " + w + " exit; log:\n"
+                            + Files.readString(outs.get(w).toPath(), StandardCharsets.UTF_8))
+                    .isZero();
             for (String line : Files.readAllLines(outs.get(w).toPath(), StandardCharsets.UTF_8)) {
                 String[] f = line.split(" ", 3);
                 switch (f[0]) {
@@ -95,8 +107,7 @@ class RedisClusterMultiProcessTest {
                     }
                     case "SEEN" -> seen++;
                     case "DONE" -> done++;
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
         }
@@ -104,19 +115,22 @@ class RedisClusterMultiProcessTest {
             for (String line : Files.readAllLines(outs.get(w).toPath(), StandardCharsets.UTF_8)) {
                 String[] f = line.split(" ", 3);
                 if (f[0].equals("SEEN") && !f[2].equals(executed.get(Integer.parseInt(f[1])))) {
-                    problems.add("key " + f[1] + " replayed " + f[2] + " but executed " + executed.get(Integer.parseInt(f[1])));
+                    problems.add("key " + f[1] + " replayed " + f[2] + " but executed "
+                            + executed.get(Integer.parseInt(f[1])));
                 }
             }
         }
         assertThat(done).isEqualTo(PROCESSES);
         assertThat(problems).isEmpty();
         assertThat(seen).as("duplicate keys were replayed across processes").isPositive();
-        long reservedOk = executed.values().stream().filter(v -> v.startsWith("R:")).count();
+        long reservedOk =
+                executed.values().stream().filter(v -> v.startsWith("R:")).count();
         assertThat(executed.values()).as("hot SKUs ran out at times").contains("I");
         List<Reservation> all = stock.reservations(EnumSet.allOf(ReservationState.class));
         assertThat(all).hasSize((int) reservedOk);
         assertThat(InvariantChecker.checkStock(stock)).isEmpty();
-        System.out.printf("multi-process: %d processes, %d executions, %d replays, %d reservations, wall %d ms%n",
+        System.out.printf(
+                "multi-process: %d processes, %d executions, %d replays, %d reservations, wall %d ms%n",
                 PROCESSES, exec, seen, reservedOk, wallMillis);
     }
 }

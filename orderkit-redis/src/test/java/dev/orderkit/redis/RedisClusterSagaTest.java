@@ -62,8 +62,11 @@ class RedisClusterSagaTest {
         for (StockKey k : List.of(a, b, c)) {
             clean.adjust(k, 10, "init", now);
         }
-        assertThat(List.of(a, b, c).stream().map(k -> JedisClusterCRC16.getSlot(keys.level(k)))
-                .collect(Collectors.toSet())).as("the test SKUs live in three slots").hasSize(3);
+        assertThat(List.of(a, b, c).stream()
+                        .map(k -> JedisClusterCRC16.getSlot(keys.level(k)))
+                        .collect(Collectors.toSet()))
+                .as("the test SKUs live in three slots")
+                .hasSize(3);
     }
 
     @AfterEach
@@ -87,7 +90,8 @@ class RedisClusterSagaTest {
         // short on the last slot only: nothing changes anywhere (pre-check, no compensation needed)
         ReserveResult r2 = clean.reserve("r2", lines(1, 1, 7), now.plusSeconds(60), now);
         assertThat(r2).isInstanceOf(ReserveResult.Insufficient.class);
-        assertThat(((ReserveResult.Insufficient) r2).shortfalls()).singleElement()
+        assertThat(((ReserveResult.Insufficient) r2).shortfalls())
+                .singleElement()
                 .satisfies(s -> assertThat(s.sku()).isEqualTo("saga-c"));
         assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(2L, 3L, 4L);
         assertThat(clean.reservation("r2")).isEmpty();
@@ -124,11 +128,14 @@ class RedisClusterSagaTest {
         crashAt.set("part-held:0");
         assertThatThrownBy(() -> crashy.reserve("r4", lines(1, 2, 3), now.plusSeconds(60), now))
                 .isInstanceOf(Crash.class);
-        assertThat(clean.reservation("r4")).as("unfinished reservation is invisible").isEmpty();
+        assertThat(clean.reservation("r4"))
+                .as("unfinished reservation is invisible")
+                .isEmpty();
         ReserveResult retry = clean.reserve("r4", lines(1, 2, 3), now.plusSeconds(60), now.plusSeconds(1));
         assertThat(retry).isInstanceOf(ReserveResult.Reserved.class);
         assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(1L, 2L, 3L);
-        assertThat(clean.movements(a).stream().filter(m -> m.reason() == MovementReason.RESERVE)).hasSize(1);
+        assertThat(clean.movements(a).stream().filter(m -> m.reason() == MovementReason.RESERVE))
+                .hasSize(1);
         assertThat(clean.reserve("r4", lines(1, 2, 3), now.plusSeconds(60), now))
                 .isInstanceOf(ReserveResult.AlreadyExists.class);
         assertThat(InvariantChecker.checkStock(clean)).isEmpty();
@@ -165,10 +172,12 @@ class RedisClusterSagaTest {
         Reservation old = clean.reservation("old").orElseThrow();
         assertThat(old.state()).isEqualTo(ReservationState.EXPIRED);
         assertThat(clean.movements(a).stream().map(Movement::reason).toList()).contains(MovementReason.EXPIRE);
-        assertThat(clean.reservations(Set.of(ReservationState.HELD))).extracting(Reservation::id).containsExactly("new");
+        assertThat(clean.reservations(Set.of(ReservationState.HELD)))
+                .extracting(Reservation::id)
+                .containsExactly("new");
         assertThat(InvariantChecker.checkStock(clean)).isEmpty();
-        assertThatThrownBy(() -> clean.commit("old", exp)).isInstanceOf(
-                dev.orderkit.core.IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> clean.commit("old", exp))
+                .isInstanceOf(dev.orderkit.core.IllegalStateTransitionException.class);
         assertThat(clean.dueReservations(exp.plus(Duration.ofDays(1)), 10)).containsExactly("new");
     }
 

@@ -51,14 +51,31 @@ class RedisDurabilityTest {
     }
 
     private void startServer() throws IOException, InterruptedException {
-        server = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                "--daemonize", "no").redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile())
+        server = new ProcessBuilder(
+                        "redis-server",
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--dir",
+                        dir.toString(),
+                        "--appendonly",
+                        "yes",
+                        "--appendfsync",
+                        "always",
+                        "--save",
+                        "",
+                        "--daemonize",
+                        "no")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("server.log").toFile())
                 .start();
         for (int i = 0; i < 100 && !TestServices.portOpen("127.0.0.1", port); i++) {
             Thread.sleep(50);
         }
-        assertThat(TestServices.portOpen("127.0.0.1", port)).as("own redis-server on port " + port).isTrue();
+        assertThat(TestServices.portOpen("127.0.0.1", port))
+                .as("own redis-server on port " + port)
+                .isTrue();
     }
 
     private void killAndRestart() throws IOException, InterruptedException {
@@ -106,8 +123,7 @@ class RedisDurabilityTest {
         killAndRestart();
         try (RedisClient c = RedisClient.create("127.0.0.1", port)) {
             RedisBackend b = backend(c);
-            assertThat(b.stockStorage().reservation("r1").orElseThrow().state())
-                    .isEqualTo(ReservationState.COMMITTED);
+            assertThat(b.stockStorage().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
             assertThat(b.idempotencyStore().claim(key, "fp", "other", now, Duration.ofSeconds(30)))
                     .isEqualTo(new ClaimResult.Completed("r1", "{\"ok\":true}"));
             assertThat(b.stockStorage().movements(k)).hasSize(2);

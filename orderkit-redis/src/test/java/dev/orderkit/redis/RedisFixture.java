@@ -30,7 +30,8 @@ final class RedisFixture implements BackendFixture {
     private RedisFixture(boolean cluster, String prefix, OrderStore orders, boolean primary, String kind) {
         this.faults = new FaultPlan();
         this.scriptFaults = new FaultyJedis.ScriptFaults(faults);
-        this.client = cluster ? new FaultyJedis.Cluster(RedisTestServices.clusterNodes(), scriptFaults)
+        this.client = cluster
+                ? new FaultyJedis.Cluster(RedisTestServices.clusterNodes(), scriptFaults)
                 : new FaultyJedis.Standalone(RedisTestServices.standaloneUrl(), scriptFaults);
         this.backend = RedisBackend.builder().client(client).keyPrefix(prefix).build();
         this.orders = orders;
@@ -39,13 +40,21 @@ final class RedisFixture implements BackendFixture {
     }
 
     static RedisFixture standalone() {
-        return new RedisFixture(false, TestServices.uniqueName("okt") + ":",
-                new InMemoryOrderStore(EventSink.discarding()), true, "redis standalone");
+        return new RedisFixture(
+                false,
+                TestServices.uniqueName("okt") + ":",
+                new InMemoryOrderStore(EventSink.discarding()),
+                true,
+                "redis standalone");
     }
 
     static RedisFixture cluster() {
-        return new RedisFixture(true, TestServices.uniqueName("okt") + ":",
-                new InMemoryOrderStore(EventSink.discarding()), true, "redis cluster");
+        return new RedisFixture(
+                true,
+                TestServices.uniqueName("okt") + ":",
+                new InMemoryOrderStore(EventSink.discarding()),
+                true,
+                "redis cluster");
     }
 
     /** A second client on the same prefix, as another process would open it (with its own faults). */

@@ -21,14 +21,22 @@ class RedisKeyLayoutTest {
         for (RedisFixture f : List.of(RedisFixture.standalone(), RedisFixture.cluster())) {
             try (f) {
                 Keys keys = new Keys(f.backend().keyPrefix(), 16);
-                assertThat(keys.writes(odd)).isEqualTo(f.backend().keyPrefix() + "{s:sku%3A%7Bx%7D%25}:w:loc%3A%7By%7D");
-                assertThat(JedisClusterCRC16.getSlot(keys.writes(odd))).isEqualTo(JedisClusterCRC16.getSlot(keys.level(odd)));
+                assertThat(keys.writes(odd))
+                        .isEqualTo(f.backend().keyPrefix() + "{s:sku%3A%7Bx%7D%25}:w:loc%3A%7By%7D");
+                assertThat(JedisClusterCRC16.getSlot(keys.writes(odd)))
+                        .isEqualTo(JedisClusterCRC16.getSlot(keys.level(odd)));
                 f.stockStorage().adjust(odd, 3, "ref|with|bars", Instant.EPOCH);
                 f.stockStorage().setOnHand(odd, 5, 1, "count", Instant.EPOCH);
-                assertThat(f.stockStorage().allLevels()).singleElement()
+                assertThat(f.stockStorage().allLevels())
+                        .singleElement()
                         .satisfies(l -> assertThat(l.key()).isEqualTo(odd));
-                assertThat(f.stockStorage().adjust(odd, 3, "ref|with|bars", Instant.EPOCH).onHand()).isEqualTo(3);
-                assertThat(f.backend().deleteAllKeys()).as("level, movements, locations, writes").isEqualTo(4);
+                assertThat(f.stockStorage()
+                                .adjust(odd, 3, "ref|with|bars", Instant.EPOCH)
+                                .onHand())
+                        .isEqualTo(3);
+                assertThat(f.backend().deleteAllKeys())
+                        .as("level, movements, locations, writes")
+                        .isEqualTo(4);
                 assertThat(f.stockStorage().level(odd)).isEmpty();
             }
         }

@@ -38,13 +38,12 @@ final class RedisTestServices {
     private static JedisCluster cluster;
     private static String clusterNodes;
 
-    private RedisTestServices() {
-    }
+    private RedisTestServices() {}
 
     static synchronized String standaloneUrl() {
         if (standaloneUrl == null) {
-            standaloneUrl = TestServices.resolve("redis", "ORDERKIT_TEST_REDIS_URL", 6379, "redis://127.0.0.1:6379",
-                    RedisTestServices::container);
+            standaloneUrl = TestServices.resolve(
+                    "redis", "ORDERKIT_TEST_REDIS_URL", 6379, "redis://127.0.0.1:6379", RedisTestServices::container);
         }
         return standaloneUrl;
     }
@@ -61,8 +60,8 @@ final class RedisTestServices {
             String env = System.getenv("ORDERKIT_TEST_REDIS_CLUSTER");
             if ((env == null || env.isBlank()) && !clusterAnswers()) {
                 // nothing on the default ports: try the CI script (the resolve() container step)
-                clusterNodes = TestServices.resolve("redis-cluster", "ORDERKIT_TEST_REDIS_CLUSTER", 0, null,
-                        RedisTestServices::startClusterScript);
+                clusterNodes = TestServices.resolve(
+                        "redis-cluster", "ORDERKIT_TEST_REDIS_CLUSTER", 0, null, RedisTestServices::startClusterScript);
             } else {
                 clusterNodes = env == null || env.isBlank() ? DEFAULT_CLUSTER : env;
             }
@@ -78,7 +77,9 @@ final class RedisTestServices {
     }
 
     static JedisCluster newCluster(String nodes) {
-        Set<HostAndPort> hp = Arrays.stream(nodes.split(",")).map(String::trim).map(HostAndPort::from)
+        Set<HostAndPort> hp = Arrays.stream(nodes.split(","))
+                .map(String::trim)
+                .map(HostAndPort::from)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         return new JedisCluster(hp, 5000, 5);
     }
@@ -114,14 +115,18 @@ final class RedisTestServices {
             return Optional.empty();
         }
         try {
-            Process p = new ProcessBuilder("bash", script.get().toString(), "start").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("bash", script.get().toString(), "start")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return Optional.empty();
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    new ProcessBuilder("bash", script.get().toString(), "stop").inheritIO().start()
+                    new ProcessBuilder("bash", script.get().toString(), "stop")
+                            .inheritIO()
+                            .start()
                             .waitFor(30, TimeUnit.SECONDS);
                 } catch (IOException | InterruptedException e) {
                     // best effort at JVM exit

@@ -23,7 +23,6 @@ import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
-import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.testkit.BackendFixture;
 import dev.orderkit.testkit.ContractSupport;
 import dev.orderkit.testkit.FaultInjection.Fault;
@@ -58,8 +57,7 @@ abstract class RetryAudit extends ContractSupport {
     private FaultyJedis.ScriptFaults scripts;
 
     /** Why a primitive's first call failed: the fault, and whether any script of it had run. */
-    private record Attempt(Fault fault, int failedScript) {
-    }
+    private record Attempt(Fault fault, int failedScript) {}
 
     @BeforeEach
     void setUp() {
@@ -81,8 +79,7 @@ abstract class RetryAudit extends ContractSupport {
      * and every script k, on a fresh subject with script k failing, followed by one retry; {@code check}
      * verifies each subject after its (retried) call.
      */
-    private <T> void everyScript(String name, Consumer<String> setup, Function<String, T> op,
-                                 Check<T> check) {
+    private <T> void everyScript(String name, Consumer<String> setup, Function<String, T> op, Check<T> check) {
         String probe = name + "-clean";
         setup.accept(probe);
         int before = scripts.scripts();
@@ -101,10 +98,14 @@ abstract class RetryAudit extends ContractSupport {
                 } catch (BackendUnavailableException e) {
                     failed = true;
                 }
-                assertThat(failed).as(name + ": script " + k + " of " + n + " failed with " + f).isTrue();
+                assertThat(failed)
+                        .as(name + ": script " + k + " of " + n + " failed with " + f)
+                        .isTrue();
                 T retried = op.apply(id);
                 check.verify(id, new Attempt(f, k), retried);
-                assertThat(InvariantChecker.checkStock(stock())).as(name + " " + f + " at script " + k).isEmpty();
+                assertThat(InvariantChecker.checkStock(stock()))
+                        .as(name + " " + f + " at script " + k)
+                        .isEmpty();
             }
         }
     }
@@ -125,7 +126,8 @@ abstract class RetryAudit extends ContractSupport {
     private void movedOnce(String id, MovementReason reason) {
         for (StockKey k : List.of(a, b, c)) {
             List<Movement> ms = stock().movements(k).stream()
-                    .filter(m -> m.reference().equals(id) && m.reason() == reason).toList();
+                    .filter(m -> m.reference().equals(id) && m.reason() == reason)
+                    .toList();
             assertThat(ms).as(reason + " of " + id + " on " + k).hasSize(1);
         }
     }
@@ -138,7 +140,7 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void reserve() {
-        everyScript("reserve", id -> { }, id -> stock().reserve(id, lines(), exp, t), (id, f, r) -> {
+        everyScript("reserve", id -> {}, id -> stock().reserve(id, lines(), exp, t), (id, f, r) -> {
             assertThat(r).isInstanceOfAny(ReserveResult.Reserved.class, ReserveResult.AlreadyExists.class);
             assertThat(state(id)).isEqualTo(ReservationState.HELD);
             movedOnce(id, MovementReason.RESERVE);
@@ -155,28 +157,34 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void commitRetriedAfterTheDeadline() {
-        everyScript("late-commit", this::reserve, new Function<String, Reservation>() {
-            private final Map<String, Integer> calls = new HashMap<>();
+        everyScript(
+                "late-commit",
+                this::reserve,
+                new Function<String, Reservation>() {
+                    private final Map<String, Integer> calls = new HashMap<>();
 
-            @Override
-            public Reservation apply(String id) {
-                // the retry comes after the expiry: a commit that claimed the header still completes
-                int call = calls.merge(id, 1, Integer::sum);
-                try {
-                    return stock().commit(id, call == 1 ? t : exp.plusSeconds(1));
-                } catch (dev.orderkit.core.IllegalStateTransitionException e) {
-                    return null;
-                }
-            }
-        }, (id, f, r) -> {
-            if (f != null && f.fault() == Fault.FAIL_BEFORE && f.failedScript() == 1) {
-                assertThat(r).as("never claimed before the deadline: too late now").isNull();
-                assertThat(state(id)).isEqualTo(ReservationState.HELD);
-                return;
-            }
-            assertThat(r.state()).isEqualTo(ReservationState.COMMITTED);
-            assertThat(state(id)).isEqualTo(ReservationState.COMMITTED);
-        });
+                    @Override
+                    public Reservation apply(String id) {
+                        // the retry comes after the expiry: a commit that claimed the header still completes
+                        int call = calls.merge(id, 1, Integer::sum);
+                        try {
+                            return stock().commit(id, call == 1 ? t : exp.plusSeconds(1));
+                        } catch (dev.orderkit.core.IllegalStateTransitionException e) {
+                            return null;
+                        }
+                    }
+                },
+                (id, f, r) -> {
+                    if (f != null && f.fault() == Fault.FAIL_BEFORE && f.failedScript() == 1) {
+                        assertThat(r)
+                                .as("never claimed before the deadline: too late now")
+                                .isNull();
+                        assertThat(state(id)).isEqualTo(ReservationState.HELD);
+                        return;
+                    }
+                    assertThat(r.state()).isEqualTo(ReservationState.COMMITTED);
+                    assertThat(state(id)).isEqualTo(ReservationState.COMMITTED);
+                });
     }
 
     @Test
@@ -190,25 +198,33 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void releaseOfACommittedReservation() {
-        everyScript("release-committed", id -> {
-            reserve(id);
-            stock().commit(id, t);
-        }, id -> stock().release(id, t), (id, f, r) -> {
-            assertThat(state(id)).isEqualTo(ReservationState.RELEASED);
-            movedOnce(id, MovementReason.RELEASE);
-        });
+        everyScript(
+                "release-committed",
+                id -> {
+                    reserve(id);
+                    stock().commit(id, t);
+                },
+                id -> stock().release(id, t),
+                (id, f, r) -> {
+                    assertThat(state(id)).isEqualTo(ReservationState.RELEASED);
+                    movedOnce(id, MovementReason.RELEASE);
+                });
     }
 
     @Test
     void fulfil() {
-        everyScript("fulfil", id -> {
-            reserve(id);
-            stock().commit(id, t);
-        }, id -> stock().fulfil(id, t), (id, f, r) -> {
-            assertThat(r.state()).isEqualTo(ReservationState.FULFILLED);
-            assertThat(state(id)).isEqualTo(ReservationState.FULFILLED);
-            movedOnce(id, MovementReason.FULFIL);
-        });
+        everyScript(
+                "fulfil",
+                id -> {
+                    reserve(id);
+                    stock().commit(id, t);
+                },
+                id -> stock().fulfil(id, t),
+                (id, f, r) -> {
+                    assertThat(r.state()).isEqualTo(ReservationState.FULFILLED);
+                    assertThat(state(id)).isEqualTo(ReservationState.FULFILLED);
+                    movedOnce(id, MovementReason.FULFIL);
+                });
     }
 
     @Test
@@ -224,8 +240,10 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void adjust() {
-        everyScript("adjust", id -> { }, id -> stock().adjust(a, 3, id, t), (id, f, r) -> {
-            List<Movement> ms = stock().movements(a).stream().filter(m -> m.reference().equals(id)).toList();
+        everyScript("adjust", id -> {}, id -> stock().adjust(a, 3, id, t), (id, f, r) -> {
+            List<Movement> ms = stock().movements(a).stream()
+                    .filter(m -> m.reference().equals(id))
+                    .toList();
             assertThat(ms).hasSize(1);
         });
         assertThat(stock().level(a).orElseThrow().onHand()).isEqualTo(10_000 + 3 * (1 + 2 * 1));
@@ -234,11 +252,17 @@ abstract class RetryAudit extends ContractSupport {
     @Test
     void setOnHand() {
         Map<String, StockLevel> read = new HashMap<>();
-        everyScript("set", id -> read.put(id, stock().level(b).orElseThrow()),
-                id -> stock().setOnHand(b, read.get(id).onHand() + 1, read.get(id).version(), id, t), (id, f, r) -> {
+        everyScript(
+                "set",
+                id -> read.put(id, stock().level(b).orElseThrow()),
+                id -> stock().setOnHand(
+                                b, read.get(id).onHand() + 1, read.get(id).version(), id, t),
+                (id, f, r) -> {
                     assertThat(r.onHand()).isEqualTo(read.get(id).onHand() + 1);
                     assertThat(r.version()).isEqualTo(read.get(id).version() + 1);
-                    assertThat(stock().movements(b).stream().filter(m -> m.reference().equals(id))).hasSize(1);
+                    assertThat(stock().movements(b).stream()
+                                    .filter(m -> m.reference().equals(id)))
+                            .hasSize(1);
                 });
     }
 
@@ -251,7 +275,7 @@ abstract class RetryAudit extends ContractSupport {
     @Test
     void idempotencyClaim() {
         IdempotencyStore keys = keys();
-        everyScript("claim", id -> { }, id -> keys.claim(key(id), "fp", "res-" + id, t, LEASE), (id, f, r) -> {
+        everyScript("claim", id -> {}, id -> keys.claim(key(id), "fp", "res-" + id, t, LEASE), (id, f, r) -> {
             if (f != null && f.fault() == Fault.LOSE_ACK) {
                 // a new call cannot tell its own lost claim from another worker's: it waits for the lease
                 assertThat(r).isEqualTo(new ClaimResult.InProgress(t.plus(LEASE)));
@@ -265,12 +289,15 @@ abstract class RetryAudit extends ContractSupport {
     void idempotencyComplete() {
         IdempotencyStore keys = keys();
         Map<String, Long> tokens = new HashMap<>();
-        everyScript("complete", id -> tokens.put(id,
-                ((ClaimResult.Acquired) keys.claim(key(id), "fp", "res-" + id, t, LEASE)).fencingToken()),
+        everyScript(
+                "complete",
+                id -> tokens.put(
+                        id, ((ClaimResult.Acquired) keys.claim(key(id), "fp", "res-" + id, t, LEASE)).fencingToken()),
                 id -> {
                     keys.complete(key(id), tokens.get(id), "{\"id\":\"" + id + "\"}", t, t.plus(Duration.ofDays(1)));
                     return Boolean.TRUE;
-                }, (id, f, r) -> assertThat(keys.claim(key(id), "fp", "other", t, LEASE))
+                },
+                (id, f, r) -> assertThat(keys.claim(key(id), "fp", "other", t, LEASE))
                         .isEqualTo(new ClaimResult.Completed("res-" + id, "{\"id\":\"" + id + "\"}")));
     }
 
@@ -278,12 +305,15 @@ abstract class RetryAudit extends ContractSupport {
     void idempotencyRelease() {
         IdempotencyStore keys = keys();
         Map<String, Long> tokens = new HashMap<>();
-        everyScript("key-release", id -> tokens.put(id,
-                ((ClaimResult.Acquired) keys.claim(key(id), "fp", "res-" + id, t, LEASE)).fencingToken()),
+        everyScript(
+                "key-release",
+                id -> tokens.put(
+                        id, ((ClaimResult.Acquired) keys.claim(key(id), "fp", "res-" + id, t, LEASE)).fencingToken()),
                 id -> {
                     keys.release(key(id), tokens.get(id));
                     return Boolean.TRUE;
-                }, (id, f, r) -> assertThat(keys.claim(key(id), "fp", "other", t, LEASE))
+                },
+                (id, f, r) -> assertThat(keys.claim(key(id), "fp", "other", t, LEASE))
                         .isEqualTo(new ClaimResult.Acquired(2, "res-" + id, true)));
     }
 
@@ -292,7 +322,7 @@ abstract class RetryAudit extends ContractSupport {
     @Test
     void inboxClaim() {
         InboxStore inbox = fixture.inboxStore();
-        everyScript("inbox-claim", id -> { }, id -> inbox.claim(id, t, LEASE), (id, f, r) -> {
+        everyScript("inbox-claim", id -> {}, id -> inbox.claim(id, t, LEASE), (id, f, r) -> {
             if (f != null && f.fault() == Fault.LOSE_ACK) {
                 assertThat(r).isEqualTo(InboxStore.Claim.IN_PROGRESS);
             } else {
@@ -304,45 +334,68 @@ abstract class RetryAudit extends ContractSupport {
     @Test
     void inboxCompleteAndRelease() {
         InboxStore inbox = fixture.inboxStore();
-        everyScript("inbox-complete", id -> inbox.claim(id, t, LEASE), id -> {
-            inbox.complete(id, t);
-            return Boolean.TRUE;
-        }, (id, f, r) -> assertThat(inbox.claim(id, t.plus(LEASE), LEASE)).isEqualTo(InboxStore.Claim.DONE));
-        everyScript("inbox-release", id -> inbox.claim(id, t, LEASE), id -> {
-            inbox.release(id);
-            return Boolean.TRUE;
-        }, (id, f, r) -> assertThat(inbox.claim(id, t, LEASE)).isEqualTo(InboxStore.Claim.ACQUIRED));
+        everyScript(
+                "inbox-complete",
+                id -> inbox.claim(id, t, LEASE),
+                id -> {
+                    inbox.complete(id, t);
+                    return Boolean.TRUE;
+                },
+                (id, f, r) -> assertThat(inbox.claim(id, t.plus(LEASE), LEASE)).isEqualTo(InboxStore.Claim.DONE));
+        everyScript(
+                "inbox-release",
+                id -> inbox.claim(id, t, LEASE),
+                id -> {
+                    inbox.release(id);
+                    return Boolean.TRUE;
+                },
+                (id, f, r) -> assertThat(inbox.claim(id, t, LEASE)).isEqualTo(InboxStore.Claim.ACQUIRED));
     }
 
-    // ------------------------------------------------------------------ every script sent twice (JedisCluster's own retry)
+    // ------------------------------------------------------------------ every script sent twice (JedisCluster's own
+    // retry)
 
     @Test
     void everyScriptSentTwiceStillPlacesFulfilsCancelsAndExpiresOnce() {
         SimulatedPaymentPort gateway = new SimulatedPaymentPort();
-        OrderKit kit = kitBuilder(fixture, gateway).lease(LEASE).reservationTtl(Duration.ofMinutes(10)).build();
+        OrderKit kit = kitBuilder(fixture, gateway)
+                .lease(LEASE)
+                .reservationTtl(Duration.ofMinutes(10))
+                .build();
         Scope shop = Scope.of("shop");
         scripts.resend(true);
         try {
             List<String> ids = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                PlaceOrderRequest req = PlaceOrderRequest.builder(shop, IdempotencyKey.of("k-" + i)).paymentMethod("pm_card")
-                        .line("saga-a", 1, 100).line("saga-b", 1, 100).line("saga-c", 2, 100).build();
+                PlaceOrderRequest req = PlaceOrderRequest.builder(shop, IdempotencyKey.of("k-" + i))
+                        .paymentMethod("pm_card")
+                        .line("saga-a", 1, 100)
+                        .line("saga-b", 1, 100)
+                        .line("saga-c", 2, 100)
+                        .build();
                 PlaceOrderResult r = kit.orders().place(req);
                 assertThat(r.outcome()).isEqualTo(PlacementOutcome.PLACED);
-                assertThat(r.replayed()).as("the first call answers itself, not as a replay").isFalse();
+                assertThat(r.replayed())
+                        .as("the first call answers itself, not as a replay")
+                        .isFalse();
                 PlaceOrderResult again = kit.orders().place(req);
                 assertThat(again.replayed()).isTrue();
                 assertThat(again.order().id()).isEqualTo(r.order().id());
                 ids.add(r.order().id());
             }
             assertThat(kit.orders().fulfil(shop, ids.get(0)).status()).isEqualTo(OrderStatus.FULFILLED);
-            assertThat(kit.orders().cancel(shop, ids.get(1), "changed-mind").status()).isEqualTo(OrderStatus.CANCELLED);
+            assertThat(kit.orders().cancel(shop, ids.get(1), "changed-mind").status())
+                    .isEqualTo(OrderStatus.CANCELLED);
             kit.stock().adjust(a, 5, "restock-1");
             StockLevel l = kit.stock().level(b).orElseThrow();
             kit.stock().setOnHand(b, l.onHand() + 1, l.version(), "count-1");
-            Reservation held = kit.stock().reserve(new dev.orderkit.core.ReservationRequest("hold-1",
-                    List.of(dev.orderkit.core.ReservationLine.of("saga-a", 1),
-                            dev.orderkit.core.ReservationLine.of("saga-c", 1)), Duration.ofSeconds(5)));
+            Reservation held = kit.stock()
+                    .reserve(new dev.orderkit.core.ReservationRequest(
+                            "hold-1",
+                            List.of(
+                                    dev.orderkit.core.ReservationLine.of("saga-a", 1),
+                                    dev.orderkit.core.ReservationLine.of("saga-c", 1)),
+                            Duration.ofSeconds(5)));
             assertThat(held.state()).isEqualTo(ReservationState.HELD);
             clock.advance(Duration.ofSeconds(6));
             assertThat(kit.stock().expireDue(5)).isGreaterThanOrEqualTo(1);
@@ -358,7 +411,9 @@ abstract class RetryAudit extends ContractSupport {
                 for (Movement m : stock().movements(k)) {
                     count.merge(m.reason() + " " + m.reference(), 1L, Long::sum);
                 }
-                assertThat(count.values()).as("one movement per effect on " + k + ": " + count).containsOnly(1L);
+                assertThat(count.values())
+                        .as("one movement per effect on " + k + ": " + count)
+                        .containsOnly(1L);
             }
             assertThat(stock().level(a).orElseThrow().onHand()).isEqualTo(10_000 - 1 + 5);
             assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).isEmpty();

@@ -73,8 +73,8 @@ abstract class ScriptFaults {
     }
 
     private void flushScripts() {
-        redis.clients.jedis.UnifiedJedis c = fixture.backend().clusterMode() ? RedisTestServices.cluster()
-                : RedisTestServices.standalone();
+        redis.clients.jedis.UnifiedJedis c =
+                fixture.backend().clusterMode() ? RedisTestServices.cluster() : RedisTestServices.standalone();
         if (c instanceof redis.clients.jedis.JedisCluster jc) {
             for (var pool : jc.getClusterNodes().values()) {
                 try (var conn = pool.getResource()) {

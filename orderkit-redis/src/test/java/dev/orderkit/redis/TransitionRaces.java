@@ -96,6 +96,7 @@ abstract class TransitionRaces {
     protected Redis redis;
     /** A storage without hooks: setup, the "other" operations, and the audit. */
     protected RedisStockStorage plain;
+
     protected int parts;
     private ExecutorService executor;
 
@@ -119,8 +120,11 @@ abstract class TransitionRaces {
         for (StockKey k : List.of(a, b, c)) {
             plain.adjust(k, 5, "init", t0);
         }
-        assertThat(List.of(a, b, c).stream().map(k -> JedisClusterCRC16.getSlot(keys.level(k)))
-                .collect(Collectors.toSet())).as("the test SKUs live in three slots").hasSize(3);
+        assertThat(List.of(a, b, c).stream()
+                        .map(k -> JedisClusterCRC16.getSlot(keys.level(k)))
+                        .collect(Collectors.toSet()))
+                .as("the test SKUs live in three slots")
+                .hasSize(3);
         parts = redis.cluster() ? 3 : 1;
     }
 
@@ -139,13 +143,15 @@ abstract class TransitionRaces {
     /** Starts op on a storage with the pause; returns once it is paused (or finished without pausing). */
     protected <T> CompletableFuture<Outcome<T>> start(Pause pause, Function<RedisStockStorage, T> op) {
         RedisStockStorage s = storage(pause);
-        CompletableFuture<Outcome<T>> f = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new Outcome<>(op.apply(s), null);
-            } catch (RuntimeException | AssertionError e) {
-                return new Outcome<T>(null, e);
-            }
-        }, executor);
+        CompletableFuture<Outcome<T>> f = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return new Outcome<>(op.apply(s), null);
+                    } catch (RuntimeException | AssertionError e) {
+                        return new Outcome<T>(null, e);
+                    }
+                },
+                executor);
         f.whenComplete((x, e) -> pause.reachedOrDone.countDown());
         try {
             if (!pause.reachedOrDone.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
@@ -200,19 +206,23 @@ abstract class TransitionRaces {
      * A committed reservation keeps its units (a new reservation of the whole on-hand fails, fulfil
      * works); an expired one gave them back exactly once.
      */
-    protected void assertCommitXorExpire(String id, Outcome<Reservation> commit, Outcome<Optional<Reservation>> expire) {
+    protected void assertCommitXorExpire(
+            String id, Outcome<Reservation> commit, Outcome<Optional<Reservation>> expire) {
         assertClean();
         ReservationState st = stateOf(id);
         if (commit.ok()) {
             assertThat(commit.value().state()).isEqualTo(ReservationState.COMMITTED);
             assertThat(st).isEqualTo(ReservationState.COMMITTED);
             assertThat(expire.ok()).as("expire answered " + expire.error()).isTrue();
-            assertThat(expire.value()).as("expire must not report an expiry of a committed reservation").isEmpty();
+            assertThat(expire.value())
+                    .as("expire must not report an expiry of a committed reservation")
+                    .isEmpty();
             for (StockKey k : List.of(a, b, c)) {
                 assertThat(level(k).reserved()).isEqualTo(1);
             }
             assertThat(plain.reserve("greedy", List.of(new AllocatedLine(a, 5)), exp.plusSeconds(60), exp))
-                    .as("no oversell").isInstanceOf(ReserveResult.Insufficient.class);
+                    .as("no oversell")
+                    .isInstanceOf(ReserveResult.Insufficient.class);
             assertThat(plain.fulfil(id, exp).state()).isEqualTo(ReservationState.FULFILLED);
             assertThat(level(a).onHand()).isEqualTo(4);
         } else {
@@ -246,7 +256,9 @@ abstract class TransitionRaces {
         Outcome<Reservation> co = finish(pc, commit);
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertCommitXorExpire("r", co, eo);
-        assertThat(co.ok()).as("commit claimed the reservation first and must win: " + co.error()).isTrue();
+        assertThat(co.ok())
+                .as("commit claimed the reservation first and must win: " + co.error())
+                .isTrue();
     }
 
     @Test
@@ -258,7 +270,9 @@ abstract class TransitionRaces {
         Outcome<Reservation> co = run(() -> plain.commit("r", exp.minusMillis(1)));
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertCommitXorExpire("r", co, eo);
-        assertThat(co.ok()).as("the expiry claimed the reservation first and must win").isFalse();
+        assertThat(co.ok())
+                .as("the expiry claimed the reservation first and must win")
+                .isFalse();
         assertThat(eo.value()).isPresent();
     }
 
@@ -268,7 +282,8 @@ abstract class TransitionRaces {
         Pause pc = new Pause("commit-header", 0);
         var commit = start(pc, s -> s.commit("r", exp.minusMillis(1)));
         assertThat(pc.paused()).isTrue();
-        assertThat(plain.reservation("r").orElseThrow().state()).as("undecided commit reads as HELD")
+        assertThat(plain.reservation("r").orElseThrow().state())
+                .as("undecided commit reads as HELD")
                 .isEqualTo(ReservationState.HELD);
         Outcome<Optional<Reservation>> eo = run(() -> plain.expire("r", exp)); // finishes the commit forward
         Outcome<Reservation> co = finish(pc, commit);
@@ -296,11 +311,14 @@ abstract class TransitionRaces {
         assertThat(stateOf("r")).isEqualTo(ReservationState.HELD);
         assertThat(plain.expire("r", exp.minusNanos(1))).as("not due yet").isEmpty();
         assertThat(plain.expire("r", exp)).isPresent();
-        assertCommitXorExpire("r", new Outcome<>(null, new IllegalStateTransitionException("r", "HELD", "commit")),
+        assertCommitXorExpire(
+                "r",
+                new Outcome<>(null, new IllegalStateTransitionException("r", "HELD", "commit")),
                 new Outcome<>(Optional.empty(), null));
     }
 
-    // ------------------------------------------------------------------ clock skew: lazy expiry inside another process's reserve
+    // ------------------------------------------------------------------ clock skew: lazy expiry inside another
+    // process's reserve
 
     /**
      * A process whose clock is past the expiry reserves one of the SKUs and expires the last part
@@ -318,7 +336,8 @@ abstract class TransitionRaces {
         Outcome<Reservation> co = finish(pc, commit);
         assertThat(co.error()).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(stateOf("r")).isEqualTo(ReservationState.EXPIRED);
-        assertThat(List.of(level(a).reserved(), level(b).reserved(), level(c).reserved())).containsExactly(0L, 0L, 5L);
+        assertThat(List.of(level(a).reserved(), level(b).reserved(), level(c).reserved()))
+                .containsExactly(0L, 0L, 5L);
         assertThatThrownBy(() -> plain.fulfil("r", exp)).isInstanceOf(IllegalStateTransitionException.class);
         assertClean();
     }
@@ -331,7 +350,8 @@ abstract class TransitionRaces {
         assertThatThrownBy(() -> plain.commit("r", exp.minusSeconds(1)))
                 .isInstanceOf(IllegalStateTransitionException.class);
         assertThat(stateOf("r")).isEqualTo(ReservationState.EXPIRED);
-        assertThat(List.of(level(a).reserved(), level(b).reserved(), level(c).reserved())).containsExactly(0L, 0L, 5L);
+        assertThat(List.of(level(a).reserved(), level(b).reserved(), level(c).reserved()))
+                .containsExactly(0L, 0L, 5L);
         assertClean();
     }
 
@@ -367,7 +387,9 @@ abstract class TransitionRaces {
             Outcome<Reservation> ro = run(() -> plain.release(id, exp.minusMillis(1)));
             Outcome<Optional<Reservation>> eo = finish(pe, expire);
             assertThat(ro.ok()).isTrue();
-            assertThat(ro.value().state()).as("release of an expired hold returns it").isEqualTo(ReservationState.EXPIRED);
+            assertThat(ro.value().state())
+                    .as("release of an expired hold returns it")
+                    .isEqualTo(ReservationState.EXPIRED);
             assertThat(eo.value()).isPresent();
             assertThat(stateOf(id)).isEqualTo(ReservationState.EXPIRED);
             assertReturnedOnce();
@@ -403,7 +425,9 @@ abstract class TransitionRaces {
             assertClean();
         }
         for (StockKey k : List.of(a, b, c)) {
-            assertThat(level(k).onHand()).as("fulfilled exactly once per reservation").isEqualTo(3);
+            assertThat(level(k).onHand())
+                    .as("fulfilled exactly once per reservation")
+                    .isEqualTo(3);
             assertThat(level(k).reserved()).isZero();
         }
     }
@@ -419,7 +443,8 @@ abstract class TransitionRaces {
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertThat(co.error()).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(fo.error()).isInstanceOf(IllegalStateTransitionException.class);
-        assertThat(((IllegalStateTransitionException) fo.error()).currentState()).isEqualTo("EXPIRED");
+        assertThat(((IllegalStateTransitionException) fo.error()).currentState())
+                .isEqualTo("EXPIRED");
         assertThat(eo.value()).isPresent();
         assertReturnedOnce();
     }
@@ -437,7 +462,8 @@ abstract class TransitionRaces {
         assertThat(ro.value().state()).isEqualTo(ReservationState.RELEASED);
         assertThat(stateOf("r")).isEqualTo(ReservationState.RELEASED);
         if (!co.ok()) {
-            assertThat(((IllegalStateTransitionException) co.error()).currentState()).isEqualTo("RELEASED");
+            assertThat(((IllegalStateTransitionException) co.error()).currentState())
+                    .isEqualTo("RELEASED");
         }
         assertReturnedOnce();
     }
@@ -475,7 +501,9 @@ abstract class TransitionRaces {
     void commitThatDiedAfterItsClaimIsFinishedForwardByTheSweeper() {
         reserveAll("r");
         assertThatThrownBy(() -> crashingAt("commit-header", 0).commit("r", t0)).isInstanceOf(Crash.class);
-        assertThat(plain.dueReservations(t0, 10)).as("an unfinished step is due at once").contains("r");
+        assertThat(plain.dueReservations(t0, 10))
+                .as("an unfinished step is due at once")
+                .contains("r");
         assertThat(plain.expire("r", t0)).isEmpty();
         assertThat(stateOf("r")).isEqualTo(ReservationState.COMMITTED);
         assertThat(plain.dueReservations(exp.plusSeconds(3600), 10)).doesNotContain("r");
@@ -496,8 +524,10 @@ abstract class TransitionRaces {
     void expiryThatDiedIsFinishedByTheSweeperOrARead() {
         reserveAll("swept");
         reserveAll("read");
-        assertThatThrownBy(() -> crashingAt("expire-header", 0).expire("swept", exp)).isInstanceOf(Crash.class);
-        assertThatThrownBy(() -> crashingAt("expire-part", 0).expire("read", exp)).isInstanceOf(Crash.class);
+        assertThatThrownBy(() -> crashingAt("expire-header", 0).expire("swept", exp))
+                .isInstanceOf(Crash.class);
+        assertThatThrownBy(() -> crashingAt("expire-part", 0).expire("read", exp))
+                .isInstanceOf(Crash.class);
         assertThatThrownBy(() -> plain.commit("swept", t0)).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(plain.dueReservations(t0, 10)).contains("read");
         assertThat(plain.reservation("read").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
@@ -509,10 +539,11 @@ abstract class TransitionRaces {
     @Test
     void expiryThatDiedIsReportedByTheSweeperThatFinishesIt() {
         reserveAll("r");
-        assertThatThrownBy(() -> crashingAt("expire-header", 0).expire("r", exp)).isInstanceOf(Crash.class);
+        assertThatThrownBy(() -> crashingAt("expire-header", 0).expire("r", exp))
+                .isInstanceOf(Crash.class);
         assertThat(plain.dueReservations(exp, 10)).containsExactly("r");
-        assertThat(plain.expire("r", exp)).hasValueSatisfying(
-                r -> assertThat(r.state()).isEqualTo(ReservationState.EXPIRED));
+        assertThat(plain.expire("r", exp))
+                .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(ReservationState.EXPIRED));
         assertReturnedOnce();
     }
 }

@@ -11,6 +11,5 @@ package dev.orderkit.stripe;
  *     (connection errors, timeouts, 409, 429, 5xx)
  * @param rejections calls that failed with {@code PaymentRejectedException}
  */
-public record StripeMetrics(long requests, long idempotentReplays, long declines, long transientFailures,
-                            long rejections) {
-}
+public record StripeMetrics(
+        long requests, long idempotentReplays, long declines, long transientFailures, long rejections) {}

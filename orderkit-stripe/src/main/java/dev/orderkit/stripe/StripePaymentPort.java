@@ -112,8 +112,8 @@ public final class StripePaymentPort implements PaymentPort {
 
     private static final Logger LOG = LoggerFactory.getLogger(StripePaymentPort.class);
     /** Refund errors that mean "this payment cannot be refunded (further)": a business answer. */
-    private static final Set<String> REFUND_REFUSALS = Set.of("charge_already_refunded", "amount_too_large",
-            "charge_disputed", PaymentIntents.UNEXPECTED_STATE);
+    private static final Set<String> REFUND_REFUSALS =
+            Set.of("charge_already_refunded", "amount_too_large", "charge_disputed", PaymentIntents.UNEXPECTED_STATE);
 
     private final StripeClient client;
     private final CapturingHttpClient http;
@@ -175,8 +175,8 @@ public final class StripePaymentPort implements PaymentPort {
         Objects.requireNonNull(request, "request");
         PaymentIntentCreateParams params = createParams(request);
         String key = request.idempotencyKey();
-        Response<PaymentIntent> r = exec("authorize", key,
-                () -> client.v1().paymentIntents().create(params, options(key)));
+        Response<PaymentIntent> r =
+                exec("authorize", key, () -> client.v1().paymentIntents().create(params, options(key)));
         if (r.ok()) {
             return count(PaymentIntents.toResult(r.value()));
         }
@@ -202,9 +202,10 @@ public final class StripePaymentPort implements PaymentPort {
                 .setCurrency(request.amount().currency())
                 .setPaymentMethod(request.paymentMethod())
                 .setConfirm(true)
-                .setCaptureMethod(captureMode == CaptureMode.MANUAL
-                        ? PaymentIntentCreateParams.CaptureMethod.MANUAL
-                        : PaymentIntentCreateParams.CaptureMethod.AUTOMATIC)
+                .setCaptureMethod(
+                        captureMode == CaptureMode.MANUAL
+                                ? PaymentIntentCreateParams.CaptureMethod.MANUAL
+                                : PaymentIntentCreateParams.CaptureMethod.AUTOMATIC)
                 .putAllMetadata(metadata);
         if (returnUrl != null) {
             p.setReturnUrl(returnUrl);
@@ -229,8 +230,11 @@ public final class StripePaymentPort implements PaymentPort {
             }
         }
         PaymentIntentCaptureParams params = PaymentIntentCaptureParams.builder()
-                .setAmountToCapture(amount.minor()).build();
-        Response<PaymentIntent> r = exec("capture", idempotencyKey,
+                .setAmountToCapture(amount.minor())
+                .build();
+        Response<PaymentIntent> r = exec(
+                "capture",
+                idempotencyKey,
                 () -> client.v1().paymentIntents().capture(paymentId, params, options(idempotencyKey)));
         if (r.ok()) {
             return count(capturedOrNot(r.value()));
@@ -248,8 +252,12 @@ public final class StripePaymentPort implements PaymentPort {
     public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(paymentId, "paymentId");
-        Response<PaymentIntent> r = exec("void", idempotencyKey, () -> client.v1().paymentIntents()
-                .cancel(paymentId, PaymentIntentCancelParams.builder().build(), options(idempotencyKey)));
+        Response<PaymentIntent> r = exec(
+                "void",
+                idempotencyKey,
+                () -> client.v1()
+                        .paymentIntents()
+                        .cancel(paymentId, PaymentIntentCancelParams.builder().build(), options(idempotencyKey)));
         PaymentIntent pi;
         if (r.ok()) {
             pi = r.value();
@@ -266,8 +274,8 @@ public final class StripePaymentPort implements PaymentPort {
             // already charged by automatic capture: voiding means giving the money back
             return refund(idempotencyKey + "/refund", paymentId, null);
         }
-        return count(new PaymentResult.Declined(PaymentIntents.UNEXPECTED_STATE,
-                "cannot void a PaymentIntent in status " + status));
+        return count(new PaymentResult.Declined(
+                PaymentIntents.UNEXPECTED_STATE, "cannot void a PaymentIntent in status " + status));
     }
 
     @Override
@@ -279,18 +287,23 @@ public final class StripePaymentPort implements PaymentPort {
             p.setAmount(amount.minor());
         }
         RefundCreateParams params = p.build();
-        Response<Refund> r = exec("refund", idempotencyKey,
-                () -> client.v1().refunds().create(params, options(idempotencyKey)));
+        Response<Refund> r =
+                exec("refund", idempotencyKey, () -> client.v1().refunds().create(params, options(idempotencyKey)));
         if (r.ok()) {
             String status = r.value().getStatus();
             if ("failed".equals(status) || "canceled".equals(status)) {
-                return count(new PaymentResult.Declined("refund_" + status,
-                        r.value().getFailureReason() == null ? "refund " + status : r.value().getFailureReason()));
+                return count(new PaymentResult.Declined(
+                        "refund_" + status,
+                        r.value().getFailureReason() == null
+                                ? "refund " + status
+                                : r.value().getFailureReason()));
             }
             return new PaymentResult.Approved(paymentId);
         }
-        if (r.error() instanceof InvalidRequestException && !(r.error() instanceof IdempotencyException)
-                && r.error().getCode() != null && REFUND_REFUSALS.contains(r.error().getCode())) {
+        if (r.error() instanceof InvalidRequestException
+                && !(r.error() instanceof IdempotencyException)
+                && r.error().getCode() != null
+                && REFUND_REFUSALS.contains(r.error().getCode())) {
             return count(new PaymentResult.Declined(r.error().getCode(), message(r.error())));
         }
         throw failure("refund", idempotencyKey, r);
@@ -313,8 +326,13 @@ public final class StripePaymentPort implements PaymentPort {
     // ------------------------------------------------------------------ internals
 
     private PaymentIntent retrieve(String paymentId) {
-        Response<PaymentIntent> r = exec("retrieve", null, () -> client.v1().paymentIntents()
-                .retrieve(paymentId, PaymentIntentRetrieveParams.builder().build(), RequestOptions.getDefault()));
+        Response<PaymentIntent> r = exec(
+                "retrieve",
+                null,
+                () -> client.v1()
+                        .paymentIntents()
+                        .retrieve(
+                                paymentId, PaymentIntentRetrieveParams.builder().build(), RequestOptions.getDefault()));
         if (r.ok()) {
             return r.value();
         }
@@ -325,8 +343,8 @@ public final class StripePaymentPort implements PaymentPort {
         if ("succeeded".equals(pi.getStatus())) {
             return new PaymentResult.Approved(pi.getId());
         }
-        return new PaymentResult.Declined(PaymentIntents.UNEXPECTED_STATE,
-                "cannot capture a PaymentIntent in status " + pi.getStatus());
+        return new PaymentResult.Declined(
+                PaymentIntents.UNEXPECTED_STATE, "cannot capture a PaymentIntent in status " + pi.getStatus());
     }
 
     private PaymentResult count(PaymentResult result) {
@@ -341,7 +359,8 @@ public final class StripePaymentPort implements PaymentPort {
     }
 
     private static boolean unexpectedState(StripeException e) {
-        return e instanceof InvalidRequestException && !(e instanceof IdempotencyException)
+        return e instanceof InvalidRequestException
+                && !(e instanceof IdempotencyException)
                 && PaymentIntents.UNEXPECTED_STATE.equals(e.getCode());
     }
 
@@ -377,7 +396,10 @@ public final class StripePaymentPort implements PaymentPort {
             error = e;
         }
         HttpHeaders headers = http.takeLastHeaders();
-        if (headers != null && headers.firstValue("Idempotent-Replayed").map("true"::equalsIgnoreCase).orElse(false)) {
+        if (headers != null
+                && headers.firstValue("Idempotent-Replayed")
+                        .map("true"::equalsIgnoreCase)
+                        .orElse(false)) {
             counters.replays.increment();
             LOG.info("Stripe replayed the stored response of {} for idempotency key {}", op, key);
         }
@@ -392,26 +414,33 @@ public final class StripePaymentPort implements PaymentPort {
             counters.transientFailures.increment();
             Throwable io = e.getCause();
             String detail = io == null ? "connection failed" : io.getClass().getSimpleName() + ": " + io.getMessage();
-            return new PaymentUnavailableException(scrub(where + " failed, outcome unknown: " + detail)
-                    + "; retry with the same key", null, io);
+            return new PaymentUnavailableException(
+                    scrub(where + " failed, outcome unknown: " + detail) + "; retry with the same key", null, io);
         }
         boolean unparseable = e instanceof ApiException && e.getStripeError() == null;
-        if (e instanceof RateLimitException || unparseable || status == null || status == 409 || status == 429
+        if (e instanceof RateLimitException
+                || unparseable
+                || status == null
+                || status == 409
+                || status == 429
                 || status >= 500) {
             // unparseable: an answer without a readable Stripe error (e.g. a truncated body); outcome unknown
             counters.transientFailures.increment();
             Duration hint = retryAfter(r.headers());
-            return new PaymentUnavailableException(scrub(where + " unavailable: HTTP " + status + " "
-                    + describe(e)), hint, null);
+            return new PaymentUnavailableException(
+                    scrub(where + " unavailable: HTTP " + status + " " + describe(e)), hint, null);
         }
         counters.rejections.increment();
         if (e instanceof IdempotencyException) {
-            return new PaymentRejectedException(scrub(where + " rejected: the idempotency key was already used "
-                    + "with different parameters (" + describe(e) + ")"), null);
+            return new PaymentRejectedException(
+                    scrub(where + " rejected: the idempotency key was already used " + "with different parameters ("
+                            + describe(e) + ")"),
+                    null);
         }
         if (e instanceof AuthenticationException) {
-            return new PaymentRejectedException(where + " rejected: authentication failed (HTTP " + status
-                    + "); check the configured API key", null);
+            return new PaymentRejectedException(
+                    where + " rejected: authentication failed (HTTP " + status + "); check the configured API key",
+                    null);
         }
         return new PaymentRejectedException(scrub(where + " rejected: HTTP " + status + " " + describe(e)), null);
     }
@@ -433,7 +462,8 @@ public final class StripePaymentPort implements PaymentPort {
 
     private static String message(StripeException e) {
         String m = e.getStripeError() != null && e.getStripeError().getMessage() != null
-                ? e.getStripeError().getMessage() : e.getClass().getSimpleName();
+                ? e.getStripeError().getMessage()
+                : e.getClass().getSimpleName();
         return Redaction.scrub(m);
     }
 
@@ -455,7 +485,8 @@ public final class StripePaymentPort implements PaymentPort {
             return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 86_400));
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 Duration d = Duration.between(Instant.now(), at);
                 return d.isNegative() ? Duration.ZERO : d;
             } catch (DateTimeParseException e) {
@@ -481,8 +512,7 @@ public final class StripePaymentPort implements PaymentPort {
         private CaptureMode captureMode = CaptureMode.MANUAL;
         private String returnUrl;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * The secret or restricted API key (required). Never logged or printed.
@@ -517,8 +547,10 @@ public final class StripePaymentPort implements PaymentPort {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("apiBase is not a URL", e);
             }
-            if (uri.getScheme() == null || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))
-                    || uri.getHost() == null || uri.getUserInfo() != null) {
+            if (uri.getScheme() == null
+                    || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))
+                    || uri.getHost() == null
+                    || uri.getUserInfo() != null) {
                 throw new IllegalArgumentException("apiBase must be an absolute http(s) URL without user info");
             }
             this.apiBase = v;
@@ -594,8 +626,8 @@ public final class StripePaymentPort implements PaymentPort {
 
         @Override
         public String toString() {
-            return "StripePaymentPort.Builder[apiBase=" + apiBase + ", captureMode=" + captureMode
-                    + ", apiKey=" + (apiKey == null ? "unset" : "[REDACTED]") + "]";
+            return "StripePaymentPort.Builder[apiBase=" + apiBase + ", captureMode=" + captureMode + ", apiKey="
+                    + (apiKey == null ? "unset" : "[REDACTED]") + "]";
         }
     }
 }

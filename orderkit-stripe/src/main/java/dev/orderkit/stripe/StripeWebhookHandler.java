@@ -57,9 +57,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class StripeWebhookHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StripeWebhookHandler.class);
-    private static final Set<String> HANDLED = Set.of("payment_intent.succeeded",
-            "payment_intent.amount_capturable_updated", "payment_intent.payment_failed", "payment_intent.canceled",
-            "payment_intent.requires_action", "payment_intent.processing");
+    private static final Set<String> HANDLED = Set.of(
+            "payment_intent.succeeded",
+            "payment_intent.amount_capturable_updated",
+            "payment_intent.payment_failed",
+            "payment_intent.canceled",
+            "payment_intent.requires_action",
+            "payment_intent.processing");
     private static final int MAX_PAYLOAD = 1 << 20;
     /** Namespace of this handler's message ids in the {@link InboxStore}. */
     public static final String MESSAGE_ID_PREFIX = "stripe:";
@@ -160,8 +164,7 @@ public final class StripeWebhookHandler {
             case IN_PROGRESS -> {
                 return WebhookOutcome.IN_PROGRESS;
             }
-            default -> {
-            }
+            default -> {}
         }
         WebhookOutcome outcome;
         try {
@@ -180,13 +183,12 @@ public final class StripeWebhookHandler {
 
     private WebhookOutcome apply(Event event) {
         PaymentIntent snapshot = event.paymentIntent();
-        String orderId = snapshot.getMetadata() == null ? null
-                : snapshot.getMetadata().get(StripePaymentPort.ORDER_ID_METADATA);
+        String orderId =
+                snapshot.getMetadata() == null ? null : snapshot.getMetadata().get(StripePaymentPort.ORDER_ID_METADATA);
         if (orderId == null || orderId.isBlank() || snapshot.getId() == null) {
             return WebhookOutcome.IGNORED;
         }
-        PaymentResult result = port != null ? port.currentState(snapshot.getId())
-                : PaymentIntents.toResult(snapshot);
+        PaymentResult result = port != null ? port.currentState(snapshot.getId()) : PaymentIntents.toResult(snapshot);
         Order order;
         try {
             order = orders.applyPaymentUpdate(orderId, result);
@@ -204,14 +206,19 @@ public final class StripeWebhookHandler {
 
     private static boolean needsCompensation(Order order, String paymentIntentId) {
         OrderStatus s = order.status();
-        return s == OrderStatus.PAYMENT_DECLINED || s == OrderStatus.REJECTED
+        return s == OrderStatus.PAYMENT_DECLINED
+                || s == OrderStatus.REJECTED
                 || (s == OrderStatus.CANCELLED && !paymentIntentId.equals(order.paymentId()));
     }
 
     private void compensate(Order order, String paymentIntentId, String eventId) {
         String key = "orderkit-compensate:" + paymentIntentId;
-        LOG.warn("payment {} succeeded for order {} in status {} (event {}); voiding/refunding it",
-                paymentIntentId, order.id(), order.status(), eventId);
+        LOG.warn(
+                "payment {} succeeded for order {} in status {} (event {}); voiding/refunding it",
+                paymentIntentId,
+                order.id(),
+                order.status(),
+                eventId);
         PaymentResult voided = port.voidAuthorization(key + "/void", paymentIntentId);
         if (voided instanceof PaymentResult.Declined d && PaymentIntents.UNEXPECTED_STATE.equals(d.code())) {
             PaymentResult refunded = port.refund(key + "/refund", paymentIntentId, null);
@@ -222,14 +229,13 @@ public final class StripeWebhookHandler {
     }
 
     /** The parts of an event the handler needs. */
-    private record Event(String id, String type, PaymentIntent paymentIntent) {
-    }
+    private record Event(String id, String type, PaymentIntent paymentIntent) {}
 
     private static Event parse(byte[] payload) {
         try {
             // the signature is verified already; this only deserializes (our own check is multi-secret)
-            com.stripe.model.Event e = Webhook.constructEventWithoutVerification(
-                    new String(payload, StandardCharsets.UTF_8));
+            com.stripe.model.Event e =
+                    Webhook.constructEventWithoutVerification(new String(payload, StandardCharsets.UTF_8));
             if (e == null || e.getId() == null || e.getType() == null || !"event".equals(e.getObject())) {
                 return null;
             }
@@ -242,7 +248,8 @@ public final class StripeWebhookHandler {
             }
             return new Event(e.getId(), e.getType(), pi);
         } catch (RuntimeException | EventDataObjectDeserializationException malformed) {
-            LOG.warn("rejected a signed webhook payload that is not a parsable event: {}",
+            LOG.warn(
+                    "rejected a signed webhook payload that is not a parsable event: {}",
                     malformed.getClass().getSimpleName());
             return null;
         }
@@ -250,8 +257,8 @@ public final class StripeWebhookHandler {
 
     @Override
     public String toString() {
-        return "StripeWebhookHandler[secrets=" + secretCount + " (redacted), tolerance=" + tolerance
-                + ", refetch=" + (port != null) + ", inbox=" + inbox.getClass().getSimpleName() + "]";
+        return "StripeWebhookHandler[secrets=" + secretCount + " (redacted), tolerance=" + tolerance + ", refetch="
+                + (port != null) + ", inbox=" + inbox.getClass().getSimpleName() + "]";
     }
 
     /** Builder of {@link StripeWebhookHandler}. Not thread-safe. Every setter rejects {@code null}. */

@@ -52,11 +52,14 @@ class CrossInstanceWebhookTest {
     private Instance b;
 
     /** One application instance. */
-    private record Instance(JdbcBackend backend, OrderKit kit, StripeWebhookHandler handler) {
-    }
+    private record Instance(JdbcBackend backend, OrderKit kit, StripeWebhookHandler handler) {}
 
     private Instance instance(JdbcConnectionPool pool) {
-        JdbcBackend backend = JdbcBackend.builder().dataSource(pool).tablePrefix("ok_").migrateOnBuild(true).build();
+        JdbcBackend backend = JdbcBackend.builder()
+                .dataSource(pool)
+                .tablePrefix("ok_")
+                .migrateOnBuild(true)
+                .build();
         OrderKit kit = OrderKit.builder()
                 .stockStorage(backend.stockStorage())
                 .idempotencyStore(backend.idempotencyStore())
@@ -64,17 +67,25 @@ class CrossInstanceWebhookTest {
                 .paymentPort(port)
                 .retry(RetrySettings.defaults().withPaymentRetries(5, Duration.ofMillis(5), Duration.ofMillis(200)))
                 .build();
-        StripeWebhookHandler handler = StripeWebhookHandler.builder(kit.orders()).signingSecret(SECRET)
-                .paymentPort(port).inbox(backend.inboxStore()).build();
+        StripeWebhookHandler handler = StripeWebhookHandler.builder(kit.orders())
+                .signingSecret(SECRET)
+                .paymentPort(port)
+                .inbox(backend.inboxStore())
+                .build();
         return new Instance(backend, kit, handler);
     }
 
     @BeforeEach
     void start() {
         server = new FakeStripeServer(API_KEY);
-        port = StripePaymentPort.builder().apiKey(API_KEY).apiBase(server.baseUrl()).captureMode(CaptureMode.MANUAL)
-                .readTimeout(Duration.ofSeconds(2)).build();
-        String url = "jdbc:h2:mem:okstripe" + Long.toHexString(System.nanoTime()) + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+        port = StripePaymentPort.builder()
+                .apiKey(API_KEY)
+                .apiBase(server.baseUrl())
+                .captureMode(CaptureMode.MANUAL)
+                .readTimeout(Duration.ofSeconds(2))
+                .build();
+        String url =
+                "jdbc:h2:mem:okstripe" + Long.toHexString(System.nanoTime()) + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
         poolA = JdbcConnectionPool.create(url, "sa", "");
         poolA.setMaxConnections(16);
         poolB = JdbcConnectionPool.create(url, "sa", "");
@@ -86,7 +97,8 @@ class CrossInstanceWebhookTest {
 
     @AfterEach
     void stop() throws Exception {
-        try (var c = poolA.getConnection(); var st = c.createStatement()) {
+        try (var c = poolA.getConnection();
+                var st = c.createStatement()) {
             st.execute("SHUTDOWN");
         } finally {
             poolA.dispose();
@@ -105,8 +117,14 @@ class CrossInstanceWebhookTest {
 
     @Test
     void concurrentDeliveriesToTwoInstancesDriveTheOrderExactlyOnce() throws Exception {
-        PlaceOrderResult placed = a.kit().orders().place(PlaceOrderRequest.builder(SCOPE, IdempotencyKey.of("x-1"))
-                .customerRef("cust-1").currency("eur").paymentMethod("pm_action_3ds").line("sku-1", 2, 1250).build());
+        PlaceOrderResult placed = a.kit()
+                .orders()
+                .place(PlaceOrderRequest.builder(SCOPE, IdempotencyKey.of("x-1"))
+                        .customerRef("cust-1")
+                        .currency("eur")
+                        .paymentMethod("pm_action_3ds")
+                        .line("sku-1", 2, 1250)
+                        .build());
         assertThat(placed.outcome()).isEqualTo(PlacementOutcome.PAYMENT_ACTION_REQUIRED);
         Order before = placed.order();
         server.customerActed(before.paymentId(), "requires_capture");
@@ -131,8 +149,10 @@ class CrossInstanceWebhookTest {
                 outcomes.add(f.get(60, TimeUnit.SECONDS));
             }
             assertThat(outcomes).filteredOn(o -> o == WebhookOutcome.ACCEPTED).hasSize(1);
-            assertThat(outcomes).allMatch(o -> o == WebhookOutcome.ACCEPTED || o == WebhookOutcome.DUPLICATE
-                    || o == WebhookOutcome.IN_PROGRESS);
+            assertThat(outcomes)
+                    .allMatch(o -> o == WebhookOutcome.ACCEPTED
+                            || o == WebhookOutcome.DUPLICATE
+                            || o == WebhookOutcome.IN_PROGRESS);
         } finally {
             pool.shutdownNow();
         }
@@ -142,7 +162,8 @@ class CrossInstanceWebhookTest {
         assertThat(after.status()).isEqualTo(OrderStatus.CONFIRMED);
         // one payment update: PAYMENT_AUTHORIZED claimed (so no racing decline can release the hold), then CONFIRMED
         assertThat(after.version()).as("one payment update").isEqualTo(before.version() + 2);
-        assertThat(a.handler().counts().get(WebhookOutcome.ACCEPTED) + b.handler().counts().get(WebhookOutcome.ACCEPTED))
+        assertThat(a.handler().counts().get(WebhookOutcome.ACCEPTED)
+                        + b.handler().counts().get(WebhookOutcome.ACCEPTED))
                 .isEqualTo(1);
 
         // redeliveries later, to either instance, are duplicates; the shared inbox says DONE to both
@@ -157,7 +178,8 @@ class CrossInstanceWebhookTest {
     }
 
     private static String eventId(String payload) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
         assertThat(m.find()).isTrue();
         return m.group(1);
     }

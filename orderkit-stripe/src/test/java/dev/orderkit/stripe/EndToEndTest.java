@@ -47,7 +47,8 @@ class EndToEndTest {
         assertThat(pi.get("status").asText()).isEqualTo("requires_capture");
         assertThat(pi.get("amount").asLong()).isEqualTo(2500);
         assertThat(pi.get("amount_received").asLong()).isZero();
-        assertThat(k.server.requests().get(0).idempotencyKey()).isEqualTo(r.order().paymentKey("authorize"));
+        assertThat(k.server.requests().get(0).idempotencyKey())
+                .isEqualTo(r.order().paymentKey("authorize"));
 
         Order fulfilled = k.kit.orders().fulfil(StripeKit.SCOPE, r.order().id());
         assertThat(fulfilled.status()).isEqualTo(OrderStatus.FULFILLED);
@@ -83,8 +84,10 @@ class EndToEndTest {
         assertThat(cancelled.status()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(onlyPaymentIntent(r.order()).get("status").asText()).isEqualTo("canceled");
         assertThat(k.available()).isEqualTo(10);
-        assertThat(k.server.requests()).filteredOn(x -> x.path().endsWith("/cancel"))
-                .extracting(x -> x.idempotencyKey()).containsOnly(r.order().paymentKey("void"));
+        assertThat(k.server.requests())
+                .filteredOn(x -> x.path().endsWith("/cancel"))
+                .extracting(x -> x.idempotencyKey())
+                .containsOnly(r.order().paymentKey("void"));
     }
 
     @Test
@@ -155,9 +158,13 @@ class EndToEndTest {
             assertThat(k.server.paymentIntentsOf(orderId)).hasSize(1);
             assertThat(k.server.applied("/v1/payment_intents")).isEqualTo(1);
             assertThat(k.available()).isEqualTo(8);
-            System.out.printf("STORM threads=%d stripeRequests=%d applied=%d replays=%d metrics=%s%n", threads,
-                    k.server.requests().size(), k.server.applied("/v1/payment_intents"),
-                    k.server.requests().stream().filter(x -> x.replayed()).count(), k.port.metrics());
+            System.out.printf(
+                    "STORM threads=%d stripeRequests=%d applied=%d replays=%d metrics=%s%n",
+                    threads,
+                    k.server.requests().size(),
+                    k.server.applied("/v1/payment_intents"),
+                    k.server.requests().stream().filter(x -> x.replayed()).count(),
+                    k.port.metrics());
         } finally {
             pool.shutdownNow();
         }

@@ -41,17 +41,30 @@ class FaultMatrixTest {
     @BeforeEach
     void start() {
         server = new FakeStripeServer(KEY);
-        port = StripePaymentPort.builder().apiKey(KEY).apiBase(server.baseUrl())
-                .readTimeout(Duration.ofMillis(400)).build();
+        port = StripePaymentPort.builder()
+                .apiKey(KEY)
+                .apiBase(server.baseUrl())
+                .readTimeout(Duration.ofMillis(400))
+                .build();
         // no jitter so the Retry-After lower bound below is exact
         retries = new Retries(settings(4));
     }
 
     /** Core's RetrySettings.none() cannot build Retries (Failsafe needs maxDelay > delay): see report. */
     static RetrySettings settings(int paymentRetries) {
-        return new RetrySettings(0, Duration.ofMillis(1), Duration.ofMillis(2), 0, Duration.ofMillis(1),
-                Duration.ofMillis(2), paymentRetries, Duration.ofMillis(10), Duration.ofSeconds(2), 1000,
-                Duration.ofSeconds(1), 0);
+        return new RetrySettings(
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(2),
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(2),
+                paymentRetries,
+                Duration.ofMillis(10),
+                Duration.ofSeconds(2),
+                1000,
+                Duration.ofSeconds(1),
+                0);
     }
 
     @AfterEach
@@ -60,7 +73,10 @@ class FaultMatrixTest {
     }
 
     enum Op {
-        AUTHORIZE("/v1/payment_intents"), CAPTURE("/capture"), VOID("/cancel"), REFUND("/v1/refunds");
+        AUTHORIZE("/v1/payment_intents"),
+        CAPTURE("/capture"),
+        VOID("/cancel"),
+        REFUND("/v1/refunds");
         final String path;
 
         Op(String path) {
@@ -112,19 +128,28 @@ class FaultMatrixTest {
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
 
         assertThat(result).isInstanceOf(PaymentResult.Approved.class);
-        List<Recorded> attempts = server.requests().subList(before, server.requests().size());
+        List<Recorded> attempts =
+                server.requests().subList(before, server.requests().size());
         assertThat(attempts).extracting(Recorded::idempotencyKey).containsOnly(expectedKey(op, orderId));
         assertThat(attempts.size()).as("attempts").isGreaterThanOrEqualTo(2);
         assertThat(server.applied(op.path)).as("applied writes").isEqualTo(1);
-        boolean afterApply = fault == Fault.DROP_AFTER_APPLY || fault == Fault.TRUNCATED_AFTER_APPLY
+        boolean afterApply = fault == Fault.DROP_AFTER_APPLY
+                || fault == Fault.TRUNCATED_AFTER_APPLY
                 || fault == Fault.SLOW_AFTER_APPLY;
-        assertThat(attempts.stream().anyMatch(Recorded::replayed)).as("replayed").isEqualTo(afterApply);
+        assertThat(attempts.stream().anyMatch(Recorded::replayed))
+                .as("replayed")
+                .isEqualTo(afterApply);
         if (fault == Fault.RATE_LIMIT) {
             assertThat(elapsedMs).as("Retry-After honoured").isGreaterThanOrEqualTo(950);
         }
         assertSingleCharge(orderId, op);
-        System.out.printf("MATRIX %-22s %-9s -> Approved, attempts=%d, applied=%d, replays=%d, %d ms%n", fault, op,
-                attempts.size(), server.applied(op.path), attempts.stream().filter(Recorded::replayed).count(),
+        System.out.printf(
+                "MATRIX %-22s %-9s -> Approved, attempts=%d, applied=%d, replays=%d, %d ms%n",
+                fault,
+                op,
+                attempts.size(),
+                server.applied(op.path),
+                attempts.stream().filter(Recorded::replayed).count(),
                 elapsedMs);
     }
 
@@ -134,9 +159,11 @@ class FaultMatrixTest {
         String status = pis.get(0).get("status").asText();
         switch (op) {
             case AUTHORIZE -> assertThat(status).isEqualTo("requires_capture");
-            case CAPTURE -> assertThat(pis.get(0).get("amount_received").asLong()).isEqualTo(2500);
+            case CAPTURE ->
+                assertThat(pis.get(0).get("amount_received").asLong()).isEqualTo(2500);
             case VOID -> assertThat(status).isEqualTo("canceled");
-            case REFUND -> assertThat(server.refundedOf(pis.get(0).get("id").asText())).isEqualTo(1000);
+            case REFUND ->
+                assertThat(server.refundedOf(pis.get(0).get("id").asText())).isEqualTo(1000);
         }
     }
 
@@ -170,14 +197,14 @@ class FaultMatrixTest {
 
     @Test
     void declineIsNeverRetriedButAnAmbiguousDeclineIsReplayed() {
-        PaymentResult plain = retries.payment(() -> port.authorize(new AuthorizeRequest("d1:authorize", "d1",
-                Money.of(2500, "usd"), "pm_decline", Map.of())));
+        PaymentResult plain = retries.payment(() -> port.authorize(
+                new AuthorizeRequest("d1:authorize", "d1", Money.of(2500, "usd"), "pm_decline", Map.of())));
         assertThat(plain).isInstanceOf(PaymentResult.Declined.class);
         assertThat(server.requests()).hasSize(1);
 
         server.inject(Fault.TRUNCATED_AFTER_APPLY, 1, "", null);
-        PaymentResult ambiguous = retries.payment(() -> port.authorize(new AuthorizeRequest("d2:authorize", "d2",
-                Money.of(2500, "usd"), "pm_decline", Map.of())));
+        PaymentResult ambiguous = retries.payment(() -> port.authorize(
+                new AuthorizeRequest("d2:authorize", "d2", Money.of(2500, "usd"), "pm_decline", Map.of())));
         assertThat(ambiguous).isInstanceOf(PaymentResult.Declined.class);
         assertThat(server.requests()).hasSize(3);
         assertThat(server.requests().get(2).replayed()).isTrue();
@@ -205,8 +232,12 @@ class FaultMatrixTest {
         assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
         assertThat(server.paymentIntentsOf("ord-race")).hasSize(1);
         assertThat(server.requests()).anyMatch(r -> r.status() == 409);
-        System.out.printf("MATRIX %-22s %-9s -> Approved x8, attempts=%d, applied=%d, 409s=%d%n", "CONCURRENT_SAME_KEY",
-                "AUTHORIZE", server.requests().size(), server.applied("/v1/payment_intents"),
+        System.out.printf(
+                "MATRIX %-22s %-9s -> Approved x8, attempts=%d, applied=%d, 409s=%d%n",
+                "CONCURRENT_SAME_KEY",
+                "AUTHORIZE",
+                server.requests().size(),
+                server.applied("/v1/payment_intents"),
                 server.requests().stream().filter(r -> r.status() == 409).count());
     }
 }

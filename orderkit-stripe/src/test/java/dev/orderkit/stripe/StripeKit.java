@@ -19,10 +19,16 @@ final class StripeKit implements AutoCloseable {
     final OrderKit kit;
 
     StripeKit(CaptureMode mode) {
-        port = StripePaymentPort.builder().apiKey(API_KEY).apiBase(server.baseUrl()).captureMode(mode)
-                .readTimeout(Duration.ofMillis(400)).build();
-        kit = OrderKit.builder().paymentPort(port)
-                .retry(RetrySettings.defaults().withPaymentRetries(5, Duration.ofMillis(5), Duration.ofMillis(200))
+        port = StripePaymentPort.builder()
+                .apiKey(API_KEY)
+                .apiBase(server.baseUrl())
+                .captureMode(mode)
+                .readTimeout(Duration.ofMillis(400))
+                .build();
+        kit = OrderKit.builder()
+                .paymentPort(port)
+                .retry(RetrySettings.defaults()
+                        .withPaymentRetries(5, Duration.ofMillis(5), Duration.ofMillis(200))
                         .withBreaker(1000, Duration.ofSeconds(1)))
                 .inProgressWait(Duration.ofSeconds(20))
                 .build();
@@ -30,8 +36,13 @@ final class StripeKit implements AutoCloseable {
     }
 
     PlaceOrderResult place(String key, String paymentMethod, long qty) {
-        return kit.orders().place(PlaceOrderRequest.builder(SCOPE, IdempotencyKey.of(key)).customerRef("cust-1")
-                .currency("eur").paymentMethod(paymentMethod).line("sku-1", qty, 1250).build());
+        return kit.orders()
+                .place(PlaceOrderRequest.builder(SCOPE, IdempotencyKey.of(key))
+                        .customerRef("cust-1")
+                        .currency("eur")
+                        .paymentMethod(paymentMethod)
+                        .line("sku-1", qty, 1250)
+                        .build());
     }
 
     long available() {

@@ -38,13 +38,18 @@ class StripePaymentPortTest {
     }
 
     StripePaymentPort port(CaptureMode mode) {
-        return StripePaymentPort.builder().apiKey(KEY).apiBase(server.baseUrl()).captureMode(mode)
-                .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofMillis(800)).build();
+        return StripePaymentPort.builder()
+                .apiKey(KEY)
+                .apiBase(server.baseUrl())
+                .captureMode(mode)
+                .connectTimeout(Duration.ofSeconds(2))
+                .readTimeout(Duration.ofMillis(800))
+                .build();
     }
 
     static AuthorizeRequest auth(String orderId, String pm) {
-        return new AuthorizeRequest(orderId + ":authorize", orderId, Money.of(1999, "EUR"), pm,
-                Map.of("customer", "c-1"));
+        return new AuthorizeRequest(
+                orderId + ":authorize", orderId, Money.of(1999, "EUR"), pm, Map.of("customer", "c-1"));
     }
 
     static String id(PaymentResult r) {
@@ -60,10 +65,14 @@ class StripePaymentPortTest {
         assertThat(req.method()).isEqualTo("POST");
         assertThat(req.path()).isEqualTo("/v1/payment_intents");
         assertThat(req.idempotencyKey()).isEqualTo("o-1:authorize");
-        assertThat(req.params()).containsEntry("amount", "1999").containsEntry("currency", "eur")
-                .containsEntry("capture_method", "manual").containsEntry("confirm", "true")
+        assertThat(req.params())
+                .containsEntry("amount", "1999")
+                .containsEntry("currency", "eur")
+                .containsEntry("capture_method", "manual")
+                .containsEntry("confirm", "true")
                 .containsEntry("payment_method", "pm_card_visa")
-                .containsEntry("metadata[orderkit_order_id]", "o-1").containsEntry("metadata[customer]", "c-1")
+                .containsEntry("metadata[orderkit_order_id]", "o-1")
+                .containsEntry("metadata[customer]", "c-1")
                 .containsEntry("automatic_payment_methods[allow_redirects]", "never");
         assertThat(server.paymentIntent(pi).get("status").asText()).isEqualTo("requires_capture");
         assertThat(server.paymentIntent(pi).get("amount_received").asLong()).isZero();
@@ -82,7 +91,9 @@ class StripePaymentPortTest {
         PaymentResult r = port.authorize(auth("o-3", "pm_action_3ds"));
         assertThat(r).isInstanceOf(PaymentResult.ActionRequired.class);
         PaymentResult.ActionRequired a = (PaymentResult.ActionRequired) r;
-        assertThat(a.action()).startsWith("https://hooks.stripe.com/3d_secure_2/").endsWith(a.paymentId());
+        assertThat(a.action())
+                .startsWith("https://hooks.stripe.com/3d_secure_2/")
+                .endsWith(a.paymentId());
     }
 
     @Test
@@ -133,12 +144,15 @@ class StripePaymentPortTest {
         java.util.Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk1:void");
 
         assertThat(voided).contains(new PaymentResult.Approved(pi));
-        assertThat(server.paymentIntentsOf("o-vk1")).singleElement()
+        assertThat(server.paymentIntentsOf("o-vk1"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.get("status").asText()).isEqualTo("canceled"));
         assertThat(server.applied("/v1/payment_intents")).isEqualTo(1); // the replay created nothing
         assertThat(server.requests().get(1).replayed()).isTrue();
-        assertThat(server.requests()).filteredOn(r -> r.path().endsWith("/cancel"))
-                .extracting(Recorded::idempotencyKey).containsOnly("o-vk1:void");
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().endsWith("/cancel"))
+                .extracting(Recorded::idempotencyKey)
+                .containsOnly("o-vk1:void");
         // core retries it with the same arguments: still one PaymentIntent, still canceled
         assertThat(port.voidAuthorizationByKey(req, "o-vk1:void")).contains(new PaymentResult.Approved(pi));
         assertThat(server.paymentIntentsOf("o-vk1")).hasSize(1);
@@ -153,7 +167,8 @@ class StripePaymentPortTest {
         java.util.Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk2:void");
         assertThat(voided).isPresent();
         String pi = id(voided.get());
-        assertThat(server.paymentIntentsOf("o-vk2")).singleElement()
+        assertThat(server.paymentIntentsOf("o-vk2"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.get("status").asText()).isEqualTo("canceled"));
 
         // the late original call (same key, same parameters) arrives now. Stripe answers with the
@@ -163,11 +178,15 @@ class StripePaymentPortTest {
         // order's void key): a replayed cancel, approved. No live authorization either way.
         PaymentResult late = port.authorize(req);
         assertThat(late).isEqualTo(new PaymentResult.Approved(pi));
-        assertThat(server.requests()).last().satisfies(r -> assertThat(r.replayed()).isTrue());
-        assertThat(port.currentState(pi)).isInstanceOfSatisfying(PaymentResult.Declined.class,
-                d -> assertThat(d.code()).isEqualTo("canceled"));
+        assertThat(server.requests())
+                .last()
+                .satisfies(r -> assertThat(r.replayed()).isTrue());
+        assertThat(port.currentState(pi))
+                .isInstanceOfSatisfying(
+                        PaymentResult.Declined.class, d -> assertThat(d.code()).isEqualTo("canceled"));
         assertThat(port.voidAuthorization("o-vk2:void", pi)).isEqualTo(new PaymentResult.Approved(pi));
-        assertThat(server.paymentIntentsOf("o-vk2")).singleElement()
+        assertThat(server.paymentIntentsOf("o-vk2"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.get("status").asText()).isEqualTo("canceled"));
         assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
         assertThat(server.applied("/cancel")).isEqualTo(1);
@@ -202,8 +221,10 @@ class StripePaymentPortTest {
         String pi = id(auto.authorize(req));
         assertThat(auto.voidAuthorizationByKey(req, "o-vk5:void")).contains(new PaymentResult.Approved(pi));
         assertThat(server.refundedOf(pi)).isEqualTo(1999);
-        assertThat(server.requests()).filteredOn(r -> r.path().equals("/v1/refunds"))
-                .extracting(Recorded::idempotencyKey).containsExactly("o-vk5:void/refund");
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().equals("/v1/refunds"))
+                .extracting(Recorded::idempotencyKey)
+                .containsExactly("o-vk5:void/refund");
     }
 
     @Test
@@ -231,8 +252,10 @@ class StripePaymentPortTest {
         assertThat(server.applied("/capture")).isZero();
         assertThat(auto.voidAuthorization("o-8:void", pi)).isEqualTo(new PaymentResult.Approved(pi));
         assertThat(server.refundedOf(pi)).isEqualTo(1999);
-        assertThat(server.requests()).filteredOn(r -> r.path().equals("/v1/refunds"))
-                .extracting(Recorded::idempotencyKey).containsExactly("o-8:void/refund");
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().equals("/v1/refunds"))
+                .extracting(Recorded::idempotencyKey)
+                .containsExactly("o-8:void/refund");
     }
 
     @Test
@@ -263,10 +286,18 @@ class StripePaymentPortTest {
         List<String> forward = List.of(keys);
         List<String> backward = new java.util.ArrayList<>(forward);
         java.util.Collections.reverse(backward);
-        AuthorizeRequest first = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "EUR"),
-                "pm_card_visa", metadata(forward.toArray(String[]::new)));
-        AuthorizeRequest second = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "eur"),
-                "pm_card_visa", metadata(backward.toArray(String[]::new)));
+        AuthorizeRequest first = new AuthorizeRequest(
+                "o-det:authorize",
+                "o-det",
+                Money.of(4200, "EUR"),
+                "pm_card_visa",
+                metadata(forward.toArray(String[]::new)));
+        AuthorizeRequest second = new AuthorizeRequest(
+                "o-det:authorize",
+                "o-det",
+                Money.of(4200, "eur"),
+                "pm_card_visa",
+                metadata(backward.toArray(String[]::new)));
         assertThat(second).isEqualTo(first);
 
         String pi = id(port.authorize(first));
@@ -276,8 +307,12 @@ class StripePaymentPortTest {
         for (int i = 0; i < 20; i++) {
             List<String> shuffled = new java.util.ArrayList<>(forward);
             java.util.Collections.shuffle(shuffled, new java.util.Random(i));
-            AuthorizeRequest again = new AuthorizeRequest("o-det:authorize", "o-det", Money.of(4200, "eur"),
-                    "pm_card_visa", metadata(shuffled.toArray(String[]::new)));
+            AuthorizeRequest again = new AuthorizeRequest(
+                    "o-det:authorize",
+                    "o-det",
+                    Money.of(4200, "eur"),
+                    "pm_card_visa",
+                    metadata(shuffled.toArray(String[]::new)));
             assertThat(id(port.authorize(again))).isEqualTo(pi);
         }
 
@@ -289,20 +324,25 @@ class StripePaymentPortTest {
         // metadata goes out in one canonical (sorted) order, with the order id added
         String body = sent.get(0).body();
         List<String> metadataKeys = java.util.Arrays.stream(body.split("&"))
-                .map(p -> java.net.URLDecoder.decode(p.substring(0, p.indexOf('=')), java.nio.charset.StandardCharsets.UTF_8))
-                .filter(k -> k.startsWith("metadata[")).toList();
+                .map(p -> java.net.URLDecoder.decode(
+                        p.substring(0, p.indexOf('=')), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(k -> k.startsWith("metadata["))
+                .toList();
         assertThat(metadataKeys).hasSize(keys.length + 1).contains("metadata[orderkit_order_id]");
-        assertThat(sent.get(0).params()).containsEntry("metadata[AaBB]", "v-AaBB")
+        assertThat(sent.get(0).params())
+                .containsEntry("metadata[AaBB]", "v-AaBB")
                 .containsEntry("metadata[orderkit_order_id]", "o-det");
     }
 
     @Test
     void sameKeyWithOtherParametersIsRejectedClearly() {
         port.authorize(auth("o-10", "pm_card_visa"));
-        AuthorizeRequest other = new AuthorizeRequest("o-10:authorize", "o-10", Money.of(5000, "eur"),
-                "pm_card_visa", Map.of());
-        assertThatThrownBy(() -> port.authorize(other)).isInstanceOf(PaymentRejectedException.class)
-                .hasMessageContaining("idempotency key").hasMessageContaining("different parameters")
+        AuthorizeRequest other =
+                new AuthorizeRequest("o-10:authorize", "o-10", Money.of(5000, "eur"), "pm_card_visa", Map.of());
+        assertThatThrownBy(() -> port.authorize(other))
+                .isInstanceOf(PaymentRejectedException.class)
+                .hasMessageContaining("idempotency key")
+                .hasMessageContaining("different parameters")
                 .hasMessageContaining("o-10:authorize");
         assertThat(port.metrics().rejections()).isEqualTo(1);
     }
@@ -311,7 +351,8 @@ class StripePaymentPortTest {
     void serverErrorIsTransientAndNotRetriedByStripeJava() {
         server.inject(Fault.SERVER_ERROR, 1, "", null);
         assertThatThrownBy(() -> port.authorize(auth("o-11", "pm_card_visa")))
-                .isInstanceOf(PaymentUnavailableException.class).hasMessageContaining("500");
+                .isInstanceOf(PaymentUnavailableException.class)
+                .hasMessageContaining("500");
         assertThat(server.requests()).hasSize(1); // maxNetworkRetries = 0
         assertThat(server.applied("/v1/payment_intents")).isZero();
     }
@@ -321,7 +362,8 @@ class StripePaymentPortTest {
         server.retryAfterSeconds(7);
         server.inject(Fault.RATE_LIMIT, 1, "", null);
         assertThatThrownBy(() -> port.authorize(auth("o-12", "pm_card_visa")))
-                .isInstanceOfSatisfying(PaymentUnavailableException.class,
+                .isInstanceOfSatisfying(
+                        PaymentUnavailableException.class,
                         e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7)));
         assertThat(port.metrics().transientFailures()).isEqualTo(1);
     }
@@ -332,13 +374,17 @@ class StripePaymentPortTest {
         // connection without answering (sun.net.http.retryPost): drop that resend too.
         server.inject(Fault.DROP_AFTER_APPLY, 2, "", null);
         assertThatThrownBy(() -> port.authorize(auth("o-13", "pm_card_visa")))
-                .isInstanceOf(PaymentUnavailableException.class).hasMessageContaining("outcome unknown");
+                .isInstanceOf(PaymentUnavailableException.class)
+                .hasMessageContaining("outcome unknown");
         // the hidden resend carried the same Idempotency-Key, so it was a replay, not a second charge
         assertThat(server.requests()).extracting(Recorded::idempotencyKey).containsOnly("o-13:authorize");
-        assertThat(server.requests()).filteredOn(Recorded::replayed).hasSize(server.requests().size() - 1);
+        assertThat(server.requests())
+                .filteredOn(Recorded::replayed)
+                .hasSize(server.requests().size() - 1);
         server.inject(Fault.SLOW_AFTER_APPLY, 1, "", Duration.ofMillis(1500));
         assertThatThrownBy(() -> port.authorize(auth("o-14", "pm_card_visa")))
-                .isInstanceOf(PaymentUnavailableException.class).hasMessageContaining("outcome unknown");
+                .isInstanceOf(PaymentUnavailableException.class)
+                .hasMessageContaining("outcome unknown");
         server.inject(Fault.TRUNCATED_AFTER_APPLY, 1, "", null);
         assertThatThrownBy(() -> port.authorize(auth("o-14b", "pm_card_visa")))
                 .isInstanceOf(PaymentUnavailableException.class);
@@ -350,10 +396,12 @@ class StripePaymentPortTest {
     @Test
     void invalidRequestsAreRejected() {
         assertThatThrownBy(() -> port.capture("x:capture", "pi_missing", Money.of(100, "eur")))
-                .isInstanceOf(PaymentRejectedException.class).hasMessageContaining("resource_missing");
-        AuthorizeRequest tiny = new AuthorizeRequest("o-15:authorize", "o-15", Money.of(1, "eur"), "pm_card_visa",
-                Map.of());
-        assertThatThrownBy(() -> port.authorize(tiny)).isInstanceOf(PaymentRejectedException.class)
+                .isInstanceOf(PaymentRejectedException.class)
+                .hasMessageContaining("resource_missing");
+        AuthorizeRequest tiny =
+                new AuthorizeRequest("o-15:authorize", "o-15", Money.of(1, "eur"), "pm_card_visa", Map.of());
+        assertThatThrownBy(() -> port.authorize(tiny))
+                .isInstanceOf(PaymentRejectedException.class)
                 .hasMessageContaining("amount_too_small");
     }
 
@@ -369,7 +417,10 @@ class StripePaymentPortTest {
     @Test
     void apiKeyNeverAppearsInToStringOrExceptionsEvenWhenTheServerEchoesIt() {
         String wrong = "sk_test_WRONG" + UUID.randomUUID().toString().replace("-", "");
-        StripePaymentPort bad = StripePaymentPort.builder().apiKey(wrong).apiBase(server.baseUrl()).build();
+        StripePaymentPort bad = StripePaymentPort.builder()
+                .apiKey(wrong)
+                .apiBase(server.baseUrl())
+                .build();
         assertThat(bad.toString()).doesNotContain(wrong).contains("REDACTED");
         assertThat(port.toString()).doesNotContain(KEY);
         assertThat(StripePaymentPort.builder().apiKey(KEY).toString()).doesNotContain(KEY);
@@ -387,7 +438,8 @@ class StripePaymentPortTest {
     void builderValidates() {
         assertThatThrownBy(() -> StripePaymentPort.builder().build()).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> StripePaymentPort.builder().apiKey(" ")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> StripePaymentPort.builder().apiBase("ftp://x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StripePaymentPort.builder().apiBase("ftp://x"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> StripePaymentPort.builder().readTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(List.of(CaptureMode.values())).hasSize(2);

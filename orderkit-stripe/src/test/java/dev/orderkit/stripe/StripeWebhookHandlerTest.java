@@ -34,8 +34,11 @@ class StripeWebhookHandlerTest {
     @BeforeEach
     void start() {
         k = new StripeKit(CaptureMode.MANUAL);
-        handler = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).signingSecret(OLD_SECRET)
-                .paymentPort(k.port).build();
+        handler = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .signingSecret(OLD_SECRET)
+                .paymentPort(k.port)
+                .build();
     }
 
     @AfterEach
@@ -69,7 +72,8 @@ class StripeWebhookHandlerTest {
         // Stripe redelivers the same event: acknowledged, nothing done (no Stripe read either)
         assertThat(handler.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.DUPLICATE);
         assertThat(k.server.requests()).hasSize((int) requestsBefore);
-        assertThat(handler.counts()).containsEntry(WebhookOutcome.ACCEPTED, 1L)
+        assertThat(handler.counts())
+                .containsEntry(WebhookOutcome.ACCEPTED, 1L)
                 .containsEntry(WebhookOutcome.DUPLICATE, 1L);
     }
 
@@ -102,9 +106,12 @@ class StripeWebhookHandlerTest {
         bad.add(SignatureVerifier.sign(SECRET, now - 301, bytes)); // expired (tolerance 5 min)
         bad.add(SignatureVerifier.sign(SECRET, now + 3600, bytes)); // from the future
         bad.add("t=" + now + ",v0=" + SignatureVerifier.sign(SECRET, now, bytes).split("v1=")[1]); // wrong scheme
-        bad.add(SignatureVerifier.sign(SECRET, now, bytes).replace("v1=", "v1=00").substring(0, 80));
+        bad.add(SignatureVerifier.sign(SECRET, now, bytes)
+                .replace("v1=", "v1=00")
+                .substring(0, 80));
         for (String header : bad) {
-            assertThat(handler.handle(payload, header)).as(String.valueOf(header))
+            assertThat(handler.handle(payload, header))
+                    .as(String.valueOf(header))
                     .isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
         }
         // a tampered body with the original valid header
@@ -126,11 +133,17 @@ class StripeWebhookHandlerTest {
         long signedAt = Instant.now().getEpochSecond() - 3000;
         String header = SignatureVerifier.sign(SECRET, signedAt, payload.getBytes(StandardCharsets.UTF_8));
         assertThat(handler.handle(payload, header)).isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
-        StripeWebhookHandler lenient = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET)
-                .tolerance(Duration.ofHours(1)).paymentPort(k.port).build();
+        StripeWebhookHandler lenient = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .tolerance(Duration.ofHours(1))
+                .paymentPort(k.port)
+                .build();
         assertThat(lenient.handle(payload, header)).isEqualTo(WebhookOutcome.ACCEPTED);
-        StripeWebhookHandler fixedClock = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET)
-                .clock(Clock.fixed(Instant.ofEpochSecond(signedAt + 10), ZoneOffset.UTC)).paymentPort(k.port).build();
+        StripeWebhookHandler fixedClock = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .clock(Clock.fixed(Instant.ofEpochSecond(signedAt + 10), ZoneOffset.UTC))
+                .paymentPort(k.port)
+                .build();
         assertThat(fixedClock.handle(payload, header)).isEqualTo(WebhookOutcome.ACCEPTED); // new inbox: not a dup
     }
 
@@ -147,7 +160,9 @@ class StripeWebhookHandlerTest {
         String both = SignatureVerifier.sign("whsec_unknown", now, b2) + ",v1="
                 + SignatureVerifier.sign(SECRET, now, b2).split("v1=")[1];
         assertThat(handler.handle(p2, both)).isEqualTo(WebhookOutcome.ACCEPTED);
-        StripeWebhookHandler newOnly = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).build();
+        StripeWebhookHandler newOnly = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .build();
         String p3 = k.server.event("payment_intent.succeeded", o.paymentId());
         assertThat(newOnly.handle(p3, sign(OLD_SECRET, p3))).isEqualTo(WebhookOutcome.REJECTED_SIGNATURE);
     }
@@ -184,7 +199,9 @@ class StripeWebhookHandlerTest {
 
     @Test
     void snapshotModeWithoutPortStillCannotRegressAConfirmedOrder() {
-        StripeWebhookHandler snapshot = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).build();
+        StripeWebhookHandler snapshot = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .build();
         Order o = awaitingAction("wh-8");
         k.server.customerActed(o.paymentId(), "requires_payment_method");
         String failed = k.server.event("payment_intent.payment_failed", o.paymentId());
@@ -215,12 +232,19 @@ class StripeWebhookHandlerTest {
 
     @Test
     void unknownTypesForeignPaymentIntentsAndMalformedPayloadsAreHandled() {
-        String plan = k.server.event("plan.created", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-                .objectNode().put("id", "price_1").put("object", "plan"));
+        String plan = k.server.event(
+                "plan.created",
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                        .objectNode()
+                        .put("id", "price_1")
+                        .put("object", "plan"));
         assertThat(handler.handle(plan, sign(SECRET, plan))).isEqualTo(WebhookOutcome.IGNORED);
         // a PaymentIntent not created by orderkit (no orderkit_order_id metadata)
-        var foreign = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                .put("id", "pi_foreign").put("object", "payment_intent").put("status", "succeeded");
+        var foreign = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("id", "pi_foreign")
+                .put("object", "payment_intent")
+                .put("status", "succeeded");
         foreign.putObject("metadata");
         String f = k.server.event("payment_intent.succeeded", foreign);
         assertThat(handler.handle(f, sign(SECRET, f))).isEqualTo(WebhookOutcome.IGNORED);
@@ -228,7 +252,9 @@ class StripeWebhookHandlerTest {
         var unknown = foreign.deepCopy().put("id", "pi_unknown");
         unknown.putObject("metadata").put("orderkit_order_id", "no-such-order");
         String u = k.server.event("payment_intent.succeeded", unknown);
-        StripeWebhookHandler snapshot = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).build();
+        StripeWebhookHandler snapshot = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .build();
         assertThat(snapshot.handle(u, sign(SECRET, u))).isEqualTo(WebhookOutcome.IGNORED);
         String junk = "{not json";
         assertThat(handler.handle(junk, sign(SECRET, junk))).isEqualTo(WebhookOutcome.REJECTED_PAYLOAD);
@@ -255,11 +281,15 @@ class StripeWebhookHandlerTest {
             pool.shutdownNow();
         }
         assertThat(outcomes).filteredOn(x -> x == WebhookOutcome.ACCEPTED).hasSize(1);
-        assertThat(outcomes).allMatch(x -> x == WebhookOutcome.ACCEPTED || x == WebhookOutcome.DUPLICATE
-                || x == WebhookOutcome.IN_PROGRESS);
+        assertThat(outcomes)
+                .allMatch(x -> x == WebhookOutcome.ACCEPTED
+                        || x == WebhookOutcome.DUPLICATE
+                        || x == WebhookOutcome.IN_PROGRESS);
         assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
         // a GET per processed event only: the duplicates never reached Stripe
-        assertThat(k.server.requests()).filteredOn(r -> r.method().equals("GET")).hasSize(1);
+        assertThat(k.server.requests())
+                .filteredOn(r -> r.method().equals("GET"))
+                .hasSize(1);
     }
 
     @Test
@@ -278,10 +308,16 @@ class StripeWebhookHandlerTest {
 
     @Test
     void secretsNeverAppearInToStringOrResults() {
-        assertThat(handler.toString()).doesNotContain(SECRET).doesNotContain(OLD_SECRET).contains("redacted");
-        assertThat(StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET).toString())
+        assertThat(handler.toString())
+                .doesNotContain(SECRET)
+                .doesNotContain(OLD_SECRET)
+                .contains("redacted");
+        assertThat(StripeWebhookHandler.builder(k.kit.orders())
+                        .signingSecret(SECRET)
+                        .toString())
                 .doesNotContain(SECRET);
-        assertThat(new SignatureVerifier(List.of(SECRET), Duration.ofMinutes(5)).toString()).doesNotContain(SECRET);
+        assertThat(new SignatureVerifier(List.of(SECRET), Duration.ofMinutes(5)).toString())
+                .doesNotContain(SECRET);
         assertThatThrownBy(() -> StripeWebhookHandler.builder(k.kit.orders()).build())
                 .isInstanceOf(IllegalStateException.class);
     }
@@ -289,13 +325,17 @@ class StripeWebhookHandlerTest {
     @Test
     void deduplicatesThroughTheGivenInboxUnderNamespacedIds() {
         InMemoryInboxStore inbox = new InMemoryInboxStore();
-        StripeWebhookHandler withInbox = StripeWebhookHandler.builder(k.kit.orders()).signingSecret(SECRET)
-                .paymentPort(k.port).inbox(inbox).build();
+        StripeWebhookHandler withInbox = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .paymentPort(k.port)
+                .inbox(inbox)
+                .build();
         assertThat(withInbox.toString()).contains("InMemoryInboxStore");
         Order o = awaitingAction("wh-12");
         k.server.customerActed(o.paymentId(), "requires_capture");
         String payload = k.server.event("payment_intent.succeeded", o.paymentId());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
         assertThat(m.find()).isTrue();
         String eventId = m.group(1);
         Instant now = Instant.now();

@@ -107,19 +107,35 @@ class VoidByKeyEndToEndTest {
 
     /** One "JVM": its own port and kit over the shared stores. */
     OrderKit process(CaptureMode mode, StepHook hook) {
-        StripePaymentPort port = StripePaymentPort.builder().apiKey(API_KEY).apiBase(server.baseUrl())
-                .captureMode(mode).readTimeout(Duration.ofSeconds(30)).build();
-        return OrderKit.builder().clock(clock).stockStorage(stock).idempotencyStore(keys).orderStore(orders)
+        StripePaymentPort port = StripePaymentPort.builder()
+                .apiKey(API_KEY)
+                .apiBase(server.baseUrl())
+                .captureMode(mode)
+                .readTimeout(Duration.ofSeconds(30))
+                .build();
+        return OrderKit.builder()
+                .clock(clock)
+                .stockStorage(stock)
+                .idempotencyStore(keys)
+                .orderStore(orders)
                 .paymentPort(port)
-                .retry(RetrySettings.defaults().withPaymentRetries(5, Duration.ofMillis(5), Duration.ofMillis(100))
+                .retry(RetrySettings.defaults()
+                        .withPaymentRetries(5, Duration.ofMillis(5), Duration.ofMillis(100))
                         .withBreaker(1000, Duration.ofSeconds(1)))
-                .reservationTtl(TTL).stepHook(hook).build();
+                .reservationTtl(TTL)
+                .stepHook(hook)
+                .build();
     }
 
     static PlaceOrderRequest request(String key) {
-        return PlaceOrderRequest.builder(SCOPE, IdempotencyKey.of(key)).customerRef("cust-1").currency("eur")
-                .paymentMethod("pm_card_visa").line("sku-1", 2, 1250).metadata("channel", "web")
-                .metadata("campaign", "spring").build();
+        return PlaceOrderRequest.builder(SCOPE, IdempotencyKey.of(key))
+                .customerRef("cust-1")
+                .currency("eur")
+                .paymentMethod("pm_card_visa")
+                .line("sku-1", 2, 1250)
+                .metadata("channel", "web")
+                .metadata("campaign", "spring")
+                .build();
     }
 
     Order order(OrderKit kit, String key) {
@@ -142,9 +158,13 @@ class VoidByKeyEndToEndTest {
             assertThat(pi.get("status").asText()).isEqualTo("succeeded");
             assertThat(server.refundedOf(pi.get("id").asText())).isEqualTo(2500);
         }
-        assertThat(server.applied("/v1/payment_intents")).as("PaymentIntents created").isEqualTo(1);
-        assertThat(server.requests()).filteredOn(r -> r.path().endsWith("/cancel"))
-                .extracting(Recorded::idempotencyKey).containsOnly(o.paymentKey("void"));
+        assertThat(server.applied("/v1/payment_intents"))
+                .as("PaymentIntents created")
+                .isEqualTo(1);
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().endsWith("/cancel"))
+                .extracting(Recorded::idempotencyKey)
+                .containsOnly(o.paymentKey("void"));
     }
 
     @ParameterizedTest(name = "{0} capture")
@@ -172,8 +192,10 @@ class VoidByKeyEndToEndTest {
         assertThat(o.failureReason()).isEqualTo("reservation_expired");
         assertNoLiveAuthorization(o, mode);
         // the replay of the keyed create was answered from Stripe's idempotency store
-        assertThat(server.requests()).filteredOn(r -> r.path().equals("/v1/payment_intents"))
-                .extracting(Recorded::replayed).containsExactly(false, true);
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().equals("/v1/payment_intents"))
+                .extracting(Recorded::replayed)
+                .containsExactly(false, true);
         assertThat(restarted.stock().level(SKU).orElseThrow().available()).isEqualTo(10);
         PlaceOrderResult again = restarted.orders().place(request("k-killed"));
         assertThat(again.outcome()).isEqualTo(PlacementOutcome.RESERVATION_EXPIRED);
@@ -221,11 +243,15 @@ class VoidByKeyEndToEndTest {
         assertThat(o.status()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(o.paymentId()).isNull();
         assertNoLiveAuthorization(o, CaptureMode.MANUAL);
-        assertThat(server.requests()).filteredOn(r -> r.path().equals("/v1/payment_intents"))
-                .as("one create applied; the other call was a replay").extracting(Recorded::replayed)
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().equals("/v1/payment_intents"))
+                .as("one create applied; the other call was a replay")
+                .extracting(Recorded::replayed)
                 .containsExactlyInAnyOrder(false, true);
         // recovery's cancel applied; the worker's late Approved(pi) was not recorded but voided: a replay
-        assertThat(server.requests()).filteredOn(r -> r.path().endsWith("/cancel")).extracting(Recorded::replayed)
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().endsWith("/cancel"))
+                .extracting(Recorded::replayed)
                 .containsExactly(false, true);
         assertThat(recovery.stock().level(SKU).orElseThrow().available()).isEqualTo(10);
     }

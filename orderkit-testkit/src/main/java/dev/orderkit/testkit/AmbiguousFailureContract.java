@@ -54,14 +54,21 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
     private static final Duration LEASE = Duration.ofSeconds(30);
     /** Backend retries generous enough that a run of random faults never exhausts them in practice. */
     private static final RetrySettings PATIENT = new RetrySettings(
-            50, Duration.ofMillis(1), Duration.ofMillis(10),
-            12, Duration.ofMillis(1), Duration.ofMillis(5),
-            4, Duration.ofMillis(1), Duration.ofMillis(5),
-            1000, Duration.ofMillis(1), 0.25);
+            50,
+            Duration.ofMillis(1),
+            Duration.ofMillis(10),
+            12,
+            Duration.ofMillis(1),
+            Duration.ofMillis(5),
+            4,
+            Duration.ofMillis(1),
+            Duration.ofMillis(5),
+            1000,
+            Duration.ofMillis(1),
+            0.25);
 
     /** Subclasses are created by JUnit. */
-    protected AmbiguousFailureContract() {
-    }
+    protected AmbiguousFailureContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -71,12 +78,18 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
     }
 
     private OrderKit kit(SimulatedPaymentPort gateway) {
-        return kitBuilder(fixture, gateway).retry(PATIENT).lease(LEASE).reservationTtl(Duration.ofHours(2))
-                .stuckAfter(Duration.ofMinutes(1)).build();
+        return kitBuilder(fixture, gateway)
+                .retry(PATIENT)
+                .lease(LEASE)
+                .reservationTtl(Duration.ofHours(2))
+                .stuckAfter(Duration.ofMinutes(1))
+                .build();
     }
 
     private List<Movement> movementsWith(StockKey key, String reference) {
-        return stock().movements(key).stream().filter(m -> reference.equals(m.reference())).toList();
+        return stock().movements(key).stream()
+                .filter(m -> reference.equals(m.reference()))
+                .toList();
     }
 
     // ------------------------------------------------------------------ stock writes
@@ -89,7 +102,9 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
         StockLevel after = kit.stock().adjust(WIDGET, 5, "restock-42");
         assertThat(faults().injected()).as("faults injected").isEqualTo(1);
         assertThat(after.onHand()).isEqualTo(15);
-        assertThat(stock().level(WIDGET).orElseThrow().onHand()).as("stored on-hand").isEqualTo(15);
+        assertThat(stock().level(WIDGET).orElseThrow().onHand())
+                .as("stored on-hand")
+                .isEqualTo(15);
         assertThat(movementsWith(WIDGET, "restock-42")).hasSize(1);
         assertStockInvariants();
     }
@@ -139,7 +154,9 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
         int armed = 0;
         faults().arm(fault, 1);
         armed++;
-        assertThat(kit.stock().reserve(new ReservationRequest("r-1", lines, Duration.ofMinutes(10))).state())
+        assertThat(kit.stock()
+                        .reserve(new ReservationRequest("r-1", lines, Duration.ofMinutes(10)))
+                        .state())
                 .isEqualTo(ReservationState.HELD);
         faults().arm(fault, 1);
         armed++;
@@ -162,9 +179,11 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
         assertThat(stock().reservation("r-3").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
         assertThat(faults().injected()).as("every armed fault struck").isEqualTo(armed);
 
-        assertThat(stock().level(WIDGET).orElseThrow()).extracting(StockLevel::onHand, StockLevel::reserved)
+        assertThat(stock().level(WIDGET).orElseThrow())
+                .extracting(StockLevel::onHand, StockLevel::reserved)
                 .containsExactly(7L, 0L);
-        assertThat(stock().level(GADGET).orElseThrow()).extracting(StockLevel::onHand, StockLevel::reserved)
+        assertThat(stock().level(GADGET).orElseThrow())
+                .extracting(StockLevel::onHand, StockLevel::reserved)
                 .containsExactly(8L, 0L);
         for (StockKey k : List.of(WIDGET, GADGET)) {
             Map<String, Long> count = new LinkedHashMap<>();
@@ -173,7 +192,10 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
                     count.merge(m.reason() + " " + m.reference(), 1L, Long::sum);
                 }
             }
-            assertThat(count).as("movements of " + k).containsOnlyKeys("RESERVE r-1", "FULFIL r-1", "RESERVE r-2", "RELEASE r-2", "RESERVE r-3", "EXPIRE r-3");
+            assertThat(count)
+                    .as("movements of " + k)
+                    .containsOnlyKeys(
+                            "RESERVE r-1", "FULFIL r-1", "RESERVE r-2", "RELEASE r-2", "RESERVE r-3", "EXPIRE r-3");
             assertThat(count.values()).as("one movement per effect on " + k).containsOnly(1L);
         }
         assertStockInvariants();
@@ -212,10 +234,14 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
             String key = "k-" + i;
             PlaceOrderRequest req = PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
                     .paymentMethod(i % 5 == 3 ? "pm_decline_card" : "pm_card")
-                    .line("widget", 1 + i % 2, 500).line("gadget", 1, 900).build();
+                    .line("widget", 1 + i % 2, 500)
+                    .line("gadget", 1, 900)
+                    .build();
             PlaceOrderResult first = asAClient(() -> kit.orders().place(req));
             PlaceOrderResult again = asAClient(() -> kit.orders().place(req));
-            assertThat(again.order().id()).as("replay of " + key).isEqualTo(first.order().id());
+            assertThat(again.order().id())
+                    .as("replay of " + key)
+                    .isEqualTo(first.order().id());
             assertThat(again.outcome()).as("replay of " + key).isEqualTo(first.outcome());
             results.put(key, first);
         }
@@ -226,16 +252,19 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
             }
             String id = r.order().id();
             if (n % 3 == 0) {
-                assertThat(asAClient(() -> kit.orders().cancel(SHOP, id, "changed-mind")).status())
+                assertThat(asAClient(() -> kit.orders().cancel(SHOP, id, "changed-mind"))
+                                .status())
                         .isEqualTo(OrderStatus.CANCELLED);
             } else if (n % 3 == 1) {
-                assertThat(asAClient(() -> kit.orders().fulfil(SHOP, id)).status()).isEqualTo(OrderStatus.FULFILLED);
+                assertThat(asAClient(() -> kit.orders().fulfil(SHOP, id)).status())
+                        .isEqualTo(OrderStatus.FULFILLED);
             }
             n++;
         }
         faults().disarm();
         assertThat(faults().injected()).as("faults injected").isGreaterThan(5);
-        assertThat(results.values()).extracting(PlaceOrderResult::outcome)
+        assertThat(results.values())
+                .extracting(PlaceOrderResult::outcome)
                 .contains(PlacementOutcome.PLACED, PlacementOutcome.PAYMENT_DECLINED, PlacementOutcome.OUT_OF_STOCK);
 
         clock.advance(Duration.ofMinutes(2));
@@ -243,19 +272,28 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
 
         List<String> ids = new ArrayList<>();
         for (Map.Entry<String, PlaceOrderResult> e : results.entrySet()) {
-            Order found = kit.orders().findByKey(SHOP, IdempotencyKey.of(e.getKey())).orElseThrow();
-            assertThat(found.id()).as("the one order of " + e.getKey()).isEqualTo(e.getValue().order().id());
+            Order found =
+                    kit.orders().findByKey(SHOP, IdempotencyKey.of(e.getKey())).orElseThrow();
+            assertThat(found.id())
+                    .as("the one order of " + e.getKey())
+                    .isEqualTo(e.getValue().order().id());
             ids.add(found.id());
             Reservation res = stock().reservation(found.id()).orElse(null);
             if (res != null) {
                 for (var line : res.lines()) {
                     assertThat(stock().movements(line.key()).stream()
-                            .filter(m -> m.reason() == MovementReason.RESERVE && found.id().equals(m.reference())))
-                            .as("holds of " + found.id() + " on " + line.key()).hasSize(1);
+                                    .filter(m -> m.reason() == MovementReason.RESERVE
+                                            && found.id().equals(m.reference())))
+                            .as("holds of " + found.id() + " on " + line.key())
+                            .hasSize(1);
                 }
             }
         }
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).as("order invariants").isEmpty();
-        assertThat(InvariantChecker.checkPayments(orders(), ids, gateway)).as("payment invariants").isEmpty();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids))
+                .as("order invariants")
+                .isEmpty();
+        assertThat(InvariantChecker.checkPayments(orders(), ids, gateway))
+                .as("payment invariants")
+                .isEmpty();
     }
 }

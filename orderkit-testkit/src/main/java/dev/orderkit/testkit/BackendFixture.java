@@ -84,6 +84,5 @@ public interface BackendFixture extends AutoCloseable {
 
     /** Drops the schema / keys this fixture created. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

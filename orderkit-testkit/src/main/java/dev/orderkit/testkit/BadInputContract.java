@@ -52,8 +52,7 @@ public abstract class BadInputContract extends ContractSupport {
     private SimulatedPaymentPort payments;
 
     /** Subclasses are created by JUnit. */
-    protected BadInputContract() {
-    }
+    protected BadInputContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -66,18 +65,22 @@ public abstract class BadInputContract extends ContractSupport {
         stockUp(WIDGET, 10);
     }
 
-    private record Snapshot(List<StockLevel> levels, List<Movement> movements, int reservations, List<Order> orders) {
-    }
+    private record Snapshot(List<StockLevel> levels, List<Movement> movements, int reservations, List<Order> orders) {}
 
     private Snapshot snapshot() {
-        return new Snapshot(stock().allLevels(), stock().movements(WIDGET),
+        return new Snapshot(
+                stock().allLevels(),
+                stock().movements(WIDGET),
                 stock().reservations(EnumSet.allOf(ReservationState.class)).size(),
                 orders().findStale(EnumSet.allOf(OrderStatus.class), now().plus(Duration.ofDays(365)), 10_000));
     }
 
     private static void assertInvalid(String field, ThrowingCallable call) {
-        assertThatThrownBy(call).as("field %s", field).isInstanceOf(InvalidRequestException.class)
-                .satisfies(e -> assertThat(((InvalidRequestException) e).field()).isEqualTo(field));
+        assertThatThrownBy(call)
+                .as("field %s", field)
+                .isInstanceOf(InvalidRequestException.class)
+                .satisfies(
+                        e -> assertThat(((InvalidRequestException) e).field()).isEqualTo(field));
     }
 
     private void reserve(ReservationLine... lines) {
@@ -103,20 +106,37 @@ public abstract class BadInputContract extends ContractSupport {
         }
         assertInvalid("lines", () -> kit.stock().reserve(new ReservationRequest("r-1", tooMany, TTL)));
         assertInvalid("lines[1].sku", () -> reserve(ReservationLine.of("widget", 1), ReservationLine.of("widget", 2)));
-        assertInvalid("ttl", () -> kit.stock().reserve(new ReservationRequest("r-1",
-                List.of(ReservationLine.of("widget", 1)), Duration.ZERO)));
-        assertInvalid("ttl", () -> kit.stock().reserve(new ReservationRequest("r-1",
-                List.of(ReservationLine.of("widget", 1)), Duration.ofSeconds(-30))));
-        assertInvalid("ttl", () -> kit.stock().reserve(new ReservationRequest("r-1",
-                List.of(ReservationLine.of("widget", 1)), Duration.ofMillis(999))));
-        assertInvalid("ttl", () -> kit.stock().reserve(new ReservationRequest("r-1",
-                List.of(ReservationLine.of("widget", 1)), Duration.ofDays(8))));
-        assertInvalid("reservationId", () -> kit.stock().reserve(new ReservationRequest("  ",
-                List.of(ReservationLine.of("widget", 1)), TTL)));
-        assertInvalid("reservationId", () -> kit.stock().reserve(new ReservationRequest("r".repeat(129),
-                List.of(ReservationLine.of("widget", 1)), TTL)));
+        assertInvalid(
+                "ttl",
+                () -> kit.stock()
+                        .reserve(new ReservationRequest(
+                                "r-1", List.of(ReservationLine.of("widget", 1)), Duration.ZERO)));
+        assertInvalid(
+                "ttl",
+                () -> kit.stock()
+                        .reserve(new ReservationRequest(
+                                "r-1", List.of(ReservationLine.of("widget", 1)), Duration.ofSeconds(-30))));
+        assertInvalid(
+                "ttl",
+                () -> kit.stock()
+                        .reserve(new ReservationRequest(
+                                "r-1", List.of(ReservationLine.of("widget", 1)), Duration.ofMillis(999))));
+        assertInvalid(
+                "ttl",
+                () -> kit.stock()
+                        .reserve(new ReservationRequest(
+                                "r-1", List.of(ReservationLine.of("widget", 1)), Duration.ofDays(8))));
+        assertInvalid(
+                "reservationId",
+                () -> kit.stock().reserve(new ReservationRequest("  ", List.of(ReservationLine.of("widget", 1)), TTL)));
+        assertInvalid(
+                "reservationId",
+                () -> kit.stock()
+                        .reserve(new ReservationRequest(
+                                "r".repeat(129), List.of(ReservationLine.of("widget", 1)), TTL)));
         assertThatThrownBy(() -> kit.stock().reserve(new ReservationRequest("r-1", null, TTL)))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("lines");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("lines");
         assertThatThrownBy(() -> kit.stock().reserve(null)).isInstanceOf(NullPointerException.class);
         assertThat(snapshot()).isEqualTo(before);
     }
@@ -138,15 +158,20 @@ public abstract class BadInputContract extends ContractSupport {
     @Test
     void invariant9_placeWithAnUnknownSkuWritesNothingNotEvenTheKey() {
         Snapshot before = snapshot();
-        assertThatThrownBy(() -> kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k-1"))
-                .line("widget", 1, 100).line("ghost", 1, 100).build()))
+        assertThatThrownBy(() -> kit.orders()
+                        .place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k-1"))
+                                .line("widget", 1, 100)
+                                .line("ghost", 1, 100)
+                                .build()))
                 .isInstanceOf(UnknownSkuException.class)
                 .satisfies(e -> assertThat(((UnknownSkuException) e).sku()).isEqualTo("ghost"));
         assertThat(snapshot()).isEqualTo(before);
         assertThat(payments.callCount()).isZero();
         // the key was not consumed: another payload with it is not a key reuse
-        var r = kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k-1"))
-                .line("widget", 2, 100).build());
+        var r = kit.orders()
+                .place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k-1"))
+                        .line("widget", 2, 100)
+                        .build());
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.PLACED);
         assertThat(r.replayed()).isFalse();
     }
@@ -164,24 +189,48 @@ public abstract class BadInputContract extends ContractSupport {
         assertInvalid("currency", () -> base().currency("usdd").build());
         assertInvalid("currency", () -> base().currency("u$d").build());
         assertInvalid("customerRef", () -> base().customerRef("").build());
-        assertInvalid("paymentMethod", () -> base().paymentMethod("p".repeat(256)).build());
-        assertInvalid("quantity", () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).line("widget", 0, 1));
-        assertInvalid("quantity", () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).line("widget", -1, 1));
-        assertInvalid("unitPriceMinor", () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k"))
-                .line("widget", 1, -1));
-        assertInvalid("lines[0].unitPriceMinor", () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k"))
-                .line("widget", 1_000_000_000L, 1_000_000_000_000L).build());
-        assertInvalid("lines[1].unitPriceMinor", () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k"))
-                .line("widget", 1_000_000_000L, 1_000_000L).line("gadget", 1, 1).build());
-        assertInvalid("lines", () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).build());
+        assertInvalid(
+                "paymentMethod", () -> base().paymentMethod("p".repeat(256)).build());
+        assertInvalid(
+                "quantity",
+                () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).line("widget", 0, 1));
+        assertInvalid(
+                "quantity",
+                () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).line("widget", -1, 1));
+        assertInvalid(
+                "unitPriceMinor",
+                () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).line("widget", 1, -1));
+        assertInvalid(
+                "lines[0].unitPriceMinor",
+                () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k"))
+                        .line("widget", 1_000_000_000L, 1_000_000_000_000L)
+                        .build());
+        assertInvalid(
+                "lines[1].unitPriceMinor",
+                () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k"))
+                        .line("widget", 1_000_000_000L, 1_000_000L)
+                        .line("gadget", 1, 1)
+                        .build());
+        assertInvalid(
+                "lines",
+                () -> PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("k")).build());
         assertInvalid("lines[1].sku", () -> base().line("widget", 2, 100).build());
         Map<String, String> meta = new TreeMap<>();
         for (int i = 0; i <= 50; i++) {
             meta.put("k" + i, "v");
         }
-        assertInvalid("metadata", () -> new PlaceOrderRequest(SHOP, IdempotencyKey.of("k"), "c", "usd", "pm",
-                base().build().lines(), meta));
-        assertInvalid("metadata[note]", () -> base().metadata("note", "x".repeat(501)).build());
+        assertInvalid(
+                "metadata",
+                () -> new PlaceOrderRequest(
+                        SHOP,
+                        IdempotencyKey.of("k"),
+                        "c",
+                        "usd",
+                        "pm",
+                        base().build().lines(),
+                        meta));
+        assertInvalid(
+                "metadata[note]", () -> base().metadata("note", "x".repeat(501)).build());
         assertInvalid("metadata.key", () -> base().metadata("k".repeat(41), "v").build());
         assertThat(snapshot()).isEqualTo(before);
     }
@@ -229,12 +278,36 @@ public abstract class BadInputContract extends ContractSupport {
         assertInvalid("reservationTtl", () -> OrderKit.builder().reservationTtl(Duration.ofDays(8)));
         assertInvalid("stuckAfter", () -> OrderKit.builder().stuckAfter(Duration.ZERO));
         assertInvalid("inProgressWait", () -> OrderKit.builder().inProgressWait(Duration.ofMinutes(2)));
-        assertInvalid("conflictMaxRetries", () -> new RetrySettings(-1, Duration.ofMillis(1), Duration.ofMillis(1),
-                0, Duration.ofMillis(1), Duration.ofMillis(1), 0, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-                Duration.ofMillis(1), 0));
-        assertInvalid("jitterFactor", () -> new RetrySettings(0, Duration.ofMillis(1), Duration.ofMillis(1),
-                0, Duration.ofMillis(1), Duration.ofMillis(1), 0, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-                Duration.ofMillis(1), Double.NaN));
+        assertInvalid(
+                "conflictMaxRetries",
+                () -> new RetrySettings(
+                        -1,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        1,
+                        Duration.ofMillis(1),
+                        0));
+        assertInvalid(
+                "jitterFactor",
+                () -> new RetrySettings(
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        1,
+                        Duration.ofMillis(1),
+                        Double.NaN));
         assertThatThrownBy(() -> OrderKit.builder().stockStorage(null)).isInstanceOf(NullPointerException.class);
     }
 
@@ -256,10 +329,17 @@ public abstract class BadInputContract extends ContractSupport {
 
     @Test
     void refusedTransitionsChangeNothing() {
-        Order rejected = kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("too-many"))
-                .line("widget", 11, 100).build()).order();
-        Order awaiting = kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("3ds"))
-                .paymentMethod("pm_action_3ds").line("widget", 2, 100).build()).order();
+        Order rejected = kit.orders()
+                .place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("too-many"))
+                        .line("widget", 11, 100)
+                        .build())
+                .order();
+        Order awaiting = kit.orders()
+                .place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("3ds"))
+                        .paymentMethod("pm_action_3ds")
+                        .line("widget", 2, 100)
+                        .build())
+                .order();
         Snapshot before = snapshot();
         assertThatThrownBy(() -> kit.orders().cancel(SHOP, rejected.id(), "why"))
                 .isInstanceOf(IllegalStateTransitionException.class);
@@ -267,10 +347,10 @@ public abstract class BadInputContract extends ContractSupport {
                 .isInstanceOf(IllegalStateTransitionException.class);
         assertThatThrownBy(() -> kit.orders().fulfil(SHOP, awaiting.id()))
                 .isInstanceOf(IllegalStateTransitionException.class);
-        assertThatThrownBy(() -> kit.stock().fulfil(awaiting.id()))
-                .isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> kit.stock().fulfil(awaiting.id())).isInstanceOf(IllegalStateTransitionException.class);
         assertInvalid("reason", () -> kit.orders().cancel(SHOP, awaiting.id(), ""));
         assertThat(snapshot()).isEqualTo(before);
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(rejected.id(), awaiting.id()))).isEmpty();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(rejected.id(), awaiting.id())))
+                .isEmpty();
     }
 }

@@ -55,8 +55,7 @@ public abstract class ConcurrencyContract extends ContractSupport {
     private BackendFixture peerFixture;
 
     /** Subclasses are created by JUnit. */
-    protected ConcurrencyContract() {
-    }
+    protected ConcurrencyContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -124,8 +123,8 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<Callable<?>> tasks = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
             int n = i;
-            tasks.add(() -> side(n).stockStorage().reserve("r-" + n, List.of(new AllocatedLine(HOT, 1)),
-                    now().plusSeconds(600), now()));
+            tasks.add(() -> side(n).stockStorage()
+                    .reserve("r-" + n, List.of(new AllocatedLine(HOT, 1)), now().plusSeconds(600), now()));
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, ReserveResult.Reserved.class, ReserveResult.Insufficient.class);
@@ -143,8 +142,8 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<Callable<?>> tasks = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             int n = i;
-            tasks.add(() -> side(n).stockStorage().reserve("same-id", List.of(new AllocatedLine(HOT, 3)),
-                    now().plusSeconds(600), now()));
+            tasks.add(() -> side(n).stockStorage()
+                    .reserve("same-id", List.of(new AllocatedLine(HOT, 3)), now().plusSeconds(600), now()));
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, ReserveResult.Reserved.class, ReserveResult.AlreadyExists.class);
@@ -174,13 +173,20 @@ public abstract class ConcurrencyContract extends ContractSupport {
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, ReserveResult.Reserved.class, ReserveResult.Insufficient.class);
-        List<Reservation> held = results.stream().filter(ReserveResult.Reserved.class::isInstance)
-                .map(r -> ((ReserveResult.Reserved) r).reservation()).toList();
+        List<Reservation> held = results.stream()
+                .filter(ReserveResult.Reserved.class::isInstance)
+                .map(r -> ((ReserveResult.Reserved) r).reservation())
+                .toList();
         assertThat(held).hasSize(15);
         for (StockKey k : List.of(a, b, c)) {
-            long expected = held.stream().flatMap(r -> r.lines().stream()).filter(l -> l.key().equals(k))
-                    .mapToLong(AllocatedLine::quantity).sum();
-            assertThat(stock().level(k).orElseThrow().reserved()).as("reserved of %s", k).isEqualTo(expected);
+            long expected = held.stream()
+                    .flatMap(r -> r.lines().stream())
+                    .filter(l -> l.key().equals(k))
+                    .mapToLong(AllocatedLine::quantity)
+                    .sum();
+            assertThat(stock().level(k).orElseThrow().reserved())
+                    .as("reserved of %s", k)
+                    .isEqualTo(expected);
         }
         assertStockInvariants();
     }
@@ -195,17 +201,20 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<Callable<?>> tasks = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             int n = i;
-            List<ReservationLine> lines = new ArrayList<>(List.of(ReservationLine.of("pair-a", 1),
-                    ReservationLine.of("pair-b", 1), ReservationLine.of("pair-c", 1)));
+            List<ReservationLine> lines = new ArrayList<>(List.of(
+                    ReservationLine.of("pair-a", 1), ReservationLine.of("pair-b", 1), ReservationLine.of("pair-c", 1)));
             Collections.shuffle(lines, new Random(n));
-            tasks.add(() -> (n % 2 == 0 ? k1 : k2).stock().reserve(new ReservationRequest("m-" + n, lines,
-                    Duration.ofMinutes(5))));
+            tasks.add(() -> (n % 2 == 0 ? k1 : k2)
+                    .stock()
+                    .reserve(new ReservationRequest("m-" + n, lines, Duration.ofMinutes(5))));
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, Reservation.class, InsufficientStockException.class);
         assertThat(count(results, Reservation.class)).isEqualTo(15);
         for (String sku : List.of("pair-a", "pair-b", "pair-c")) {
-            assertThat(stock().level(StockKey.of(sku)).orElseThrow().reserved()).as(sku).isEqualTo(15);
+            assertThat(stock().level(StockKey.of(sku)).orElseThrow().reserved())
+                    .as(sku)
+                    .isEqualTo(15);
         }
         assertStockInvariants();
     }
@@ -220,14 +229,18 @@ public abstract class ConcurrencyContract extends ContractSupport {
         for (int i = 0; i < 40; i++) {
             int n = i;
             PlaceOrderRequest req = PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("hot-" + n))
-                    .line("hot-sku", 1, 500).build();
+                    .line("hot-sku", 1, 500)
+                    .build();
             tasks.add(() -> (n % 2 == 0 ? k1 : k2).orders().place(req));
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, PlaceOrderResult.class);
-        List<PlaceOrderResult> rs = results.stream().map(PlaceOrderResult.class::cast).toList();
-        assertThat(rs.stream().filter(r -> r.outcome() == PlacementOutcome.PLACED)).hasSize(10);
-        assertThat(rs.stream().filter(r -> r.outcome() == PlacementOutcome.OUT_OF_STOCK)).hasSize(30);
+        List<PlaceOrderResult> rs =
+                results.stream().map(PlaceOrderResult.class::cast).toList();
+        assertThat(rs.stream().filter(r -> r.outcome() == PlacementOutcome.PLACED))
+                .hasSize(10);
+        assertThat(rs.stream().filter(r -> r.outcome() == PlacementOutcome.OUT_OF_STOCK))
+                .hasSize(30);
         assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(10);
         assertThat(gateway.appliedCount()).isEqualTo(10);
         List<String> ids = rs.stream().map(r -> r.order().id()).toList();
@@ -239,10 +252,15 @@ public abstract class ConcurrencyContract extends ContractSupport {
     void invariant2_duplicateKeyStormOf64CallersCreatesOneOrder() throws InterruptedException {
         stockUp(HOT, 100);
         SimulatedPaymentPort gateway = new SimulatedPaymentPort().latency(Duration.ofMillis(20));
-        OrderKit k1 = kitBuilder(fixture, gateway).inProgressWait(Duration.ofSeconds(30)).build();
-        OrderKit k2 = kitBuilder(peerFixture, gateway).inProgressWait(Duration.ofSeconds(30)).build();
+        OrderKit k1 = kitBuilder(fixture, gateway)
+                .inProgressWait(Duration.ofSeconds(30))
+                .build();
+        OrderKit k2 = kitBuilder(peerFixture, gateway)
+                .inProgressWait(Duration.ofSeconds(30))
+                .build();
         PlaceOrderRequest req = PlaceOrderRequest.builder(SHOP, IdempotencyKey.of("one-key"))
-                .line("hot-sku", 2, 500).build();
+                .line("hot-sku", 2, 500)
+                .build();
         List<Callable<?>> tasks = new ArrayList<>();
         for (int i = 0; i < STORM_CALLERS; i++) {
             int n = i;
@@ -250,15 +268,20 @@ public abstract class ConcurrencyContract extends ContractSupport {
         }
         List<Object> results = runConcurrently(STORM_CALLERS, tasks); // one thread per caller, one start gate
         assertOnly(results, PlaceOrderResult.class);
-        List<PlaceOrderResult> rs = results.stream().map(PlaceOrderResult.class::cast).toList();
-        PlaceOrderResult original = rs.stream().filter(r -> !r.replayed()).findFirst().orElseThrow();
+        List<PlaceOrderResult> rs =
+                results.stream().map(PlaceOrderResult.class::cast).toList();
+        PlaceOrderResult original =
+                rs.stream().filter(r -> !r.replayed()).findFirst().orElseThrow();
         assertThat(rs.stream().filter(r -> !r.replayed())).hasSize(1);
         assertThat(rs).allSatisfy(r -> assertThat(r.asReplay()).isEqualTo(original.asReplay()));
         assertThat(original.outcome()).isEqualTo(PlacementOutcome.PLACED);
         assertThat(gateway.appliedCount()).isEqualTo(1);
         assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(2);
-        assertThat(orders().findStale(EnumSet.allOf(OrderStatus.class), now().plusSeconds(1), 100)).hasSize(1);
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(original.order().id()))).isEmpty();
+        assertThat(orders().findStale(EnumSet.allOf(OrderStatus.class), now().plusSeconds(1), 100))
+                .hasSize(1);
+        assertThat(InvariantChecker.checkOrders(
+                        stock(), orders(), List.of(original.order().id())))
+                .isEmpty();
     }
 
     /** 32 clients (alternating backend instances) claim one key at once; exactly one may acquire it. */
@@ -266,14 +289,17 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<Callable<?>> tasks = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
             int n = i;
-            tasks.add(() -> side(n).idempotencyStore().claim(key, "f".repeat(64), resourcePrefix + n, now(),
-                    Duration.ofSeconds(30)));
+            tasks.add(() -> side(n).idempotencyStore()
+                    .claim(key, "f".repeat(64), resourcePrefix + n, now(), Duration.ofSeconds(30)));
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, ClaimResult.Acquired.class, ClaimResult.InProgress.class);
         assertThat(count(results, ClaimResult.Acquired.class)).isEqualTo(1);
-        return results.stream().filter(ClaimResult.Acquired.class::isInstance)
-                .map(ClaimResult.Acquired.class::cast).findFirst().orElseThrow();
+        return results.stream()
+                .filter(ClaimResult.Acquired.class::isInstance)
+                .map(ClaimResult.Acquired.class::cast)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -288,8 +314,8 @@ public abstract class ConcurrencyContract extends ContractSupport {
     @Test
     void racingTakeoversOfAnExpiredLeaseAcquireOnce() throws InterruptedException {
         ScopedKey key = ScopedKey.of("shop-1", "takeover-race");
-        ClaimResult.Acquired first = (ClaimResult.Acquired) keys().claim(key, "f".repeat(64), "ord-0", now(),
-                Duration.ofSeconds(1));
+        ClaimResult.Acquired first =
+                (ClaimResult.Acquired) keys().claim(key, "f".repeat(64), "ord-0", now(), Duration.ofSeconds(1));
         clock.advance(Duration.ofSeconds(2));
         ClaimResult.Acquired winner = raceClaims(key, "ord-x");
         assertThat(winner.resumed()).isTrue();
@@ -310,7 +336,8 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, Order.class, Boolean.class);
         assertThat(count(results, Order.class)).isEqualTo(1);
-        Order winner = (Order) results.stream().filter(Order.class::isInstance).findFirst().orElseThrow();
+        Order winner = (Order)
+                results.stream().filter(Order.class::isInstance).findFirst().orElseThrow();
         assertThat(orders().find("ord-race")).contains(winner);
     }
 
@@ -325,7 +352,9 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, StockLevel.class, ConcurrencyConflictException.class);
         assertThat(count(results, StockLevel.class)).isEqualTo(1);
-        StockLevel winner = (StockLevel) results.stream().filter(StockLevel.class::isInstance).findFirst()
+        StockLevel winner = (StockLevel) results.stream()
+                .filter(StockLevel.class::isInstance)
+                .findFirst()
                 .orElseThrow();
         assertThat(stock().level(HOT)).contains(winner);
         assertStockInvariants();
@@ -342,14 +371,16 @@ public abstract class ConcurrencyContract extends ContractSupport {
                 int n = r * 6 + k;
                 tasks.add(() -> switch (n % 3) {
                     case 0 -> side(n).stockStorage().release(id, now().plusSeconds(2));
-                    case 1 -> side(n).stockStorage().expire(id, now().plusSeconds(2)).orElse(null);
+                    case 1 ->
+                        side(n).stockStorage().expire(id, now().plusSeconds(2)).orElse(null);
                     default -> side(n).stockStorage().commit(id, now());
                 });
             }
         }
         List<Object> results = runConcurrently(threads(), tasks);
         assertOnly(results, Reservation.class, IllegalStateTransitionException.class);
-        long committed = stock().reservations(EnumSet.of(ReservationState.COMMITTED)).size();
+        long committed =
+                stock().reservations(EnumSet.of(ReservationState.COMMITTED)).size();
         assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(5 * committed);
         assertThat(stock().reservations(EnumSet.of(ReservationState.HELD))).isEmpty();
         assertStockInvariants();
@@ -357,8 +388,8 @@ public abstract class ConcurrencyContract extends ContractSupport {
 
     @Test
     void invariant5_randomizedFuzzKeepsEveryInvariant() throws InterruptedException {
-        List<StockKey> keyset = List.of(StockKey.of("fz-a"), StockKey.of("fz-b"), StockKey.of("fz-b", "west"),
-                StockKey.of("fz-c"));
+        List<StockKey> keyset =
+                List.of(StockKey.of("fz-a"), StockKey.of("fz-b"), StockKey.of("fz-b", "west"), StockKey.of("fz-c"));
         for (StockKey k : keyset) {
             stockUp(k, 40);
         }
@@ -380,20 +411,22 @@ public abstract class ConcurrencyContract extends ContractSupport {
             });
         }
         // an observer checks invariant 1 at arbitrary moments while the workers run
-        Thread observer = new Thread(() -> {
-            while (running.get()) {
-                try {
-                    for (StockLevel l : stock().allLevels()) {
-                        if (l.reserved() < 0 || l.reserved() > l.onHand()) {
-                            violations.add("observed " + l);
+        Thread observer = new Thread(
+                () -> {
+                    while (running.get()) {
+                        try {
+                            for (StockLevel l : stock().allLevels()) {
+                                if (l.reserved() < 0 || l.reserved() > l.onHand()) {
+                                    violations.add("observed " + l);
+                                }
+                            }
+                        } catch (RuntimeException e) {
+                            violations.add("observer failed: " + e);
                         }
+                        Thread.onSpinWait();
                     }
-                } catch (RuntimeException e) {
-                    violations.add("observer failed: " + e);
-                }
-                Thread.onSpinWait();
-            }
-        }, "orderkit-fuzz-observer");
+                },
+                "orderkit-fuzz-observer");
         observer.setDaemon(true);
         observer.start();
         List<Object> results;
@@ -404,7 +437,9 @@ public abstract class ConcurrencyContract extends ContractSupport {
             observer.join(CONCURRENCY_TIMEOUT.toMillis());
         }
         assertOnly(results);
-        assertThat(violations).as("invariant 1 violations observed while running").isEmpty();
+        assertThat(violations)
+                .as("invariant 1 violations observed while running")
+                .isEmpty();
         assertThat(ids).isNotEmpty();
         assertStockInvariants();
     }
@@ -422,8 +457,10 @@ public abstract class ConcurrencyContract extends ContractSupport {
                 if (pick.isEmpty()) {
                     pick.add(keyset.get(rnd.nextInt(keyset.size())));
                 }
-                List<AllocatedLine> lines = pick.stream().sorted()
-                        .map(k -> new AllocatedLine(k, 1 + rnd.nextInt(6))).toList();
+                List<AllocatedLine> lines = pick.stream()
+                        .sorted()
+                        .map(k -> new AllocatedLine(k, 1 + rnd.nextInt(6)))
+                        .toList();
                 ReserveResult r = f.stockStorage().reserve(newId, lines, now().plusMillis(rnd.nextInt(400)), now());
                 if (r instanceof ReserveResult.Reserved) {
                     ids.add(newId);
@@ -445,11 +482,22 @@ public abstract class ConcurrencyContract extends ContractSupport {
                     f.stockStorage().expire(due, now());
                 }
             } else if (op < 92) {
-                f.stockStorage().adjust(key, rnd.nextBoolean() ? 1 + rnd.nextInt(5) : -(1 + rnd.nextInt(5)),
-                        "fuzz-" + newId, now());
+                f.stockStorage()
+                        .adjust(
+                                key,
+                                rnd.nextBoolean() ? 1 + rnd.nextInt(5) : -(1 + rnd.nextInt(5)),
+                                "fuzz-" + newId,
+                                now());
             } else if (op < 96) {
-                f.stockStorage().level(key).ifPresent(l -> f.stockStorage().setOnHand(key,
-                        Math.max(0, l.onHand() + rnd.nextInt(5) - 2), l.version(), "count-" + newId, now()));
+                f.stockStorage()
+                        .level(key)
+                        .ifPresent(l -> f.stockStorage()
+                                .setOnHand(
+                                        key,
+                                        Math.max(0, l.onHand() + rnd.nextInt(5) - 2),
+                                        l.version(),
+                                        "count-" + newId,
+                                        now()));
             } else {
                 clock.advance(Duration.ofMillis(50));
             }

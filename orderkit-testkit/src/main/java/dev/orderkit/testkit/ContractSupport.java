@@ -35,10 +35,18 @@ import org.junit.jupiter.api.BeforeEach;
 public abstract class ContractSupport {
     /** Retry settings used by the suites: fast backoff, no circuit breaker interference. */
     protected static final RetrySettings FAST_RETRIES = new RetrySettings(
-            50, Duration.ofMillis(1), Duration.ofMillis(10),
-            3, Duration.ofMillis(1), Duration.ofMillis(20),
-            2, Duration.ofMillis(1), Duration.ofMillis(5),
-            1000, Duration.ofMillis(1), 0.25);
+            50,
+            Duration.ofMillis(1),
+            Duration.ofMillis(10),
+            3,
+            Duration.ofMillis(1),
+            Duration.ofMillis(20),
+            2,
+            Duration.ofMillis(1),
+            Duration.ofMillis(5),
+            1000,
+            Duration.ofMillis(1),
+            0.25);
 
     /** Upper bound of any multi-threaded phase of a test. */
     protected static final Duration CONCURRENCY_TIMEOUT = Duration.ofSeconds(60);
@@ -51,8 +59,7 @@ public abstract class ContractSupport {
     protected TestClock clock;
 
     /** Subclasses are created by JUnit. */
-    protected ContractSupport() {
-    }
+    protected ContractSupport() {}
 
     /**
      * Creates the backend under test: a fresh, empty schema / key prefix. Called before each test;
@@ -195,8 +202,8 @@ public abstract class ContractSupport {
             start.countDown();
             pool.shutdown();
             if (!pool.awaitTermination(CONCURRENCY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("concurrent tasks did not finish within " + CONCURRENCY_TIMEOUT
-                        + " (deadlock or livelock?)");
+                throw new AssertionError(
+                        "concurrent tasks did not finish within " + CONCURRENCY_TIMEOUT + " (deadlock or livelock?)");
             }
             List<Object> out = new ArrayList<>();
             for (Future<Object> f : futures) {

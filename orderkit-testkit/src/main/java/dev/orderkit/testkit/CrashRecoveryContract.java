@@ -82,8 +82,7 @@ public abstract class CrashRecoveryContract extends ContractSupport {
     private SimulatedPaymentPort gateway;
 
     /** Subclasses are created by JUnit. */
-    protected CrashRecoveryContract() {
-    }
+    protected CrashRecoveryContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -105,7 +104,11 @@ public abstract class CrashRecoveryContract extends ContractSupport {
     }
 
     private OrderKit process(BackendFixture f, StepHook hook) {
-        return kitBuilder(f, gateway).lease(LEASE).stuckAfter(STUCK_AFTER).stepHook(hook).build();
+        return kitBuilder(f, gateway)
+                .lease(LEASE)
+                .stuckAfter(STUCK_AFTER)
+                .stepHook(hook)
+                .build();
     }
 
     private OrderKit crashingAt(String step) {
@@ -117,8 +120,10 @@ public abstract class CrashRecoveryContract extends ContractSupport {
     }
 
     private static PlaceOrderRequest request(String key, String paymentMethod) {
-        return PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key)).paymentMethod(paymentMethod)
-                .line("widget", 3, 700).build();
+        return PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
+                .paymentMethod(paymentMethod)
+                .line("widget", 3, 700)
+                .build();
     }
 
     private List<Order> allOrders() {
@@ -127,9 +132,12 @@ public abstract class CrashRecoveryContract extends ContractSupport {
 
     private void assertConsistent() {
         List<String> ids = allOrders().stream().map(Order::id).toList();
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).as("invariants").isEmpty();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids))
+                .as("invariants")
+                .isEmpty();
         assertThat(stock().reservations(EnumSet.of(ReservationState.HELD)))
-                .as("holds past their expiry").noneMatch(r -> !r.expiresAt().isAfter(now()));
+                .as("holds past their expiry")
+                .noneMatch(r -> !r.expiresAt().isAfter(now()));
     }
 
     private long reservedWidgets() {
@@ -198,8 +206,7 @@ public abstract class CrashRecoveryContract extends ContractSupport {
         assertThat(reservedWidgets()).isZero();
         Reservation r = stock().reservation(o.id()).orElseThrow();
         assertThat(r.state().isActive()).isFalse();
-        gateway.payments().values().forEach(p ->
-                assertThat(p.status()).isEqualTo(SimulatedPaymentPort.Status.VOIDED));
+        gateway.payments().values().forEach(p -> assertThat(p.status()).isEqualTo(SimulatedPaymentPort.Status.VOIDED));
         assertConsistent();
         PlaceOrderResult replay = restarted().orders().place(req);
         assertThat(replay.outcome()).isEqualTo(PlacementOutcome.RESERVATION_EXPIRED);
@@ -239,8 +246,10 @@ public abstract class CrashRecoveryContract extends ContractSupport {
                 }
             }
         });
-        CompletableFuture<PlaceOrderResult> stale = CompletableFuture.supplyAsync(() -> slow.orders().place(req));
-        assertThat(paused.await(CONCURRENCY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        CompletableFuture<PlaceOrderResult> stale =
+                CompletableFuture.supplyAsync(() -> slow.orders().place(req));
+        assertThat(paused.await(CONCURRENCY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
 
         clock.advance(LEASE.plusSeconds(1)); // the slow worker's lease expires
         PlaceOrderResult winner = restarted().orders().place(req);
@@ -248,7 +257,9 @@ public abstract class CrashRecoveryContract extends ContractSupport {
         resume.countDown();
         PlaceOrderResult late = stale.get(CONCURRENCY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(late.asReplay()).isEqualTo(winner.asReplay());
-        assertThat(late.replayed()).as("the fenced worker must return the winner's stored result").isTrue();
+        assertThat(late.replayed())
+                .as("the fenced worker must return the winner's stored result")
+                .isTrue();
         assertThat(allOrders()).hasSize(1);
         assertThat(gateway.appliedCount()).isEqualTo(1);
         assertThat(reservedWidgets()).isEqualTo(3);
@@ -258,7 +269,8 @@ public abstract class CrashRecoveryContract extends ContractSupport {
     @Test
     void crashedCancellationIsFinishedBySweeper() {
         stockUp(WIDGET, 10);
-        Order o = restarted().orders().place(request("to-cancel", "pm_card_visa")).order();
+        Order o =
+                restarted().orders().place(request("to-cancel", "pm_card_visa")).order();
         OrderKit crashing = crashingAt("CANCELLING");
         assertThatThrownBy(() -> crashing.orders().cancel(SHOP, o.id(), "customer request"))
                 .isInstanceOf(SimulatedCrash.class);

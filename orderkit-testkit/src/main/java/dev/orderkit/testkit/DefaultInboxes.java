@@ -13,8 +13,7 @@ import java.util.WeakHashMap;
 final class DefaultInboxes {
     private static final Map<BackendFixture, InboxStore> BY_FIXTURE = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private DefaultInboxes() {
-    }
+    private DefaultInboxes() {}
 
     static InboxStore of(BackendFixture fixture) {
         return BY_FIXTURE.computeIfAbsent(fixture, k -> new InMemoryInboxStore());

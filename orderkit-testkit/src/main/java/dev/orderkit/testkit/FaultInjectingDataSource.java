@@ -54,12 +54,12 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
     /** The SQLState of an injected failure: connection failure. */
     public static final String SQL_STATE = "08006";
 
-    private static final Pattern LEADING_NOISE = Pattern.compile("^(\\s+|--[^\\n]*(\\n|$)|/\\*.*?\\*/|\\()+",
-            Pattern.DOTALL);
-    private static final Set<String> CHANGING = Set.of("INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE",
-            "TRUNCATE");
-    private static final Pattern CHANGING_IN_WITH = Pattern.compile("\\b(INSERT|UPDATE|DELETE|MERGE)\\b",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern LEADING_NOISE =
+            Pattern.compile("^(\\s+|--[^\\n]*(\\n|$)|/\\*.*?\\*/|\\()+", Pattern.DOTALL);
+    private static final Set<String> CHANGING =
+            Set.of("INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE");
+    private static final Pattern CHANGING_IN_WITH =
+            Pattern.compile("\\b(INSERT|UPDATE|DELETE|MERGE)\\b", Pattern.CASE_INSENSITIVE);
     private static final Executor DIRECT = Runnable::run;
 
     private final DataSource real;
@@ -208,8 +208,8 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
 
     private Connection wrap(Connection c) throws SQLException {
         ConnectionHandler h = new ConnectionHandler(c);
-        Connection proxy = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, h);
+        Connection proxy = (Connection)
+                Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, h);
         h.self = proxy;
         return proxy;
     }

@@ -15,8 +15,7 @@ public final class FaultPlan implements FaultInjection {
     private int injected;
 
     /** Creates a disarmed plan. */
-    public FaultPlan() {
-    }
+    public FaultPlan() {}
 
     @Override
     public synchronized void arm(Fault fault, int count) {

@@ -26,8 +26,7 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
     private static final ScopedKey KEY = ScopedKey.of("tenant-1", "key-1");
 
     /** Subclasses are created by JUnit. */
-    protected IdempotencyStoreContract() {
-    }
+    protected IdempotencyStoreContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -183,7 +182,8 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
 
     @Test
     void unusualKeysRoundTrip() {
-        ScopedKey longest = new ScopedKey(new dev.orderkit.core.Scope("s\u00e9\u2603 {x}*'".repeat(10)),
+        ScopedKey longest = new ScopedKey(
+                new dev.orderkit.core.Scope("s\u00e9\u2603 {x}*'".repeat(10)),
                 new IdempotencyKey("k".repeat(IdempotencyKey.MAX_LENGTH)));
         ScopedKey special = ScopedKey.of("scope'; --", "{tag}*?[]%_\\\"'`$:;!~");
         ScopedKey upper = ScopedKey.of("scope'; --", "{TAG}*?[]%_\\\"'`$:;!~");

@@ -34,8 +34,7 @@ public abstract class InboxStoreContract extends ContractSupport {
     private BackendFixture peerFixture;
 
     /** Subclasses are created by JUnit. */
-    protected InboxStoreContract() {
-    }
+    protected InboxStoreContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -96,7 +95,9 @@ public abstract class InboxStoreContract extends ContractSupport {
         }
         List<Object> results = runConcurrently(RACERS, tasks);
         assertNoErrors(results);
-        assertThat(count(results, Claim.ACQUIRED)).as("ACQUIRED among %s", results).isEqualTo(1);
+        assertThat(count(results, Claim.ACQUIRED))
+                .as("ACQUIRED among %s", results)
+                .isEqualTo(1);
         assertThat(count(results, Claim.IN_PROGRESS)).isEqualTo(RACERS - 1);
     }
 
@@ -112,7 +113,9 @@ public abstract class InboxStoreContract extends ContractSupport {
         }
         List<Object> results = runConcurrently(RACERS, tasks);
         assertNoErrors(results);
-        assertThat(count(results, Claim.ACQUIRED)).as("ACQUIRED among %s", results).isEqualTo(1);
+        assertThat(count(results, Claim.ACQUIRED))
+                .as("ACQUIRED among %s", results)
+                .isEqualTo(1);
         assertThat(count(results, Claim.IN_PROGRESS)).isEqualTo(RACERS - 1);
     }
 
@@ -198,7 +201,9 @@ public abstract class InboxStoreContract extends ContractSupport {
 
         clock.set(t.plus(Duration.ofHours(2)));
         for (int i = 0; i < 4; i++) {
-            assertThat(claim("test:old-" + i)).as("purged old-%d is new again", i).isEqualTo(Claim.ACQUIRED);
+            assertThat(claim("test:old-" + i))
+                    .as("purged old-%d is new again", i)
+                    .isEqualTo(Claim.ACQUIRED);
         }
         assertThat(claim("test:old-4")).as("completed at the bound").isEqualTo(Claim.DONE);
         assertThat(claim("test:young")).isEqualTo(Claim.DONE);
@@ -229,8 +234,14 @@ public abstract class InboxStoreContract extends ContractSupport {
                 "{tag}*?[]%_\\\"'`$:;!~ ",
                 "{tag}*?[]%_\\\"'`$:;!~",
                 "{TAG}*?[]%_\\\"'`$:;!~",
-                "a:b", "a%3Ab", "a",
-                "A", "a ", " a", "\u00e1", "a\u0301"));
+                "a:b",
+                "a%3Ab",
+                "a",
+                "A",
+                "a ",
+                " a",
+                "\u00e1",
+                "a\u0301"));
         assertThat(ids.get(1)).hasSize(InboxStore.MAX_MESSAGE_ID_LENGTH);
         for (String id : ids) {
             assertThat(claim(id)).as("first claim of %s", id).isEqualTo(Claim.ACQUIRED);
@@ -244,7 +255,8 @@ public abstract class InboxStoreContract extends ContractSupport {
             }
         }
         for (int i = 0; i < ids.size(); i++) {
-            assertThat(claim(ids.get(i))).as("claim of %s", ids.get(i))
+            assertThat(claim(ids.get(i)))
+                    .as("claim of %s", ids.get(i))
                     .isEqualTo(i % 2 == 0 ? Claim.DONE : Claim.ACQUIRED);
         }
         assertThat(inbox().purgeCompleted(now().plusMillis(1), 1000)).isEqualTo((ids.size() + 1) / 2);
@@ -254,20 +266,31 @@ public abstract class InboxStoreContract extends ContractSupport {
     void badInputIsRejectedNamingTheField() {
         String tooLong = "x".repeat(InboxStore.MAX_MESSAGE_ID_LENGTH + 1);
         for (String bad : List.of("", tooLong)) {
-            assertThatThrownBy(() -> claim(bad)).isInstanceOfSatisfying(InvalidRequestException.class,
-                    e -> assertThat(e.field()).isEqualTo("messageId"));
-            assertThatThrownBy(() -> inbox().complete(bad, now())).isInstanceOfSatisfying(
-                    InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("messageId"));
-            assertThatThrownBy(() -> inbox().release(bad)).isInstanceOfSatisfying(InvalidRequestException.class,
-                    e -> assertThat(e.field()).isEqualTo("messageId"));
+            assertThatThrownBy(() -> claim(bad))
+                    .isInstanceOfSatisfying(
+                            InvalidRequestException.class,
+                            e -> assertThat(e.field()).isEqualTo("messageId"));
+            assertThatThrownBy(() -> inbox().complete(bad, now()))
+                    .isInstanceOfSatisfying(
+                            InvalidRequestException.class,
+                            e -> assertThat(e.field()).isEqualTo("messageId"));
+            assertThatThrownBy(() -> inbox().release(bad))
+                    .isInstanceOfSatisfying(
+                            InvalidRequestException.class,
+                            e -> assertThat(e.field()).isEqualTo("messageId"));
         }
-        assertThatThrownBy(() -> claim(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> claim(null))
+                .isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("messageId");
         assertThatThrownBy(() -> inbox().claim("test:evt", now(), Duration.ZERO))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("lease"));
+                .isInstanceOfSatisfying(
+                        InvalidRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("lease"));
         assertThatThrownBy(() -> inbox().claim("test:evt", null, LEASE)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> inbox().purgeCompleted(now(), 0))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("limit"));
+                .isInstanceOfSatisfying(
+                        InvalidRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("limit"));
         assertThat(claim("test:evt")).as("nothing was written").isEqualTo(Claim.ACQUIRED);
         assertThat(claim(tooLong.substring(1))).isEqualTo(Claim.ACQUIRED);
     }

@@ -28,8 +28,7 @@ import java.util.Map;
  * </ul>
  */
 public final class InvariantChecker {
-    private InvariantChecker() {
-    }
+    private InvariantChecker() {}
 
     /**
      * Checks the stock invariants.
@@ -114,8 +113,8 @@ public final class InvariantChecker {
      * @param gateway the simulated gateway every kit used
      * @return human-readable violations; empty when everything holds
      */
-    public static List<String> checkPayments(OrderStore orders, Collection<String> orderIds,
-                                             dev.orderkit.core.payment.SimulatedPaymentPort gateway) {
+    public static List<String> checkPayments(
+            OrderStore orders, Collection<String> orderIds, dev.orderkit.core.payment.SimulatedPaymentPort gateway) {
         List<String> violations = new ArrayList<>();
         Map<String, List<dev.orderkit.core.payment.SimulatedPaymentPort.Payment>> byOrder = new HashMap<>();
         for (var p : gateway.payments().values()) {
@@ -136,11 +135,13 @@ public final class InvariantChecker {
                 boolean live = st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
                         || st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.REQUIRES_ACTION;
                 boolean ok = switch (o.status()) {
-                    case REJECTED, PAYMENT_DECLINED, CANCELLED -> !live
-                            && (st != dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED
-                            || p.refundedMinor() == p.amount().minor());
-                    case CONFIRMED -> st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
-                            && p.id().equals(o.paymentId());
+                    case REJECTED, PAYMENT_DECLINED, CANCELLED ->
+                        !live
+                                && (st != dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED
+                                        || p.refundedMinor() == p.amount().minor());
+                    case CONFIRMED ->
+                        st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
+                                && p.id().equals(o.paymentId());
                     case FULFILLED -> st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED;
                     case AWAITING_PAYMENT_ACTION -> true;
                     default -> false;

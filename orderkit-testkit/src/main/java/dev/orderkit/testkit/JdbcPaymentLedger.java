@@ -86,7 +86,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
      * @throws IllegalStateException if the database refuses
      */
     public JdbcPaymentLedger createTables() {
-        run("CREATE TABLE IF NOT EXISTS " + keysTable + " (idem_key VARCHAR(255) NOT NULL PRIMARY KEY, "
+        run(
+                "CREATE TABLE IF NOT EXISTS " + keysTable + " (idem_key VARCHAR(255) NOT NULL PRIMARY KEY, "
                         + "outcome VARCHAR(16), ref VARCHAR(255), detail VARCHAR(1000))",
                 "CREATE TABLE IF NOT EXISTS " + paymentsTable + " (id VARCHAR(100) NOT NULL PRIMARY KEY, "
                         + "order_id VARCHAR(255) NOT NULL, amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, "
@@ -113,7 +114,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
     }
 
     private void run(String... statements) {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
@@ -148,13 +150,16 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
                 // someone else owns the key: its result is read on the next round
             } catch (SQLException e) {
                 if (!retryable(e)) {
-                    throw new PaymentUnavailableException("simulated gateway ledger failed: " + e.getMessage(), null, e);
+                    throw new PaymentUnavailableException(
+                            "simulated gateway ledger failed: " + e.getMessage(), null, e);
                 }
                 last = e;
             }
             if (System.nanoTime() > deadline) {
-                throw new PaymentUnavailableException("simulated gateway ledger: key " + key + " still busy after "
-                        + wait.toMillis() + " ms", null, last);
+                throw new PaymentUnavailableException(
+                        "simulated gateway ledger: key " + key + " still busy after " + wait.toMillis() + " ms",
+                        null,
+                        last);
             }
             sleep(backoffMs + ThreadLocalRandom.current().nextLong(backoffMs + 1));
             backoffMs = Math.min(50, backoffMs * 2);
@@ -166,8 +171,7 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
      *
      * @return the outcome, or {@code null} if another caller holds the key
      */
-    private Outcome applyOnce(Connection c, String key, Function<Payments, PaymentResult> effect)
-            throws SQLException {
+    private Outcome applyOnce(Connection c, String key, Function<Payments, PaymentResult> effect) throws SQLException {
         c.setAutoCommit(false);
         boolean committed = false;
         try {
@@ -203,8 +207,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
                 ref = d.code();
                 detail = d.message();
             }
-            try (PreparedStatement up = c.prepareStatement("UPDATE " + keysTable
-                    + " SET outcome = ?, ref = ?, detail = ? WHERE idem_key = ?")) {
+            try (PreparedStatement up = c.prepareStatement(
+                    "UPDATE " + keysTable + " SET outcome = ?, ref = ?, detail = ? WHERE idem_key = ?")) {
                 up.setString(1, outcome);
                 up.setString(2, ref);
                 up.setString(3, detail);
@@ -231,8 +235,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
     }
 
     private Optional<PaymentResult> stored(Connection c, String key) throws SQLException {
-        try (PreparedStatement q = c.prepareStatement("SELECT outcome, ref, detail FROM " + keysTable
-                + " WHERE idem_key = ?")) {
+        try (PreparedStatement q =
+                c.prepareStatement("SELECT outcome, ref, detail FROM " + keysTable + " WHERE idem_key = ?")) {
             q.setString(1, key);
             try (ResultSet rs = q.executeQuery()) {
                 if (!rs.next() || rs.getString(1) == null) {
@@ -240,12 +244,13 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
                 }
                 String ref = rs.getString(2);
                 String detail = rs.getString(3);
-                return Optional.of(switch (rs.getString(1)) {
-                    case "APPROVED" -> new PaymentResult.Approved(ref);
-                    case "ACTION_REQUIRED" -> new PaymentResult.ActionRequired(ref, detail);
-                    case "DECLINED" -> new PaymentResult.Declined(ref, detail);
-                    default -> throw new IllegalStateException("unknown stored outcome " + rs.getString(1));
-                });
+                return Optional.of(
+                        switch (rs.getString(1)) {
+                            case "APPROVED" -> new PaymentResult.Approved(ref);
+                            case "ACTION_REQUIRED" -> new PaymentResult.ActionRequired(ref, detail);
+                            case "DECLINED" -> new PaymentResult.Declined(ref, detail);
+                            default -> throw new IllegalStateException("unknown stored outcome " + rs.getString(1));
+                        });
             }
         }
     }
@@ -254,8 +259,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
     public Map<String, Payment> payments() {
         Map<String, Payment> out = new HashMap<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM " + paymentsTable);
-             ResultSet rs = q.executeQuery()) {
+                PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM " + paymentsTable);
+                ResultSet rs = q.executeQuery()) {
             while (rs.next()) {
                 Payment p = payment(rs);
                 out.put(p.id(), p);
@@ -267,8 +272,12 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
     }
 
     private static Payment payment(ResultSet rs) throws SQLException {
-        return new Payment(rs.getString(1), rs.getString(2), Money.of(rs.getLong(3), rs.getString(4)),
-                SimulatedPaymentPort.Status.valueOf(rs.getString(5)), rs.getLong(6));
+        return new Payment(
+                rs.getString(1),
+                rs.getString(2),
+                Money.of(rs.getLong(3), rs.getString(4)),
+                SimulatedPaymentPort.Status.valueOf(rs.getString(5)),
+                rs.getLong(6));
     }
 
     /** The payment rows of one transaction. */
@@ -281,8 +290,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
 
         @Override
         public Optional<Payment> find(String paymentId) {
-            try (PreparedStatement q = c.prepareStatement("SELECT " + COLUMNS + " FROM " + paymentsTable
-                    + " WHERE id = ? FOR UPDATE")) {
+            try (PreparedStatement q =
+                    c.prepareStatement("SELECT " + COLUMNS + " FROM " + paymentsTable + " WHERE id = ? FOR UPDATE")) {
                 q.setString(1, paymentId);
                 try (ResultSet rs = q.executeQuery()) {
                     return rs.next() ? Optional.of(payment(rs)) : Optional.empty();
@@ -308,8 +317,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
             } catch (SQLException e) {
                 throw new SqlFailure(e);
             }
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + paymentsTable + " (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?)")) {
+            try (PreparedStatement ins = c.prepareStatement(
+                    "INSERT INTO " + paymentsTable + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
                 ins.setString(1, p.id());
                 ins.setString(2, p.orderId());
                 ins.setLong(3, p.amount().minor());
@@ -352,7 +361,10 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
                 String state = s.getSQLState();
                 int code = s.getErrorCode();
                 if (state != null && (state.startsWith("40") || state.startsWith("08") || state.equals("HYT00"))
-                        || code == 1205 || code == 1213 || code == 50200 || code == 90131) {
+                        || code == 1205
+                        || code == 1213
+                        || code == 50200
+                        || code == 90131) {
                     return true;
                 }
             }

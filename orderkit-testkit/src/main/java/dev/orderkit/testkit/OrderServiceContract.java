@@ -47,8 +47,7 @@ public abstract class OrderServiceContract extends ContractSupport {
     private OrderKit kit;
 
     /** Subclasses are created by JUnit. */
-    protected OrderServiceContract() {
-    }
+    protected OrderServiceContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -83,7 +82,9 @@ public abstract class OrderServiceContract extends ContractSupport {
 
     private void assertAllInvariants() {
         List<String> ids = allOrders().stream().map(Order::id).toList();
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).as("invariants").isEmpty();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids))
+                .as("invariants")
+                .isEmpty();
     }
 
     @Test
@@ -91,8 +92,11 @@ public abstract class OrderServiceContract extends ContractSupport {
         kit();
         stockUp(WIDGET, 10);
         stockUp(GADGET, 5);
-        PlaceOrderResult r = place(order(SHOP, "k-1").line("widget", 3, 250).line("gadget", 1, 1000)
-                .metadata("cart", "c-9").build());
+        PlaceOrderResult r = place(order(SHOP, "k-1")
+                .line("widget", 3, 250)
+                .line("gadget", 1, 1000)
+                .metadata("cart", "c-9")
+                .build());
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.PLACED);
         assertThat(r.replayed()).isFalse();
         Order o = r.order();
@@ -140,7 +144,10 @@ public abstract class OrderServiceContract extends ContractSupport {
         List<StockLevel> levels = stock().allLevels();
         assertThatThrownBy(() -> place(order(SHOP, "k-1").line("widget", 3, 100).build()))
                 .isInstanceOf(IdempotencyKeyReuseException.class);
-        assertThatThrownBy(() -> place(order(SHOP, "k-1").line("widget", 2, 100).customerRef("cust-2").build()))
+        assertThatThrownBy(() -> place(order(SHOP, "k-1")
+                        .line("widget", 2, 100)
+                        .customerRef("cust-2")
+                        .build()))
                 .isInstanceOf(IdempotencyKeyReuseException.class);
         assertThat(stock().allLevels()).isEqualTo(levels);
         assertThat(allOrders()).containsExactly(first.order());
@@ -177,7 +184,8 @@ public abstract class OrderServiceContract extends ContractSupport {
         kit();
         stockUp(WIDGET, 10);
         stockUp(GADGET, 1);
-        PlaceOrderResult r = place(order(SHOP, "k-1").line("widget", 5, 100).line("gadget", 2, 100).build());
+        PlaceOrderResult r = place(
+                order(SHOP, "k-1").line("widget", 5, 100).line("gadget", 2, 100).build());
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.OUT_OF_STOCK);
         assertThat(r.shortfalls()).extracting(s -> s.sku()).containsExactly("gadget");
         assertThat(reserved(WIDGET)).isZero();
@@ -190,7 +198,10 @@ public abstract class OrderServiceContract extends ContractSupport {
     void declinedPaymentReleasesTheStock() {
         kit();
         stockUp(WIDGET, 10);
-        PlaceOrderRequest req = order(SHOP, "k-1").paymentMethod("pm_decline_card").line("widget", 4, 100).build();
+        PlaceOrderRequest req = order(SHOP, "k-1")
+                .paymentMethod("pm_decline_card")
+                .line("widget", 4, 100)
+                .build();
         PlaceOrderResult r = place(req);
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.PAYMENT_DECLINED);
         assertThat(r.declineReason()).contains("card_declined");
@@ -206,7 +217,10 @@ public abstract class OrderServiceContract extends ContractSupport {
     void actionRequiredHoldsStockUntilTheWebhookConfirms() {
         kit();
         stockUp(WIDGET, 10);
-        PlaceOrderResult r = place(order(SHOP, "k-1").paymentMethod("pm_action_3ds").line("widget", 4, 100).build());
+        PlaceOrderResult r = place(order(SHOP, "k-1")
+                .paymentMethod("pm_action_3ds")
+                .line("widget", 4, 100)
+                .build());
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.PAYMENT_ACTION_REQUIRED);
         Order o = r.order();
         assertThat(o.status()).isEqualTo(OrderStatus.AWAITING_PAYMENT_ACTION);
@@ -228,7 +242,11 @@ public abstract class OrderServiceContract extends ContractSupport {
     void actionRequiredThenDeclinedWebhookReleasesStock() {
         kit();
         stockUp(WIDGET, 10);
-        Order o = place(order(SHOP, "k-1").paymentMethod("pm_action_3ds").line("widget", 4, 100).build()).order();
+        Order o = place(order(SHOP, "k-1")
+                        .paymentMethod("pm_action_3ds")
+                        .line("widget", 4, 100)
+                        .build())
+                .order();
         Order declined = kit().orders().applyPaymentUpdate(o.id(), new PaymentResult.Declined("auth_failed", "3ds"));
         assertThat(declined.status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
         assertThat(reserved(WIDGET)).isZero();
@@ -239,7 +257,11 @@ public abstract class OrderServiceContract extends ContractSupport {
     void unansweredPaymentActionExpiresThroughRecovery() {
         kit();
         stockUp(WIDGET, 10);
-        Order o = place(order(SHOP, "k-1").paymentMethod("pm_action_3ds").line("widget", 4, 100).build()).order();
+        Order o = place(order(SHOP, "k-1")
+                        .paymentMethod("pm_action_3ds")
+                        .line("widget", 4, 100)
+                        .build())
+                .order();
         clock.advance(Duration.ofMinutes(10));
         assertThat(kit().orders().recover().ordersExpired()).isZero();
         assertThat(reserved(WIDGET)).isEqualTo(4);
@@ -260,8 +282,10 @@ public abstract class OrderServiceContract extends ContractSupport {
         kit();
         stockUp(WIDGET, 10);
         Scope other = Scope.of("shop-2");
-        PlaceOrderResult mine = place(order(SHOP, "same-key").line("widget", 1, 100).build());
-        PlaceOrderResult theirs = place(order(other, "same-key").line("widget", 2, 100).build());
+        PlaceOrderResult mine =
+                place(order(SHOP, "same-key").line("widget", 1, 100).build());
+        PlaceOrderResult theirs =
+                place(order(other, "same-key").line("widget", 2, 100).build());
         assertThat(theirs.replayed()).isFalse();
         assertThat(theirs.order().id()).isNotEqualTo(mine.order().id());
         assertThat(theirs.order().scope()).isEqualTo("shop-2");
@@ -371,12 +395,14 @@ public abstract class OrderServiceContract extends ContractSupport {
     void expiredHoldsFreeStockForLaterReservations() {
         kit();
         stockUp(WIDGET, 5);
-        Reservation hold = kit().stock().reserve(new ReservationRequest("hold-1",
-                List.of(ReservationLine.of("widget", 5)), Duration.ofSeconds(1)));
+        Reservation hold = kit().stock()
+                .reserve(new ReservationRequest(
+                        "hold-1", List.of(ReservationLine.of("widget", 5)), Duration.ofSeconds(1)));
         assertThat(hold.state()).isEqualTo(ReservationState.HELD);
         clock.advance(Duration.ofSeconds(2));
-        Reservation next = kit().stock().reserve(new ReservationRequest("hold-2",
-                List.of(ReservationLine.of("widget", 5)), Duration.ofMinutes(1)));
+        Reservation next = kit().stock()
+                .reserve(new ReservationRequest(
+                        "hold-2", List.of(ReservationLine.of("widget", 5)), Duration.ofMinutes(1)));
         assertThat(next.state()).isEqualTo(ReservationState.HELD);
         assertThat(stock().reservation("hold-1").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
         assertThat(reserved(WIDGET)).isEqualTo(5);

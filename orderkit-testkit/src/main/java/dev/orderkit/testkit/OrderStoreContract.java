@@ -29,8 +29,7 @@ import org.junit.jupiter.api.Test;
 public abstract class OrderStoreContract extends ContractSupport {
 
     /** Subclasses are created by JUnit. */
-    protected OrderStoreContract() {
-    }
+    protected OrderStoreContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -47,13 +46,32 @@ public abstract class OrderStoreContract extends ContractSupport {
         meta.put("channel", "web");
         meta.put("note", "caf\u00e9 \u2603 \"quoted\" 'single' {braces} \\ back\nslash");
         meta.put("empty", "");
-        return new Order(id, "tenant-1", "key-" + id, "f".repeat(64), OrderStatus.CREATED, "customer-42",
-                List.of(OrderLine.of("sku-b", 2, 1999), OrderLine.of("sku-a", 1, 0)), Money.of(3998, "eur"),
-                "pm_card_visa", meta, List.of(), null, null, 0, at, at);
+        return new Order(
+                id,
+                "tenant-1",
+                "key-" + id,
+                "f".repeat(64),
+                OrderStatus.CREATED,
+                "customer-42",
+                List.of(OrderLine.of("sku-b", 2, 1999), OrderLine.of("sku-a", 1, 0)),
+                Money.of(3998, "eur"),
+                "pm_card_visa",
+                meta,
+                List.of(),
+                null,
+                null,
+                0,
+                at,
+                at);
     }
 
     private static List<OrderKitEvent> events(Order o, EventType type) {
-        return List.of(OrderKitEvent.of(type, o.id(), o.version(), o.scope(), Map.of("status", o.status().name()),
+        return List.of(OrderKitEvent.of(
+                type,
+                o.id(),
+                o.version(),
+                o.scope(),
+                Map.of("status", o.status().name()),
                 o.updatedAt()));
     }
 
@@ -69,10 +87,25 @@ public abstract class OrderStoreContract extends ContractSupport {
     void insertOfAnExistingIdWritesNothing() {
         Order o = sampleOrder("ord-1", now());
         assertThat(orders().insert(o, events(o, EventType.ORDER_CREATED))).isTrue();
-        Order impostor = new Order("ord-1", "tenant-2", "other-key", "0".repeat(64), OrderStatus.CREATED, "mallory",
-                List.of(OrderLine.of("sku-x", 9, 1)), Money.of(9, "usd"), "pm_other", Map.of(), List.of(), null, null,
-                0, now().plusSeconds(1), now().plusSeconds(1));
-        assertThat(orders().insert(impostor, events(impostor, EventType.ORDER_CREATED))).isFalse();
+        Order impostor = new Order(
+                "ord-1",
+                "tenant-2",
+                "other-key",
+                "0".repeat(64),
+                OrderStatus.CREATED,
+                "mallory",
+                List.of(OrderLine.of("sku-x", 9, 1)),
+                Money.of(9, "usd"),
+                "pm_other",
+                Map.of(),
+                List.of(),
+                null,
+                null,
+                0,
+                now().plusSeconds(1),
+                now().plusSeconds(1));
+        assertThat(orders().insert(impostor, events(impostor, EventType.ORDER_CREATED)))
+                .isFalse();
         assertThat(orders().find("ord-1")).contains(o);
     }
 
@@ -81,23 +114,30 @@ public abstract class OrderStoreContract extends ContractSupport {
         Order o = sampleOrder("ord-1", now());
         orders().insert(o, events(o, EventType.ORDER_CREATED));
         clock.advance(Duration.ofSeconds(1));
-        Order reserved = o.withAllocations(List.of(new AllocatedLine(StockKey.of("sku-a", "east"), 1),
-                new AllocatedLine(StockKey.of("sku-b", "west"), 2))).transition(OrderStatus.STOCK_RESERVED, now());
+        Order reserved = o.withAllocations(List.of(
+                        new AllocatedLine(StockKey.of("sku-a", "east"), 1),
+                        new AllocatedLine(StockKey.of("sku-b", "west"), 2)))
+                .transition(OrderStatus.STOCK_RESERVED, now());
         assertThat(reserved.version()).isEqualTo(1);
-        assertThat(orders().update(reserved, 0, events(reserved, EventType.STOCK_RESERVED))).isTrue();
+        assertThat(orders().update(reserved, 0, events(reserved, EventType.STOCK_RESERVED)))
+                .isTrue();
         assertThat(orders().find("ord-1")).contains(reserved);
 
         Order lost = o.transition(OrderStatus.REJECTED, now()).withFailureReason("out_of_stock");
-        assertThat(orders().update(lost, 0, events(lost, EventType.ORDER_REJECTED))).isFalse();
+        assertThat(orders().update(lost, 0, events(lost, EventType.ORDER_REJECTED)))
+                .isFalse();
         assertThat(orders().find("ord-1")).contains(reserved);
 
         clock.advance(Duration.ofSeconds(1));
         Order authorized = reserved.withPaymentId("pi_123").transition(OrderStatus.PAYMENT_AUTHORIZED, now());
-        assertThat(orders().update(authorized, 1, events(authorized, EventType.PAYMENT_AUTHORIZED))).isTrue();
-        Order cancelled = authorized.withFailureReason("customer changed mind \u2603")
-                .transition(OrderStatus.CANCELLED, now());
-        assertThat(orders().update(cancelled, 5, events(cancelled, EventType.ORDER_CANCELLED))).isFalse();
-        assertThat(orders().update(cancelled, 2, events(cancelled, EventType.ORDER_CANCELLED))).isTrue();
+        assertThat(orders().update(authorized, 1, events(authorized, EventType.PAYMENT_AUTHORIZED)))
+                .isTrue();
+        Order cancelled =
+                authorized.withFailureReason("customer changed mind \u2603").transition(OrderStatus.CANCELLED, now());
+        assertThat(orders().update(cancelled, 5, events(cancelled, EventType.ORDER_CANCELLED)))
+                .isFalse();
+        assertThat(orders().update(cancelled, 2, events(cancelled, EventType.ORDER_CANCELLED)))
+                .isTrue();
         Order stored = orders().find("ord-1").orElseThrow();
         assertThat(stored).isEqualTo(cancelled);
         assertThat(stored.paymentId()).isEqualTo("pi_123");
@@ -109,7 +149,8 @@ public abstract class OrderStoreContract extends ContractSupport {
     @Test
     void updateOfAMissingOrderIsFalseAndCreatesNothing() {
         Order ghost = sampleOrder("ghost", now()).transition(OrderStatus.CONFIRMED, now());
-        assertThat(orders().update(ghost, 0, events(ghost, EventType.ORDER_CONFIRMED))).isFalse();
+        assertThat(orders().update(ghost, 0, events(ghost, EventType.ORDER_CONFIRMED)))
+                .isFalse();
         assertThat(orders().find("ghost")).isEmpty();
     }
 
@@ -141,16 +182,18 @@ public abstract class OrderStoreContract extends ContractSupport {
         Order o5c = o5.transition(OrderStatus.CONFIRMED, t.minusSeconds(70));
         orders().update(o5c, 0, List.of());
 
-        Set<OrderStatus> inFlight = EnumSet.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED,
-                OrderStatus.PAYMENT_AUTHORIZED);
+        Set<OrderStatus> inFlight =
+                EnumSet.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED, OrderStatus.PAYMENT_AUTHORIZED);
         assertThat(orders().findStale(inFlight, t.minusSeconds(20), 10)).containsExactly(o3, o1, o2r);
         assertThat(orders().findStale(inFlight, t.minusSeconds(20), 2)).containsExactly(o3, o1);
         assertThat(orders().findStale(inFlight, t.minusSeconds(50), 10)).containsExactly(o3);
         assertThat(orders().findStale(inFlight, t.minusSeconds(10), 10)).containsExactly(o3, o1, o2r);
         assertThat(orders().findStale(EnumSet.of(OrderStatus.CREATED), t, 10)).containsExactly(o3, o1, o4);
         assertThat(orders().findStale(EnumSet.of(OrderStatus.CONFIRMED), t, 10)).containsExactly(o5c);
-        assertThat(orders().findStale(EnumSet.of(OrderStatus.AWAITING_PAYMENT_ACTION), t, 10)).isEmpty();
-        assertThat(orders().findStale(EnumSet.allOf(OrderStatus.class), t.plusSeconds(1), 100)).hasSize(5);
+        assertThat(orders().findStale(EnumSet.of(OrderStatus.AWAITING_PAYMENT_ACTION), t, 10))
+                .isEmpty();
+        assertThat(orders().findStale(EnumSet.allOf(OrderStatus.class), t.plusSeconds(1), 100))
+                .hasSize(5);
     }
 
     @Test
@@ -163,9 +206,23 @@ public abstract class OrderStoreContract extends ContractSupport {
             allocs.add(new AllocatedLine(StockKey.of(sku, "loc-" + (i % 3)), 1 + i));
         }
         Instant t = now();
-        Order big = new Order("ord-big", "tenant-\u00e9", "k".repeat(255), "c".repeat(64), OrderStatus.CREATED,
-                "c".repeat(128), lines, Money.of(Money.MAX_MINOR, "jpy"), "p".repeat(255), Map.of(), List.of(), null,
-                null, 0, t, t);
+        Order big = new Order(
+                "ord-big",
+                "tenant-\u00e9",
+                "k".repeat(255),
+                "c".repeat(64),
+                OrderStatus.CREATED,
+                "c".repeat(128),
+                lines,
+                Money.of(Money.MAX_MINOR, "jpy"),
+                "p".repeat(255),
+                Map.of(),
+                List.of(),
+                null,
+                null,
+                0,
+                t,
+                t);
         assertThat(orders().insert(big, List.of())).isTrue();
         assertThat(orders().find("ord-big")).contains(big);
         Order withAllocs = big.withAllocations(allocs).transition(OrderStatus.STOCK_RESERVED, t.plusMillis(1));

@@ -65,8 +65,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
     private SimulatedPaymentPort gateway;
 
     /** Subclasses are created by JUnit. */
-    protected StaleWorkerContract() {
-    }
+    protected StaleWorkerContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -111,7 +110,9 @@ public abstract class StaleWorkerContract extends ContractSupport {
         }
 
         void awaitArrival() throws InterruptedException {
-            assertThat(arrived.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("actor reached the gate").isTrue();
+            assertThat(arrived.await(WAIT_SECONDS, TimeUnit.SECONDS))
+                    .as("actor reached the gate")
+                    .isTrue();
         }
 
         void open() {
@@ -170,21 +171,30 @@ public abstract class StaleWorkerContract extends ContractSupport {
         }
 
         @Override
-        public java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
+        public java.util.Optional<PaymentResult> voidAuthorizationByKey(
+                AuthorizeRequest authorization, String voidKey) {
             // replayToVoid: the default of the SPI (replay the keyed authorize, as for Stripe)
-            return replayToVoid ? PaymentPort.super.voidAuthorizationByKey(authorization, voidKey)
+            return replayToVoid
+                    ? PaymentPort.super.voidAuthorizationByKey(authorization, voidKey)
                     : real.voidAuthorizationByKey(authorization, voidKey);
         }
     }
 
     private OrderKit process(BackendFixture f, PaymentPort port, StepHook hook) {
-        return kitBuilder(f, gateway).paymentPort(port).lease(LEASE).stuckAfter(STUCK_AFTER).reservationTtl(TTL)
-                .stepHook(hook).build();
+        return kitBuilder(f, gateway)
+                .paymentPort(port)
+                .lease(LEASE)
+                .stuckAfter(STUCK_AFTER)
+                .reservationTtl(TTL)
+                .stepHook(hook)
+                .build();
     }
 
     private static PlaceOrderRequest request(String key) {
-        return PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key)).paymentMethod("pm_card")
-                .line("widget", 3, 700).build();
+        return PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
+                .paymentMethod("pm_card")
+                .line("widget", 3, 700)
+                .build();
     }
 
     private static <T> CompletableFuture<Object> onAnotherThread(Callable<T> work) {
@@ -207,8 +217,12 @@ public abstract class StaleWorkerContract extends ContractSupport {
 
     private void assertConsistent() {
         List<String> ids = allOrders().stream().map(Order::id).toList();
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).as("order invariants").isEmpty();
-        assertThat(InvariantChecker.checkPayments(orders(), ids, gateway)).as("payment invariants").isEmpty();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids))
+                .as("order invariants")
+                .isEmpty();
+        assertThat(InvariantChecker.checkPayments(orders(), ids, gateway))
+                .as("payment invariants")
+                .isEmpty();
     }
 
     private long reservedWidgets() {
@@ -225,10 +239,12 @@ public abstract class StaleWorkerContract extends ContractSupport {
         OrderKit worker = process(fixture, new GatedGateway(gateway, slowGateway, false, false), StepHook.NONE);
         OrderKit resumer = process(peerFixture, gateway, pauseAt("STOCK_RESERVED", resumerAtStockReserved));
 
-        CompletableFuture<Object> placing = onAnotherThread(() -> worker.orders().place(request("k-1")));
+        CompletableFuture<Object> placing =
+                onAnotherThread(() -> worker.orders().place(request("k-1")));
         slowGateway.awaitArrival(); // the worker is inside authorize; its lease runs out
         clock.advance(STUCK_AFTER.plus(LEASE));
-        CompletableFuture<Object> recovering = onAnotherThread(() -> resumer.orders().recover());
+        CompletableFuture<Object> recovering =
+                onAnotherThread(() -> resumer.orders().recover());
         resumerAtStockReserved.awaitArrival(); // the resumer took the key over and read STOCK_RESERVED
 
         slowGateway.open(); // the first worker gets its approval, commits the hold, records CONFIRMED
@@ -262,7 +278,8 @@ public abstract class StaleWorkerContract extends ContractSupport {
         OrderKit worker = process(fixture, gateway, pauseAt(step, workerGate));
         OrderKit resumer = process(peerFixture, gateway, StepHook.NONE);
 
-        CompletableFuture<Object> placing = onAnotherThread(() -> worker.orders().place(request("k-2")));
+        CompletableFuture<Object> placing =
+                onAnotherThread(() -> worker.orders().place(request("k-2")));
         workerGate.awaitArrival();
         clock.advance(STUCK_AFTER.plus(LEASE));
         assertThat(resumer.orders().recover().ordersResumed()).isEqualTo(1);
@@ -279,7 +296,9 @@ public abstract class StaleWorkerContract extends ContractSupport {
         Order o = orders().find(done.id()).orElseThrow();
         assertThat(o.status()).isEqualTo(OrderStatus.CONFIRMED);
         assertThat(reservedWidgets()).isEqualTo(3);
-        assertThat(gateway.appliedCount()).as("one authorization, whoever asked").isEqualTo(1);
+        assertThat(gateway.appliedCount())
+                .as("one authorization, whoever asked")
+                .isEqualTo(1);
         assertConsistent();
     }
 
@@ -297,7 +316,9 @@ public abstract class StaleWorkerContract extends ContractSupport {
         });
         assertThatThrownBy(() -> dying.orders().place(request("k-3")))
                 .isInstanceOf(CrashRecoveryContract.SimulatedCrash.class);
-        assertThat(gateway.liveAuthorizationsByOrder()).as("the approval the process never recorded").hasSize(1);
+        assertThat(gateway.liveAuthorizationsByOrder())
+                .as("the approval the process never recorded")
+                .hasSize(1);
 
         clock.advance(TTL.plusMinutes(1)); // nobody resumed it before its hold expired
         OrderKit restarted = process(peerFixture, new GatedGateway(gateway, null, false, replay), StepHook.NONE);
@@ -306,7 +327,9 @@ public abstract class StaleWorkerContract extends ContractSupport {
         Order o = allOrders().get(0);
         assertThat(o.status()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(o.failureReason()).isEqualTo("reservation_expired");
-        assertThat(gateway.liveAuthorizationsByOrder()).as("live authorizations").isEmpty();
+        assertThat(gateway.liveAuthorizationsByOrder())
+                .as("live authorizations")
+                .isEmpty();
         assertThat(reservedWidgets()).isZero();
         PlaceOrderResult r = restarted.orders().place(request("k-3"));
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.RESERVATION_EXPIRED);
@@ -315,8 +338,13 @@ public abstract class StaleWorkerContract extends ContractSupport {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"applied-before-cancel/lookup", "applied-before-cancel/replay",
-            "applied-after-cancel/lookup", "applied-after-cancel/replay"})
+    @ValueSource(
+            strings = {
+                "applied-before-cancel/lookup",
+                "applied-before-cancel/replay",
+                "applied-after-cancel/lookup",
+                "applied-after-cancel/replay"
+            })
     void approvalOfACallThatOutlivedItsLeaseNeverSurvivesTheCancelledOrder(String variant) throws Exception {
         stockUp(WIDGET, 5);
         boolean afterApplying = variant.startsWith("applied-before");
@@ -325,7 +353,8 @@ public abstract class StaleWorkerContract extends ContractSupport {
         OrderKit worker = process(fixture, new GatedGateway(gateway, slowCall, afterApplying, replay), StepHook.NONE);
         OrderKit recovery = process(peerFixture, new GatedGateway(gateway, null, false, replay), StepHook.NONE);
 
-        CompletableFuture<Object> placing = onAnotherThread(() -> worker.orders().place(request("k-4")));
+        CompletableFuture<Object> placing =
+                onAnotherThread(() -> worker.orders().place(request("k-4")));
         slowCall.awaitArrival();
         clock.advance(TTL.plusMinutes(1)); // the call outlives the lease and the hold
         recovery.orders().recover(); // takes the key over, finds the hold due, cancels the order
@@ -338,7 +367,9 @@ public abstract class StaleWorkerContract extends ContractSupport {
 
         Order o = orders().find(cancelled.id()).orElseThrow();
         assertThat(o.status()).isEqualTo(OrderStatus.CANCELLED);
-        assertThat(gateway.liveAuthorizationsByOrder()).as("live authorizations").isEmpty();
+        assertThat(gateway.liveAuthorizationsByOrder())
+                .as("live authorizations")
+                .isEmpty();
         assertThat(reservedWidgets()).isZero();
         assertThat(stock().level(WIDGET).orElseThrow().available()).isEqualTo(5);
         assertConsistent();
@@ -347,8 +378,11 @@ public abstract class StaleWorkerContract extends ContractSupport {
     // ------------------------------------------------------------------ payment updates
 
     private Order awaitingAction(OrderKit kit, String key) {
-        PlaceOrderResult r = kit.orders().place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
-                .paymentMethod("pm_action_3ds").line("widget", 1, 700).build());
+        PlaceOrderResult r = kit.orders()
+                .place(PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
+                        .paymentMethod("pm_action_3ds")
+                        .line("widget", 1, 700)
+                        .build());
         assertThat(r.outcome()).isEqualTo(PlacementOutcome.PAYMENT_ACTION_REQUIRED);
         return r.order();
     }
@@ -360,21 +394,30 @@ public abstract class StaleWorkerContract extends ContractSupport {
         OrderKit b = process(peerFixture, gateway, StepHook.NONE);
         for (int i = 0; i < 8; i++) {
             Order o = awaitingAction(a, "race-" + i);
-            List<Object> outcomes = runConcurrently(2, List.<Callable<Object>>of(
-                    () -> a.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId())),
-                    () -> b.orders().applyPaymentUpdate(o.id(), new PaymentResult.Declined("auth_failed", "3ds"))));
+            List<Object> outcomes = runConcurrently(
+                    2,
+                    List.<Callable<Object>>of(
+                            () -> a.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId())),
+                            () -> b.orders()
+                                    .applyPaymentUpdate(o.id(), new PaymentResult.Declined("auth_failed", "3ds"))));
             for (Object outcome : outcomes) {
                 assertThat(outcome).isInstanceOf(Order.class);
             }
             Order after = orders().find(o.id()).orElseThrow();
             assertThat(after.status()).isIn(OrderStatus.CONFIRMED, OrderStatus.PAYMENT_DECLINED);
             ReservationState hold = stock().reservation(o.id()).orElseThrow().state();
-            assertThat(hold).isEqualTo(after.status() == OrderStatus.CONFIRMED ? ReservationState.COMMITTED
-                    : ReservationState.RELEASED);
+            assertThat(hold)
+                    .isEqualTo(
+                            after.status() == OrderStatus.CONFIRMED
+                                    ? ReservationState.COMMITTED
+                                    : ReservationState.RELEASED);
         }
-        long confirmed = allOrders().stream().filter(o -> o.status() == OrderStatus.CONFIRMED).count();
+        long confirmed = allOrders().stream()
+                .filter(o -> o.status() == OrderStatus.CONFIRMED)
+                .count();
         assertThat(reservedWidgets()).isEqualTo(confirmed);
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), allOrders().stream().map(Order::id).toList()))
+        assertThat(InvariantChecker.checkOrders(
+                        stock(), orders(), allOrders().stream().map(Order::id).toList()))
                 .isEmpty();
     }
 
@@ -391,11 +434,16 @@ public abstract class StaleWorkerContract extends ContractSupport {
                 .isInstanceOf(CrashRecoveryContract.SimulatedCrash.class);
         assertThat(orders().find(o.id()).orElseThrow().status()).isEqualTo(OrderStatus.PAYMENT_AUTHORIZED);
         clock.advance(STUCK_AFTER.plusSeconds(1));
-        assertThat(process(peerFixture, gateway, StepHook.NONE).orders().recover().ordersResumed()).isEqualTo(1);
+        assertThat(process(peerFixture, gateway, StepHook.NONE)
+                        .orders()
+                        .recover()
+                        .ordersResumed())
+                .isEqualTo(1);
         assertThat(orders().find(o.id()).orElseThrow().status()).isEqualTo(OrderStatus.CONFIRMED);
         assertThat(reservedWidgets()).isEqualTo(1);
         // (the simulated customer never completed 3-D Secure, so only the stock side is checked)
-        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(o.id()))).isEmpty();
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), List.of(o.id())))
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------ transitions racing expiry
@@ -451,14 +499,19 @@ public abstract class StaleWorkerContract extends ContractSupport {
                 default -> assertThat(r.state()).isEqualTo(ReservationState.FULFILLED);
             }
         }
-        long committed = ids.stream().filter(id -> stock().reservation(id).orElseThrow().state()
-                == ReservationState.COMMITTED).count();
+        long committed = ids.stream()
+                .filter(id -> stock().reservation(id).orElseThrow().state() == ReservationState.COMMITTED)
+                .count();
         assertThat(reservedWidgets()).as("reserved = committed holds").isEqualTo(committed);
         // whatever expired is really available again: a new hold of all of it succeeds, and no more
         long available = stock().level(WIDGET).orElseThrow().available();
         if (available > 0) {
-            assertThat(stock().reserve("after", List.of(new dev.orderkit.core.AllocatedLine(WIDGET, available)),
-                    now().plus(TTL), now())).isInstanceOf(ReserveResult.Reserved.class);
+            assertThat(stock().reserve(
+                                    "after",
+                                    List.of(new dev.orderkit.core.AllocatedLine(WIDGET, available)),
+                                    now().plus(TTL),
+                                    now()))
+                    .isInstanceOf(ReserveResult.Reserved.class);
         }
         assertStockInvariants();
         for (String id : ids) {

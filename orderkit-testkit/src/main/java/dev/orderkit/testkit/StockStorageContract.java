@@ -39,8 +39,7 @@ public abstract class StockStorageContract extends ContractSupport {
     private static final Duration HOLD = Duration.ofMinutes(10);
 
     /** Subclasses are created by JUnit. */
-    protected StockStorageContract() {
-    }
+    protected StockStorageContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
@@ -112,7 +111,9 @@ public abstract class StockStorageContract extends ContractSupport {
         StockLevel again = stock().adjust(A, 5, "restock-42", now()); // a retry after a lost acknowledgement
         assertThat(again).isEqualTo(first);
         assertThat(levelOf(A).onHand()).isEqualTo(15);
-        assertThat(stock().movements(A)).filteredOn(m -> m.reference().equals("restock-42")).hasSize(1);
+        assertThat(stock().movements(A))
+                .filteredOn(m -> m.reference().equals("restock-42"))
+                .hasSize(1);
         // the replay answers with the first application's level even after later changes
         stock().adjust(A, -1, "shrink-1", now());
         assertThat(stock().adjust(A, 5, "restock-42", now())).isEqualTo(first);
@@ -135,7 +136,9 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(counted.onHand()).isEqualTo(50);
         StockLevel again = stock().setOnHand(A, 50, start.version(), "count-7", now());
         assertThat(again).isEqualTo(counted);
-        assertThat(stock().movements(A)).filteredOn(m -> m.reference().equals("count-7")).hasSize(1);
+        assertThat(stock().movements(A))
+                .filteredOn(m -> m.reference().equals("count-7"))
+                .hasSize(1);
         StockLevel created = stock().setOnHand(B, 4, -1, "opening-count", now());
         assertThat(stock().setOnHand(B, 4, -1, "opening-count", now())).isEqualTo(created);
         assertThat(levelOf(B).onHand()).isEqualTo(4);
@@ -165,8 +168,7 @@ public abstract class StockStorageContract extends ContractSupport {
                 .isInstanceOf(ReferenceReuseException.class);
         assertThatThrownBy(() -> stock().setOnHand(A, 20, start.version(), "count-1", now()))
                 .isInstanceOf(ReferenceReuseException.class);
-        assertThatThrownBy(() -> stock().adjust(A, 20, "count-1", now()))
-                .isInstanceOf(ReferenceReuseException.class);
+        assertThatThrownBy(() -> stock().adjust(A, 20, "count-1", now())).isInstanceOf(ReferenceReuseException.class);
         assertThat(levelOf(A)).isEqualTo(counted);
         assertThat(stock().movements(A)).hasSize(3);
         assertStockInvariants();
@@ -186,7 +188,8 @@ public abstract class StockStorageContract extends ContractSupport {
     void failedWriteRecordsNoReference() {
         stockUp(A, 5);
         reserved("r1", line(A, 5));
-        assertThatThrownBy(() -> stock().adjust(A, -1, "shrink-x", now())).isInstanceOf(InsufficientStockException.class);
+        assertThatThrownBy(() -> stock().adjust(A, -1, "shrink-x", now()))
+                .isInstanceOf(InsufficientStockException.class);
         stock().release("r1", now());
         StockLevel ok = stock().adjust(A, -1, "shrink-x", now()); // nothing recorded by the failure
         assertThat(ok.onHand()).isEqualTo(4);
@@ -265,7 +268,8 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThatThrownBy(() -> stock().setOnHand(A, 5, before.version(), "count", now()))
                 .isInstanceOf(InsufficientStockException.class);
         assertThat(levelOf(A)).isEqualTo(before);
-        assertThat(stock().setOnHand(A, 6, before.version(), "count", now()).available()).isZero();
+        assertThat(stock().setOnHand(A, 6, before.version(), "count", now()).available())
+                .isZero();
         assertStockInvariants();
     }
 
@@ -315,12 +319,14 @@ public abstract class StockStorageContract extends ContractSupport {
         reserved("r1", line(A, 5));
         ReserveResult more = reserve("r2", line(A, 1));
         assertThat(more).isInstanceOf(ReserveResult.Insufficient.class);
-        assertThat(((ReserveResult.Insufficient) more).shortfalls()).singleElement().satisfies(s -> {
-            assertThat(s.sku()).isEqualTo("sku-a");
-            assertThat(s.location()).isEqualTo("east");
-            assertThat(s.requested()).isEqualTo(1);
-            assertThat(s.available()).isZero();
-        });
+        assertThat(((ReserveResult.Insufficient) more).shortfalls())
+                .singleElement()
+                .satisfies(s -> {
+                    assertThat(s.sku()).isEqualTo("sku-a");
+                    assertThat(s.location()).isEqualTo("east");
+                    assertThat(s.requested()).isEqualTo(1);
+                    assertThat(s.available()).isZero();
+                });
         assertThat(stock().reservation("r2")).isEmpty();
         assertThat(levelOf(A).reserved()).isEqualTo(5);
         assertStockInvariants();
@@ -348,11 +354,10 @@ public abstract class StockStorageContract extends ContractSupport {
     void reserveNamingUnknownLevelWritesNothing() {
         stockUp(A, 10);
         List<StockLevel> before = stock().allLevels();
-        ReserveResult r = reserve("r1", line(A, 1), line(StockKey.of("sku-a", "nowhere"), 1),
-                line(StockKey.of("sku-z", "east"), 1));
+        ReserveResult r = reserve(
+                "r1", line(A, 1), line(StockKey.of("sku-a", "nowhere"), 1), line(StockKey.of("sku-z", "east"), 1));
         assertThat(r).isInstanceOf(ReserveResult.UnknownStock.class);
-        assertThat(((ReserveResult.UnknownStock) r).missing())
-                .containsExactlyInAnyOrder("sku-a@nowhere", "sku-z@east");
+        assertThat(((ReserveResult.UnknownStock) r).missing()).containsExactlyInAnyOrder("sku-a@nowhere", "sku-z@east");
         assertThat(stock().allLevels()).isEqualTo(before);
         assertThat(stock().reservation("r1")).isEmpty();
         assertThat(stock().level(StockKey.of("sku-z", "east"))).isEmpty();
@@ -421,8 +426,7 @@ public abstract class StockStorageContract extends ContractSupport {
                 .isInstanceOf(IllegalStateTransitionException.class);
         assertThat(stock().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.HELD);
         stock().expire("r1", r.expiresAt());
-        assertThatThrownBy(() -> stock().commit("r1", now()))
-                .isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> stock().commit("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
         assertStockInvariants();
     }
 
@@ -558,7 +562,8 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(stock().reservation(id)).contains(r);
         assertThat(stock().levels(odd.sku())).extracting(StockLevel::key).containsExactly(odd);
         assertThat(stock().levels(longest.sku())).extracting(StockLevel::onHand).containsExactly(4L);
-        assertThat(stock().level(StockKey.of("sku'; DROP TABLE x; -- {tag}*?[%_]:\\\"é☃", "loc"))).isEmpty();
+        assertThat(stock().level(StockKey.of("sku'; DROP TABLE x; -- {tag}*?[%_]:\\\"é☃", "loc")))
+                .isEmpty();
         assertThat(stock().levels("sku%")).isEmpty();
         assertThat(stock().movements(odd)).extracting(Movement::reference).containsExactly("stock-up-1", id);
         assertStockInvariants();
@@ -614,7 +619,9 @@ public abstract class StockStorageContract extends ContractSupport {
         }
         StockLevel a = levelOf(A);
         long activeOnA = stock().reservations(EnumSet.of(ReservationState.HELD, ReservationState.COMMITTED)).stream()
-                .flatMap(r -> r.lines().stream()).filter(l -> l.key().equals(A)).mapToLong(AllocatedLine::quantity)
+                .flatMap(r -> r.lines().stream())
+                .filter(l -> l.key().equals(A))
+                .mapToLong(AllocatedLine::quantity)
                 .sum();
         assertThat(a.reserved()).isEqualTo(activeOnA).isPositive();
         assertStockInvariants();

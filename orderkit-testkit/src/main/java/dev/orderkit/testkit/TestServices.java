@@ -23,8 +23,7 @@ import org.junit.jupiter.api.Assumptions;
  * </ol>
  */
 public final class TestServices {
-    private TestServices() {
-    }
+    private TestServices() {}
 
     /**
      * Resolves a service endpoint.
@@ -37,8 +36,12 @@ public final class TestServices {
      *                  unavailable; may be {@code null}
      * @return the endpoint; never returns when the service is missing (skip or fail)
      */
-    public static String resolve(String service, String envVar, int localhostPort, String localhostEndpoint,
-                                 Supplier<Optional<String>> container) {
+    public static String resolve(
+            String service,
+            String envVar,
+            int localhostPort,
+            String localhostEndpoint,
+            Supplier<Optional<String>> container) {
         String fromEnv = System.getenv(envVar);
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv;
@@ -76,7 +79,8 @@ public final class TestServices {
         if (v == null) {
             return false;
         }
-        Set<String> names = Arrays.stream(v.split(",")).map(s -> s.trim().toLowerCase(Locale.ROOT))
+        Set<String> names = Arrays.stream(v.split(","))
+                .map(s -> s.trim().toLowerCase(Locale.ROOT))
                 .collect(Collectors.toSet());
         return names.contains("all") || names.contains(service.toLowerCase(Locale.ROOT));
     }
@@ -104,7 +108,8 @@ public final class TestServices {
      * @return e.g. {@code ok_3f9a1c2b}
      */
     public static String uniqueName(String prefix) {
-        return prefix + "_" + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 8)
+        return prefix + "_"
+                + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 8)
                 + Long.toHexString(System.nanoTime() & 0xffff);
     }
 }

@@ -53,7 +53,8 @@ class ContractSuitesDetectBrokenBackendsTest {
         List<String> failed = new CopyOnWriteArrayList<>();
         List<String> passed = new CopyOnWriteArrayList<>();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(suite)).build();
+                .selectors(selectClass(suite))
+                .build();
         LauncherFactory.create().execute(request, new TestExecutionListener() {
             @Override
             public void executionFinished(TestIdentifier id, TestExecutionResult result) {
@@ -63,7 +64,9 @@ class ContractSuitesDetectBrokenBackendsTest {
                 }
             }
         });
-        assertThat(passed.size() + failed.size()).as("tests run by " + suite.getSimpleName()).isPositive();
+        assertThat(passed.size() + failed.size())
+                .as("tests run by " + suite.getSimpleName())
+                .isPositive();
         return failed;
     }
 
@@ -178,8 +181,12 @@ class ContractSuitesDetectBrokenBackendsTest {
                     return last;
                 }
             }
-            return lines.size() == 1 ? last : d.reservation(id).map(r -> (ReserveResult) new ReserveResult.Reserved(
-                    new Reservation(id, r.state(), lines, r.expiresAt(), r.createdAt(), r.updatedAt()))).orElseThrow();
+            return lines.size() == 1
+                    ? last
+                    : d.reservation(id)
+                            .map(r -> (ReserveResult) new ReserveResult.Reserved(
+                                    new Reservation(id, r.state(), lines, r.expiresAt(), r.createdAt(), r.updatedAt())))
+                            .orElseThrow();
         }
     }
 
@@ -222,7 +229,8 @@ class ContractSuitesDetectBrokenBackendsTest {
     static final class LostMovements extends ForwardingStock {
         @Override
         public List<Movement> movements(StockKey key) {
-            return d.movements(key).stream().filter(m -> m.reason() != dev.orderkit.core.MovementReason.RELEASE)
+            return d.movements(key).stream()
+                    .filter(m -> m.reason() != dev.orderkit.core.MovementReason.RELEASE)
                     .toList();
         }
     }
@@ -379,9 +387,23 @@ class ContractSuitesDetectBrokenBackendsTest {
         final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
 
         private static Order strip(Order o) {
-            return new Order(o.id(), o.scope(), o.idempotencyKey(), o.fingerprint(), o.status(), o.customerRef(),
-                    o.lines(), o.total(), o.paymentMethod(), Map.of(), o.allocations(), o.paymentId(),
-                    o.failureReason(), o.version(), o.createdAt(), o.updatedAt());
+            return new Order(
+                    o.id(),
+                    o.scope(),
+                    o.idempotencyKey(),
+                    o.fingerprint(),
+                    o.status(),
+                    o.customerRef(),
+                    o.lines(),
+                    o.total(),
+                    o.paymentMethod(),
+                    Map.of(),
+                    o.allocations(),
+                    o.paymentId(),
+                    o.failureReason(),
+                    o.version(),
+                    o.createdAt(),
+                    o.updatedAt());
         }
 
         @Override
@@ -436,16 +458,16 @@ class ContractSuitesDetectBrokenBackendsTest {
     static final class NoFingerprintKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new NoFingerprint(),
-                    new InMemoryOrderStore(EventSink.discarding()));
+            return fixture(
+                    new InMemoryStockStorage(), new NoFingerprint(), new InMemoryOrderStore(EventSink.discarding()));
         }
     }
 
     static final class NoFingerprintService extends OrderServiceContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new NoFingerprint(),
-                    new InMemoryOrderStore(EventSink.discarding()));
+            return fixture(
+                    new InMemoryStockStorage(), new NoFingerprint(), new InMemoryOrderStore(EventSink.discarding()));
         }
     }
 
@@ -511,7 +533,8 @@ class ContractSuitesDetectBrokenBackendsTest {
         protected BackendFixture createFixture() {
             FaultPlan plan = new FaultPlan();
             FaultInjectingBackends faulty = new FaultInjectingBackends(plan);
-            BackendFixture f = fixture(faulty.wrap((StockStorage) new ForgetfulWrites()),
+            BackendFixture f = fixture(
+                    faulty.wrap((StockStorage) new ForgetfulWrites()),
                     faulty.wrap((IdempotencyStore) new InMemoryIdempotencyStore()),
                     faulty.wrap((OrderStore) new InMemoryOrderStore(EventSink.discarding())));
             return new BackendFixture() {
@@ -555,22 +578,24 @@ class ContractSuitesDetectBrokenBackendsTest {
     static final class ScopeBlindKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new ScopeBlind(), new InMemoryOrderStore(EventSink.discarding()));
+            return fixture(
+                    new InMemoryStockStorage(), new ScopeBlind(), new InMemoryOrderStore(EventSink.discarding()));
         }
     }
 
     static final class ScopeBlindService extends OrderServiceContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new ScopeBlind(), new InMemoryOrderStore(EventSink.discarding()));
+            return fixture(
+                    new InMemoryStockStorage(), new ScopeBlind(), new InMemoryOrderStore(EventSink.discarding()));
         }
     }
 
     static final class ConcatenatedKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new Concatenating(),
-                    new InMemoryOrderStore(EventSink.discarding()));
+            return fixture(
+                    new InMemoryStockStorage(), new Concatenating(), new InMemoryOrderStore(EventSink.discarding()));
         }
     }
 
@@ -676,8 +701,10 @@ class ContractSuitesDetectBrokenBackendsTest {
 
     @Test
     void nonAtomicInboxClaimsAreCaught() {
-        assertThat(failuresOf(RacyInboxContract.class)).contains("concurrentClaimsHaveExactlyOneWinner()",
-                "concurrentTakeoversOfAnExpiredLeaseHaveExactlyOneWinner()");
+        assertThat(failuresOf(RacyInboxContract.class))
+                .contains(
+                        "concurrentClaimsHaveExactlyOneWinner()",
+                        "concurrentTakeoversOfAnExpiredLeaseHaveExactlyOneWinner()");
     }
 
     @Test
@@ -688,19 +715,21 @@ class ContractSuitesDetectBrokenBackendsTest {
 
     @Test
     void brokenConservationIsCaught() {
-        assertThat(failuresOf(LostMovementsStock.class)).contains("releaseReturnsStockAndIsIdempotent()",
-                "mixedLifecyclesConserveStock()");
+        assertThat(failuresOf(LostMovementsStock.class))
+                .contains("releaseReturnsStockAndIsIdempotent()", "mixedLifecyclesConserveStock()");
     }
 
     @Test
     void stockWritesThatAreNotIdempotentOnTheirReferenceAreCaught() {
-        assertThat(failuresOf(ForgetfulWritesStock.class)).contains(
-                "adjustRepeatedWithItsReferenceReturnsTheFirstResultAndAppliesNothing()",
-                "setOnHandRepeatedWithItsReferenceReturnsTheFirstResultNotAConflict()",
-                "referenceReusedWithOtherArgumentsIsRejectedAndChangesNothing()");
-        assertThat(failuresOf(ForgetfulWritesAmbiguous.class)).contains(
-                "lostAcknowledgementOfARestockAppliesItOnce()",
-                "lostAcknowledgementOfAStockCountReturnsTheCountNotAConflict()");
+        assertThat(failuresOf(ForgetfulWritesStock.class))
+                .contains(
+                        "adjustRepeatedWithItsReferenceReturnsTheFirstResultAndAppliesNothing()",
+                        "setOnHandRepeatedWithItsReferenceReturnsTheFirstResultNotAConflict()",
+                        "referenceReusedWithOtherArgumentsIsRejectedAndChangesNothing()");
+        assertThat(failuresOf(ForgetfulWritesAmbiguous.class))
+                .contains(
+                        "lostAcknowledgementOfARestockAppliesItOnce()",
+                        "lostAcknowledgementOfAStockCountReturnsTheCountNotAConflict()");
     }
 
     @Test
@@ -724,7 +753,8 @@ class ContractSuitesDetectBrokenBackendsTest {
 
     @Test
     void checkThenActOversellIsCaught() {
-        assertThat(failuresOf(RacyReserveConcurrency.class)).contains("invariant1_concurrentReservationsNeverOversell()");
+        assertThat(failuresOf(RacyReserveConcurrency.class))
+                .contains("invariant1_concurrentReservationsNeverOversell()");
     }
 
     @Test

@@ -5,8 +5,7 @@ import dev.orderkit.core.PlacementOutcome;
 
 /** Result checks that make a silently failing benchmark fail loudly. Stateless, thread-safe. */
 public final class Checks {
-    private Checks() {
-    }
+    private Checks() {}
 
     /**
      * Requires a placed order.

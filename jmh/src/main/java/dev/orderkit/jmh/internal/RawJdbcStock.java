@@ -16,8 +16,8 @@ import javax.sql.DataSource;
 public final class RawJdbcStock {
     private static final String UPDATE = "UPDATE raw_stock SET reserved = reserved + ? "
             + "WHERE sku = ? AND location = ? AND on_hand - reserved >= ?";
-    private static final String INSERT = "INSERT INTO raw_reservation (id, state, expires_at, created_at) "
-            + "VALUES (?, ?, ?, ?)";
+    private static final String INSERT =
+            "INSERT INTO raw_reservation (id, state, expires_at, created_at) " + "VALUES (?, ?, ?, ?)";
 
     private final DataSource pool;
     private final Workload workload;
@@ -32,11 +32,13 @@ public final class RawJdbcStock {
     public RawJdbcStock(DataSource pool, Workload workload) throws SQLException {
         this.pool = pool;
         this.workload = workload;
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = pool.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE raw_stock (sku VARCHAR(128) NOT NULL, location VARCHAR(128) NOT NULL, "
                     + "on_hand BIGINT NOT NULL, reserved BIGINT NOT NULL, PRIMARY KEY (sku, location))");
-            st.execute("CREATE TABLE raw_reservation (id VARCHAR(128) NOT NULL PRIMARY KEY, state VARCHAR(16) NOT NULL, "
-                    + "expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL)");
+            st.execute(
+                    "CREATE TABLE raw_reservation (id VARCHAR(128) NOT NULL PRIMARY KEY, state VARCHAR(16) NOT NULL, "
+                            + "expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL)");
             c.setAutoCommit(false);
             try (PreparedStatement ins = c.prepareStatement(
                     "INSERT INTO raw_stock (sku, location, on_hand, reserved) VALUES (?, 'default', ?, 0)")) {

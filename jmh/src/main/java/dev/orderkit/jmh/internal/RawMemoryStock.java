@@ -47,7 +47,7 @@ public final class RawMemoryStock {
     }
 
     private static boolean take(AtomicLong counter, long q) {
-        for (;;) {
+        for (; ; ) {
             long v = counter.get();
             if (v < q) {
                 return false;

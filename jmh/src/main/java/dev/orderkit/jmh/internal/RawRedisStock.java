@@ -16,7 +16,8 @@ import redis.clients.jedis.resps.ScanResult;
  */
 public final class RawRedisStock {
     /** The script: KEYS[1] reservation, KEYS[2..] levels; ARGV[1] now, ARGV[2..] quantities. */
-    static final String SCRIPT = String.join("\n",
+    static final String SCRIPT = String.join(
+            "\n",
             "if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end",
             "for i = 2, #KEYS do",
             "  local v = redis.call('HMGET', KEYS[i], 'oh', 'rs')",

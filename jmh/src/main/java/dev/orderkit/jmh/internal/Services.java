@@ -15,8 +15,7 @@ public final class Services {
     /** {@code ORDERKIT_TEST_REDIS_URL}, default {@code redis://127.0.0.1:6379}. */
     public static final String REDIS_ENV = "ORDERKIT_TEST_REDIS_URL";
 
-    private Services() {
-    }
+    private Services() {}
 
     /**
      * The PostgreSQL admin URL (a database the benchmark may create schemas in).

@@ -45,19 +45,19 @@ public final class TrialDatabase {
         switch (kind) {
             case H2:
                 // LOCK_TIMEOUT: with 64 threads on one hot row H2's 1 s default would fail both sides
-                return new TrialDatabase(kind, "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000",
-                        null, name);
+                return new TrialDatabase(
+                        kind, "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", null, name);
             case POSTGRES: {
                 String admin = Services.postgresUrl();
                 exec(admin, "CREATE SCHEMA " + name);
-                return new TrialDatabase(kind, admin + (admin.contains("?") ? "&" : "?") + "currentSchema=" + name,
-                        admin, name);
+                return new TrialDatabase(
+                        kind, admin + (admin.contains("?") ? "&" : "?") + "currentSchema=" + name, admin, name);
             }
             case MARIADB: {
                 String admin = Services.mariadbUrl();
                 exec(admin, "CREATE DATABASE " + name + " CHARACTER SET utf8mb4");
-                return new TrialDatabase(kind, admin.replaceFirst("^(jdbc:mariadb://[^/?]+)(/[^?]*)?", "$1/" + name),
-                        admin, name);
+                return new TrialDatabase(
+                        kind, admin.replaceFirst("^(jdbc:mariadb://[^/?]+)(/[^?]*)?", "$1/" + name), admin, name);
             }
             default:
                 throw new IllegalArgumentException(kind.toString());
@@ -97,7 +97,8 @@ public final class TrialDatabase {
     }
 
     private static void exec(String url, String sql) {
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot run '" + sql + "' on " + url + ": " + e.getMessage(), e);

@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param attributes small string attributes (status, reason, payment id ...)
  * @param at when it happened
  */
-public record OrderKitEvent(String id, EventType type, String subjectId, String scope,
-                            Map<String, String> attributes, Instant at) {
+public record OrderKitEvent(
+        String id, EventType type, String subjectId, String scope, Map<String, String> attributes, Instant at) {
     /** Validates presence and copies attributes. */
     public OrderKitEvent {
         Objects.requireNonNull(id, "id");
@@ -37,9 +37,14 @@ public record OrderKitEvent(String id, EventType type, String subjectId, String 
      * @param at time
      * @return the event
      */
-    public static OrderKitEvent of(EventType type, String subjectId, long version, String scope,
-                                   Map<String, String> attributes, Instant at) {
-        return new OrderKitEvent(subjectId + ":" + type.name().toLowerCase(java.util.Locale.ROOT) + ":" + version,
-                type, subjectId, scope, attributes, at);
+    public static OrderKitEvent of(
+            EventType type, String subjectId, long version, String scope, Map<String, String> attributes, Instant at) {
+        return new OrderKitEvent(
+                subjectId + ":" + type.name().toLowerCase(java.util.Locale.ROOT) + ":" + version,
+                type,
+                subjectId,
+                scope,
+                attributes,
+                at);
     }
 }

@@ -11,8 +11,7 @@ public final class Check {
     /** Largest on-hand level. */
     public static final long MAX_ON_HAND = 1_000_000_000_000L;
 
-    private Check() {
-    }
+    private Check() {}
 
     public static <T> T notNull(T value, String field) {
         return Objects.requireNonNull(value, field + " must not be null");

@@ -54,6 +54,7 @@ public final class DefaultOrderService implements OrderService {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultOrderService.class);
     /** Failure reason recorded when a hold expired before the order could be confirmed. */
     public static final String RESERVATION_EXPIRED = "reservation_expired";
+
     private static final String OUT_OF_STOCK = "out_of_stock";
     private static final int SWEEP_BATCH = 100;
 
@@ -92,14 +93,16 @@ public final class DefaultOrderService implements OrderService {
     public PlaceOrderResult place(PlaceOrderRequest request) {
         Check.notNull(request, "request");
         // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
-        ledger.requireKnown(request.lines().stream().map(l -> ReservationLine.of(l.sku(), l.quantity())).toList());
+        ledger.requireKnown(request.lines().stream()
+                .map(l -> ReservationLine.of(l.sku(), l.quantity()))
+                .toList());
         String fingerprint = Fingerprints.of(request);
         ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
         long waitUntilNanos = System.nanoTime() + settings.inProgressWait().toNanos(); // real time, not the clock
         while (true) {
             String orderId = newOrderId(); // one id per claim call, the same on each of its retries
-            ClaimResult claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(),
-                    settings.lease()));
+            ClaimResult claim =
+                    retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
             if (claim instanceof ClaimResult.Acquired a) {
                 Optional<PlaceOrderResult> done = execute(key, a, request, fingerprint);
                 if (done.isPresent()) {
@@ -111,20 +114,22 @@ public final class DefaultOrderService implements OrderService {
                 return Json.read(c.response(), PlaceOrderResult.class).asReplay();
             }
             if (claim instanceof ClaimResult.Mismatch) {
-                throw new IdempotencyKeyReuseException(key.scope().value(), key.key().value());
+                throw new IdempotencyKeyReuseException(
+                        key.scope().value(), key.key().value());
             }
             Instant until = ((ClaimResult.InProgress) claim).leaseExpiresAt();
             Instant now = clock.instant();
             if (System.nanoTime() - waitUntilNanos >= 0) {
                 throw new RequestInProgressException(key.key().value(), Duration.between(now, until));
             }
-            pause(Duration.ofMillis(Math.max(1, Math.min(50, Duration.between(now, until).toMillis()))));
+            pause(Duration.ofMillis(
+                    Math.max(1, Math.min(50, Duration.between(now, until).toMillis()))));
         }
     }
 
     /** Runs or resumes the placement under the lease; empty if the lease was lost at completion. */
-    private Optional<PlaceOrderResult> execute(ScopedKey key, ClaimResult.Acquired lease, PlaceOrderRequest request,
-                                               String fingerprint) {
+    private Optional<PlaceOrderResult> execute(
+            ScopedKey key, ClaimResult.Acquired lease, PlaceOrderRequest request, String fingerprint) {
         return underLease(key, lease, () -> advance(loadOrCreate(lease.resourceId(), request, fingerprint)));
     }
 
@@ -136,8 +141,8 @@ public final class DefaultOrderService implements OrderService {
      * @return the result; empty if the lease was no longer ours at completion (the caller then
      *         answers with whatever the key's current holder stored)
      */
-    private Optional<PlaceOrderResult> underLease(ScopedKey key, ClaimResult.Acquired lease,
-                                                  java.util.function.Supplier<PlaceOrderResult> work) {
+    private Optional<PlaceOrderResult> underLease(
+            ScopedKey key, ClaimResult.Acquired lease, java.util.function.Supplier<PlaceOrderResult> work) {
         PlaceOrderResult result;
         try {
             result = work.get();
@@ -155,8 +160,8 @@ public final class DefaultOrderService implements OrderService {
         try {
             // identical arguments on every retry, so a store can recognise a repeat of an applied call
             retries.backend(() -> {
-                keys.complete(key, lease.fencingToken(), response, completedAt,
-                        completedAt.plus(settings.keyRetention()));
+                keys.complete(
+                        key, lease.fencingToken(), response, completedAt, completedAt.plus(settings.keyRetention()));
                 return null;
             });
         } catch (LeaseLostException fenced) {
@@ -174,9 +179,23 @@ public final class DefaultOrderService implements OrderService {
             return existing.get();
         }
         Instant now = clock.instant();
-        Order fresh = new Order(orderId, r.scope().value(), r.idempotencyKey().value(), fingerprint,
-                OrderStatus.CREATED, r.customerRef(), r.lines(), r.total(), r.paymentMethod(), r.metadata(),
-                List.of(), null, null, 0, now, now);
+        Order fresh = new Order(
+                orderId,
+                r.scope().value(),
+                r.idempotencyKey().value(),
+                fingerprint,
+                OrderStatus.CREATED,
+                r.customerRef(),
+                r.lines(),
+                r.total(),
+                r.paymentMethod(),
+                r.metadata(),
+                List.of(),
+                null,
+                null,
+                0,
+                now,
+                now);
         boolean inserted = retries.backend(() -> orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED))));
         return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
     }
@@ -207,8 +226,8 @@ public final class DefaultOrderService implements OrderService {
                         continue;
                     }
                     if (step.shortfalls() != null) {
-                        return new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, step.order(), step.shortfalls(),
-                                null, false);
+                        return new PlaceOrderResult(
+                                PlacementOutcome.OUT_OF_STOCK, step.order(), step.shortfalls(), null, false);
                     }
                     order = step.order();
                 }
@@ -227,27 +246,31 @@ public final class DefaultOrderService implements OrderService {
     }
 
     /** The result of the reserve step: the order after it, and the shortfalls if it was rejected. */
-    private record ReserveStep(Order order, List<Shortfall> shortfalls) {
-    }
+    private record ReserveStep(Order order, List<Shortfall> shortfalls) {}
 
     /** Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit. */
     private ReserveStep reserveStep(Order order) {
         Reservation held;
         try {
-            held = ledger.reserve(new ReservationRequest(order.id(), order.lines().stream()
-                    .map(l -> ReservationLine.of(l.sku(), l.quantity())).toList(), settings.reservationTtl()), false);
+            held = ledger.reserve(
+                    new ReservationRequest(
+                            order.id(),
+                            order.lines().stream()
+                                    .map(l -> ReservationLine.of(l.sku(), l.quantity()))
+                                    .toList(),
+                            settings.reservationTtl()),
+                    false);
         } catch (InsufficientStockException e) {
-            return new ReserveStep(claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK)),
-                    e.shortfalls());
+            return new ReserveStep(
+                    claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK)), e.shortfalls());
         }
         if (held.state() != ReservationState.HELD) {
             // an earlier attempt's hold expired before the recovery point was written: the gateway
             // was never called for this order (that only happens after STOCK_RESERVED)
-            return new ReserveStep(claim(order, OrderStatus.CANCELLED,
-                    o -> o.withFailureReason(RESERVATION_EXPIRED)), null);
+            return new ReserveStep(
+                    claim(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED)), null);
         }
-        return new ReserveStep(claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())),
-                null);
+        return new ReserveStep(claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())), null);
     }
 
     /**
@@ -263,8 +286,8 @@ public final class DefaultOrderService implements OrderService {
                 return current; // our snapshot is stale: continue from what the newer worker reached
             }
             if (r.state().isActive()) {
-                throw new ConcurrencyConflictException("reservation " + order.id() + " is " + r.state()
-                        + " while its order is " + order.status());
+                throw new ConcurrencyConflictException(
+                        "reservation " + order.id() + " is " + r.state() + " while its order is " + order.status());
             }
             return abandon(order, RESERVATION_EXPIRED); // the hold is gone: never authorize money for it
         }
@@ -288,8 +311,8 @@ public final class DefaultOrderService implements OrderService {
     private static AuthorizeRequest authorizeRequest(Order order) {
         Map<String, String> meta = new HashMap<>(order.metadata());
         meta.put("orderkit_order_id", order.id());
-        return new AuthorizeRequest(order.paymentKey("authorize"), order.id(), order.total(), order.paymentMethod(),
-                meta);
+        return new AuthorizeRequest(
+                order.paymentKey("authorize"), order.id(), order.total(), order.paymentMethod(), meta);
     }
 
     /**
@@ -299,10 +322,15 @@ public final class DefaultOrderService implements OrderService {
      */
     private Order recordPayment(Order order, OrderStatus status, String paymentId) {
         Order next = transition(order, status, o -> o.withPaymentId(paymentId));
-        if (!paymentId.equals(next.paymentId()) && (next.status() == OrderStatus.CANCELLING
-                || next.status() == OrderStatus.CANCELLED || next.status() == OrderStatus.PAYMENT_DECLINED)) {
-            LOG.info("order {} ended ({}) while its authorization {} was in flight; voiding it", order.id(),
-                    next.status(), paymentId);
+        if (!paymentId.equals(next.paymentId())
+                && (next.status() == OrderStatus.CANCELLING
+                        || next.status() == OrderStatus.CANCELLED
+                        || next.status() == OrderStatus.PAYMENT_DECLINED)) {
+            LOG.info(
+                    "order {} ended ({}) while its authorization {} was in flight; voiding it",
+                    order.id(),
+                    next.status(),
+                    paymentId);
             voidPayment(next, paymentId);
         }
         return next;
@@ -375,16 +403,23 @@ public final class DefaultOrderService implements OrderService {
 
     private PlaceOrderResult resultOf(Order order) {
         return switch (order.status()) {
-            case REJECTED -> new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, order,
-                    order.lines().stream().map(l -> new Shortfall(l.sku(), null, l.quantity(), -1)).toList(), null,
-                    false);
-            case PAYMENT_DECLINED -> new PlaceOrderResult(PlacementOutcome.PAYMENT_DECLINED, order, List.of(),
-                    order.failureReason(), false);
-            case AWAITING_PAYMENT_ACTION -> new PlaceOrderResult(PlacementOutcome.PAYMENT_ACTION_REQUIRED, order,
-                    List.of(), null, false);
-            case CANCELLED -> RESERVATION_EXPIRED.equals(order.failureReason())
-                    ? new PlaceOrderResult(PlacementOutcome.RESERVATION_EXPIRED, order, List.of(), null, false)
-                    : new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
+            case REJECTED ->
+                new PlaceOrderResult(
+                        PlacementOutcome.OUT_OF_STOCK,
+                        order,
+                        order.lines().stream()
+                                .map(l -> new Shortfall(l.sku(), null, l.quantity(), -1))
+                                .toList(),
+                        null,
+                        false);
+            case PAYMENT_DECLINED ->
+                new PlaceOrderResult(PlacementOutcome.PAYMENT_DECLINED, order, List.of(), order.failureReason(), false);
+            case AWAITING_PAYMENT_ACTION ->
+                new PlaceOrderResult(PlacementOutcome.PAYMENT_ACTION_REQUIRED, order, List.of(), null, false);
+            case CANCELLED ->
+                RESERVATION_EXPIRED.equals(order.failureReason())
+                        ? new PlaceOrderResult(PlacementOutcome.RESERVATION_EXPIRED, order, List.of(), null, false)
+                        : new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
             default -> new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
         };
     }
@@ -420,9 +455,11 @@ public final class DefaultOrderService implements OrderService {
                     return order;
                 }
                 case CONFIRMED, AWAITING_PAYMENT_ACTION, FULFILLED ->
-                        order = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
+                    order = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
                 case CANCELLING -> order = finishCancel(order);
-                default -> throw new IllegalStateTransitionException(orderId, order.status().name(), "cancel");
+                default ->
+                    throw new IllegalStateTransitionException(
+                            orderId, order.status().name(), "cancel");
             }
         }
     }
@@ -435,10 +472,11 @@ public final class DefaultOrderService implements OrderService {
         }
         if (order.paymentId() != null) {
             if (r.isPresent() && r.get().state() == ReservationState.FULFILLED) {
-                PaymentResult pr = retries.payment(() -> payments.refund(order.paymentKey("refund"), order.paymentId(),
-                        order.total()));
+                PaymentResult pr = retries.payment(
+                        () -> payments.refund(order.paymentKey("refund"), order.paymentId(), order.total()));
                 if (pr instanceof PaymentResult.Declined d) {
-                    throw new PaymentRejectedException("refund of order " + order.id() + " declined: " + d.code(), null);
+                    throw new PaymentRejectedException(
+                            "refund of order " + order.id() + " declined: " + d.code(), null);
                 }
             } else {
                 voidPayment(order, order.paymentId());
@@ -447,8 +485,8 @@ public final class DefaultOrderService implements OrderService {
             // the placement ended after STOCK_RESERVED without recording a payment: the gateway may
             // have authorized under the derived key (a crash after the approval, or a call still in
             // flight from a worker whose lease lapsed); void whatever that key did or will do
-            Optional<PaymentResult> voided = retries.payment(() -> payments.voidAuthorizationByKey(
-                    authorizeRequest(order), order.paymentKey("void")));
+            Optional<PaymentResult> voided = retries.payment(
+                    () -> payments.voidAuthorizationByKey(authorizeRequest(order), order.paymentKey("void")));
             if (voided.isPresent() && voided.get() instanceof PaymentResult.Declined d) {
                 LOG.warn("void by key of order {} declined: {}", order.id(), d.code());
             }
@@ -473,15 +511,17 @@ public final class DefaultOrderService implements OrderService {
                 }
                 case CONFIRMED -> order = transition(order, OrderStatus.FULFILLING, UnaryOperator.identity());
                 case FULFILLING -> order = finishFulfil(order);
-                default -> throw new IllegalStateTransitionException(orderId, order.status().name(), "fulfil");
+                default ->
+                    throw new IllegalStateTransitionException(
+                            orderId, order.status().name(), "fulfil");
             }
         }
     }
 
     private Order finishFulfil(Order order) {
         hook.before(order.id(), "FULFILLING");
-        PaymentResult pr = retries.payment(() -> payments.capture(order.paymentKey("capture"), order.paymentId(),
-                order.total()));
+        PaymentResult pr =
+                retries.payment(() -> payments.capture(order.paymentKey("capture"), order.paymentId(), order.total()));
         if (pr instanceof PaymentResult.Declined d) {
             throw new PaymentRejectedException("capture of order " + order.id() + " declined: " + d.code(), null);
         }
@@ -493,7 +533,8 @@ public final class DefaultOrderService implements OrderService {
     public Order applyPaymentUpdate(String orderId, PaymentResult result) {
         Check.identifier(orderId, "orderId", 128);
         Check.notNull(result, "result");
-        Order order = retries.backend(() -> orders.find(orderId)).orElseThrow(() -> new NotFoundException("order", orderId));
+        Order order =
+                retries.backend(() -> orders.find(orderId)).orElseThrow(() -> new NotFoundException("order", orderId));
         if (order.status() == OrderStatus.AWAITING_PAYMENT_ACTION) {
             if (result instanceof PaymentResult.Approved) {
                 // claim the confirmation first: a racing decline (or expiry) then cannot release the hold we commit
@@ -515,7 +556,8 @@ public final class DefaultOrderService implements OrderService {
         int resumed = 0;
         for (Order stuck : retries.backend(() -> orders.findStale(
                 Set.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED, OrderStatus.PAYMENT_AUTHORIZED),
-                now.minus(settings.stuckAfter()), SWEEP_BATCH))) {
+                now.minus(settings.stuckAfter()),
+                SWEEP_BATCH))) {
             try {
                 if (resume(stuck)) {
                     resumed++;
@@ -527,7 +569,8 @@ public final class DefaultOrderService implements OrderService {
         int expired = 0;
         for (Order waiting : retries.backend(() -> orders.findStale(
                 Set.of(OrderStatus.AWAITING_PAYMENT_ACTION, OrderStatus.CANCELLING, OrderStatus.FULFILLING),
-                now.minus(settings.stuckAfter()), SWEEP_BATCH))) {
+                now.minus(settings.stuckAfter()),
+                SWEEP_BATCH))) {
             try {
                 if (finishStuckLifecycle(waiting, now)) {
                     expired++;
@@ -544,8 +587,8 @@ public final class DefaultOrderService implements OrderService {
     /** Resumes a stuck placement on behalf of its client by taking over its idempotency key. */
     private boolean resume(Order stuck) {
         ScopedKey key = ScopedKey.of(stuck.scope(), stuck.idempotencyKey());
-        ClaimResult claim = retries.backend(() -> keys.claim(key, stuck.fingerprint(), stuck.id(), clock.instant(),
-                settings.lease()));
+        ClaimResult claim = retries.backend(
+                () -> keys.claim(key, stuck.fingerprint(), stuck.id(), clock.instant(), settings.lease()));
         if (claim instanceof ClaimResult.Completed && stuck.status() == OrderStatus.PAYMENT_AUTHORIZED) {
             // a payment update (webhook) claimed the confirmation of an order whose placement had
             // completed, then died: finish it (every step is claimed by CAS, so a redelivered
@@ -556,7 +599,11 @@ public final class DefaultOrderService implements OrderService {
         if (!(claim instanceof ClaimResult.Acquired a) || !a.resourceId().equals(stuck.id())) {
             return false; // still leased (its worker is alive), or already completed
         }
-        return underLease(key, a, () -> advance(retries.backend(() -> orders.find(stuck.id())).orElseThrow()))
+        return underLease(
+                        key,
+                        a,
+                        () -> advance(
+                                retries.backend(() -> orders.find(stuck.id())).orElseThrow()))
                 .isPresent();
     }
 
@@ -566,8 +613,8 @@ public final class DefaultOrderService implements OrderService {
                 if (order.updatedAt().plus(settings.reservationTtl()).isAfter(now)) {
                     return false;
                 }
-                Order cancelling = transition(order, OrderStatus.CANCELLING,
-                        o -> o.withFailureReason(RESERVATION_EXPIRED));
+                Order cancelling =
+                        transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(RESERVATION_EXPIRED));
                 if (cancelling.status() == OrderStatus.CANCELLING) {
                     finishCancel(cancelling);
                     return true;

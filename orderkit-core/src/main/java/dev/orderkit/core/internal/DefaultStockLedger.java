@@ -9,7 +9,6 @@ import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
-import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
@@ -43,10 +42,10 @@ public final class DefaultStockLedger implements StockLedger {
     private final int maxAllocationAttempts;
     /** How long a read of a SKU's levels may steer later allocations. */
     static final long LEVEL_CACHE_NANOS = 250_000_000L;
+
     private static final int LEVEL_CACHE_MAX = 100_000;
 
-    private record CachedLevels(List<StockLevel> levels, long readAt) {
-    }
+    private record CachedLevels(List<StockLevel> levels, long readAt) {}
 
     private final java.util.concurrent.ConcurrentHashMap<String, CachedLevels> levelCache =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -111,8 +110,15 @@ public final class DefaultStockLedger implements StockLedger {
                     () -> storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now));
             if (result instanceof ReserveResult.Reserved r) {
                 if (publish) {
-                    publish(OrderKitEvent.of(EventType.STOCK_RESERVED, r.reservation().id(), 0, null,
-                            Map.of("lines", String.valueOf(r.reservation().lines().size())), now));
+                    publish(OrderKitEvent.of(
+                            EventType.STOCK_RESERVED,
+                            r.reservation().id(),
+                            0,
+                            null,
+                            Map.of(
+                                    "lines",
+                                    String.valueOf(r.reservation().lines().size())),
+                            now));
                 }
                 return r.reservation();
             }
@@ -160,8 +166,9 @@ public final class DefaultStockLedger implements StockLedger {
     }
 
     private static boolean covers(List<StockLevel> ls, ReservationLine line) {
-        return !ls.isEmpty() && (line.location() == null
-                || ls.stream().anyMatch(l -> l.key().location().equals(line.location())));
+        return !ls.isEmpty()
+                && (line.location() == null
+                        || ls.stream().anyMatch(l -> l.key().location().equals(line.location())));
     }
 
     private List<StockLevel> cachedLevels(String sku) {
@@ -219,7 +226,8 @@ public final class DefaultStockLedger implements StockLedger {
     public Reservation release(String reservationId, boolean publish) {
         Check.identifier(reservationId, "reservationId", 128);
         Instant now = clock.instant();
-        Reservation before = retries.backend(() -> storage.reservation(reservationId)).orElse(null);
+        Reservation before =
+                retries.backend(() -> storage.reservation(reservationId)).orElse(null);
         Reservation after = retries.backend(() -> storage.release(reservationId, now));
         if (publish && before != null && before.state().isActive()) {
             publish(OrderKitEvent.of(EventType.RESERVATION_RELEASED, reservationId, 1, null, Map.of(), now));

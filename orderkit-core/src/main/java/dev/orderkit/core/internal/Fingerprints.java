@@ -16,8 +16,7 @@ import java.util.Map;
  * currency lower-case). Scope and key are not part of it.
  */
 public final class Fingerprints {
-    private Fingerprints() {
-    }
+    private Fingerprints() {}
 
     public static String of(PlaceOrderRequest r) {
         Map<String, Object> canonical = new LinkedHashMap<>();
@@ -25,7 +24,8 @@ public final class Fingerprints {
         canonical.put("customerRef", r.customerRef());
         canonical.put("currency", r.total().currency());
         canonical.put("paymentMethod", r.paymentMethod());
-        List<OrderLine> lines = r.lines().stream().sorted(Comparator.comparing(OrderLine::sku)).toList();
+        List<OrderLine> lines =
+                r.lines().stream().sorted(Comparator.comparing(OrderLine::sku)).toList();
         canonical.put("lines", lines);
         canonical.put("metadata", r.metadata());
         return sha256(Json.write(canonical));

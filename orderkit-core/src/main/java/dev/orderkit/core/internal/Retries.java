@@ -23,30 +23,38 @@ public final class Retries {
     private final CircuitBreaker<Object> breaker;
 
     public Retries(RetrySettings s) {
-        RetryPolicy<Object> conflict = delays(RetryPolicy.builder()
-                .handle(ConcurrencyConflictException.class), s.conflictBaseDelay(), s.conflictMaxDelay())
+        RetryPolicy<Object> conflict = delays(
+                        RetryPolicy.builder().handle(ConcurrencyConflictException.class),
+                        s.conflictBaseDelay(),
+                        s.conflictMaxDelay())
                 .withJitter(s.jitterFactor())
                 .withMaxRetries(s.conflictMaxRetries())
                 .build();
-        RetryPolicy<Object> transientBackend = delays(RetryPolicy.builder()
-                .handle(BackendUnavailableException.class), s.backendBaseDelay(), s.backendMaxDelay())
+        RetryPolicy<Object> transientBackend = delays(
+                        RetryPolicy.builder().handle(BackendUnavailableException.class),
+                        s.backendBaseDelay(),
+                        s.backendMaxDelay())
                 .withJitter(s.jitterFactor())
                 .withMaxRetries(s.backendMaxRetries())
                 .build();
         this.backend = Failsafe.with(transientBackend, conflict);
         this.transientOnly = Failsafe.with(transientBackend);
         Duration cap = s.paymentMaxDelay();
-        RetryPolicy<Object> paymentRetry = delays(RetryPolicy.builder()
-                .handle(PaymentUnavailableException.class), s.paymentBaseDelay(), s.paymentMaxDelay())
+        RetryPolicy<Object> paymentRetry = delays(
+                        RetryPolicy.builder().handle(PaymentUnavailableException.class),
+                        s.paymentBaseDelay(),
+                        s.paymentMaxDelay())
                 .withJitter(s.jitterFactor())
-                .withDelayFnOn(ctx -> {
-                    PaymentUnavailableException e = (PaymentUnavailableException) ctx.getLastException();
-                    Duration hint = e == null ? null : e.retryAfter();
-                    if (hint == null) {
-                        return Duration.ofMillis(-1); // fall back to the backoff
-                    }
-                    return hint.compareTo(cap) > 0 ? cap : hint;
-                }, PaymentUnavailableException.class)
+                .withDelayFnOn(
+                        ctx -> {
+                            PaymentUnavailableException e = (PaymentUnavailableException) ctx.getLastException();
+                            Duration hint = e == null ? null : e.retryAfter();
+                            if (hint == null) {
+                                return Duration.ofMillis(-1); // fall back to the backoff
+                            }
+                            return hint.compareTo(cap) > 0 ? cap : hint;
+                        },
+                        PaymentUnavailableException.class)
                 .withMaxRetries(s.paymentMaxRetries())
                 .build();
         this.breaker = CircuitBreaker.builder()

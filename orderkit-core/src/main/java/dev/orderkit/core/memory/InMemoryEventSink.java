@@ -11,8 +11,7 @@ public final class InMemoryEventSink implements EventSink {
     private final CopyOnWriteArrayList<OrderKitEvent> events = new CopyOnWriteArrayList<>();
 
     /** Creates an empty sink. */
-    public InMemoryEventSink() {
-    }
+    public InMemoryEventSink() {}
 
     @Override
     public void publish(OrderKitEvent event) {

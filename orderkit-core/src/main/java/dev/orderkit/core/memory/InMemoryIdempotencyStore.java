@@ -25,8 +25,13 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
-    private record Rec(String fingerprint, String resourceId, long token, Instant leaseUntil, String response,
-                       Instant retainUntil) {
+    private record Rec(
+            String fingerprint,
+            String resourceId,
+            long token,
+            Instant leaseUntil,
+            String response,
+            Instant retainUntil) {
         boolean completed() {
             return response != null;
         }
@@ -49,8 +54,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     private final Stripes stripes = new Stripes(64);
 
     /** Creates an empty store. */
-    public InMemoryIdempotencyStore() {
-    }
+    public InMemoryIdempotencyStore() {}
 
     @Override
     public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
@@ -108,19 +112,21 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public int purgeExpired(Instant now, int limit) {
-        return stripes.purge(() -> {
-            List<ScopedKey> victims = new ArrayList<>();
-            for (Retained r : retained) {
-                if (victims.size() >= limit || r.until().isAfter(now)) {
-                    break;
-                }
-                victims.add(r.key());
-            }
-            return victims;
-        }, key -> {
-            Rec rec = records.remove(key);
-            retained.remove(new Retained(rec.retainUntil(), key));
-        });
+        return stripes.purge(
+                () -> {
+                    List<ScopedKey> victims = new ArrayList<>();
+                    for (Retained r : retained) {
+                        if (victims.size() >= limit || r.until().isAfter(now)) {
+                            break;
+                        }
+                        victims.add(r.key());
+                    }
+                    return victims;
+                },
+                key -> {
+                    Rec rec = records.remove(key);
+                    retained.remove(new Retained(rec.retainUntil(), key));
+                });
     }
 
     /**

@@ -27,8 +27,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 public final class InMemoryInboxStore implements InboxStore {
 
     /** In progress until {@code leaseUntil} ({@code null} = released), or done at {@code doneAt}. */
-    private record Rec(Instant leaseUntil, Instant doneAt) {
-    }
+    private record Rec(Instant leaseUntil, Instant doneAt) {}
 
     /** A completed record in the purge index, ordered by completion time, then id. */
     private record Done(Instant at, String messageId) implements Comparable<Done> {
@@ -44,8 +43,7 @@ public final class InMemoryInboxStore implements InboxStore {
     private final Stripes stripes = new Stripes(64);
 
     /** Creates an empty inbox. */
-    public InMemoryInboxStore() {
-    }
+    public InMemoryInboxStore() {}
 
     @Override
     public Claim claim(String messageId, Instant now, Duration lease) {
@@ -95,19 +93,21 @@ public final class InMemoryInboxStore implements InboxStore {
     public int purgeCompleted(Instant olderThan, int limit) {
         Objects.requireNonNull(olderThan, "olderThan must not be null");
         InboxStore.checkLimit(limit);
-        return stripes.purge(() -> {
-            List<String> victims = new ArrayList<>();
-            for (Done d : done) {
-                if (victims.size() >= limit || !d.at().isBefore(olderThan)) {
-                    break;
-                }
-                victims.add(d.messageId());
-            }
-            return victims;
-        }, id -> {
-            Rec rec = records.remove(id);
-            done.remove(new Done(rec.doneAt(), id));
-        });
+        return stripes.purge(
+                () -> {
+                    List<String> victims = new ArrayList<>();
+                    for (Done d : done) {
+                        if (victims.size() >= limit || !d.at().isBefore(olderThan)) {
+                            break;
+                        }
+                        victims.add(d.messageId());
+                    }
+                    return victims;
+                },
+                id -> {
+                    Rec rec = records.remove(id);
+                    done.remove(new Done(rec.doneAt(), id));
+                });
     }
 
     /**

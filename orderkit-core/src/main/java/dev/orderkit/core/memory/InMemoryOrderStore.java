@@ -37,8 +37,7 @@ public final class InMemoryOrderStore implements OrderStore {
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryOrderStore.class);
 
     /** The order created with a (scope, key) pair. */
-    private record KeyEntry(String orderId, Instant createdAt) {
-    }
+    private record KeyEntry(String orderId, Instant createdAt) {}
 
     /** An order in the per-status index, ordered by update time, then id. */
     private record Touched(Instant at, String orderId) implements Comparable<Touched> {
@@ -58,6 +57,7 @@ public final class InMemoryOrderStore implements OrderStore {
     private final ConcurrentHashMap<List<String>, KeyEntry> byKey = new ConcurrentHashMap<>();
     /** Orders of each status by update time. */
     private final Map<OrderStatus, ConcurrentSkipListSet<Touched>> byStatus = new EnumMap<>(OrderStatus.class);
+
     private final Stripes stripes = new Stripes(64);
     private final EventSink sink;
 

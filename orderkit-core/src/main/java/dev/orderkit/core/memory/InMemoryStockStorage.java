@@ -58,6 +58,7 @@ public final class InMemoryStockStorage implements StockStorage {
 
     /** Optimistic passes of a multi-lock read before it takes the read locks. */
     private static final int OPTIMISTIC_ATTEMPTS = 3;
+
     private static final Comparator<StockLevel> BY_KEY = Comparator.comparing(StockLevel::key);
     private static final Comparator<Sku> BY_NAME = Comparator.comparing(s -> s.sku);
 
@@ -67,6 +68,7 @@ public final class InMemoryStockStorage implements StockStorage {
         final List<Movement> movements = new ArrayList<>();
         /** Applied adjust / setOnHand writes by reference. */
         final Map<String, AppliedWrite> writes = new HashMap<>();
+
         StockLevel level;
 
         Slot(StockKey key, Instant now) {
@@ -132,8 +134,8 @@ public final class InMemoryStockStorage implements StockStorage {
     private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
         StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
             if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
-                throw new ReferenceReuseException(key, reference,
-                        StockStorage.describeWrite(set, amount, expectedVersion));
+                throw new ReferenceReuseException(
+                        key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
             }
             return result;
         }
@@ -148,8 +150,7 @@ public final class InMemoryStockStorage implements StockStorage {
     private final ConcurrentSkipListSet<Due> due = new ConcurrentSkipListSet<>();
 
     /** Creates an empty storage. */
-    public InMemoryStockStorage() {
-    }
+    public InMemoryStockStorage() {}
 
     /** The SKU's record; registers it (empty, so invisible to readers) when {@code create}. */
     private Sku sku(String sku, boolean create) {
@@ -263,8 +264,8 @@ public final class InMemoryStockStorage implements StockStorage {
                 StockLevel l = slots.get(i).level;
                 long quantity = lines.get(i).quantity();
                 if (l.available() < quantity) {
-                    shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), quantity,
-                            Math.max(0, l.available())));
+                    shortfalls.add(
+                            new Shortfall(l.key().sku(), l.key().location(), quantity, Math.max(0, l.available())));
                 }
             }
             if (!shortfalls.isEmpty()) {
@@ -311,8 +312,13 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             if (rule.movesStock()) {
                 for (AllocatedLine line : r.lines()) {
-                    slot(locked, line.key()).apply(rule.onHandSign() * line.quantity(),
-                            rule.reservedSign() * line.quantity(), rule.reason(), id, now);
+                    slot(locked, line.key())
+                            .apply(
+                                    rule.onHandSign() * line.quantity(),
+                                    rule.reservedSign() * line.quantity(),
+                                    rule.reason(),
+                                    id,
+                                    now);
                 }
                 locked.forEach(Sku::publish);
             }
@@ -389,8 +395,8 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             StockLevel l = slot.level;
             if (l.onHand() + delta < l.reserved() || l.onHand() + delta < 0) {
-                throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), -delta,
-                        l.available())));
+                throw new InsufficientStockException(
+                        List.of(new Shortfall(key.sku(), key.location(), -delta, l.available())));
             }
             slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
             slot.writes.put(reference, new AppliedWrite(false, delta, 0, slot.level));
@@ -427,12 +433,12 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             StockLevel l = slot.level;
             if (expectedVersion != -1 && l.version() != expectedVersion) {
-                throw new ConcurrencyConflictException("stock level " + key + " is at version " + l.version()
-                        + ", expected " + expectedVersion);
+                throw new ConcurrencyConflictException(
+                        "stock level " + key + " is at version " + l.version() + ", expected " + expectedVersion);
             }
             if (onHand < l.reserved()) {
-                throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), l.reserved(),
-                        onHand)));
+                throw new InsufficientStockException(
+                        List.of(new Shortfall(key.sku(), key.location(), l.reserved(), onHand)));
             }
             slot.apply(onHand - l.onHand(), 0, MovementReason.SET_ON_HAND, reference, now);
             slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, slot.level));
@@ -502,7 +508,9 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public List<Reservation> reservations(Set<ReservationState> states) {
-        return readAllSkus(() -> reservations.values().stream().filter(r -> states.contains(r.state())).toList());
+        return readAllSkus(() -> reservations.values().stream()
+                .filter(r -> states.contains(r.state()))
+                .toList());
     }
 
     @Override
@@ -534,5 +542,4 @@ public final class InMemoryStockStorage implements StockStorage {
             return n;
         });
     }
-
 }

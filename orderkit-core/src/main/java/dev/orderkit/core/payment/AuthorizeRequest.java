@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param paymentMethod payment method token
  * @param metadata metadata to attach at the gateway (includes the order id)
  */
-public record AuthorizeRequest(String idempotencyKey, String orderId, Money amount, String paymentMethod,
-                               Map<String, String> metadata) {
+public record AuthorizeRequest(
+        String idempotencyKey, String orderId, Money amount, String paymentMethod, Map<String, String> metadata) {
     /** Validates presence and copies the metadata. */
     public AuthorizeRequest {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");

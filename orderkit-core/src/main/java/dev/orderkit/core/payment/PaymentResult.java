@@ -8,8 +8,7 @@ public sealed interface PaymentResult {
      *
      * @param paymentId the gateway's payment id
      */
-    record Approved(String paymentId) implements PaymentResult {
-    }
+    record Approved(String paymentId) implements PaymentResult {}
 
     /**
      * The gateway declined permanently; never retried.
@@ -17,8 +16,7 @@ public sealed interface PaymentResult {
      * @param code decline code (e.g. {@code card_declined}, {@code insufficient_funds})
      * @param message human-readable reason
      */
-    record Declined(String code, String message) implements PaymentResult {
-    }
+    record Declined(String code, String message) implements PaymentResult {}
 
     /**
      * The customer must act (e.g. 3-D Secure) before the payment can complete.
@@ -26,6 +24,5 @@ public sealed interface PaymentResult {
      * @param paymentId the gateway's payment id
      * @param action what is required (e.g. a redirect URL or {@code use_stripe_sdk})
      */
-    record ActionRequired(String paymentId, String action) implements PaymentResult {
-    }
+    record ActionRequired(String paymentId, String action) implements PaymentResult {}
 }

@@ -52,8 +52,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
      * @param status current state
      * @param refundedMinor total refunded in minor units
      */
-    public record Payment(String id, String orderId, Money amount, Status status, long refundedMinor) {
-    }
+    public record Payment(String id, String orderId, Money amount, Status status, long refundedMinor) {}
 
     /**
      * Where a simulated gateway keeps its state: the result stored under each idempotency key and
@@ -184,7 +183,8 @@ public final class SimulatedPaymentPort implements PaymentPort {
 
     private record AimedFault(FaultPoint point, String operation, String keyPrefix, AtomicInteger remaining) {
         boolean matches(FaultPoint p, String op, String key) {
-            return point == p && (operation == null || operation.equals(op))
+            return point == p
+                    && (operation == null || operation.equals(op))
                     && (keyPrefix == null || key.startsWith(keyPrefix));
         }
     }
@@ -192,6 +192,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
     private final java.util.List<AimedFault> aimed = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Unique per instance, so payment ids of simulated gateways in several JVMs never collide. */
     private final String instance = java.util.UUID.randomUUID().toString().substring(0, 8);
+
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger failAfterApplying = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
@@ -283,7 +284,8 @@ public final class SimulatedPaymentPort implements PaymentPort {
         Map<String, java.util.List<String>> out = new java.util.TreeMap<>();
         for (Payment p : ledger.payments().values()) {
             if (p.status() == Status.AUTHORIZED || p.status() == Status.REQUIRES_ACTION) {
-                out.computeIfAbsent(p.orderId(), k -> new java.util.ArrayList<>()).add(p.id());
+                out.computeIfAbsent(p.orderId(), k -> new java.util.ArrayList<>())
+                        .add(p.id());
             }
         }
         return out;
@@ -336,10 +338,9 @@ public final class SimulatedPaymentPort implements PaymentPort {
             }
             String id = "sim_pi_" + instance + "_" + ids.incrementAndGet();
             boolean action = method.startsWith("pm_action");
-            payments.save(new Payment(id, request.orderId(), request.amount(),
-                    action ? Status.REQUIRES_ACTION : Status.AUTHORIZED, 0));
-            return action ? new PaymentResult.ActionRequired(id, "redirect_to_url")
-                    : new PaymentResult.Approved(id);
+            payments.save(new Payment(
+                    id, request.orderId(), request.amount(), action ? Status.REQUIRES_ACTION : Status.AUTHORIZED, 0));
+            return action ? new PaymentResult.ActionRequired(id, "redirect_to_url") : new PaymentResult.Approved(id);
         });
     }
 
@@ -374,11 +375,12 @@ public final class SimulatedPaymentPort implements PaymentPort {
     public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
         return call("refund", idempotencyKey, payments -> {
             Payment p = existing(payments, paymentId);
-            if (p.status() != Status.CAPTURED || p.refundedMinor() + amount.minor() > p.amount().minor()) {
+            if (p.status() != Status.CAPTURED
+                    || p.refundedMinor() + amount.minor() > p.amount().minor()) {
                 return new PaymentResult.Declined("charge_not_refundable", "cannot refund " + amount.minor());
             }
-            payments.save(new Payment(paymentId, p.orderId(), p.amount(), Status.CAPTURED,
-                    p.refundedMinor() + amount.minor()));
+            payments.save(new Payment(
+                    paymentId, p.orderId(), p.amount(), Status.CAPTURED, p.refundedMinor() + amount.minor()));
             return new PaymentResult.Approved(paymentId);
         });
     }
@@ -397,8 +399,10 @@ public final class SimulatedPaymentPort implements PaymentPort {
      */
     @Override
     public java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
-        PaymentResult original = ledger.apply(authorization.idempotencyKey(),
-                payments -> new PaymentResult.Declined("authorization_voided", "voided before it was made")).result();
+        PaymentResult original = ledger.apply(
+                        authorization.idempotencyKey(),
+                        payments -> new PaymentResult.Declined("authorization_voided", "voided before it was made"))
+                .result();
         if (original instanceof PaymentResult.Approved a) {
             return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
         }
@@ -408,14 +412,14 @@ public final class SimulatedPaymentPort implements PaymentPort {
         return java.util.Optional.empty();
     }
 
-    private PaymentResult call(String operation, String key,
-                               java.util.function.Function<Ledger.Payments, PaymentResult> effect) {
+    private PaymentResult call(
+            String operation, String key, java.util.function.Function<Ledger.Payments, PaymentResult> effect) {
         Objects.requireNonNull(key, "idempotencyKey");
         calls.incrementAndGet();
         sleep();
         if (aimedFault(FaultPoint.BEFORE_APPLYING, operation, key)) {
-            throw new PaymentUnavailableException("simulated gateway failure before " + operation, Duration.ofMillis(1),
-                    null);
+            throw new PaymentUnavailableException(
+                    "simulated gateway failure before " + operation, Duration.ofMillis(1), null);
         }
         if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new PaymentUnavailableException("simulated gateway timeout", Duration.ofMillis(1), null);

@@ -14,16 +14,14 @@ public sealed interface ClaimResult {
      *                   the first claimer, kept across takeovers so a resumed call continues it
      * @param resumed true if this claim took over an earlier expired or released lease
      */
-    record Acquired(long fencingToken, String resourceId, boolean resumed) implements ClaimResult {
-    }
+    record Acquired(long fencingToken, String resourceId, boolean resumed) implements ClaimResult {}
 
     /**
      * Another caller holds a live lease.
      *
      * @param leaseExpiresAt when that lease expires
      */
-    record InProgress(Instant leaseExpiresAt) implements ClaimResult {
-    }
+    record InProgress(Instant leaseExpiresAt) implements ClaimResult {}
 
     /**
      * The request already completed; replay the stored response.
@@ -31,14 +29,12 @@ public sealed interface ClaimResult {
      * @param resourceId the resource id
      * @param response the stored response (JSON)
      */
-    record Completed(String resourceId, String response) implements ClaimResult {
-    }
+    record Completed(String resourceId, String response) implements ClaimResult {}
 
     /**
      * The key exists with a different request fingerprint.
      *
      * @param storedFingerprint the fingerprint of the first request
      */
-    record Mismatch(String storedFingerprint) implements ClaimResult {
-    }
+    record Mismatch(String storedFingerprint) implements ClaimResult {}
 }

@@ -23,6 +23,6 @@ public interface EventSink {
      * @return the sink
      */
     static EventSink discarding() {
-        return event -> { };
+        return event -> {};
     }
 }

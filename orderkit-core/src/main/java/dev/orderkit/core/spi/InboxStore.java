@@ -116,7 +116,9 @@ public interface InboxStore {
             throw new NullPointerException("messageId must not be null");
         }
         if (messageId.isEmpty() || messageId.length() > MAX_MESSAGE_ID_LENGTH) {
-            throw new InvalidRequestException("messageId", messageId,
+            throw new InvalidRequestException(
+                    "messageId",
+                    messageId,
                     "must be 1.." + MAX_MESSAGE_ID_LENGTH + " characters (was " + messageId.length() + ")");
         }
         return messageId;

@@ -47,26 +47,29 @@ public enum ReservationTransition {
         ReservationState s = current.state();
         boolean due = !current.expiresAt().isAfter(now);
         return switch (this) {
-            case COMMIT -> switch (s) {
-                case COMMITTED -> null;
-                case HELD -> {
-                    if (due) {
-                        throw new IllegalStateTransitionException(id, "HELD (expired)", "commit");
+            case COMMIT ->
+                switch (s) {
+                    case COMMITTED -> null;
+                    case HELD -> {
+                        if (due) {
+                            throw new IllegalStateTransitionException(id, "HELD (expired)", "commit");
+                        }
+                        yield ReservationState.COMMITTED;
                     }
-                    yield ReservationState.COMMITTED;
-                }
-                default -> throw new IllegalStateTransitionException(id, s.name(), "commit");
-            };
-            case RELEASE -> switch (s) {
-                case HELD, COMMITTED -> ReservationState.RELEASED;
-                case RELEASED, EXPIRED -> null;
-                case FULFILLED -> throw new IllegalStateTransitionException(id, s.name(), "release");
-            };
-            case FULFIL -> switch (s) {
-                case COMMITTED -> ReservationState.FULFILLED;
-                case FULFILLED -> null;
-                default -> throw new IllegalStateTransitionException(id, s.name(), "fulfil");
-            };
+                    default -> throw new IllegalStateTransitionException(id, s.name(), "commit");
+                };
+            case RELEASE ->
+                switch (s) {
+                    case HELD, COMMITTED -> ReservationState.RELEASED;
+                    case RELEASED, EXPIRED -> null;
+                    case FULFILLED -> throw new IllegalStateTransitionException(id, s.name(), "release");
+                };
+            case FULFIL ->
+                switch (s) {
+                    case COMMITTED -> ReservationState.FULFILLED;
+                    case FULFILLED -> null;
+                    default -> throw new IllegalStateTransitionException(id, s.name(), "fulfil");
+                };
             case EXPIRE -> s == ReservationState.HELD && due ? ReservationState.EXPIRED : null;
         };
     }

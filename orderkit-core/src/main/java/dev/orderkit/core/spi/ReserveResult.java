@@ -12,30 +12,26 @@ public sealed interface ReserveResult {
      *
      * @param reservation the new reservation
      */
-    record Reserved(Reservation reservation) implements ReserveResult {
-    }
+    record Reserved(Reservation reservation) implements ReserveResult {}
 
     /**
      * A reservation with this id already existed (in any state); nothing was written.
      *
      * @param reservation the existing reservation
      */
-    record AlreadyExists(Reservation reservation) implements ReserveResult {
-    }
+    record AlreadyExists(Reservation reservation) implements ReserveResult {}
 
     /**
      * At least one line lacked available stock; nothing was written.
      *
      * @param shortfalls the lines short of stock, with the location
      */
-    record Insufficient(List<Shortfall> shortfalls) implements ReserveResult {
-    }
+    record Insufficient(List<Shortfall> shortfalls) implements ReserveResult {}
 
     /**
      * At least one line names a stock level that does not exist; nothing was written.
      *
      * @param missing the unknown keys, as {@code sku@location}
      */
-    record UnknownStock(List<String> missing) implements ReserveResult {
-    }
+    record UnknownStock(List<String> missing) implements ReserveResult {}
 }

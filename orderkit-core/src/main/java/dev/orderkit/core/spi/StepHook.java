@@ -9,7 +9,7 @@ package dev.orderkit.core.spi;
 @FunctionalInterface
 public interface StepHook {
     /** A hook that does nothing. */
-    StepHook NONE = (orderId, step) -> { };
+    StepHook NONE = (orderId, step) -> {};
 
     /**
      * Called before a step.

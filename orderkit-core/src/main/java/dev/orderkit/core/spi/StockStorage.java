@@ -6,8 +6,8 @@ import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
-import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
@@ -196,7 +196,8 @@ public interface StockStorage {
      * @return e.g. {@code adjust(+5)} or {@code setOnHand(50, expectedVersion=3)}
      */
     static String describeWrite(boolean setOnHand, long amount, long expectedVersion) {
-        return setOnHand ? "setOnHand(" + amount + ", expectedVersion=" + expectedVersion + ")"
+        return setOnHand
+                ? "setOnHand(" + amount + ", expectedVersion=" + expectedVersion + ")"
                 : "adjust(" + (amount >= 0 ? "+" : "") + amount + ")";
     }
 }

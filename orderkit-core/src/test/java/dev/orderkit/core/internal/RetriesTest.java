@@ -15,18 +15,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class RetriesTest {
-    private static final RetrySettings FAST = new RetrySettings(3, Duration.ofMillis(1), Duration.ofMillis(2),
-            2, Duration.ofMillis(1), Duration.ofMillis(2), 2, Duration.ofMillis(1), Duration.ofMillis(300),
-            3, Duration.ofSeconds(60), 0.1);
+    private static final RetrySettings FAST = new RetrySettings(
+            3,
+            Duration.ofMillis(1),
+            Duration.ofMillis(2),
+            2,
+            Duration.ofMillis(1),
+            Duration.ofMillis(2),
+            2,
+            Duration.ofMillis(1),
+            Duration.ofMillis(300),
+            3,
+            Duration.ofSeconds(60),
+            0.1);
 
     @Test
     void backendFailuresAreRetriedThenSurface() {
         Retries r = new Retries(FAST);
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> r.backend(() -> {
-            calls.incrementAndGet();
-            throw new BackendUnavailableException("down", null);
-        })).isInstanceOf(BackendUnavailableException.class);
+                    calls.incrementAndGet();
+                    throw new BackendUnavailableException("down", null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class);
         assertThat(calls).hasValue(3); // 1 + 2 retries
     }
 
@@ -35,17 +46,19 @@ class RetriesTest {
         Retries r = new Retries(FAST);
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> r.transientOnly(() -> {
-            calls.incrementAndGet();
-            throw new ConcurrencyConflictException("stale version");
-        })).isInstanceOf(ConcurrencyConflictException.class);
+                    calls.incrementAndGet();
+                    throw new ConcurrencyConflictException("stale version");
+                }))
+                .isInstanceOf(ConcurrencyConflictException.class);
         assertThat(calls).hasValue(1);
         AtomicInteger flaky = new AtomicInteger();
         assertThat(r.transientOnly(() -> {
-            if (flaky.incrementAndGet() < 2) {
-                throw new BackendUnavailableException("lost connection", null);
-            }
-            return "ok";
-        })).isEqualTo("ok");
+                    if (flaky.incrementAndGet() < 2) {
+                        throw new BackendUnavailableException("lost connection", null);
+                    }
+                    return "ok";
+                }))
+                .isEqualTo("ok");
     }
 
     @Test
@@ -67,9 +80,10 @@ class RetriesTest {
         Retries r = new Retries(FAST);
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> r.payment(() -> {
-            calls.incrementAndGet();
-            throw new PaymentRejectedException("bad request", null);
-        })).isInstanceOf(PaymentRejectedException.class);
+                    calls.incrementAndGet();
+                    throw new PaymentRejectedException("bad request", null);
+                }))
+                .isInstanceOf(PaymentRejectedException.class);
         assertThat(calls).hasValue(1);
     }
 
@@ -109,24 +123,39 @@ class RetriesTest {
         AtomicInteger calls = new AtomicInteger();
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> r.payment(() -> {
-                calls.incrementAndGet();
-                throw new PaymentUnavailableException("503", null, null);
-            })).isInstanceOf(PaymentUnavailableException.class);
+                        calls.incrementAndGet();
+                        throw new PaymentUnavailableException("503", null, null);
+                    }))
+                    .isInstanceOf(PaymentUnavailableException.class);
         }
         int before = calls.get();
         assertThatThrownBy(() -> r.payment(() -> {
-            calls.incrementAndGet();
-            return new PaymentResult.Approved("x");
-        })).isInstanceOf(PaymentUnavailableException.class).hasMessageContaining("circuit breaker");
+                    calls.incrementAndGet();
+                    return new PaymentResult.Approved("x");
+                }))
+                .isInstanceOf(PaymentUnavailableException.class)
+                .hasMessageContaining("circuit breaker");
         assertThat(calls.get()).isEqualTo(before); // not even attempted
     }
 
     @Test
     void settingsAreValidatedWithTheFieldName() {
-        assertThatThrownBy(() -> new RetrySettings(-1, Duration.ofMillis(1), Duration.ofMillis(1), 0,
-                Duration.ofMillis(1), Duration.ofMillis(1), 0, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-                Duration.ofSeconds(1), 0)).isInstanceOf(InvalidRequestException.class)
-                .extracting(e -> ((InvalidRequestException) e).field()).isEqualTo("conflictMaxRetries");
+        assertThatThrownBy(() -> new RetrySettings(
+                        -1,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        0,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        1,
+                        Duration.ofSeconds(1),
+                        0))
+                .isInstanceOf(InvalidRequestException.class)
+                .extracting(e -> ((InvalidRequestException) e).field())
+                .isEqualTo("conflictMaxRetries");
         assertThatThrownBy(() -> RetrySettings.defaults().withBreaker(0, Duration.ofSeconds(1)))
                 .isInstanceOf(InvalidRequestException.class);
     }
@@ -136,9 +165,10 @@ class RetriesTest {
         Retries r = new Retries(RetrySettings.none());
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> r.backend(() -> {
-            calls.incrementAndGet();
-            throw new BackendUnavailableException("down", null);
-        })).isInstanceOf(BackendUnavailableException.class);
+                    calls.incrementAndGet();
+                    throw new BackendUnavailableException("down", null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class);
         assertThat(calls).hasValue(1);
     }
 }

@@ -29,6 +29,7 @@ public class InMemoryIdempotencyStoreLincheckTest {
     private static final Instant[] TIMES = {T0, T0.plusSeconds(10)};
     /** Retention ends: passed at the later reading, or not. */
     private static final Instant[] RETAIN = {T0.plusSeconds(5), T0.plusSeconds(60)};
+
     private static final Duration LEASE = Duration.ofSeconds(5);
     private static final ScopedKey[] KEYS = {ScopedKey.of("shop", "k0"), ScopedKey.of("shop", "k1")};
     private static final String[] FINGERPRINTS = {"a".repeat(64), "b".repeat(64)};
@@ -37,15 +38,15 @@ public class InMemoryIdempotencyStoreLincheckTest {
 
     @Operation
     public Object claim(@Param(name = "key") int key, @Param(name = "fp") int fp, @Param(name = "time") int time) {
-        return LincheckBudget.outcome(() -> store.claim(KEYS[key], FINGERPRINTS[fp], "order-" + key + "-" + fp,
-                TIMES[time], LEASE));
+        return LincheckBudget.outcome(
+                () -> store.claim(KEYS[key], FINGERPRINTS[fp], "order-" + key + "-" + fp, TIMES[time], LEASE));
     }
 
     @Operation
-    public Object complete(@Param(name = "key") int key, @Param(name = "token") int token,
-            @Param(name = "time") int retain) {
-        return LincheckBudget.outcomeOfVoid(() -> store.complete(KEYS[key], token, "{\"r\":" + token + "}", T0,
-                RETAIN[retain]));
+    public Object complete(
+            @Param(name = "key") int key, @Param(name = "token") int token, @Param(name = "time") int retain) {
+        return LincheckBudget.outcomeOfVoid(
+                () -> store.complete(KEYS[key], token, "{\"r\":" + token + "}", T0, RETAIN[retain]));
     }
 
     @Operation
@@ -67,12 +68,16 @@ public class InMemoryIdempotencyStoreLincheckTest {
      * records past retention, purged while a claim whose clock reads earlier looks at both.
      */
     static List<ExecutionScenario> knownRaces() {
-        List<Actor> twoCompleted = List.of(op("claim", 0, 0, 0), op("complete", 0, 1, 0),
-                op("claim", 1, 0, 0), op("complete", 1, 1, 0));
+        List<Actor> twoCompleted =
+                List.of(op("claim", 0, 0, 0), op("complete", 0, 1, 0), op("claim", 1, 0, 0), op("complete", 1, 1, 0));
         return List.of(
-                LincheckBudget.scenario(twoCompleted, List.of(op("purgeExpired", 1, 2)),
+                LincheckBudget.scenario(
+                        twoCompleted,
+                        List.of(op("purgeExpired", 1, 2)),
                         List.of(op("claim", 0, 0, 0), op("claim", 1, 0, 0))),
-                LincheckBudget.scenario(twoCompleted, List.of(op("purgeExpired", 1, 2)),
+                LincheckBudget.scenario(
+                        twoCompleted,
+                        List.of(op("purgeExpired", 1, 2)),
                         List.of(op("claim", 1, 0, 0), op("claim", 0, 0, 0))));
     }
 

@@ -25,6 +25,7 @@ public class InMemoryInboxStoreLincheckTest {
     private static final Instant[] TIMES = {T0, T0.plusSeconds(10)};
     /** Purge bounds: older than the second reading only, or than both. */
     private static final Instant[] OLDER_THAN = {T0.plusSeconds(5), T0.plusSeconds(20)};
+
     private static final Duration LEASE = Duration.ofSeconds(5);
 
     private final InMemoryInboxStore inbox = new InMemoryInboxStore();
@@ -61,10 +62,10 @@ public class InMemoryInboxStoreLincheckTest {
     static List<ExecutionScenario> knownRaces() {
         List<Actor> twoDone = List.of(op("complete", 0, 0), op("complete", 1, 0));
         return List.of(
-                LincheckBudget.scenario(twoDone, List.of(op("purgeCompleted", 1, 2)),
-                        List.of(op("claim", 0, 1), op("claim", 1, 1))),
-                LincheckBudget.scenario(twoDone, List.of(op("purgeCompleted", 1, 2)),
-                        List.of(op("claim", 1, 1), op("claim", 0, 1))));
+                LincheckBudget.scenario(
+                        twoDone, List.of(op("purgeCompleted", 1, 2)), List.of(op("claim", 0, 1), op("claim", 1, 1))),
+                LincheckBudget.scenario(
+                        twoDone, List.of(op("purgeCompleted", 1, 2)), List.of(op("claim", 1, 1), op("claim", 0, 1))));
     }
 
     @Test

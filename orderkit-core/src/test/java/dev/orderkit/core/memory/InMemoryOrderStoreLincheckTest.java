@@ -34,9 +34,11 @@ public class InMemoryOrderStoreLincheckTest {
     private static final String SCOPE = "shop";
     /** Order i is created with key KEY_OF[i] at CREATED_AT[i]: orders 0 and 2 share key k0, 0 is newer. */
     private static final int[] KEY_OF = {0, 1, 0};
+
     private static final Instant[] CREATED_AT = {T0.plusSeconds(1), T0, T0};
     /** Update steps: the status and time each one writes. */
     private static final OrderStatus[] STEP_STATUS = {OrderStatus.STOCK_RESERVED, OrderStatus.CONFIRMED};
+
     private static final Instant[] STEP_AT = {T0.plusSeconds(2), T0.plusSeconds(3)};
     private static final Instant[] STALE_BEFORE = {T0.plusSeconds(1), T0.plusSeconds(3)};
     private static final Set<OrderStatus> UNFINISHED = EnumSet.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED);
@@ -44,9 +46,23 @@ public class InMemoryOrderStoreLincheckTest {
     private final InMemoryOrderStore store = new InMemoryOrderStore(new InMemoryEventSink());
 
     private static Order order(int i, OrderStatus status, long version, Instant updatedAt) {
-        return new Order("o" + i, SCOPE, "k" + KEY_OF[i], "f".repeat(64), status, "customer",
-                List.of(OrderLine.of("sku", 1, 100)), Money.of(100, "EUR"), "pm_card", Map.of(), List.of(), null,
-                null, version, CREATED_AT[i], updatedAt);
+        return new Order(
+                "o" + i,
+                SCOPE,
+                "k" + KEY_OF[i],
+                "f".repeat(64),
+                status,
+                "customer",
+                List.of(OrderLine.of("sku", 1, 100)),
+                Money.of(100, "EUR"),
+                "pm_card",
+                Map.of(),
+                List.of(),
+                null,
+                null,
+                version,
+                CREATED_AT[i],
+                updatedAt);
     }
 
     @Operation
@@ -55,10 +71,12 @@ public class InMemoryOrderStoreLincheckTest {
     }
 
     @Operation
-    public boolean update(@Param(name = "order") int i, @Param(name = "version") int expectedVersion,
+    public boolean update(
+            @Param(name = "order") int i,
+            @Param(name = "version") int expectedVersion,
             @Param(name = "step") int step) {
-        return store.update(order(i, STEP_STATUS[step], expectedVersion + 1, STEP_AT[step]), expectedVersion,
-                List.of());
+        return store.update(
+                order(i, STEP_STATUS[step], expectedVersion + 1, STEP_AT[step]), expectedVersion, List.of());
     }
 
     @Operation
@@ -84,11 +102,11 @@ public class InMemoryOrderStoreLincheckTest {
     static List<ExecutionScenario> knownRaces() {
         return List.of(
                 // an inserted order found by id but not yet by its key
-                LincheckBudget.scenario(List.of(), List.of(op("insert", 0)),
-                        List.of(op("find", 0), op("findByKey", 0))),
+                LincheckBudget.scenario(
+                        List.of(), List.of(op("insert", 0)), List.of(op("find", 0), op("findByKey", 0))),
                 // a scan that sees the later of two inserts and not the earlier
-                LincheckBudget.scenario(List.of(), List.of(op("insert", 1), op("insert", 2)),
-                        List.of(op("findStale", 1, 1))));
+                LincheckBudget.scenario(
+                        List.of(), List.of(op("insert", 1), op("insert", 2)), List.of(op("findStale", 1, 1))));
     }
 
     @Test

@@ -42,7 +42,8 @@ public class InMemoryStockStorageLincheckTest {
     private static final Instant LATE = NOW.plusSeconds(120);
     private static final String[] SKUS = {"a", "b"};
     private static final StockKey[] KEYS = {
-        StockKey.of("a", "x"), StockKey.of("a", "y"), StockKey.of("b", "x"), StockKey.of("b", "y")};
+        StockKey.of("a", "x"), StockKey.of("a", "y"), StockKey.of("b", "x"), StockKey.of("b", "y")
+    };
     /** Reservation line sets, merged and in canonical order: one SKU, one SKU at two locations, two SKUs. */
     private static final List<List<AllocatedLine>> SHAPES = List.of(
             List.of(line(0, 1)),
@@ -94,14 +95,16 @@ public class InMemoryStockStorageLincheckTest {
     }
 
     @Operation
-    public Object adjust(@Param(name = "key") int key, @Param(name = "delta") int delta,
-            @Param(name = "ref") int ref) {
+    public Object adjust(@Param(name = "key") int key, @Param(name = "delta") int delta, @Param(name = "ref") int ref) {
         return LincheckBudget.outcome(() -> storage.adjust(KEYS[key], delta, "w" + ref, NOW));
     }
 
     @Operation
-    public Object setOnHand(@Param(name = "key") int key, @Param(name = "qty") int qty,
-            @Param(name = "version") int version, @Param(name = "ref") int ref) {
+    public Object setOnHand(
+            @Param(name = "key") int key,
+            @Param(name = "qty") int qty,
+            @Param(name = "version") int version,
+            @Param(name = "ref") int ref) {
         return LincheckBudget.outcome(() -> storage.setOnHand(KEYS[key], qty, version, "w" + ref, NOW));
     }
 
@@ -129,7 +132,8 @@ public class InMemoryStockStorageLincheckTest {
     @Operation
     public List<Reservation> reservations() {
         return storage.reservations(EnumSet.allOf(ReservationState.class)).stream()
-                .sorted(Comparator.comparing(Reservation::id)).toList();
+                .sorted(Comparator.comparing(Reservation::id))
+                .toList();
     }
 
     @Operation
@@ -154,10 +158,12 @@ public class InMemoryStockStorageLincheckTest {
                 // a level being created (b@y) seen with placeholder values
                 LincheckBudget.scenario(List.of(), List.of(op("adjust", 3, 1, 0)), List.of(op("level", 3))),
                 // the levels show a hold whose reservation does not exist yet
-                LincheckBudget.scenario(List.of(), List.of(op("reserve", 2, 2)),
-                        List.of(op("level", 2), op("reservation", 2))),
+                LincheckBudget.scenario(
+                        List.of(), List.of(op("reserve", 2, 2)), List.of(op("level", 2), op("reservation", 2))),
                 // a released reservation still listed as due
-                LincheckBudget.scenario(List.of(op("reserve", 0, 0)), List.of(op("release", 0)),
+                LincheckBudget.scenario(
+                        List.of(op("reserve", 0, 0)),
+                        List.of(op("release", 0)),
                         List.of(op("reservation", 0), op("dueReservations"))));
     }
 

@@ -22,15 +22,13 @@ final class LincheckBudget {
     static final int STRESS_INVOCATIONS = Integer.getInteger("orderkit.lincheck.stress", 1_000);
     static final int MODEL_CHECKING_INVOCATIONS = Integer.getInteger("orderkit.lincheck.mc", 80);
 
-    private LincheckBudget() {
-    }
+    private LincheckBudget() {}
 
     /** Stress mode: real threads, many runs of each scenario (the random ones and {@code known}). */
     static StressOptions stress(List<ExecutionScenario> known) {
         StressOptions options = new StressOptions();
         known.forEach(options::addCustomScenario);
-        return options
-                .iterations(ITERATIONS)
+        return options.iterations(ITERATIONS)
                 .invocationsPerIteration(STRESS_INVOCATIONS)
                 .threads(3)
                 .actorsPerThread(3)
@@ -45,8 +43,7 @@ final class LincheckBudget {
     static ModelCheckingOptions modelChecking(List<ExecutionScenario> known) {
         ModelCheckingOptions options = new ModelCheckingOptions();
         known.forEach(options::addCustomScenario);
-        return options
-                .iterations(ITERATIONS)
+        return options.iterations(ITERATIONS)
                 .invocationsPerIteration(MODEL_CHECKING_INVOCATIONS)
                 .threads(2)
                 .actorsPerThread(3)
@@ -69,7 +66,9 @@ final class LincheckBudget {
 
     /** One operation of a fixed scenario: the test's {@code @Operation} method and its arguments. */
     static Actor op(Class<?> test, String name, Object... args) {
-        Method method = Arrays.stream(test.getMethods()).filter(m -> m.getName().equals(name)).findFirst()
+        Method method = Arrays.stream(test.getMethods())
+                .filter(m -> m.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no operation " + name));
         return new Actor(method, List.of(args));
     }

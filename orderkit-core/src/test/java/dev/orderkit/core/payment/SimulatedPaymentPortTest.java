@@ -48,7 +48,9 @@ class SimulatedPaymentPortTest {
         assertThat(a.appliedCount() + b.appliedCount()).isEqualTo(1);
         assertThat(a.callCount() + b.callCount()).isEqualTo(32);
         assertThat(a.liveAuthorizationsByOrder()).containsOnlyKeys("o1");
-        assertThat(new SimulatedPaymentPort().payments()).as("default ledgers are private").isEmpty();
+        assertThat(new SimulatedPaymentPort().payments())
+                .as("default ledgers are private")
+                .isEmpty();
     }
 
     @Test
@@ -56,7 +58,8 @@ class SimulatedPaymentPortTest {
         SimulatedPaymentPort.Ledger ledger = SimulatedPaymentPort.inMemoryLedger();
         SimulatedPaymentPort recovery = new SimulatedPaymentPort(ledger);
         SimulatedPaymentPort late = new SimulatedPaymentPort(ledger);
-        assertThat(recovery.voidAuthorizationByKey(auth("o2", "pm_card_visa"), "o2:void")).isEmpty();
+        assertThat(recovery.voidAuthorizationByKey(auth("o2", "pm_card_visa"), "o2:void"))
+                .isEmpty();
         assertThat(late.authorize(auth("o2", "pm_card_visa"))).isInstanceOf(PaymentResult.Declined.class);
         assertThat(late.payments()).isEmpty();
         assertThat(late.liveAuthorizationsByOrder()).isEmpty();

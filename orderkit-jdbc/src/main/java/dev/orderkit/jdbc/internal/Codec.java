@@ -20,8 +20,7 @@ public final class Codec {
             .configure(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE, false)
             .build();
 
-    private Codec() {
-    }
+    private Codec() {}
 
     /**
      * Serializes a value.

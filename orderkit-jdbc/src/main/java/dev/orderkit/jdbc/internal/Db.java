@@ -75,7 +75,8 @@ public final class Db {
      * @param dialect the dialect
      * @param prefix the table prefix (already validated)
      */
-    private static final java.util.concurrent.atomic.AtomicLong SAVEPOINTS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong SAVEPOINTS =
+            new java.util.concurrent.atomic.AtomicLong();
     /** The handle of the step transaction running on this thread, if any. */
     private final ThreadLocal<Handle> ambient = new ThreadLocal<>();
 
@@ -312,8 +313,7 @@ public final class Db {
             return false;
         }
         String state = e.getSQLState();
-        return "40001".equals(state) || "40P01".equals(state) || e.getErrorCode() == 1213
-                || e.getErrorCode() == 40001;
+        return "40001".equals(state) || "40P01".equals(state) || e.getErrorCode() == 1213 || e.getErrorCode() == 40001;
     }
 
     /**
@@ -337,10 +337,11 @@ public final class Db {
     public static RuntimeException map(String what, JdbiException e) {
         SQLException sql = sqlCause(e);
         if (isConflict(sql)) {
-            return new ConcurrencyConflictException(what + ": transaction conflict (SQLState "
-                    + sql.getSQLState() + ", code " + sql.getErrorCode() + "): " + sql.getMessage());
+            return new ConcurrencyConflictException(what + ": transaction conflict (SQLState " + sql.getSQLState()
+                    + ", code " + sql.getErrorCode() + "): " + sql.getMessage());
         }
-        String detail = sql == null ? e.getMessage()
+        String detail = sql == null
+                ? e.getMessage()
                 : "SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode() + ": " + sql.getMessage();
         return new BackendUnavailableException(what + " failed: " + detail, e);
     }

@@ -8,7 +8,6 @@ import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.jdbc.JdbcDialect;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -35,19 +34,31 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.db = db;
     }
 
-    private record Rec(String fingerprint, String resourceId, long token, long leaseUntil, boolean completed,
-                       String response, Long retainUntil) {
-    }
+    private record Rec(
+            String fingerprint,
+            String resourceId,
+            long token,
+            long leaseUntil,
+            boolean completed,
+            String response,
+            Long retainUntil) {}
 
     private Optional<Rec> find(Handle h, ScopedKey key) {
         return h.createQuery(db.sql("SELECT fingerprint, resource_id, token, lease_until, completed, response, "
                         + "retain_until FROM {p}idempotency WHERE scope = :scope AND idem_key = :k"))
-                .bind("scope", key.scope().value()).bind("k", key.key().value())
+                .bind("scope", key.scope().value())
+                .bind("k", key.key().value())
                 .map((rs, ctx) -> {
                     long ru = rs.getLong("retain_until");
                     Long retain = rs.wasNull() ? null : ru;
-                    return new Rec(rs.getString("fingerprint"), rs.getString("resource_id"), rs.getLong("token"),
-                            rs.getLong("lease_until"), rs.getBoolean("completed"), rs.getString("response"), retain);
+                    return new Rec(
+                            rs.getString("fingerprint"),
+                            rs.getString("resource_id"),
+                            rs.getLong("token"),
+                            rs.getLong("lease_until"),
+                            rs.getBoolean("completed"),
+                            rs.getString("response"),
+                            retain);
                 })
                 .findOne();
     }
@@ -58,8 +69,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
         try {
             return h.createUpdate(db.sql(pg ? sql + " ON CONFLICT DO NOTHING" : sql))
-                    .bind("scope", key.scope().value()).bind("k", key.key().value()).bind("fp", fingerprint)
-                    .bind("rid", resourceId).bind("lease", leaseUntil).bind("f", false).execute() == 1;
+                            .bind("scope", key.scope().value())
+                            .bind("k", key.key().value())
+                            .bind("fp", fingerprint)
+                            .bind("rid", resourceId)
+                            .bind("lease", leaseUntil)
+                            .bind("f", false)
+                            .execute()
+                    == 1;
         } catch (UnableToExecuteStatementException e) {
             if (!pg && Db.isDuplicate(e)) {
                 return false;
@@ -89,9 +106,16 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                                     + "token = token + 1, lease_until = :lease, completed = :f, response = NULL, "
                                     + "retain_until = NULL WHERE scope = :scope AND idem_key = :k AND token = :t "
                                     + "AND completed = :tr AND retain_until <= :now"))
-                            .bind("fp", fingerprint).bind("rid", newResourceId).bind("lease", until).bind("f", false)
-                            .bind("scope", key.scope().value()).bind("k", key.key().value()).bind("t", rec.token())
-                            .bind("tr", true).bind("now", nowN).execute();
+                            .bind("fp", fingerprint)
+                            .bind("rid", newResourceId)
+                            .bind("lease", until)
+                            .bind("f", false)
+                            .bind("scope", key.scope().value())
+                            .bind("k", key.key().value())
+                            .bind("t", rec.token())
+                            .bind("tr", true)
+                            .bind("now", nowN)
+                            .execute();
                     return n == 1 ? new ClaimResult.Acquired(rec.token() + 1, newResourceId, false) : null;
                 }
                 if (!rec.fingerprint().equals(fingerprint)) {
@@ -106,8 +130,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 int n = h.createUpdate(db.sql("UPDATE {p}idempotency SET token = token + 1, lease_until = :lease "
                                 + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f "
                                 + "AND lease_until <= :now"))
-                        .bind("lease", until).bind("scope", key.scope().value()).bind("k", key.key().value())
-                        .bind("t", rec.token()).bind("f", false).bind("now", nowN).execute();
+                        .bind("lease", until)
+                        .bind("scope", key.scope().value())
+                        .bind("k", key.key().value())
+                        .bind("t", rec.token())
+                        .bind("f", false)
+                        .bind("now", nowN)
+                        .execute();
                 return n == 1 ? new ClaimResult.Acquired(rec.token() + 1, rec.resourceId(), true) : null;
             });
             if (result != null) {
@@ -119,12 +148,22 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
-        int n = db.read("complete " + key.key(), tx -> tx.h()
-                .createUpdate(db.sql("UPDATE {p}idempotency SET completed = :tr, response = :resp, lease_until = :now, "
-                        + "retain_until = :retain WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
-                .bind("tr", true).bind("resp", response).bind("now", Db.nanos(now)).bind("retain", Db.nanos(retainUntil))
-                .bind("scope", key.scope().value()).bind("k", key.key().value()).bind("t", fencingToken)
-                .bind("f", false).execute());
+        int n = db.read(
+                "complete " + key.key(),
+                tx -> tx.h()
+                        .createUpdate(
+                                db.sql(
+                                        "UPDATE {p}idempotency SET completed = :tr, response = :resp, lease_until = :now, "
+                                                + "retain_until = :retain WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
+                        .bind("tr", true)
+                        .bind("resp", response)
+                        .bind("now", Db.nanos(now))
+                        .bind("retain", Db.nanos(retainUntil))
+                        .bind("scope", key.scope().value())
+                        .bind("k", key.key().value())
+                        .bind("t", fencingToken)
+                        .bind("f", false)
+                        .execute());
         if (n != 1) {
             throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
         }
@@ -132,11 +171,17 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public void release(ScopedKey key, long fencingToken) {
-        int n = db.read("release " + key.key(), tx -> tx.h()
-                .createUpdate(db.sql("UPDATE {p}idempotency SET lease_until = :min "
-                        + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
-                .bind("min", Long.MIN_VALUE).bind("scope", key.scope().value()).bind("k", key.key().value())
-                .bind("t", fencingToken).bind("f", false).execute());
+        int n = db.read(
+                "release " + key.key(),
+                tx -> tx.h()
+                        .createUpdate(db.sql("UPDATE {p}idempotency SET lease_until = :min "
+                                + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
+                        .bind("min", Long.MIN_VALUE)
+                        .bind("scope", key.scope().value())
+                        .bind("k", key.key().value())
+                        .bind("t", fencingToken)
+                        .bind("f", false)
+                        .execute());
         if (n != 1) {
             throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
         }
@@ -147,12 +192,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         long nowN = Db.nanos(now);
         return db.tx("purge idempotency keys", tx -> {
             Handle h = tx.h();
-            record K(String scope, String key) {
-            }
+            record K(String scope, String key) {}
             List<K> victims = h.createQuery(db.sql("SELECT scope, idem_key FROM {p}idempotency "
                             + "WHERE completed = :tr AND retain_until <= :now ORDER BY retain_until LIMIT :lim"))
-                    .bind("tr", true).bind("now", nowN).bind("lim", limit)
-                    .map((rs, ctx) -> new K(rs.getString("scope"), rs.getString("idem_key"))).list();
+                    .bind("tr", true)
+                    .bind("now", nowN)
+                    .bind("lim", limit)
+                    .map((rs, ctx) -> new K(rs.getString("scope"), rs.getString("idem_key")))
+                    .list();
             if (victims.isEmpty()) {
                 return 0;
             }
@@ -162,15 +209,23 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             if (db.dialect().reliableBatchCounts()) {
                 PreparedBatch b = h.prepareBatch(del);
                 for (K v : victims) {
-                    b.bind("scope", v.scope()).bind("k", v.key()).bind("tr", true).bind("now", nowN).add();
+                    b.bind("scope", v.scope())
+                            .bind("k", v.key())
+                            .bind("tr", true)
+                            .bind("now", nowN)
+                            .add();
                 }
                 for (int c : b.execute()) {
                     n += c;
                 }
             } else {
                 for (K v : victims) {
-                    n += h.createUpdate(del).bind("scope", v.scope()).bind("k", v.key()).bind("tr", true)
-                            .bind("now", nowN).execute();
+                    n += h.createUpdate(del)
+                            .bind("scope", v.scope())
+                            .bind("k", v.key())
+                            .bind("tr", true)
+                            .bind("now", nowN)
+                            .execute();
                 }
             }
             return n;
@@ -183,8 +238,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      * @return the count
      */
     public long count() {
-        return db.read("count keys", tx -> tx.h().createQuery(db.sql("SELECT COUNT(*) FROM {p}idempotency"))
-                .mapTo(Long.class).one());
+        return db.read(
+                "count keys",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT COUNT(*) FROM {p}idempotency"))
+                        .mapTo(Long.class)
+                        .one());
     }
-
 }

@@ -45,15 +45,18 @@ public final class JdbcInboxStore implements InboxStore {
         this.db = db;
     }
 
-    private record Row(long leaseUntil, Long completedAt) {
-    }
+    private record Row(long leaseUntil, Long completedAt) {}
 
     private boolean insert(Handle h, String id, long leaseUntil, Long completedAt) {
         String sql = "INSERT INTO {p}inbox (message_id, lease_until, completed_at) VALUES (:id, :lease, :done)";
         boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
         try {
             return h.createUpdate(db.sql(pg ? sql + " ON CONFLICT DO NOTHING" : sql))
-                    .bind("id", id).bind("lease", leaseUntil).bind("done", completedAt).execute() == 1;
+                            .bind("id", id)
+                            .bind("lease", leaseUntil)
+                            .bind("done", completedAt)
+                            .execute()
+                    == 1;
         } catch (UnableToExecuteStatementException e) {
             if (!pg && Db.isDuplicate(e)) {
                 return false;
@@ -88,7 +91,10 @@ public final class JdbcInboxStore implements InboxStore {
                 }
                 int n = h.createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :until WHERE message_id = :id "
                                 + "AND completed_at IS NULL AND lease_until <= :now"))
-                        .bind("until", until).bind("id", messageId).bind("now", nowN).execute();
+                        .bind("until", until)
+                        .bind("id", messageId)
+                        .bind("now", nowN)
+                        .execute();
                 if (n == 1) {
                     return Claim.ACQUIRED;
                 }
@@ -118,7 +124,10 @@ public final class JdbcInboxStore implements InboxStore {
                 Handle h = tx.h();
                 int n = h.createUpdate(db.sql("UPDATE {p}inbox SET completed_at = :now, lease_until = :min "
                                 + "WHERE message_id = :id AND completed_at IS NULL"))
-                        .bind("now", nowN).bind("min", RELEASED).bind("id", messageId).execute();
+                        .bind("now", nowN)
+                        .bind("min", RELEASED)
+                        .bind("id", messageId)
+                        .execute();
                 if (n == 1) {
                     return true;
                 }
@@ -138,10 +147,14 @@ public final class JdbcInboxStore implements InboxStore {
     @Override
     public void release(String messageId) {
         InboxStore.checkMessageId(messageId);
-        db.read("inbox release", tx -> tx.h()
-                .createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :min WHERE message_id = :id "
-                        + "AND completed_at IS NULL"))
-                .bind("min", RELEASED).bind("id", messageId).execute());
+        db.read(
+                "inbox release",
+                tx -> tx.h()
+                        .createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :min WHERE message_id = :id "
+                                + "AND completed_at IS NULL"))
+                        .bind("min", RELEASED)
+                        .bind("id", messageId)
+                        .execute());
     }
 
     @Override
@@ -151,9 +164,14 @@ public final class JdbcInboxStore implements InboxStore {
         long bound = Db.nanos(olderThan);
         return db.tx("purge inbox", tx -> {
             Handle h = tx.h();
-            List<String> victims = h.createQuery(db.sql("SELECT message_id FROM {p}inbox "
-                            + "WHERE completed_at IS NOT NULL AND completed_at < :bound ORDER BY completed_at LIMIT :lim"))
-                    .bind("bound", bound).bind("lim", limit).mapTo(String.class).list();
+            List<String> victims = h.createQuery(
+                            db.sql(
+                                    "SELECT message_id FROM {p}inbox "
+                                            + "WHERE completed_at IS NOT NULL AND completed_at < :bound ORDER BY completed_at LIMIT :lim"))
+                    .bind("bound", bound)
+                    .bind("lim", limit)
+                    .mapTo(String.class)
+                    .list();
             if (victims.isEmpty()) {
                 return 0;
             }

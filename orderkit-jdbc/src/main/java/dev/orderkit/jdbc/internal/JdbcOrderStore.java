@@ -43,10 +43,15 @@ public final class JdbcOrderStore implements OrderStore {
             int n;
             try {
                 n = h.createUpdate(db.sql(pg ? sql + " ON CONFLICT DO NOTHING" : sql))
-                        .bind("id", order.id()).bind("scope", order.scope()).bind("k", order.idempotencyKey())
-                        .bind("status", order.status().name()).bind("v", order.version())
-                        .bind("created", Db.nanos(order.createdAt())).bind("updated", Db.nanos(order.updatedAt()))
-                        .bind("body", Codec.write(order)).execute();
+                        .bind("id", order.id())
+                        .bind("scope", order.scope())
+                        .bind("k", order.idempotencyKey())
+                        .bind("status", order.status().name())
+                        .bind("v", order.version())
+                        .bind("created", Db.nanos(order.createdAt()))
+                        .bind("updated", Db.nanos(order.updatedAt()))
+                        .bind("body", Codec.write(order))
+                        .execute();
             } catch (UnableToExecuteStatementException e) {
                 if (!pg && Db.isDuplicate(e)) {
                     n = 0;
@@ -65,16 +70,28 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public Optional<Order> find(String orderId) {
-        return db.read("find order", tx -> tx.h().createQuery(db.sql("SELECT body FROM {p}orders WHERE id = :id"))
-                .bind("id", orderId).mapTo(String.class).findOne().map(b -> Codec.read(b, Order.class)));
+        return db.read(
+                "find order",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT body FROM {p}orders WHERE id = :id"))
+                        .bind("id", orderId)
+                        .mapTo(String.class)
+                        .findOne()
+                        .map(b -> Codec.read(b, Order.class)));
     }
 
     @Override
     public Optional<Order> findByKey(String scope, String idempotencyKey) {
-        return db.read("find order by key", tx -> tx.h().createQuery(db.sql("SELECT body FROM {p}orders "
-                        + "WHERE scope = :scope AND idem_key = :key ORDER BY created_at DESC, id LIMIT 1"))
-                .bind("scope", scope).bind("key", idempotencyKey).mapTo(String.class).findOne()
-                .map(b -> Codec.read(b, Order.class)));
+        return db.read(
+                "find order by key",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT body FROM {p}orders "
+                                + "WHERE scope = :scope AND idem_key = :key ORDER BY created_at DESC, id LIMIT 1"))
+                        .bind("scope", scope)
+                        .bind("key", idempotencyKey)
+                        .mapTo(String.class)
+                        .findOne()
+                        .map(b -> Codec.read(b, Order.class)));
     }
 
     @Override
@@ -83,9 +100,13 @@ public final class JdbcOrderStore implements OrderStore {
             Handle h = tx.h();
             int n = h.createUpdate(db.sql("UPDATE {p}orders SET status = :status, version = :v, updated_at = :updated, "
                             + "body = :body WHERE id = :id AND version = :ev"))
-                    .bind("status", order.status().name()).bind("v", order.version())
-                    .bind("updated", Db.nanos(order.updatedAt())).bind("body", Codec.write(order))
-                    .bind("id", order.id()).bind("ev", expectedVersion).execute();
+                    .bind("status", order.status().name())
+                    .bind("v", order.version())
+                    .bind("updated", Db.nanos(order.updatedAt()))
+                    .bind("body", Codec.write(order))
+                    .bind("id", order.id())
+                    .bind("ev", expectedVersion)
+                    .execute();
             if (n != 1) {
                 tx.rollbackOnly();
                 return false;
@@ -103,8 +124,12 @@ public final class JdbcOrderStore implements OrderStore {
                 + "status, attempts, next_attempt_at, created_at) VALUES (:eid, :type, :subject, :payload, 'PENDING', 0, 0, "
                 + ":at)"));
         for (OrderKitEvent e : events) {
-            b.bind("eid", e.id()).bind("type", e.type().name()).bind("subject", e.subjectId())
-                    .bind("payload", Codec.write(e)).bind("at", Db.nanos(e.at())).add();
+            b.bind("eid", e.id())
+                    .bind("type", e.type().name())
+                    .bind("subject", e.subjectId())
+                    .bind("payload", Codec.write(e))
+                    .bind("at", Db.nanos(e.at()))
+                    .add();
         }
         b.execute();
     }
@@ -119,13 +144,21 @@ public final class JdbcOrderStore implements OrderStore {
         for (int i = 0; i < list.size(); i++) {
             in.append(i == 0 ? "" : ", ").append(":s").append(i);
         }
-        return db.read("find stale orders", tx -> {
-            var q = tx.h().createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
-                    + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
-            for (int i = 0; i < list.size(); i++) {
-                q.bind("s" + i, list.get(i).name());
-            }
-            return q.bind("before", Db.nanos(updatedBefore)).bind("lim", limit).mapTo(String.class).list();
-        }).stream().map(b -> Codec.read(b, Order.class)).toList();
+        return db
+                .read("find stale orders", tx -> {
+                    var q = tx.h()
+                            .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
+                                    + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
+                    for (int i = 0; i < list.size(); i++) {
+                        q.bind("s" + i, list.get(i).name());
+                    }
+                    return q.bind("before", Db.nanos(updatedBefore))
+                            .bind("lim", limit)
+                            .mapTo(String.class)
+                            .list();
+                })
+                .stream()
+                .map(b -> Codec.read(b, Order.class))
+                .toList();
     }
 }

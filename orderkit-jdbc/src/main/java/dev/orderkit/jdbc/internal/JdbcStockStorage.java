@@ -71,15 +71,23 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     private static StockLevel level(ResultSet rs) throws SQLException {
-        return new StockLevel(new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("on_hand"),
-                rs.getLong("reserved"), rs.getLong("version"), Db.instant(rs.getLong("updated_at")));
+        return new StockLevel(
+                new StockKey(rs.getString("sku"), rs.getString("location")),
+                rs.getLong("on_hand"),
+                rs.getLong("reserved"),
+                rs.getLong("version"),
+                Db.instant(rs.getLong("updated_at")));
     }
 
     @Override
     public List<StockLevel> levels(String sku) {
-        List<StockLevel> out = new ArrayList<>(db.read("levels", tx -> tx.h()
-                .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku"))
-                .bind("sku", sku).map((rs, ctx) -> level(rs)).list()));
+        List<StockLevel> out = new ArrayList<>(db.read(
+                "levels",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku"))
+                        .bind("sku", sku)
+                        .map((rs, ctx) -> level(rs))
+                        .list()));
         out.sort(Comparator.comparing(StockLevel::key));
         return out;
     }
@@ -90,8 +98,12 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     private Optional<StockLevel> findLevel(Handle h, StockKey key) {
-        return h.createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
-                .bind("sku", key.sku()).bind("loc", key.location()).map((rs, ctx) -> level(rs)).findOne();
+        return h.createQuery(
+                        db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
+                .bind("sku", key.sku())
+                .bind("loc", key.location())
+                .map((rs, ctx) -> level(rs))
+                .findOne();
     }
 
     /** Inserts a row unless its primary key exists; true if inserted. Never aborts the transaction. */
@@ -119,9 +131,14 @@ public final class JdbcStockStorage implements StockStorage {
         }
         PreparedBatch b = h.prepareBatch(db.sql(INSERT_MOVEMENT));
         for (Movement m : ms) {
-            b.bind("sku", m.key().sku()).bind("loc", m.key().location()).bind("dOn", m.onHandDelta())
-                    .bind("dRes", m.reservedDelta()).bind("reason", m.reason().name()).bind("ref", m.reference())
-                    .bind("at", Db.nanos(m.at())).add();
+            b.bind("sku", m.key().sku())
+                    .bind("loc", m.key().location())
+                    .bind("dOn", m.onHandDelta())
+                    .bind("dRes", m.reservedDelta())
+                    .bind("reason", m.reason().name())
+                    .bind("ref", m.reference())
+                    .bind("at", Db.nanos(m.at()))
+                    .add();
         }
         b.execute();
     }
@@ -131,7 +148,11 @@ public final class JdbcStockStorage implements StockStorage {
         if (db.dialect().reliableBatchCounts() && lines.size() > 1) {
             PreparedBatch b = h.prepareBatch(db.sql(GUARDED_RESERVE));
             for (AllocatedLine l : lines) {
-                b.bind("q", l.quantity()).bind("now", now).bind("sku", l.key().sku()).bind("loc", l.key().location()).add();
+                b.bind("q", l.quantity())
+                        .bind("now", now)
+                        .bind("sku", l.key().sku())
+                        .bind("loc", l.key().location())
+                        .add();
             }
             int[] counts = b.execute();
             for (int i = 0; i < counts.length; i++) {
@@ -143,8 +164,12 @@ public final class JdbcStockStorage implements StockStorage {
         }
         for (int i = 0; i < lines.size(); i++) {
             AllocatedLine l = lines.get(i);
-            int n = h.createUpdate(db.sql(GUARDED_RESERVE)).bind("q", l.quantity()).bind("now", now)
-                    .bind("sku", l.key().sku()).bind("loc", l.key().location()).execute();
+            int n = h.createUpdate(db.sql(GUARDED_RESERVE))
+                    .bind("q", l.quantity())
+                    .bind("now", now)
+                    .bind("sku", l.key().sku())
+                    .bind("loc", l.key().location())
+                    .execute();
             if (n != 1) {
                 return i;
             }
@@ -164,8 +189,11 @@ public final class JdbcStockStorage implements StockStorage {
                 row.put("id", reservationId);
                 row.put("exp", Db.nanos(expiresAt));
                 row.put("now", nowN);
-                if (!insertIfAbsent(h, "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
-                        + "VALUES (:id, 'HELD', :exp, :now, :now, 0)", row)) {
+                if (!insertIfAbsent(
+                        h,
+                        "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
+                                + "VALUES (:id, 'HELD', :exp, :now, :now, 0)",
+                        row)) {
                     tx.rollbackOnly();
                     return Boolean.FALSE; // exists
                 }
@@ -179,14 +207,18 @@ public final class JdbcStockStorage implements StockStorage {
                 List<Movement> ms = new ArrayList<>(sorted.size());
                 for (int i = 0; i < sorted.size(); i++) {
                     AllocatedLine l = sorted.get(i);
-                    b.bind("id", reservationId).bind("no", i).bind("sku", l.key().sku()).bind("loc", l.key().location())
-                            .bind("q", l.quantity()).add();
+                    b.bind("id", reservationId)
+                            .bind("no", i)
+                            .bind("sku", l.key().sku())
+                            .bind("loc", l.key().location())
+                            .bind("q", l.quantity())
+                            .add();
                     ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
                 }
                 b.execute();
                 movements(h, ms);
-                return new ReserveResult.Reserved(new Reservation(reservationId, ReservationState.HELD, sorted,
-                        expiresAt, now, now));
+                return new ReserveResult.Reserved(
+                        new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now));
             });
             if (outcome instanceof ReserveResult r) {
                 return r;
@@ -215,7 +247,8 @@ public final class JdbcStockStorage implements StockStorage {
                 if (lv == null) {
                     missing.add(l.key().sku() + "@" + l.key().location());
                 } else if (lv.available() < l.quantity()) {
-                    shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
+                    shortfalls.add(new Shortfall(
+                            l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
                 }
             }
             if (!missing.isEmpty()) {
@@ -228,8 +261,11 @@ public final class JdbcStockStorage implements StockStorage {
                 // stock was short when the guard ran and came back before we looked: report the guard's answer
                 AllocatedLine l = sorted.get(failedIndex);
                 StockLevel lv = current.get(l.key());
-                return new ReserveResult.Insufficient(List.of(new Shortfall(l.key().sku(), l.key().location(),
-                        l.quantity(), Math.max(0, Math.min(lv.available(), l.quantity() - 1)))));
+                return new ReserveResult.Insufficient(List.of(new Shortfall(
+                        l.key().sku(),
+                        l.key().location(),
+                        l.quantity(),
+                        Math.max(0, Math.min(lv.available(), l.quantity() - 1)))));
             }
         }
     }
@@ -240,18 +276,24 @@ public final class JdbcStockStorage implements StockStorage {
         return h.createQuery(db.sql("SELECT sku, location, quantity FROM {p}reservation_line "
                         + "WHERE reservation_id = :id ORDER BY line_no"))
                 .bind("id", id)
-                .map((rs, ctx) -> new AllocatedLine(new StockKey(rs.getString("sku"), rs.getString("location")),
-                        rs.getLong("quantity")))
+                .map((rs, ctx) -> new AllocatedLine(
+                        new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("quantity")))
                 .list();
     }
 
     private Optional<Reservation> load(Handle h, String id) {
-        return h.createQuery(db.sql("SELECT " + RES_COLS + " FROM {p}reservation WHERE id = :id")).bind("id", id)
-                .map((rs, ctx) -> new Reservation(rs.getString("id"), ReservationState.valueOf(rs.getString("state")),
-                        List.of(), Db.instant(rs.getLong("expires_at")), Db.instant(rs.getLong("created_at")),
+        return h.createQuery(db.sql("SELECT " + RES_COLS + " FROM {p}reservation WHERE id = :id"))
+                .bind("id", id)
+                .map((rs, ctx) -> new Reservation(
+                        rs.getString("id"),
+                        ReservationState.valueOf(rs.getString("state")),
+                        List.of(),
+                        Db.instant(rs.getLong("expires_at")),
+                        Db.instant(rs.getLong("created_at")),
                         Db.instant(rs.getLong("updated_at"))))
                 .findOne()
-                .map(r -> new Reservation(r.id(), r.state(), lines(h, id), r.expiresAt(), r.createdAt(), r.updatedAt()));
+                .map(r ->
+                        new Reservation(r.id(), r.state(), lines(h, id), r.expiresAt(), r.createdAt(), r.updatedAt()));
     }
 
     @Override
@@ -274,7 +316,10 @@ public final class JdbcStockStorage implements StockStorage {
                 String guard = next == ReservationState.COMMITTED ? " AND expires_at > :now" : "";
                 int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = :next, updated_at = :now, "
                                 + "version = version + 1 WHERE id = :id AND state = :cur" + guard))
-                        .bind("next", next.name()).bind("now", nowN).bind("id", id).bind("cur", current.state().name())
+                        .bind("next", next.name())
+                        .bind("now", nowN)
+                        .bind("id", id)
+                        .bind("cur", current.state().name())
                         .execute();
                 if (n != 1) {
                     tx.rollbackOnly();
@@ -290,8 +335,14 @@ public final class JdbcStockStorage implements StockStorage {
         throw new ConcurrencyConflictException("reservation " + id + " kept changing during " + op);
     }
 
-    private void applyLines(Handle h, List<AllocatedLine> lines, long onHandSign, long reservedSign,
-                            MovementReason reason, String ref, Instant now) {
+    private void applyLines(
+            Handle h,
+            List<AllocatedLine> lines,
+            long onHandSign,
+            long reservedSign,
+            MovementReason reason,
+            String ref,
+            Instant now) {
         if (onHandSign == 0 && reservedSign == 0) {
             return;
         }
@@ -300,8 +351,12 @@ public final class JdbcStockStorage implements StockStorage {
         for (AllocatedLine l : lines) { // stored in canonical order
             long dOn = onHandSign * l.quantity();
             long dRes = reservedSign * l.quantity();
-            b.bind("dOn", dOn).bind("dRes", dRes).bind("now", Db.nanos(now)).bind("sku", l.key().sku())
-                    .bind("loc", l.key().location()).add();
+            b.bind("dOn", dOn)
+                    .bind("dRes", dRes)
+                    .bind("now", Db.nanos(now))
+                    .bind("sku", l.key().sku())
+                    .bind("loc", l.key().location())
+                    .add();
             ms.add(new Movement(l.key(), dOn, dRes, reason, ref, now));
         }
         b.execute();
@@ -330,7 +385,9 @@ public final class JdbcStockStorage implements StockStorage {
             Handle h = tx.h();
             int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = 'EXPIRED', updated_at = :now, "
                             + "version = version + 1 WHERE id = :id AND state = 'HELD' AND expires_at <= :now"))
-                    .bind("now", nowN).bind("id", reservationId).execute();
+                    .bind("now", nowN)
+                    .bind("id", reservationId)
+                    .execute();
             if (n != 1) {
                 return Optional.empty();
             }
@@ -346,10 +403,15 @@ public final class JdbcStockStorage implements StockStorage {
         // In its own short transaction: SKIP LOCKED passes over holds that another instance is
         // expiring (or committing) right now; expire() itself is a conditional update, so an id
         // handed to two instances is still expired exactly once.
-        return db.tx("due reservations", tx -> tx.h()
-                .createQuery(db.sql("SELECT id FROM {p}reservation WHERE state = 'HELD' AND expires_at <= :now "
-                        + "ORDER BY expires_at, id LIMIT :lim" + lock))
-                .bind("now", Db.nanos(now)).bind("lim", limit).mapTo(String.class).list());
+        return db.tx(
+                "due reservations",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT id FROM {p}reservation WHERE state = 'HELD' AND expires_at <= :now "
+                                + "ORDER BY expires_at, id LIMIT :lim" + lock))
+                        .bind("now", Db.nanos(now))
+                        .bind("lim", limit)
+                        .mapTo(String.class)
+                        .list());
     }
 
     // ------------------------------------------------------------------ adjust / setOnHand
@@ -362,7 +424,8 @@ public final class JdbcStockStorage implements StockStorage {
     private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
         StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
             if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
-                throw new ReferenceReuseException(key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
+                throw new ReferenceReuseException(
+                        key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
             }
             return result;
         }
@@ -374,10 +437,19 @@ public final class JdbcStockStorage implements StockStorage {
     private Optional<AppliedWrite> findWrite(Handle h, StockKey key, String reference) {
         return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, version, at "
                         + "FROM {p}stock_write WHERE sku = :sku AND location = :loc AND reference = :ref"))
-                .bind("sku", key.sku()).bind("loc", key.location()).bind("ref", reference)
-                .map((rs, ctx) -> new AppliedWrite(SET_ON_HAND.equals(rs.getString("kind")), rs.getLong("amount"),
-                        rs.getLong("expected_version"), new StockLevel(key, rs.getLong("on_hand"),
-                        rs.getLong("reserved"), rs.getLong("version"), Db.instant(rs.getLong("at")))))
+                .bind("sku", key.sku())
+                .bind("loc", key.location())
+                .bind("ref", reference)
+                .map((rs, ctx) -> new AppliedWrite(
+                        SET_ON_HAND.equals(rs.getString("kind")),
+                        rs.getLong("amount"),
+                        rs.getLong("expected_version"),
+                        new StockLevel(
+                                key,
+                                rs.getLong("on_hand"),
+                                rs.getLong("reserved"),
+                                rs.getLong("version"),
+                                Db.instant(rs.getLong("at")))))
                 .findOne();
     }
 
@@ -386,8 +458,15 @@ public final class JdbcStockStorage implements StockStorage {
      * recorded for the level (a concurrent call with the same reference committed first: the
      * caller rolls back and replays).
      */
-    private boolean recordWrite(Handle h, StockKey key, String reference, String kind, long amount,
-                                long expectedVersion, StockLevel result, long nowN) {
+    private boolean recordWrite(
+            Handle h,
+            StockKey key,
+            String reference,
+            String kind,
+            long amount,
+            long expectedVersion,
+            StockLevel result,
+            long nowN) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("sku", key.sku());
         row.put("loc", key.location());
@@ -399,9 +478,12 @@ public final class JdbcStockStorage implements StockStorage {
         row.put("reserved", result.reserved());
         row.put("version", result.version());
         row.put("at", nowN);
-        return insertIfAbsent(h, "INSERT INTO {p}stock_write (sku, location, reference, kind, amount, expected_version, "
-                + "on_hand, reserved, version, at) VALUES (:sku, :loc, :ref, :kind, :amount, :ev, :onHand, :reserved, "
-                + ":version, :at)", row);
+        return insertIfAbsent(
+                h,
+                "INSERT INTO {p}stock_write (sku, location, reference, kind, amount, expected_version, "
+                        + "on_hand, reserved, version, at) VALUES (:sku, :loc, :ref, :kind, :amount, :ev, :onHand, :reserved, "
+                        + ":version, :at)",
+                row);
     }
 
     /**
@@ -410,8 +492,14 @@ public final class JdbcStockStorage implements StockStorage {
      * and answers {@link #REPLAY} (after marking it rollback-only) when the reference turned out to
      * be recorded meanwhile, in which case the recorded result is answered.
      */
-    private StockLevel idempotentWrite(String what, StockKey key, String reference, boolean set, long amount,
-                                       long expectedVersion, Db.Work<Object> work) {
+    private StockLevel idempotentWrite(
+            String what,
+            StockKey key,
+            String reference,
+            boolean set,
+            long amount,
+            long expectedVersion,
+            Db.Work<Object> work) {
         for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
             Optional<AppliedWrite> applied = db.read(what, tx -> findWrite(tx.h(), key, reference));
             if (applied.isPresent()) {
@@ -435,17 +523,22 @@ public final class JdbcStockStorage implements StockStorage {
                 row.put("sku", key.sku());
                 row.put("loc", key.location());
                 row.put("now", nowN);
-                insertIfAbsent(h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
+                insertIfAbsent(
+                        h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
             }
             int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = on_hand + :d, version = version + 1, "
                             + "updated_at = :now WHERE sku = :sku AND location = :loc "
                             + "AND on_hand + :d >= reserved AND on_hand + :d >= 0"))
-                    .bind("d", delta).bind("now", nowN).bind("sku", key.sku()).bind("loc", key.location()).execute();
+                    .bind("d", delta)
+                    .bind("now", nowN)
+                    .bind("sku", key.sku())
+                    .bind("loc", key.location())
+                    .execute();
             if (n != 1) {
-                StockLevel l = findLevel(h, key).orElseThrow(
-                        () -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
-                throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(), -delta,
-                        l.available())));
+                StockLevel l = findLevel(h, key)
+                        .orElseThrow(() -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
+                throw new InsufficientStockException(
+                        List.of(new Shortfall(key.sku(), key.location(), -delta, l.available())));
             }
             StockLevel result = findLevel(h, key).orElseThrow();
             // the level row is locked by the update above, so a concurrent call with the same
@@ -473,8 +566,10 @@ public final class JdbcStockStorage implements StockStorage {
                 row.put("loc", key.location());
                 row.put("onHand", onHand);
                 row.put("now", nowN);
-                if (!insertIfAbsent(h, "INSERT INTO {p}stock_level (" + LEVEL_COLS
-                        + ") VALUES (:sku, :loc, :onHand, 0, 1, :now)", row)) {
+                if (!insertIfAbsent(
+                        h,
+                        "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, :onHand, 0, 1, :now)",
+                        row)) {
                     if (findWrite(h, key, reference).isPresent()) {
                         tx.rollbackOnly();
                         return REPLAY; // created by a concurrent call with this reference
@@ -484,32 +579,36 @@ public final class JdbcStockStorage implements StockStorage {
                 result = new StockLevel(key, onHand, 0, 1, Db.instant(nowN));
                 delta = onHand;
             } else {
-                StockLevel cur = findLevel(h, key).orElseThrow(
-                        () -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
+                StockLevel cur = findLevel(h, key)
+                        .orElseThrow(() -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
                 if (cur.version() != expectedVersion) {
                     if (findWrite(h, key, reference).isPresent()) {
                         tx.rollbackOnly();
                         return REPLAY; // moved on by a concurrent call with this reference
                     }
-                    throw new ConcurrencyConflictException("stock level " + key + " is at version " + cur.version()
-                            + ", expected " + expectedVersion);
+                    throw new ConcurrencyConflictException(
+                            "stock level " + key + " is at version " + cur.version() + ", expected " + expectedVersion);
                 }
                 if (onHand < cur.reserved()) {
-                    throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
-                            cur.reserved(), onHand)));
+                    throw new InsufficientStockException(
+                            List.of(new Shortfall(key.sku(), key.location(), cur.reserved(), onHand)));
                 }
                 int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = :onHand, version = version + 1, "
                                 + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev "
                                 + "AND reserved <= :onHand"))
-                        .bind("onHand", onHand).bind("now", nowN).bind("sku", key.sku()).bind("loc", key.location())
-                        .bind("ev", expectedVersion).execute();
+                        .bind("onHand", onHand)
+                        .bind("now", nowN)
+                        .bind("sku", key.sku())
+                        .bind("loc", key.location())
+                        .bind("ev", expectedVersion)
+                        .execute();
                 if (n != 1) {
                     if (findWrite(h, key, reference).isPresent()) {
                         tx.rollbackOnly();
                         return REPLAY;
                     }
-                    throw new ConcurrencyConflictException("stock level " + key
-                            + " changed concurrently (expected version " + expectedVersion + ")");
+                    throw new ConcurrencyConflictException(
+                            "stock level " + key + " changed concurrently (expected version " + expectedVersion + ")");
                 }
                 result = new StockLevel(key, onHand, cur.reserved(), expectedVersion + 1, Db.instant(nowN));
                 delta = onHand - cur.onHand();
@@ -525,8 +624,12 @@ public final class JdbcStockStorage implements StockStorage {
 
     @Override
     public List<StockLevel> allLevels() {
-        List<StockLevel> out = new ArrayList<>(db.read("all levels", tx -> tx.h()
-                .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level")).map((rs, ctx) -> level(rs)).list()));
+        List<StockLevel> out = new ArrayList<>(db.read(
+                "all levels",
+                tx -> tx.h()
+                        .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level"))
+                        .map((rs, ctx) -> level(rs))
+                        .list()));
         out.sort(Comparator.comparing(StockLevel::key));
         return out;
     }
@@ -541,19 +644,25 @@ public final class JdbcStockStorage implements StockStorage {
         for (int i = 0; i < list.size(); i++) {
             in.append(i == 0 ? "" : ", ").append(":s").append(i);
         }
-        record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {
-        }
+        record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {}
         List<Row> rows = db.read("reservations", tx -> {
-            var q = tx.h().createQuery(db.sql("SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at, "
-                    + "l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
-                    + "ON l.reservation_id = r.id WHERE r.state IN (" + in + ") ORDER BY r.id, l.line_no"));
+            var q = tx.h()
+                    .createQuery(db.sql("SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at, "
+                            + "l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
+                            + "ON l.reservation_id = r.id WHERE r.state IN (" + in + ") ORDER BY r.id, l.line_no"));
             for (int i = 0; i < list.size(); i++) {
                 q.bind("s" + i, list.get(i).name());
             }
-            return q.map((rs, ctx) -> new Row(rs.getString("id"), ReservationState.valueOf(rs.getString("state")),
-                    rs.getLong("expires_at"), rs.getLong("created_at"), rs.getLong("updated_at"),
-                    new AllocatedLine(new StockKey(rs.getString("sku"), rs.getString("location")),
-                            rs.getLong("quantity")))).list();
+            return q.map((rs, ctx) -> new Row(
+                            rs.getString("id"),
+                            ReservationState.valueOf(rs.getString("state")),
+                            rs.getLong("expires_at"),
+                            rs.getLong("created_at"),
+                            rs.getLong("updated_at"),
+                            new AllocatedLine(
+                                    new StockKey(rs.getString("sku"), rs.getString("location")),
+                                    rs.getLong("quantity"))))
+                    .list();
         });
         Map<String, List<Row>> byId = new LinkedHashMap<>();
         for (Row r : rows) {
@@ -562,21 +671,34 @@ public final class JdbcStockStorage implements StockStorage {
         List<Reservation> out = new ArrayList<>(byId.size());
         for (List<Row> rs : byId.values()) {
             Row f = rs.get(0);
-            out.add(new Reservation(f.id(), f.state(), rs.stream().map(Row::line).toList(), Db.instant(f.exp()),
-                    Db.instant(f.created()), Db.instant(f.updated())));
+            out.add(new Reservation(
+                    f.id(),
+                    f.state(),
+                    rs.stream().map(Row::line).toList(),
+                    Db.instant(f.exp()),
+                    Db.instant(f.created()),
+                    Db.instant(f.updated())));
         }
         return out;
     }
 
     @Override
     public List<Movement> movements(StockKey key) {
-        return db.read("movements", tx -> tx.h()
-                .createQuery(db.sql("SELECT on_hand_delta, reserved_delta, reason, reference, at FROM {p}movement "
-                        + "WHERE sku = :sku AND location = :loc ORDER BY id"))
-                .bind("sku", key.sku()).bind("loc", key.location())
-                .map((rs, ctx) -> new Movement(key, rs.getLong("on_hand_delta"), rs.getLong("reserved_delta"),
-                        MovementReason.valueOf(rs.getString("reason")), rs.getString("reference"),
-                        Db.instant(rs.getLong("at"))))
-                .list());
+        return db.read(
+                "movements",
+                tx -> tx.h()
+                        .createQuery(
+                                db.sql("SELECT on_hand_delta, reserved_delta, reason, reference, at FROM {p}movement "
+                                        + "WHERE sku = :sku AND location = :loc ORDER BY id"))
+                        .bind("sku", key.sku())
+                        .bind("loc", key.location())
+                        .map((rs, ctx) -> new Movement(
+                                key,
+                                rs.getLong("on_hand_delta"),
+                                rs.getLong("reserved_delta"),
+                                MovementReason.valueOf(rs.getString("reason")),
+                                rs.getString("reference"),
+                                Db.instant(rs.getLong("at"))))
+                        .list());
     }
 }

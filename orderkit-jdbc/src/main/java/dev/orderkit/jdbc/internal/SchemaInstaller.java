@@ -28,11 +28,12 @@ public final class SchemaInstaller {
     private static final Object H2_LOCK = new Object();
 
     /** One shipped script. */
-    private record Script(int version, String description, String file) {
-    }
+    private record Script(int version, String description, String file) {}
 
-    private static final List<Script> SCRIPTS = List.of(new Script(1, "orderkit", "V1__orderkit.sql"),
-            new Script(2, "inbox", "V2__inbox.sql"), new Script(3, "stock writes", "V3__stock_writes.sql"));
+    private static final List<Script> SCRIPTS = List.of(
+            new Script(1, "orderkit", "V1__orderkit.sql"),
+            new Script(2, "inbox", "V2__inbox.sql"),
+            new Script(3, "stock writes", "V3__stock_writes.sql"));
 
     private final Db db;
 
@@ -117,8 +118,11 @@ public final class SchemaInstaller {
         switch (db.dialect()) {
             case POSTGRESQL:
                 return db.tx("schema migration", tx -> {
-                    tx.h().createQuery("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :n))")
-                            .bind("n", "orderkit:" + db.prefix()).mapTo(String.class).one();
+                    tx.h()
+                            .createQuery("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :n))")
+                            .bind("n", "orderkit:" + db.prefix())
+                            .mapTo(String.class)
+                            .one();
                     return applyMissing(tx.h(), target);
                 });
             case MYSQL:
@@ -126,15 +130,19 @@ public final class SchemaInstaller {
                     Handle h = tx.h();
                     String name = "orderkit:" + db.prefix();
                     Integer got = h.createQuery("SELECT GET_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64), 60)")
-                            .bind("n", name).mapTo(Integer.class).one();
+                            .bind("n", name)
+                            .mapTo(Integer.class)
+                            .one();
                     if (got == null || got != 1) {
                         throw new BackendUnavailableException("timed out waiting for the schema migration lock", null);
                     }
                     try {
                         return applyMissing(h, target);
                     } finally {
-                        h.createQuery("SELECT RELEASE_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64))").bind("n", name)
-                                .mapTo(Integer.class).findOne();
+                        h.createQuery("SELECT RELEASE_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64))")
+                                .bind("n", name)
+                                .mapTo(Integer.class)
+                                .findOne();
                     }
                 });
             default:
@@ -147,7 +155,8 @@ public final class SchemaInstaller {
     private List<Integer> applyMissing(Handle h, int target) {
         h.execute(historyDdl());
         Set<Integer> installed = new HashSet<>(h.createQuery(db.sql("SELECT version FROM {p}schema_history"))
-                .mapTo(Integer.class).list());
+                .mapTo(Integer.class)
+                .list());
         List<Integer> applied = new ArrayList<>();
         for (Script s : SCRIPTS) {
             if (installed.contains(s.version()) || s.version() > target) {
@@ -158,8 +167,11 @@ public final class SchemaInstaller {
             }
             h.createUpdate(db.sql("INSERT INTO {p}schema_history (version, description, script, installed_at) "
                             + "VALUES (:v, :d, :f, :at)"))
-                    .bind("v", s.version()).bind("d", s.description()).bind("f", s.file())
-                    .bind("at", Db.nanos(Instant.now())).execute();
+                    .bind("v", s.version())
+                    .bind("d", s.description())
+                    .bind("f", s.file())
+                    .bind("at", Db.nanos(Instant.now()))
+                    .execute();
             applied.add(s.version());
             LOG.info("orderkit schema: applied {} ({}) with prefix '{}'", s.file(), db.dialect(), db.prefix());
         }
@@ -174,8 +186,17 @@ public final class SchemaInstaller {
      */
     public static List<String> tables(String prefix) {
         List<String> out = new ArrayList<>();
-        for (String t : List.of("inbox", "outbox", "orders", "idempotency", "movement", "reservation_line", "reservation",
-                "stock_write", "stock_level", "schema_history")) {
+        for (String t : List.of(
+                "inbox",
+                "outbox",
+                "orders",
+                "idempotency",
+                "movement",
+                "reservation_line",
+                "reservation",
+                "stock_write",
+                "stock_level",
+                "schema_history")) {
             out.add(prefix + t);
         }
         return out;

@@ -14,8 +14,7 @@ public final class Codec {
     private static final long MIN_SECONDS = -OFFSET + 1;
     private static final long MAX_SECONDS = 999_999_999_999L - OFFSET;
 
-    private Codec() {
-    }
+    private Codec() {}
 
     /**
      * Encodes an instant (clamped to roughly years -1200..4800).

@@ -107,7 +107,8 @@ public final class Keys {
 
     /** @param key scoped key @return idempotency record key */
     public String idempotency(ScopedKey key) {
-        String s = Codec.escape(key.scope().value()) + ":" + Codec.escape(key.key().value());
+        String s =
+                Codec.escape(key.scope().value()) + ":" + Codec.escape(key.key().value());
         return prefix + "{i:" + idempotencyBucket(key) + "}:k:" + s;
     }
 

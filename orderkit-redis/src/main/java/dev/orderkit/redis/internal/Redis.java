@@ -70,8 +70,7 @@ public final class Redis {
         }
     }
 
-    private record Loaded(String source, String sha) {
-    }
+    private record Loaded(String source, String sha) {}
 
     private final UnifiedJedis client;
     private final boolean cluster;
@@ -146,7 +145,10 @@ public final class Redis {
         if (o instanceof List<?> list) {
             List<String> out = new ArrayList<>(list.size());
             for (Object x : list) {
-                out.add(x == null ? null : x instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : x.toString());
+                out.add(
+                        x == null
+                                ? null
+                                : x instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : x.toString());
             }
             return out;
         }
@@ -182,7 +184,8 @@ public final class Redis {
     public <T> List<T> onEveryMaster(Function<Jedis, T> perNode) {
         return call(() -> {
             List<T> out = new ArrayList<>();
-            Map<String, ConnectionPool> nodes = client instanceof JedisCluster jc ? jc.getClusterNodes()
+            Map<String, ConnectionPool> nodes = client instanceof JedisCluster jc
+                    ? jc.getClusterNodes()
                     : client instanceof RedisClusterClient rc ? rc.getClusterNodes() : null;
             if (nodes != null) {
                 for (ConnectionPool pool : nodes.values()) {
@@ -259,7 +262,8 @@ public final class Redis {
 
     private static String sha1(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

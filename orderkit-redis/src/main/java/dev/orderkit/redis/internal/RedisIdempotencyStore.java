@@ -38,8 +38,15 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(fingerprint, "fingerprint");
         Objects.requireNonNull(newResourceId, "newResourceId");
-        List<String> r = redis.evalList(Redis.Script.IDEMPOTENCY, keysOf(key),
-                List.of("claim", fingerprint, newResourceId, Codec.time(now), Codec.time(now.plus(lease)),
+        List<String> r = redis.evalList(
+                Redis.Script.IDEMPOTENCY,
+                keysOf(key),
+                List.of(
+                        "claim",
+                        fingerprint,
+                        newResourceId,
+                        Codec.time(now),
+                        Codec.time(now.plus(lease)),
                         UUID.randomUUID().toString()));
         return switch (r.get(0)) {
             case "ACQUIRED" -> new ClaimResult.Acquired(Long.parseLong(r.get(1)), r.get(2), "1".equals(r.get(3)));
@@ -53,9 +60,16 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     @Override
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
         Objects.requireNonNull(response, "response");
-        List<String> r = redis.evalList(Redis.Script.IDEMPOTENCY, keysOf(key), List.of("complete",
-                Long.toString(fencingToken), response, Codec.time(now), Codec.time(retainUntil),
-                Codec.millis(retainUntil)));
+        List<String> r = redis.evalList(
+                Redis.Script.IDEMPOTENCY,
+                keysOf(key),
+                List.of(
+                        "complete",
+                        Long.toString(fencingToken),
+                        response,
+                        Codec.time(now),
+                        Codec.time(retainUntil),
+                        Codec.millis(retainUntil)));
         if (!"OK".equals(r.get(0))) {
             throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
         }
@@ -63,8 +77,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
 
     @Override
     public void release(ScopedKey key, long fencingToken) {
-        List<String> r = redis.evalList(Redis.Script.IDEMPOTENCY, keysOf(key),
-                List.of("release", Long.toString(fencingToken)));
+        List<String> r =
+                redis.evalList(Redis.Script.IDEMPOTENCY, keysOf(key), List.of("release", Long.toString(fencingToken)));
         if (!"OK".equals(r.get(0))) {
             throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
         }
@@ -74,7 +88,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     public int purgeExpired(Instant now, int limit) {
         int total = 0;
         for (int b = 0; b < keys.buckets() && total < limit; b++) {
-            Object n = redis.eval(Redis.Script.IDEMPOTENCY, List.of(keys.retainIndex(b)),
+            Object n = redis.eval(
+                    Redis.Script.IDEMPOTENCY,
+                    List.of(keys.retainIndex(b)),
                     List.of("purge", Codec.millis(now), Codec.time(now), Integer.toString(limit - total)));
             total += ((Number) n).intValue();
         }

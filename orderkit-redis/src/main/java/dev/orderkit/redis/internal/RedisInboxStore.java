@@ -36,8 +36,13 @@ public final class RedisInboxStore implements InboxStore {
         InboxStore.checkMessageId(messageId);
         Objects.requireNonNull(now, "now must not be null");
         InboxStore.checkLease(lease);
-        List<String> r = redis.evalList(Redis.Script.INBOX_CLAIM, List.of(keys.inboxMessage(messageId)),
-                List.of(Codec.time(now), Codec.time(now.plus(lease)), UUID.randomUUID().toString()));
+        List<String> r = redis.evalList(
+                Redis.Script.INBOX_CLAIM,
+                List.of(keys.inboxMessage(messageId)),
+                List.of(
+                        Codec.time(now),
+                        Codec.time(now.plus(lease)),
+                        UUID.randomUUID().toString()));
         return switch (r.get(0)) {
             case "ACQUIRED" -> Claim.ACQUIRED;
             case "IN_PROGRESS" -> Claim.IN_PROGRESS;
@@ -50,7 +55,8 @@ public final class RedisInboxStore implements InboxStore {
     public void complete(String messageId, Instant now) {
         InboxStore.checkMessageId(messageId);
         Objects.requireNonNull(now, "now must not be null");
-        redis.eval(Redis.Script.INBOX_COMPLETE,
+        redis.eval(
+                Redis.Script.INBOX_COMPLETE,
                 List.of(keys.inboxMessage(messageId), keys.inboxDone(keys.inboxBucket(messageId))),
                 List.of(Codec.time(now), Codec.millis(now)));
     }
@@ -67,7 +73,9 @@ public final class RedisInboxStore implements InboxStore {
         InboxStore.checkLimit(limit);
         int total = 0;
         for (int b = 0; b < keys.buckets() && total < limit; b++) {
-            Object n = redis.eval(Redis.Script.INBOX_PURGE, List.of(keys.inboxDone(b)),
+            Object n = redis.eval(
+                    Redis.Script.INBOX_PURGE,
+                    List.of(keys.inboxDone(b)),
                     List.of(Codec.millis(olderThan), Codec.time(olderThan), Integer.toString(limit - total)));
             total += ((Number) n).intValue();
         }

@@ -90,12 +90,20 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private static StockLevel toLevel(StockKey key, Map<String, String> h) {
-        return new StockLevel(key, Long.parseLong(h.get("oh")), Long.parseLong(h.get("rs")), Long.parseLong(h.get("v")),
+        return new StockLevel(
+                key,
+                Long.parseLong(h.get("oh")),
+                Long.parseLong(h.get("rs")),
+                Long.parseLong(h.get("v")),
                 Codec.time(h.get("ts")));
     }
 
     private StockLevel levelReply(StockKey key, List<String> r) {
-        return new StockLevel(key, Long.parseLong(r.get(1)), Long.parseLong(r.get(2)), Long.parseLong(r.get(3)),
+        return new StockLevel(
+                key,
+                Long.parseLong(r.get(1)),
+                Long.parseLong(r.get(2)),
+                Long.parseLong(r.get(3)),
                 Codec.time(r.get(4)));
     }
 
@@ -105,13 +113,16 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
-        List<String> r = redis.evalList(Redis.Script.LEVEL, levelKeys(key), List.of("adjust", Long.toString(delta),
-                "", reference, Codec.time(now), key.sku(), key.location()));
+        List<String> r = redis.evalList(
+                Redis.Script.LEVEL,
+                levelKeys(key),
+                List.of("adjust", Long.toString(delta), "", reference, Codec.time(now), key.sku(), key.location()));
         return switch (r.get(0)) {
             case "OK" -> levelReply(key, r);
             case "NOTFOUND" -> throw new NotFoundException("stock level", key.sku() + "@" + key.location());
-            case "SHORT" -> throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
-                    -delta, Long.parseLong(r.get(1)))));
+            case "SHORT" ->
+                throw new InsufficientStockException(
+                        List.of(new Shortfall(key.sku(), key.location(), -delta, Long.parseLong(r.get(1)))));
             case "REUSED" -> throw reused(key, reference, r);
             default -> throw new IllegalStateException("unexpected reply " + r);
         };
@@ -119,16 +130,29 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
-        List<String> r = redis.evalList(Redis.Script.LEVEL, levelKeys(key), List.of("set", Long.toString(onHand),
-                Long.toString(expectedVersion), reference, Codec.time(now), key.sku(), key.location()));
+        List<String> r = redis.evalList(
+                Redis.Script.LEVEL,
+                levelKeys(key),
+                List.of(
+                        "set",
+                        Long.toString(onHand),
+                        Long.toString(expectedVersion),
+                        reference,
+                        Codec.time(now),
+                        key.sku(),
+                        key.location()));
         return switch (r.get(0)) {
             case "OK" -> levelReply(key, r);
             case "NOTFOUND" -> throw new NotFoundException("stock level", key.sku() + "@" + key.location());
-            case "CONFLICT" -> throw new ConcurrencyConflictException(expectedVersion == -1
-                    ? "stock level " + key + " already exists"
-                    : "stock level " + key + " is at version " + r.get(1) + ", expected " + expectedVersion);
-            case "SHORT" -> throw new InsufficientStockException(List.of(new Shortfall(key.sku(), key.location(),
-                    Long.parseLong(r.get(2)), onHand)));
+            case "CONFLICT" ->
+                throw new ConcurrencyConflictException(
+                        expectedVersion == -1
+                                ? "stock level " + key + " already exists"
+                                : "stock level " + key + " is at version " + r.get(1) + ", expected "
+                                        + expectedVersion);
+            case "SHORT" ->
+                throw new InsufficientStockException(
+                        List.of(new Shortfall(key.sku(), key.location(), Long.parseLong(r.get(2)), onHand)));
             case "REUSED" -> throw reused(key, reference, r);
             default -> throw new IllegalStateException("unexpected reply " + r);
         };
@@ -137,8 +161,10 @@ public final class RedisStockStorage implements StockStorage {
     /** Maps {@code {'REUSED', kind, amount, expectedVersion}} of level.lua. */
     private static ReferenceReuseException reused(StockKey key, String reference, List<String> r) {
         boolean set = "S".equals(r.get(1));
-        return new ReferenceReuseException(key, reference, StockStorage.describeWrite(set, Long.parseLong(r.get(2)),
-                set ? Long.parseLong(r.get(3)) : 0));
+        return new ReferenceReuseException(
+                key,
+                reference,
+                StockStorage.describeWrite(set, Long.parseLong(r.get(2)), set ? Long.parseLong(r.get(3)) : 0));
     }
 
     @Override
@@ -160,8 +186,13 @@ public final class RedisStockStorage implements StockStorage {
         List<Movement> out = new ArrayList<>(raw.size());
         for (String m : raw) {
             String[] f = m.split("\\|", 5);
-            out.add(new Movement(key, Long.parseLong(f[0]), Long.parseLong(f[1]), MovementReason.valueOf(f[2]),
-                    f[4], Codec.time(f[3])));
+            out.add(new Movement(
+                    key,
+                    Long.parseLong(f[0]),
+                    Long.parseLong(f[1]),
+                    MovementReason.valueOf(f[2]),
+                    f[4],
+                    Codec.time(f[3])));
         }
         return out;
     }
@@ -174,7 +205,11 @@ public final class RedisStockStorage implements StockStorage {
             if (b.length() > 0) {
                 b.append('\n');
             }
-            b.append(l.quantity()).append('\t').append(l.key().sku()).append('\t').append(l.key().location());
+            b.append(l.quantity())
+                    .append('\t')
+                    .append(l.key().sku())
+                    .append('\t')
+                    .append(l.key().location());
         }
         return b.toString();
     }
@@ -195,7 +230,8 @@ public final class RedisStockStorage implements StockStorage {
         }
         Map<Integer, List<AllocatedLine>> groups = new LinkedHashMap<>();
         for (AllocatedLine l : lines) {
-            groups.computeIfAbsent(redis.slot(keys.level(l.key())), s -> new ArrayList<>()).add(l);
+            groups.computeIfAbsent(redis.slot(keys.level(l.key())), s -> new ArrayList<>())
+                    .add(l);
         }
         return new ArrayList<>(groups.values());
     }
@@ -212,11 +248,23 @@ public final class RedisStockStorage implements StockStorage {
         return out;
     }
 
-    private record Header(String id, String state, List<AllocatedLine> lines, Instant expiresAt, Instant createdAt,
-                          Instant updatedAt, long attempt) {
+    private record Header(
+            String id,
+            String state,
+            List<AllocatedLine> lines,
+            Instant expiresAt,
+            Instant createdAt,
+            Instant updatedAt,
+            long attempt) {
         static Header of(Map<String, String> h) {
-            return new Header(h.get("id"), h.get("st"), decodeLines(h.get("lines")), Codec.time(h.get("exp")),
-                    Codec.time(h.get("cr")), Codec.time(h.get("up")), Long.parseLong(h.get("att")));
+            return new Header(
+                    h.get("id"),
+                    h.get("st"),
+                    decodeLines(h.get("lines")),
+                    Codec.time(h.get("exp")),
+                    Codec.time(h.get("cr")),
+                    Codec.time(h.get("up")),
+                    Long.parseLong(h.get("att")));
         }
 
         boolean visible() {
@@ -249,8 +297,7 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /** Result of a header compare-and-set: applied, refused by the time guard, or the state found. */
-    private record Cas(boolean ok, boolean guarded, String state) {
-    }
+    private record Cas(boolean ok, boolean guarded, String state) {}
 
     /**
      * Compare-and-set of the header state.
@@ -259,8 +306,8 @@ public final class RedisStockStorage implements StockStorage {
      *              (only if {@code exp > now}), checked in the same script
      */
     private Cas cas(String id, String from, String to, Instant now, String indexScore, String guard) {
-        List<String> r = redis.evalList(Redis.Script.HEADER, headerKeys(id),
-                List.of("cas", from, to, Codec.time(now), indexScore, guard));
+        List<String> r = redis.evalList(
+                Redis.Script.HEADER, headerKeys(id), List.of("cas", from, to, Codec.time(now), indexScore, guard));
         return switch (r.get(0)) {
             case "OK" -> new Cas(true, false, to);
             case "GUARD" -> new Cas(false, true, r.get(1));
@@ -275,7 +322,8 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private String applyPart(String partKey, String op, Instant now) {
-        return redis.evalList(Redis.Script.PART_APPLY, List.of(partKey), List.of(op, Codec.time(now))).get(0);
+        return redis.evalList(Redis.Script.PART_APPLY, List.of(partKey), List.of(op, Codec.time(now)))
+                .get(0);
     }
 
     // ---------------------------------------------------------------- reserve
@@ -305,8 +353,8 @@ public final class RedisStockStorage implements StockStorage {
             List<Shortfall> s = new ArrayList<>();
             for (int i = 1; i + 1 < r.size(); i += 2) {
                 AllocatedLine l = group.get(Integer.parseInt(r.get(i)) - 1);
-                s.add(new Shortfall(l.key().sku(), l.key().location(), l.quantity(),
-                        Math.max(0, Long.parseLong(r.get(i + 1)))));
+                s.add(new Shortfall(
+                        l.key().sku(), l.key().location(), l.quantity(), Math.max(0, Long.parseLong(r.get(i + 1)))));
             }
             return new ReserveResult.Insufficient(s);
         }
@@ -336,8 +384,8 @@ public final class RedisStockStorage implements StockStorage {
         return new ReserveResult.Insufficient(s);
     }
 
-    private List<String> holdArgs(String id, List<AllocatedLine> group, Instant expiresAt, Instant now,
-                                  boolean checkOnly, long attempt) {
+    private List<String> holdArgs(
+            String id, List<AllocatedLine> group, Instant expiresAt, Instant now, boolean checkOnly, long attempt) {
         List<String> a = new ArrayList<>(7 + group.size());
         a.add(id);
         a.add(Codec.time(now));
@@ -358,12 +406,19 @@ public final class RedisStockStorage implements StockStorage {
             throw new IllegalArgumentException("lines must not be empty");
         }
         List<List<AllocatedLine>> groups = partition(lines);
-        String anchors = String.join("\n", groups.stream().map(g -> g.get(0).key().sku()).toList());
+        String anchors =
+                String.join("\n", groups.stream().map(g -> g.get(0).key().sku()).toList());
         if (!redis.cluster()) {
             List<String> k = new ArrayList<>(headerKeys(reservationId));
             k.addAll(holdKeys(partKey(lines, reservationId, 1), lines));
-            List<String> a = new ArrayList<>(List.of(reservationId, Codec.time(now), Codec.time(expiresAt),
-                    Codec.millis(expiresAt), Codec.millis(now), encodeLines(lines), anchors));
+            List<String> a = new ArrayList<>(List.of(
+                    reservationId,
+                    Codec.time(now),
+                    Codec.time(expiresAt),
+                    Codec.millis(expiresAt),
+                    Codec.millis(now),
+                    encodeLines(lines),
+                    anchors));
             for (AllocatedLine l : lines) {
                 a.add(Long.toString(l.quantity()));
             }
@@ -383,7 +438,9 @@ public final class RedisStockStorage implements StockStorage {
         if (groups.size() > 1) {
             ReserveResult pre = null;
             for (List<AllocatedLine> g : groups) {
-                List<String> r = redis.evalList(Redis.Script.PART_HOLD, holdKeys(partKey(g, reservationId, 0), g),
+                List<String> r = redis.evalList(
+                        Redis.Script.PART_HOLD,
+                        holdKeys(partKey(g, reservationId, 0), g),
                         holdArgs(reservationId, g, expiresAt, now, true, 0));
                 pre = merge(pre, failure(r, g));
             }
@@ -391,14 +448,22 @@ public final class RedisStockStorage implements StockStorage {
                 return preCheckFailed(reservationId, lines, expiresAt, now, pre);
             }
         }
-        List<String> r = redis.evalList(Redis.Script.HEADER, headerKeys(reservationId), List.of("begin",
-                reservationId, encodeLines(lines), Codec.time(expiresAt), Codec.millis(expiresAt), Codec.time(now),
-                anchors));
+        List<String> r = redis.evalList(
+                Redis.Script.HEADER,
+                headerKeys(reservationId),
+                List.of(
+                        "begin",
+                        reservationId,
+                        encodeLines(lines),
+                        Codec.time(expiresAt),
+                        Codec.millis(expiresAt),
+                        Codec.time(now),
+                        anchors));
         if ("EXISTS".equals(r.get(0))) {
             return existing(reservationId, lines, expiresAt, now, r);
         }
-        return runHolds(new Header(reservationId, ST_PENDING, lines, expiresAt, now, now, Long.parseLong(r.get(1))),
-                now);
+        return runHolds(
+                new Header(reservationId, ST_PENDING, lines, expiresAt, now, now, Long.parseLong(r.get(1))), now);
     }
 
     /**
@@ -407,8 +472,8 @@ public final class RedisStockStorage implements StockStorage {
      * invisibly until the expiry, nor miss that it completed: the header is looked at (only on this
      * failure path) and an unfinished attempt resumed, which holds or compensates.
      */
-    private ReserveResult preCheckFailed(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now,
-                                         ReserveResult pre) {
+    private ReserveResult preCheckFailed(
+            String id, List<AllocatedLine> lines, Instant expiresAt, Instant now, ReserveResult pre) {
         Optional<Header> h = header(id);
         if (h.isEmpty() || ST_ABORTED.equals(h.get().state())) {
             return pre;
@@ -416,8 +481,8 @@ public final class RedisStockStorage implements StockStorage {
         return existing(id, lines, expiresAt, now, h.get());
     }
 
-    private ReserveResult existing(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now,
-                                   List<String> reply) {
+    private ReserveResult existing(
+            String id, List<AllocatedLine> lines, Instant expiresAt, Instant now, List<String> reply) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (int i = 1; i + 1 < reply.size(); i += 2) {
             fields.put(reply.get(i), reply.get(i + 1));
@@ -445,7 +510,9 @@ public final class RedisStockStorage implements StockStorage {
         hook.at("before-holds", h.id(), 0);
         int index = 0;
         for (List<AllocatedLine> g : partition(h.lines())) {
-            List<String> r = redis.evalList(Redis.Script.PART_HOLD, holdKeys(partKey(g, h.id(), h.attempt()), g),
+            List<String> r = redis.evalList(
+                    Redis.Script.PART_HOLD,
+                    holdKeys(partKey(g, h.id(), h.attempt()), g),
                     holdArgs(h.id(), g, h.expiresAt(), now, false, h.attempt()));
             if ("EXISTS".equals(r.get(0))) {
                 if ("HELD".equals(r.get(1)) || "COMMITTED".equals(r.get(1))) {
@@ -454,7 +521,8 @@ public final class RedisStockStorage implements StockStorage {
                 }
                 failed = null;
                 abort(h, now);
-                throw new ConcurrencyConflictException("reservation " + h.id() + " was rolled back concurrently; retry");
+                throw new ConcurrencyConflictException(
+                        "reservation " + h.id() + " was rolled back concurrently; retry");
             }
             failed = failure(r, g);
             if (failed != null) {
@@ -605,7 +673,8 @@ public final class RedisStockStorage implements StockStorage {
                 finishExpire(h, now);
                 throw new IllegalStateTransitionException(reservationId, "EXPIRED", "commit");
             default:
-                throw new IllegalStateTransitionException(reservationId, h.view().state().name(), "commit");
+                throw new IllegalStateTransitionException(
+                        reservationId, h.view().state().name(), "commit");
         }
         if (completeCommit(h, now)) {
             return h.view(ReservationState.COMMITTED, now);
@@ -614,7 +683,8 @@ public final class RedisStockStorage implements StockStorage {
         if ("COMMITTED".equals(cur.state())) {
             return cur.view();
         }
-        throw new IllegalStateTransitionException(reservationId, cur.view().state().name(), "commit");
+        throw new IllegalStateTransitionException(
+                reservationId, cur.view().state().name(), "commit");
     }
 
     /**
@@ -703,7 +773,8 @@ public final class RedisStockStorage implements StockStorage {
                 finishExpire(h, now);
                 throw new IllegalStateTransitionException(reservationId, "EXPIRED", "fulfil");
             default:
-                throw new IllegalStateTransitionException(reservationId, h.view().state().name(), "fulfil");
+                throw new IllegalStateTransitionException(
+                        reservationId, h.view().state().name(), "fulfil");
         }
         Cas c = cas(reservationId, "COMMITTED," + ST_FULFILLING, ST_FULFILLING, now, "0", "");
         if (!c.ok()) {
@@ -754,7 +825,9 @@ public final class RedisStockStorage implements StockStorage {
             case ST_COMMITTING -> {
                 // a commit decided before the expiry, unfinished: finish it forward (or roll it back
                 // if a part was already expired lazily)
-                return completeCommit(h, now) ? Optional.empty() : Optional.of(require(reservationId).view());
+                return completeCommit(h, now)
+                        ? Optional.empty()
+                        : Optional.of(require(reservationId).view());
             }
             case ST_PENDING -> {
                 if (!h.expiresAt().isAfter(now)) {
@@ -773,11 +846,12 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public List<String> dueReservations(Instant now, int limit) {
-        record Due(String id, double score) {
-        }
+        record Due(String id, double score) {}
         List<Due> all = new ArrayList<>();
         for (int b = 0; b < keys.buckets(); b++) {
-            List<String> r = redis.evalList(Redis.Script.DUE, List.of(keys.headerDue(b)),
+            List<String> r = redis.evalList(
+                    Redis.Script.DUE,
+                    List.of(keys.headerDue(b)),
                     List.of(Codec.millis(now), Codec.time(now), Integer.toString(limit), keys.headerPrefix(b)));
             for (int i = 0; i + 1 < r.size(); i += 2) {
                 all.add(new Due(r.get(i), Double.parseDouble(r.get(i + 1))));

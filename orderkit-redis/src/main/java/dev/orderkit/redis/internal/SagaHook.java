@@ -9,8 +9,7 @@ package dev.orderkit.redis.internal;
 @FunctionalInterface
 public interface SagaHook {
     /** No-op hook. */
-    SagaHook NONE = (step, id, index) -> {
-    };
+    SagaHook NONE = (step, id, index) -> {};
 
     /**
      * Called at a step.

@@ -17,8 +17,7 @@ public final class CapturingHttpClient extends HttpURLConnectionClient {
     private final ThreadLocal<HttpHeaders> last = new ThreadLocal<>();
 
     /** Creates the client. */
-    public CapturingHttpClient() {
-    }
+    public CapturingHttpClient() {}
 
     @Override
     public StripeResponse request(StripeRequest request) throws ApiConnectionException {

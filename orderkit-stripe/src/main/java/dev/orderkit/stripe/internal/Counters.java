@@ -17,8 +17,7 @@ public final class Counters {
     public final LongAdder rejections = new LongAdder();
 
     /** Creates zeroed counters. */
-    public Counters() {
-    }
+    public Counters() {}
 
     /**
      * Takes a snapshot.
@@ -26,7 +25,7 @@ public final class Counters {
      * @return the current values
      */
     public StripeMetrics snapshot() {
-        return new StripeMetrics(requests.sum(), replays.sum(), declines.sum(), transientFailures.sum(),
-                rejections.sum());
+        return new StripeMetrics(
+                requests.sum(), replays.sum(), declines.sum(), transientFailures.sum(), rejections.sum());
     }
 }

@@ -9,8 +9,7 @@ public final class PaymentIntents {
     /** Stripe's error code for an operation not allowed in the PaymentIntent's current status. */
     public static final String UNEXPECTED_STATE = "payment_intent_unexpected_state";
 
-    private PaymentIntents() {
-    }
+    private PaymentIntents() {}
 
     /**
      * The orderkit view of a PaymentIntent's status.
@@ -30,12 +29,15 @@ public final class PaymentIntents {
         String status = pi.getStatus() == null ? "unknown" : pi.getStatus();
         return switch (status) {
             case "requires_capture", "succeeded" -> new PaymentResult.Approved(pi.getId());
-            case "requires_payment_method" -> pi.getLastPaymentError() != null
-                    ? declined(pi.getLastPaymentError())
-                    : new PaymentResult.ActionRequired(pi.getId(), status);
-            case "canceled" -> new PaymentResult.Declined("canceled",
-                    "PaymentIntent canceled" + (pi.getCancellationReason() == null ? ""
-                            : ": " + pi.getCancellationReason()));
+            case "requires_payment_method" ->
+                pi.getLastPaymentError() != null
+                        ? declined(pi.getLastPaymentError())
+                        : new PaymentResult.ActionRequired(pi.getId(), status);
+            case "canceled" ->
+                new PaymentResult.Declined(
+                        "canceled",
+                        "PaymentIntent canceled"
+                                + (pi.getCancellationReason() == null ? "" : ": " + pi.getCancellationReason()));
             default -> new PaymentResult.ActionRequired(pi.getId(), action(pi, status));
         };
     }
@@ -47,7 +49,8 @@ public final class PaymentIntents {
      * @return the decline
      */
     public static PaymentResult.Declined declined(StripeError error) {
-        String code = error.getDeclineCode() != null ? error.getDeclineCode()
+        String code = error.getDeclineCode() != null
+                ? error.getDeclineCode()
                 : error.getCode() != null ? error.getCode() : "card_declined";
         String message = error.getMessage() != null ? Redaction.scrub(error.getMessage()) : "declined";
         return new PaymentResult.Declined(code, message);

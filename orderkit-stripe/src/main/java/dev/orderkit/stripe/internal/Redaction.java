@@ -7,8 +7,7 @@ public final class Redaction {
     /** Stripe secret / restricted keys and webhook signing secrets, whatever the mode. */
     private static final Pattern SECRET = Pattern.compile("\\b(sk|rk|whsec)_[A-Za-z0-9_]+");
 
-    private Redaction() {
-    }
+    private Redaction() {}
 
     /**
      * Replaces anything shaped like a Stripe secret with a marker.

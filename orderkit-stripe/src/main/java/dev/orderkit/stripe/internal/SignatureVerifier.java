@@ -107,8 +107,10 @@ public final class SignatureVerifier {
      * @return {@code t=...,v1=...}
      */
     public static String sign(String secret, long timestamp, byte[] payload) {
-        byte[] mac = hmac(secret.getBytes(StandardCharsets.UTF_8),
-                (timestamp + ".").getBytes(StandardCharsets.US_ASCII), payload);
+        byte[] mac = hmac(
+                secret.getBytes(StandardCharsets.UTF_8),
+                (timestamp + ".").getBytes(StandardCharsets.US_ASCII),
+                payload);
         return "t=" + timestamp + ",v1=" + HexFormat.of().formatHex(mac);
     }
 

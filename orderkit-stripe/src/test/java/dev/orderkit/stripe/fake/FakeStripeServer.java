@@ -73,9 +73,16 @@ public final class FakeStripeServer implements AutoCloseable {
      * @param fault the injected fault, or null
      * @param body the raw request body (form-encoded) exactly as received; {@code ""} for GET
      */
-    public record Recorded(String method, String path, String idempotencyKey, Map<String, String> params, int status,
-                           boolean replayed, boolean applied, Fault fault, String body) {
-    }
+    public record Recorded(
+            String method,
+            String path,
+            String idempotencyKey,
+            Map<String, String> params,
+            int status,
+            boolean replayed,
+            boolean applied,
+            Fault fault,
+            String body) {}
 
     /** Where a {@link Gate} holds a request. */
     public enum GatePoint {
@@ -140,14 +147,11 @@ public final class FakeStripeServer implements AutoCloseable {
         }
     }
 
-    private record Injection(Fault fault, String pathContains, Duration duration) {
-    }
+    private record Injection(Fault fault, String pathContains, Duration duration) {}
 
-    private record Reply(int status, String body) {
-    }
+    private record Reply(int status, String body) {}
 
-    private record Stored(String fingerprint, Reply reply) {
-    }
+    private record Stored(String fingerprint, Reply reply) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final JsonNode fixtures;
@@ -177,7 +181,8 @@ public final class FakeStripeServer implements AutoCloseable {
     public FakeStripeServer(String apiKey) {
         this.apiKey = apiKey;
         try (InputStream in = FakeStripeServer.class.getResourceAsStream("/stripe-fixtures.json")) {
-            this.fixtures = JSON.readTree(Objects.requireNonNull(in, "stripe-fixtures.json")).get("resources");
+            this.fixtures = JSON.readTree(Objects.requireNonNull(in, "stripe-fixtures.json"))
+                    .get("resources");
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -259,7 +264,9 @@ public final class FakeStripeServer implements AutoCloseable {
      * @return the count
      */
     public long applied(String pathSuffix) {
-        return recorded.stream().filter(r -> r.applied() && r.path().endsWith(pathSuffix)).count();
+        return recorded.stream()
+                .filter(r -> r.applied() && r.path().endsWith(pathSuffix))
+                .count();
     }
 
     /**
@@ -324,10 +331,11 @@ public final class FakeStripeServer implements AutoCloseable {
                     pi.put("amount_received", amount);
                     pi.put("latest_charge", "ch_" + nextId());
                 }
-                case "requires_payment_method" -> pi.set("last_payment_error", cardError("card_declined",
-                        "generic_decline", "Your card was declined."));
-                default -> {
-                }
+                case "requires_payment_method" ->
+                    pi.set(
+                            "last_payment_error",
+                            cardError("card_declined", "generic_decline", "Your card was declined."));
+                default -> {}
             }
         }
     }
@@ -402,7 +410,8 @@ public final class FakeStripeServer implements AutoCloseable {
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getPath();
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> params = form("GET".equals(method) ? ex.getRequestURI().getRawQuery() : body);
+            Map<String, String> params =
+                    form("GET".equals(method) ? ex.getRequestURI().getRawQuery() : body);
             String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.equals("Bearer " + apiKey)) {
@@ -441,14 +450,22 @@ public final class FakeStripeServer implements AutoCloseable {
                         reply = stored.reply();
                         replayed = true;
                     } else {
-                        reply = error(400, "idempotency_error", null, "Keys for idempotent requests can only be "
-                                + "used with the same parameters they were first used with. Try using a key other "
-                                + "than '" + key + "' if you meant to execute a different request.");
+                        reply = error(
+                                400,
+                                "idempotency_error",
+                                null,
+                                "Keys for idempotent requests can only be "
+                                        + "used with the same parameters they were first used with. Try using a key other "
+                                        + "than '" + key + "' if you meant to execute a different request.");
                     }
                 } else if (inFlight.putIfAbsent(key, Boolean.TRUE) != null) {
-                    reply = error(409, "idempotency_error", "idempotency_key_in_use", "There is currently another "
-                            + "in-progress request using this Idempotent Key (that probably means you submitted "
-                            + "twice, and the other request is still going through): " + key + ".");
+                    reply = error(
+                            409,
+                            "idempotency_error",
+                            "idempotency_key_in_use",
+                            "There is currently another "
+                                    + "in-progress request using this Idempotent Key (that probably means you submitted "
+                                    + "twice, and the other request is still going through): " + key + ".");
                 } else {
                     try {
                         stored = idempotency.get(key); // re-check under the in-flight lock
@@ -520,8 +537,16 @@ public final class FakeStripeServer implements AutoCloseable {
         return null;
     }
 
-    private Recorded record(String method, String path, String key, Map<String, String> params, Reply r,
-                            boolean replayed, boolean applied, Fault fault, String body) {
+    private Recorded record(
+            String method,
+            String path,
+            String key,
+            Map<String, String> params,
+            Reply r,
+            boolean replayed,
+            boolean applied,
+            Fault fault,
+            String body) {
         Recorded rec = new Recorded(method, path, key, params, r.status(), replayed, applied, fault, body);
         recorded.add(rec);
         return rec;
@@ -530,7 +555,10 @@ public final class FakeStripeServer implements AutoCloseable {
     private static void send(HttpExchange ex, Recorded rec, Reply r, boolean replayed) throws IOException {
         byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.getResponseHeaders().add("Request-Id", "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 14));
+        ex.getResponseHeaders()
+                .add(
+                        "Request-Id",
+                        "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 14));
         if (rec.idempotencyKey() != null) {
             ex.getResponseHeaders().add("Idempotency-Key", rec.idempotencyKey());
         }
@@ -568,8 +596,7 @@ public final class FakeStripeServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ API semantics
 
-    private record Applied(Reply reply, boolean applied) {
-    }
+    private record Applied(Reply reply, boolean applied) {}
 
     private Applied execute(String method, String path, Map<String, String> p) {
         String[] seg = path.split("/");
@@ -580,8 +607,13 @@ public final class FakeStripeServer implements AutoCloseable {
             }
             ObjectNode pi = seg.length >= 4 ? paymentIntents.get(seg[3]) : null;
             if (pi == null) {
-                return new Applied(error(404, "invalid_request_error", "resource_missing",
-                        "No such payment_intent: '" + (seg.length >= 4 ? seg[3] : "") + "'"), false);
+                return new Applied(
+                        error(
+                                404,
+                                "invalid_request_error",
+                                "resource_missing",
+                                "No such payment_intent: '" + (seg.length >= 4 ? seg[3] : "") + "'"),
+                        false);
             }
             synchronized (pi) {
                 if (seg.length == 4 && method.equals("GET")) {
@@ -598,27 +630,38 @@ public final class FakeStripeServer implements AutoCloseable {
         if (path.equals("/v1/refunds") && method.equals("POST")) {
             return refund(p);
         }
-        return new Applied(error(404, "invalid_request_error", "resource_missing",
-                "Unrecognized request URL (" + method + ": " + path + ")."), false);
+        return new Applied(
+                error(
+                        404,
+                        "invalid_request_error",
+                        "resource_missing",
+                        "Unrecognized request URL (" + method + ": " + path + ")."),
+                false);
     }
 
     private Applied create(Map<String, String> p) {
         String amountText = p.get("amount");
         String currency = p.get("currency");
         if (amountText == null || currency == null) {
-            return new Applied(error(400, "invalid_request_error", "parameter_missing",
-                    "Missing required param: " + (amountText == null ? "amount" : "currency") + "."), false);
+            return new Applied(
+                    error(
+                            400,
+                            "invalid_request_error",
+                            "parameter_missing",
+                            "Missing required param: " + (amountText == null ? "amount" : "currency") + "."),
+                    false);
         }
         long amount;
         try {
             amount = Long.parseLong(amountText);
         } catch (NumberFormatException e) {
-            return new Applied(error(400, "invalid_request_error", "parameter_invalid_integer",
-                    "Invalid integer: " + amountText), false);
+            return new Applied(
+                    error(400, "invalid_request_error", "parameter_invalid_integer", "Invalid integer: " + amountText),
+                    false);
         }
         if (amount < 50) {
-            return new Applied(error(400, "invalid_request_error", "amount_too_small",
-                    "Amount must be at least 50 cents"), false);
+            return new Applied(
+                    error(400, "invalid_request_error", "amount_too_small", "Amount must be at least 50 cents"), false);
         }
         String pm = p.getOrDefault("payment_method", "pm_card_visa");
         boolean manual = "manual".equals(p.get("capture_method"));
@@ -659,7 +702,8 @@ public final class FakeStripeServer implements AutoCloseable {
             pi.put("status", "requires_action");
             ObjectNode next = pi.putObject("next_action");
             next.put("type", "redirect_to_url");
-            next.putObject("redirect_to_url").put("url", "https://hooks.stripe.com/3d_secure_2/" + id)
+            next.putObject("redirect_to_url")
+                    .put("url", "https://hooks.stripe.com/3d_secure_2/" + id)
                     .put("return_url", "https://shop.example/return");
         } else if (manual) {
             pi.put("status", "requires_capture");
@@ -679,8 +723,13 @@ public final class FakeStripeServer implements AutoCloseable {
         long capturable = pi.get("amount_capturable").asLong();
         long amount = p.containsKey("amount_to_capture") ? Long.parseLong(p.get("amount_to_capture")) : capturable;
         if (amount > capturable) {
-            return new Applied(error(400, "invalid_request_error", "amount_too_large",
-                    "The amount to capture exceeds the capturable amount."), false);
+            return new Applied(
+                    error(
+                            400,
+                            "invalid_request_error",
+                            "amount_too_large",
+                            "The amount to capture exceeds the capturable amount."),
+                    false);
         }
         pi.put("status", "succeeded");
         pi.put("amount_capturable", 0);
@@ -705,8 +754,9 @@ public final class FakeStripeServer implements AutoCloseable {
         String piId = p.get("payment_intent");
         ObjectNode pi = piId == null ? null : paymentIntents.get(piId);
         if (pi == null) {
-            return new Applied(error(400, "invalid_request_error", "resource_missing",
-                    "No such payment_intent: '" + piId + "'"), false);
+            return new Applied(
+                    error(400, "invalid_request_error", "resource_missing", "No such payment_intent: '" + piId + "'"),
+                    false);
         }
         synchronized (pi) {
             if (!"succeeded".equals(pi.get("status").asText())) {
@@ -715,12 +765,22 @@ public final class FakeStripeServer implements AutoCloseable {
             long remaining = pi.get("amount_received").asLong() - refunded.getOrDefault(piId, 0L);
             long amount = p.containsKey("amount") ? Long.parseLong(p.get("amount")) : remaining;
             if (remaining == 0) {
-                return new Applied(error(400, "invalid_request_error", "charge_already_refunded",
-                        "Charge " + pi.get("latest_charge").asText() + " has already been refunded."), false);
+                return new Applied(
+                        error(
+                                400,
+                                "invalid_request_error",
+                                "charge_already_refunded",
+                                "Charge " + pi.get("latest_charge").asText() + " has already been refunded."),
+                        false);
             }
             if (amount > remaining || amount <= 0) {
-                return new Applied(error(400, "invalid_request_error", "amount_too_large",
-                        "Refund amount (" + amount + ") is greater than unrefunded amount (" + remaining + ")"), false);
+                return new Applied(
+                        error(
+                                400,
+                                "invalid_request_error",
+                                "amount_too_large",
+                                "Refund amount (" + amount + ") is greater than unrefunded amount (" + remaining + ")"),
+                        false);
             }
             refunded.merge(piId, amount, Long::sum);
             ObjectNode re = fixtures.get("refund").deepCopy();
@@ -740,8 +800,10 @@ public final class FakeStripeServer implements AutoCloseable {
         ObjectNode err = env.putObject("error");
         err.put("type", "invalid_request_error");
         err.put("code", "payment_intent_unexpected_state");
-        err.put("message", "This PaymentIntent's " + action + " could not be performed because it has a status of "
-                + pi.get("status").asText() + ".");
+        err.put(
+                "message",
+                "This PaymentIntent's " + action + " could not be performed because it has a status of "
+                        + pi.get("status").asText() + ".");
         err.set("payment_intent", pi.deepCopy());
         return new Reply(400, env.toString());
     }
