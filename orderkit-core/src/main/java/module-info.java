@@ -7,6 +7,9 @@ module dev.orderkit.core {
     requires dev.failsafe.core;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.datatype.jsr310;
+    // JSpecify nullness annotations: not needed at run time (static); read by every module compiling
+    // against this one (transitive), so their nullness checkers see the API's @Nullable
+    requires static transitive org.jspecify;
 
     exports dev.orderkit.core;
     exports dev.orderkit.core.spi;

@@ -4,4 +4,7 @@
  * {@code JedisCluster}). Every atomic step is one Lua script; see the module README for the key
  * layout, cluster semantics and the persistence settings the guarantees need.
  */
+@NullMarked
 package dev.orderkit.redis;
+
+import org.jspecify.annotations.NullMarked;

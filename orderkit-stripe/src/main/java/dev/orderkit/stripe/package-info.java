@@ -4,4 +4,7 @@
  * {@link dev.orderkit.stripe.StripeWebhookHandler} (verified, de-duplicated webhooks through the
  * {@link dev.orderkit.core.spi.InboxStore} of orderkit-core, shared by every instance).
  */
+@NullMarked
 package dev.orderkit.stripe;
+
+import org.jspecify.annotations.NullMarked;

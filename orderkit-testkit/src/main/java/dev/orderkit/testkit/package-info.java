@@ -10,4 +10,7 @@
  * and {@link dev.orderkit.testkit.BadInputContract} in its tests, each implementing
  * {@code createFixture()}.
  */
+@NullMarked
 package dev.orderkit.testkit;
+
+import org.jspecify.annotations.NullMarked;
