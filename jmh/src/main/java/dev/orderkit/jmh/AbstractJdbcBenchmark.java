@@ -13,6 +13,7 @@ import dev.orderkit.jmh.internal.RawJdbcStock;
 import dev.orderkit.jmh.internal.TrialDatabase;
 import dev.orderkit.jmh.internal.Workload;
 import java.sql.SQLException;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -67,7 +68,7 @@ public abstract class AbstractJdbcBenchmark extends WorkloadParams {
         database = TrialDatabase.create(kind());
         HikariConfig config = HikariPools.recommendedConfig(database.url(), null, null, POOL_SIZE);
         config.setMinimumIdle(POOL_SIZE);
-        config.setPoolName("okbench-" + kind().name().toLowerCase(java.util.Locale.ROOT));
+        config.setPoolName("okbench-" + kind().name().toLowerCase(Locale.ROOT));
         pool = new HikariDataSource(config);
         if (params.getBenchmark().endsWith(".reserveRaw")) {
             raw = new RawJdbcStock(pool, workload);

@@ -2,6 +2,7 @@ package dev.orderkit.core;
 
 import dev.orderkit.core.internal.Check;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +80,7 @@ public record PlaceOrderRequest(
             }
             sorted.put(k, v);
         });
-        metadata = java.util.Collections.unmodifiableMap(sorted);
+        metadata = Collections.unmodifiableMap(sorted);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Scope;
@@ -96,7 +97,7 @@ public final class QuickStartDemo {
                                 .customerRef("buyer-" + buyer)
                                 .line("sneaker-42", 1, 8900)
                                 .build());
-                if (r.order().status() == dev.orderkit.core.OrderStatus.CONFIRMED) {
+                if (r.order().status() == OrderStatus.CONFIRMED) {
                     placed.incrementAndGet();
                 }
             }));

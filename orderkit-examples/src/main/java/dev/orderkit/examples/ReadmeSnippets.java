@@ -4,9 +4,12 @@ import dev.orderkit.core.AllocationStrategy;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.RequestInProgressException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
@@ -66,14 +69,14 @@ public final class ReadmeSnippets {
         // README:http-mapping
         try {
             PlaceOrderResult r = kit.orders().place(request);
-            return r.outcome() == dev.orderkit.core.PlacementOutcome.PLACED ? 201 : 409;
+            return r.outcome() == PlacementOutcome.PLACED ? 201 : 409;
         } catch (IdempotencyKeyReuseException e) {
             return 422; // same key, different payload: client bug
         } catch (RequestInProgressException e) {
             return 409; // send Retry-After: e.retryAfter()
-        } catch (dev.orderkit.core.InvalidRequestException e) {
+        } catch (InvalidRequestException e) {
             return 400; // e.field() names the bad field
-        } catch (dev.orderkit.core.OrderKitException e) {
+        } catch (OrderKitException e) {
             return e.isRetryable() ? 503 : 500; // backend / gateway trouble: retry with the same key
         }
         // END

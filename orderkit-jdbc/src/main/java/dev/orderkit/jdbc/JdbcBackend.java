@@ -13,9 +13,11 @@ import dev.orderkit.jdbc.internal.JdbcInboxStore;
 import dev.orderkit.jdbc.internal.JdbcOrderStore;
 import dev.orderkit.jdbc.internal.JdbcStockStorage;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
@@ -59,7 +61,7 @@ public final class JdbcBackend {
         this.orders = new JdbcOrderStore(db);
         this.steps = new StepTransactions() {
             @Override
-            public <T> T inTransaction(java.util.function.Supplier<T> work) {
+            public <T> T inTransaction(Supplier<T> work) {
                 return db.inTransaction(work);
             }
         };
@@ -290,7 +292,7 @@ public final class JdbcBackend {
                             j.withHandle(h -> h.getConnection().getMetaData().getDatabaseProductName()));
                 } catch (JdbiException e) {
                     throw Db.map("dialect detection", e);
-                } catch (java.sql.SQLException e) {
+                } catch (SQLException e) {
                     throw new BackendUnavailableException("dialect detection failed: " + e.getMessage(), e);
                 }
             }

@@ -9,6 +9,7 @@ import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
@@ -96,7 +97,7 @@ class AtomicPhasesTest {
             assertThatThrownBy(() -> crashing.orders().place(req)).isInstanceOf(IllegalStateException.class);
             // the hold was rolled back with its missing recovery point: nothing is held, nothing leaks
             assertThat(b.stockStorage().level(TEE).orElseThrow().reserved()).isZero();
-            assertThat(b.stockStorage().reservations(Set.of(dev.orderkit.core.ReservationState.values())))
+            assertThat(b.stockStorage().reservations(Set.of(ReservationState.values())))
                     .isEmpty();
 
             // the retry with the same key resumes from CREATED and places the order once

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Movement;
@@ -14,25 +15,31 @@ import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.InboxStore.Claim;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
 import dev.orderkit.testkit.InvariantChecker;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -268,7 +275,7 @@ class JdbcBackendFeaturesTest {
                 assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of()))
                         .isTrue();
                 assertThatThrownBy(() -> old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
-                        .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
+                        .isInstanceOf(BackendUnavailableException.class);
 
                 // the second release starts (on two instances at once): only V2 is applied, once
                 SchemaInstaller v2a = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
@@ -278,10 +285,10 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(v2b.migrate(2));
                 assertThat(applied).containsExactly(2);
                 assertThat(old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
-                        .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.ACQUIRED);
+                        .isEqualTo(Claim.ACQUIRED);
                 // stock writes need the V3 table
                 assertThatThrownBy(() -> old.stockStorage().adjust(kept, 1, "too early", T0))
-                        .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
+                        .isInstanceOf(BackendUnavailableException.class);
 
                 // the current release starts (on two instances at once): only V3 is applied, once
                 JdbcBackend a = JdbcBackend.builder()
@@ -308,12 +315,11 @@ class JdbcBackendFeaturesTest {
                     assertThat(l.reserved()).isEqualTo(2);
                 });
                 assertThat(b.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
-                        .isEqualTo(dev.orderkit.core.spi.InboxStore.Claim.IN_PROGRESS);
+                        .isEqualTo(Claim.IN_PROGRESS);
                 assertThat(a.orderStore().findByKey("shop", "key-old"))
                         .hasValueSatisfying(o -> assertThat(o.id()).isEqualTo("o-old"));
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
-                assertThat(a.stockStorage().commit("r-old", T0).state())
-                        .isEqualTo(dev.orderkit.core.ReservationState.COMMITTED);
+                assertThat(a.stockStorage().commit("r-old", T0).state()).isEqualTo(ReservationState.COMMITTED);
                 // and stock writes are idempotent on their reference, across instances
                 var first = a.stockStorage().adjust(kept, 5, "after upgrade", T0);
                 assertThat(first.onHand()).isEqualTo(12);
@@ -348,8 +354,8 @@ class JdbcBackendFeaturesTest {
                     StockKey k = round % 2 == 0 ? key : StockKey.of("RACE-" + round);
                     long before = f.stockStorage().level(k).map(l -> l.onHand()).orElse(0L);
                     String ref = "delivery-" + round;
-                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-                    List<Future<dev.orderkit.core.StockLevel>> fs = new ArrayList<>();
+                    CountDownLatch go = new CountDownLatch(1);
+                    List<Future<StockLevel>> fs = new ArrayList<>();
                     for (int i = 0; i < callers; i++) {
                         var storage = (i % 2 == 0 ? f : peer).stockStorage();
                         fs.add(ex.submit(() -> {
@@ -358,8 +364,8 @@ class JdbcBackendFeaturesTest {
                         }));
                     }
                     go.countDown();
-                    List<dev.orderkit.core.StockLevel> results = new ArrayList<>();
-                    for (Future<dev.orderkit.core.StockLevel> fu : fs) {
+                    List<StockLevel> results = new ArrayList<>();
+                    for (Future<StockLevel> fu : fs) {
                         results.add(fu.get(60, TimeUnit.SECONDS));
                     }
                     assertThat(results)
@@ -372,8 +378,8 @@ class JdbcBackendFeaturesTest {
                 }
                 // the same for counts: one set applies, the others answer its level instead of a conflict
                 var start = f.stockStorage().level(key).orElseThrow();
-                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-                List<Future<dev.orderkit.core.StockLevel>> fs = new ArrayList<>();
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<StockLevel>> fs = new ArrayList<>();
                 for (int i = 0; i < callers; i++) {
                     var storage = (i % 2 == 0 ? f : peer).stockStorage();
                     fs.add(ex.submit(() -> {
@@ -382,7 +388,7 @@ class JdbcBackendFeaturesTest {
                     }));
                 }
                 go.countDown();
-                for (Future<dev.orderkit.core.StockLevel> fu : fs) {
+                for (Future<StockLevel> fu : fs) {
                     assertThat(fu.get(60, TimeUnit.SECONDS).version()).isEqualTo(start.version() + 1);
                 }
                 assertThat(f.stockStorage().level(key).orElseThrow().onHand()).isEqualTo(100);
@@ -397,16 +403,16 @@ class JdbcBackendFeaturesTest {
     }
 
     /** Lower-cased names of the indexes of a table (H2 reports upper-case names). */
-    private static List<String> indexNames(JdbcFixture f, String table) throws java.sql.SQLException {
+    private static List<String> indexNames(JdbcFixture f, String table) throws SQLException {
         List<String> out = new ArrayList<>();
         try (var c = f.dataSource().getConnection()) {
             var md = c.getMetaData();
-            for (String t : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+            for (String t : List.of(table, table.toUpperCase(Locale.ROOT))) {
                 try (var rs = md.getIndexInfo(c.getCatalog(), c.getSchema(), t, false, false)) {
                     while (rs.next()) {
                         String name = rs.getString("INDEX_NAME");
                         if (name != null) {
-                            out.add(name.toLowerCase(java.util.Locale.ROOT));
+                            out.add(name.toLowerCase(Locale.ROOT));
                         }
                     }
                 }

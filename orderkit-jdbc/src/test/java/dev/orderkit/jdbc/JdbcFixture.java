@@ -10,6 +10,7 @@ import dev.orderkit.testkit.BackendFixture;
 import dev.orderkit.testkit.FaultInjectingDataSource;
 import dev.orderkit.testkit.FaultInjection;
 import dev.orderkit.testkit.TestServices;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
@@ -146,7 +147,7 @@ final class JdbcFixture implements BackendFixture {
         try (var c = ds.getConnection();
                 var st = c.createStatement()) {
             st.execute(sql);
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("cannot drop fixture tables: " + e.getMessage(), e);
         }
     }

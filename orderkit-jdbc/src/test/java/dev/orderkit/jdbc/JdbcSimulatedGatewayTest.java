@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,7 +75,7 @@ class JdbcSimulatedGatewayTest {
     }
 
     /** Runs {@code task(i)} on {@code n} threads released together; returns what they threw. */
-    private static List<Throwable> race(int n, java.util.function.IntConsumer task) {
+    private static List<Throwable> race(int n, IntConsumer task) {
         CountDownLatch ready = new CountDownLatch(n);
         CountDownLatch go = new CountDownLatch(1);
         List<Throwable> errors = new CopyOnWriteArrayList<>();

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.OrderKit;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -139,7 +141,7 @@ class PostgresFaultTest {
             assertThatThrownBy(() -> {
                         try {
                             call.get(10, TimeUnit.SECONDS);
-                        } catch (java.util.concurrent.ExecutionException e) {
+                        } catch (ExecutionException e) {
                             throw e.getCause();
                         }
                     })
@@ -378,7 +380,7 @@ class PostgresFaultTest {
                 .satisfies(m -> assertThat(m.onHandDelta()).isEqualTo(40));
         // a stale count under a new reference is still a real conflict
         assertThatThrownBy(() -> kit.stock().setOnHand(SKU, 60, before.version(), "count-8"))
-                .isInstanceOf(dev.orderkit.core.ConcurrencyConflictException.class);
+                .isInstanceOf(ConcurrencyConflictException.class);
         assertNothingHalfWritten();
     }
 

@@ -11,6 +11,9 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.mysql.MySQLContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * Resolves the real database servers for the tests (env var, then localhost port, then
@@ -59,7 +62,7 @@ final class TestDatabases {
 
     private static boolean dockerAvailable() {
         try {
-            return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+            return DockerClientFactory.instance().isDockerAvailable();
         } catch (Throwable t) {
             return false;
         }
@@ -67,7 +70,7 @@ final class TestDatabases {
 
     @SuppressWarnings("resource")
     private static String startPostgresContainer() {
-        var c = new org.testcontainers.postgresql.PostgreSQLContainer("postgres:15-alpine");
+        var c = new PostgreSQLContainer("postgres:15-alpine");
         c.start();
         return c.getJdbcUrl() + (c.getJdbcUrl().contains("?") ? "&" : "?") + "user=" + c.getUsername() + "&password="
                 + c.getPassword();
@@ -75,9 +78,7 @@ final class TestDatabases {
 
     @SuppressWarnings("resource")
     private static String startMysqlContainer() {
-        var c = new org.testcontainers.mysql.MySQLContainer("mysql:8.0")
-                .withUsername("root")
-                .withPassword("test");
+        var c = new MySQLContainer("mysql:8.0").withUsername("root").withPassword("test");
         c.start();
         return c.getJdbcUrl().replace("jdbc:mysql:", "jdbc:mariadb:")
                 + (c.getJdbcUrl().contains("?") ? "&" : "?") + "user=root&password=test";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Reservation;
@@ -176,8 +177,7 @@ class RedisClusterSagaTest {
                 .extracting(Reservation::id)
                 .containsExactly("new");
         assertThat(InvariantChecker.checkStock(clean)).isEmpty();
-        assertThatThrownBy(() -> clean.commit("old", exp))
-                .isInstanceOf(dev.orderkit.core.IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> clean.commit("old", exp)).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(clean.dueReservations(exp.plus(Duration.ofDays(1)), 10)).containsExactly("new");
     }
 

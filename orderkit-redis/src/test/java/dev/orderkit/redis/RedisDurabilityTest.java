@@ -12,6 +12,7 @@ import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.testkit.InvariantChecker;
 import dev.orderkit.testkit.TestServices;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class RedisDurabilityTest {
         }
         assumeTrue(have, "redis-server binary not installed");
         dir = Files.createTempDirectory("orderkit-redis-aof");
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         startServer();

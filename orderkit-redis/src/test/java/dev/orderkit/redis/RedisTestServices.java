@@ -2,6 +2,7 @@ package dev.orderkit.redis;
 
 import dev.orderkit.testkit.TestServices;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -50,7 +52,7 @@ final class RedisTestServices {
 
     static synchronized UnifiedJedis standalone() {
         if (standalone == null) {
-            standalone = RedisClient.create(java.net.URI.create(standaloneUrl()));
+            standalone = RedisClient.create(URI.create(standaloneUrl()));
         }
         return standalone;
     }
@@ -89,7 +91,7 @@ final class RedisTestServices {
             return false;
         }
         try (RedisClient j = RedisClient.create("127.0.0.1", 7101)) {
-            Object info = j.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "INFO");
+            Object info = j.sendCommand(Command.CLUSTER, "INFO");
             return new String((byte[]) info, StandardCharsets.UTF_8).contains("cluster_state:ok");
         } catch (RuntimeException e) {
             return false;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.OrderKit;
@@ -13,6 +14,8 @@ import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
@@ -29,6 +32,7 @@ import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,7 +173,7 @@ abstract class RetryAudit extends ContractSupport {
                         int call = calls.merge(id, 1, Integer::sum);
                         try {
                             return stock().commit(id, call == 1 ? t : exp.plusSeconds(1));
-                        } catch (dev.orderkit.core.IllegalStateTransitionException e) {
+                        } catch (IllegalStateTransitionException e) {
                             return null;
                         }
                     }
@@ -365,7 +369,7 @@ abstract class RetryAudit extends ContractSupport {
         Scope shop = Scope.of("shop");
         scripts.resend(true);
         try {
-            List<String> ids = new java.util.ArrayList<>();
+            List<String> ids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 PlaceOrderRequest req = PlaceOrderRequest.builder(shop, IdempotencyKey.of("k-" + i))
                         .paymentMethod("pm_card")
@@ -390,11 +394,9 @@ abstract class RetryAudit extends ContractSupport {
             StockLevel l = kit.stock().level(b).orElseThrow();
             kit.stock().setOnHand(b, l.onHand() + 1, l.version(), "count-1");
             Reservation held = kit.stock()
-                    .reserve(new dev.orderkit.core.ReservationRequest(
+                    .reserve(new ReservationRequest(
                             "hold-1",
-                            List.of(
-                                    dev.orderkit.core.ReservationLine.of("saga-a", 1),
-                                    dev.orderkit.core.ReservationLine.of("saga-c", 1)),
+                            List.of(ReservationLine.of("saga-a", 1), ReservationLine.of("saga-c", 1)),
                             Duration.ofSeconds(5)));
             assertThat(held.state()).isEqualTo(ReservationState.HELD);
             clock.advance(Duration.ofSeconds(6));

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The Redis fixture's {@link dev.orderkit.testkit.FaultInjection} ({@link FaultyJedis}) fails where
@@ -73,9 +75,8 @@ abstract class ScriptFaults {
     }
 
     private void flushScripts() {
-        redis.clients.jedis.UnifiedJedis c =
-                fixture.backend().clusterMode() ? RedisTestServices.cluster() : RedisTestServices.standalone();
-        if (c instanceof redis.clients.jedis.JedisCluster jc) {
+        UnifiedJedis c = fixture.backend().clusterMode() ? RedisTestServices.cluster() : RedisTestServices.standalone();
+        if (c instanceof JedisCluster jc) {
             for (var pool : jc.getClusterNodes().values()) {
                 try (var conn = pool.getResource()) {
                     new Jedis(conn).scriptFlush();

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -176,7 +177,7 @@ abstract class TransitionRaces {
         }
     }
 
-    protected static <T> Outcome<T> run(java.util.function.Supplier<T> op) {
+    protected static <T> Outcome<T> run(Supplier<T> op) {
         try {
             return new Outcome<>(op.get(), null);
         } catch (RuntimeException e) {

@@ -26,6 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -178,8 +180,7 @@ class CrossInstanceWebhookTest {
     }
 
     private static String eventId(String payload) {
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
+        Matcher m = Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
         assertThat(m.find()).isTrue();
         return m.group(1);
     }

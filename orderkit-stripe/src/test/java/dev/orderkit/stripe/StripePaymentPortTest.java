@@ -11,11 +11,19 @@ import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.stripe.fake.FakeStripeServer;
 import dev.orderkit.stripe.fake.FakeStripeServer.Fault;
 import dev.orderkit.stripe.fake.FakeStripeServer.Recorded;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -141,7 +149,7 @@ class StripePaymentPortTest {
         AuthorizeRequest req = auth("o-vk1", "pm_card_visa");
         String pi = id(port.authorize(req));
 
-        java.util.Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk1:void");
+        Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk1:void");
 
         assertThat(voided).contains(new PaymentResult.Approved(pi));
         assertThat(server.paymentIntentsOf("o-vk1"))
@@ -164,7 +172,7 @@ class StripePaymentPortTest {
         AuthorizeRequest req = auth("o-vk2", "pm_card_visa");
 
         // the first authorize never reached Stripe: the replay creates (and confirms) it now, then cancels it
-        java.util.Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk2:void");
+        Optional<PaymentResult> voided = port.voidAuthorizationByKey(req, "o-vk2:void");
         assertThat(voided).isPresent();
         String pi = id(voided.get());
         assertThat(server.paymentIntentsOf("o-vk2"))
@@ -284,8 +292,8 @@ class StripePaymentPortTest {
         // insertion order; unsorted copies would encode equal requests differently
         String[] keys = {"Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "customer", "channel", "z", "a"};
         List<String> forward = List.of(keys);
-        List<String> backward = new java.util.ArrayList<>(forward);
-        java.util.Collections.reverse(backward);
+        List<String> backward = new ArrayList<>(forward);
+        Collections.reverse(backward);
         AuthorizeRequest first = new AuthorizeRequest(
                 "o-det:authorize",
                 "o-det",
@@ -305,8 +313,8 @@ class StripePaymentPortTest {
         assertThat(id(port.authorize(second))).isEqualTo(pi);
         assertThat(id(port(CaptureMode.MANUAL).authorize(second))).isEqualTo(pi);
         for (int i = 0; i < 20; i++) {
-            List<String> shuffled = new java.util.ArrayList<>(forward);
-            java.util.Collections.shuffle(shuffled, new java.util.Random(i));
+            List<String> shuffled = new ArrayList<>(forward);
+            Collections.shuffle(shuffled, new Random(i));
             AuthorizeRequest again = new AuthorizeRequest(
                     "o-det:authorize",
                     "o-det",
@@ -323,9 +331,8 @@ class StripePaymentPortTest {
         assertThat(server.applied("/v1/payment_intents")).isEqualTo(1);
         // metadata goes out in one canonical (sorted) order, with the order id added
         String body = sent.get(0).body();
-        List<String> metadataKeys = java.util.Arrays.stream(body.split("&"))
-                .map(p -> java.net.URLDecoder.decode(
-                        p.substring(0, p.indexOf('=')), java.nio.charset.StandardCharsets.UTF_8))
+        List<String> metadataKeys = Arrays.stream(body.split("&"))
+                .map(p -> URLDecoder.decode(p.substring(0, p.indexOf('=')), StandardCharsets.UTF_8))
                 .filter(k -> k.startsWith("metadata["))
                 .toList();
         assertThat(metadataKeys).hasSize(keys.length + 1).contains("metadata[orderkit_order_id]");
@@ -424,7 +431,7 @@ class StripePaymentPortTest {
         assertThat(bad.toString()).doesNotContain(wrong).contains("REDACTED");
         assertThat(port.toString()).doesNotContain(KEY);
         assertThat(StripePaymentPort.builder().apiKey(KEY).toString()).doesNotContain(KEY);
-        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> bad.authorize(auth("o-17", "pm_card_visa")));
+        Throwable t = Assertions.catchThrowable(() -> bad.authorize(auth("o-17", "pm_card_visa")));
         assertThat(t).isInstanceOf(PaymentRejectedException.class).hasMessageContaining("authentication");
         for (Throwable c = t; c != null; c = c.getCause()) {
             assertThat(String.valueOf(c.getMessage())).doesNotContain(wrong);

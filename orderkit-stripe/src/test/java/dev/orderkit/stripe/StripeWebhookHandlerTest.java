@@ -3,12 +3,15 @@ package dev.orderkit.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.spi.InboxStore;
+import dev.orderkit.stripe.fake.FakeStripeServer.Fault;
 import dev.orderkit.stripe.internal.SignatureVerifier;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -20,6 +23,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -234,13 +239,10 @@ class StripeWebhookHandlerTest {
     void unknownTypesForeignPaymentIntentsAndMalformedPayloadsAreHandled() {
         String plan = k.server.event(
                 "plan.created",
-                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-                        .objectNode()
-                        .put("id", "price_1")
-                        .put("object", "plan"));
+                JsonNodeFactory.instance.objectNode().put("id", "price_1").put("object", "plan"));
         assertThat(handler.handle(plan, sign(SECRET, plan))).isEqualTo(WebhookOutcome.IGNORED);
         // a PaymentIntent not created by orderkit (no orderkit_order_id metadata)
-        var foreign = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+        var foreign = JsonNodeFactory.instance
                 .objectNode()
                 .put("id", "pi_foreign")
                 .put("object", "payment_intent")
@@ -298,9 +300,9 @@ class StripeWebhookHandlerTest {
         k.server.customerActed(o.paymentId(), "requires_capture");
         String payload = k.server.event("payment_intent.succeeded", o.paymentId());
         // Stripe is down while we re-read the PaymentIntent: the handler throws (answer 5xx)
-        k.server.inject(dev.orderkit.stripe.fake.FakeStripeServer.Fault.SERVER_ERROR, 1, "/v1/payment_intents/", null);
+        k.server.inject(Fault.SERVER_ERROR, 1, "/v1/payment_intents/", null);
         assertThatThrownBy(() -> handler.handle(payload, sign(SECRET, payload)))
-                .isInstanceOf(dev.orderkit.core.PaymentUnavailableException.class);
+                .isInstanceOf(PaymentUnavailableException.class);
         assertThat(reload(o).status()).isEqualTo(OrderStatus.AWAITING_PAYMENT_ACTION);
         assertThat(handler.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.ACCEPTED);
         assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
@@ -334,8 +336,7 @@ class StripeWebhookHandlerTest {
         Order o = awaitingAction("wh-12");
         k.server.customerActed(o.paymentId(), "requires_capture");
         String payload = k.server.event("payment_intent.succeeded", o.paymentId());
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
+        Matcher m = Pattern.compile("\"id\":\"(evt_[^\"]+)\"").matcher(payload);
         assertThat(m.find()).isTrue();
         String eventId = m.group(1);
         Instant now = Instant.now();

@@ -14,6 +14,7 @@ import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.memory.InMemoryEventSink;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
@@ -97,7 +98,7 @@ class VoidByKeyEndToEndTest {
         clock = new MovableClock();
         stock = new InMemoryStockStorage();
         keys = new InMemoryIdempotencyStore();
-        orders = new InMemoryOrderStore(new dev.orderkit.core.memory.InMemoryEventSink());
+        orders = new InMemoryOrderStore(new InMemoryEventSink());
     }
 
     @AfterEach

@@ -26,6 +26,7 @@ import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -109,7 +110,7 @@ public abstract class ConcurrencyContract extends ContractSupport {
     private static void assertOnly(List<Object> results, Class<?>... allowed) {
         List<Object> unexpected = results.stream()
                 .filter(r -> r != null)
-                .filter(r -> java.util.Arrays.stream(allowed).noneMatch(t -> t.isInstance(r)))
+                .filter(r -> Arrays.stream(allowed).noneMatch(t -> t.isInstance(r)))
                 .collect(Collectors.toList());
         if (!unexpected.isEmpty() && unexpected.get(0) instanceof Throwable t) {
             throw new AssertionError("unexpected results: " + unexpected, t);

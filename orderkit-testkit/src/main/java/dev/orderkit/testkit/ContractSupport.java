@@ -17,10 +17,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -51,7 +53,7 @@ public abstract class ContractSupport {
     /** Upper bound of any multi-threaded phase of a test. */
     protected static final Duration CONCURRENCY_TIMEOUT = Duration.ofSeconds(60);
 
-    private final java.util.concurrent.atomic.AtomicLong stockUps = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong stockUps = new AtomicLong();
 
     /** The backend under test for the current test. */
     protected BackendFixture fixture;
@@ -209,7 +211,7 @@ public abstract class ContractSupport {
             for (Future<Object> f : futures) {
                 try {
                     out.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     out.add(e.getCause());
                 }
             }

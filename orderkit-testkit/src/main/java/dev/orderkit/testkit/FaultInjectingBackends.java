@@ -7,6 +7,7 @@ import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -30,7 +31,7 @@ public final class FaultInjectingBackends {
      * @param plan decides which write fails how
      */
     public FaultInjectingBackends(FaultPlan plan) {
-        this.plan = java.util.Objects.requireNonNull(plan, "plan");
+        this.plan = Objects.requireNonNull(plan, "plan");
     }
 
     /**

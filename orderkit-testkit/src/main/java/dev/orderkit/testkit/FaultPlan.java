@@ -1,5 +1,6 @@
 package dev.orderkit.testkit;
 
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -22,7 +23,7 @@ public final class FaultPlan implements FaultInjection {
         if (count < 1) {
             throw new IllegalArgumentException("count must be >= 1: " + count);
         }
-        armed = java.util.Objects.requireNonNull(fault, "fault");
+        armed = Objects.requireNonNull(fault, "fault");
         remaining = count;
         probability = 0;
         random = null;
@@ -33,7 +34,7 @@ public final class FaultPlan implements FaultInjection {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("probability must be in [0, 1): " + p);
         }
-        armed = java.util.Objects.requireNonNull(fault, "fault");
+        armed = Objects.requireNonNull(fault, "fault");
         remaining = 0;
         probability = p;
         random = new SplittableRandom(seed);

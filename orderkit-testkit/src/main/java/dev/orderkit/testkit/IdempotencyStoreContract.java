@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.LeaseLostException;
+import dev.orderkit.core.Scope;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.ScopedKey;
 import java.time.Duration;
@@ -183,8 +184,7 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
     @Test
     void unusualKeysRoundTrip() {
         ScopedKey longest = new ScopedKey(
-                new dev.orderkit.core.Scope("s\u00e9\u2603 {x}*'".repeat(10)),
-                new IdempotencyKey("k".repeat(IdempotencyKey.MAX_LENGTH)));
+                new Scope("s\u00e9\u2603 {x}*'".repeat(10)), new IdempotencyKey("k".repeat(IdempotencyKey.MAX_LENGTH)));
         ScopedKey special = ScopedKey.of("scope'; --", "{tag}*?[]%_\\\"'`$:;!~");
         ScopedKey upper = ScopedKey.of("scope'; --", "{TAG}*?[]%_\\\"'`$:;!~");
         ClaimResult.Acquired a = acquire(longest, FP, "ord-long");

@@ -9,6 +9,7 @@ import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
+import java.util.Objects;
 
 /**
  * A {@link BackendFixture} over fresh instances of orderkit-core's in-memory backends (the
@@ -39,7 +40,7 @@ public final class InMemoryBackendFixture implements BackendFixture {
      * @param inbox the inbox under test
      */
     public InMemoryBackendFixture(InboxStore inbox) {
-        this.inbox = faulty.wrap(java.util.Objects.requireNonNull(inbox, "inbox"));
+        this.inbox = faulty.wrap(Objects.requireNonNull(inbox, "inbox"));
     }
 
     @Override

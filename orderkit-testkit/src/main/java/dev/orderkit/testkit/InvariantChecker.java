@@ -8,6 +8,9 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.payment.SimulatedPaymentPort.Payment;
+import dev.orderkit.core.payment.SimulatedPaymentPort.Status;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
 import java.util.ArrayList;
@@ -114,9 +117,9 @@ public final class InvariantChecker {
      * @return human-readable violations; empty when everything holds
      */
     public static List<String> checkPayments(
-            OrderStore orders, Collection<String> orderIds, dev.orderkit.core.payment.SimulatedPaymentPort gateway) {
+            OrderStore orders, Collection<String> orderIds, SimulatedPaymentPort gateway) {
         List<String> violations = new ArrayList<>();
-        Map<String, List<dev.orderkit.core.payment.SimulatedPaymentPort.Payment>> byOrder = new HashMap<>();
+        Map<String, List<Payment>> byOrder = new HashMap<>();
         for (var p : gateway.payments().values()) {
             byOrder.computeIfAbsent(p.orderId(), k -> new ArrayList<>()).add(p);
         }
@@ -126,23 +129,20 @@ public final class InvariantChecker {
                 violations.add("order " + id + " missing");
                 continue;
             }
-            List<dev.orderkit.core.payment.SimulatedPaymentPort.Payment> ps = byOrder.getOrDefault(id, List.of());
+            List<Payment> ps = byOrder.getOrDefault(id, List.of());
             if (ps.size() > 1) {
                 violations.add("order " + id + " has " + ps.size() + " payments: " + ps);
             }
             for (var p : ps) {
                 var st = p.status();
-                boolean live = st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
-                        || st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.REQUIRES_ACTION;
+                boolean live = st == Status.AUTHORIZED || st == Status.REQUIRES_ACTION;
                 boolean ok = switch (o.status()) {
                     case REJECTED, PAYMENT_DECLINED, CANCELLED ->
                         !live
-                                && (st != dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED
+                                && (st != Status.CAPTURED
                                         || p.refundedMinor() == p.amount().minor());
-                    case CONFIRMED ->
-                        st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.AUTHORIZED
-                                && p.id().equals(o.paymentId());
-                    case FULFILLED -> st == dev.orderkit.core.payment.SimulatedPaymentPort.Status.CAPTURED;
+                    case CONFIRMED -> st == Status.AUTHORIZED && p.id().equals(o.paymentId());
+                    case FULFILLED -> st == Status.CAPTURED;
                     case AWAITING_PAYMENT_ACTION -> true;
                     default -> false;
                 };

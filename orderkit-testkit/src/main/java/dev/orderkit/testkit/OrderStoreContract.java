@@ -12,6 +12,7 @@ import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,8 +199,8 @@ public abstract class OrderStoreContract extends ContractSupport {
 
     @Test
     void ordersWithManyLinesAndNoMetadataRoundTrip() {
-        List<OrderLine> lines = new java.util.ArrayList<>();
-        List<AllocatedLine> allocs = new java.util.ArrayList<>();
+        List<OrderLine> lines = new ArrayList<>();
+        List<AllocatedLine> allocs = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             String sku = String.format("sku-%03d", i);
             lines.add(OrderLine.of(sku, 1 + i, 1_000_000L * i));

@@ -3,6 +3,7 @@ package dev.orderkit.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.Money;
@@ -27,6 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -171,8 +173,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
         }
 
         @Override
-        public java.util.Optional<PaymentResult> voidAuthorizationByKey(
-                AuthorizeRequest authorization, String voidKey) {
+        public Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
             // replayToVoid: the default of the SPI (replay the keyed authorize, as for Stripe)
             return replayToVoid
                     ? PaymentPort.super.voidAuthorizationByKey(authorization, voidKey)
@@ -455,7 +456,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < ROUNDS; i++) {
             String id = prefix + i;
-            ReserveResult r = stock().reserve(id, List.of(new dev.orderkit.core.AllocatedLine(WIDGET, 1)), at, now());
+            ReserveResult r = stock().reserve(id, List.of(new AllocatedLine(WIDGET, 1)), at, now());
             assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
             ids.add(id);
         }
@@ -506,11 +507,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
         // whatever expired is really available again: a new hold of all of it succeeds, and no more
         long available = stock().level(WIDGET).orElseThrow().available();
         if (available > 0) {
-            assertThat(stock().reserve(
-                                    "after",
-                                    List.of(new dev.orderkit.core.AllocatedLine(WIDGET, available)),
-                                    now().plus(TTL),
-                                    now()))
+            assertThat(stock().reserve("after", List.of(new AllocatedLine(WIDGET, available)), now().plus(TTL), now()))
                     .isInstanceOf(ReserveResult.Reserved.class);
         }
         assertStockInvariants();

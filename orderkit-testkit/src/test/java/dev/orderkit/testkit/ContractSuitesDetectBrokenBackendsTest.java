@@ -6,10 +6,12 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.Movement;
+import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.event.OrderKitEvent;
@@ -33,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
@@ -230,7 +233,7 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         public List<Movement> movements(StockKey key) {
             return d.movements(key).stream()
-                    .filter(m -> m.reason() != dev.orderkit.core.MovementReason.RELEASE)
+                    .filter(m -> m.reason() != MovementReason.RELEASE)
                     .toList();
         }
     }
@@ -248,7 +251,7 @@ class ContractSuitesDetectBrokenBackendsTest {
         final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
 
         ScopedKey blind(ScopedKey k) {
-            return new ScopedKey(dev.orderkit.core.Scope.DEFAULT, k.key());
+            return new ScopedKey(Scope.DEFAULT, k.key());
         }
 
         @Override
@@ -508,7 +511,7 @@ class ContractSuitesDetectBrokenBackendsTest {
 
     /** Bug: adjust / setOnHand forget their reference, so a retry after a lost reply applies again. */
     static final class ForgetfulWrites extends ForwardingStock {
-        private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        private final AtomicLong calls = new AtomicLong();
 
         @Override
         public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {

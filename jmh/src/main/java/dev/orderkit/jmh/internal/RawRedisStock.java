@@ -2,6 +2,7 @@ package dev.orderkit.jmh.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ScanParams;
@@ -45,7 +46,7 @@ public final class RawRedisStock {
         this.workload = workload;
         this.sha = client.scriptLoad(SCRIPT);
         for (String sku : workload.catalog()) {
-            client.hset(prefix + "l:" + sku, java.util.Map.of("oh", Long.toString(Workload.ON_HAND), "rs", "0"));
+            client.hset(prefix + "l:" + sku, Map.of("oh", Long.toString(Workload.ON_HAND), "rs", "0"));
         }
     }
 

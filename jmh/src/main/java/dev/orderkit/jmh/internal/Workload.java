@@ -7,6 +7,7 @@ import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.Scope;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -93,7 +94,7 @@ public final class Workload {
                 out[n++] = c;
             }
         }
-        java.util.Arrays.sort(out);
+        Arrays.sort(out);
         return out;
     }
 

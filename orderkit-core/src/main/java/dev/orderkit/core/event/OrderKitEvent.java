@@ -1,6 +1,7 @@
 package dev.orderkit.core.event;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -40,7 +41,7 @@ public record OrderKitEvent(
     public static OrderKitEvent of(
             EventType type, String subjectId, long version, String scope, Map<String, String> attributes, Instant at) {
         return new OrderKitEvent(
-                subjectId + ":" + type.name().toLowerCase(java.util.Locale.ROOT) + ":" + version,
+                subjectId + ":" + type.name().toLowerCase(Locale.ROOT) + ":" + version,
                 type,
                 subjectId,
                 scope,

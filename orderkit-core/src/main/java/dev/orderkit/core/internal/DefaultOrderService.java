@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,7 +143,7 @@ public final class DefaultOrderService implements OrderService {
      *         answers with whatever the key's current holder stored)
      */
     private Optional<PlaceOrderResult> underLease(
-            ScopedKey key, ClaimResult.Acquired lease, java.util.function.Supplier<PlaceOrderResult> work) {
+            ScopedKey key, ClaimResult.Acquired lease, Supplier<PlaceOrderResult> work) {
         PlaceOrderResult result;
         try {
             result = work.get();

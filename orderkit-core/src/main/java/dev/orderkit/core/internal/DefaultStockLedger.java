@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +49,7 @@ public final class DefaultStockLedger implements StockLedger {
 
     private record CachedLevels(List<StockLevel> levels, long readAt) {}
 
-    private final java.util.concurrent.ConcurrentHashMap<String, CachedLevels> levelCache =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CachedLevels> levelCache = new ConcurrentHashMap<>();
 
     /**
      * Creates the ledger of a kit.
@@ -204,7 +205,7 @@ public final class DefaultStockLedger implements StockLedger {
     private void backoff(int attempt) {
         try {
             long cap = Math.min(20, 1L << Math.min(attempt, 4));
-            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(cap + 1));
+            Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConcurrencyConflictException("interrupted while retrying an allocation");

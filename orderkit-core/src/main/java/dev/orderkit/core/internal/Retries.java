@@ -14,6 +14,7 @@ import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
 public final class Retries {
@@ -100,7 +101,7 @@ public final class Retries {
      * unit on transient failures and conflicts. Without an atomic {@link StepTransactions} this is
      * just {@code work.get()} (each SPI call then retries on its own); nested units join the outer one.
      */
-    public <T> T unit(StepTransactions tx, java.util.function.Supplier<T> work) {
+    public <T> T unit(StepTransactions tx, Supplier<T> work) {
         if (!tx.isAtomic() || IN_UNIT.get() != null) {
             return work.get();
         }

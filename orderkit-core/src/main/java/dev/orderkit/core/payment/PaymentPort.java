@@ -3,6 +3,7 @@ package dev.orderkit.core.payment;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
+import java.util.Optional;
 
 /**
  * SPI to a payment gateway. Every call carries an idempotency key chosen by orderkit (derived from
@@ -81,14 +82,14 @@ public interface PaymentPort {
      * @throws PaymentUnavailableException on transient failure; retry with the same arguments
      * @throws PaymentRejectedException on permanent misuse
      */
-    default java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
+    default Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
         PaymentResult original = authorize(authorization);
         if (original instanceof PaymentResult.Approved a) {
-            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+            return Optional.of(voidAuthorization(voidKey, a.paymentId()));
         }
         if (original instanceof PaymentResult.ActionRequired a) {
-            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+            return Optional.of(voidAuthorization(voidKey, a.paymentId()));
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -4,11 +4,19 @@ import dev.orderkit.core.Money;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * A deterministic, in-process payment gateway for tests and demos. Thread-safe.
@@ -82,7 +90,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
              * @param paymentId the payment id
              * @return the payment, if it exists
              */
-            java.util.Optional<Payment> find(String paymentId);
+            Optional<Payment> find(String paymentId);
 
             /**
              * Inserts or replaces a payment, as part of the effect's unit.
@@ -115,7 +123,7 @@ public final class SimulatedPaymentPort implements PaymentPort {
          * @throws PaymentUnavailableException if the ledger cannot tell or store the outcome now
          *         (outcome unknown, retry with the same key)
          */
-        Outcome apply(String key, java.util.function.Function<Payments, PaymentResult> effect);
+        Outcome apply(String key, Function<Payments, PaymentResult> effect);
 
         /**
          * All payments made so far through this ledger.
@@ -141,18 +149,18 @@ public final class SimulatedPaymentPort implements PaymentPort {
         private final Map<String, Payment> payments = new ConcurrentHashMap<>();
 
         @Override
-        public synchronized Outcome apply(String key, java.util.function.Function<Payments, PaymentResult> effect) {
+        public synchronized Outcome apply(String key, Function<Payments, PaymentResult> effect) {
             Objects.requireNonNull(key, "key");
             PaymentResult stored = byKey.get(key);
             if (stored != null) {
                 return new Outcome(stored, false);
             }
-            Map<String, Payment> writes = new java.util.LinkedHashMap<>();
+            Map<String, Payment> writes = new LinkedHashMap<>();
             PaymentResult result = effect.apply(new Payments() {
                 @Override
-                public java.util.Optional<Payment> find(String paymentId) {
+                public Optional<Payment> find(String paymentId) {
                     Payment p = writes.get(paymentId);
-                    return java.util.Optional.ofNullable(p != null ? p : payments.get(paymentId));
+                    return Optional.ofNullable(p != null ? p : payments.get(paymentId));
                 }
 
                 @Override
@@ -189,9 +197,9 @@ public final class SimulatedPaymentPort implements PaymentPort {
         }
     }
 
-    private final java.util.List<AimedFault> aimed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<AimedFault> aimed = new CopyOnWriteArrayList<>();
     /** Unique per instance, so payment ids of simulated gateways in several JVMs never collide. */
-    private final String instance = java.util.UUID.randomUUID().toString().substring(0, 8);
+    private final String instance = UUID.randomUUID().toString().substring(0, 8);
 
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger failAfterApplying = new AtomicInteger();
@@ -280,12 +288,11 @@ public final class SimulatedPaymentPort implements PaymentPort {
      *
      * @return order id → live payment ids
      */
-    public Map<String, java.util.List<String>> liveAuthorizationsByOrder() {
-        Map<String, java.util.List<String>> out = new java.util.TreeMap<>();
+    public Map<String, List<String>> liveAuthorizationsByOrder() {
+        Map<String, List<String>> out = new TreeMap<>();
         for (Payment p : ledger.payments().values()) {
             if (p.status() == Status.AUTHORIZED || p.status() == Status.REQUIRES_ACTION) {
-                out.computeIfAbsent(p.orderId(), k -> new java.util.ArrayList<>())
-                        .add(p.id());
+                out.computeIfAbsent(p.orderId(), k -> new ArrayList<>()).add(p.id());
             }
         }
         return out;
@@ -398,22 +405,21 @@ public final class SimulatedPaymentPort implements PaymentPort {
      * as an applied call.
      */
     @Override
-    public java.util.Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
+    public Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
         PaymentResult original = ledger.apply(
                         authorization.idempotencyKey(),
                         payments -> new PaymentResult.Declined("authorization_voided", "voided before it was made"))
                 .result();
         if (original instanceof PaymentResult.Approved a) {
-            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+            return Optional.of(voidAuthorization(voidKey, a.paymentId()));
         }
         if (original instanceof PaymentResult.ActionRequired a) {
-            return java.util.Optional.of(voidAuthorization(voidKey, a.paymentId()));
+            return Optional.of(voidAuthorization(voidKey, a.paymentId()));
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
-    private PaymentResult call(
-            String operation, String key, java.util.function.Function<Ledger.Payments, PaymentResult> effect) {
+    private PaymentResult call(String operation, String key, Function<Ledger.Payments, PaymentResult> effect) {
         Objects.requireNonNull(key, "idempotencyKey");
         calls.incrementAndGet();
         sleep();

@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -75,8 +77,7 @@ public final class Db {
      * @param dialect the dialect
      * @param prefix the table prefix (already validated)
      */
-    private static final java.util.concurrent.atomic.AtomicLong SAVEPOINTS =
-            new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong SAVEPOINTS = new AtomicLong();
     /** The handle of the step transaction running on this thread, if any. */
     private final ThreadLocal<Handle> ambient = new ThreadLocal<>();
 
@@ -176,7 +177,7 @@ public final class Db {
      * @throws BackendUnavailableException on driver failures
      * @throws ConcurrencyConflictException on a deadlock or serialization failure
      */
-    public <T> T inTransaction(java.util.function.Supplier<T> work) {
+    public <T> T inTransaction(Supplier<T> work) {
         if (ambient.get() != null) {
             return work.get();
         }

@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -302,7 +303,7 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     private Reservation transition(String id, Instant now, ReservationTransition rule) {
-        String op = rule.name().toLowerCase(java.util.Locale.ROOT);
+        String op = rule.name().toLowerCase(Locale.ROOT);
         long nowN = Db.nanos(now);
         for (int attempt = 1; attempt <= TRANSITION_ATTEMPTS; attempt++) {
             Reservation current = reservation(id).orElseThrow(() -> new NotFoundException("reservation", id));

@@ -3,6 +3,7 @@ package dev.orderkit.stripe.fake;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.stripe.Stripe;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -363,7 +364,7 @@ public final class FakeStripeServer implements AutoCloseable {
         e.put("id", "evt_" + nextId());
         e.put("type", type);
         e.put("created", Instant.now().getEpochSecond());
-        e.put("api_version", com.stripe.Stripe.API_VERSION);
+        e.put("api_version", Stripe.API_VERSION);
         ((ObjectNode) e.get("data")).set("object", object);
         return e.toString();
     }
