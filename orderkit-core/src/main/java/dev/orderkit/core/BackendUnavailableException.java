@@ -1,5 +1,7 @@
 package dev.orderkit.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A storage backend (database, Redis) failed for an infrastructure reason: connection lost,
  * timeout, deadlock, failover. The operation did not complete (or completed atomically and can be
@@ -14,7 +16,7 @@ public class BackendUnavailableException extends OrderKitException {
      * @param message what failed
      * @param cause the driver exception
      */
-    public BackendUnavailableException(String message, Throwable cause) {
+    public BackendUnavailableException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 

@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request was rejected up front because one of its fields is invalid. Nothing was written.
@@ -11,7 +12,7 @@ import java.util.Objects;
 public class InvalidRequestException extends OrderKitException {
     private static final long serialVersionUID = 1L;
     private final String field;
-    private final String value;
+    private final @Nullable String value;
 
     /**
      * Creates the exception.
@@ -20,13 +21,13 @@ public class InvalidRequestException extends OrderKitException {
      * @param value the rejected value (may be {@code null})
      * @param reason why it was rejected
      */
-    public InvalidRequestException(String field, Object value, String reason) {
+    public InvalidRequestException(String field, @Nullable Object value, String reason) {
         super(field + " " + reason + " (was " + render(value) + ")");
         this.field = Objects.requireNonNull(field, "field");
         this.value = value == null ? null : truncate(String.valueOf(value));
     }
 
-    private static String render(Object value) {
+    private static String render(@Nullable Object value) {
         return value == null ? "null" : "'" + truncate(String.valueOf(value)) + "'";
     }
 
@@ -48,7 +49,7 @@ public class InvalidRequestException extends OrderKitException {
      *
      * @return the value, or {@code null} if it was null
      */
-    public String value() {
+    public @Nullable String value() {
         return value;
     }
 }

@@ -3,6 +3,7 @@ package dev.orderkit.core;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of an order.
@@ -36,8 +37,8 @@ public record Order(
         String paymentMethod,
         Map<String, String> metadata,
         List<AllocatedLine> allocations,
-        String paymentId,
-        String failureReason,
+        @Nullable String paymentId,
+        @Nullable String failureReason,
         long version,
         Instant createdAt,
         Instant updatedAt) {

@@ -17,6 +17,7 @@ import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import java.time.Clock;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Entry point: wires backends, payment gateway and policies into an {@link OrderService} and a
@@ -95,11 +96,11 @@ public final class OrderKit {
      */
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
-        private StockStorage stockStorage;
-        private IdempotencyStore idempotencyStore;
-        private OrderStore orderStore;
+        private @Nullable StockStorage stockStorage;
+        private @Nullable IdempotencyStore idempotencyStore;
+        private @Nullable OrderStore orderStore;
         private EventSink eventSink = EventSink.discarding();
-        private PaymentPort paymentPort;
+        private @Nullable PaymentPort paymentPort;
         private AllocationStrategy allocation = AllocationStrategy.defaultStrategy();
         private RetrySettings retry = RetrySettings.defaults();
         private Duration lease = Duration.ofSeconds(30);

@@ -1,5 +1,7 @@
 package dev.orderkit.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Unchecked root of every exception orderkit throws on purpose.
  *
@@ -25,7 +27,7 @@ public class OrderKitException extends RuntimeException {
      * @param message human-readable description
      * @param cause the underlying failure
      */
-    public OrderKitException(String message, Throwable cause) {
+    public OrderKitException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 

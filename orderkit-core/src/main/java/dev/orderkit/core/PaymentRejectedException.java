@@ -1,5 +1,7 @@
 package dev.orderkit.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The payment gateway refused a request permanently for a reason that is not a card decline:
  * invalid parameters, idempotency key reused with other parameters, authentication failure.
@@ -14,7 +16,7 @@ public class PaymentRejectedException extends OrderKitException {
      * @param message what the gateway said (never containing secrets)
      * @param cause the underlying failure, or {@code null}
      */
-    public PaymentRejectedException(String message, Throwable cause) {
+    public PaymentRejectedException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

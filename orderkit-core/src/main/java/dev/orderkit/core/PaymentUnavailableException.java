@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The payment gateway could not be reached or answered with a transient error (timeout, 5xx, 429,
@@ -9,7 +10,7 @@ import java.time.Duration;
  */
 public class PaymentUnavailableException extends OrderKitException {
     private static final long serialVersionUID = 1L;
-    private final Duration retryAfter;
+    private final @Nullable Duration retryAfter;
 
     /**
      * Creates the exception.
@@ -18,7 +19,7 @@ public class PaymentUnavailableException extends OrderKitException {
      * @param retryAfter the gateway's retry-after hint, or {@code null}
      * @param cause the underlying failure, or {@code null}
      */
-    public PaymentUnavailableException(String message, Duration retryAfter, Throwable cause) {
+    public PaymentUnavailableException(String message, @Nullable Duration retryAfter, @Nullable Throwable cause) {
         super(message, cause);
         this.retryAfter = retryAfter;
     }
@@ -28,7 +29,7 @@ public class PaymentUnavailableException extends OrderKitException {
      *
      * @return the hint, or {@code null} if the gateway gave none
      */
-    public Duration retryAfter() {
+    public @Nullable Duration retryAfter() {
         return retryAfter;
     }
 

@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The response to {@link OrderService#place(PlaceOrderRequest)}. Every call with the same scope,
@@ -13,7 +14,11 @@ import java.util.List;
  * @param replayed true if this result was replayed from the idempotency store
  */
 public record PlaceOrderResult(
-        PlacementOutcome outcome, Order order, List<Shortfall> shortfalls, String declineReason, boolean replayed) {
+        PlacementOutcome outcome,
+        Order order,
+        List<Shortfall> shortfalls,
+        @Nullable String declineReason,
+        boolean replayed) {
     /** Copies the shortfalls. */
     public PlaceOrderResult {
         shortfalls = shortfalls == null ? List.of() : List.copyOf(shortfalls);

@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import dev.orderkit.core.internal.Check;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One requested line of a reservation.
@@ -9,7 +10,8 @@ import dev.orderkit.core.internal.Check;
  * @param quantity units, 1..1,000,000,000
  * @param location a fixed location, or {@code null} to let the {@link AllocationStrategy} choose
  */
-public record ReservationLine(String sku, long quantity, String location) {
+public record ReservationLine(
+        String sku, long quantity, @Nullable String location) {
     /** Validates the line. */
     public ReservationLine {
         Check.identifier(sku, "sku", StockKey.MAX_LENGTH);

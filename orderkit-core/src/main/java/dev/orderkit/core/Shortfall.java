@@ -1,5 +1,7 @@
 package dev.orderkit.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One line of a request that could not be satisfied.
  *
@@ -8,4 +10,4 @@ package dev.orderkit.core;
  * @param requested units requested
  * @param available units available when the request was evaluated
  */
-public record Shortfall(String sku, String location, long requested, long available) {}
+public record Shortfall(String sku, @Nullable String location, long requested, long available) {}

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A HikariCP pool configured the way the JDBC backend works best: short transactions at
@@ -22,12 +23,13 @@ public final class HikariPools {
      * statements off and a 10 s {@code innodb_lock_wait_timeout}.
      *
      * @param jdbcUrl JDBC URL
-     * @param user user name
+     * @param user user name (may be null: the one in the URL, or the driver's default)
      * @param password password (may be null)
      * @param maximumPoolSize pool size, at least 1
      * @return the config (adjust it before creating the pool)
      */
-    public static HikariConfig recommendedConfig(String jdbcUrl, String user, String password, int maximumPoolSize) {
+    public static HikariConfig recommendedConfig(
+            String jdbcUrl, @Nullable String user, @Nullable String password, int maximumPoolSize) {
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(jdbcUrl);
         c.setUsername(user);
@@ -58,12 +60,13 @@ public final class HikariPools {
      * A pool with {@link #recommendedConfig} settings.
      *
      * @param jdbcUrl JDBC URL
-     * @param user user name
+     * @param user user name (may be null: the one in the URL, or the driver's default)
      * @param password password (may be null)
      * @param maximumPoolSize pool size
      * @return the started pool; close it on shutdown
      */
-    public static HikariDataSource recommended(String jdbcUrl, String user, String password, int maximumPoolSize) {
+    public static HikariDataSource recommended(
+            String jdbcUrl, @Nullable String user, @Nullable String password, int maximumPoolSize) {
         return new HikariDataSource(recommendedConfig(jdbcUrl, user, password, maximumPoolSize));
     }
 

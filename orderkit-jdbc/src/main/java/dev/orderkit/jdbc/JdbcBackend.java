@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Entry point of the JDBC backend: every orderkit storage SPI (stock, idempotency, orders with a
@@ -188,10 +189,10 @@ public final class JdbcBackend {
 
     /** Builds a {@link JdbcBackend}. Not thread-safe. */
     public static final class Builder {
-        private DataSource dataSource;
-        private Jdbi jdbi;
+        private @Nullable DataSource dataSource;
+        private @Nullable Jdbi jdbi;
         private String prefix = "ok_";
-        private JdbcDialect dialect;
+        private @Nullable JdbcDialect dialect;
         private boolean migrate;
         private Clock clock = Clock.systemUTC();
 

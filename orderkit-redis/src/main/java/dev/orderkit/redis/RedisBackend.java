@@ -12,6 +12,7 @@ import dev.orderkit.redis.internal.RedisStockStorage;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -44,8 +45,8 @@ public final class RedisBackend {
     private final RedisIdempotencyStore idempotency;
     private final RedisInboxStore inbox;
 
-    private RedisBackend(Builder b) {
-        this.redis = new Redis(b.client, b.cluster != null ? b.cluster : Redis.isClusterClient(b.client));
+    private RedisBackend(Builder b, UnifiedJedis client) {
+        this.redis = new Redis(client, b.cluster != null ? b.cluster : Redis.isClusterClient(client));
         this.keys = new Keys(b.prefix, b.buckets);
         this.stock = new RedisStockStorage(redis, keys);
         this.idempotency = new RedisIdempotencyStore(redis, keys);
@@ -126,10 +127,10 @@ public final class RedisBackend {
 
     /** Builder of {@link RedisBackend}. Not thread-safe. */
     public static final class Builder {
-        private UnifiedJedis client;
+        private @Nullable UnifiedJedis client;
         private String prefix = "orderkit:";
         private int buckets = 16;
-        private Boolean cluster;
+        private @Nullable Boolean cluster;
 
         private Builder() {}
 
@@ -199,8 +200,7 @@ public final class RedisBackend {
          * @throws NullPointerException if no client was set
          */
         public RedisBackend build() {
-            Objects.requireNonNull(client, "client");
-            return new RedisBackend(this);
+            return new RedisBackend(this, Objects.requireNonNull(client, "client"));
         }
     }
 }

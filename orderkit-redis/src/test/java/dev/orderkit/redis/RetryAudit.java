@@ -98,7 +98,7 @@ abstract class RetryAudit extends ContractSupport {
                 scripts.aim(f, k);
                 boolean failed = false;
                 try {
-                    op.apply(id);
+                    Object unused = op.apply(id); // only whether it failed matters here
                 } catch (BackendUnavailableException e) {
                     failed = true;
                 }

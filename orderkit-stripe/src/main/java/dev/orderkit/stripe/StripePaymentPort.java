@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,12 +122,12 @@ public final class StripePaymentPort implements PaymentPort {
     private final String apiKey;
     private final String apiBase;
     private final CaptureMode captureMode;
-    private final String returnUrl;
+    private final @Nullable String returnUrl;
     private final Duration connectTimeout;
     private final Duration readTimeout;
 
-    private StripePaymentPort(Builder b) {
-        this.apiKey = b.apiKey;
+    private StripePaymentPort(Builder b, String apiKey) {
+        this.apiKey = apiKey;
         this.apiBase = b.apiBase;
         this.captureMode = b.captureMode;
         this.returnUrl = b.returnUrl;
@@ -134,7 +135,7 @@ public final class StripePaymentPort implements PaymentPort {
         this.readTimeout = b.readTimeout;
         this.http = new CapturingHttpClient();
         this.client = StripeClient.builder()
-                .setApiKey(b.apiKey)
+                .setApiKey(apiKey)
                 .setApiBase(b.apiBase)
                 .setConnectTimeout(Math.toIntExact(b.connectTimeout.toMillis()))
                 .setReadTimeout(Math.toIntExact(b.readTimeout.toMillis()))
@@ -279,7 +280,8 @@ public final class StripePaymentPort implements PaymentPort {
     }
 
     @Override
-    public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
+    // amount null (only from voidAuthorization here): refund whatever is left of the payment
+    public PaymentResult refund(String idempotencyKey, String paymentId, @Nullable Money amount) {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(paymentId, "paymentId");
         RefundCreateParams.Builder p = RefundCreateParams.builder().setPaymentIntent(paymentId);
@@ -379,13 +381,28 @@ public final class StripePaymentPort implements PaymentPort {
     }
 
     /** The value or the error of one HTTP exchange, with the response headers if any arrived. */
-    private record Response<T>(T value, StripeException error, HttpHeaders headers) {
+    private record Response<T>(
+            @Nullable T value,
+            @Nullable StripeException error,
+            @Nullable HttpHeaders headers) {
         boolean ok() {
             return error == null;
         }
+
+        /** The value of a call that succeeded ({@link #ok()}). */
+        @Override
+        public T value() {
+            return Objects.requireNonNull(value, "the call failed: no value");
+        }
+
+        /** The error of a call that failed (not {@link #ok()}). */
+        @Override
+        public StripeException error() {
+            return Objects.requireNonNull(error, "the call succeeded: no error");
+        }
     }
 
-    private <T> Response<T> exec(String op, String key, StripeCall<T> call) {
+    private <T> Response<T> exec(String op, @Nullable String key, StripeCall<T> call) {
         http.clear();
         counters.requests.increment();
         T value = null;
@@ -406,7 +423,7 @@ public final class StripePaymentPort implements PaymentPort {
         return new Response<>(value, error, headers);
     }
 
-    private RuntimeException failure(String op, String key, Response<?> r) {
+    private RuntimeException failure(String op, @Nullable String key, Response<?> r) {
         StripeException e = r.error();
         Integer status = e.getStatusCode();
         String where = "Stripe " + op + (key == null ? "" : " (idempotency key " + key + ")");
@@ -472,7 +489,7 @@ public final class StripePaymentPort implements PaymentPort {
     }
 
     /** Parses {@code Retry-After}: delta-seconds or an HTTP date. */
-    static Duration retryAfter(HttpHeaders headers) {
+    static @Nullable Duration retryAfter(@Nullable HttpHeaders headers) {
         if (headers == null) {
             return null;
         }
@@ -505,12 +522,12 @@ public final class StripePaymentPort implements PaymentPort {
      * Builder of {@link StripePaymentPort}. Not thread-safe. Every setter rejects {@code null}.
      */
     public static final class Builder {
-        private String apiKey;
+        private @Nullable String apiKey;
         private String apiBase = "https://api.stripe.com";
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration readTimeout = Duration.ofSeconds(30);
         private CaptureMode captureMode = CaptureMode.MANUAL;
-        private String returnUrl;
+        private @Nullable String returnUrl;
 
         private Builder() {}
 
@@ -618,10 +635,11 @@ public final class StripePaymentPort implements PaymentPort {
          * @throws IllegalStateException if no API key was set
          */
         public StripePaymentPort build() {
-            if (apiKey == null) {
+            String key = apiKey;
+            if (key == null) {
                 throw new IllegalStateException("apiKey is required");
             }
-            return new StripePaymentPort(this);
+            return new StripePaymentPort(this, key);
         }
 
         @Override

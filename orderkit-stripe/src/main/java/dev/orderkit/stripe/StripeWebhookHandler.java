@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,16 +72,16 @@ public final class StripeWebhookHandler {
     private final OrderService orders;
     private final InboxStore inbox;
     private final SignatureVerifier verifier;
-    private final StripePaymentPort port;
+    private final @Nullable StripePaymentPort port;
     private final Clock clock;
     private final Duration lease;
     private final Duration tolerance;
     private final int secretCount;
     private final Map<WebhookOutcome, LongAdder> counts = new EnumMap<>(WebhookOutcome.class);
 
-    private StripeWebhookHandler(Builder b) {
+    private StripeWebhookHandler(Builder b, InboxStore inbox) {
         this.orders = b.orders;
-        this.inbox = b.inbox;
+        this.inbox = inbox;
         this.verifier = new SignatureVerifier(b.secrets, b.tolerance);
         this.port = b.port;
         this.clock = b.clock;
@@ -105,26 +106,27 @@ public final class StripeWebhookHandler {
     /**
      * Handles one delivery.
      *
-     * @param payload the raw request body, byte for byte as received (do not re-serialize it)
+     * @param payload the raw request body, byte for byte as received (do not re-serialize it); may be
+     *     {@code null} (answered {@link WebhookOutcome#REJECTED_PAYLOAD})
      * @param signatureHeader the {@code Stripe-Signature} header, may be {@code null}
      * @return what was done; map it with {@link WebhookOutcome#httpStatus()}
      * @throws dev.orderkit.core.BackendUnavailableException if storage failed (answer 5xx)
      * @throws dev.orderkit.core.PaymentUnavailableException if re-reading from Stripe failed (answer 5xx)
      */
-    public WebhookOutcome handle(byte[] payload, String signatureHeader) {
+    public WebhookOutcome handle(byte @Nullable [] payload, @Nullable String signatureHeader) {
         WebhookOutcome outcome = process(payload, signatureHeader);
-        counts.get(outcome).increment();
+        Objects.requireNonNull(counts.get(outcome), "every outcome is counted").increment();
         return outcome;
     }
 
     /**
      * Handles one delivery whose body is available as a string (encoded as UTF-8 for verification).
      *
-     * @param payload the raw body
+     * @param payload the raw body; may be {@code null} (answered {@link WebhookOutcome#REJECTED_PAYLOAD})
      * @param signatureHeader the {@code Stripe-Signature} header, may be {@code null}
      * @return what was done
      */
-    public WebhookOutcome handle(String payload, String signatureHeader) {
+    public WebhookOutcome handle(@Nullable String payload, @Nullable String signatureHeader) {
         return handle(payload == null ? null : payload.getBytes(StandardCharsets.UTF_8), signatureHeader);
     }
 
@@ -139,7 +141,7 @@ public final class StripeWebhookHandler {
         return Map.copyOf(out);
     }
 
-    private WebhookOutcome process(byte[] payload, String signatureHeader) {
+    private WebhookOutcome process(byte @Nullable [] payload, @Nullable String signatureHeader) {
         if (payload == null || payload.length > MAX_PAYLOAD) {
             return WebhookOutcome.REJECTED_PAYLOAD;
         }
@@ -182,7 +184,7 @@ public final class StripeWebhookHandler {
     }
 
     private WebhookOutcome apply(Event event) {
-        PaymentIntent snapshot = event.paymentIntent();
+        PaymentIntent snapshot = Objects.requireNonNull(event.paymentIntent(), "a handled event has its PaymentIntent");
         String orderId =
                 snapshot.getMetadata() == null ? null : snapshot.getMetadata().get(StripePaymentPort.ORDER_ID_METADATA);
         if (orderId == null || orderId.isBlank() || snapshot.getId() == null) {
@@ -198,7 +200,7 @@ public final class StripeWebhookHandler {
         }
         LOG.debug("event {} ({}) applied to order {}: {}", event.id(), event.type(), orderId, order.status());
         if (port != null && result instanceof PaymentResult.Approved && needsCompensation(order, snapshot.getId())) {
-            compensate(order, snapshot.getId(), event.id());
+            compensate(port, order, snapshot.getId(), event.id());
             return WebhookOutcome.COMPENSATED;
         }
         return WebhookOutcome.ACCEPTED;
@@ -211,7 +213,7 @@ public final class StripeWebhookHandler {
                 || (s == OrderStatus.CANCELLED && !paymentIntentId.equals(order.paymentId()));
     }
 
-    private void compensate(Order order, String paymentIntentId, String eventId) {
+    private static void compensate(StripePaymentPort port, Order order, String paymentIntentId, String eventId) {
         String key = "orderkit-compensate:" + paymentIntentId;
         LOG.warn(
                 "payment {} succeeded for order {} in status {} (event {}); voiding/refunding it",
@@ -229,9 +231,9 @@ public final class StripeWebhookHandler {
     }
 
     /** The parts of an event the handler needs. */
-    private record Event(String id, String type, PaymentIntent paymentIntent) {}
+    private record Event(String id, String type, @Nullable PaymentIntent paymentIntent) {}
 
-    private static Event parse(byte[] payload) {
+    private static @Nullable Event parse(byte[] payload) {
         try {
             // the signature is verified already; this only deserializes (our own check is multi-secret)
             com.stripe.model.Event e =
@@ -265,8 +267,8 @@ public final class StripeWebhookHandler {
     public static final class Builder {
         private final OrderService orders;
         private final List<String> secrets = new ArrayList<>();
-        private InboxStore inbox;
-        private StripePaymentPort port;
+        private @Nullable InboxStore inbox;
+        private @Nullable StripePaymentPort port;
         private Clock clock = Clock.systemUTC();
         private Duration tolerance = Duration.ofMinutes(5);
         private Duration lease = Duration.ofMinutes(1);
@@ -370,10 +372,7 @@ public final class StripeWebhookHandler {
             if (secrets.isEmpty()) {
                 throw new IllegalStateException("at least one signing secret is required");
             }
-            if (inbox == null) {
-                inbox = new InMemoryInboxStore();
-            }
-            return new StripeWebhookHandler(this);
+            return new StripeWebhookHandler(this, inbox != null ? inbox : new InMemoryInboxStore());
         }
 
         @Override

@@ -88,6 +88,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
+    @SuppressWarnings("NullAway") // passes null on purpose: the contract is that null is rejected
     void invariant9_invalidReservationsAreRejectedNamingTheField() {
         Snapshot before = snapshot();
         assertInvalid("quantity", () -> reserve(ReservationLine.of("widget", 0)));
@@ -269,6 +270,7 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
+    @SuppressWarnings("NullAway") // passes null on purpose: the contract is that null is rejected
     void absurdSettingsAreRejected() {
         assertInvalid("lease", () -> OrderKit.builder().lease(Duration.ZERO));
         assertInvalid("lease", () -> OrderKit.builder().lease(Duration.ofHours(2)));

@@ -92,10 +92,9 @@ public abstract class ConcurrencyContract extends ContractSupport {
     /** Closes the peer client (before the primary fixture is closed). */
     @AfterEach
     protected final void closePeer() {
-        if (peerFixture != null && peerFixture != fixture) {
+        if (peerFixture != null && peerFixture != fixture) { // null when peer() failed
             peerFixture.close();
         }
-        peerFixture = null;
     }
 
     private BackendFixture side(int i) {

@@ -2,6 +2,7 @@ package dev.orderkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.StockKey;
@@ -81,9 +82,8 @@ public abstract class ContractSupport {
     /** Closes the fixture (drops its schema / keys). */
     @AfterEach
     protected final void closeFixture() {
-        if (fixture != null) {
+        if (fixture != null) { // null when createFixture() failed (e.g. an unavailable server)
             fixture.close();
-            fixture = null;
         }
     }
 
@@ -138,6 +138,17 @@ public abstract class ContractSupport {
      */
     protected BackendFixture peer(BackendFixture primary) {
         return primary;
+    }
+
+    /** The gateway payment id of an order that has one (fails the test otherwise). */
+    static String paymentIdOf(Order order) {
+        return Objects.requireNonNull(order.paymentId(), () -> "order " + order.id() + " has no payment id");
+    }
+
+    /** The simulated gateway's record of an order's payment (fails the test if there is none). */
+    static SimulatedPaymentPort.Payment paymentOf(SimulatedPaymentPort gateway, Order order) {
+        String id = paymentIdOf(order);
+        return Objects.requireNonNull(gateway.payments().get(id), () -> "the gateway has no payment " + id);
     }
 
     /**

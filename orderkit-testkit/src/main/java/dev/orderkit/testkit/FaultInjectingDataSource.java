@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link DataSource} that fails <em>writes</em> the way a database connection really fails, for
@@ -140,7 +141,7 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
      * @param sql the statement
      * @return true for a data-changing statement
      */
-    public static boolean isWrite(String sql) {
+    public static boolean isWrite(@Nullable String sql) {
         if (sql == null) {
             return false;
         }
@@ -214,7 +215,7 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
         return proxy;
     }
 
-    private static Object call(Object target, Method m, Object[] args) throws Throwable {
+    private static @Nullable Object call(Object target, Method m, Object[] args) throws Throwable {
         try {
             return m.invoke(target, args);
         } catch (InvocationTargetException e) {
@@ -229,7 +230,9 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
     /** One connection: tracks auto-commit and whether the open transaction changed data. */
     private final class ConnectionHandler implements InvocationHandler {
         private final Connection conn;
-        private Connection self;
+        /** The proxy handed out for this connection; set right after the proxy is created. */
+        private @Nullable Connection self;
+
         private boolean autoCommit;
         private boolean dirty;
         private boolean dead;
@@ -240,7 +243,7 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
         }
 
         @Override
-        public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+        public @Nullable Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
             String name = m.getName();
             if (m.getDeclaringClass() == Object.class) {
                 return switch (name) {
@@ -327,6 +330,7 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
         }
 
         /** Runs one execute* call of a statement. */
+        @Nullable
         Object execute(Object stmt, Method m, Object[] args, boolean changes) throws Throwable {
             if (!changes) {
                 return call(stmt, m, args);
@@ -378,8 +382,10 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
             }
         }
 
-        private Object statement(Class<? extends Statement> type, Object realStatement, String preparedSql) {
-            StatementHandler h = new StatementHandler(this, (Statement) realStatement, preparedSql);
+        private Object statement(
+                Class<? extends Statement> type, @Nullable Object realStatement, @Nullable String preparedSql) {
+            Statement real = (Statement) Objects.requireNonNull(realStatement, "the driver returned no statement");
+            StatementHandler h = new StatementHandler(this, real, preparedSql);
             return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h);
         }
     }
@@ -388,17 +394,17 @@ public final class FaultInjectingDataSource implements DataSource, FaultInjectio
     private final class StatementHandler implements InvocationHandler {
         private final ConnectionHandler connection;
         private final Statement stmt;
-        private final String preparedSql;
+        private final @Nullable String preparedSql;
         private boolean batchChanges;
 
-        StatementHandler(ConnectionHandler connection, Statement stmt, String preparedSql) {
+        StatementHandler(ConnectionHandler connection, Statement stmt, @Nullable String preparedSql) {
             this.connection = connection;
             this.stmt = stmt;
             this.preparedSql = preparedSql;
         }
 
         @Override
-        public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+        public @Nullable Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
             String name = m.getName();
             if (m.getDeclaringClass() == Object.class) {
                 return switch (name) {

@@ -2,6 +2,7 @@ package dev.orderkit.testkit;
 
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thread-safe {@link FaultInjection} state machine that concrete injectors consult at every
@@ -9,10 +10,10 @@ import java.util.SplittableRandom;
  * it so that they only decide <em>where</em> a fault happens.
  */
 public final class FaultPlan implements FaultInjection {
-    private Fault armed;
+    private @Nullable Fault armed;
     private int remaining;
     private double probability;
-    private SplittableRandom random;
+    private @Nullable SplittableRandom random;
     private int injected;
 
     /** Creates a disarmed plan. */
@@ -57,7 +58,7 @@ public final class FaultPlan implements FaultInjection {
      *
      * @return the fault, or {@code null} for a write that goes through
      */
-    public synchronized Fault next() {
+    public synchronized @Nullable Fault next() {
         if (armed == null) {
             return null;
         }

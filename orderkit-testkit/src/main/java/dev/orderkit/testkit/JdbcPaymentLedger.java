@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A durable {@link SimulatedPaymentPort.Ledger} in two tables of a relational database (plain JDBC,
@@ -171,7 +172,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
      *
      * @return the outcome, or {@code null} if another caller holds the key
      */
-    private Outcome applyOnce(Connection c, String key, Function<Payments, PaymentResult> effect) throws SQLException {
+    private @Nullable Outcome applyOnce(Connection c, String key, Function<Payments, PaymentResult> effect)
+            throws SQLException {
         c.setAutoCommit(false);
         boolean committed = false;
         try {
@@ -342,7 +344,8 @@ public final class JdbcPaymentLedger implements SimulatedPaymentPort.Ledger {
 
         @Override
         public synchronized SQLException getCause() {
-            return (SQLException) super.getCause();
+            // the constructor sets a non-null cause, which initCause cannot replace
+            return (SQLException) Objects.requireNonNull(super.getCause(), "cause");
         }
     }
 

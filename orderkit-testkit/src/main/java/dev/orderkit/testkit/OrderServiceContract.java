@@ -26,6 +26,7 @@ import dev.orderkit.core.payment.SimulatedPaymentPort;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,8 +44,8 @@ public abstract class OrderServiceContract extends ContractSupport {
     private static final StockKey WIDGET = StockKey.of("widget");
     private static final StockKey GADGET = StockKey.of("gadget");
 
-    private SimulatedPaymentPort payments;
-    private OrderKit kit;
+    private final SimulatedPaymentPort payments = new SimulatedPaymentPort();
+    private @Nullable OrderKit kit;
 
     /** Subclasses are created by JUnit. */
     protected OrderServiceContract() {}
@@ -52,12 +53,14 @@ public abstract class OrderServiceContract extends ContractSupport {
     @Override
     protected abstract BackendFixture createFixture();
 
+    /** The kit over the fixture, built on first use (a test may set up the backend first). */
     private OrderKit kit() {
-        if (kit == null) {
-            payments = new SimulatedPaymentPort();
-            kit = kitBuilder(fixture, payments).build();
+        OrderKit k = kit;
+        if (k == null) {
+            k = kitBuilder(fixture, payments).build();
+            kit = k;
         }
-        return kit;
+        return k;
     }
 
     private static PlaceOrderRequest.Builder order(Scope scope, String key) {
@@ -113,8 +116,8 @@ public abstract class OrderServiceContract extends ContractSupport {
         assertThat(reserved(WIDGET)).isEqualTo(3);
         assertThat(reserved(GADGET)).isEqualTo(1);
         assertThat(payments.appliedCount()).isEqualTo(1);
-        assertThat(payments.payments().get(o.paymentId()).status()).isEqualTo(SimulatedPaymentPort.Status.AUTHORIZED);
-        assertThat(payments.payments().get(o.paymentId()).amount().minor()).isEqualTo(1750);
+        assertThat(paymentOf(payments, o).status()).isEqualTo(SimulatedPaymentPort.Status.AUTHORIZED);
+        assertThat(paymentOf(payments, o).amount().minor()).isEqualTo(1750);
         assertAllInvariants();
     }
 
@@ -228,7 +231,7 @@ public abstract class OrderServiceContract extends ContractSupport {
         assertThat(reserved(WIDGET)).isEqualTo(4);
         assertAllInvariants();
 
-        Order confirmed = kit().orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId()));
+        Order confirmed = kit().orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(paymentIdOf(o)));
         assertThat(confirmed.status()).isEqualTo(OrderStatus.CONFIRMED);
         assertThat(orders().find(o.id())).contains(confirmed);
         assertThat(stock().reservation(o.id()).orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
@@ -272,7 +275,7 @@ public abstract class OrderServiceContract extends ContractSupport {
         assertThat(after.status()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(stock().reservation(o.id()).orElseThrow().state().isActive()).isFalse();
         assertThat(reserved(WIDGET)).isZero();
-        assertThat(payments.payments().get(o.paymentId()).status()).isEqualTo(SimulatedPaymentPort.Status.VOIDED);
+        assertThat(paymentOf(payments, o).status()).isEqualTo(SimulatedPaymentPort.Status.VOIDED);
         assertThat(stock().reservations(EnumSet.of(ReservationState.HELD))).isEmpty();
         assertAllInvariants();
     }
@@ -312,7 +315,7 @@ public abstract class OrderServiceContract extends ContractSupport {
         assertThat(orders().find(o.id())).contains(cancelled);
         assertThat(stock().reservation(o.id()).orElseThrow().state()).isEqualTo(ReservationState.RELEASED);
         assertThat(reserved(WIDGET)).isZero();
-        assertThat(payments.payments().get(o.paymentId()).status()).isEqualTo(SimulatedPaymentPort.Status.VOIDED);
+        assertThat(paymentOf(payments, o).status()).isEqualTo(SimulatedPaymentPort.Status.VOIDED);
         assertThat(kit().orders().cancel(SHOP, o.id(), "again")).isEqualTo(cancelled);
         assertAllInvariants();
     }
@@ -327,14 +330,14 @@ public abstract class OrderServiceContract extends ContractSupport {
         assertThat(onHand(WIDGET)).isEqualTo(6);
         assertThat(reserved(WIDGET)).isZero();
         assertThat(stock().reservation(o.id()).orElseThrow().state()).isEqualTo(ReservationState.FULFILLED);
-        assertThat(payments.payments().get(o.paymentId()).status()).isEqualTo(SimulatedPaymentPort.Status.CAPTURED);
+        assertThat(paymentOf(payments, o).status()).isEqualTo(SimulatedPaymentPort.Status.CAPTURED);
         assertThat(kit().orders().fulfil(SHOP, o.id())).isEqualTo(fulfilled);
         assertThat(onHand(WIDGET)).isEqualTo(6);
         assertAllInvariants();
 
         Order refunded = kit().orders().cancel(SHOP, o.id(), "returned");
         assertThat(refunded.status()).isEqualTo(OrderStatus.CANCELLED);
-        assertThat(payments.payments().get(o.paymentId()).refundedMinor()).isEqualTo(400);
+        assertThat(paymentOf(payments, o).refundedMinor()).isEqualTo(400);
         assertThat(onHand(WIDGET)).isEqualTo(6);
         assertStockInvariants();
     }

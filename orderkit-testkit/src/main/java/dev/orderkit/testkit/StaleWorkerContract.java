@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,10 +83,9 @@ public abstract class StaleWorkerContract extends ContractSupport {
     /** Closes the peer client (before the primary fixture is closed). */
     @AfterEach
     protected final void closePeerClient() {
-        if (peerFixture != null && peerFixture != fixture) {
+        if (peerFixture != null && peerFixture != fixture) { // null when peer() failed
             peerFixture.close();
         }
-        peerFixture = null;
     }
 
     // ------------------------------------------------------------------ gates
@@ -134,11 +134,11 @@ public abstract class StaleWorkerContract extends ContractSupport {
     /** A gateway whose next authorize call pauses before or after the gateway applied it. */
     private static final class GatedGateway implements PaymentPort {
         private final PaymentPort real;
-        private final Gate gate;
+        private final @Nullable Gate gate;
         private final boolean afterApplying;
         private final boolean replayToVoid;
 
-        GatedGateway(PaymentPort real, Gate gate, boolean afterApplying, boolean replayToVoid) {
+        GatedGateway(PaymentPort real, @Nullable Gate gate, boolean afterApplying, boolean replayToVoid) {
             this.real = real;
             this.gate = gate;
             this.afterApplying = afterApplying;
@@ -398,7 +398,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
             List<Object> outcomes = runConcurrently(
                     2,
                     List.<Callable<Object>>of(
-                            () -> a.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId())),
+                            () -> a.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(paymentIdOf(o))),
                             () -> b.orders()
                                     .applyPaymentUpdate(o.id(), new PaymentResult.Declined("auth_failed", "3ds"))));
             for (Object outcome : outcomes) {
@@ -431,7 +431,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
                 throw new CrashRecoveryContract.SimulatedCrash(s);
             }
         });
-        assertThatThrownBy(() -> dying.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(o.paymentId())))
+        assertThatThrownBy(() -> dying.orders().applyPaymentUpdate(o.id(), new PaymentResult.Approved(paymentIdOf(o))))
                 .isInstanceOf(CrashRecoveryContract.SimulatedCrash.class);
         assertThat(orders().find(o.id()).orElseThrow().status()).isEqualTo(OrderStatus.PAYMENT_AUTHORIZED);
         clock.advance(STUCK_AFTER.plusSeconds(1));

@@ -66,7 +66,7 @@ public final class TestClock extends Clock {
 
     @Override
     public Instant instant() {
-        return now.get();
+        return Objects.requireNonNull(now.get(), "now"); // set only to non-null instants
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -31,7 +32,7 @@ public final class TestServices {
      * @param service service name as used in {@code ORDERKIT_IT_REQUIRED} (e.g. {@code postgres})
      * @param envVar environment variable holding the endpoint
      * @param localhostPort conventional port probed on 127.0.0.1 (0 to skip the probe)
-     * @param localhostEndpoint endpoint to use if the port answers
+     * @param localhostEndpoint endpoint to use if the port answers (may be {@code null} when the port is 0)
      * @param container starts a container and returns its endpoint, or returns empty if Docker is
      *                  unavailable; may be {@code null}
      * @return the endpoint; never returns when the service is missing (skip or fail)
@@ -40,13 +41,13 @@ public final class TestServices {
             String service,
             String envVar,
             int localhostPort,
-            String localhostEndpoint,
-            Supplier<Optional<String>> container) {
+            @Nullable String localhostEndpoint,
+            @Nullable Supplier<Optional<String>> container) {
         String fromEnv = System.getenv(envVar);
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv;
         }
-        if (localhostPort > 0 && portOpen("127.0.0.1", localhostPort)) {
+        if (localhostPort > 0 && localhostEndpoint != null && portOpen("127.0.0.1", localhostPort)) {
             return localhostEndpoint;
         }
         if (container != null) {
@@ -64,8 +65,7 @@ public final class TestServices {
         if (required(service)) {
             throw new AssertionError(message + " (ORDERKIT_IT_REQUIRED names it)");
         }
-        Assumptions.abort(message);
-        return null;
+        return Assumptions.abort(message);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A state change. Event ids are deterministic ({@code subjectId:type:version}) so a step that is
@@ -17,7 +18,12 @@ import java.util.Objects;
  * @param at when it happened
  */
 public record OrderKitEvent(
-        String id, EventType type, String subjectId, String scope, Map<String, String> attributes, Instant at) {
+        String id,
+        EventType type,
+        String subjectId,
+        @Nullable String scope,
+        Map<String, String> attributes,
+        Instant at) {
     /** Validates presence and copies attributes. */
     public OrderKitEvent {
         Objects.requireNonNull(id, "id");
@@ -39,7 +45,12 @@ public record OrderKitEvent(
      * @return the event
      */
     public static OrderKitEvent of(
-            EventType type, String subjectId, long version, String scope, Map<String, String> attributes, Instant at) {
+            EventType type,
+            String subjectId,
+            long version,
+            @Nullable String scope,
+            Map<String, String> attributes,
+            Instant at) {
         return new OrderKitEvent(
                 subjectId + ":" + type.name().toLowerCase(Locale.ROOT) + ":" + version,
                 type,

@@ -39,11 +39,13 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -247,7 +249,7 @@ public final class DefaultOrderService implements OrderService {
     }
 
     /** The result of the reserve step: the order after it, and the shortfalls if it was rejected. */
-    private record ReserveStep(Order order, List<Shortfall> shortfalls) {}
+    private record ReserveStep(Order order, @Nullable List<Shortfall> shortfalls) {}
 
     /** Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit. */
     private ReserveStep reserveStep(Order order) {
@@ -471,16 +473,17 @@ public final class DefaultOrderService implements OrderService {
         if (r.isPresent() && r.get().state().isActive()) {
             ledger.release(order.id());
         }
-        if (order.paymentId() != null) {
+        String paymentId = order.paymentId();
+        if (paymentId != null) {
             if (r.isPresent() && r.get().state() == ReservationState.FULFILLED) {
-                PaymentResult pr = retries.payment(
-                        () -> payments.refund(order.paymentKey("refund"), order.paymentId(), order.total()));
+                PaymentResult pr =
+                        retries.payment(() -> payments.refund(order.paymentKey("refund"), paymentId, order.total()));
                 if (pr instanceof PaymentResult.Declined d) {
                     throw new PaymentRejectedException(
                             "refund of order " + order.id() + " declined: " + d.code(), null);
                 }
             } else {
-                voidPayment(order, order.paymentId());
+                voidPayment(order, paymentId);
             }
         } else if (r.isPresent()) {
             // the placement ended after STOCK_RESERVED without recording a payment: the gateway may
@@ -521,8 +524,10 @@ public final class DefaultOrderService implements OrderService {
 
     private Order finishFulfil(Order order) {
         hook.before(order.id(), "FULFILLING");
+        // only a CONFIRMED order reaches FULFILLING, and confirming records the authorization
+        String paymentId = Objects.requireNonNull(order.paymentId(), "a FULFILLING order has a payment id");
         PaymentResult pr =
-                retries.payment(() -> payments.capture(order.paymentKey("capture"), order.paymentId(), order.total()));
+                retries.payment(() -> payments.capture(order.paymentKey("capture"), paymentId, order.total()));
         if (pr instanceof PaymentResult.Declined d) {
             throw new PaymentRejectedException("capture of order " + order.id() + " declined: " + d.code(), null);
         }

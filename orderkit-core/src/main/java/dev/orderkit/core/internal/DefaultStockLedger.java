@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,7 +173,7 @@ public final class DefaultStockLedger implements StockLedger {
                         || ls.stream().anyMatch(l -> l.key().location().equals(line.location())));
     }
 
-    private List<StockLevel> cachedLevels(String sku) {
+    private @Nullable List<StockLevel> cachedLevels(String sku) {
         CachedLevels c = levelCache.get(sku);
         return c == null || System.nanoTime() - c.readAt() > LEVEL_CACHE_NANOS ? null : c.levels();
     }

@@ -125,8 +125,7 @@ public final class Retries {
     }
 
     private Duration breakerRemaining() {
-        Duration d = breaker.getRemainingDelay();
-        return d == null ? null : d;
+        return breaker.getRemainingDelay(); // Duration.ZERO unless the breaker is open
     }
 
     @SuppressWarnings("unchecked")

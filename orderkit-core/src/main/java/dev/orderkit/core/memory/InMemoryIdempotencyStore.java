@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded default {@link IdempotencyStore}: thread-safe and <b>linearizable</b> without a
@@ -30,10 +32,15 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             String resourceId,
             long token,
             Instant leaseUntil,
-            String response,
-            Instant retainUntil) {
+            @Nullable String response,
+            @Nullable Instant retainUntil) {
         boolean completed() {
             return response != null;
+        }
+
+        /** Completed, and retained until no later than {@code now}. */
+        boolean retentionOver(Instant now) {
+            return response != null && retainUntil != null && !retainUntil.isAfter(now);
         }
     }
 
@@ -60,8 +67,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
         return stripes.write(key, () -> {
             Rec rec = records.get(key);
-            if (rec == null || (rec.completed() && !rec.retainUntil().isAfter(now))) {
-                if (rec != null) {
+            if (rec == null || rec.retentionOver(now)) {
+                if (rec != null && rec.retainUntil() != null) {
                     retained.remove(new Retained(rec.retainUntil(), key));
                 }
                 records.put(key, new Rec(fingerprint, newResourceId, 1, now.plus(lease), null, null));
@@ -70,8 +77,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             if (!rec.fingerprint().equals(fingerprint)) {
                 return new ClaimResult.Mismatch(rec.fingerprint());
             }
-            if (rec.completed()) {
-                return new ClaimResult.Completed(rec.resourceId(), rec.response());
+            String response = rec.response();
+            if (response != null) { // completed
+                return new ClaimResult.Completed(rec.resourceId(), response);
             }
             if (rec.leaseUntil().isAfter(now)) {
                 return new ClaimResult.InProgress(rec.leaseUntil());
@@ -124,8 +132,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                     return victims;
                 },
                 key -> {
-                    Rec rec = records.remove(key);
-                    retained.remove(new Retained(rec.retainUntil(), key));
+                    // a victim came from the retention index under its stripe lock: it is there, completed
+                    Rec rec = Objects.requireNonNull(records.remove(key), "purged key has a record");
+                    retained.remove(
+                            new Retained(Objects.requireNonNull(rec.retainUntil(), "purged key is retained"), key));
                 });
     }
 

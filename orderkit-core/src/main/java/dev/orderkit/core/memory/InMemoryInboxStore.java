@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link InboxStore} in this JVM's memory: right for a single instance and for tests; when
@@ -27,7 +28,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
 public final class InMemoryInboxStore implements InboxStore {
 
     /** In progress until {@code leaseUntil} ({@code null} = released), or done at {@code doneAt}. */
-    private record Rec(Instant leaseUntil, Instant doneAt) {}
+    private record Rec(
+            @Nullable Instant leaseUntil, @Nullable Instant doneAt) {}
 
     /** A completed record in the purge index, ordered by completion time, then id. */
     private record Done(Instant at, String messageId) implements Comparable<Done> {
@@ -105,8 +107,9 @@ public final class InMemoryInboxStore implements InboxStore {
                     return victims;
                 },
                 id -> {
-                    Rec rec = records.remove(id);
-                    done.remove(new Done(rec.doneAt(), id));
+                    // a victim came from the completed index under its stripe lock: it is there, completed
+                    Rec rec = Objects.requireNonNull(records.remove(id), "purged message has a record");
+                    done.remove(new Done(Objects.requireNonNull(rec.doneAt(), "purged message is completed"), id));
                 });
     }
 

@@ -73,6 +73,11 @@ public final class InMemoryOrderStore implements OrderStore {
         }
     }
 
+    /** The index of one status; the constructor creates one for every status. */
+    private ConcurrentSkipListSet<Touched> indexOf(OrderStatus status) {
+        return Objects.requireNonNull(byStatus.get(status), "every status is indexed");
+    }
+
     private static List<String> keyOf(String scope, String idempotencyKey) {
         return List.of(scope, idempotencyKey);
     }
@@ -85,7 +90,7 @@ public final class InMemoryOrderStore implements OrderStore {
                 return false;
             }
             orders.put(order.id(), order);
-            byStatus.get(order.status()).add(Touched.of(order));
+            indexOf(order.status()).add(Touched.of(order));
             KeyEntry latest = byKey.get(key);
             if (latest == null || !latest.createdAt().isAfter(order.createdAt())) {
                 byKey.put(key, new KeyEntry(order.id(), order.createdAt()));
@@ -121,8 +126,8 @@ public final class InMemoryOrderStore implements OrderStore {
                 return false;
             }
             orders.put(order.id(), order);
-            byStatus.get(current.status()).remove(Touched.of(current));
-            byStatus.get(order.status()).add(Touched.of(order));
+            indexOf(current.status()).remove(Touched.of(current));
+            indexOf(order.status()).add(Touched.of(order));
             return true;
         });
         if (updated) {
@@ -137,7 +142,7 @@ public final class InMemoryOrderStore implements OrderStore {
             List<Touched> oldest = new ArrayList<>();
             for (OrderStatus s : statuses) {
                 int n = 0;
-                for (Touched t : byStatus.get(s)) {
+                for (Touched t : indexOf(s)) {
                     if (n >= limit || !t.at().isBefore(updatedBefore)) {
                         break;
                     }

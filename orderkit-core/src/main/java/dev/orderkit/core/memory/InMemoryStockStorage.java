@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded default {@link StockStorage}: thread-safe and <b>linearizable</b> without a global
@@ -153,7 +155,7 @@ public final class InMemoryStockStorage implements StockStorage {
     public InMemoryStockStorage() {}
 
     /** The SKU's record; registers it (empty, so invisible to readers) when {@code create}. */
-    private Sku sku(String sku, boolean create) {
+    private @Nullable Sku sku(String sku, boolean create) {
         Sku s = skus.get(sku);
         if (s != null || !create) {
             return s;
@@ -197,7 +199,7 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     /** The slot of a key among the SKUs the caller has write-locked; null if it does not exist. */
-    private static Slot slot(List<Sku> locked, StockKey key) {
+    private static @Nullable Slot slot(List<Sku> locked, StockKey key) {
         for (Sku s : locked) {
             if (s.sku.equals(key.sku())) {
                 return s.slots.get(key.location());
@@ -305,20 +307,23 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         List<Sku> locked = lockSkus(skuNames(seen.lines()));
         try {
-            Reservation r = reservations.get(id);
+            // reservations are never removed, and it was there before the locks
+            Reservation r = Objects.requireNonNull(reservations.get(id), "reservation " + id);
             ReservationState next = rule.next(r, now);
             if (next == null) {
                 return r;
             }
-            if (rule.movesStock()) {
+            MovementReason reason = rule.reason();
+            if (reason != null) { // the rule moves stock
                 for (AllocatedLine line : r.lines()) {
-                    slot(locked, line.key())
-                            .apply(
-                                    rule.onHandSign() * line.quantity(),
-                                    rule.reservedSign() * line.quantity(),
-                                    rule.reason(),
-                                    id,
-                                    now);
+                    // a reservation holds only levels that existed, and levels are never removed
+                    Slot slot = Objects.requireNonNull(slot(locked, line.key()), "level of a reserved line");
+                    slot.apply(
+                            rule.onHandSign() * line.quantity(),
+                            rule.reservedSign() * line.quantity(),
+                            reason,
+                            id,
+                            now);
                 }
                 locked.forEach(Sku::publish);
             }

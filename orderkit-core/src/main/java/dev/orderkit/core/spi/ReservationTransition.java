@@ -5,6 +5,7 @@ import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The reservation lifecycle rules every {@link StockStorage} applies, in one place: which state a
@@ -25,9 +26,9 @@ public enum ReservationTransition {
 
     private final long onHandSign;
     private final long reservedSign;
-    private final MovementReason reason;
+    private final @Nullable MovementReason reason;
 
-    ReservationTransition(long onHandSign, long reservedSign, MovementReason reason) {
+    ReservationTransition(long onHandSign, long reservedSign, @Nullable MovementReason reason) {
         this.onHandSign = onHandSign;
         this.reservedSign = reservedSign;
         this.reason = reason;
@@ -42,7 +43,7 @@ public enum ReservationTransition {
      *         or for {@link #EXPIRE}: not held or not due)
      * @throws IllegalStateTransitionException when the transition is not allowed from the current state
      */
-    public ReservationState next(Reservation current, Instant now) {
+    public @Nullable ReservationState next(Reservation current, Instant now) {
         String id = current.id();
         ReservationState s = current.state();
         boolean due = !current.expiresAt().isAfter(now);
@@ -97,7 +98,7 @@ public enum ReservationTransition {
      *
      * @return the reason
      */
-    public MovementReason reason() {
+    public @Nullable MovementReason reason() {
         return reason;
     }
 

@@ -16,6 +16,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.TemplateEngine;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Shared plumbing of the JDBC backend: prefixed SQL, short transactions with rollback, the
@@ -291,7 +292,7 @@ public final class Db {
      * @param e the throwable
      * @return the SQL exception or null
      */
-    public static SQLException sqlCause(Throwable e) {
+    public static @Nullable SQLException sqlCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s) {
                 return s;
@@ -309,7 +310,7 @@ public final class Db {
      * @param e the SQL exception (may be null)
      * @return true if re-running the transaction may succeed
      */
-    public static boolean isConflict(SQLException e) {
+    public static boolean isConflict(@Nullable SQLException e) {
         if (e == null) {
             return false;
         }
@@ -337,7 +338,7 @@ public final class Db {
      */
     public static RuntimeException map(String what, JdbiException e) {
         SQLException sql = sqlCause(e);
-        if (isConflict(sql)) {
+        if (sql != null && isConflict(sql)) {
             return new ConcurrencyConflictException(what + ": transaction conflict (SQLState " + sql.getSQLState()
                     + ", code " + sql.getErrorCode() + "): " + sql.getMessage());
         }

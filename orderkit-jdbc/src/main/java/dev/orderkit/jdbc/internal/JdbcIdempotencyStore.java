@@ -9,10 +9,12 @@ import dev.orderkit.jdbc.JdbcDialect;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link IdempotencyStore} on SQL. A claim is an insert-if-absent on the (scope, key) primary key;
@@ -40,8 +42,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             long token,
             long leaseUntil,
             boolean completed,
-            String response,
-            Long retainUntil) {}
+            @Nullable String response,
+            @Nullable Long retainUntil) {}
 
     private Optional<Rec> find(Handle h, ScopedKey key) {
         return h.createQuery(db.sql("SELECT fingerprint, resource_id, token, lease_until, completed, response, "
@@ -91,14 +93,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         long until = Db.nanos(now.plus(lease));
         for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
             // each step is a single auto-committed statement: the primary key and the token make it atomic
-            ClaimResult result = db.read("claim " + key.key(), tx -> {
+            // empty: lost a race with another claimer or a purge; try again
+            Optional<ClaimResult> result = db.read("claim " + key.key(), tx -> {
                 Handle h = tx.h();
                 if (insert(h, key, fingerprint, newResourceId, until)) {
-                    return new ClaimResult.Acquired(1, newResourceId, false);
+                    return Optional.of(new ClaimResult.Acquired(1, newResourceId, false));
                 }
                 Rec rec = find(h, key).orElse(null);
                 if (rec == null) {
-                    return null; // purged between the insert and the read: try again
+                    return Optional.empty(); // purged between the insert and the read: try again
                 }
                 if (rec.completed() && rec.retainUntil() != null && rec.retainUntil() <= nowN) {
                     // retention over: the key starts afresh (token keeps growing so no old holder matches)
@@ -116,16 +119,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                             .bind("tr", true)
                             .bind("now", nowN)
                             .execute();
-                    return n == 1 ? new ClaimResult.Acquired(rec.token() + 1, newResourceId, false) : null;
+                    return n == 1
+                            ? Optional.of(new ClaimResult.Acquired(rec.token() + 1, newResourceId, false))
+                            : Optional.empty();
                 }
                 if (!rec.fingerprint().equals(fingerprint)) {
-                    return new ClaimResult.Mismatch(rec.fingerprint());
+                    return Optional.of(new ClaimResult.Mismatch(rec.fingerprint()));
                 }
                 if (rec.completed()) {
-                    return new ClaimResult.Completed(rec.resourceId(), rec.response());
+                    String response = Objects.requireNonNull(rec.response(), "a completed record has a response");
+                    return Optional.of(new ClaimResult.Completed(rec.resourceId(), response));
                 }
                 if (rec.leaseUntil() > nowN) {
-                    return new ClaimResult.InProgress(Db.instant(rec.leaseUntil()));
+                    return Optional.of(new ClaimResult.InProgress(Db.instant(rec.leaseUntil())));
                 }
                 int n = h.createUpdate(db.sql("UPDATE {p}idempotency SET token = token + 1, lease_until = :lease "
                                 + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f "
@@ -137,10 +143,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                         .bind("f", false)
                         .bind("now", nowN)
                         .execute();
-                return n == 1 ? new ClaimResult.Acquired(rec.token() + 1, rec.resourceId(), true) : null;
+                return n == 1
+                        ? Optional.of(new ClaimResult.Acquired(rec.token() + 1, rec.resourceId(), true))
+                        : Optional.empty();
             });
-            if (result != null) {
-                return result;
+            if (result.isPresent()) {
+                return result.get();
             }
         }
         throw new ConcurrencyConflictException("idempotency key " + key + " kept changing during claim");

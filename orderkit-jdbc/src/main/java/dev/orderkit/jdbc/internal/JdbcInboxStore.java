@@ -11,6 +11,7 @@ import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link InboxStore} on SQL, table {@code <prefix>inbox (message_id PK, lease_until, completed_at)}
@@ -45,9 +46,9 @@ public final class JdbcInboxStore implements InboxStore {
         this.db = db;
     }
 
-    private record Row(long leaseUntil, Long completedAt) {}
+    private record Row(long leaseUntil, @Nullable Long completedAt) {}
 
-    private boolean insert(Handle h, String id, long leaseUntil, Long completedAt) {
+    private boolean insert(Handle h, String id, long leaseUntil, @Nullable Long completedAt) {
         String sql = "INSERT INTO {p}inbox (message_id, lease_until, completed_at) VALUES (:id, :lease, :done)";
         boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
         try {
@@ -84,10 +85,11 @@ public final class JdbcInboxStore implements InboxStore {
         long nowN = Db.nanos(now);
         long until = Db.nanos(now.plus(lease));
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            Claim result = db.read("inbox claim", tx -> {
+            // empty: the record changed under us (purged or released); start over
+            Optional<Claim> result = db.read("inbox claim", tx -> {
                 Handle h = tx.h();
                 if (insert(h, messageId, until, null)) {
-                    return Claim.ACQUIRED;
+                    return Optional.of(Claim.ACQUIRED);
                 }
                 int n = h.createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :until WHERE message_id = :id "
                                 + "AND completed_at IS NULL AND lease_until <= :now"))
@@ -96,19 +98,21 @@ public final class JdbcInboxStore implements InboxStore {
                         .bind("now", nowN)
                         .execute();
                 if (n == 1) {
-                    return Claim.ACQUIRED;
+                    return Optional.of(Claim.ACQUIRED);
                 }
                 Row row = find(h, messageId).orElse(null);
                 if (row == null) {
-                    return null; // purged after the insert failed: start over
+                    return Optional.empty(); // purged after the insert failed: start over
                 }
                 if (row.completedAt() != null) {
-                    return Claim.DONE;
+                    return Optional.of(Claim.DONE);
                 }
-                return row.leaseUntil() > nowN ? Claim.IN_PROGRESS : null; // released meanwhile: start over
+                return row.leaseUntil() > nowN
+                        ? Optional.of(Claim.IN_PROGRESS)
+                        : Optional.empty(); // released meanwhile: start over
             });
-            if (result != null) {
-                return result;
+            if (result.isPresent()) {
+                return result.get();
             }
         }
         throw new ConcurrencyConflictException("inbox message " + messageId + " kept changing during claim");

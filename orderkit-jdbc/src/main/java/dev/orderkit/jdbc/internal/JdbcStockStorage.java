@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
@@ -261,7 +262,8 @@ public final class JdbcStockStorage implements StockStorage {
             if (attempt >= RESERVE_ATTEMPTS) {
                 // stock was short when the guard ran and came back before we looked: report the guard's answer
                 AllocatedLine l = sorted.get(failedIndex);
-                StockLevel lv = current.get(l.key());
+                // every line was found (missing lines returned above)
+                StockLevel lv = Objects.requireNonNull(current.get(l.key()), "level of a found line");
                 return new ReserveResult.Insufficient(List.of(new Shortfall(
                         l.key().sku(),
                         l.key().location(),
@@ -326,7 +328,10 @@ public final class JdbcStockStorage implements StockStorage {
                     tx.rollbackOnly();
                     return false;
                 }
-                applyLines(h, current.lines(), rule.onHandSign(), rule.reservedSign(), rule.reason(), id, now);
+                MovementReason reason = rule.reason();
+                if (reason != null) { // the rule moves stock
+                    applyLines(h, current.lines(), rule.onHandSign(), rule.reservedSign(), reason, id, now);
+                }
                 return true;
             });
             if (done) {

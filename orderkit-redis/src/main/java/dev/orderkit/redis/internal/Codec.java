@@ -1,6 +1,8 @@
 package dev.orderkit.redis.internal;
 
+import dev.orderkit.core.BackendUnavailableException;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * Encodings shared by Java and the Lua scripts. Thread-safe (stateless).
@@ -86,5 +88,21 @@ public final class Codec {
             }
         }
         return b == null ? s : b.toString();
+    }
+
+    /**
+     * A field of a hash that the scripts always write.
+     *
+     * @param hash the hash as read ({@code HGETALL})
+     * @param name the field
+     * @return its value
+     * @throws BackendUnavailableException if the field is missing (a corrupt or foreign key)
+     */
+    public static String field(Map<String, String> hash, String name) {
+        String value = hash.get(name);
+        if (value == null) {
+            throw new BackendUnavailableException("corrupt record: hash field '" + name + "' is missing", null);
+        }
+        return value;
     }
 }

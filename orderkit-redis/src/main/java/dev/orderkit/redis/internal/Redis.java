@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import redis.clients.jedis.Connection;
@@ -122,7 +123,7 @@ public final class Redis {
      * @throws BackendUnavailableException on connection trouble or a script error
      */
     public Object eval(Script script, List<String> keys, List<String> args) {
-        Loaded l = scripts.get(script);
+        Loaded l = Objects.requireNonNull(scripts.get(script), "the constructor loads every script");
         return call(() -> {
             try {
                 return client.evalsha(l.sha(), keys, args);

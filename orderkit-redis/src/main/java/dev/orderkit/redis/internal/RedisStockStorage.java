@@ -1,6 +1,7 @@
 package dev.orderkit.redis.internal;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link StockStorage} on Redis. A reservation is a header (in its id bucket's slot) plus one
@@ -92,10 +94,10 @@ public final class RedisStockStorage implements StockStorage {
     private static StockLevel toLevel(StockKey key, Map<String, String> h) {
         return new StockLevel(
                 key,
-                Long.parseLong(h.get("oh")),
-                Long.parseLong(h.get("rs")),
-                Long.parseLong(h.get("v")),
-                Codec.time(h.get("ts")));
+                Long.parseLong(Codec.field(h, "oh")),
+                Long.parseLong(Codec.field(h, "rs")),
+                Long.parseLong(Codec.field(h, "v")),
+                Codec.time(Codec.field(h, "ts")));
     }
 
     private StockLevel levelReply(StockKey key, List<String> r) {
@@ -173,7 +175,7 @@ public final class RedisStockStorage implements StockStorage {
         for (String k : redis.scan(keys.levelPattern())) {
             Map<String, String> h = redis.call(() -> redis.client().hgetAll(k));
             if (!h.isEmpty() && h.containsKey("sku")) {
-                out.add(toLevel(StockKey.of(h.get("sku"), h.get("loc")), h));
+                out.add(toLevel(StockKey.of(Codec.field(h, "sku"), Codec.field(h, "loc")), h));
             }
         }
         out.sort(Comparator.comparing(StockLevel::key));
@@ -258,13 +260,13 @@ public final class RedisStockStorage implements StockStorage {
             long attempt) {
         static Header of(Map<String, String> h) {
             return new Header(
-                    h.get("id"),
-                    h.get("st"),
-                    decodeLines(h.get("lines")),
-                    Codec.time(h.get("exp")),
-                    Codec.time(h.get("cr")),
-                    Codec.time(h.get("up")),
-                    Long.parseLong(h.get("att")));
+                    Codec.field(h, "id"),
+                    Codec.field(h, "st"),
+                    decodeLines(Codec.field(h, "lines")),
+                    Codec.time(Codec.field(h, "exp")),
+                    Codec.time(Codec.field(h, "cr")),
+                    Codec.time(Codec.field(h, "up")),
+                    Long.parseLong(Codec.field(h, "att")));
         }
 
         boolean visible() {
@@ -316,7 +318,7 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /** Compare-and-set without a time guard; returns null on success or the state found. */
-    private String cas(String id, String from, String to, Instant now, String indexScore) {
+    private @Nullable String cas(String id, String from, String to, Instant now, String indexScore) {
         Cas c = cas(id, from, to, now, indexScore, "");
         return c.ok() ? null : c.state();
     }
@@ -340,7 +342,7 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /** Maps an UNKNOWN / SHORT reply of a group to a result; null when the reply is OK. */
-    private static ReserveResult failure(List<String> r, List<AllocatedLine> group) {
+    private static @Nullable ReserveResult failure(List<String> r, List<AllocatedLine> group) {
         if ("UNKNOWN".equals(r.get(0))) {
             List<String> missing = new ArrayList<>();
             for (int i = 1; i < r.size(); i++) {
@@ -361,7 +363,7 @@ public final class RedisStockStorage implements StockStorage {
         return null;
     }
 
-    private static ReserveResult merge(ReserveResult a, ReserveResult b) {
+    private static @Nullable ReserveResult merge(@Nullable ReserveResult a, @Nullable ReserveResult b) {
         if (a == null) {
             return b;
         }
@@ -432,7 +434,11 @@ public final class RedisStockStorage implements StockStorage {
                 case "ATTEMPT":
                     break; // an earlier saga was aborted: take the general path below
                 default:
-                    return failure(r, lines);
+                    ReserveResult failed = failure(r, lines);
+                    if (failed == null) {
+                        throw new BackendUnavailableException("unexpected reply of the reserve script: " + r, null);
+                    }
+                    return failed;
             }
         }
         if (groups.size() > 1) {

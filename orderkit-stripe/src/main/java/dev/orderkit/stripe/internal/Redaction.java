@@ -12,27 +12,21 @@ public final class Redaction {
     /**
      * Replaces anything shaped like a Stripe secret with a marker.
      *
-     * @param text text to clean, may be {@code null}
-     * @return the cleaned text, or {@code null}
+     * @param text text to clean
+     * @return the cleaned text
      */
     public static String scrub(String text) {
-        if (text == null) {
-            return null;
-        }
         return SECRET.matcher(text).replaceAll("$1_[REDACTED]");
     }
 
     /**
      * Replaces every occurrence of the given secrets, then anything shaped like a Stripe secret.
      *
-     * @param text text to clean, may be {@code null}
+     * @param text text to clean
      * @param secrets exact secrets to remove
-     * @return the cleaned text, or {@code null}
+     * @return the cleaned text
      */
     public static String scrub(String text, Iterable<String> secrets) {
-        if (text == null) {
-            return null;
-        }
         String out = text;
         for (String s : secrets) {
             if (s != null && !s.isEmpty()) {

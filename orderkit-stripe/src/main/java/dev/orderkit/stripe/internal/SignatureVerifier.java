@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies Stripe's {@code Stripe-Signature} header: {@code t=<unix seconds>,v1=<hex>[,v1=<hex>...]},
@@ -56,7 +57,7 @@ public final class SignatureVerifier {
      * @param now the current time
      * @return {@code null} if valid, else the reason
      */
-    public Failure verify(byte[] payload, String header, Instant now) {
+    public @Nullable Failure verify(byte[] payload, @Nullable String header, Instant now) {
         if (header == null || header.isEmpty() || header.length() > MAX_HEADER) {
             return Failure.MALFORMED_HEADER;
         }
@@ -125,7 +126,7 @@ public final class SignatureVerifier {
         }
     }
 
-    private static byte[] hex(String v) {
+    private static byte @Nullable [] hex(String v) {
         if (v.length() != 64) {
             return null;
         }
