@@ -123,7 +123,7 @@ public final class OutboxPublisher implements AutoCloseable {
         String token = UUID.randomUUID().toString();
         String lock = db.dialect().supportsSkipLocked() ? " FOR UPDATE SKIP LOCKED" : "";
         List<Row> rows = db.tx("claim outbox batch", tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             List<Long> ids = h.createQuery(db.sql("SELECT id FROM {p}outbox WHERE status = 'PENDING' "
                             + "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now) "
                             + "ORDER BY id LIMIT :lim" + lock))
@@ -174,11 +174,11 @@ public final class OutboxPublisher implements AutoCloseable {
             }
             db.read(
                     "mark outbox row sent",
-                    tx -> tx.h()
-                            .createUpdate(
-                                    db.sql(
-                                            "UPDATE {p}outbox SET status = 'SENT', sent_at = :now, attempts = attempts + 1, "
-                                                    + "claim_token = NULL, claimed_until = NULL WHERE id = :id AND claim_token = :tok"))
+                    tx -> tx.handle()
+                            .createUpdate(db.sql("UPDATE {p}outbox SET status = 'SENT', "
+                                    + "sent_at = :now, attempts = attempts + 1, "
+                                    + "claim_token = NULL, claimed_until = NULL "
+                                    + "WHERE id = :id AND claim_token = :tok"))
                             .bind("now", Db.nanos(clock.instant()))
                             .bind("id", r.id())
                             .bind("tok", token)
@@ -191,7 +191,7 @@ public final class OutboxPublisher implements AutoCloseable {
     private void unclaim(Row r, String token) {
         db.read(
                 "unclaim outbox row",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createUpdate(db.sql("UPDATE {p}outbox SET claim_token = NULL, claimed_until = NULL "
                                 + "WHERE id = :id AND claim_token = :tok"))
                         .bind("id", r.id())
@@ -219,11 +219,11 @@ public final class OutboxPublisher implements AutoCloseable {
         long next = Db.nanos(clock.instant().plusMillis(delayMs));
         db.read(
                 "record outbox failure",
-                tx -> tx.h()
-                        .createUpdate(
-                                db.sql(
-                                        "UPDATE {p}outbox SET status = :status, attempts = :a, next_attempt_at = :next, "
-                                                + "last_error = :err, claim_token = NULL, claimed_until = NULL WHERE id = :id AND claim_token = :tok"))
+                tx -> tx.handle()
+                        .createUpdate(db.sql("UPDATE {p}outbox SET status = :status, "
+                                + "attempts = :a, next_attempt_at = :next, "
+                                + "last_error = :err, claim_token = NULL, claimed_until "
+                                + "= NULL WHERE id = :id AND claim_token = :tok"))
                         .bind("status", dead ? "DEAD" : "PENDING")
                         .bind("a", attempts)
                         .bind("next", next)
@@ -243,7 +243,7 @@ public final class OutboxPublisher implements AutoCloseable {
     public long count(String status) {
         return db.read(
                 "count outbox rows",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT COUNT(*) FROM {p}outbox WHERE status = :s"))
                         .bind("s", status)
                         .mapTo(Long.class)
@@ -261,7 +261,7 @@ public final class OutboxPublisher implements AutoCloseable {
         return db
                 .read(
                         "read dead letters",
-                        tx -> tx.h()
+                        tx -> tx.handle()
                                 .createQuery(db.sql(
                                         "SELECT payload FROM {p}outbox WHERE status = 'DEAD' ORDER BY id LIMIT :lim"))
                                 .bind("lim", limit)

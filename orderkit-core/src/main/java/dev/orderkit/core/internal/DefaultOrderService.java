@@ -298,15 +298,15 @@ public final class DefaultOrderService implements OrderService {
             return abandon(order, RESERVATION_EXPIRED); // due: never authorize money for stock about to go
         }
         AuthorizeRequest req = authorizeRequest(order);
-        PaymentResult pr = retries.payment(() -> payments.authorize(req));
+        PaymentResult paymentResult = retries.payment(() -> payments.authorize(req));
         hook.before(order.id(), "authorized");
-        if (pr instanceof PaymentResult.Approved a) {
+        if (paymentResult instanceof PaymentResult.Approved a) {
             return recordPayment(order, OrderStatus.PAYMENT_AUTHORIZED, a.paymentId());
         }
-        if (pr instanceof PaymentResult.ActionRequired a) {
+        if (paymentResult instanceof PaymentResult.ActionRequired a) {
             return recordPayment(order, OrderStatus.AWAITING_PAYMENT_ACTION, a.paymentId());
         }
-        PaymentResult.Declined d = (PaymentResult.Declined) pr;
+        PaymentResult.Declined d = (PaymentResult.Declined) paymentResult;
         return decline(order, d.code() + ": " + d.message());
     }
 
@@ -476,9 +476,9 @@ public final class DefaultOrderService implements OrderService {
         String paymentId = order.paymentId();
         if (paymentId != null) {
             if (r.isPresent() && r.get().state() == ReservationState.FULFILLED) {
-                PaymentResult pr =
+                PaymentResult paymentResult =
                         retries.payment(() -> payments.refund(order.paymentKey("refund"), paymentId, order.total()));
-                if (pr instanceof PaymentResult.Declined d) {
+                if (paymentResult instanceof PaymentResult.Declined d) {
                     throw new PaymentRejectedException(
                             "refund of order " + order.id() + " declined: " + d.code(), null);
                 }
@@ -499,8 +499,9 @@ public final class DefaultOrderService implements OrderService {
     }
 
     private void voidPayment(Order order, String paymentId) {
-        PaymentResult pr = retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
-        if (pr instanceof PaymentResult.Declined d) {
+        PaymentResult paymentResult =
+                retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
+        if (paymentResult instanceof PaymentResult.Declined d) {
             LOG.warn("void of payment {} for order {} declined: {}", paymentId, order.id(), d.code());
         }
     }
@@ -526,9 +527,9 @@ public final class DefaultOrderService implements OrderService {
         hook.before(order.id(), "FULFILLING");
         // only a CONFIRMED order reaches FULFILLING, and confirming records the authorization
         String paymentId = Objects.requireNonNull(order.paymentId(), "a FULFILLING order has a payment id");
-        PaymentResult pr =
+        PaymentResult paymentResult =
                 retries.payment(() -> payments.capture(order.paymentKey("capture"), paymentId, order.total()));
-        if (pr instanceof PaymentResult.Declined d) {
+        if (paymentResult instanceof PaymentResult.Declined d) {
             throw new PaymentRejectedException("capture of order " + order.id() + " declined: " + d.code(), null);
         }
         ledger.fulfil(order.id());

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
-    private record Rec(
+    private record KeyRecord(
             String fingerprint,
             String resourceId,
             long token,
@@ -56,7 +56,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private final ConcurrentHashMap<ScopedKey, Rec> records = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ScopedKey, KeyRecord> records = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Retained> retained = new ConcurrentSkipListSet<>();
     private final Stripes stripes = new Stripes(64);
 
@@ -66,12 +66,12 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     @Override
     public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
         return stripes.write(key, () -> {
-            Rec rec = records.get(key);
+            KeyRecord rec = records.get(key);
             if (rec == null || rec.retentionOver(now)) {
                 if (rec != null && rec.retainUntil() != null) {
                     retained.remove(new Retained(rec.retainUntil(), key));
                 }
-                records.put(key, new Rec(fingerprint, newResourceId, 1, now.plus(lease), null, null));
+                records.put(key, new KeyRecord(fingerprint, newResourceId, 1, now.plus(lease), null, null));
                 return new ClaimResult.Acquired(1, newResourceId, false);
             }
             if (!rec.fingerprint().equals(fingerprint)) {
@@ -85,14 +85,14 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 return new ClaimResult.InProgress(rec.leaseUntil());
             }
             long token = rec.token() + 1;
-            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), token, now.plus(lease), null, null));
+            records.put(key, new KeyRecord(rec.fingerprint(), rec.resourceId(), token, now.plus(lease), null, null));
             return new ClaimResult.Acquired(token, rec.resourceId(), true);
         });
     }
 
     /** The current in-progress record holding the token, or a {@link LeaseLostException}. */
-    private Rec current(ScopedKey key, long fencingToken) {
-        Rec rec = records.get(key);
+    private KeyRecord current(ScopedKey key, long fencingToken) {
+        KeyRecord rec = records.get(key);
         if (rec == null || rec.completed() || rec.token() != fencingToken) {
             throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
         }
@@ -102,8 +102,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     @Override
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
         stripes.write(key, () -> {
-            Rec rec = current(key, fencingToken);
-            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), now, response, retainUntil));
+            KeyRecord rec = current(key, fencingToken);
+            records.put(
+                    key, new KeyRecord(rec.fingerprint(), rec.resourceId(), rec.token(), now, response, retainUntil));
             retained.add(new Retained(retainUntil, key));
             return null;
         });
@@ -112,8 +113,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     @Override
     public void release(ScopedKey key, long fencingToken) {
         stripes.write(key, () -> {
-            Rec rec = current(key, fencingToken);
-            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), Instant.MIN, null, null));
+            KeyRecord rec = current(key, fencingToken);
+            records.put(key, new KeyRecord(rec.fingerprint(), rec.resourceId(), rec.token(), Instant.MIN, null, null));
             return null;
         });
     }
@@ -133,7 +134,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 },
                 key -> {
                     // a victim came from the retention index under its stripe lock: it is there, completed
-                    Rec rec = Objects.requireNonNull(records.remove(key), "purged key has a record");
+                    KeyRecord rec = Objects.requireNonNull(records.remove(key), "purged key has a record");
                     retained.remove(
                             new Retained(Objects.requireNonNull(rec.retainUntil(), "purged key is retained"), key));
                 });

@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 public final class InMemoryInboxStore implements InboxStore {
 
     /** In progress until {@code leaseUntil} ({@code null} = released), or done at {@code doneAt}. */
-    private record Rec(
+    private record MessageRecord(
             @Nullable Instant leaseUntil, @Nullable Instant doneAt) {}
 
     /** A completed record in the purge index, ordered by completion time, then id. */
@@ -40,7 +40,7 @@ public final class InMemoryInboxStore implements InboxStore {
         }
     }
 
-    private final ConcurrentHashMap<String, Rec> records = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, MessageRecord> records = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Done> done = new ConcurrentSkipListSet<>();
     private final Stripes stripes = new Stripes(64);
 
@@ -53,14 +53,14 @@ public final class InMemoryInboxStore implements InboxStore {
         Objects.requireNonNull(now, "now must not be null");
         InboxStore.checkLease(lease);
         return stripes.write(messageId, () -> {
-            Rec rec = records.get(messageId);
+            MessageRecord rec = records.get(messageId);
             if (rec != null && rec.doneAt() != null) {
                 return Claim.DONE;
             }
             if (rec != null && rec.leaseUntil() != null && rec.leaseUntil().isAfter(now)) {
                 return Claim.IN_PROGRESS;
             }
-            records.put(messageId, new Rec(now.plus(lease), null));
+            records.put(messageId, new MessageRecord(now.plus(lease), null));
             return Claim.ACQUIRED;
         });
     }
@@ -70,9 +70,9 @@ public final class InMemoryInboxStore implements InboxStore {
         InboxStore.checkMessageId(messageId);
         Objects.requireNonNull(now, "now must not be null");
         stripes.write(messageId, () -> {
-            Rec rec = records.get(messageId);
+            MessageRecord rec = records.get(messageId);
             if (rec == null || rec.doneAt() == null) {
-                records.put(messageId, new Rec(null, now));
+                records.put(messageId, new MessageRecord(null, now));
                 done.add(new Done(now, messageId));
             }
             return null;
@@ -83,9 +83,9 @@ public final class InMemoryInboxStore implements InboxStore {
     public void release(String messageId) {
         InboxStore.checkMessageId(messageId);
         stripes.write(messageId, () -> {
-            Rec rec = records.get(messageId);
+            MessageRecord rec = records.get(messageId);
             if (rec != null && rec.doneAt() == null) {
-                records.put(messageId, new Rec(null, null));
+                records.put(messageId, new MessageRecord(null, null));
             }
             return null;
         });
@@ -108,7 +108,7 @@ public final class InMemoryInboxStore implements InboxStore {
                 },
                 id -> {
                     // a victim came from the completed index under its stripe lock: it is there, completed
-                    Rec rec = Objects.requireNonNull(records.remove(id), "purged message has a record");
+                    MessageRecord rec = Objects.requireNonNull(records.remove(id), "purged message has a record");
                     done.remove(new Done(Objects.requireNonNull(rec.doneAt(), "purged message is completed"), id));
                 });
     }

@@ -23,9 +23,10 @@ import org.jspecify.annotations.Nullable;
  * mapping of driver failures to orderkit exceptions, and instant encoding. Thread-safe.
  *
  * <p>Every transaction runs at READ COMMITTED (the default of PostgreSQL and H2; set per
- * connection on MySQL/MariaDB, whose drivers cache the level, so it costs no extra round trip). A transaction that failed with a deadlock or a
- * serialization failure was rolled back by the database, so it is re-run (up to 3 attempts)
- * before {@link ConcurrencyConflictException} is thrown. Any other driver failure becomes
+ * connection on MySQL/MariaDB, whose drivers cache the level, so it costs no extra round trip). A
+ * transaction that failed with a deadlock or a serialization failure was rolled back by the
+ * database, so it is re-run (up to 3 attempts) before {@link ConcurrencyConflictException} is
+ * thrown. Any other driver failure becomes
  * {@link BackendUnavailableException}; {@link SQLException} never leaks.
  */
 public final class Db {
@@ -61,7 +62,7 @@ public final class Db {
          *
          * @return the handle
          */
-        public Handle h() {
+        public Handle handle() {
             return handle;
         }
 
@@ -71,6 +72,11 @@ public final class Db {
         }
     }
 
+    /** Numbers the savepoints of nested transactions (names unique in the JVM). */
+    private static final AtomicLong SAVEPOINTS = new AtomicLong();
+    /** The handle of the step transaction running on this thread, if any. */
+    private final ThreadLocal<Handle> ambient = new ThreadLocal<>();
+
     /**
      * Creates the plumbing.
      *
@@ -78,10 +84,6 @@ public final class Db {
      * @param dialect the dialect
      * @param prefix the table prefix (already validated)
      */
-    private static final AtomicLong SAVEPOINTS = new AtomicLong();
-    /** The handle of the step transaction running on this thread, if any. */
-    private final ThreadLocal<Handle> ambient = new ThreadLocal<>();
-
     public Db(Jdbi jdbi, JdbcDialect dialect, String prefix) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.dialect = Objects.requireNonNull(dialect, "dialect");

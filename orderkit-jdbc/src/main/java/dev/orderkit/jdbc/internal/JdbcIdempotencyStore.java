@@ -36,7 +36,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.db = db;
     }
 
-    private record Rec(
+    private record KeyRow(
             String fingerprint,
             String resourceId,
             long token,
@@ -45,7 +45,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             @Nullable String response,
             @Nullable Long retainUntil) {}
 
-    private Optional<Rec> find(Handle h, ScopedKey key) {
+    private Optional<KeyRow> find(Handle h, ScopedKey key) {
         return h.createQuery(db.sql("SELECT fingerprint, resource_id, token, lease_until, completed, response, "
                         + "retain_until FROM {p}idempotency WHERE scope = :scope AND idem_key = :k"))
                 .bind("scope", key.scope().value())
@@ -53,7 +53,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 .map((rs, ctx) -> {
                     long ru = rs.getLong("retain_until");
                     Long retain = rs.wasNull() ? null : ru;
-                    return new Rec(
+                    return new KeyRow(
                             rs.getString("fingerprint"),
                             rs.getString("resource_id"),
                             rs.getLong("token"),
@@ -95,11 +95,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             // each step is a single auto-committed statement: the primary key and the token make it atomic
             // empty: lost a race with another claimer or a purge; try again
             Optional<ClaimResult> result = db.read("claim " + key.key(), tx -> {
-                Handle h = tx.h();
+                Handle h = tx.handle();
                 if (insert(h, key, fingerprint, newResourceId, until)) {
                     return Optional.of(new ClaimResult.Acquired(1, newResourceId, false));
                 }
-                Rec rec = find(h, key).orElse(null);
+                KeyRow rec = find(h, key).orElse(null);
                 if (rec == null) {
                     return Optional.empty(); // purged between the insert and the read: try again
                 }
@@ -158,11 +158,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
         int n = db.read(
                 "complete " + key.key(),
-                tx -> tx.h()
-                        .createUpdate(
-                                db.sql(
-                                        "UPDATE {p}idempotency SET completed = :tr, response = :resp, lease_until = :now, "
-                                                + "retain_until = :retain WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
+                tx -> tx.handle()
+                        .createUpdate(db.sql("UPDATE {p}idempotency SET completed = :tr, "
+                                + "response = :resp, lease_until = :now, "
+                                + "retain_until = :retain WHERE scope = :scope AND "
+                                + "idem_key = :k AND token = :t AND completed = :f"))
                         .bind("tr", true)
                         .bind("resp", response)
                         .bind("now", Db.nanos(now))
@@ -181,7 +181,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public void release(ScopedKey key, long fencingToken) {
         int n = db.read(
                 "release " + key.key(),
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createUpdate(db.sql("UPDATE {p}idempotency SET lease_until = :min "
                                 + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
                         .bind("min", Long.MIN_VALUE)
@@ -199,7 +199,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public int purgeExpired(Instant now, int limit) {
         long nowN = Db.nanos(now);
         return db.tx("purge idempotency keys", tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             record K(String scope, String key) {}
             List<K> victims = h.createQuery(db.sql("SELECT scope, idem_key FROM {p}idempotency "
                             + "WHERE completed = :tr AND retain_until <= :now ORDER BY retain_until LIMIT :lim"))
@@ -248,7 +248,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public long count() {
         return db.read(
                 "count keys",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT COUNT(*) FROM {p}idempotency"))
                         .mapTo(Long.class)
                         .one());

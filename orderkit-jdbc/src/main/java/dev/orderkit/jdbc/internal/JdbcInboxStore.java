@@ -87,7 +87,7 @@ public final class JdbcInboxStore implements InboxStore {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             // empty: the record changed under us (purged or released); start over
             Optional<Claim> result = db.read("inbox claim", tx -> {
-                Handle h = tx.h();
+                Handle h = tx.handle();
                 if (insert(h, messageId, until, null)) {
                     return Optional.of(Claim.ACQUIRED);
                 }
@@ -125,7 +125,7 @@ public final class JdbcInboxStore implements InboxStore {
         long nowN = Db.nanos(now);
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             boolean done = db.read("inbox complete", tx -> {
-                Handle h = tx.h();
+                Handle h = tx.handle();
                 int n = h.createUpdate(db.sql("UPDATE {p}inbox SET completed_at = :now, lease_until = :min "
                                 + "WHERE message_id = :id AND completed_at IS NULL"))
                         .bind("now", nowN)
@@ -153,7 +153,7 @@ public final class JdbcInboxStore implements InboxStore {
         InboxStore.checkMessageId(messageId);
         db.read(
                 "inbox release",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :min WHERE message_id = :id "
                                 + "AND completed_at IS NULL"))
                         .bind("min", RELEASED)
@@ -167,11 +167,10 @@ public final class JdbcInboxStore implements InboxStore {
         InboxStore.checkLimit(limit);
         long bound = Db.nanos(olderThan);
         return db.tx("purge inbox", tx -> {
-            Handle h = tx.h();
-            List<String> victims = h.createQuery(
-                            db.sql(
-                                    "SELECT message_id FROM {p}inbox "
-                                            + "WHERE completed_at IS NOT NULL AND completed_at < :bound ORDER BY completed_at LIMIT :lim"))
+            Handle h = tx.handle();
+            List<String> victims = h.createQuery(db.sql("SELECT message_id FROM {p}inbox "
+                            + "WHERE completed_at IS NOT NULL AND completed_at "
+                            + "< :bound ORDER BY completed_at LIMIT :lim"))
                     .bind("bound", bound)
                     .bind("lim", limit)
                     .mapTo(String.class)

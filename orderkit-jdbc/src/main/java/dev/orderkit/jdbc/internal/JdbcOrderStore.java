@@ -36,7 +36,7 @@ public final class JdbcOrderStore implements OrderStore {
     @Override
     public boolean insert(Order order, List<OrderKitEvent> events) {
         return db.tx("insert order " + order.id(), tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             String sql = "INSERT INTO {p}orders (id, scope, idem_key, status, version, created_at, updated_at, body) "
                     + "VALUES (:id, :scope, :k, :status, :v, :created, :updated, :body)";
             boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
@@ -72,7 +72,7 @@ public final class JdbcOrderStore implements OrderStore {
     public Optional<Order> find(String orderId) {
         return db.read(
                 "find order",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT body FROM {p}orders WHERE id = :id"))
                         .bind("id", orderId)
                         .mapTo(String.class)
@@ -84,7 +84,7 @@ public final class JdbcOrderStore implements OrderStore {
     public Optional<Order> findByKey(String scope, String idempotencyKey) {
         return db.read(
                 "find order by key",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT body FROM {p}orders "
                                 + "WHERE scope = :scope AND idem_key = :key ORDER BY created_at DESC, id LIMIT 1"))
                         .bind("scope", scope)
@@ -97,7 +97,7 @@ public final class JdbcOrderStore implements OrderStore {
     @Override
     public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
         return db.tx("update order " + order.id(), tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             int n = h.createUpdate(db.sql("UPDATE {p}orders SET status = :status, version = :v, updated_at = :updated, "
                             + "body = :body WHERE id = :id AND version = :ev"))
                     .bind("status", order.status().name())
@@ -121,7 +121,8 @@ public final class JdbcOrderStore implements OrderStore {
             return;
         }
         PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}outbox (event_id, event_type, subject_id, payload, "
-                + "status, attempts, next_attempt_at, created_at) VALUES (:eid, :type, :subject, :payload, 'PENDING', 0, 0, "
+                + "status, attempts, next_attempt_at, created_at) VALUES "
+                + "(:eid, :type, :subject, :payload, 'PENDING', 0, 0, "
                 + ":at)"));
         for (OrderKitEvent e : events) {
             b.bind("eid", e.id())
@@ -146,7 +147,7 @@ public final class JdbcOrderStore implements OrderStore {
         }
         return db
                 .read("find stale orders", tx -> {
-                    var q = tx.h()
+                    var q = tx.handle()
                             .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
                                     + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
                     for (int i = 0; i < list.size(); i++) {

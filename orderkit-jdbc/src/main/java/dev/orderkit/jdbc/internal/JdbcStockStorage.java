@@ -56,7 +56,8 @@ public final class JdbcStockStorage implements StockStorage {
             + "version = version + 1, updated_at = :now "
             + "WHERE sku = :sku AND location = :loc AND on_hand - reserved >= :q";
     private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + :dOn, "
-            + "reserved = reserved + :dRes, version = version + 1, updated_at = :now WHERE sku = :sku AND location = :loc";
+            + "reserved = reserved + :dRes, version = version + 1, "
+            + "updated_at = :now WHERE sku = :sku AND location = :loc";
     private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
             + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
             + "VALUES (:sku, :loc, :dOn, :dRes, :reason, :ref, :at)";
@@ -85,7 +86,7 @@ public final class JdbcStockStorage implements StockStorage {
     public List<StockLevel> levels(String sku) {
         List<StockLevel> out = new ArrayList<>(db.read(
                 "levels",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku"))
                         .bind("sku", sku)
                         .map((rs, ctx) -> level(rs))
@@ -96,7 +97,7 @@ public final class JdbcStockStorage implements StockStorage {
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        return db.read("level", tx -> findLevel(tx.h(), key));
+        return db.read("level", tx -> findLevel(tx.handle(), key));
     }
 
     private Optional<StockLevel> findLevel(Handle h, StockKey key) {
@@ -186,7 +187,7 @@ public final class JdbcStockStorage implements StockStorage {
         long nowN = Db.nanos(now);
         for (int attempt = 1; ; attempt++) {
             Object outcome = db.tx("reserve " + reservationId, tx -> {
-                Handle h = tx.h();
+                Handle h = tx.handle();
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", reservationId);
                 row.put("exp", Db.nanos(expiresAt));
@@ -239,7 +240,7 @@ public final class JdbcStockStorage implements StockStorage {
             Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
                 Map<StockKey, StockLevel> m = new LinkedHashMap<>();
                 for (AllocatedLine l : sorted) {
-                    findLevel(tx.h(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
+                    findLevel(tx.handle(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
                 }
                 return m;
             });
@@ -301,7 +302,7 @@ public final class JdbcStockStorage implements StockStorage {
 
     @Override
     public Optional<Reservation> reservation(String reservationId) {
-        return db.read("reservation", tx -> load(tx.h(), reservationId));
+        return db.read("reservation", tx -> load(tx.handle(), reservationId));
     }
 
     private Reservation transition(String id, Instant now, ReservationTransition rule) {
@@ -315,7 +316,7 @@ public final class JdbcStockStorage implements StockStorage {
             }
             Reservation updated = current.withState(next, now);
             boolean done = db.tx(op + " " + id, tx -> {
-                Handle h = tx.h();
+                Handle h = tx.handle();
                 String guard = next == ReservationState.COMMITTED ? " AND expires_at > :now" : "";
                 int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = :next, updated_at = :now, "
                                 + "version = version + 1 WHERE id = :id AND state = :cur" + guard))
@@ -388,7 +389,7 @@ public final class JdbcStockStorage implements StockStorage {
     public Optional<Reservation> expire(String reservationId, Instant now) {
         long nowN = Db.nanos(now);
         return db.tx("expire " + reservationId, tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = 'EXPIRED', updated_at = :now, "
                             + "version = version + 1 WHERE id = :id AND state = 'HELD' AND expires_at <= :now"))
                     .bind("now", nowN)
@@ -411,7 +412,7 @@ public final class JdbcStockStorage implements StockStorage {
         // handed to two instances is still expired exactly once.
         return db.tx(
                 "due reservations",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT id FROM {p}reservation WHERE state = 'HELD' AND expires_at <= :now "
                                 + "ORDER BY expires_at, id LIMIT :lim" + lock))
                         .bind("now", Db.nanos(now))
@@ -487,7 +488,8 @@ public final class JdbcStockStorage implements StockStorage {
         return insertIfAbsent(
                 h,
                 "INSERT INTO {p}stock_write (sku, location, reference, kind, amount, expected_version, "
-                        + "on_hand, reserved, version, at) VALUES (:sku, :loc, :ref, :kind, :amount, :ev, :onHand, :reserved, "
+                        + "on_hand, reserved, version, at) VALUES (:sku, :loc, "
+                        + ":ref, :kind, :amount, :ev, :onHand, :reserved, "
                         + ":version, :at)",
                 row);
     }
@@ -507,7 +509,7 @@ public final class JdbcStockStorage implements StockStorage {
             long expectedVersion,
             Db.Work<Object> work) {
         for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
-            Optional<AppliedWrite> applied = db.read(what, tx -> findWrite(tx.h(), key, reference));
+            Optional<AppliedWrite> applied = db.read(what, tx -> findWrite(tx.handle(), key, reference));
             if (applied.isPresent()) {
                 return applied.get().replay(key, reference, set, amount, expectedVersion);
             }
@@ -523,7 +525,7 @@ public final class JdbcStockStorage implements StockStorage {
     public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
         long nowN = Db.nanos(now);
         return idempotentWrite("adjust " + key, key, reference, false, delta, 0, tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             if (delta >= 0 && findLevel(h, key).isEmpty()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("sku", key.sku());
@@ -563,7 +565,7 @@ public final class JdbcStockStorage implements StockStorage {
         long nowN = Db.nanos(now);
         String what = "set on-hand " + key;
         return idempotentWrite(what, key, reference, true, onHand, expectedVersion, tx -> {
-            Handle h = tx.h();
+            Handle h = tx.handle();
             StockLevel result;
             long delta;
             if (expectedVersion == -1) {
@@ -632,7 +634,7 @@ public final class JdbcStockStorage implements StockStorage {
     public List<StockLevel> allLevels() {
         List<StockLevel> out = new ArrayList<>(db.read(
                 "all levels",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level"))
                         .map((rs, ctx) -> level(rs))
                         .list()));
@@ -652,7 +654,7 @@ public final class JdbcStockStorage implements StockStorage {
         }
         record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {}
         List<Row> rows = db.read("reservations", tx -> {
-            var q = tx.h()
+            var q = tx.handle()
                     .createQuery(db.sql("SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at, "
                             + "l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
                             + "ON l.reservation_id = r.id WHERE r.state IN (" + in + ") ORDER BY r.id, l.line_no"));
@@ -692,7 +694,7 @@ public final class JdbcStockStorage implements StockStorage {
     public List<Movement> movements(StockKey key) {
         return db.read(
                 "movements",
-                tx -> tx.h()
+                tx -> tx.handle()
                         .createQuery(
                                 db.sql("SELECT on_hand_delta, reserved_delta, reason, reference, at FROM {p}movement "
                                         + "WHERE sku = :sku AND location = :loc ORDER BY id"))

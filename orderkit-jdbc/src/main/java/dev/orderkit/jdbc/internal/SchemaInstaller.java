@@ -118,16 +118,16 @@ public final class SchemaInstaller {
         switch (db.dialect()) {
             case POSTGRESQL:
                 return db.tx("schema migration", tx -> {
-                    tx.h()
+                    tx.handle()
                             .createQuery("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :n))")
                             .bind("n", "orderkit:" + db.prefix())
                             .mapTo(String.class)
                             .one();
-                    return applyMissing(tx.h(), target);
+                    return applyMissing(tx.handle(), target);
                 });
             case MYSQL:
                 return db.read("schema migration", tx -> {
-                    Handle h = tx.h();
+                    Handle h = tx.handle();
                     String name = "orderkit:" + db.prefix();
                     Integer got = h.createQuery("SELECT GET_LOCK(LEFT(CONCAT(DATABASE(), ':', :n), 64), 60)")
                             .bind("n", name)
@@ -147,7 +147,7 @@ public final class SchemaInstaller {
                 });
             default:
                 synchronized (H2_LOCK) {
-                    return db.read("schema migration", tx -> applyMissing(tx.h(), target));
+                    return db.read("schema migration", tx -> applyMissing(tx.handle(), target));
                 }
         }
     }

@@ -544,9 +544,9 @@ public final class RedisStockStorage implements StockStorage {
         if (st == null) {
             return new ReserveResult.Reserved(h.view(ReservationState.HELD, now));
         }
-        Optional<Header> now2 = header(h.id());
-        if (now2.isPresent() && now2.get().visible()) {
-            return new ReserveResult.AlreadyExists(now2.get().view());
+        Optional<Header> reread = header(h.id());
+        if (reread.isPresent() && reread.get().visible()) {
+            return new ReserveResult.AlreadyExists(reread.get().view());
         }
         throw new ConcurrencyConflictException("reservation " + h.id() + " was rolled back concurrently; retry");
     }

@@ -15,7 +15,8 @@ public interface SagaHook {
      * Called at a step.
      *
      * @param step {@code "before-holds"} (header PENDING written), {@code "part-held"} (part
-     *             {@code index} held), {@code "abort-header"} (header ABORTING, no part undone yet); {@code "commit-header"} / {@code "expire-header"} /
+     *             {@code index} held), {@code "abort-header"} (header ABORTING, no part undone yet);
+     *             {@code "commit-header"} / {@code "expire-header"} /
      *             {@code "release-header"} / {@code "fulfil-header"} (header moved to COMMITTING /
      *             EXPIRING / RELEASING / FULFILLING, no part touched yet); {@code "commit-part"} /
      *             {@code "expire-part"} / {@code "release-part"} / {@code "fulfil-part"} (part

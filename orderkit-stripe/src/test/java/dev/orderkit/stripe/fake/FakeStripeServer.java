@@ -456,7 +456,8 @@ public final class FakeStripeServer implements AutoCloseable {
                                 "idempotency_error",
                                 null,
                                 "Keys for idempotent requests can only be "
-                                        + "used with the same parameters they were first used with. Try using a key other "
+                                        + "used with the same parameters they were "
+                                        + "first used with. Try using a key other "
                                         + "than '" + key + "' if you meant to execute a different request.");
                     }
                 } else if (inFlight.putIfAbsent(key, Boolean.TRUE) != null) {
@@ -465,7 +466,8 @@ public final class FakeStripeServer implements AutoCloseable {
                             "idempotency_error",
                             "idempotency_key_in_use",
                             "There is currently another "
-                                    + "in-progress request using this Idempotent Key (that probably means you submitted "
+                                    + "in-progress request using this Idempotent "
+                                    + "Key (that probably means you submitted "
                                     + "twice, and the other request is still going through): " + key + ".");
                 } else {
                     try {
