@@ -197,14 +197,21 @@ public abstract class StaleWorkerContract extends ContractSupport {
                 .build();
     }
 
+    /** Runs {@code work} on a thread of its own (never a shared pool: the actors block at gates). */
     private static <T> CompletableFuture<Object> onAnotherThread(Callable<T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return work.call();
-            } catch (Throwable t) {
-                return t;
-            }
-        });
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        f.complete(work.call());
+                    } catch (Throwable e) {
+                        f.complete(e);
+                    }
+                },
+                "stale-worker-actor");
+        t.setDaemon(true);
+        t.start();
+        return f;
     }
 
     private static Object await(CompletableFuture<Object> f) throws Exception {
