@@ -256,6 +256,20 @@ class ContractSuitesDetectBrokenBackendsTest {
     static class ForwardingKeys implements IdempotencyStore {
         final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
 
+        /** The record with another claimant and token (what a store that loses a column writes). */
+        static KeyRecord with(KeyRecord r, String claimant, long token) {
+            return new KeyRecord(
+                    r.fingerprint(),
+                    r.resourceId(),
+                    claimant,
+                    token,
+                    r.resumed(),
+                    r.leaseUntil(),
+                    r.response(),
+                    r.retainUntil(),
+                    r.version());
+        }
+
         ScopedKey map(ScopedKey k) {
             return k;
         }
@@ -321,35 +335,14 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
             long token = d.read(key).map(KeyRecord::token).orElse(next.token());
-            return d.replace(
-                    key,
-                    expectedVersion,
-                    new KeyRecord(
-                            next.fingerprint(),
-                            next.resourceId(),
-                            next.claimant(),
-                            token,
-                            next.resumed(),
-                            next.leaseUntil(),
-                            next.response(),
-                            next.retainUntil(),
-                            next.version()));
+            return d.replace(key, expectedVersion, with(next, next.claimant(), token));
         }
     }
 
     /** Bug: the claimant is not stored, so a claim repeated after a lost reply waits for its own lease. */
     static final class ForgetfulClaimant extends ForwardingKeys {
         private static KeyRecord forget(KeyRecord r) {
-            return new KeyRecord(
-                    r.fingerprint(),
-                    r.resourceId(),
-                    "",
-                    r.token(),
-                    r.resumed(),
-                    r.leaseUntil(),
-                    r.response(),
-                    r.retainUntil(),
-                    r.version());
+            return with(r, "", r.token());
         }
 
         @Override

@@ -57,19 +57,9 @@ public final class ClaimTable {
      */
     public static Decision<ClaimResult> claim(KeyRecord current, ClaimRequest request) {
         Instant now = request.now();
-        Instant leaseUntil = now.plus(request.lease());
         if (current == null || current.retentionEndedAt(now)) {
             long token = nextVersion(current, now);
-            KeyRecord fresh = new KeyRecord(
-                    request.fingerprint(),
-                    request.newResourceId(),
-                    request.claimant(),
-                    token,
-                    false,
-                    leaseUntil,
-                    null,
-                    null,
-                    token);
+            KeyRecord fresh = leased(request.fingerprint(), request.newResourceId(), request, token, false);
             return new Decision<>(new ClaimResult.Acquired(token, request.newResourceId(), false), fresh);
         }
         if (!current.fingerprint().equals(request.fingerprint())) {
@@ -85,16 +75,7 @@ public final class ClaimTable {
             return new Decision<>(answer, null);
         }
         long token = nextVersion(current, now);
-        KeyRecord takeover = new KeyRecord(
-                current.fingerprint(),
-                current.resourceId(),
-                request.claimant(),
-                token,
-                true,
-                leaseUntil,
-                null,
-                null,
-                token);
+        KeyRecord takeover = leased(current.fingerprint(), current.resourceId(), request, token, true);
         return new Decision<>(new ClaimResult.Acquired(token, current.resourceId(), true), takeover);
     }
 
@@ -121,18 +102,7 @@ public final class ClaimTable {
                     current.response().equals(response) && current.retainUntil().equals(retainUntil);
             return new Decision<>(repeat, null);
         }
-        return new Decision<>(
-                true,
-                new KeyRecord(
-                        current.fingerprint(),
-                        current.resourceId(),
-                        current.claimant(),
-                        current.token(),
-                        current.resumed(),
-                        null,
-                        response,
-                        retainUntil,
-                        nextVersion(current, now)));
+        return new Decision<>(true, ended(current, response, retainUntil, nextVersion(current, now)));
     }
 
     /**
@@ -152,18 +122,28 @@ public final class ClaimTable {
         if (current.leaseUntil() == null) {
             return new Decision<>(true, null);
         }
-        return new Decision<>(
-                true,
-                new KeyRecord(
-                        current.fingerprint(),
-                        current.resourceId(),
-                        current.claimant(),
-                        current.token(),
-                        current.resumed(),
-                        null,
-                        null,
-                        null,
-                        nextVersion(current, null)));
+        return new Decision<>(true, ended(current, null, null, nextVersion(current, null)));
+    }
+
+    /** A record leased to the request's claimant by the write of version {@code token}. */
+    private static KeyRecord leased(
+            String fingerprint, String resourceId, ClaimRequest request, long token, boolean resumed) {
+        Instant until = request.now().plus(request.lease());
+        return new KeyRecord(fingerprint, resourceId, request.claimant(), token, resumed, until, null, null, token);
+    }
+
+    /** The record with its lease ended: completed with {@code response}, or released when it is null. */
+    private static KeyRecord ended(KeyRecord current, String response, Instant retainUntil, long version) {
+        return new KeyRecord(
+                current.fingerprint(),
+                current.resourceId(),
+                current.claimant(),
+                current.token(),
+                current.resumed(),
+                null,
+                response,
+                retainUntil,
+                version);
     }
 
     /**
