@@ -19,7 +19,10 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
@@ -211,7 +214,7 @@ class JdbcBackendFeaturesTest {
                 JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1, V2 and V3
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V4
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -230,7 +233,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3);
+            assertThat(applied).containsExactly(1, 2, 3, 4);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -240,7 +243,7 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaFromV1ToV2ToV3KeepingItsData(Kind kind) throws Exception {
+    void installerUpgradesASchemaFromV1ToV4KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind);
                 JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
@@ -267,6 +270,17 @@ class JdbcBackendFeaturesTest {
                         .isInstanceOf(ReserveResult.Reserved.class);
                 assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of()))
                         .isTrue();
+                // idempotency rows as the V1 code wrote them: one completed, one whose lease (token 2) expired
+                jdbi.useHandle(h -> {
+                    h.execute("INSERT INTO " + prefix
+                            + "idempotency (scope, idem_key, fingerprint, resource_id, token, "
+                            + "lease_until, completed, response, retain_until) VALUES ('shop', 'key-done', 'fp', "
+                            + "'o-done', 1, 0, TRUE, '{\"old\":true}', " + Db.nanos(T0.plusSeconds(3600)) + ")");
+                    h.execute(
+                            "INSERT INTO " + prefix + "idempotency (scope, idem_key, fingerprint, resource_id, token, "
+                                    + "lease_until, completed, response, retain_until) VALUES ('shop', 'key-busy', 'fp', "
+                                    + "'o-busy', 2, " + Db.nanos(T0) + ", FALSE, NULL, NULL)");
+                });
                 assertThatThrownBy(() -> old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
                         .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
 
@@ -283,7 +297,11 @@ class JdbcBackendFeaturesTest {
                 assertThatThrownBy(() -> old.stockStorage().adjust(kept, 1, "too early", T0))
                         .isInstanceOf(dev.orderkit.core.BackendUnavailableException.class);
 
-                // the current release starts (on two instances at once): only V3 is applied, once
+                // the third release: only V3 is applied
+                assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(3))
+                        .containsExactly(3);
+
+                // the current release starts (on two instances at once): only V4 is applied, once
                 JdbcBackend a = JdbcBackend.builder()
                         .dataSource(f.dataSource())
                         .tablePrefix(prefix)
@@ -294,13 +312,13 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(3);
+                assertThat(applied).containsExactly(4);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3);
+                assertThat(history).containsExactly(1, 2, 3, 4);
 
                 // the data of every earlier version is still there and usable
                 assertThat(a.stockStorage().level(kept)).hasValueSatisfying(l -> {
@@ -321,6 +339,19 @@ class JdbcBackendFeaturesTest {
                         .isEqualTo(first);
                 assertThat(a.stockStorage().level(kept).orElseThrow().onHand()).isEqualTo(12);
                 assertThat(InvariantChecker.checkStock(a.stockStorage())).isEmpty();
+                // and the idempotency rows of V1 answer through core's claim table
+                IdempotencyClaims keysA = new IdempotencyClaims(a.idempotencyStore());
+                Duration lease = Duration.ofSeconds(30);
+                assertThat(keysA.claim(ScopedKey.of("shop", "key-done"), "fp", "o-new", T0.plusSeconds(1), lease))
+                        .isEqualTo(new ClaimResult.Completed("o-done", "{\"old\":true}"));
+                ClaimResult.Acquired takeover = (ClaimResult.Acquired)
+                        keysA.claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease);
+                assertThat(takeover.resourceId()).isEqualTo("o-busy");
+                assertThat(takeover.resumed()).isTrue();
+                assertThat(takeover.fencingToken()).isGreaterThan(2);
+                assertThatThrownBy(() -> keysA.complete(
+                                ScopedKey.of("shop", "key-busy"), 2, "{}", T0.plusSeconds(1), T0.plusSeconds(60)))
+                        .isInstanceOf(dev.orderkit.core.LeaseLostException.class);
 
                 // V3 applied but not recorded (MySQL commits DDL statement by statement): re-running completes it
                 jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 3"));
@@ -328,6 +359,13 @@ class JdbcBackendFeaturesTest {
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
                 assertThat(a.stockStorage().adjust(kept, 5, "after upgrade", T0))
                         .isEqualTo(first);
+                // likewise V4 (MySQL adds its columns only when information_schema does not list them)
+                jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 4"));
+                assertThat(a.migrate()).containsExactly(4);
+                assertThat(new IdempotencyClaims(b.idempotencyStore())
+                                .claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease))
+                        .as("the repeat of the takeover's call after the re-run")
+                        .isEqualTo(takeover);
             } finally {
                 jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
             }

@@ -18,6 +18,7 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.InboxStore.Claim;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
@@ -195,27 +196,36 @@ class JdbcRetryAuditTest {
     @EnumSource(Kind.class)
     void idempotencyPrimitives(Kind kind) {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
-            var keys = f.idempotencyStore();
+            var keys = new IdempotencyClaims(f.idempotencyStore());
             Duration lease = Duration.ofSeconds(30);
             ScopedKey k = new ScopedKey(Scope.of("shop"), IdempotencyKey.of("audit-1"));
-            // claim: the repeat (core draws a new resource id) sees its own live lease as in progress ...
+            // claim (insert): the repeat of the same call (same claimant) gets its own lease back
             lostAck(f, () -> keys.claim(k, "fp", "ord-1", T0, lease));
+            ClaimResult.Acquired first = (ClaimResult.Acquired) keys.claim(k, "fp", "ord-1", T0, lease);
+            assertThat(first.resourceId()).isEqualTo("ord-1");
+            assertThat(first.resumed()).isFalse();
+            // ... while any other call waits for the lease
             assertThat(keys.claim(k, "fp", "ord-1b", T0, lease)).isEqualTo(new ClaimResult.InProgress(T0.plus(lease)));
-            // ... until the lease ends: then it resumes with the stored resource id
-            ClaimResult resumed = keys.claim(k, "fp", "ord-1c", T0.plus(lease), lease);
-            assertThat(resumed).isEqualTo(new ClaimResult.Acquired(2, "ord-1", true));
 
-            // release: the repeat matches the same token again (idempotent)
-            lostAck(f, () -> keys.release(k, 2));
-            keys.release(k, 2);
-            ClaimResult again = keys.claim(k, "fp", "x", T0.plus(lease), lease);
-            assertThat(again).isEqualTo(new ClaimResult.Acquired(3, "ord-1", true));
+            // takeover (compare-and-set): the repeat finds its own new lease
+            lostAck(f, () -> keys.claim(k, "fp", "ord-1c", T0.plus(lease), lease));
+            ClaimResult.Acquired resumed = (ClaimResult.Acquired) keys.claim(k, "fp", "ord-1c", T0.plus(lease), lease);
+            assertThat(resumed.resourceId()).isEqualTo("ord-1");
+            assertThat(resumed.resumed()).isTrue();
+            assertThat(resumed.fencingToken()).isGreaterThan(first.fencingToken());
 
-            // complete: the repeat finds the record completed and reports the lease lost; the stored
-            // response is what the next claim (core's reaction) replays
+            // release: the repeat finds the lease released and returns normally
+            lostAck(f, () -> keys.release(k, resumed.fencingToken()));
+            keys.release(k, resumed.fencingToken());
+            ClaimResult.Acquired again = (ClaimResult.Acquired) keys.claim(k, "fp", "x", T0.plus(lease), lease);
+            assertThat(again.resumed()).isTrue();
+            assertThat(again.fencingToken()).isGreaterThan(resumed.fencingToken());
+
+            // complete: the repeat finds its own completion and returns normally; another response is refused
             Instant now = T0.plus(lease);
-            lostAck(f, () -> keys.complete(k, 3, "{\"r\":1}", now, now.plusSeconds(60)));
-            assertThatThrownBy(() -> keys.complete(k, 3, "{\"r\":1}", now, now.plusSeconds(60)))
+            lostAck(f, () -> keys.complete(k, again.fencingToken(), "{\"r\":1}", now, now.plusSeconds(60)));
+            keys.complete(k, again.fencingToken(), "{\"r\":1}", now, now.plusSeconds(60));
+            assertThatThrownBy(() -> keys.complete(k, again.fencingToken(), "{\"r\":2}", now, now.plusSeconds(60)))
                     .isInstanceOf(LeaseLostException.class);
             assertThat(keys.claim(k, "fp", "y", now, lease)).isEqualTo(new ClaimResult.Completed("ord-1", "{\"r\":1}"));
 

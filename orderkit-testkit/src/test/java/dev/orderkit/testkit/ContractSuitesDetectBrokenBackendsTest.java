@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.orderkit.core.AllocatedLine;
-import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
@@ -17,10 +16,10 @@ import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
-import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
@@ -48,7 +47,10 @@ import org.junit.platform.launcher.core.LauncherFactory;
  */
 class ContractSuitesDetectBrokenBackendsTest {
 
-    /** Runs one contract subclass and returns the names of its failed tests (display names). */
+    /**
+     * Runs one contract subclass and returns the names of its failed tests (legacy reporting names,
+     * plus the display name of a failed parameterized invocation).
+     */
     private static List<String> failuresOf(Class<?> suite) {
         List<String> failed = new CopyOnWriteArrayList<>();
         List<String> passed = new CopyOnWriteArrayList<>();
@@ -60,7 +62,14 @@ class ContractSuitesDetectBrokenBackendsTest {
             public void executionFinished(TestIdentifier id, TestExecutionResult result) {
                 if (id.isTest()) {
                     String name = id.getLegacyReportingName();
-                    (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? passed : failed).add(name);
+                    if (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+                        passed.add(name);
+                    } else {
+                        failed.add(name);
+                        if (!id.getDisplayName().equals(name)) {
+                            failed.add(id.getDisplayName()); // a parameterized invocation: its row
+                        }
+                    }
                 }
             }
         });
@@ -243,103 +252,107 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
-    /** Bug: records are keyed by the key alone, so scopes share them. */
-    static class ScopeBlind implements IdempotencyStore {
+    /** Forwards every idempotency primitive to the in-memory reference; subclasses break one. */
+    static class ForwardingKeys implements IdempotencyStore {
         final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
 
-        ScopedKey blind(ScopedKey k) {
-            return new ScopedKey(dev.orderkit.core.Scope.DEFAULT, k.key());
+        /** The record with another claimant and token (what a store that loses a column writes). */
+        static KeyRecord with(KeyRecord r, String claimant, long token) {
+            return new KeyRecord(
+                    r.fingerprint(),
+                    r.resourceId(),
+                    claimant,
+                    token,
+                    r.resumed(),
+                    r.leaseUntil(),
+                    r.response(),
+                    r.retainUntil(),
+                    r.version());
+        }
+
+        ScopedKey map(ScopedKey k) {
+            return k;
         }
 
         @Override
-        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
-            return d.claim(blind(key), fp, newResourceId, now, lease);
+        public Optional<KeyRecord> read(ScopedKey key) {
+            return d.read(map(key));
         }
 
         @Override
-        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
-            d.complete(blind(key), token, response, now, retainUntil);
+        public boolean insert(ScopedKey key, KeyRecord record) {
+            return d.insert(map(key), record);
         }
 
         @Override
-        public void release(ScopedKey key, long token) {
-            d.release(blind(key), token);
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            return d.replace(map(key), expectedVersion, next);
         }
 
         @Override
         public int purgeExpired(Instant now, int limit) {
             return d.purgeExpired(now, limit);
+        }
+    }
+
+    /** Bug: records are keyed by the key alone, so scopes share them. */
+    static class ScopeBlind extends ForwardingKeys {
+        @Override
+        ScopedKey map(ScopedKey k) {
+            return new ScopedKey(dev.orderkit.core.Scope.DEFAULT, k.key());
         }
     }
 
     /** Bug: records are keyed by {@code scope + ":" + key}, so "a:b"/"c" and "a"/"b:c" collide. */
     static final class Concatenating extends ScopeBlind {
         @Override
-        ScopedKey blind(ScopedKey k) {
+        ScopedKey map(ScopedKey k) {
             return ScopedKey.of("all", k.scope().value() + ":" + k.key().value());
         }
     }
 
-    /** Bug: the idempotency store ignores fingerprints (key reuse goes unnoticed). */
-    static final class NoFingerprint implements IdempotencyStore {
-        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
-
+    /** Bug: insert is an upsert, so a second claim overwrites the first (key reuse goes unnoticed). */
+    static final class UpsertingInsert extends ForwardingKeys {
         @Override
-        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
-            return d.claim(key, "ignored", newResourceId, now, lease);
-        }
-
-        @Override
-        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
-            d.complete(key, token, response, now, retainUntil);
-        }
-
-        @Override
-        public void release(ScopedKey key, long token) {
-            d.release(key, token);
-        }
-
-        @Override
-        public int purgeExpired(Instant now, int limit) {
-            return d.purgeExpired(now, limit);
+        public boolean insert(ScopedKey key, KeyRecord record) {
+            Optional<KeyRecord> current = d.read(key);
+            return current.isPresent() ? d.replace(key, current.get().version(), record) : d.insert(key, record);
         }
     }
 
-    /** Bug: no fencing: a stale holder's complete silently overwrites nothing but reports success. */
-    static final class NoFencing implements IdempotencyStore {
-        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
-        final Map<ScopedKey, Long> latest = new ConcurrentHashMap<>();
-
+    /** Bug: replace ignores the expected version (last writer wins), so racing takeovers all win. */
+    static final class BlindReplace extends ForwardingKeys {
         @Override
-        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
-            ClaimResult c = d.claim(key, fp, newResourceId, now, lease);
-            if (c instanceof ClaimResult.Acquired a) {
-                latest.put(key, a.fencingToken());
-            }
-            return c;
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            sleepBriefly(); // widen the window between the caller's read and this write
+            Optional<KeyRecord> current = d.read(key);
+            return current.isPresent() && d.replace(key, current.get().version(), next);
+        }
+    }
+
+    /** Bug: replace does not write the token (a column left out of an UPDATE): no fencing after a takeover. */
+    static final class StuckToken extends ForwardingKeys {
+        @Override
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            long token = d.read(key).map(KeyRecord::token).orElse(next.token());
+            return d.replace(key, expectedVersion, with(next, next.claimant(), token));
+        }
+    }
+
+    /** Bug: the claimant is not stored, so a claim repeated after a lost reply waits for its own lease. */
+    static final class ForgetfulClaimant extends ForwardingKeys {
+        private static KeyRecord forget(KeyRecord r) {
+            return with(r, "", r.token());
         }
 
         @Override
-        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
-            try {
-                d.complete(key, latest.getOrDefault(key, token), response, now, retainUntil);
-            } catch (LeaseLostException e) {
-                // swallowed: the bug
-            }
+        public boolean insert(ScopedKey key, KeyRecord record) {
+            return d.insert(key, forget(record));
         }
 
         @Override
-        public void release(ScopedKey key, long token) {
-            try {
-                d.release(key, latest.getOrDefault(key, token));
-            } catch (LeaseLostException e) {
-                // swallowed: the bug
-            }
-        }
-
-        @Override
-        public int purgeExpired(Instant now, int limit) {
-            return d.purgeExpired(now, limit);
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            return d.replace(key, expectedVersion, forget(next));
         }
     }
 
@@ -455,33 +468,56 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
-    static final class NoFingerprintKeys extends IdempotencyStoreContract {
+    private static BackendFixture withKeys(IdempotencyStore keys) {
+        return fixture(new InMemoryStockStorage(), keys, new InMemoryOrderStore(EventSink.discarding()));
+    }
+
+    static final class UpsertingKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(
-                    new InMemoryStockStorage(), new NoFingerprint(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new UpsertingInsert());
         }
     }
 
-    static final class NoFingerprintService extends OrderServiceContract {
+    static final class UpsertingService extends OrderServiceContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(
-                    new InMemoryStockStorage(), new NoFingerprint(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new UpsertingInsert());
         }
     }
 
-    static final class NoFencingKeys extends IdempotencyStoreContract {
+    static final class BlindReplaceKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new NoFencing(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new BlindReplace());
         }
     }
 
-    static final class NoFencingCrash extends CrashRecoveryContract {
+    static final class BlindReplaceConcurrency extends ConcurrencyContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new NoFencing(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new BlindReplace());
+        }
+    }
+
+    static final class StuckTokenKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withKeys(new StuckToken());
+        }
+    }
+
+    static final class StuckTokenCrash extends CrashRecoveryContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withKeys(new StuckToken());
+        }
+    }
+
+    static final class ForgetfulClaimantKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withKeys(new ForgetfulClaimant());
         }
     }
 
@@ -528,36 +564,46 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** In-memory order store, the given stock and keys, all behind SPI-boundary fault injection. */
+    private static BackendFixture withFaults(StockStorage stock, IdempotencyStore keys) {
+        FaultPlan plan = new FaultPlan();
+        FaultInjectingBackends faulty = new FaultInjectingBackends(plan);
+        BackendFixture f = fixture(faulty.wrap(stock), faulty.wrap(keys), faulty.wrap((OrderStore)
+                new InMemoryOrderStore(EventSink.discarding())));
+        return new BackendFixture() {
+            @Override
+            public StockStorage stockStorage() {
+                return f.stockStorage();
+            }
+
+            @Override
+            public IdempotencyStore idempotencyStore() {
+                return f.idempotencyStore();
+            }
+
+            @Override
+            public OrderStore orderStore() {
+                return f.orderStore();
+            }
+
+            @Override
+            public FaultInjection faults() {
+                return plan;
+            }
+        };
+    }
+
     static final class ForgetfulWritesAmbiguous extends AmbiguousFailureContract {
         @Override
         protected BackendFixture createFixture() {
-            FaultPlan plan = new FaultPlan();
-            FaultInjectingBackends faulty = new FaultInjectingBackends(plan);
-            BackendFixture f = fixture(
-                    faulty.wrap((StockStorage) new ForgetfulWrites()),
-                    faulty.wrap((IdempotencyStore) new InMemoryIdempotencyStore()),
-                    faulty.wrap((OrderStore) new InMemoryOrderStore(EventSink.discarding())));
-            return new BackendFixture() {
-                @Override
-                public StockStorage stockStorage() {
-                    return f.stockStorage();
-                }
+            return withFaults(new ForgetfulWrites(), new InMemoryIdempotencyStore());
+        }
+    }
 
-                @Override
-                public IdempotencyStore idempotencyStore() {
-                    return f.idempotencyStore();
-                }
-
-                @Override
-                public OrderStore orderStore() {
-                    return f.orderStore();
-                }
-
-                @Override
-                public FaultInjection faults() {
-                    return plan;
-                }
-            };
+    static final class ForgetfulClaimantAmbiguous extends AmbiguousFailureContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withFaults(new InMemoryStockStorage(), new ForgetfulClaimant());
         }
     }
 
@@ -758,16 +804,34 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     @Test
-    void ignoredFingerprintsAreCaught() {
-        assertThat(failuresOf(NoFingerprintKeys.class)).contains("differentFingerprintIsMismatchInEveryState()");
-        assertThat(failuresOf(NoFingerprintService.class))
+    void idempotencyInsertsThatOverwriteAreCaught() {
+        assertThat(failuresOf(UpsertingKeys.class)).contains("insertIsIfAbsentAndReplaceIsCompareAndSetOnTheVersion()");
+        assertThat(failuresOf(UpsertingService.class))
                 .contains("invariant3_keyReuseWithAnotherPayloadIsRejectedAndChangesNothing()");
     }
 
     @Test
+    void idempotencyReplacesThatIgnoreTheVersionAreCaught() {
+        assertThat(failuresOf(BlindReplaceKeys.class))
+                .contains("insertIsIfAbsentAndReplaceIsCompareAndSetOnTheVersion()");
+        assertThat(failuresOf(BlindReplaceConcurrency.class)).contains("racingTakeoversOfAnExpiredLeaseAcquireOnce()");
+    }
+
+    @Test
     void missingFencingIsCaught() {
-        assertThat(failuresOf(NoFencingKeys.class)).contains("staleHolderIsFenced()");
-        assertThat(failuresOf(NoFencingCrash.class)).contains("invariant7_workerWhoseLeaseWasTakenOverIsFenced()");
+        assertThat(failuresOf(StuckTokenKeys.class))
+                .contains("staleHolderIsFenced()", "recordsRoundTripExactlyInEveryState()");
+        assertThat(failuresOf(StuckTokenCrash.class)).contains("invariant7_workerWhoseLeaseWasTakenOverIsFenced()");
+    }
+
+    @Test
+    void forgottenClaimantsAreCaught() {
+        assertThat(failuresOf(ForgetfulClaimantKeys.class)).contains("recordsRoundTripExactlyInEveryState()");
+        assertThat(failuresOf(ForgetfulClaimantAmbiguous.class))
+                .contains("placementsCancellationsAndFulfilmentsUnderRandomFaultsKeepEveryInvariant(Fault)[2]");
+        assertThat(String.join("\n", failuresOf(ForgetfulClaimantKeys.class)))
+                .contains("live lease × its claimant × same fingerprint → Acquired(same token")
+                .contains("live lease taken over from an expired one × its claimant × same fingerprint");
     }
 
     @Test

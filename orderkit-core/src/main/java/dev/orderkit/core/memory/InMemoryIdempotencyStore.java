@@ -1,41 +1,31 @@
 package dev.orderkit.core.memory;
 
-import dev.orderkit.core.LeaseLostException;
-import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.ScopedKey;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The embedded default {@link IdempotencyStore}: thread-safe and <b>linearizable</b> without a
- * global lock — every operation, {@link #purgeExpired} included, takes effect at one instant between
- * its call and its return (a Lincheck test checks this in stress and model-checking modes).
+ * global lock — every primitive, {@link #purgeExpired} included, takes effect at one instant between
+ * its call and its return (a Lincheck test checks this, with core's {@link
+ * dev.orderkit.core.spi.IdempotencyClaims} on top, in stress and model-checking modes).
  *
  * <p>How: each key maps to one of 64 striped {@link java.util.concurrent.locks.StampedLock}s;
- * {@link #claim}, {@link #complete} and {@link #release} change the key's record, and its entry in
- * the index of completed records by retention end, under the stripe's write lock. A purge picks the
- * earliest-expiring completed records from that index without locks, then write-locks their stripes
- * only if no stripe changed meanwhile (retrying, and after a few attempts holding every stripe), so
- * no claim can see some of its deletions and not others. State lives in this JVM only.
+ * {@link #insert} and {@link #replace} change the key's record, and its entry in the index of
+ * completed records by retention end, under the stripe's write lock; {@link #read} validates an
+ * optimistic read against it. A purge picks the earliest-expiring completed records from that index
+ * without locks, then write-locks their stripes only if no stripe changed meanwhile (retrying, and
+ * after a few attempts holding every stripe), so no reader can see some of its deletions and not
+ * others. State lives in this JVM only.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
-
-    private record Rec(
-            String fingerprint,
-            String resourceId,
-            long token,
-            Instant leaseUntil,
-            String response,
-            Instant retainUntil) {
-        boolean completed() {
-            return response != null;
-        }
-    }
 
     /** A completed record in the purge index, ordered by retention end, then key. */
     private record Retained(Instant until, ScopedKey key) implements Comparable<Retained> {
@@ -49,7 +39,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private final ConcurrentHashMap<ScopedKey, Rec> records = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ScopedKey, KeyRecord> records = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Retained> retained = new ConcurrentSkipListSet<>();
     private final Stripes stripes = new Stripes(64);
 
@@ -57,57 +47,47 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     public InMemoryIdempotencyStore() {}
 
     @Override
-    public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
+    public Optional<KeyRecord> read(ScopedKey key) {
+        Objects.requireNonNull(key, "key");
+        return Optional.ofNullable(stripes.read(key, () -> records.get(key)));
+    }
+
+    @Override
+    public boolean insert(ScopedKey key, KeyRecord record) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(record, "record");
         return stripes.write(key, () -> {
-            Rec rec = records.get(key);
-            if (rec == null || (rec.completed() && !rec.retainUntil().isAfter(now))) {
-                if (rec != null) {
-                    retained.remove(new Retained(rec.retainUntil(), key));
-                }
-                records.put(key, new Rec(fingerprint, newResourceId, 1, now.plus(lease), null, null));
-                return new ClaimResult.Acquired(1, newResourceId, false);
+            if (records.containsKey(key)) {
+                return false;
             }
-            if (!rec.fingerprint().equals(fingerprint)) {
-                return new ClaimResult.Mismatch(rec.fingerprint());
-            }
-            if (rec.completed()) {
-                return new ClaimResult.Completed(rec.resourceId(), rec.response());
-            }
-            if (rec.leaseUntil().isAfter(now)) {
-                return new ClaimResult.InProgress(rec.leaseUntil());
-            }
-            long token = rec.token() + 1;
-            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), token, now.plus(lease), null, null));
-            return new ClaimResult.Acquired(token, rec.resourceId(), true);
+            put(key, null, record);
+            return true;
         });
     }
 
-    /** The current in-progress record holding the token, or a {@link LeaseLostException}. */
-    private Rec current(ScopedKey key, long fencingToken) {
-        Rec rec = records.get(key);
-        if (rec == null || rec.completed() || rec.token() != fencingToken) {
-            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
+    @Override
+    public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(next, "next");
+        return stripes.write(key, () -> {
+            KeyRecord current = records.get(key);
+            if (current == null || current.version() != expectedVersion) {
+                return false;
+            }
+            put(key, current, next);
+            return true;
+        });
+    }
+
+    /** Stores a record and keeps the purge index in step; called under the key's stripe. */
+    private void put(ScopedKey key, KeyRecord previous, KeyRecord next) {
+        if (previous != null && previous.completed()) {
+            retained.remove(new Retained(previous.retainUntil(), key));
         }
-        return rec;
-    }
-
-    @Override
-    public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
-        stripes.write(key, () -> {
-            Rec rec = current(key, fencingToken);
-            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), now, response, retainUntil));
-            retained.add(new Retained(retainUntil, key));
-            return null;
-        });
-    }
-
-    @Override
-    public void release(ScopedKey key, long fencingToken) {
-        stripes.write(key, () -> {
-            Rec rec = current(key, fencingToken);
-            records.put(key, new Rec(rec.fingerprint(), rec.resourceId(), rec.token(), Instant.MIN, null, null));
-            return null;
-        });
+        records.put(key, next);
+        if (next.completed()) {
+            retained.add(new Retained(next.retainUntil(), key));
+        }
     }
 
     @Override
@@ -124,7 +104,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                     return victims;
                 },
                 key -> {
-                    Rec rec = records.remove(key);
+                    KeyRecord rec = records.remove(key);
                     retained.remove(new Retained(rec.retainUntil(), key));
                 });
     }
