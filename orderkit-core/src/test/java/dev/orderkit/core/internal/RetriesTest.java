@@ -171,4 +171,87 @@ class RetriesTest {
                 .isInstanceOf(BackendUnavailableException.class);
         assertThat(calls).hasValue(1);
     }
+
+    @Test
+    void failedAttemptsAreKeptAsSuppressedExceptionsOfTheOneThatSurfaces() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    throw new BackendUnavailableException("down " + calls.incrementAndGet(), null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessage("down 3")
+                .satisfies(e -> assertThat(e.getSuppressed())
+                        .extracting(Throwable::getMessage)
+                        .containsExactly("down 1", "down 2"));
+        AtomicInteger paid = new AtomicInteger();
+        assertThatThrownBy(() -> r.payment(() -> {
+                    throw new PaymentUnavailableException("503 #" + paid.incrementAndGet(), null, null);
+                }))
+                .hasMessage("503 #3")
+                .satisfies(e -> assertThat(e.getSuppressed()).hasSize(2));
+        assertThat(r.backend(() -> "ok")).isEqualTo("ok");
+    }
+
+    @Test
+    void aNonRetryableFailureAfterRetriesCarriesTheEarlierAttempts() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        IllegalStateException bug = new IllegalStateException("bug");
+        assertThatThrownBy(() -> r.backend(() -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new ConcurrencyConflictException("lost");
+                    }
+                    throw bug;
+                }))
+                .isSameAs(bug)
+                .satisfies(e ->
+                        assertThat(e.getSuppressed()).singleElement().isInstanceOf(ConcurrencyConflictException.class));
+    }
+
+    @Test
+    void budgetsOfComposedPoliciesAddUp() {
+        Retries r = new Retries(FAST); // 3 conflict retries, 2 backend retries
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    // alternate: every kind of failure until both budgets are spent
+                    if (calls.incrementAndGet() % 2 == 0) {
+                        throw new ConcurrencyConflictException("lost " + calls.get());
+                    }
+                    throw new BackendUnavailableException("down " + calls.get(), null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class);
+        assertThat(calls.get()).isLessThanOrEqualTo(1 + 3 + 2);
+        AtomicInteger conflicts = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    conflicts.incrementAndGet();
+                    throw new ConcurrencyConflictException("lost");
+                }))
+                .isInstanceOf(ConcurrencyConflictException.class);
+        assertThat(conflicts).hasValue(1 + 3);
+    }
+
+    @Test
+    void lostRacesAreRetriedUnderTheConflictBudgetAndTheLastResultIsReturned() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(r.conflicts(v -> v < 3, calls::incrementAndGet)).isEqualTo(3);
+        AtomicInteger always = new AtomicInteger();
+        assertThat(r.conflicts(v -> true, always::incrementAndGet))
+                .as("budget spent: the last result")
+                .isEqualTo(4);
+        AtomicInteger down = new AtomicInteger();
+        assertThatThrownBy(() -> r.conflicts(v -> false, () -> {
+                    down.incrementAndGet();
+                    throw new BackendUnavailableException("down", null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class);
+        assertThat(down).as("transient failures are not retried here").hasValue(1);
+        AtomicInteger lost = new AtomicInteger();
+        assertThatThrownBy(() -> r.conflicts(v -> false, () -> {
+                    throw new ConcurrencyConflictException("lost " + lost.incrementAndGet());
+                }))
+                .hasMessage("lost 4")
+                .satisfies(e -> assertThat(e.getSuppressed()).hasSize(3));
+    }
 }
