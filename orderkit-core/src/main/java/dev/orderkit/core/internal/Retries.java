@@ -16,7 +16,6 @@ import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -26,32 +25,26 @@ import java.util.function.Supplier;
  *
  * <p>Budgets per call (each policy counts its own retries; composed policies add up, they never
  * multiply): {@link #backend} makes at most {@code 1 + backendMaxRetries + conflictMaxRetries}
- * attempts, {@link #transientOnly} {@code 1 + backendMaxRetries}, {@link #conflicts}
- * {@code 1 + conflictMaxRetries}, {@link #payment} {@code 1 + paymentMaxRetries} while the circuit
- * breaker is closed. When a call fails after retries, the exception of every earlier failed attempt
+ * attempts, {@link #transientOnly} {@code 1 + backendMaxRetries}, {@link #payment}
+ * {@code 1 + paymentMaxRetries} while the circuit breaker is closed; {@link #unit} retries a whole
+ * atomic phase like {@link #backend} and its SPI calls are not retried one by one. When a call fails after retries, the exception of every earlier failed attempt
  * is attached to the surfacing exception as {@linkplain Throwable#getSuppressed() suppressed}.
  *
  * <p>Thread-safe.
  */
 public final class Retries {
-    /** Set while a unit of work runs inside a backend transaction: its SPI calls are not retried one by one. */
-    private static final ThreadLocal<Boolean> IN_UNIT = new ThreadLocal<>();
-
-    private final RetrySettings settings;
     private final FailsafeExecutor<Object> backend;
     private final FailsafeExecutor<Object> transientOnly;
     private final FailsafeExecutor<Object> payment;
     private final CircuitBreaker<Object> breaker;
 
-    /**
-     * Builds the policies.
-     *
-     * @param s the settings
-     */
     public Retries(RetrySettings s) {
-        this.settings = s;
-        RetryPolicy<Object> conflict = conflictPolicy(
-                        s, RetryPolicy.builder().handle(ConcurrencyConflictException.class))
+        RetryPolicy<Object> conflict = delays(
+                        RetryPolicy.builder().handle(ConcurrencyConflictException.class),
+                        s.conflictBaseDelay(),
+                        s.conflictMaxDelay())
+                .withJitter(s.jitterFactor())
+                .withMaxRetries(s.conflictMaxRetries())
                 .build();
         RetryPolicy<Object> transientBackend = delays(
                         RetryPolicy.builder().handle(BackendUnavailableException.class),
@@ -88,25 +81,15 @@ public final class Retries {
         this.payment = Failsafe.with(paymentRetry, breaker);
     }
 
-    /** The conflict budget: jittered backoff from the conflict delays, {@code conflictMaxRetries} retries. */
-    private static RetryPolicyBuilder<Object> conflictPolicy(RetrySettings s, RetryPolicyBuilder<Object> b) {
-        return delays(b, s.conflictBaseDelay(), s.conflictMaxDelay())
-                .withJitter(s.jitterFactor())
-                .withMaxRetries(s.conflictMaxRetries());
-    }
-
     /** Exponential backoff from base to max; a fixed delay when both are equal. */
     private static RetryPolicyBuilder<Object> delays(RetryPolicyBuilder<Object> b, Duration base, Duration max) {
         return max.compareTo(base) > 0 ? b.withBackoff(base, max) : b.withDelay(base);
     }
 
-    /**
-     * Runs a backend step, retrying transient failures and optimistic conflicts.
-     *
-     * @param step one SPI call (or a few that are safe to repeat together)
-     * @param <T> result type
-     * @return the step's result
-     */
+    /** Set while a unit of work runs inside a backend transaction: its SPI calls are not retried one by one. */
+    private static final ThreadLocal<Boolean> IN_UNIT = new ThreadLocal<>();
+
+    /** Runs a backend step, retrying transient failures and optimistic conflicts. */
     public <T> T backend(CheckedSupplier<T> step) {
         if (IN_UNIT.get() != null) {
             try {
@@ -123,51 +106,15 @@ public final class Retries {
     /**
      * Runs a backend step retrying transient failures only: a {@link ConcurrencyConflictException}
      * is the answer (e.g. a compare-and-set on a version the caller read) and reaches the caller.
-     *
-     * @param step one SPI call
-     * @param <T> result type
-     * @return the step's result
      */
     public <T> T transientOnly(CheckedSupplier<T> step) {
         return run(transientOnly, step);
     }
 
     /**
-     * Runs an attempt that can lose a race, retrying it under the conflict budget only: a
-     * {@link ConcurrencyConflictException} or a result for which {@code lostRace} holds starts the
-     * attempt again after the conflict backoff. When the budget is spent the last result is returned
-     * (the caller turns it into its answer) or the last conflict thrown. Transient failures are not
-     * retried here: the SPI calls inside the attempt use {@link #transientOnly} (or {@link #backend}
-     * for calls that cannot conflict), so budgets add up instead of multiplying.
-     *
-     * @param lostRace which results mean "lost a race, nothing applied"
-     * @param attempt the attempt
-     * @param <T> result type
-     * @return the first result that did not lose a race, or the last one
-     */
-    @SuppressWarnings("unchecked")
-    public <T> T conflicts(Predicate<? super T> lostRace, CheckedSupplier<T> attempt) {
-        if (IN_UNIT.get() != null) {
-            return backend(attempt); // inside a transaction: the whole unit is retried instead
-        }
-        RetryPolicy<Object> policy = conflictPolicy(
-                        settings,
-                        RetryPolicy.builder()
-                                .handle(ConcurrencyConflictException.class)
-                                .handleResultIf(r -> lostRace.test((T) r)))
-                .build();
-        return run(Failsafe.with(policy), attempt);
-    }
-
-    /**
      * Runs {@code work} as one unit in a backend transaction (an "atomic phase"), retrying the whole
      * unit on transient failures and conflicts. Without an atomic {@link StepTransactions} this is
      * just {@code work.get()} (each SPI call then retries on its own); nested units join the outer one.
-     *
-     * @param tx the backend's step transactions
-     * @param work the unit
-     * @param <T> result type
-     * @return the unit's result
      */
     public <T> T unit(StepTransactions tx, Supplier<T> work) {
         if (!tx.isAtomic() || IN_UNIT.get() != null) {
@@ -183,14 +130,7 @@ public final class Retries {
         });
     }
 
-    /**
-     * Runs a payment call (always with the same idempotency key) with retries and the breaker.
-     *
-     * @param call the gateway call
-     * @param <T> result type
-     * @return the call's result
-     * @throws PaymentUnavailableException when retries are exhausted or the breaker is open
-     */
+    /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */
     public <T> T payment(CheckedSupplier<T> call) {
         return run(payment, call);
     }

@@ -330,8 +330,10 @@ public final class Db {
     public static RuntimeException map(String what, JdbiException e) {
         SQLException sql = sqlCause(e);
         if (isConflict(sql)) {
-            return new ConcurrencyConflictException(what + ": transaction conflict (SQLState " + sql.getSQLState()
-                    + ", code " + sql.getErrorCode() + "): " + sql.getMessage());
+            return new ConcurrencyConflictException(
+                    what + ": transaction conflict (SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode()
+                            + "): " + sql.getMessage(),
+                    e);
         }
         String detail = sql == null
                 ? e.getMessage()
