@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Movement;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -392,7 +394,7 @@ class JdbcBackendFeaturesTest {
                         var storage = (i % 2 == 0 ? f : peer).stockStorage();
                         fs.add(ex.submit(() -> {
                             go.await();
-                            return storage.adjust(k, 5, ref, T0.plusSeconds(1));
+                            return againAfterDeadlocks(() -> storage.adjust(k, 5, ref, T0.plusSeconds(1)));
                         }));
                     }
                     go.countDown();
@@ -416,7 +418,8 @@ class JdbcBackendFeaturesTest {
                     var storage = (i % 2 == 0 ? f : peer).stockStorage();
                     fs.add(ex.submit(() -> {
                         go.await();
-                        return storage.setOnHand(key, 100, start.version(), "count-1", T0.plusSeconds(2));
+                        return againAfterDeadlocks(
+                                () -> storage.setOnHand(key, 100, start.version(), "count-1", T0.plusSeconds(2)));
                     }));
                 }
                 go.countDown();
@@ -431,6 +434,24 @@ class JdbcBackendFeaturesTest {
                 ex.shutdownNow();
             }
             assertThat(InvariantChecker.checkStock(f.stockStorage())).isEmpty();
+        }
+    }
+
+    /**
+     * Runs a storage call the way core's conflict policy does: again after the database rolled its
+     * transaction back (a deadlock or serialization failure, which the backend reports as a
+     * {@link ConcurrencyConflictException} instead of retrying it). Any other conflict is an answer.
+     */
+    private static <T> T againAfterDeadlocks(Callable<T> call) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.call();
+            } catch (ConcurrencyConflictException e) {
+                if (attempt >= 20 || !Db.isConflict(Db.sqlCause(e))) {
+                    throw e;
+                }
+                Thread.sleep(attempt);
+            }
         }
     }
 

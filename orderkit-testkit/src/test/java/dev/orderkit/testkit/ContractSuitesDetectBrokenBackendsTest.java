@@ -26,6 +26,7 @@ import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StockStorage;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -725,6 +726,108 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /**
+     * A correct inbox over a map, atomic per id through {@code compute}: the planted multi-step
+     * inboxes below break one of its steps the way a SQL store without retry loops could.
+     */
+    static class MapInbox implements InboxStore {
+        record Rec(Instant lease, Instant done) {
+            boolean claimable(Instant now) {
+                return done == null && (lease == null || !lease.isAfter(now));
+            }
+        }
+
+        final Map<String, Rec> recs = new ConcurrentHashMap<>();
+
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            InboxStore.checkMessageId(messageId);
+            InboxStore.checkLease(lease);
+            Rec taken = new Rec(now.plus(lease), null);
+            Rec after = recs.compute(messageId, (k, r) -> r == null || r.claimable(now) ? taken : r);
+            if (after == taken) {
+                return Claim.ACQUIRED;
+            }
+            return after.done() != null ? Claim.DONE : Claim.IN_PROGRESS;
+        }
+
+        @Override
+        public void complete(String messageId, Instant now) {
+            InboxStore.checkMessageId(messageId);
+            recs.compute(messageId, (k, r) -> r != null && r.done() != null ? r : new Rec(null, now));
+        }
+
+        @Override
+        public void release(String messageId) {
+            InboxStore.checkMessageId(messageId);
+            recs.computeIfPresent(messageId, (k, r) -> r.done() != null ? r : new Rec(null, null));
+        }
+
+        @Override
+        public int purgeCompleted(Instant olderThan, int limit) {
+            InboxStore.checkLimit(limit);
+            int n = 0;
+            for (Map.Entry<String, Rec> e : recs.entrySet().stream()
+                    .filter(e ->
+                            e.getValue().done() != null && e.getValue().done().isBefore(olderThan))
+                    .sorted(Map.Entry.comparingByValue(Comparator.comparing(Rec::done)))
+                    .limit(limit)
+                    .toList()) {
+                if (recs.remove(e.getKey(), e.getValue())) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Bug: a multi-step claim (insert, conditional takeover, read) that answers {@code ACQUIRED}
+     * when the read finds the record released after the takeover found it held: it owns no lease
+     * (the answer must be {@code CONFLICT}), so a second claim acquires too.
+     */
+    static final class AcquireOnLostRaceInbox extends MapInbox {
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            InboxStore.checkMessageId(messageId);
+            InboxStore.checkLease(lease);
+            Rec taken = new Rec(now.plus(lease), null);
+            if (recs.putIfAbsent(messageId, taken) == null) {
+                return Claim.ACQUIRED;
+            }
+            if (recs.computeIfPresent(messageId, (k, r) -> r.claimable(now) ? taken : r) == taken) {
+                return Claim.ACQUIRED;
+            }
+            sleepBriefly(); // widen the window between the takeover and the read
+            Rec r = recs.get(messageId);
+            if (r == null || r.done() != null) {
+                return Claim.DONE;
+            }
+            return r.claimable(now) ? Claim.ACQUIRED : Claim.IN_PROGRESS;
+        }
+    }
+
+    /**
+     * Bug: complete as "update the record, else insert a completed one" that gives up when a
+     * claim inserted the record between the two steps (the JDBC store once looped here instead):
+     * the completion is lost and the message is processed again.
+     */
+    static final class LossyCompleteInbox extends MapInbox {
+        @Override
+        public void complete(String messageId, Instant now) {
+            InboxStore.checkMessageId(messageId);
+            if (recs.computeIfPresent(messageId, (k, r) -> r.done() != null ? r : new Rec(null, now)) != null) {
+                return;
+            }
+            try {
+                Thread.sleep(5); // widen the window between the update and the insert
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            recs.putIfAbsent(messageId, new Rec(null, now));
+        }
+    }
+
     private static BackendFixture withInbox(InboxStore inbox) {
         return new InMemoryBackendFixture(inbox);
     }
@@ -733,6 +836,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         protected BackendFixture createFixture() {
             return withInbox(new RacyInbox());
+        }
+    }
+
+    static final class AcquireOnLostRaceInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new AcquireOnLostRaceInbox());
+        }
+    }
+
+    static final class LossyCompleteInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new LossyCompleteInbox());
+        }
+    }
+
+    static final class MapInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new MapInbox());
         }
     }
 
@@ -751,6 +875,17 @@ class ContractSuitesDetectBrokenBackendsTest {
                 .contains(
                         "concurrentClaimsHaveExactlyOneWinner()",
                         "concurrentTakeoversOfAnExpiredLeaseHaveExactlyOneWinner()");
+    }
+
+    @Test
+    void multiStepInboxesThatHideALostRaceAreCaught() {
+        assertThat(failuresOf(MapInboxContract.class))
+                .as("the correct map inbox the planted bugs start from")
+                .isEmpty();
+        assertThat(failuresOf(AcquireOnLostRaceInboxContract.class))
+                .containsExactly("claimsRacingAReleaseHaveExactlyOneWinner()");
+        assertThat(failuresOf(LossyCompleteInboxContract.class))
+                .containsExactly("completionsRacingClaimsAreNeverLost()");
     }
 
     @Test

@@ -14,8 +14,24 @@ import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
-/** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
+/**
+ * The one retry layer: Failsafe executors built once from {@link RetrySettings}. Backends never
+ * retry; they report a lost race as a result or a {@link ConcurrencyConflictException} and a failure
+ * as {@link BackendUnavailableException}, and these policies decide how often and how long.
+ *
+ * <p>Budgets per call (each policy counts its own retries; composed policies add up, they never
+ * multiply): {@link #backend} makes at most {@code 1 + backendMaxRetries + conflictMaxRetries}
+ * attempts, {@link #transientOnly} {@code 1 + backendMaxRetries}, {@link #payment}
+ * {@code 1 + paymentMaxRetries} while the circuit breaker is closed; {@link #unit} retries a whole
+ * atomic phase like {@link #backend} and its SPI calls are not retried one by one. When a call fails after retries, the exception of every earlier failed attempt
+ * is attached to the surfacing exception as {@linkplain Throwable#getSuppressed() suppressed}.
+ *
+ * <p>Thread-safe.
+ */
 public final class Retries {
     private final FailsafeExecutor<Object> backend;
     private final FailsafeExecutor<Object> transientOnly;
@@ -100,7 +116,7 @@ public final class Retries {
      * unit on transient failures and conflicts. Without an atomic {@link StepTransactions} this is
      * just {@code work.get()} (each SPI call then retries on its own); nested units join the outer one.
      */
-    public <T> T unit(StepTransactions tx, java.util.function.Supplier<T> work) {
+    public <T> T unit(StepTransactions tx, Supplier<T> work) {
         if (!tx.isAtomic() || IN_UNIT.get() != null) {
             return work.get();
         }
@@ -116,33 +132,71 @@ public final class Retries {
 
     /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */
     public <T> T payment(CheckedSupplier<T> call) {
-        try {
-            return run(payment, call);
-        } catch (CircuitBreakerOpenException e) {
-            throw new PaymentUnavailableException("payment circuit breaker is open", breakerRemaining(), e);
-        }
-    }
-
-    private Duration breakerRemaining() {
-        Duration d = breaker.getRemainingDelay();
-        return d == null ? null : d;
+        return run(payment, call);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
+    private <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
+        FailedAttempts failed = new FailedAttempts();
+        Throwable surfacing;
         try {
-            return (T) executor.get((CheckedSupplier<Object>) (CheckedSupplier<?>) step);
+            return (T) executor.get(() -> failed.run(step));
         } catch (CircuitBreakerOpenException e) {
-            throw e;
+            Duration remaining = breaker.getRemainingDelay();
+            surfacing = new PaymentUnavailableException("payment circuit breaker is open", remaining, e);
         } catch (FailsafeException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
+            surfacing = cause instanceof RuntimeException || cause instanceof Error
+                    ? cause
+                    : new BackendUnavailableException("step failed: " + cause, cause);
+        } catch (RuntimeException | Error e) {
+            surfacing = e;
+        }
+        failed.attachTo(surfacing);
+        if (surfacing instanceof Error err) {
+            throw err;
+        }
+        throw (RuntimeException) surfacing;
+    }
+
+    /** The failures of one call's attempts, in order; attached to the exception that surfaces. */
+    private static final class FailedAttempts {
+        private List<Throwable> failures;
+
+        <T> T run(CheckedSupplier<T> step) throws Throwable {
+            try {
+                return step.get();
+            } catch (Throwable t) {
+                if (failures == null) {
+                    failures = new ArrayList<>(4);
+                }
+                failures.add(t);
+                throw t;
             }
-            if (cause instanceof Error err) {
-                throw err;
+        }
+
+        void attachTo(Throwable surfacing) {
+            if (failures == null) {
+                return;
             }
-            throw new BackendUnavailableException("step failed: " + cause, cause);
+            for (Throwable t : failures) {
+                if (t != surfacing && !isSuppressedBy(t, surfacing)) {
+                    surfacing.addSuppressed(t);
+                }
+            }
+        }
+
+        /** True if {@code t} is already among {@code surfacing}'s suppressed exceptions or is its cause. */
+        private static boolean isSuppressedBy(Throwable t, Throwable surfacing) {
+            if (surfacing.getCause() == t) {
+                return true;
+            }
+            for (Throwable s : surfacing.getSuppressed()) {
+                if (s == t) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }
