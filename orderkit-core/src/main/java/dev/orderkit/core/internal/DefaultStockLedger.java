@@ -9,6 +9,7 @@ import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
@@ -16,8 +17,10 @@ import dev.orderkit.core.UnknownSkuException;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,7 +42,6 @@ public final class DefaultStockLedger implements StockLedger {
     private final Retries retries;
     private final EventSink events;
     private final Clock clock;
-    private final int maxAllocationAttempts;
     /** How long a read of a SKU's levels may steer later allocations. */
     static final long LEVEL_CACHE_NANOS = 250_000_000L;
 
@@ -62,7 +64,6 @@ public final class DefaultStockLedger implements StockLedger {
         this.retries = retries;
         this.events = config.eventSink();
         this.clock = config.clock();
-        this.maxAllocationAttempts = Math.max(1, config.retry().conflictMaxRetries() + 1);
     }
 
     public StockStorage storage() {
@@ -76,38 +77,73 @@ public final class DefaultStockLedger implements StockLedger {
 
     /**
      * Reserves; with {@code publish == false} no stock event is sent (the order step records its
-     * own event with the order, transactionally where the backend allows).
+     * own event with the order, transactionally where the backend allows). One attempt allocates
+     * and asks the storage to hold; an attempt that lost a race is re-run by the conflict policy.
      */
     public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
-        boolean fresh = false;
-        boolean expiredOnce = false;
-        int races = 0;
-        while (true) {
-            Map<String, List<StockLevel>> levels = readLevels(request.lines(), fresh);
-            AllocationStrategy.Allocation allocation = strategy.allocate(request.lines(), levels);
+        Reserving reserving = new Reserving(request, publish);
+        try {
+            return retries.racing(reserving::attempt);
+        } catch (StockTaken e) {
+            // every attempt lost its race: the stock really is contended away
+            InsufficientStockException out = new InsufficientStockException(e.shortfalls);
+            out.addSuppressed(e);
+            throw out;
+        }
+    }
+
+    /** An attempt's hold found stock gone that its allocation counted on: lost a race, re-run. */
+    private static final class StockTaken extends ConcurrencyConflictException {
+        private static final long serialVersionUID = 1L;
+        private final transient List<Shortfall> shortfalls;
+
+        StockTaken(String reservationId, List<Shortfall> shortfalls) {
+            super("reservation " + reservationId + " lost the stock to a concurrent one: " + shortfalls);
+            this.shortfalls = List.copyOf(shortfalls);
+        }
+    }
+
+    /** One {@link #reserve} call: its attempts and what they learnt. Confined to the caller's thread. */
+    private final class Reserving {
+        private final ReservationRequest request;
+        private final boolean publish;
+        /** Read levels fresh: an attempt lost on cached (or by now stale) numbers. */
+        private boolean fresh;
+        /** Due holds were expired lazily once already. */
+        private boolean expiredOnce;
+
+        Reserving(ReservationRequest request, boolean publish) {
+            this.request = request;
+            this.publish = publish;
+        }
+
+        Reservation attempt() {
+            AllocationStrategy.Allocation allocation = allocate(fresh);
+            if (!allocation.isComplete() && !fresh) {
+                fresh = true; // cached levels only steer: never turn a buyer away on them
+                allocation = allocate(true);
+            }
             if (!allocation.isComplete()) {
-                if (!fresh) {
-                    fresh = true; // never turn a buyer away on cached numbers
-                    continue;
-                }
                 // a repeated call whose first attempt succeeded sees its own hold as taken stock
-                Optional<Reservation> existing = retries.backend(() -> storage.reservation(request.reservationId()));
+                Optional<Reservation> existing = storage.reservation(request.reservationId());
                 if (existing.isPresent()) {
                     return existing.get();
                 }
                 if (!expiredOnce) {
-                    expiredOnce = true; // lazily expire due holds, then look again
-                    if (expireBatch() > 0) {
-                        continue;
+                    int expired = expireBatch(true); // lazily expire due holds, then look again
+                    expiredOnce = true;
+                    if (expired > 0) {
+                        allocation = allocate(true);
                     }
                 }
-                throw new InsufficientStockException(allocation.shortfalls());
+                if (!allocation.isComplete()) {
+                    throw new InsufficientStockException(allocation.shortfalls());
+                }
             }
             Instant now = clock.instant();
             List<AllocatedLine> lines = canonical(allocation.lines());
-            ReserveResult result = retries.backend(
-                    () -> storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now));
+            ReserveResult result = storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now);
             if (result instanceof ReserveResult.Reserved r) {
                 if (publish) {
                     publish(OrderKitEvent.of(
@@ -125,17 +161,21 @@ public final class DefaultStockLedger implements StockLedger {
             if (result instanceof ReserveResult.AlreadyExists a) {
                 return a.reservation();
             }
+            fresh = true;
             if (result instanceof ReserveResult.Insufficient i) {
                 // lost a race against another reservation (or allocated on stale cached levels)
-                if (++races >= maxAllocationAttempts) {
-                    throw new InsufficientStockException(i.shortfalls());
-                }
-                fresh = true;
-                backoff(races);
-                continue;
+                lines.forEach(l -> levelCache.remove(l.key().sku()));
+                throw new StockTaken(request.reservationId(), i.shortfalls());
             }
-            // unknown stock appeared between read and write is impossible (levels are never deleted)
+            if (result instanceof ReserveResult.Conflict c) {
+                throw new ConcurrencyConflictException("reservation " + request.reservationId() + ": " + c.reason());
+            }
+            // unknown stock appearing between read and write is impossible (levels are never deleted)
             throw new UnknownSkuException("lines", String.valueOf(((ReserveResult.UnknownStock) result).missing()));
+        }
+
+        private AllocationStrategy.Allocation allocate(boolean freshLevels) {
+            return strategy.allocate(request.lines(), readLevels(request.lines(), freshLevels));
         }
     }
 
@@ -151,7 +191,7 @@ public final class DefaultStockLedger implements StockLedger {
             ReservationLine line = lines.get(i);
             List<StockLevel> ls = fresh ? null : cachedLevels(line.sku());
             if (ls == null || !covers(ls, line)) {
-                ls = retries.backend(() -> storage.levels(line.sku()));
+                ls = storage.levels(line.sku()); // callers retry the whole read
                 cacheLevels(line.sku(), ls);
             }
             if (ls.isEmpty()) {
@@ -188,7 +228,7 @@ public final class DefaultStockLedger implements StockLedger {
 
     /** Checks that every SKU is known without reserving anything. */
     public void requireKnown(List<ReservationLine> lines) {
-        readLevels(lines, false);
+        retries.backend(() -> readLevels(lines, false));
     }
 
     private static List<AllocatedLine> canonical(List<AllocatedLine> lines) {
@@ -201,44 +241,53 @@ public final class DefaultStockLedger implements StockLedger {
         return out;
     }
 
-    private void backoff(int attempt) {
-        try {
-            long cap = Math.min(20, 1L << Math.min(attempt, 4));
-            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(cap + 1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConcurrencyConflictException("interrupted while retrying an allocation");
-        }
-    }
-
     @Override
     public Reservation commit(String reservationId) {
-        Check.identifier(reservationId, "reservationId", 128);
-        return retries.backend(() -> storage.commit(reservationId, clock.instant()));
+        return transition(reservationId, ReservationTransition.COMMIT, false).reservationOrThrow();
     }
 
     @Override
     public Reservation release(String reservationId) {
-        return release(reservationId, true);
-    }
-
-    /** Releases; with {@code publish == false} no stock event is sent. */
-    public Reservation release(String reservationId, boolean publish) {
-        Check.identifier(reservationId, "reservationId", 128);
-        Instant now = clock.instant();
-        Reservation before =
-                retries.backend(() -> storage.reservation(reservationId)).orElse(null);
-        Reservation after = retries.backend(() -> storage.release(reservationId, now));
-        if (publish && before != null && before.state().isActive()) {
-            publish(OrderKitEvent.of(EventType.RESERVATION_RELEASED, reservationId, 1, null, Map.of(), now));
-        }
-        return after;
+        return transition(reservationId, ReservationTransition.RELEASE, true).reservationOrThrow();
     }
 
     @Override
     public Reservation fulfil(String reservationId) {
+        return transition(reservationId, ReservationTransition.FULFIL, false).reservationOrThrow();
+    }
+
+    /**
+     * Applies a lifecycle action; a {@code Conflict} (the reservation changed under the storage's
+     * write) is re-run by the conflict policy, so the answer is never a conflict: it is
+     * {@code Applied}, {@code Unchanged}, {@code Refused} or {@code NotFound}, for the caller to
+     * read. With {@code publish}, a release this call applied sends {@code RESERVATION_RELEASED}.
+     *
+     * @param reservationId the id
+     * @param transition the action
+     * @param publish whether to send the stock event of an applied release
+     * @return the settled result
+     * @throws ConcurrencyConflictException if every attempt lost its race
+     */
+    public TransitionResult transition(String reservationId, ReservationTransition transition, boolean publish) {
         Check.identifier(reservationId, "reservationId", 128);
-        return retries.backend(() -> storage.fulfil(reservationId, clock.instant()));
+        TransitionResult result = retries.racing(() -> {
+            TransitionResult r = storage.transition(reservationId, transition, clock.instant());
+            if (r instanceof TransitionResult.Conflict c) {
+                throw new ConcurrencyConflictException(
+                        transition.verb() + " of reservation " + reservationId + ": " + c.reason());
+            }
+            return r;
+        });
+        if (publish && transition == ReservationTransition.RELEASE && result instanceof TransitionResult.Applied a) {
+            publish(OrderKitEvent.of(
+                    EventType.RESERVATION_RELEASED,
+                    reservationId,
+                    1,
+                    null,
+                    Map.of(),
+                    a.reservation().updatedAt()));
+        }
+        return result;
     }
 
     @Override
@@ -290,7 +339,7 @@ public final class DefaultStockLedger implements StockLedger {
         }
         int total = 0;
         for (int b = 0; b < maxBatches; b++) {
-            int n = expireBatch();
+            int n = expireBatch(false);
             total += n;
             if (n == 0) {
                 break;
@@ -299,13 +348,22 @@ public final class DefaultStockLedger implements StockLedger {
         return total;
     }
 
-    private int expireBatch() {
+    /**
+     * Expires one batch of due holds. {@code lazy}: inside a reserve attempt, calling the storage
+     * directly (the attempt is retried as a whole); else each call with the backend policy. A hold
+     * another writer moved meanwhile ({@code Unchanged}, {@code Conflict}) has nothing to expire.
+     */
+    private int expireBatch(boolean lazy) {
         Instant now = clock.instant();
-        List<String> due = retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
+        List<String> due = lazy
+                ? storage.dueReservations(now, EXPIRY_BATCH)
+                : retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
         int n = 0;
         for (String id : due) {
-            Optional<Reservation> expired = retries.backend(() -> storage.expire(id, now));
-            if (expired.isPresent()) {
+            TransitionResult r = lazy
+                    ? storage.transition(id, ReservationTransition.EXPIRE, now)
+                    : retries.backend(() -> storage.transition(id, ReservationTransition.EXPIRE, now));
+            if (r instanceof TransitionResult.Applied) {
                 n++;
                 publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
             }

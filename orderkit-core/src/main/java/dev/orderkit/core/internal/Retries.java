@@ -14,6 +14,8 @@ import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
 public final class Retries {
@@ -85,6 +87,40 @@ public final class Retries {
             }
         }
         return run(backend, step);
+    }
+
+    /**
+     * Runs attempts that may lose a race (a storage answered {@code Conflict}, or found stock gone
+     * that the read said was there; the attempt then throws a {@link ConcurrencyConflictException}):
+     * like {@link #backend}, the conflict policy re-runs it and the backend policy re-runs transient
+     * failures, and when the budget is spent the last failure is thrown with the earlier attempts'
+     * failures as suppressed exceptions. Inside a unit the attempt runs once: the unit is retried
+     * as a whole. The attempt calls the storage directly (not through {@link #backend}), so budgets
+     * never multiply.
+     *
+     * @param attempt one attempt
+     * @param <T> result type
+     * @return the result of the first attempt that did not fail
+     */
+    public <T> T racing(CheckedSupplier<T> attempt) {
+        List<Throwable> failed = new ArrayList<>();
+        try {
+            return backend(() -> {
+                try {
+                    return attempt.get();
+                } catch (RuntimeException e) {
+                    failed.add(e);
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            for (Throwable f : failed) {
+                if (f != e) {
+                    e.addSuppressed(f);
+                }
+            }
+            throw e;
+        }
     }
 
     /**
