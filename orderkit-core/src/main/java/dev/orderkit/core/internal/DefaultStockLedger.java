@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,14 +84,17 @@ public final class DefaultStockLedger implements StockLedger {
     public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
         Reserving reserving = new Reserving(request, publish);
-        try {
-            return retries.racing(reserving::attempt);
-        } catch (StockTaken e) {
-            // every attempt lost its race: the stock really is contended away
-            InsufficientStockException out = new InsufficientStockException(e.shortfalls);
-            out.addSuppressed(e);
-            throw out;
+        return retries.racing(reserving::attempt, DefaultStockLedger::contendedAway);
+    }
+
+    /** Every attempt lost its race for the stock: it really is contended away. */
+    private static RuntimeException contendedAway(RuntimeException last) {
+        if (last instanceof StockTaken taken) {
+            InsufficientStockException out = new InsufficientStockException(taken.shortfalls);
+            out.addSuppressed(taken);
+            return out;
         }
+        return last;
     }
 
     /** An attempt's hold found stock gone that its allocation counted on: lost a race, re-run. */
@@ -270,14 +274,16 @@ public final class DefaultStockLedger implements StockLedger {
      */
     public TransitionResult transition(String reservationId, ReservationTransition transition, boolean publish) {
         Check.identifier(reservationId, "reservationId", 128);
-        TransitionResult result = retries.racing(() -> {
-            TransitionResult r = storage.transition(reservationId, transition, clock.instant());
-            if (r instanceof TransitionResult.Conflict c) {
-                throw new ConcurrencyConflictException(
-                        transition.verb() + " of reservation " + reservationId + ": " + c.reason());
-            }
-            return r;
-        });
+        TransitionResult result = retries.racing(
+                () -> {
+                    TransitionResult r = storage.transition(reservationId, transition, clock.instant());
+                    if (r instanceof TransitionResult.Conflict c) {
+                        throw new ConcurrencyConflictException(
+                                transition.verb() + " of reservation " + reservationId + ": " + c.reason());
+                    }
+                    return r;
+                },
+                UnaryOperator.identity());
         if (publish && transition == ReservationTransition.RELEASE && result instanceof TransitionResult.Applied a) {
             publish(OrderKitEvent.of(
                     EventType.RESERVATION_RELEASED,

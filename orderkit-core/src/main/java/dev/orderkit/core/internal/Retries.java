@@ -16,6 +16,7 @@ import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
 public final class Retries {
@@ -93,16 +94,21 @@ public final class Retries {
      * Runs attempts that may lose a race (a storage answered {@code Conflict}, or found stock gone
      * that the read said was there; the attempt then throws a {@link ConcurrencyConflictException}):
      * like {@link #backend}, the conflict policy re-runs it and the backend policy re-runs transient
-     * failures, and when the budget is spent the last failure is thrown with the earlier attempts'
-     * failures as suppressed exceptions. Inside a unit the attempt runs once: the unit is retried
-     * as a whole. The attempt calls the storage directly (not through {@link #backend}), so budgets
-     * never multiply.
+     * failures. When the budget is spent, the last failure, with the earlier attempts' failures as
+     * suppressed exceptions, goes through {@code whenSpent} (e.g. a race lost on every attempt
+     * becomes the business outcome) and is thrown. Inside a unit the attempt runs once and its
+     * failure is thrown as is: the unit is retried as a whole. The attempt calls the storage
+     * directly (not through {@link #backend}), so budgets never multiply.
      *
      * @param attempt one attempt
+     * @param whenSpent maps the last failure when no retry is left
      * @param <T> result type
      * @return the result of the first attempt that did not fail
      */
-    public <T> T racing(CheckedSupplier<T> attempt) {
+    public <T> T racing(CheckedSupplier<T> attempt, UnaryOperator<RuntimeException> whenSpent) {
+        if (IN_UNIT.get() != null) {
+            return backend(attempt);
+        }
         List<Throwable> failed = new ArrayList<>();
         try {
             return backend(() -> {
@@ -119,7 +125,7 @@ public final class Retries {
                     e.addSuppressed(f);
                 }
             }
-            throw e;
+            throw whenSpent.apply(e);
         }
     }
 
