@@ -274,16 +274,8 @@ public final class DefaultStockLedger implements StockLedger {
      */
     public TransitionResult transition(String reservationId, ReservationTransition transition, boolean publish) {
         Check.identifier(reservationId, "reservationId", 128);
-        TransitionResult result = retries.racing(
-                () -> {
-                    TransitionResult r = storage.transition(reservationId, transition, clock.instant());
-                    if (r instanceof TransitionResult.Conflict c) {
-                        throw new ConcurrencyConflictException(
-                                transition.verb() + " of reservation " + reservationId + ": " + c.reason());
-                    }
-                    return r;
-                },
-                UnaryOperator.identity());
+        TransitionResult result =
+                retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
         if (publish && transition == ReservationTransition.RELEASE && result instanceof TransitionResult.Applied a) {
             publish(OrderKitEvent.of(
                     EventType.RESERVATION_RELEASED,
@@ -294,6 +286,16 @@ public final class DefaultStockLedger implements StockLedger {
                     a.reservation().updatedAt()));
         }
         return result;
+    }
+
+    /** One attempt of a transition: its settled result, or a lost race as a conflict to re-run. */
+    private TransitionResult settled(String reservationId, ReservationTransition transition, Instant now) {
+        TransitionResult r = storage.transition(reservationId, transition, now);
+        if (r instanceof TransitionResult.Conflict c) {
+            throw new ConcurrencyConflictException(
+                    transition.verb() + " of reservation " + reservationId + ": " + c.reason());
+        }
+        return r;
     }
 
     @Override
@@ -356,8 +358,9 @@ public final class DefaultStockLedger implements StockLedger {
 
     /**
      * Expires one batch of due holds. {@code lazy}: inside a reserve attempt, calling the storage
-     * directly (the attempt is retried as a whole); else each call with the backend policy. A hold
-     * another writer moved meanwhile ({@code Unchanged}, {@code Conflict}) has nothing to expire.
+     * directly (the attempt is retried as a whole) and leaving a hold that another writer is moving
+     * ({@code Conflict}) to it; else (the sweeper) each expiry with the backend and conflict
+     * policies, so a lost race is re-evaluated (it may be an expiry to finish).
      */
     private int expireBatch(boolean lazy) {
         Instant now = clock.instant();
@@ -368,7 +371,7 @@ public final class DefaultStockLedger implements StockLedger {
         for (String id : due) {
             TransitionResult r = lazy
                     ? storage.transition(id, ReservationTransition.EXPIRE, now)
-                    : retries.backend(() -> storage.transition(id, ReservationTransition.EXPIRE, now));
+                    : retries.racing(() -> settled(id, ReservationTransition.EXPIRE, now), UnaryOperator.identity());
             if (r instanceof TransitionResult.Applied) {
                 n++;
                 publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
