@@ -137,9 +137,7 @@ public final class DefaultStockLedger implements StockLedger {
                 if (!expiredOnce) {
                     int expired = expireBatch(true); // lazily expire due holds, then look again
                     expiredOnce = true;
-                    if (expired > 0) {
-                        allocation = allocate(true);
-                    }
+                    allocation = expired > 0 ? allocate(true) : allocation;
                 }
                 if (!allocation.isComplete()) {
                     throw new InsufficientStockException(allocation.shortfalls());
@@ -147,18 +145,17 @@ public final class DefaultStockLedger implements StockLedger {
             }
             Instant now = clock.instant();
             List<AllocatedLine> lines = canonical(allocation.lines());
-            ReserveResult result = storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now);
+            return held(storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now), lines, now);
+        }
+
+        /** The reservation the storage held (or found), else the race this attempt lost. */
+        private Reservation held(ReserveResult result, List<AllocatedLine> lines, Instant now) {
             if (result instanceof ReserveResult.Reserved r) {
                 if (publish) {
+                    Map<String, String> attributes = Map.of(
+                            "lines", String.valueOf(r.reservation().lines().size()));
                     publish(OrderKitEvent.of(
-                            EventType.STOCK_RESERVED,
-                            r.reservation().id(),
-                            0,
-                            null,
-                            Map.of(
-                                    "lines",
-                                    String.valueOf(r.reservation().lines().size())),
-                            now));
+                            EventType.STOCK_RESERVED, r.reservation().id(), 0, null, attributes, now));
                 }
                 return r.reservation();
             }
