@@ -120,34 +120,40 @@ final class LuaLifecycle {
             b.append("  ")
                     .append(op.lua())
                     .append(" = {clock='")
-                    .append(op.clock.name().toLowerCase(Locale.ROOT))
-                    .append("', tombstone=")
-                    .append(op == PartOp.UNDO)
-                    .append(",\n    live = ")
-                    .append(rows(op, false))
-                    .append(",\n    due = ")
-                    .append(rows(op, true))
-                    .append("},\n");
+                    .append(op.clock.name().toLowerCase(Locale.ROOT));
+            b.append("', tombstone=").append(op == PartOp.UNDO);
+            if (op.clock != Clock.DUE) {
+                b.append(",\n    live = ").append(rows(op, false));
+            }
+            if (op.clock != Clock.LIVE) {
+                b.append(",\n    due = ").append(rows(op, true));
+            }
+            b.append("},\n");
         }
         b.append("}\n");
         return b.toString();
     }
 
-    /** The rows of an operation for every part state, {@code UNDONE} (unchanged by everything) included. */
+    /**
+     * The rows of an operation for every part state; an {@code UNDONE} tombstone has the rows of a
+     * RELEASED part (its stock was given back).
+     */
     private static String rows(PartOp op, boolean due) {
         List<String> out = new ArrayList<>();
         for (ReservationState s : ReservationState.values()) {
-            Rule r = op.rule(s, due);
-            ReservationTransition t = r.transition();
-            boolean apply = r.applies();
-            String to = apply && op == PartOp.UNDO ? UNDONE : r.to().name();
-            out.add(s.name() + "={v='" + r.verdict().name() + "', to='" + to + "', on=" + t.onHandSign() + ", res="
-                    + t.reservedSign() + ", reason="
-                    + (t.movesStock() ? "'" + t.reason().name() + "'" : "false")
-                    + ", unindex=" + (apply && s == ReservationState.HELD) + ", ttl=" + (apply && op == PartOp.UNDO)
-                    + "}");
+            out.add(s.name() + "=" + row(op, s, due));
         }
-        out.add(UNDONE + "={v='" + ReservationTransition.Verdict.UNCHANGED.name() + "'}");
+        out.add(UNDONE + "=" + row(op, ReservationState.RELEASED, due));
         return "{" + String.join(", ", out) + "}";
+    }
+
+    private static String row(PartOp op, ReservationState s, boolean due) {
+        Rule r = op.rule(s, due);
+        ReservationTransition t = r.transition();
+        boolean apply = r.applies();
+        String to = apply && op == PartOp.UNDO ? UNDONE : r.to().name();
+        return "{v='" + r.verdict().name() + "', to='" + to + "', on=" + t.onHandSign() + ", res=" + t.reservedSign()
+                + ", reason=" + (t.movesStock() ? "'" + t.reason().name() + "'" : "false") + ", unindex="
+                + (apply && s == ReservationState.HELD) + ", ttl=" + (apply && op == PartOp.UNDO) + "}";
     }
 }
