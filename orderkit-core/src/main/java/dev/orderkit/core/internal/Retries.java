@@ -94,14 +94,15 @@ public final class Retries {
      * Runs attempts that may lose a race (a storage answered {@code Conflict}, or found stock gone
      * that the read said was there; the attempt then throws a {@link ConcurrencyConflictException}):
      * like {@link #backend}, the conflict policy re-runs it and the backend policy re-runs transient
-     * failures. When the budget is spent, the last failure, with the earlier attempts' failures as
-     * suppressed exceptions, goes through {@code whenSpent} (e.g. a race lost on every attempt
-     * becomes the business outcome) and is thrown. Inside a unit the attempt runs once and its
+     * failures. The failure that ends the call (one no policy re-runs, or the last when the budget
+     * is spent), with the earlier attempts' failures as suppressed exceptions, goes through
+     * {@code whenSpent} (e.g. a race lost on every attempt becomes the business outcome) and is
+     * thrown. Inside a unit the attempt runs once and its
      * failure is thrown as is: the unit is retried as a whole. The attempt calls the storage
      * directly (not through {@link #backend}), so budgets never multiply.
      *
      * @param attempt one attempt
-     * @param whenSpent maps the last failure when no retry is left
+     * @param whenSpent maps the failure that ends the call
      * @param <T> result type
      * @return the result of the first attempt that did not fail
      */
