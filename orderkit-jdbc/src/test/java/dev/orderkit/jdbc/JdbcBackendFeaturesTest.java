@@ -22,8 +22,10 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
@@ -332,8 +334,8 @@ class JdbcBackendFeaturesTest {
                 assertThat(a.orderStore().findByKey("shop", "key-old"))
                         .hasValueSatisfying(o -> assertThat(o.id()).isEqualTo("o-old"));
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
-                assertThat(a.stockStorage().commit("r-old", T0).state())
-                        .isEqualTo(dev.orderkit.core.ReservationState.COMMITTED);
+                assertThat(a.stockStorage().transition("r-old", ReservationTransition.COMMIT, T0))
+                        .isInstanceOf(TransitionResult.Applied.class);
                 // and stock writes are idempotent on their reference, across instances
                 var first = a.stockStorage().adjust(kept, 5, "after upgrade", T0);
                 assertThat(first.onHand()).isEqualTo(12);

@@ -1,5 +1,9 @@
 package dev.orderkit.jdbc;
 
+import static dev.orderkit.core.spi.ReservationTransition.COMMIT;
+import static dev.orderkit.core.spi.ReservationTransition.EXPIRE;
+import static dev.orderkit.core.spi.ReservationTransition.FULFIL;
+import static dev.orderkit.core.spi.ReservationTransition.RELEASE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,6 +27,7 @@ import dev.orderkit.core.spi.InboxStore.Claim;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
@@ -64,6 +69,11 @@ class JdbcRetryAuditTest {
         lostAck(f, (Runnable) write::get);
     }
 
+    private static ReservationState unchanged(TransitionResult r) {
+        assertThat(r).isInstanceOf(TransitionResult.Unchanged.class);
+        return ((TransitionResult.Unchanged) r).reservation().state();
+    }
+
     private static long countMovements(StockStorage s, StockKey key, String reason, String ref) {
         return s.movements(key).stream()
                 .filter(m -> m.reason().name().equals(reason) && ref.equals(m.reference()))
@@ -96,11 +106,11 @@ class JdbcRetryAuditTest {
             assertThat(s.level(A).orElseThrow().reserved()).isEqualTo(3);
             assertThat(countMovements(s, A, "RESERVE", "r-1")).isEqualTo(1);
 
-            // commit, fulfil: the repeat reads the target state and returns it unchanged
-            lostAck(f, () -> s.commit("r-1", T0));
-            assertThat(s.commit("r-1", T0).state()).isEqualTo(ReservationState.COMMITTED);
-            lostAck(f, () -> s.fulfil("r-1", T0));
-            assertThat(s.fulfil("r-1", T0).state()).isEqualTo(ReservationState.FULFILLED);
+            // commit, fulfil: the repeat reads the target state and answers Unchanged
+            lostAck(f, () -> s.transition("r-1", COMMIT, T0));
+            assertThat(unchanged(s.transition("r-1", COMMIT, T0))).isEqualTo(ReservationState.COMMITTED);
+            lostAck(f, () -> s.transition("r-1", FULFIL, T0));
+            assertThat(unchanged(s.transition("r-1", FULFIL, T0))).isEqualTo(ReservationState.FULFILLED);
             assertThat(s.level(A).orElseThrow()).satisfies(l -> {
                 assertThat(l.onHand()).isEqualTo(7);
                 assertThat(l.reserved()).isZero();
@@ -109,14 +119,15 @@ class JdbcRetryAuditTest {
 
             // release: likewise
             s.reserve("r-2", lines, T0.plusSeconds(60), T0);
-            lostAck(f, () -> s.release("r-2", T0));
-            assertThat(s.release("r-2", T0).state()).isEqualTo(ReservationState.RELEASED);
+            lostAck(f, () -> s.transition("r-2", RELEASE, T0));
+            assertThat(unchanged(s.transition("r-2", RELEASE, T0))).isEqualTo(ReservationState.RELEASED);
             assertThat(countMovements(s, B, "RELEASE", "r-2")).isEqualTo(1);
 
-            // expire: the repeat's guard (state = HELD) matches nothing: empty, stock returned once
+            // expire: the repeat reads EXPIRED: Unchanged, stock returned once
             s.reserve("r-3", lines, T0.plusSeconds(5), T0);
-            lostAck(f, () -> s.expire("r-3", T0.plusSeconds(6)));
-            assertThat(s.expire("r-3", T0.plusSeconds(6))).isEmpty();
+            lostAck(f, () -> s.transition("r-3", EXPIRE, T0.plusSeconds(6)));
+            assertThat(unchanged(s.transition("r-3", EXPIRE, T0.plusSeconds(6))))
+                    .isEqualTo(ReservationState.EXPIRED);
             assertThat(s.reservation("r-3").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
             assertThat(countMovements(s, A, "EXPIRE", "r-3")).isEqualTo(1);
             assertThat(s.level(A).orElseThrow().reserved()).isZero();

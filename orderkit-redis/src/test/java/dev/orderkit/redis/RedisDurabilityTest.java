@@ -8,6 +8,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.testkit.InvariantChecker;
@@ -121,7 +122,7 @@ class RedisDurabilityTest {
             RedisBackend b = backend(c);
             assertThat(b.stockStorage().level(k).orElseThrow().reserved()).isEqualTo(3);
             assertThat(b.stockStorage().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.HELD);
-            b.stockStorage().commit("r1", now);
+            b.stockStorage().transition("r1", ReservationTransition.COMMIT, now);
             new IdempotencyClaims(b.idempotencyStore())
                     .complete(key, token, "{\"ok\":true}", now, now.plusSeconds(3600));
         }

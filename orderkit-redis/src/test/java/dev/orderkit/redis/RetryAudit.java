@@ -21,8 +21,10 @@ import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.InboxStore;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.testkit.BackendFixture;
 import dev.orderkit.testkit.ContractSupport;
 import dev.orderkit.testkit.FaultInjection.Fault;
@@ -58,6 +60,24 @@ abstract class RetryAudit extends ContractSupport {
 
     /** Why a primitive's first call failed: the fault, and whether any script of it had run. */
     private record Attempt(Fault fault, int failedScript) {}
+
+    private Reservation commit(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.COMMIT, at).reservationOrThrow();
+    }
+
+    private Reservation release(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.RELEASE, at).reservationOrThrow();
+    }
+
+    private Reservation fulfil(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.FULFIL, at).reservationOrThrow();
+    }
+
+    /** The reservation if this call expired it (or finished an expiry decided earlier). */
+    private Optional<Reservation> expire(String id, Instant at) {
+        TransitionResult r = stock().transition(id, ReservationTransition.EXPIRE, at);
+        return r instanceof TransitionResult.Applied a ? Optional.of(a.reservation()) : Optional.empty();
+    }
 
     @BeforeEach
     void setUp() {
@@ -149,7 +169,7 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void commit() {
-        everyScript("commit", this::reserve, id -> stock().commit(id, t), (id, f, r) -> {
+        everyScript("commit", this::reserve, id -> commit(id, t), (id, f, r) -> {
             assertThat(r.state()).isEqualTo(ReservationState.COMMITTED);
             assertThat(state(id)).isEqualTo(ReservationState.COMMITTED);
         });
@@ -167,11 +187,9 @@ abstract class RetryAudit extends ContractSupport {
                     public Reservation apply(String id) {
                         // the retry comes after the expiry: a commit that claimed the header still completes
                         int call = calls.merge(id, 1, Integer::sum);
-                        try {
-                            return stock().commit(id, call == 1 ? t : exp.plusSeconds(1));
-                        } catch (dev.orderkit.core.IllegalStateTransitionException e) {
-                            return null;
-                        }
+                        TransitionResult r = stock().transition(
+                                        id, ReservationTransition.COMMIT, call == 1 ? t : exp.plusSeconds(1));
+                        return r instanceof TransitionResult.Refused ? null : r.reservationOrThrow();
                     }
                 },
                 (id, f, r) -> {
@@ -189,7 +207,7 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void release() {
-        everyScript("release", this::reserve, id -> stock().release(id, t), (id, f, r) -> {
+        everyScript("release", this::reserve, id -> release(id, t), (id, f, r) -> {
             assertThat(r.state()).isEqualTo(ReservationState.RELEASED);
             assertThat(state(id)).isEqualTo(ReservationState.RELEASED);
             movedOnce(id, MovementReason.RELEASE);
@@ -202,9 +220,9 @@ abstract class RetryAudit extends ContractSupport {
                 "release-committed",
                 id -> {
                     reserve(id);
-                    stock().commit(id, t);
+                    commit(id, t);
                 },
-                id -> stock().release(id, t),
+                id -> release(id, t),
                 (id, f, r) -> {
                     assertThat(state(id)).isEqualTo(ReservationState.RELEASED);
                     movedOnce(id, MovementReason.RELEASE);
@@ -217,9 +235,9 @@ abstract class RetryAudit extends ContractSupport {
                 "fulfil",
                 id -> {
                     reserve(id);
-                    stock().commit(id, t);
+                    commit(id, t);
                 },
-                id -> stock().fulfil(id, t),
+                id -> fulfil(id, t),
                 (id, f, r) -> {
                     assertThat(r.state()).isEqualTo(ReservationState.FULFILLED);
                     assertThat(state(id)).isEqualTo(ReservationState.FULFILLED);
@@ -229,7 +247,7 @@ abstract class RetryAudit extends ContractSupport {
 
     @Test
     void expire() {
-        everyScript("expire", this::reserve, id -> stock().expire(id, exp), (id, f, r) -> {
+        everyScript("expire", this::reserve, id -> expire(id, exp), (id, f, r) -> {
             if (f == null || f.fault() == Fault.FAIL_BEFORE) {
                 assertThat(r).as("the call that expired it reports it").isPresent();
             }

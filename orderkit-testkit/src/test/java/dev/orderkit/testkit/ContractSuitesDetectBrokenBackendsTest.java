@@ -21,9 +21,11 @@ import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -130,23 +132,8 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
 
         @Override
-        public Reservation commit(String id, Instant now) {
-            return d.commit(id, now);
-        }
-
-        @Override
-        public Reservation release(String id, Instant now) {
-            return d.release(id, now);
-        }
-
-        @Override
-        public Reservation fulfil(String id, Instant now) {
-            return d.fulfil(id, now);
-        }
-
-        @Override
-        public Optional<Reservation> expire(String id, Instant now) {
-            return d.expire(id, now);
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            return d.transition(id, transition, now);
         }
 
         @Override
@@ -248,8 +235,29 @@ class ContractSuitesDetectBrokenBackendsTest {
     /** Bug: holds expire regardless of their expiry time. */
     static final class EagerExpiry extends ForwardingStock {
         @Override
-        public Optional<Reservation> expire(String id, Instant now) {
-            return d.expire(id, now.plus(Duration.ofDays(8)));
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            return d.transition(
+                    id, transition, transition == ReservationTransition.EXPIRE ? now.plus(Duration.ofDays(8)) : now);
+        }
+    }
+
+    /** Bug: a lifecycle rule of the backend's own that forgot the expiry: due holds can be committed. */
+    static final class CommitIgnoresExpiry extends ForwardingStock {
+        @Override
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            return d.transition(
+                    id, transition, transition == ReservationTransition.COMMIT ? now.minus(Duration.ofDays(8)) : now);
+        }
+    }
+
+    /** Bug: a release of a fulfilled reservation answers Unchanged instead of Refused (a drifted table). */
+    static final class ReleaseOfFulfilledIsUnchanged extends ForwardingStock {
+        @Override
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            TransitionResult r = d.transition(id, transition, now);
+            return r instanceof TransitionResult.Refused f && transition == ReservationTransition.RELEASE
+                    ? new TransitionResult.Unchanged(f.reservation())
+                    : r;
         }
     }
 
@@ -622,6 +630,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    static final class EagerExpiryLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(EagerExpiry::new);
+        }
+    }
+
+    static final class CommitIgnoresExpiryLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(CommitIgnoresExpiry::new);
+        }
+    }
+
+    static final class ReleaseOfFulfilledLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(ReleaseOfFulfilledIsUnchanged::new);
+        }
+    }
+
     static final class ScopeBlindKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
@@ -916,6 +945,24 @@ class ContractSuitesDetectBrokenBackendsTest {
     @Test
     void earlyExpiryIsCaught() {
         assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
+        assertThat(lifecycleRowsFailing(EagerExpiryLifecycle.class)).contains("EXPIRE from HELD, due=false");
+    }
+
+    @Test
+    void lifecycleRulesThatDriftFromTheTableAreCaught() {
+        assertThat(lifecycleRowsFailing(CommitIgnoresExpiryLifecycle.class)).contains("COMMIT from HELD, due=true");
+        assertThat(lifecycleRowsFailing(ReleaseOfFulfilledLifecycle.class))
+                .containsExactlyInAnyOrder("RELEASE from FULFILLED, due=false", "RELEASE from FULFILLED, due=true");
+    }
+
+    /** The rows of {@link ReservationLifecycleContract} a suite fails, named as the table names them. */
+    private static List<String> lifecycleRowsFailing(Class<?> suite) {
+        List<ReservationTransition.Rule> table = ReservationTransition.table();
+        return failuresOf(suite).stream()
+                .filter(n -> n.startsWith("everyRowOfTheLifecycleTable"))
+                .map(n -> table.get(Integer.parseInt(n.substring(n.lastIndexOf('[') + 1, n.length() - 1)) - 1))
+                .map(r -> r.transition() + " from " + r.from() + ", due=" + r.due())
+                .toList();
     }
 
     @Test

@@ -31,9 +31,11 @@ import dev.orderkit.core.spi.ClaimRequest;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StepHook;
 import dev.orderkit.core.spi.StepTransactions;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -364,10 +366,12 @@ public final class DefaultOrderService implements OrderService {
         return transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
     }
 
+    /** Gives back a hold still HELD (never a committed one: that belongs to a confirmed order). */
     private void releaseIfHeld(Order order) {
         Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
         if (r.isPresent() && r.get().state() == ReservationState.HELD) {
-            ledger.release(order.id(), false);
+            // Applied, or Unchanged when it expired meanwhile: either way the stock is back
+            ledger.transition(order.id(), ReservationTransition.RELEASE, false);
         }
     }
 
@@ -376,11 +380,11 @@ public final class DefaultOrderService implements OrderService {
         Order confirmed;
         try {
             confirmed = retries.unit(steps, () -> {
-                try {
-                    ledger.commit(order.id());
-                } catch (IllegalStateTransitionException gone) {
-                    return null;
+                TransitionResult commit = ledger.transition(order.id(), ReservationTransition.COMMIT, false);
+                if (commit instanceof TransitionResult.Refused) {
+                    return null; // expired, released or due: the lifecycle refuses the commit
                 }
+                commit.reservationOrThrow(); // committed now or before; NotFound is an inconsistency
                 return claim(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
             });
         } catch (StaleOrder stale) {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The one retry layer: Failsafe executors built once from {@link RetrySettings}. Backends never
@@ -101,6 +102,46 @@ public final class Retries {
             }
         }
         return run(backend, step);
+    }
+
+    /**
+     * Runs attempts that may lose a race (a storage answered {@code Conflict}, or found stock gone
+     * that the read said was there; the attempt then throws a {@link ConcurrencyConflictException}):
+     * like {@link #backend}, the conflict policy re-runs it and the backend policy re-runs transient
+     * failures. The failure that ends the call (one no policy re-runs, or the last when the budget
+     * is spent), with the earlier attempts' failures as suppressed exceptions, goes through
+     * {@code whenSpent} (e.g. a race lost on every attempt becomes the business outcome) and is
+     * thrown. Inside a unit the attempt runs once and its
+     * failure is thrown as is: the unit is retried as a whole. The attempt calls the storage
+     * directly (not through {@link #backend}), so budgets never multiply.
+     *
+     * @param attempt one attempt
+     * @param whenSpent maps the failure that ends the call
+     * @param <T> result type
+     * @return the result of the first attempt that did not fail
+     */
+    public <T> T racing(CheckedSupplier<T> attempt, UnaryOperator<RuntimeException> whenSpent) {
+        if (IN_UNIT.get() != null) {
+            return backend(attempt);
+        }
+        List<Throwable> failed = new ArrayList<>();
+        try {
+            return backend(() -> {
+                try {
+                    return attempt.get();
+                } catch (RuntimeException e) {
+                    failed.add(e);
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            for (Throwable f : failed) {
+                if (f != e) {
+                    e.addSuppressed(f);
+                }
+            }
+            throw whenSpent.apply(e);
+        }
     }
 
     /**

@@ -42,6 +42,39 @@ class RetriesTest {
     }
 
     @Test
+    void racingRerunsLostRacesWithinTheConflictBudgetAndKeepsEveryLostAttempt() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(r.racing(
+                        () -> {
+                            if (calls.incrementAndGet() < 3) {
+                                throw new ConcurrencyConflictException("lost " + calls.get());
+                            }
+                            return "won";
+                        },
+                        e -> e))
+                .isEqualTo("won");
+        calls.set(0);
+        assertThatThrownBy(() -> r.racing(
+                        () -> {
+                            throw new ConcurrencyConflictException("lost " + calls.incrementAndGet());
+                        },
+                        e -> new InvalidRequestException("race", e.getMessage(), "spent")))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("lost 4");
+        assertThat(calls).hasValue(4); // 1 + 3 conflict retries
+        calls.set(0);
+        assertThatThrownBy(() -> r.racing(
+                        () -> {
+                            throw new ConcurrencyConflictException("lost " + calls.incrementAndGet());
+                        },
+                        e -> e))
+                .satisfies(e -> assertThat(e.getSuppressed())
+                        .extracting(Throwable::getMessage)
+                        .containsExactly("lost 1", "lost 2", "lost 3"));
+    }
+
+    @Test
     void transientOnlyRetriesFailuresButHandsAConflictToTheCaller() {
         Retries r = new Retries(FAST);
         AtomicInteger calls = new AtomicInteger();
