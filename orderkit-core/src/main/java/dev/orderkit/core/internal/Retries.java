@@ -135,8 +135,9 @@ public final class Retries {
                 }
             });
         } catch (RuntimeException e) {
+            List<Throwable> already = List.of(e.getSuppressed()); // backend() may have attached them
             for (Throwable f : failed) {
-                if (f != e) {
+                if (f != e && !already.contains(f)) {
                     e.addSuppressed(f);
                 }
             }
