@@ -18,7 +18,6 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
-import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StepHook;
@@ -34,8 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,7 +52,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
  */
-public abstract class StaleWorkerContract extends ContractSupport {
+public abstract class StaleWorkerContract extends TwoProcessContractSupport {
     private static final Scope SHOP = Scope.of("shop-1");
     private static final StockKey WIDGET = StockKey.of("widget");
     private static final Duration LEASE = Duration.ofSeconds(30);
@@ -63,30 +60,11 @@ public abstract class StaleWorkerContract extends ContractSupport {
     private static final Duration TTL = Duration.ofMinutes(15);
     private static final long WAIT_SECONDS = 30;
 
-    private BackendFixture peerFixture;
-    private SimulatedPaymentPort gateway;
-
     /** Subclasses are created by JUnit. */
     protected StaleWorkerContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
-
-    /** Opens the peer client (the second process) and the shared gateway. */
-    @BeforeEach
-    protected final void openPeerAndGateway() {
-        peerFixture = peer(fixture);
-        gateway = new SimulatedPaymentPort();
-    }
-
-    /** Closes the peer client (before the primary fixture is closed). */
-    @AfterEach
-    protected final void closePeerClient() {
-        if (peerFixture != null && peerFixture != fixture) {
-            peerFixture.close();
-        }
-        peerFixture = null;
-    }
 
     // ------------------------------------------------------------------ gates
 
