@@ -1,6 +1,7 @@
 package dev.orderkit.jdbc;
 
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
@@ -155,6 +156,8 @@ public final class JdbcBackend {
      *
      * @return the versions applied by this call
      * @throws BackendUnavailableException if the database fails
+     * @throws ConcurrencyConflictException if the database rolled the migration
+     *     back (a deadlock with concurrent traffic; PostgreSQL applies it in one transaction): call again
      */
     public List<Integer> migrate() {
         return new SchemaInstaller(db).migrate();

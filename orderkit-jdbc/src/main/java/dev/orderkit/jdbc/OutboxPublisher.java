@@ -1,6 +1,7 @@
 package dev.orderkit.jdbc;
 
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.jdbc.internal.Codec;
@@ -116,6 +117,9 @@ public final class OutboxPublisher implements AutoCloseable {
      * @return the number of events delivered to the sink
      * @throws BackendUnavailableException if the database fails (nothing is lost: unmarked rows
      *                                     become claimable again after the claim timeout)
+     * @throws ConcurrencyConflictException if the database rolled the claim of the batch back (a
+     *     deadlock; nothing claimed): run the round again. {@link #start()}'s loop does, after
+     *     {@code pollInterval}
      */
     public int publishPending() {
         Instant now = clock.instant();

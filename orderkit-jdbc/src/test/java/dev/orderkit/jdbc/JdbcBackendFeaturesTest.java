@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.Order;
@@ -15,15 +17,19 @@ import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
-import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.InboxStore.Claim;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
@@ -37,6 +43,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -218,7 +225,7 @@ class JdbcBackendFeaturesTest {
                 JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1, V2 and V3
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V4
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -237,7 +244,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3);
+            assertThat(applied).containsExactly(1, 2, 3, 4);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -247,7 +254,7 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaFromV1ToV2ToV3KeepingItsData(Kind kind) throws Exception {
+    void installerUpgradesASchemaFromV1ToV4KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind);
                 JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
@@ -274,6 +281,17 @@ class JdbcBackendFeaturesTest {
                         .isInstanceOf(ReserveResult.Reserved.class);
                 assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of()))
                         .isTrue();
+                // idempotency rows as the V1 code wrote them: one completed, one whose lease (token 2) expired
+                jdbi.useHandle(h -> {
+                    h.execute("INSERT INTO " + prefix
+                            + "idempotency (scope, idem_key, fingerprint, resource_id, token, "
+                            + "lease_until, completed, response, retain_until) VALUES ('shop', 'key-done', 'fp', "
+                            + "'o-done', 1, 0, TRUE, '{\"old\":true}', " + Db.nanos(T0.plusSeconds(3600)) + ")");
+                    h.execute(
+                            "INSERT INTO " + prefix + "idempotency (scope, idem_key, fingerprint, resource_id, token, "
+                                    + "lease_until, completed, response, retain_until) VALUES ('shop', 'key-busy', 'fp', "
+                                    + "'o-busy', 2, " + Db.nanos(T0) + ", FALSE, NULL, NULL)");
+                });
                 assertThatThrownBy(() -> old.inboxStore().claim("test:m", T0, Duration.ofSeconds(30)))
                         .isInstanceOf(BackendUnavailableException.class);
 
@@ -290,7 +308,11 @@ class JdbcBackendFeaturesTest {
                 assertThatThrownBy(() -> old.stockStorage().adjust(kept, 1, "too early", T0))
                         .isInstanceOf(BackendUnavailableException.class);
 
-                // the current release starts (on two instances at once): only V3 is applied, once
+                // the third release: only V3 is applied
+                assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(3))
+                        .containsExactly(3);
+
+                // the current release starts (on two instances at once): only V4 is applied, once
                 JdbcBackend a = JdbcBackend.builder()
                         .dataSource(f.dataSource())
                         .tablePrefix(prefix)
@@ -301,13 +323,13 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(3);
+                assertThat(applied).containsExactly(4);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3);
+                assertThat(history).containsExactly(1, 2, 3, 4);
 
                 // the data of every earlier version is still there and usable
                 assertThat(a.stockStorage().level(kept)).hasValueSatisfying(l -> {
@@ -319,7 +341,8 @@ class JdbcBackendFeaturesTest {
                 assertThat(a.orderStore().findByKey("shop", "key-old"))
                         .hasValueSatisfying(o -> assertThat(o.id()).isEqualTo("o-old"));
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
-                assertThat(a.stockStorage().commit("r-old", T0).state()).isEqualTo(ReservationState.COMMITTED);
+                assertThat(a.stockStorage().transition("r-old", ReservationTransition.COMMIT, T0))
+                        .isInstanceOf(TransitionResult.Applied.class);
                 // and stock writes are idempotent on their reference, across instances
                 var first = a.stockStorage().adjust(kept, 5, "after upgrade", T0);
                 assertThat(first.onHand()).isEqualTo(12);
@@ -327,6 +350,19 @@ class JdbcBackendFeaturesTest {
                         .isEqualTo(first);
                 assertThat(a.stockStorage().level(kept).orElseThrow().onHand()).isEqualTo(12);
                 assertThat(InvariantChecker.checkStock(a.stockStorage())).isEmpty();
+                // and the idempotency rows of V1 answer through core's claim table
+                IdempotencyClaims keysA = new IdempotencyClaims(a.idempotencyStore());
+                Duration lease = Duration.ofSeconds(30);
+                assertThat(keysA.claim(ScopedKey.of("shop", "key-done"), "fp", "o-new", T0.plusSeconds(1), lease))
+                        .isEqualTo(new ClaimResult.Completed("o-done", "{\"old\":true}"));
+                ClaimResult.Acquired takeover = (ClaimResult.Acquired)
+                        keysA.claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease);
+                assertThat(takeover.resourceId()).isEqualTo("o-busy");
+                assertThat(takeover.resumed()).isTrue();
+                assertThat(takeover.fencingToken()).isGreaterThan(2);
+                assertThatThrownBy(() -> keysA.complete(
+                                ScopedKey.of("shop", "key-busy"), 2, "{}", T0.plusSeconds(1), T0.plusSeconds(60)))
+                        .isInstanceOf(LeaseLostException.class);
 
                 // V3 applied but not recorded (MySQL commits DDL statement by statement): re-running completes it
                 jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 3"));
@@ -334,6 +370,13 @@ class JdbcBackendFeaturesTest {
                 assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_key").toLowerCase());
                 assertThat(a.stockStorage().adjust(kept, 5, "after upgrade", T0))
                         .isEqualTo(first);
+                // likewise V4 (MySQL adds its columns only when information_schema does not list them)
+                jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 4"));
+                assertThat(a.migrate()).containsExactly(4);
+                assertThat(new IdempotencyClaims(b.idempotencyStore())
+                                .claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease))
+                        .as("the repeat of the takeover's call after the re-run")
+                        .isEqualTo(takeover);
             } finally {
                 jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
             }
@@ -360,7 +403,7 @@ class JdbcBackendFeaturesTest {
                         var storage = (i % 2 == 0 ? f : peer).stockStorage();
                         fs.add(ex.submit(() -> {
                             go.await();
-                            return storage.adjust(k, 5, ref, T0.plusSeconds(1));
+                            return againAfterDeadlocks(() -> storage.adjust(k, 5, ref, T0.plusSeconds(1)));
                         }));
                     }
                     go.countDown();
@@ -384,7 +427,8 @@ class JdbcBackendFeaturesTest {
                     var storage = (i % 2 == 0 ? f : peer).stockStorage();
                     fs.add(ex.submit(() -> {
                         go.await();
-                        return storage.setOnHand(key, 100, start.version(), "count-1", T0.plusSeconds(2));
+                        return againAfterDeadlocks(
+                                () -> storage.setOnHand(key, 100, start.version(), "count-1", T0.plusSeconds(2)));
                     }));
                 }
                 go.countDown();
@@ -399,6 +443,24 @@ class JdbcBackendFeaturesTest {
                 ex.shutdownNow();
             }
             assertThat(InvariantChecker.checkStock(f.stockStorage())).isEmpty();
+        }
+    }
+
+    /**
+     * Runs a storage call the way core's conflict policy does: again after the database rolled its
+     * transaction back (a deadlock or serialization failure, which the backend reports as a
+     * {@link ConcurrencyConflictException} instead of retrying it). Any other conflict is an answer.
+     */
+    private static <T> T againAfterDeadlocks(Callable<T> call) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.call();
+            } catch (ConcurrencyConflictException e) {
+                if (attempt >= 20 || !Db.isConflict(Db.sqlCause(e))) {
+                    throw e;
+                }
+                Thread.sleep(attempt);
+            }
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.orderkit.jdbc;
 
+import static dev.orderkit.core.spi.ReservationTransition.COMMIT;
+import static dev.orderkit.core.spi.ReservationTransition.EXPIRE;
+import static dev.orderkit.core.spi.ReservationTransition.FULFIL;
+import static dev.orderkit.core.spi.ReservationTransition.RELEASE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,10 +22,12 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.InboxStore.Claim;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
@@ -65,6 +71,11 @@ class JdbcRetryAuditTest {
         });
     }
 
+    private static ReservationState unchanged(TransitionResult r) {
+        assertThat(r).isInstanceOf(TransitionResult.Unchanged.class);
+        return ((TransitionResult.Unchanged) r).reservation().state();
+    }
+
     private static long countMovements(StockStorage s, StockKey key, String reason, String ref) {
         return s.movements(key).stream()
                 .filter(m -> m.reason().name().equals(reason) && ref.equals(m.reference()))
@@ -97,11 +108,11 @@ class JdbcRetryAuditTest {
             assertThat(s.level(A).orElseThrow().reserved()).isEqualTo(3);
             assertThat(countMovements(s, A, "RESERVE", "r-1")).isEqualTo(1);
 
-            // commit, fulfil: the repeat reads the target state and returns it unchanged
-            lostAck(f, () -> s.commit("r-1", T0));
-            assertThat(s.commit("r-1", T0).state()).isEqualTo(ReservationState.COMMITTED);
-            lostAck(f, () -> s.fulfil("r-1", T0));
-            assertThat(s.fulfil("r-1", T0).state()).isEqualTo(ReservationState.FULFILLED);
+            // commit, fulfil: the repeat reads the target state and answers Unchanged
+            lostAck(f, () -> s.transition("r-1", COMMIT, T0));
+            assertThat(unchanged(s.transition("r-1", COMMIT, T0))).isEqualTo(ReservationState.COMMITTED);
+            lostAck(f, () -> s.transition("r-1", FULFIL, T0));
+            assertThat(unchanged(s.transition("r-1", FULFIL, T0))).isEqualTo(ReservationState.FULFILLED);
             assertThat(s.level(A).orElseThrow()).satisfies(l -> {
                 assertThat(l.onHand()).isEqualTo(7);
                 assertThat(l.reserved()).isZero();
@@ -110,14 +121,15 @@ class JdbcRetryAuditTest {
 
             // release: likewise
             s.reserve("r-2", lines, T0.plusSeconds(60), T0);
-            lostAck(f, () -> s.release("r-2", T0));
-            assertThat(s.release("r-2", T0).state()).isEqualTo(ReservationState.RELEASED);
+            lostAck(f, () -> s.transition("r-2", RELEASE, T0));
+            assertThat(unchanged(s.transition("r-2", RELEASE, T0))).isEqualTo(ReservationState.RELEASED);
             assertThat(countMovements(s, B, "RELEASE", "r-2")).isEqualTo(1);
 
-            // expire: the repeat's guard (state = HELD) matches nothing: empty, stock returned once
+            // expire: the repeat reads EXPIRED: Unchanged, stock returned once
             s.reserve("r-3", lines, T0.plusSeconds(5), T0);
-            lostAck(f, () -> s.expire("r-3", T0.plusSeconds(6)));
-            assertThat(s.expire("r-3", T0.plusSeconds(6))).isEmpty();
+            lostAck(f, () -> s.transition("r-3", EXPIRE, T0.plusSeconds(6)));
+            assertThat(unchanged(s.transition("r-3", EXPIRE, T0.plusSeconds(6))))
+                    .isEqualTo(ReservationState.EXPIRED);
             assertThat(s.reservation("r-3").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
             assertThat(countMovements(s, A, "EXPIRE", "r-3")).isEqualTo(1);
             assertThat(s.level(A).orElseThrow().reserved()).isZero();
@@ -197,27 +209,36 @@ class JdbcRetryAuditTest {
     @EnumSource(Kind.class)
     void idempotencyPrimitives(Kind kind) {
         try (JdbcFixture f = JdbcFixture.create(kind)) {
-            var keys = f.idempotencyStore();
+            var keys = new IdempotencyClaims(f.idempotencyStore());
             Duration lease = Duration.ofSeconds(30);
             ScopedKey k = new ScopedKey(Scope.of("shop"), IdempotencyKey.of("audit-1"));
-            // claim: the repeat (core draws a new resource id) sees its own live lease as in progress ...
+            // claim (insert): the repeat of the same call (same claimant) gets its own lease back
             lostAck(f, () -> keys.claim(k, "fp", "ord-1", T0, lease));
+            ClaimResult.Acquired first = (ClaimResult.Acquired) keys.claim(k, "fp", "ord-1", T0, lease);
+            assertThat(first.resourceId()).isEqualTo("ord-1");
+            assertThat(first.resumed()).isFalse();
+            // ... while any other call waits for the lease
             assertThat(keys.claim(k, "fp", "ord-1b", T0, lease)).isEqualTo(new ClaimResult.InProgress(T0.plus(lease)));
-            // ... until the lease ends: then it resumes with the stored resource id
-            ClaimResult resumed = keys.claim(k, "fp", "ord-1c", T0.plus(lease), lease);
-            assertThat(resumed).isEqualTo(new ClaimResult.Acquired(2, "ord-1", true));
 
-            // release: the repeat matches the same token again (idempotent)
-            lostAck(f, () -> keys.release(k, 2));
-            keys.release(k, 2);
-            ClaimResult again = keys.claim(k, "fp", "x", T0.plus(lease), lease);
-            assertThat(again).isEqualTo(new ClaimResult.Acquired(3, "ord-1", true));
+            // takeover (compare-and-set): the repeat finds its own new lease
+            lostAck(f, () -> keys.claim(k, "fp", "ord-1c", T0.plus(lease), lease));
+            ClaimResult.Acquired resumed = (ClaimResult.Acquired) keys.claim(k, "fp", "ord-1c", T0.plus(lease), lease);
+            assertThat(resumed.resourceId()).isEqualTo("ord-1");
+            assertThat(resumed.resumed()).isTrue();
+            assertThat(resumed.fencingToken()).isGreaterThan(first.fencingToken());
 
-            // complete: the repeat finds the record completed and reports the lease lost; the stored
-            // response is what the next claim (core's reaction) replays
+            // release: the repeat finds the lease released and returns normally
+            lostAck(f, () -> keys.release(k, resumed.fencingToken()));
+            keys.release(k, resumed.fencingToken());
+            ClaimResult.Acquired again = (ClaimResult.Acquired) keys.claim(k, "fp", "x", T0.plus(lease), lease);
+            assertThat(again.resumed()).isTrue();
+            assertThat(again.fencingToken()).isGreaterThan(resumed.fencingToken());
+
+            // complete: the repeat finds its own completion and returns normally; another response is refused
             Instant now = T0.plus(lease);
-            lostAck(f, () -> keys.complete(k, 3, "{\"r\":1}", now, now.plusSeconds(60)));
-            assertThatThrownBy(() -> keys.complete(k, 3, "{\"r\":1}", now, now.plusSeconds(60)))
+            lostAck(f, () -> keys.complete(k, again.fencingToken(), "{\"r\":1}", now, now.plusSeconds(60)));
+            keys.complete(k, again.fencingToken(), "{\"r\":1}", now, now.plusSeconds(60));
+            assertThatThrownBy(() -> keys.complete(k, again.fencingToken(), "{\"r\":2}", now, now.plusSeconds(60)))
                     .isInstanceOf(LeaseLostException.class);
             assertThat(keys.claim(k, "fp", "y", now, lease)).isEqualTo(new ClaimResult.Completed("ord-1", "{\"r\":1}"));
 

@@ -7,7 +7,7 @@ import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.spi.ClaimResult;
-import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.ScopedKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,14 +63,16 @@ public final class MultiProcessWorker {
                     .idempotencyStore(backend.idempotencyStore())
                     .build();
             StockLedger ledger = kit.stock();
-            IdempotencyStore idem = backend.idempotencyStore();
+            IdempotencyClaims idem = new IdempotencyClaims(backend.idempotencyStore());
             Random rnd = new Random(worker * 7919L);
             int ops = 0;
             while (System.currentTimeMillis() < until) {
                 int key = rnd.nextInt(keyCount);
                 ScopedKey sk = ScopedKey.of("mp", "key-" + key);
                 Instant now = Instant.now();
-                ClaimResult claim = idem.claim(sk, "fp-" + key, "res-" + key, now, Duration.ofSeconds(20));
+                // a fresh claimant (and resource id) per call, as core draws one per place call
+                String claimant = "res-" + key + "-w" + worker + "-" + ops;
+                ClaimResult claim = idem.claim(sk, "fp-" + key, claimant, now, Duration.ofSeconds(20));
                 if (claim instanceof ClaimResult.Acquired a) {
                     String outcome;
                     try {

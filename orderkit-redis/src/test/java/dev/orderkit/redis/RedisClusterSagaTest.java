@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
-import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.redis.internal.Keys;
 import dev.orderkit.redis.internal.Redis;
 import dev.orderkit.redis.internal.RedisStockStorage;
@@ -96,8 +97,14 @@ class RedisClusterSagaTest {
                 .satisfies(s -> assertThat(s.sku()).isEqualTo("saga-c"));
         assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(2L, 3L, 4L);
         assertThat(clean.reservation("r2")).isEmpty();
-        assertThat(clean.commit("r1", now).state()).isEqualTo(ReservationState.COMMITTED);
-        assertThat(clean.fulfil("r1", now).state()).isEqualTo(ReservationState.FULFILLED);
+        assertThat(clean.transition("r1", ReservationTransition.COMMIT, now)
+                        .reservationOrThrow()
+                        .state())
+                .isEqualTo(ReservationState.COMMITTED);
+        assertThat(clean.transition("r1", ReservationTransition.FULFIL, now)
+                        .reservationOrThrow()
+                        .state())
+                .isEqualTo(ReservationState.FULFILLED);
         assertThat(clean.level(c).orElseThrow().onHand()).isEqualTo(6);
         assertThat(InvariantChecker.checkStock(clean)).isEmpty();
     }
@@ -151,7 +158,8 @@ class RedisClusterSagaTest {
         assertThat(clean.dueReservations(now.plusSeconds(29), 10)).doesNotContain("r5");
         Instant later = now.plusSeconds(30);
         assertThat(clean.dueReservations(later, 10)).contains("r5");
-        assertThat(clean.expire("r5", later)).isEmpty(); // never acknowledged: rolled back, not "expired"
+        assertThat(clean.transition("r5", ReservationTransition.EXPIRE, later)) // never acknowledged: rolled back
+                .isEqualTo(new TransitionResult.NotFound("r5"));
         assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(0L, 0L, 0L);
         assertThat(clean.dueReservations(later, 10)).doesNotContain("r5");
         assertThat(clean.reservation("r5")).isEmpty();
@@ -177,7 +185,8 @@ class RedisClusterSagaTest {
                 .extracting(Reservation::id)
                 .containsExactly("new");
         assertThat(InvariantChecker.checkStock(clean)).isEmpty();
-        assertThatThrownBy(() -> clean.commit("old", exp)).isInstanceOf(IllegalStateTransitionException.class);
+        assertThat(clean.transition("old", ReservationTransition.COMMIT, exp))
+                .isInstanceOf(TransitionResult.Refused.class);
         assertThat(clean.dueReservations(exp.plus(Duration.ofDays(1)), 10)).containsExactly("new");
     }
 
@@ -200,7 +209,10 @@ class RedisClusterSagaTest {
         assertThat(InvariantChecker.checkStock(clean)).isEmpty();
     }
 
-    /** A compensation that died half-way is finished by a retry of the reserve, which then starts afresh. */
+    /**
+     * A compensation that died half-way is finished by a retry of the reserve, which answers
+     * {@code Conflict} (no recursion); the next call (core's re-run) starts afresh.
+     */
     @Test
     void retryFinishesACompensationLeftHalfWayAndReservesAgain() {
         RedisStockStorage racing = new RedisStockStorage(redis, keys, (step, id, index) -> {
@@ -215,6 +227,11 @@ class RedisClusterSagaTest {
                 .isInstanceOf(Crash.class);
         assertThat(reserved(a)).as("held by the attempt being rolled back").isEqualTo(1);
         clean.adjust(c, 9, "competitor gives c back", now);
+        assertThat(clean.reserve("r7", lines(1, 1, 5), now.plusSeconds(60), now))
+                .isInstanceOf(ReserveResult.Conflict.class);
+        assertThat(List.of(reserved(a), reserved(b), reserved(c)))
+                .as("the compensation was finished")
+                .containsExactly(0L, 0L, 0L);
         assertThat(clean.reserve("r7", lines(1, 1, 5), now.plusSeconds(60), now))
                 .isInstanceOf(ReserveResult.Reserved.class);
         assertThat(List.of(reserved(a), reserved(b), reserved(c))).containsExactly(1L, 1L, 5L);

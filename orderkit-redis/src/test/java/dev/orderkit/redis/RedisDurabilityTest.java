@@ -7,6 +7,8 @@ import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.testkit.InvariantChecker;
@@ -105,27 +107,31 @@ class RedisDurabilityTest {
         Instant now = Instant.parse("2030-01-01T00:00:00Z");
         StockKey k = StockKey.of("durable");
         ScopedKey key = ScopedKey.of("shop", "k-1");
+        Duration lease = Duration.ofSeconds(30);
+        long token;
         try (RedisClient c = RedisClient.create("127.0.0.1", port)) {
             RedisBackend b = backend(c);
             b.stockStorage().adjust(k, 10, "init", now);
             assertThat(b.stockStorage().reserve("r1", List.of(new AllocatedLine(k, 3)), now.plusSeconds(600), now))
                     .isInstanceOf(ReserveResult.Reserved.class);
-            assertThat(b.idempotencyStore().claim(key, "fp", "r1", now, Duration.ofSeconds(30)))
-                    .isInstanceOf(ClaimResult.Acquired.class);
+            ClaimResult claim = new IdempotencyClaims(b.idempotencyStore()).claim(key, "fp", "r1", now, lease);
+            assertThat(claim).isInstanceOf(ClaimResult.Acquired.class);
+            token = ((ClaimResult.Acquired) claim).fencingToken();
         }
         killAndRestart();
         try (RedisClient c = RedisClient.create("127.0.0.1", port)) {
             RedisBackend b = backend(c);
             assertThat(b.stockStorage().level(k).orElseThrow().reserved()).isEqualTo(3);
             assertThat(b.stockStorage().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.HELD);
-            b.stockStorage().commit("r1", now);
-            b.idempotencyStore().complete(key, 1, "{\"ok\":true}", now, now.plusSeconds(3600));
+            b.stockStorage().transition("r1", ReservationTransition.COMMIT, now);
+            new IdempotencyClaims(b.idempotencyStore())
+                    .complete(key, token, "{\"ok\":true}", now, now.plusSeconds(3600));
         }
         killAndRestart();
         try (RedisClient c = RedisClient.create("127.0.0.1", port)) {
             RedisBackend b = backend(c);
             assertThat(b.stockStorage().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
-            assertThat(b.idempotencyStore().claim(key, "fp", "other", now, Duration.ofSeconds(30)))
+            assertThat(new IdempotencyClaims(b.idempotencyStore()).claim(key, "fp", "other", now, lease))
                     .isEqualTo(new ClaimResult.Completed("r1", "{\"ok\":true}"));
             assertThat(b.stockStorage().movements(k)).hasSize(2);
             assertThat(InvariantChecker.checkStock(b.stockStorage())).isEmpty();

@@ -10,7 +10,9 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.redis.internal.Keys;
 import dev.orderkit.redis.internal.Redis;
 import dev.orderkit.redis.internal.RedisStockStorage;
@@ -135,6 +137,28 @@ abstract class TransitionRaces {
         fixture.close();
     }
 
+    // ------------------------------------------------------------------ the SPI's results, read as before
+
+    /** A transition's reservation; refusals and lost races as the public exceptions. */
+    static Reservation commit(RedisStockStorage s, String id, Instant at) {
+        return s.transition(id, ReservationTransition.COMMIT, at).reservationOrThrow();
+    }
+
+    static Reservation release(RedisStockStorage s, String id, Instant at) {
+        return s.transition(id, ReservationTransition.RELEASE, at).reservationOrThrow();
+    }
+
+    static Reservation fulfil(RedisStockStorage s, String id, Instant at) {
+        return s.transition(id, ReservationTransition.FULFIL, at).reservationOrThrow();
+    }
+
+    /** The expired reservation if this call expired it; empty if it was not due, not held or gone. */
+    static Optional<Reservation> expire(RedisStockStorage s, String id, Instant at) {
+        TransitionResult r = s.transition(id, ReservationTransition.EXPIRE, at);
+        assertThat(r).as("expire never loses a race here").isNotInstanceOf(TransitionResult.Conflict.class);
+        return r instanceof TransitionResult.Applied a ? Optional.of(a.reservation()) : Optional.empty();
+    }
+
     // ------------------------------------------------------------------ harness
 
     protected RedisStockStorage storage(SagaHook hook) {
@@ -224,7 +248,7 @@ abstract class TransitionRaces {
             assertThat(plain.reserve("greedy", List.of(new AllocatedLine(a, 5)), exp.plusSeconds(60), exp))
                     .as("no oversell")
                     .isInstanceOf(ReserveResult.Insufficient.class);
-            assertThat(plain.fulfil(id, exp).state()).isEqualTo(ReservationState.FULFILLED);
+            assertThat(fulfil(plain, id, exp).state()).isEqualTo(ReservationState.FULFILLED);
             assertThat(level(a).onHand()).isEqualTo(4);
         } else {
             assertThat(commit.error()).isInstanceOf(IllegalStateTransitionException.class);
@@ -233,7 +257,7 @@ abstract class TransitionRaces {
                 assertThat(level(k).reserved()).isZero();
                 assertThat(level(k).onHand()).isEqualTo(5);
             }
-            assertThatThrownBy(() -> plain.fulfil(id, exp)).isInstanceOf(IllegalStateTransitionException.class);
+            assertThatThrownBy(() -> fulfil(plain, id, exp)).isInstanceOf(IllegalStateTransitionException.class);
             assertThat(plain.reserve("greedy", List.of(new AllocatedLine(a, 5)), exp.plusSeconds(60), exp))
                     .isInstanceOf(ReserveResult.Reserved.class);
         }
@@ -250,10 +274,10 @@ abstract class TransitionRaces {
     void commitPausedAfterItsPartsThenExpiry() {
         reserveAll("r");
         Pause pc = new Pause("commit-part", parts - 1);
-        var commit = start(pc, s -> s.commit("r", exp.minusMillis(1)));
+        var commit = start(pc, s -> commit(s, "r", exp.minusMillis(1)));
         assertThat(pc.paused()).isTrue();
         Pause pe = new Pause("expire-part", parts - 1);
-        var expire = start(pe, s -> s.expire("r", exp));
+        var expire = start(pe, s -> expire(s, "r", exp));
         Outcome<Reservation> co = finish(pc, commit);
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertCommitXorExpire("r", co, eo);
@@ -266,9 +290,9 @@ abstract class TransitionRaces {
     void expiryPausedAfterItsFirstPartThenCommit() {
         reserveAll("r");
         Pause pe = new Pause("expire-part", 0);
-        var expire = start(pe, s -> s.expire("r", exp));
+        var expire = start(pe, s -> expire(s, "r", exp));
         assertThat(pe.paused()).isTrue();
-        Outcome<Reservation> co = run(() -> plain.commit("r", exp.minusMillis(1)));
+        Outcome<Reservation> co = run(() -> commit(plain, "r", exp.minusMillis(1)));
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertCommitXorExpire("r", co, eo);
         assertThat(co.ok())
@@ -281,12 +305,12 @@ abstract class TransitionRaces {
     void commitPausedAfterItsClaimThenExpiry() {
         reserveAll("r");
         Pause pc = new Pause("commit-header", 0);
-        var commit = start(pc, s -> s.commit("r", exp.minusMillis(1)));
+        var commit = start(pc, s -> commit(s, "r", exp.minusMillis(1)));
         assertThat(pc.paused()).isTrue();
         assertThat(plain.reservation("r").orElseThrow().state())
                 .as("undecided commit reads as HELD")
                 .isEqualTo(ReservationState.HELD);
-        Outcome<Optional<Reservation>> eo = run(() -> plain.expire("r", exp)); // finishes the commit forward
+        Outcome<Optional<Reservation>> eo = run(() -> expire(plain, "r", exp)); // finishes the commit forward
         Outcome<Reservation> co = finish(pc, commit);
         assertCommitXorExpire("r", co, eo);
         assertThat(co.ok()).isTrue();
@@ -296,9 +320,9 @@ abstract class TransitionRaces {
     void expiryPausedAfterItsClaimThenCommit() {
         reserveAll("r");
         Pause pe = new Pause("expire-header", 0);
-        var expire = start(pe, s -> s.expire("r", exp));
+        var expire = start(pe, s -> expire(s, "r", exp));
         assertThat(pe.paused()).isTrue();
-        Outcome<Reservation> co = run(() -> plain.commit("r", exp.minusMillis(1)));
+        Outcome<Reservation> co = run(() -> commit(plain, "r", exp.minusMillis(1)));
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertCommitXorExpire("r", co, eo);
         assertThat(co.ok()).isFalse();
@@ -308,10 +332,10 @@ abstract class TransitionRaces {
     @Test
     void commitAfterTheDeadlineNeverClaimsTheReservation() {
         reserveAll("r");
-        assertThatThrownBy(() -> plain.commit("r", exp)).isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> commit(plain, "r", exp)).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(stateOf("r")).isEqualTo(ReservationState.HELD);
-        assertThat(plain.expire("r", exp.minusNanos(1))).as("not due yet").isEmpty();
-        assertThat(plain.expire("r", exp)).isPresent();
+        assertThat(expire(plain, "r", exp.minusNanos(1))).as("not due yet").isEmpty();
+        assertThat(expire(plain, "r", exp)).isPresent();
         assertCommitXorExpire(
                 "r",
                 new Outcome<>(null, new IllegalStateTransitionException("r", "HELD", "commit")),
@@ -330,7 +354,7 @@ abstract class TransitionRaces {
     void commitPausedAfterItsFirstPartThenALazyExpiryByASkewedClock() {
         reserveAll("r");
         Pause pc = new Pause(parts > 1 ? "commit-part" : "commit-header", 0);
-        var commit = start(pc, s -> s.commit("r", exp.minusSeconds(1)));
+        var commit = start(pc, s -> commit(s, "r", exp.minusSeconds(1)));
         assertThat(pc.paused()).isTrue();
         assertThat(plain.reserve("skewed", List.of(new AllocatedLine(c, 5)), exp.plusSeconds(120), exp.plusSeconds(1)))
                 .isInstanceOf(ReserveResult.Reserved.class);
@@ -339,7 +363,7 @@ abstract class TransitionRaces {
         assertThat(stateOf("r")).isEqualTo(ReservationState.EXPIRED);
         assertThat(List.of(level(a).reserved(), level(b).reserved(), level(c).reserved()))
                 .containsExactly(0L, 0L, 5L);
-        assertThatThrownBy(() -> plain.fulfil("r", exp)).isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> fulfil(plain, "r", exp)).isInstanceOf(IllegalStateTransitionException.class);
         assertClean();
     }
 
@@ -348,7 +372,7 @@ abstract class TransitionRaces {
         reserveAll("r");
         assertThat(plain.reserve("skewed", List.of(new AllocatedLine(c, 5)), exp.plusSeconds(120), exp.plusSeconds(1)))
                 .isInstanceOf(ReserveResult.Reserved.class);
-        assertThatThrownBy(() -> plain.commit("r", exp.minusSeconds(1)))
+        assertThatThrownBy(() -> commit(plain, "r", exp.minusSeconds(1)))
                 .isInstanceOf(IllegalStateTransitionException.class);
         assertThat(stateOf("r")).isEqualTo(ReservationState.EXPIRED);
         assertThat(List.of(level(a).reserved(), level(b).reserved(), level(c).reserved()))
@@ -364,9 +388,9 @@ abstract class TransitionRaces {
             String id = "r-" + step;
             reserveAll(id);
             Pause pr = new Pause(step, 0);
-            var release = start(pr, s -> s.release(id, exp.minusMillis(1)));
+            var release = start(pr, s -> release(s, id, exp.minusMillis(1)));
             assertThat(pr.paused()).isTrue();
-            Outcome<Optional<Reservation>> eo = run(() -> plain.expire(id, exp));
+            Outcome<Optional<Reservation>> eo = run(() -> expire(plain, id, exp));
             Outcome<Reservation> ro = finish(pr, release);
             assertThat(ro.ok()).isTrue();
             assertThat(ro.value().state()).isEqualTo(ReservationState.RELEASED);
@@ -383,9 +407,9 @@ abstract class TransitionRaces {
             String id = "r-" + step;
             reserveAll(id);
             Pause pe = new Pause(step, 0);
-            var expire = start(pe, s -> s.expire(id, exp));
+            var expire = start(pe, s -> expire(s, id, exp));
             assertThat(pe.paused()).isTrue();
-            Outcome<Reservation> ro = run(() -> plain.release(id, exp.minusMillis(1)));
+            Outcome<Reservation> ro = run(() -> release(plain, id, exp.minusMillis(1)));
             Outcome<Optional<Reservation>> eo = finish(pe, expire);
             assertThat(ro.ok()).isTrue();
             assertThat(ro.value().state())
@@ -413,11 +437,11 @@ abstract class TransitionRaces {
         for (String step : List.of("fulfil-header", "fulfil-part")) {
             String id = "r-" + step;
             reserveAll(id);
-            plain.commit(id, t0);
+            commit(plain, id, t0);
             Pause pf = new Pause(step, 0);
-            var fulfil = start(pf, s -> s.fulfil(id, exp.minusMillis(1)));
+            var fulfil = start(pf, s -> fulfil(s, id, exp.minusMillis(1)));
             assertThat(pf.paused()).isTrue();
-            Outcome<Optional<Reservation>> eo = run(() -> plain.expire(id, exp));
+            Outcome<Optional<Reservation>> eo = run(() -> expire(plain, id, exp));
             Outcome<Reservation> fo = finish(pf, fulfil);
             assertThat(fo.ok()).isTrue();
             assertThat(fo.value().state()).isEqualTo(ReservationState.FULFILLED);
@@ -437,10 +461,10 @@ abstract class TransitionRaces {
     void expiryPausedThenCommitAndFulfil() {
         reserveAll("r");
         Pause pe = new Pause("expire-part", 0);
-        var expire = start(pe, s -> s.expire("r", exp));
+        var expire = start(pe, s -> expire(s, "r", exp));
         assertThat(pe.paused()).isTrue();
-        Outcome<Reservation> co = run(() -> plain.commit("r", exp.minusMillis(1)));
-        Outcome<Reservation> fo = run(() -> plain.fulfil("r", exp.minusMillis(1)));
+        Outcome<Reservation> co = run(() -> commit(plain, "r", exp.minusMillis(1)));
+        Outcome<Reservation> fo = run(() -> fulfil(plain, "r", exp.minusMillis(1)));
         Outcome<Optional<Reservation>> eo = finish(pe, expire);
         assertThat(co.error()).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(fo.error()).isInstanceOf(IllegalStateTransitionException.class);
@@ -456,9 +480,9 @@ abstract class TransitionRaces {
     void commitPausedAfterItsClaimThenRelease() {
         reserveAll("r");
         Pause pc = new Pause("commit-header", 0);
-        var commit = start(pc, s -> s.commit("r", t0));
+        var commit = start(pc, s -> commit(s, "r", t0));
         assertThat(pc.paused()).isTrue();
-        Outcome<Reservation> ro = run(() -> plain.release("r", t0));
+        Outcome<Reservation> ro = run(() -> release(plain, "r", t0));
         Outcome<Reservation> co = finish(pc, commit);
         assertThat(ro.value().state()).isEqualTo(ReservationState.RELEASED);
         assertThat(stateOf("r")).isEqualTo(ReservationState.RELEASED);
@@ -473,9 +497,9 @@ abstract class TransitionRaces {
     void releasePausedAfterItsClaimThenCommit() {
         reserveAll("r");
         Pause pr = new Pause("release-header", 0);
-        var release = start(pr, s -> s.release("r", t0));
+        var release = start(pr, s -> release(s, "r", t0));
         assertThat(pr.paused()).isTrue();
-        Outcome<Reservation> co = run(() -> plain.commit("r", t0));
+        Outcome<Reservation> co = run(() -> commit(plain, "r", t0));
         Outcome<Reservation> ro = finish(pr, release);
         assertThat(co.error()).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(ro.value().state()).isEqualTo(ReservationState.RELEASED);
@@ -501,23 +525,24 @@ abstract class TransitionRaces {
     @Test
     void commitThatDiedAfterItsClaimIsFinishedForwardByTheSweeper() {
         reserveAll("r");
-        assertThatThrownBy(() -> crashingAt("commit-header", 0).commit("r", t0)).isInstanceOf(Crash.class);
+        assertThatThrownBy(() -> commit(crashingAt("commit-header", 0), "r", t0))
+                .isInstanceOf(Crash.class);
         assertThat(plain.dueReservations(t0, 10))
                 .as("an unfinished step is due at once")
                 .contains("r");
-        assertThat(plain.expire("r", t0)).isEmpty();
+        assertThat(expire(plain, "r", t0)).isEmpty();
         assertThat(stateOf("r")).isEqualTo(ReservationState.COMMITTED);
         assertThat(plain.dueReservations(exp.plusSeconds(3600), 10)).doesNotContain("r");
-        assertThat(plain.commit("r", t0).state()).isEqualTo(ReservationState.COMMITTED);
+        assertThat(commit(plain, "r", t0).state()).isEqualTo(ReservationState.COMMITTED);
         assertClean();
     }
 
     @Test
     void commitThatDiedIsFinishedByItsRetryEvenAfterTheDeadline() {
         reserveAll("r");
-        assertThatThrownBy(() -> crashingAt("commit-part", 0).commit("r", t0)).isInstanceOf(Crash.class);
-        assertThat(plain.commit("r", exp.plusSeconds(5)).state()).isEqualTo(ReservationState.COMMITTED);
-        assertThat(plain.fulfil("r", exp.plusSeconds(5)).state()).isEqualTo(ReservationState.FULFILLED);
+        assertThatThrownBy(() -> commit(crashingAt("commit-part", 0), "r", t0)).isInstanceOf(Crash.class);
+        assertThat(commit(plain, "r", exp.plusSeconds(5)).state()).isEqualTo(ReservationState.COMMITTED);
+        assertThat(fulfil(plain, "r", exp.plusSeconds(5)).state()).isEqualTo(ReservationState.FULFILLED);
         assertClean();
     }
 
@@ -525,14 +550,14 @@ abstract class TransitionRaces {
     void expiryThatDiedIsFinishedByTheSweeperOrARead() {
         reserveAll("swept");
         reserveAll("read");
-        assertThatThrownBy(() -> crashingAt("expire-header", 0).expire("swept", exp))
+        assertThatThrownBy(() -> expire(crashingAt("expire-header", 0), "swept", exp))
                 .isInstanceOf(Crash.class);
-        assertThatThrownBy(() -> crashingAt("expire-part", 0).expire("read", exp))
+        assertThatThrownBy(() -> expire(crashingAt("expire-part", 0), "read", exp))
                 .isInstanceOf(Crash.class);
-        assertThatThrownBy(() -> plain.commit("swept", t0)).isInstanceOf(IllegalStateTransitionException.class);
+        assertThatThrownBy(() -> commit(plain, "swept", t0)).isInstanceOf(IllegalStateTransitionException.class);
         assertThat(plain.dueReservations(t0, 10)).contains("read");
         assertThat(plain.reservation("read").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
-        assertThat(plain.expire("swept", exp)).isEmpty(); // the failed commit finished it already
+        assertThat(expire(plain, "swept", exp)).isEmpty(); // the failed commit finished it already
         assertReturnedOnce();
         assertThat(plain.dueReservations(exp.plusSeconds(3600), 10)).isEmpty();
     }
@@ -540,10 +565,10 @@ abstract class TransitionRaces {
     @Test
     void expiryThatDiedIsReportedByTheSweeperThatFinishesIt() {
         reserveAll("r");
-        assertThatThrownBy(() -> crashingAt("expire-header", 0).expire("r", exp))
+        assertThatThrownBy(() -> expire(crashingAt("expire-header", 0), "r", exp))
                 .isInstanceOf(Crash.class);
         assertThat(plain.dueReservations(exp, 10)).containsExactly("r");
-        assertThat(plain.expire("r", exp))
+        assertThat(expire(plain, "r", exp))
                 .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(ReservationState.EXPIRED));
         assertReturnedOnce();
     }

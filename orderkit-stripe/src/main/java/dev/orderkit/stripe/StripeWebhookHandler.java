@@ -4,13 +4,20 @@ import com.stripe.exception.EventDataObjectDeserializationException;
 import com.stripe.model.PaymentIntent;
 import com.stripe.model.StripeObject;
 import com.stripe.net.Webhook;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.RetryPolicyBuilder;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.spi.InboxStore;
+import dev.orderkit.core.spi.InboxStore.Claim;
 import dev.orderkit.stripe.internal.PaymentIntents;
 import dev.orderkit.stripe.internal.SignatureVerifier;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>De-duplicate</b> by event id through an {@link InboxStore} (message id
  *       {@value #MESSAGE_ID_PREFIX}{@code <event id>}): a redelivery → {@link WebhookOutcome#DUPLICATE},
  *       a delivery racing one still being processed (on this or another instance sharing the inbox)
- *       → {@link WebhookOutcome#IN_PROGRESS}. Use a shared, durable inbox (orderkit-jdbc's or
+ *       → {@link WebhookOutcome#IN_PROGRESS}. A claim that lost a race inside the store
+ *       ({@link Claim#CONFLICT}) is claimed again under the conflict budget of
+ *       {@link Builder#retry(RetrySettings)}. Use a shared, durable inbox (orderkit-jdbc's or
  *       orderkit-redis's {@code inboxStore()}) when several instances receive webhooks.</li>
  *   <li><b>Apply</b> {@code payment_intent.*} events to the order named by the PaymentIntent's
  *       {@value StripePaymentPort#ORDER_ID_METADATA} metadata. When a {@link StripePaymentPort} is
@@ -76,6 +85,7 @@ public final class StripeWebhookHandler {
     private final Clock clock;
     private final Duration lease;
     private final Duration tolerance;
+    private final FailsafeExecutor<Claim> claims;
     private final int secretCount;
     private final Map<WebhookOutcome, LongAdder> counts = new EnumMap<>(WebhookOutcome.class);
 
@@ -87,10 +97,25 @@ public final class StripeWebhookHandler {
         this.clock = b.clock;
         this.lease = b.lease;
         this.tolerance = b.tolerance;
+        this.claims = Failsafe.with(lostRaceRetry(b.retry));
         this.secretCount = b.secrets.size();
         for (WebhookOutcome o : WebhookOutcome.values()) {
             counts.put(o, new LongAdder());
         }
+    }
+
+    /**
+     * Retries a claim answered {@link Claim#CONFLICT} with the conflict budget of {@code s}: the
+     * same settings core's conflict policy uses (exceptions are not retried here).
+     */
+    private static RetryPolicy<Claim> lostRaceRetry(RetrySettings s) {
+        RetryPolicyBuilder<Claim> b = RetryPolicy.<Claim>builder().handleResult(Claim.CONFLICT);
+        b = s.conflictMaxDelay().compareTo(s.conflictBaseDelay()) > 0
+                ? b.withBackoff(s.conflictBaseDelay(), s.conflictMaxDelay())
+                : b.withDelay(s.conflictBaseDelay());
+        return b.withJitter(s.jitterFactor())
+                .withMaxRetries(s.conflictMaxRetries())
+                .build();
     }
 
     /**
@@ -112,6 +137,8 @@ public final class StripeWebhookHandler {
      * @return what was done; map it with {@link WebhookOutcome#httpStatus()}
      * @throws dev.orderkit.core.BackendUnavailableException if storage failed (answer 5xx)
      * @throws dev.orderkit.core.PaymentUnavailableException if re-reading from Stripe failed (answer 5xx)
+     * @throws ConcurrencyConflictException if every inbox claim allowed by the conflict budget lost a
+     *     race (answer 5xx; nothing was processed)
      */
     public WebhookOutcome handle(byte @Nullable [] payload, @Nullable String signatureHeader) {
         WebhookOutcome outcome = process(payload, signatureHeader);
@@ -159,14 +186,17 @@ public final class StripeWebhookHandler {
             return WebhookOutcome.IGNORED;
         }
         String messageId = MESSAGE_ID_PREFIX + event.id();
-        switch (inbox.claim(messageId, clock.instant(), lease)) {
+        switch (claims.get(() -> inbox.claim(messageId, clock.instant(), lease))) {
             case DONE -> {
                 return WebhookOutcome.DUPLICATE;
             }
             case IN_PROGRESS -> {
                 return WebhookOutcome.IN_PROGRESS;
             }
-            default -> {}
+            case CONFLICT ->
+                throw new ConcurrencyConflictException(
+                        "inbox claim of " + messageId + " lost a race on every attempt of the conflict budget");
+            case ACQUIRED -> {}
         }
         WebhookOutcome outcome;
         try {
@@ -272,6 +302,7 @@ public final class StripeWebhookHandler {
         private Clock clock = Clock.systemUTC();
         private Duration tolerance = Duration.ofMinutes(5);
         private Duration lease = Duration.ofMinutes(1);
+        private RetrySettings retry = RetrySettings.defaults();
 
         private Builder(OrderService orders) {
             this.orders = Objects.requireNonNull(orders, "orders");
@@ -348,6 +379,21 @@ public final class StripeWebhookHandler {
                 throw new IllegalArgumentException("lease must be between 1 s and 1 h");
             }
             this.lease = value;
+            return this;
+        }
+
+        /**
+         * Retry budget of an inbox claim that lost a race ({@link Claim#CONFLICT}): up to
+         * {@link RetrySettings#conflictMaxRetries()} more claims with the conflict backoff and
+         * jitter. Default {@link RetrySettings#defaults()}; pass {@code kit.config().retry()} to use
+         * the kit's settings. Other failures are not retried: they reach the caller (answer 5xx and
+         * Stripe redelivers).
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder retry(RetrySettings value) {
+            this.retry = Objects.requireNonNull(value, "retry");
             return this;
         }
 

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.stripe.fake.FakeStripeServer.Fault;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -357,5 +360,79 @@ class StripeWebhookHandlerTest {
                 .isEqualTo(InboxStore.Claim.DONE);
         assertThat(withInbox.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.DUPLICATE);
         assertThat(inbox.size()).isEqualTo(2);
+    }
+    /** An inbox whose first {@code conflicts} claims lose a race (as the JDBC store's rarely do). */
+    static final class ContendedInbox implements InboxStore {
+        final InMemoryInboxStore d = new InMemoryInboxStore();
+        final AtomicInteger claims = new AtomicInteger();
+        final int conflicts;
+
+        ContendedInbox(int conflicts) {
+            this.conflicts = conflicts;
+        }
+
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            return claims.incrementAndGet() <= conflicts ? Claim.CONFLICT : d.claim(messageId, now, lease);
+        }
+
+        @Override
+        public void complete(String messageId, Instant now) {
+            d.complete(messageId, now);
+        }
+
+        @Override
+        public void release(String messageId) {
+            d.release(messageId);
+        }
+
+        @Override
+        public int purgeCompleted(Instant olderThan, int limit) {
+            return d.purgeCompleted(olderThan, limit);
+        }
+    }
+
+    @Test
+    void aClaimThatLostARaceIsRetriedUnderTheConflictBudget() {
+        RetrySettings three = new RetrySettings(
+                3,
+                Duration.ofMillis(1),
+                Duration.ofMillis(2),
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(1),
+                0,
+                Duration.ofMillis(1),
+                Duration.ofMillis(1),
+                5,
+                Duration.ofSeconds(1),
+                0.1);
+        ContendedInbox contended = new ContendedInbox(3);
+        StripeWebhookHandler retrying = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .paymentPort(k.port)
+                .inbox(contended)
+                .retry(three)
+                .build();
+        Order o = awaitingAction("wh-13");
+        k.server.customerActed(o.paymentId(), "requires_capture");
+        String payload = k.server.event("payment_intent.succeeded", o.paymentId());
+        assertThat(retrying.handle(payload, sign(SECRET, payload))).isEqualTo(WebhookOutcome.ACCEPTED);
+        assertThat(contended.claims).as("3 lost races, then the claim").hasValue(4);
+        assertThat(reload(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+
+        ContendedInbox hopeless = new ContendedInbox(Integer.MAX_VALUE);
+        StripeWebhookHandler exhausted = StripeWebhookHandler.builder(k.kit.orders())
+                .signingSecret(SECRET)
+                .inbox(hopeless)
+                .retry(three)
+                .build();
+        assertThatThrownBy(() -> exhausted.handle(payload, sign(SECRET, payload)))
+                .isInstanceOf(ConcurrencyConflictException.class)
+                .hasMessageContaining("lost a race");
+        assertThat(hopeless.claims).as("1 + conflictMaxRetries claims").hasValue(4);
+        assertThatThrownBy(() -> StripeWebhookHandler.builder(k.kit.orders()).retry(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("retry");
     }
 }

@@ -8,6 +8,7 @@ import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StockStorage;
@@ -97,11 +98,22 @@ public abstract class ContractSupport {
     }
 
     /**
-     * The idempotency store of the fixture.
+     * Core's claim protocol ({@link IdempotencyClaims}) over the fixture's idempotency store: what
+     * core itself calls. A call whose compare-and-set lost a race throws
+     * {@link dev.orderkit.core.ConcurrencyConflictException}.
+     *
+     * @return the protocol
+     */
+    protected final IdempotencyClaims keys() {
+        return new IdempotencyClaims(fixture.idempotencyStore());
+    }
+
+    /**
+     * The idempotency store of the fixture (its read / insert / compare-and-set primitives).
      *
      * @return the store
      */
-    protected final IdempotencyStore keys() {
+    protected final IdempotencyStore keyStore() {
         return fixture.idempotencyStore();
     }
 

@@ -24,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,7 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
  */
-public abstract class CrashRecoveryContract extends ContractSupport {
+public abstract class CrashRecoveryContract extends TwoProcessContractSupport {
     private static final Scope SHOP = Scope.of("shop-1");
     private static final StockKey WIDGET = StockKey.of("widget");
     private static final Duration LEASE = Duration.ofSeconds(30);
@@ -78,29 +76,11 @@ public abstract class CrashRecoveryContract extends ContractSupport {
         }
     }
 
-    private BackendFixture peerFixture;
-    private SimulatedPaymentPort gateway;
-
     /** Subclasses are created by JUnit. */
     protected CrashRecoveryContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
-
-    /** Opens the peer client (the restarted process) and the shared gateway. */
-    @BeforeEach
-    protected final void openPeerAndGateway() {
-        peerFixture = peer(fixture);
-        gateway = new SimulatedPaymentPort();
-    }
-
-    /** Closes the peer client (before the primary fixture is closed). */
-    @AfterEach
-    protected final void closePeerClient() {
-        if (peerFixture != null && peerFixture != fixture) { // null when peer() failed
-            peerFixture.close();
-        }
-    }
 
     private OrderKit process(BackendFixture f, StepHook hook) {
         return kitBuilder(f, gateway)

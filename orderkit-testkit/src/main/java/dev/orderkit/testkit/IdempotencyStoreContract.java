@@ -7,24 +7,46 @@ import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.ClaimTable;
+import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.ScopedKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Contract of {@link dev.orderkit.core.spi.IdempotencyStore}: the claim state machine (acquire,
- * in progress, completed, mismatch, takeover of expired or released leases), fencing of stale
- * holders (design invariant 7), scope isolation (invariant 8), retention and purge.
- * Single-threaded; concurrent claims are in {@link ConcurrencyContract}.
+ * Contract of {@link IdempotencyStore} under core's claim protocol ({@link IdempotencyClaims}): the
+ * claim decision table of {@link ClaimTable} row by row (stored state × claimant × fingerprint →
+ * answer, token, resource id, resumed flag), fencing of stale holders (design invariant 7), tokens
+ * that never repeat (also across retention and purges), scope isolation (invariant 8), retention and
+ * purge, and the store primitives themselves (insert-if-absent, compare-and-set on the version,
+ * exact round trips). Single-threaded; concurrent claims are in {@link ConcurrencyContract}.
  *
  * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
  */
 public abstract class IdempotencyStoreContract extends ContractSupport {
     private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration RETENTION = Duration.ofMinutes(5);
     private static final String FP = "a".repeat(64);
     private static final String OTHER_FP = "b".repeat(64);
     private static final ScopedKey KEY = ScopedKey.of("tenant-1", "key-1");
+    private static final String RESPONSE = "{\"outcome\":\"PLACED\"}";
+    /** The claimant (and resource id) of the key's first claim in every arranged state. */
+    private static final String FIRST = "ord-1";
+    /** The claimant that took the lease over in {@link Stored#TAKEN_OVER}. */
+    private static final String TAKER = "ord-2";
+    /** A caller that never claimed the key before. */
+    private static final String NEWCOMER = "ord-new";
 
     /** Subclasses are created by JUnit. */
     protected IdempotencyStoreContract() {}
@@ -46,33 +68,255 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
         keys().complete(key, token, response, now(), now().plus(Duration.ofHours(1)));
     }
 
-    @Test
-    void firstClaimAcquiresWithTheNewResourceId() {
-        ClaimResult.Acquired a = acquire(KEY, FP, "ord-1");
-        assertThat(a.resourceId()).isEqualTo("ord-1");
-        assertThat(a.resumed()).isFalse();
-        assertThat(a.fencingToken()).isPositive();
+    // ------------------------------------------------------------------ the claim table, row by row
+
+    /** The stored state a row starts from. */
+    private enum Stored {
+        NONE("no record"),
+        COMPLETED("completed, within retention"),
+        COMPLETED_PAST_RETENTION("completed, past retention"),
+        LIVE_LEASE("live lease"),
+        EXPIRED_LEASE("expired lease"),
+        RELEASED_LEASE("released lease"),
+        TAKEN_OVER("live lease taken over from an expired one");
+
+        private final String text;
+
+        Stored(String text) {
+            this.text = text;
+        }
     }
 
-    @Test
-    void secondClaimDuringLiveLeaseIsInProgress() {
-        acquire(KEY, FP, "ord-1");
+    /** Who claims: the claimant of the current (or last) lease, the one it was taken from, or a newcomer. */
+    private enum Caller {
+        HOLDER("its claimant"),
+        STALE("the claimant it was taken from"),
+        NEWCOMER("another claimant");
+
+        private final String text;
+
+        Caller(String text) {
+            this.text = text;
+        }
+    }
+
+    private enum Answer {
+        ACQUIRED,
+        COMPLETED,
+        MISMATCH,
+        IN_PROGRESS
+    }
+
+    /** What an {@code Acquired} token must be: the current lease's, or above every token issued before. */
+    private enum Token {
+        SAME,
+        NEW,
+        NONE
+    }
+
+    /** One row of {@link ClaimTable#claim}: the setup, the call and the expected answer. */
+    private record Row(
+            Stored stored,
+            Caller caller,
+            boolean sameFingerprint,
+            Answer answer,
+            Token token,
+            boolean firstResourceId,
+            boolean resumed) {
+        @Override
+        public String toString() {
+            String expected = answer == Answer.ACQUIRED
+                    ? "Acquired(" + token.name().toLowerCase(Locale.ROOT) + " token, "
+                            + (firstResourceId ? "stored" : "new") + " resource id, resumed=" + resumed + ")"
+                    : answer.name();
+            return stored.text + " × " + caller.text + " × " + (sameFingerprint ? "same" : "other") + " fingerprint → "
+                    + expected;
+        }
+    }
+
+    private static Row acquired(Stored s, Caller c, boolean sameFp, Token t, boolean firstRid, boolean resumed) {
+        return new Row(s, c, sameFp, Answer.ACQUIRED, t, firstRid, resumed);
+    }
+
+    private static Row answer(Stored s, Caller c, boolean sameFp, Answer a) {
+        return new Row(s, c, sameFp, a, Token.NONE, false, false);
+    }
+
+    /**
+     * Every row of the claim table.
+     *
+     * @return the rows
+     */
+    static List<Row> claimTableRows() {
+        return List.of(
+                acquired(Stored.NONE, Caller.NEWCOMER, true, Token.NEW, false, false),
+                answer(Stored.COMPLETED, Caller.NEWCOMER, true, Answer.COMPLETED),
+                answer(Stored.COMPLETED, Caller.HOLDER, true, Answer.COMPLETED),
+                answer(Stored.COMPLETED, Caller.NEWCOMER, false, Answer.MISMATCH),
+                acquired(Stored.COMPLETED_PAST_RETENTION, Caller.NEWCOMER, true, Token.NEW, false, false),
+                acquired(Stored.COMPLETED_PAST_RETENTION, Caller.NEWCOMER, false, Token.NEW, false, false),
+                acquired(Stored.COMPLETED_PAST_RETENTION, Caller.HOLDER, true, Token.NEW, false, false),
+                acquired(Stored.LIVE_LEASE, Caller.HOLDER, true, Token.SAME, true, false),
+                answer(Stored.LIVE_LEASE, Caller.HOLDER, false, Answer.MISMATCH),
+                answer(Stored.LIVE_LEASE, Caller.NEWCOMER, true, Answer.IN_PROGRESS),
+                answer(Stored.LIVE_LEASE, Caller.NEWCOMER, false, Answer.MISMATCH),
+                acquired(Stored.EXPIRED_LEASE, Caller.NEWCOMER, true, Token.NEW, true, true),
+                acquired(Stored.EXPIRED_LEASE, Caller.HOLDER, true, Token.NEW, true, true),
+                answer(Stored.EXPIRED_LEASE, Caller.NEWCOMER, false, Answer.MISMATCH),
+                acquired(Stored.RELEASED_LEASE, Caller.NEWCOMER, true, Token.NEW, true, true),
+                acquired(Stored.RELEASED_LEASE, Caller.HOLDER, true, Token.NEW, true, true),
+                answer(Stored.RELEASED_LEASE, Caller.NEWCOMER, false, Answer.MISMATCH),
+                acquired(Stored.TAKEN_OVER, Caller.HOLDER, true, Token.SAME, true, true),
+                answer(Stored.TAKEN_OVER, Caller.STALE, true, Answer.IN_PROGRESS),
+                answer(Stored.TAKEN_OVER, Caller.NEWCOMER, true, Answer.IN_PROGRESS),
+                answer(Stored.TAKEN_OVER, Caller.STALE, false, Answer.MISMATCH));
+    }
+
+    /** A state arranged through core's protocol: its lease holder, tokens issued so far, lease end. */
+    private record Arranged(
+            String holder,
+            long holderToken,
+            List<Long> issued,
+            @Nullable Instant leaseEnd) {}
+
+    private Arranged arrange(Stored stored) {
+        List<Long> issued = new ArrayList<>();
+        if (stored == Stored.NONE) {
+            return new Arranged(FIRST, 0, issued, null);
+        }
+        ClaimResult.Acquired first = acquire(KEY, FP, FIRST);
+        issued.add(first.fencingToken());
         Instant leaseEnd = now().plus(LEASE);
-        clock.advance(LEASE.minusMillis(1));
-        ClaimResult c = claim(KEY, FP, "ord-2");
-        assertThat(c).isEqualTo(new ClaimResult.InProgress(leaseEnd));
+        switch (stored) {
+            case COMPLETED -> {
+                keys().complete(KEY, first.fencingToken(), RESPONSE, now(), now().plus(RETENTION));
+                clock.advance(RETENTION.minusMillis(1));
+            }
+            case COMPLETED_PAST_RETENTION -> {
+                keys().complete(KEY, first.fencingToken(), RESPONSE, now(), now().plus(RETENTION));
+                clock.advance(RETENTION); // retainUntil <= now: past
+            }
+            case LIVE_LEASE -> clock.advance(LEASE.minusMillis(1));
+            case EXPIRED_LEASE -> clock.advance(LEASE); // leaseUntil <= now: expired
+            case RELEASED_LEASE -> keys().release(KEY, first.fencingToken());
+            case TAKEN_OVER -> {
+                clock.advance(LEASE.plusSeconds(1));
+                ClaimResult.Acquired takeover = acquire(KEY, FP, TAKER);
+                issued.add(takeover.fencingToken());
+                clock.advance(LEASE.minusSeconds(1));
+                return new Arranged(TAKER, takeover.fencingToken(), issued, now().plusSeconds(1));
+            }
+            default -> throw new IllegalStateException(stored.name());
+        }
+        return new Arranged(FIRST, first.fencingToken(), issued, leaseEnd);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("claimTableRows")
+    void claimTable(Row row) {
+        Arranged before = arrange(row.stored());
+        String claimant = switch (row.caller()) {
+            case HOLDER -> before.holder();
+            case STALE -> FIRST;
+            case NEWCOMER -> NEWCOMER;
+        };
+        String fp = row.sameFingerprint() ? FP : OTHER_FP;
+        Optional<KeyRecord> stored = keyStore().read(KEY);
+        ClaimResult got = claim(KEY, fp, claimant);
+        switch (row.answer()) {
+            case COMPLETED -> assertThat(got).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
+            case MISMATCH -> assertThat(got).isEqualTo(new ClaimResult.Mismatch(FP));
+            case IN_PROGRESS ->
+                assertThat(got)
+                        .isEqualTo(new ClaimResult.InProgress(
+                                Objects.requireNonNull(before.leaseEnd(), "an in-progress row has a lease end")));
+            case ACQUIRED -> {
+                assertThat(got).isInstanceOf(ClaimResult.Acquired.class);
+                checkAcquired(row, before, fp, claimant, (ClaimResult.Acquired) got);
+                return;
+            }
+        }
+        assertThat(keyStore().read(KEY))
+                .as("a claim answered " + got + " writes nothing")
+                .isEqualTo(stored);
+    }
+
+    private void checkAcquired(Row row, Arranged before, String fp, String claimant, ClaimResult.Acquired got) {
+        String resourceId = row.firstResourceId() ? FIRST : claimant;
+        assertThat(got.resourceId()).as("resource id").isEqualTo(resourceId);
+        assertThat(got.resumed()).as("resumed").isEqualTo(row.resumed());
+        Instant leaseEnd;
+        if (row.token() == Token.SAME) {
+            assertThat(got.fencingToken()).as("token of the current lease").isEqualTo(before.holderToken());
+            leaseEnd = Objects.requireNonNull(before.leaseEnd(), "the current lease has an end");
+        } else {
+            assertThat(got.fencingToken()).as("new token").isPositive();
+            for (long old : before.issued()) {
+                assertThat(got.fencingToken())
+                        .as("new token above every earlier one")
+                        .isGreaterThan(old);
+            }
+            leaseEnd = now().plus(LEASE);
+        }
+        // the call repeated after a lost acknowledgement gets its lease back; anyone else waits
+        assertThat(claim(KEY, fp, claimant)).as("repeat of the same call").isEqualTo(got);
+        assertThat(claim(KEY, fp, "someone-else")).isEqualTo(new ClaimResult.InProgress(leaseEnd));
+        for (long old : before.issued()) {
+            if (old != got.fencingToken()) {
+                assertThatThrownBy(() -> complete(KEY, old, "{\"stale\":true}"))
+                        .as("earlier token " + old + " is fenced")
+                        .isInstanceOf(LeaseLostException.class);
+            }
+        }
+        complete(KEY, got.fencingToken(), "{\"row\":true}");
+        assertThat(claim(KEY, fp, "after")).isEqualTo(new ClaimResult.Completed(resourceId, "{\"row\":true}"));
     }
 
     @Test
-    void differentFingerprintIsMismatchInEveryState() {
-        acquire(KEY, FP, "ord-1");
-        assertThat(claim(KEY, OTHER_FP, "ord-2")).isEqualTo(new ClaimResult.Mismatch(FP));
-        clock.advance(LEASE.plusSeconds(1));
-        assertThat(claim(KEY, OTHER_FP, "ord-3")).isEqualTo(new ClaimResult.Mismatch(FP));
-        ClaimResult.Acquired resumed = acquire(KEY, FP, "ord-4");
-        complete(KEY, resumed.fencingToken(), "{}");
-        assertThat(claim(KEY, OTHER_FP, "ord-5")).isEqualTo(new ClaimResult.Mismatch(FP));
-        assertThat(claim(KEY, FP, "ord-6")).isEqualTo(new ClaimResult.Completed("ord-1", "{}"));
+    void tokensStrictlyIncreaseAcrossTakeoversRetentionAndPurges() {
+        List<Long> tokens = new ArrayList<>();
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        tokens.add(a.fencingToken());
+        for (int i = 0; i < 3; i++) { // takeovers at one instant
+            keys().release(KEY, a.fencingToken());
+            a = acquire(KEY, FP, "ord-r" + i);
+            tokens.add(a.fencingToken());
+        }
+        // completed and past retention: claimed afresh with the record still there
+        keys().complete(KEY, a.fencingToken(), "{}", now(), now().plus(RETENTION));
+        clock.advance(RETENTION);
+        a = acquire(KEY, OTHER_FP, "ord-fresh");
+        assertThat(a.resumed()).isFalse();
+        tokens.add(a.fencingToken());
+        // completed, past retention and purged: nothing is left to count from
+        keys().complete(KEY, a.fencingToken(), "{}", now(), now().plus(RETENTION));
+        clock.advance(RETENTION);
+        assertThat(keys().purgeExpired(now(), 10)).isEqualTo(1);
+        assertThat(keyStore().read(KEY)).isEmpty();
+        a = acquire(KEY, FP, "ord-after-purge");
+        tokens.add(a.fencingToken());
+
+        assertThat(tokens).isSorted().doesNotHaveDuplicates();
+        for (long old : tokens.subList(0, tokens.size() - 1)) {
+            assertThatThrownBy(() -> complete(KEY, old, "{\"stale\":true}")).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(() -> keys().release(KEY, old)).isInstanceOf(LeaseLostException.class);
+        }
+        complete(KEY, a.fencingToken(), "{\"current\":true}");
+        assertThat(claim(KEY, FP, "x")).isEqualTo(new ClaimResult.Completed("ord-after-purge", "{\"current\":true}"));
+    }
+
+    @Test
+    void repeatedCompletionOrReleaseOfTheSameLeaseIsANoOp() {
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        keys().release(KEY, a.fencingToken());
+        keys().release(KEY, a.fencingToken()); // a retry after a lost acknowledgement
+        ClaimResult.Acquired b = acquire(KEY, FP, "ord-b");
+        Instant retain = now().plus(RETENTION);
+        keys().complete(KEY, b.fencingToken(), RESPONSE, now(), retain);
+        keys().complete(KEY, b.fencingToken(), RESPONSE, now(), retain); // the same completion again
+        assertThatThrownBy(() -> keys().complete(KEY, b.fencingToken(), "{\"other\":1}", now(), retain))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(claim(KEY, FP, "x")).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
     }
 
     @Test
@@ -207,6 +451,11 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
         ClaimResult.Acquired fresh = acquire(KEY, OTHER_FP, "ord-2");
         assertThat(fresh.resumed()).isFalse();
         assertThat(fresh.resourceId()).isEqualTo("ord-2");
+        assertThat(fresh.fencingToken())
+                .as("a fresh claim never reuses a token of the key")
+                .isGreaterThan(a.fencingToken());
+        assertThatThrownBy(() -> complete(KEY, a.fencingToken(), "{\"stale\":true}"))
+                .isInstanceOf(LeaseLostException.class);
         assertThat(claim(KEY, FP, "ord-3")).isEqualTo(new ClaimResult.Mismatch(OTHER_FP));
     }
 
@@ -242,5 +491,67 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
         ClaimResult.Acquired resumedRelease = acquire(released, FP, "x");
         assertThat(resumedRelease.resumed()).isTrue();
         assertThat(resumedRelease.resourceId()).isEqualTo("ord-released");
+    }
+
+    // ------------------------------------------------------------------ the store primitives
+
+    private KeyRecord leased(String claimant, long version) {
+        return new KeyRecord(FP, FIRST, claimant, version, false, now().plus(LEASE), null, null, version);
+    }
+
+    @Test
+    void insertIsIfAbsentAndReplaceIsCompareAndSetOnTheVersion() {
+        ScopedKey missing = ScopedKey.of("tenant-1", "missing");
+        KeyRecord first = leased("call-1", 7);
+        assertThat(keyStore().read(KEY)).isEmpty();
+        assertThat(keyStore().insert(KEY, first)).isTrue();
+        assertThat(keyStore().insert(KEY, leased("call-2", 9))).isFalse();
+        assertThat(keyStore().read(KEY)).contains(first);
+
+        KeyRecord next = new KeyRecord(FP, FIRST, "call-3", 8, true, now().plus(LEASE), null, null, 8);
+        assertThat(keyStore().replace(KEY, 6, next)).isFalse();
+        assertThat(keyStore().replace(KEY, 8, next)).isFalse();
+        assertThat(keyStore().read(KEY)).contains(first);
+        assertThat(keyStore().replace(KEY, 7, next)).isTrue();
+        assertThat(keyStore().read(KEY)).contains(next);
+        assertThat(keyStore().replace(KEY, 7, first))
+                .as("the version read before is gone")
+                .isFalse();
+        assertThat(keyStore().read(KEY)).contains(next);
+
+        assertThat(keyStore().replace(missing, 7, next)).isFalse();
+        assertThat(keyStore().read(missing)).isEmpty();
+    }
+
+    @Test
+    void recordsRoundTripExactlyInEveryState() {
+        String response =
+                "{\"note\":\"caf\u00e9 \u2603 \\\"quoted\\\" \\n line\",\"big\":\"" + "x".repeat(20_000) + "\"}";
+        long big = Long.MAX_VALUE / 4;
+        String longId = "r".repeat(255);
+        Instant t = now();
+        KeyRecord leased = new KeyRecord(FP, longId, "c\u00e9-1", big, true, t.plus(LEASE), null, null, big + 1);
+        KeyRecord released = new KeyRecord(FP, longId, "c-2", big + 2, false, null, null, null, big + 3);
+        KeyRecord completed =
+                new KeyRecord(FP, longId, "c-2", big + 2, false, null, response, t.plusSeconds(60), big + 4);
+        KeyRecord fresh = new KeyRecord(OTHER_FP, "ord-x", "c-3", big + 5, false, t.plus(LEASE), null, null, big + 5);
+
+        assertThat(keyStore().insert(KEY, leased)).isTrue();
+        assertThat(keyStore().read(KEY)).contains(leased);
+        assertThat(keyStore().replace(KEY, leased.version(), released)).isTrue();
+        assertThat(keyStore().read(KEY)).contains(released);
+        assertThat(keyStore().replace(KEY, released.version(), completed)).isTrue();
+        assertThat(keyStore().read(KEY)).contains(completed);
+        // past its retention the completed record is claimed afresh: a purge must then leave it
+        assertThat(keyStore().replace(KEY, completed.version(), fresh)).isTrue();
+        assertThat(keyStore().purgeExpired(t.plus(Duration.ofDays(1)), 10)).isZero();
+        assertThat(keyStore().read(KEY)).contains(fresh);
+
+        ScopedKey born = ScopedKey.of("tenant-1", "born-completed");
+        assertThat(keyStore().insert(born, completed)).isTrue();
+        assertThat(keyStore().read(born)).contains(completed);
+        assertThat(keyStore().purgeExpired(t.plusSeconds(59), 10)).isZero();
+        assertThat(keyStore().purgeExpired(t.plusSeconds(60), 10)).isEqualTo(1);
+        assertThat(keyStore().read(born)).isEmpty();
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,11 @@ import org.junit.jupiter.api.Test;
  * Contract of {@link InboxStore} (the shared message inbox that de-duplicates webhook deliveries):
  * first claim acquires, exactly one winner among 32 racing claims (spread over the primary client
  * and its {@link #peer(BackendFixture) peer}), live leases answer in progress, expired and released
- * claims are taken over, completed messages stay done until purged, purge bounds and limits,
- * hostile and maximum-length ids, input validation, and state shared between two clients.
+ * claims are taken over, one winner when claims race a release (a claim that lost the race says
+ * {@link Claim#CONFLICT} and wrote nothing, never {@code ACQUIRED}), a completion racing claims is
+ * never lost, completed messages stay done until purged, purge bounds and limits, hostile and
+ * maximum-length ids, input validation, and state shared between two clients. No sequential test
+ * accepts {@link Claim#CONFLICT}: it is an answer to a concurrent change only.
  *
  * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}
  * (whose {@link BackendFixture#inboxStore()} is the backend's own store) and, for a networked
@@ -30,6 +34,9 @@ import org.junit.jupiter.api.Test;
 public abstract class InboxStoreContract extends ContractSupport {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final int RACERS = 32;
+    private static final int ROUNDS = 6;
+    private static final int CLAIMERS = 8;
+    private static final Duration RACE_DEADLINE = Duration.ofSeconds(10);
 
     private BackendFixture peerFixture;
 
@@ -116,6 +123,93 @@ public abstract class InboxStoreContract extends ContractSupport {
                 .as("ACQUIRED among %s", results)
                 .isEqualTo(1);
         assertThat(count(results, Claim.IN_PROGRESS)).isEqualTo(RACERS - 1);
+    }
+
+    /**
+     * Claims racing the release of a live claim: before the release nobody acquires, after it
+     * exactly one claim does. Each claimer claims again while its answer is {@link Claim#CONFLICT}
+     * (as a caller's retry policy would) and until it has made a claim that started after the
+     * release. A claim that saw the record held and then released must answer {@code CONFLICT} (or
+     * acquire it by writing), never {@code ACQUIRED} without owning the lease.
+     */
+    @Test
+    void claimsRacingAReleaseHaveExactlyOneWinner() throws InterruptedException {
+        for (int round = 0; round < ROUNDS; round++) {
+            String id = "test:release-race-" + round;
+            Instant t = now();
+            assertThat(inbox().claim(id, t, LEASE)).isEqualTo(Claim.ACQUIRED);
+            AtomicBoolean released = new AtomicBoolean();
+            List<Callable<Object>> all = new ArrayList<>();
+            for (int i = 0; i < CLAIMERS; i++) {
+                InboxStore side = i % 2 == 0 ? inbox() : peerInbox();
+                all.add(() -> claimUntilSettled(side, id, t, released));
+            }
+            all.add(() -> {
+                Thread.sleep(2);
+                inbox().release(id);
+                released.set(true);
+                return "released";
+            });
+            List<Object> results = runConcurrently(all.size(), all);
+            assertNoErrors(results);
+            List<Claim> answers = new ArrayList<>();
+            for (Object r : results.subList(0, CLAIMERS)) {
+                @SuppressWarnings("unchecked")
+                List<Claim> mine = (List<Claim>) r;
+                answers.addAll(mine);
+            }
+            assertThat(answers.stream().filter(Claim.ACQUIRED::equals).count())
+                    .as("round %d: ACQUIRED among %s", round, answers)
+                    .isEqualTo(1);
+            assertThat(answers).doesNotContain(Claim.DONE);
+            assertThat(claim(id)).as("the winner holds a lease").isEqualTo(Claim.IN_PROGRESS);
+        }
+    }
+
+    private static List<Claim> claimUntilSettled(InboxStore side, String id, Instant t, AtomicBoolean released) {
+        List<Claim> answers = new ArrayList<>();
+        long deadline = System.nanoTime() + RACE_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean after = released.get();
+            Claim c = side.claim(id, t, LEASE);
+            answers.add(c);
+            if (c == Claim.ACQUIRED || (after && c != Claim.CONFLICT)) {
+                return answers;
+            }
+        }
+        throw new AssertionError("no settled answer within " + RACE_DEADLINE + ": " + answers);
+    }
+
+    /**
+     * Completions racing claims of the same fresh ids, from both clients: whatever the order, every
+     * completed message is {@code DONE} afterwards (a completion that loses a race with a claim's
+     * insert must still complete).
+     */
+    @Test
+    void completionsRacingClaimsAreNeverLost() throws InterruptedException {
+        int ids = RACERS / 4;
+        List<Callable<Object>> tasks = new ArrayList<>();
+        Instant t = now();
+        for (int i = 0; i < ids; i++) {
+            String id = "test:complete-race-" + i;
+            InboxStore one = i % 2 == 0 ? inbox() : peerInbox();
+            InboxStore other = i % 2 == 0 ? peerInbox() : inbox();
+            tasks.add(() -> {
+                other.complete(id, t);
+                return "completed";
+            });
+            for (int c = 0; c < 3; c++) {
+                InboxStore side = c % 2 == 0 ? one : other;
+                tasks.add(() -> side.claim(id, t, LEASE));
+            }
+        }
+        List<Object> results = runConcurrently(tasks.size(), tasks);
+        assertNoErrors(results);
+        for (int i = 0; i < ids; i++) {
+            assertThat(claim("test:complete-race-" + i))
+                    .as("claim after the completion of complete-race-%d", i)
+                    .isEqualTo(Claim.DONE);
+        }
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.IdempotencyKey;
-import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
@@ -20,14 +19,16 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
-import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StepHook;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -35,8 +36,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -56,7 +55,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
  */
-public abstract class StaleWorkerContract extends ContractSupport {
+public abstract class StaleWorkerContract extends TwoProcessContractSupport {
     private static final Scope SHOP = Scope.of("shop-1");
     private static final StockKey WIDGET = StockKey.of("widget");
     private static final Duration LEASE = Duration.ofSeconds(30);
@@ -64,29 +63,11 @@ public abstract class StaleWorkerContract extends ContractSupport {
     private static final Duration TTL = Duration.ofMinutes(15);
     private static final long WAIT_SECONDS = 30;
 
-    private BackendFixture peerFixture;
-    private SimulatedPaymentPort gateway;
-
     /** Subclasses are created by JUnit. */
     protected StaleWorkerContract() {}
 
     @Override
     protected abstract BackendFixture createFixture();
-
-    /** Opens the peer client (the second process) and the shared gateway. */
-    @BeforeEach
-    protected final void openPeerAndGateway() {
-        peerFixture = peer(fixture);
-        gateway = new SimulatedPaymentPort();
-    }
-
-    /** Closes the peer client (before the primary fixture is closed). */
-    @AfterEach
-    protected final void closePeerClient() {
-        if (peerFixture != null && peerFixture != fixture) { // null when peer() failed
-            peerFixture.close();
-        }
-    }
 
     // ------------------------------------------------------------------ gates
 
@@ -198,14 +179,21 @@ public abstract class StaleWorkerContract extends ContractSupport {
                 .build();
     }
 
+    /** Runs {@code work} on a thread of its own (never a shared pool: the actors block at gates). */
     private static <T> CompletableFuture<Object> onAnotherThread(Callable<T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return work.call();
-            } catch (Throwable t) {
-                return t;
-            }
-        });
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        f.complete(work.call());
+                    } catch (Throwable e) {
+                        f.complete(e);
+                    }
+                },
+                "stale-worker-actor");
+        t.setDaemon(true);
+        t.start();
+        return f;
     }
 
     private static Object await(CompletableFuture<Object> f) throws Exception {
@@ -471,7 +459,7 @@ public abstract class StaleWorkerContract extends ContractSupport {
         List<String> ids = holdsExpiringAt(expiry, op + "-");
         if (op.equals("fulfil")) {
             for (String id : ids) {
-                stock().commit(id, now());
+                stock().transition(id, ReservationTransition.COMMIT, now());
             }
         }
         // the two clients' clocks disagree: for the one the hold is still live, for the other it is due
@@ -479,15 +467,11 @@ public abstract class StaleWorkerContract extends ContractSupport {
         Instant after = expiry.plusMillis(1);
         for (String id : ids) {
             List<Callable<Object>> race = List.of(
-                    () -> switch (op) {
-                        case "commit" -> stock().commit(id, before);
-                        case "release" -> stock().release(id, before);
-                        default -> stock().fulfil(id, before);
-                    },
-                    () -> peerFixture.stockStorage().expire(id, after));
+                    () -> stock().transition(id, ReservationTransition.valueOf(op.toUpperCase(Locale.ROOT)), before),
+                    () -> peerFixture.stockStorage().transition(id, ReservationTransition.EXPIRE, after));
             List<Object> outcomes = runConcurrently(2, race);
             for (Object outcome : outcomes) {
-                if (outcome instanceof Throwable t && !(t instanceof IllegalStateTransitionException)) {
+                if (outcome instanceof Throwable t) {
                     throw new AssertionError("unexpected failure in the race on " + id, t);
                 }
             }
@@ -513,7 +497,8 @@ public abstract class StaleWorkerContract extends ContractSupport {
         assertStockInvariants();
         for (String id : ids) {
             if (stock().reservation(id).orElseThrow().state() == ReservationState.COMMITTED) {
-                assertThat(stock().fulfil(id, now()).state()).isEqualTo(ReservationState.FULFILLED);
+                assertThat(stock().transition(id, ReservationTransition.FULFIL, now()))
+                        .isInstanceOf(TransitionResult.Applied.class);
             }
         }
         assertStockInvariants();

@@ -15,7 +15,9 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -190,7 +192,7 @@ public abstract class StockStorageContract extends ContractSupport {
         reserved("r1", line(A, 5));
         assertThatThrownBy(() -> stock().adjust(A, -1, "shrink-x", now()))
                 .isInstanceOf(InsufficientStockException.class);
-        stock().release("r1", now());
+        release("r1", now());
         StockLevel ok = stock().adjust(A, -1, "shrink-x", now()); // nothing recorded by the failure
         assertThat(ok.onHand()).isEqualTo(4);
     }
@@ -378,7 +380,7 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(levelOf(A).reserved()).isEqualTo(2);
         assertThat(levelOf(B).reserved()).isZero();
 
-        stock().release("r1", now());
+        release("r1", now());
         ReserveResult afterRelease = reserve("r1", line(A, 2));
         assertThat(afterRelease).isInstanceOf(ReserveResult.AlreadyExists.class);
         assertThat(((ReserveResult.AlreadyExists) afterRelease).reservation().state())
@@ -397,22 +399,54 @@ public abstract class StockStorageContract extends ContractSupport {
     }
 
     // ------------------------------------------------------------------ transitions
+    // (every (state, action, due) row is pinned by ReservationLifecycleContract; these follow whole lifecycles)
+
+    private TransitionResult commit(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.COMMIT, at);
+    }
+
+    private TransitionResult release(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.RELEASE, at);
+    }
+
+    private TransitionResult fulfil(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.FULFIL, at);
+    }
+
+    private TransitionResult expire(String id, Instant at) {
+        return stock().transition(id, ReservationTransition.EXPIRE, at);
+    }
+
+    private static Reservation applied(TransitionResult r) {
+        assertThat(r).isInstanceOf(TransitionResult.Applied.class);
+        return ((TransitionResult.Applied) r).reservation();
+    }
+
+    private static Reservation unchanged(TransitionResult r) {
+        assertThat(r).isInstanceOf(TransitionResult.Unchanged.class);
+        return ((TransitionResult.Unchanged) r).reservation();
+    }
+
+    private static void refused(TransitionResult r, String state) {
+        assertThat(r).isInstanceOf(TransitionResult.Refused.class);
+        assertThat(((TransitionResult.Refused) r).state()).isEqualTo(state);
+    }
 
     @Test
     void commitMakesHoldPermanentAndIsIdempotent() {
         stockUp(A, 5);
         reserved("r1", line(A, 2));
         clock.advance(Duration.ofSeconds(1));
-        Reservation c = stock().commit("r1", now());
+        Reservation c = applied(commit("r1", now()));
         assertThat(c.state()).isEqualTo(ReservationState.COMMITTED);
         assertThat(c.lines()).containsExactly(line(A, 2));
         assertThat(c.updatedAt()).isEqualTo(now());
-        assertThat(stock().commit("r1", now().plus(Duration.ofDays(1)))).isEqualTo(c);
+        assertThat(unchanged(commit("r1", now().plus(Duration.ofDays(1))))).isEqualTo(c);
         assertThat(stock().reservation("r1")).contains(c);
         assertThat(levelOf(A).reserved()).isEqualTo(2);
         // committed reservations never expire
         assertThat(stock().dueReservations(now().plus(Duration.ofDays(30)), 10)).isEmpty();
-        assertThat(stock().expire("r1", now().plus(Duration.ofDays(30)))).isEmpty();
+        assertThat(unchanged(expire("r1", now().plus(Duration.ofDays(30))))).isEqualTo(c);
         assertThat(stock().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
         assertStockInvariants();
     }
@@ -420,13 +454,12 @@ public abstract class StockStorageContract extends ContractSupport {
     @Test
     void commitOfUnknownOrExpiredHoldIsRefused() {
         stockUp(A, 5);
-        assertThatThrownBy(() -> stock().commit("nope", now())).isInstanceOf(NotFoundException.class);
+        assertThat(commit("nope", now())).isEqualTo(new TransitionResult.NotFound("nope"));
         Reservation r = reserved("r1", line(A, 2));
-        assertThatThrownBy(() -> stock().commit("r1", r.expiresAt()))
-                .isInstanceOf(IllegalStateTransitionException.class);
+        refused(commit("r1", r.expiresAt()), "HELD (expired)");
         assertThat(stock().reservation("r1").orElseThrow().state()).isEqualTo(ReservationState.HELD);
-        stock().expire("r1", r.expiresAt());
-        assertThatThrownBy(() -> stock().commit("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
+        applied(expire("r1", r.expiresAt()));
+        refused(commit("r1", now()), "EXPIRED");
         assertStockInvariants();
     }
 
@@ -436,23 +469,23 @@ public abstract class StockStorageContract extends ContractSupport {
         stockUp(B, 5);
         reserved("r1", line(A, 2), line(B, 3));
         reserved("r2", line(A, 1));
-        stock().commit("r2", now());
+        applied(commit("r2", now()));
 
-        Reservation released = stock().release("r1", now());
+        Reservation released = applied(release("r1", now()));
         assertThat(released.state()).isEqualTo(ReservationState.RELEASED);
         assertThat(levelOf(A).reserved()).isEqualTo(1);
         assertThat(levelOf(B).reserved()).isZero();
         int movementsA = stock().movements(A).size();
-        assertThat(stock().release("r1", now())).isEqualTo(released);
+        assertThat(unchanged(release("r1", now()))).isEqualTo(released);
         assertThat(stock().movements(A)).hasSize(movementsA);
         assertThat(stock().movements(B).get(stock().movements(B).size() - 1))
                 .extracting(Movement::reason, Movement::reservedDelta, Movement::reference)
                 .containsExactly(MovementReason.RELEASE, -3L, "r1");
 
-        assertThat(stock().release("r2", now()).state()).isEqualTo(ReservationState.RELEASED);
+        assertThat(applied(release("r2", now())).state()).isEqualTo(ReservationState.RELEASED);
         assertThat(levelOf(A).reserved()).isZero();
-        assertThatThrownBy(() -> stock().release("nope", now())).isInstanceOf(NotFoundException.class);
-        assertThatThrownBy(() -> stock().commit("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
+        assertThat(release("nope", now())).isEqualTo(new TransitionResult.NotFound("nope"));
+        refused(commit("r1", now()), "RELEASED");
         assertStockInvariants();
     }
 
@@ -460,9 +493,9 @@ public abstract class StockStorageContract extends ContractSupport {
     void fulfilShipsCommittedStock() {
         stockUp(A, 5);
         reserved("r1", line(A, 2));
-        assertThatThrownBy(() -> stock().fulfil("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
-        stock().commit("r1", now());
-        Reservation f = stock().fulfil("r1", now());
+        refused(fulfil("r1", now()), "HELD");
+        applied(commit("r1", now()));
+        Reservation f = applied(fulfil("r1", now()));
         assertThat(f.state()).isEqualTo(ReservationState.FULFILLED);
         StockLevel l = levelOf(A);
         assertThat(l.onHand()).isEqualTo(3);
@@ -472,23 +505,34 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(m.onHandDelta()).isEqualTo(-2);
         assertThat(m.reservedDelta()).isEqualTo(-2);
 
-        assertThat(stock().fulfil("r1", now())).isEqualTo(f);
+        assertThat(unchanged(fulfil("r1", now()))).isEqualTo(f);
         assertThat(levelOf(A)).isEqualTo(l);
-        assertThatThrownBy(() -> stock().release("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
-        assertThatThrownBy(() -> stock().commit("r1", now())).isInstanceOf(IllegalStateTransitionException.class);
-        assertThatThrownBy(() -> stock().fulfil("nope", now())).isInstanceOf(NotFoundException.class);
+        refused(release("r1", now()), "FULFILLED");
+        refused(commit("r1", now()), "FULFILLED");
+        assertThat(fulfil("nope", now())).isEqualTo(new TransitionResult.NotFound("nope"));
         assertThat(levelOf(A)).isEqualTo(l);
         assertStockInvariants();
+    }
+
+    @Test
+    void refusalsMapToThePublicExceptions() {
+        stockUp(A, 5);
+        reserved("r1", line(A, 2));
+        assertThatThrownBy(() -> fulfil("r1", now()).reservationOrThrow())
+                .isInstanceOf(IllegalStateTransitionException.class)
+                .hasMessageContaining("fulfil");
+        assertThatThrownBy(() -> commit("nope", now()).reservationOrThrow()).isInstanceOf(NotFoundException.class);
+        assertThat(commit("r1", now()).reservationOrThrow().state()).isEqualTo(ReservationState.COMMITTED);
     }
 
     @Test
     void expireReturnsDueHoldsOnly() {
         stockUp(A, 5);
         Reservation r = reserved("r1", line(A, 2));
-        assertThat(stock().expire("r1", r.expiresAt().minusMillis(1))).isEmpty();
+        assertThat(unchanged(expire("r1", r.expiresAt().minusMillis(1)))).isEqualTo(r);
         assertThat(levelOf(A).reserved()).isEqualTo(2);
 
-        Reservation expired = stock().expire("r1", r.expiresAt()).orElseThrow();
+        Reservation expired = applied(expire("r1", r.expiresAt()));
         assertThat(expired.state()).isEqualTo(ReservationState.EXPIRED);
         assertThat(levelOf(A).reserved()).isZero();
         Movement m = stock().movements(A).get(stock().movements(A).size() - 1);
@@ -496,9 +540,10 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(m.reservedDelta()).isEqualTo(-2);
         assertThat(m.reference()).isEqualTo("r1");
 
-        assertThat(stock().expire("r1", r.expiresAt().plusSeconds(1))).isEmpty();
-        assertThat(stock().release("r1", now()).state()).isEqualTo(ReservationState.EXPIRED);
-        assertThat(stock().expire("nope", now())).isEmpty();
+        assertThat(unchanged(expire("r1", r.expiresAt().plusSeconds(1))).state())
+                .isEqualTo(ReservationState.EXPIRED);
+        assertThat(unchanged(release("r1", now())).state()).isEqualTo(ReservationState.EXPIRED);
+        assertThat(expire("nope", now())).isEqualTo(new TransitionResult.NotFound("nope"));
         assertThat(levelOf(A).reserved()).isZero();
         assertStockInvariants();
     }
@@ -512,14 +557,14 @@ public abstract class StockStorageContract extends ContractSupport {
         stock().reserve("r2", List.of(line(A, 1)), t.plusSeconds(20), t);
         stock().reserve("r4", List.of(line(A, 1)), t.plusSeconds(40), t);
         stock().reserve("r0", List.of(line(A, 1)), t.plusSeconds(5), t);
-        stock().commit("r0", t);
+        commit("r0", t);
         stock().reserve("r5", List.of(line(A, 1)), t.plusSeconds(6), t);
-        stock().release("r5", t);
+        release("r5", t);
 
         assertThat(stock().dueReservations(t.plusSeconds(9), 10)).isEmpty();
         assertThat(stock().dueReservations(t.plusSeconds(30), 10)).containsExactly("r1", "r2", "r3");
         assertThat(stock().dueReservations(t.plusSeconds(30), 2)).containsExactly("r1", "r2");
-        stock().expire("r1", t.plusSeconds(30));
+        expire("r1", t.plusSeconds(30));
         assertThat(stock().dueReservations(t.plusSeconds(30), 10)).containsExactly("r2", "r3");
         assertStockInvariants();
     }
@@ -529,14 +574,14 @@ public abstract class StockStorageContract extends ContractSupport {
         stockUp(A, 100);
         reserved("held", line(A, 1));
         reserved("committed", line(A, 1));
-        stock().commit("committed", now());
+        commit("committed", now());
         reserved("released", line(A, 1));
-        stock().release("released", now());
+        release("released", now());
         reserved("fulfilled", line(A, 1));
-        stock().commit("fulfilled", now());
-        stock().fulfil("fulfilled", now());
+        commit("fulfilled", now());
+        fulfil("fulfilled", now());
         Reservation e = reserved("expired", line(A, 1));
-        stock().expire("expired", e.expiresAt());
+        expire("expired", e.expiresAt());
 
         assertThat(ids(EnumSet.of(ReservationState.HELD, ReservationState.COMMITTED)))
                 .containsExactlyInAnyOrder("held", "committed");
@@ -604,13 +649,13 @@ public abstract class StockStorageContract extends ContractSupport {
             String id = "mix-" + i;
             reserved(id, line(A, 1 + i % 3), line(B, 1 + i % 2));
             switch (i % 4) {
-                case 0 -> stock().release(id, now());
-                case 1 -> stock().commit(id, now());
+                case 0 -> release(id, now());
+                case 1 -> commit(id, now());
                 case 2 -> {
-                    stock().commit(id, now());
-                    stock().fulfil(id, now());
+                    commit(id, now());
+                    fulfil(id, now());
                 }
-                default -> stock().expire(id, now().plus(HOLD));
+                default -> expire(id, now().plus(HOLD));
             }
             if (i % 5 == 0) {
                 stock().adjust(A_WEST, -1, "shrink-" + i, now());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.orderkit.core.AllocatedLine;
-import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Order;
@@ -19,16 +18,19 @@ import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
-import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +53,10 @@ import org.junit.platform.launcher.core.LauncherFactory;
  */
 class ContractSuitesDetectBrokenBackendsTest {
 
-    /** Runs one contract subclass and returns the names of its failed tests (display names). */
+    /**
+     * Runs one contract subclass and returns the names of its failed tests (legacy reporting names,
+     * plus the display name of a failed parameterized invocation).
+     */
     private static List<String> failuresOf(Class<?> suite) {
         List<String> failed = new CopyOnWriteArrayList<>();
         List<String> passed = new CopyOnWriteArrayList<>();
@@ -63,7 +68,14 @@ class ContractSuitesDetectBrokenBackendsTest {
             public void executionFinished(TestIdentifier id, TestExecutionResult result) {
                 if (id.isTest()) {
                     String name = id.getLegacyReportingName();
-                    (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? passed : failed).add(name);
+                    if (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+                        passed.add(name);
+                    } else {
+                        failed.add(name);
+                        if (!id.getDisplayName().equals(name)) {
+                            failed.add(id.getDisplayName()); // a parameterized invocation: its row
+                        }
+                    }
                 }
             }
         });
@@ -123,23 +135,8 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
 
         @Override
-        public Reservation commit(String id, Instant now) {
-            return d.commit(id, now);
-        }
-
-        @Override
-        public Reservation release(String id, Instant now) {
-            return d.release(id, now);
-        }
-
-        @Override
-        public Reservation fulfil(String id, Instant now) {
-            return d.fulfil(id, now);
-        }
-
-        @Override
-        public Optional<Reservation> expire(String id, Instant now) {
-            return d.expire(id, now);
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            return d.transition(id, transition, now);
         }
 
         @Override
@@ -241,108 +238,133 @@ class ContractSuitesDetectBrokenBackendsTest {
     /** Bug: holds expire regardless of their expiry time. */
     static final class EagerExpiry extends ForwardingStock {
         @Override
-        public Optional<Reservation> expire(String id, Instant now) {
-            return d.expire(id, now.plus(Duration.ofDays(8)));
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            return d.transition(
+                    id, transition, transition == ReservationTransition.EXPIRE ? now.plus(Duration.ofDays(8)) : now);
         }
     }
 
-    /** Bug: records are keyed by the key alone, so scopes share them. */
-    static class ScopeBlind implements IdempotencyStore {
+    /** Bug: a lifecycle rule of the backend's own that forgot the expiry: due holds can be committed. */
+    static final class CommitIgnoresExpiry extends ForwardingStock {
+        @Override
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            return d.transition(
+                    id, transition, transition == ReservationTransition.COMMIT ? now.minus(Duration.ofDays(8)) : now);
+        }
+    }
+
+    /** Bug: a release of a fulfilled reservation answers Unchanged instead of Refused (a drifted table). */
+    static final class ReleaseOfFulfilledIsUnchanged extends ForwardingStock {
+        @Override
+        public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
+            TransitionResult r = d.transition(id, transition, now);
+            return r instanceof TransitionResult.Refused f && transition == ReservationTransition.RELEASE
+                    ? new TransitionResult.Unchanged(f.reservation())
+                    : r;
+        }
+    }
+
+    /** Forwards every idempotency primitive to the in-memory reference; subclasses break one. */
+    static class ForwardingKeys implements IdempotencyStore {
         final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
 
-        ScopedKey blind(ScopedKey k) {
-            return new ScopedKey(Scope.DEFAULT, k.key());
+        /** The record with another claimant and token (what a store that loses a column writes). */
+        static KeyRecord with(KeyRecord r, String claimant, long token) {
+            return new KeyRecord(
+                    r.fingerprint(),
+                    r.resourceId(),
+                    claimant,
+                    token,
+                    r.resumed(),
+                    r.leaseUntil(),
+                    r.response(),
+                    r.retainUntil(),
+                    r.version());
+        }
+
+        ScopedKey map(ScopedKey k) {
+            return k;
         }
 
         @Override
-        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
-            return d.claim(blind(key), fp, newResourceId, now, lease);
+        public Optional<KeyRecord> read(ScopedKey key) {
+            return d.read(map(key));
         }
 
         @Override
-        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
-            d.complete(blind(key), token, response, now, retainUntil);
+        public boolean insert(ScopedKey key, KeyRecord record) {
+            return d.insert(map(key), record);
         }
 
         @Override
-        public void release(ScopedKey key, long token) {
-            d.release(blind(key), token);
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            return d.replace(map(key), expectedVersion, next);
         }
 
         @Override
         public int purgeExpired(Instant now, int limit) {
             return d.purgeExpired(now, limit);
+        }
+    }
+
+    /** Bug: records are keyed by the key alone, so scopes share them. */
+    static class ScopeBlind extends ForwardingKeys {
+        @Override
+        ScopedKey map(ScopedKey k) {
+            return new ScopedKey(Scope.DEFAULT, k.key());
         }
     }
 
     /** Bug: records are keyed by {@code scope + ":" + key}, so "a:b"/"c" and "a"/"b:c" collide. */
     static final class Concatenating extends ScopeBlind {
         @Override
-        ScopedKey blind(ScopedKey k) {
+        ScopedKey map(ScopedKey k) {
             return ScopedKey.of("all", k.scope().value() + ":" + k.key().value());
         }
     }
 
-    /** Bug: the idempotency store ignores fingerprints (key reuse goes unnoticed). */
-    static final class NoFingerprint implements IdempotencyStore {
-        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
-
+    /** Bug: insert is an upsert, so a second claim overwrites the first (key reuse goes unnoticed). */
+    static final class UpsertingInsert extends ForwardingKeys {
         @Override
-        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
-            return d.claim(key, "ignored", newResourceId, now, lease);
-        }
-
-        @Override
-        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
-            d.complete(key, token, response, now, retainUntil);
-        }
-
-        @Override
-        public void release(ScopedKey key, long token) {
-            d.release(key, token);
-        }
-
-        @Override
-        public int purgeExpired(Instant now, int limit) {
-            return d.purgeExpired(now, limit);
+        public boolean insert(ScopedKey key, KeyRecord record) {
+            Optional<KeyRecord> current = d.read(key);
+            return current.isPresent() ? d.replace(key, current.get().version(), record) : d.insert(key, record);
         }
     }
 
-    /** Bug: no fencing: a stale holder's complete silently overwrites nothing but reports success. */
-    static final class NoFencing implements IdempotencyStore {
-        final InMemoryIdempotencyStore d = new InMemoryIdempotencyStore();
-        final Map<ScopedKey, Long> latest = new ConcurrentHashMap<>();
-
+    /** Bug: replace ignores the expected version (last writer wins), so racing takeovers all win. */
+    static final class BlindReplace extends ForwardingKeys {
         @Override
-        public ClaimResult claim(ScopedKey key, String fp, String newResourceId, Instant now, Duration lease) {
-            ClaimResult c = d.claim(key, fp, newResourceId, now, lease);
-            if (c instanceof ClaimResult.Acquired a) {
-                latest.put(key, a.fencingToken());
-            }
-            return c;
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            sleepBriefly(); // widen the window between the caller's read and this write
+            Optional<KeyRecord> current = d.read(key);
+            return current.isPresent() && d.replace(key, current.get().version(), next);
+        }
+    }
+
+    /** Bug: replace does not write the token (a column left out of an UPDATE): no fencing after a takeover. */
+    static final class StuckToken extends ForwardingKeys {
+        @Override
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            long token = d.read(key).map(KeyRecord::token).orElse(next.token());
+            return d.replace(key, expectedVersion, with(next, next.claimant(), token));
+        }
+    }
+
+    /** Bug: the claimant is not stored, so a claim repeated after a lost reply waits for its own lease. */
+    static final class ForgetfulClaimant extends ForwardingKeys {
+        private static KeyRecord forget(KeyRecord r) {
+            return with(r, "", r.token());
         }
 
         @Override
-        public void complete(ScopedKey key, long token, String response, Instant now, Instant retainUntil) {
-            try {
-                d.complete(key, latest.getOrDefault(key, token), response, now, retainUntil);
-            } catch (LeaseLostException e) {
-                // swallowed: the bug
-            }
+        public boolean insert(ScopedKey key, KeyRecord record) {
+            return d.insert(key, forget(record));
         }
 
         @Override
-        public void release(ScopedKey key, long token) {
-            try {
-                d.release(key, latest.getOrDefault(key, token));
-            } catch (LeaseLostException e) {
-                // swallowed: the bug
-            }
-        }
-
-        @Override
-        public int purgeExpired(Instant now, int limit) {
-            return d.purgeExpired(now, limit);
+        public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+            return d.replace(key, expectedVersion, forget(next));
         }
     }
 
@@ -458,33 +480,56 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
-    static final class NoFingerprintKeys extends IdempotencyStoreContract {
+    private static BackendFixture withKeys(IdempotencyStore keys) {
+        return fixture(new InMemoryStockStorage(), keys, new InMemoryOrderStore(EventSink.discarding()));
+    }
+
+    static final class UpsertingKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(
-                    new InMemoryStockStorage(), new NoFingerprint(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new UpsertingInsert());
         }
     }
 
-    static final class NoFingerprintService extends OrderServiceContract {
+    static final class UpsertingService extends OrderServiceContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(
-                    new InMemoryStockStorage(), new NoFingerprint(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new UpsertingInsert());
         }
     }
 
-    static final class NoFencingKeys extends IdempotencyStoreContract {
+    static final class BlindReplaceKeys extends IdempotencyStoreContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new NoFencing(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new BlindReplace());
         }
     }
 
-    static final class NoFencingCrash extends CrashRecoveryContract {
+    static final class BlindReplaceConcurrency extends ConcurrencyContract {
         @Override
         protected BackendFixture createFixture() {
-            return fixture(new InMemoryStockStorage(), new NoFencing(), new InMemoryOrderStore(EventSink.discarding()));
+            return withKeys(new BlindReplace());
+        }
+    }
+
+    static final class StuckTokenKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withKeys(new StuckToken());
+        }
+    }
+
+    static final class StuckTokenCrash extends CrashRecoveryContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withKeys(new StuckToken());
+        }
+    }
+
+    static final class ForgetfulClaimantKeys extends IdempotencyStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withKeys(new ForgetfulClaimant());
         }
     }
 
@@ -531,36 +576,46 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** In-memory order store, the given stock and keys, all behind SPI-boundary fault injection. */
+    private static BackendFixture withFaults(StockStorage stock, IdempotencyStore keys) {
+        FaultPlan plan = new FaultPlan();
+        FaultInjectingBackends faulty = new FaultInjectingBackends(plan);
+        BackendFixture f = fixture(faulty.wrap(stock), faulty.wrap(keys), faulty.wrap((OrderStore)
+                new InMemoryOrderStore(EventSink.discarding())));
+        return new BackendFixture() {
+            @Override
+            public StockStorage stockStorage() {
+                return f.stockStorage();
+            }
+
+            @Override
+            public IdempotencyStore idempotencyStore() {
+                return f.idempotencyStore();
+            }
+
+            @Override
+            public OrderStore orderStore() {
+                return f.orderStore();
+            }
+
+            @Override
+            public FaultInjection faults() {
+                return plan;
+            }
+        };
+    }
+
     static final class ForgetfulWritesAmbiguous extends AmbiguousFailureContract {
         @Override
         protected BackendFixture createFixture() {
-            FaultPlan plan = new FaultPlan();
-            FaultInjectingBackends faulty = new FaultInjectingBackends(plan);
-            BackendFixture f = fixture(
-                    faulty.wrap((StockStorage) new ForgetfulWrites()),
-                    faulty.wrap((IdempotencyStore) new InMemoryIdempotencyStore()),
-                    faulty.wrap((OrderStore) new InMemoryOrderStore(EventSink.discarding())));
-            return new BackendFixture() {
-                @Override
-                public StockStorage stockStorage() {
-                    return f.stockStorage();
-                }
+            return withFaults(new ForgetfulWrites(), new InMemoryIdempotencyStore());
+        }
+    }
 
-                @Override
-                public IdempotencyStore idempotencyStore() {
-                    return f.idempotencyStore();
-                }
-
-                @Override
-                public OrderStore orderStore() {
-                    return f.orderStore();
-                }
-
-                @Override
-                public FaultInjection faults() {
-                    return plan;
-                }
-            };
+    static final class ForgetfulClaimantAmbiguous extends AmbiguousFailureContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withFaults(new InMemoryStockStorage(), new ForgetfulClaimant());
         }
     }
 
@@ -575,6 +630,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         protected BackendFixture createFixture() {
             return withStock(EagerExpiry::new);
+        }
+    }
+
+    static final class EagerExpiryLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(EagerExpiry::new);
+        }
+    }
+
+    static final class CommitIgnoresExpiryLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(CommitIgnoresExpiry::new);
+        }
+    }
+
+    static final class ReleaseOfFulfilledLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(ReleaseOfFulfilledIsUnchanged::new);
         }
     }
 
@@ -682,6 +758,108 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /**
+     * A correct inbox over a map, atomic per id through {@code compute}: the planted multi-step
+     * inboxes below break one of its steps the way a SQL store without retry loops could.
+     */
+    static class MapInbox implements InboxStore {
+        record Rec(Instant lease, Instant done) {
+            boolean claimable(Instant now) {
+                return done == null && (lease == null || !lease.isAfter(now));
+            }
+        }
+
+        final Map<String, Rec> recs = new ConcurrentHashMap<>();
+
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            InboxStore.checkMessageId(messageId);
+            InboxStore.checkLease(lease);
+            Rec taken = new Rec(now.plus(lease), null);
+            Rec after = recs.compute(messageId, (k, r) -> r == null || r.claimable(now) ? taken : r);
+            if (after == taken) {
+                return Claim.ACQUIRED;
+            }
+            return after.done() != null ? Claim.DONE : Claim.IN_PROGRESS;
+        }
+
+        @Override
+        public void complete(String messageId, Instant now) {
+            InboxStore.checkMessageId(messageId);
+            recs.compute(messageId, (k, r) -> r != null && r.done() != null ? r : new Rec(null, now));
+        }
+
+        @Override
+        public void release(String messageId) {
+            InboxStore.checkMessageId(messageId);
+            recs.computeIfPresent(messageId, (k, r) -> r.done() != null ? r : new Rec(null, null));
+        }
+
+        @Override
+        public int purgeCompleted(Instant olderThan, int limit) {
+            InboxStore.checkLimit(limit);
+            int n = 0;
+            for (Map.Entry<String, Rec> e : recs.entrySet().stream()
+                    .filter(e ->
+                            e.getValue().done() != null && e.getValue().done().isBefore(olderThan))
+                    .sorted(Map.Entry.comparingByValue(Comparator.comparing(Rec::done)))
+                    .limit(limit)
+                    .toList()) {
+                if (recs.remove(e.getKey(), e.getValue())) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Bug: a multi-step claim (insert, conditional takeover, read) that answers {@code ACQUIRED}
+     * when the read finds the record released after the takeover found it held: it owns no lease
+     * (the answer must be {@code CONFLICT}), so a second claim acquires too.
+     */
+    static final class AcquireOnLostRaceInbox extends MapInbox {
+        @Override
+        public Claim claim(String messageId, Instant now, Duration lease) {
+            InboxStore.checkMessageId(messageId);
+            InboxStore.checkLease(lease);
+            Rec taken = new Rec(now.plus(lease), null);
+            if (recs.putIfAbsent(messageId, taken) == null) {
+                return Claim.ACQUIRED;
+            }
+            if (recs.computeIfPresent(messageId, (k, r) -> r.claimable(now) ? taken : r) == taken) {
+                return Claim.ACQUIRED;
+            }
+            sleepBriefly(); // widen the window between the takeover and the read
+            Rec r = recs.get(messageId);
+            if (r == null || r.done() != null) {
+                return Claim.DONE;
+            }
+            return r.claimable(now) ? Claim.ACQUIRED : Claim.IN_PROGRESS;
+        }
+    }
+
+    /**
+     * Bug: complete as "update the record, else insert a completed one" that gives up when a
+     * claim inserted the record between the two steps (the JDBC store once looped here instead):
+     * the completion is lost and the message is processed again.
+     */
+    static final class LossyCompleteInbox extends MapInbox {
+        @Override
+        public void complete(String messageId, Instant now) {
+            InboxStore.checkMessageId(messageId);
+            if (recs.computeIfPresent(messageId, (k, r) -> r.done() != null ? r : new Rec(null, now)) != null) {
+                return;
+            }
+            try {
+                Thread.sleep(5); // widen the window between the update and the insert
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            recs.putIfAbsent(messageId, new Rec(null, now));
+        }
+    }
+
     private static BackendFixture withInbox(InboxStore inbox) {
         return new InMemoryBackendFixture(inbox);
     }
@@ -690,6 +868,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         protected BackendFixture createFixture() {
             return withInbox(new RacyInbox());
+        }
+    }
+
+    static final class AcquireOnLostRaceInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new AcquireOnLostRaceInbox());
+        }
+    }
+
+    static final class LossyCompleteInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new LossyCompleteInbox());
+        }
+    }
+
+    static final class MapInboxContract extends InboxStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withInbox(new MapInbox());
         }
     }
 
@@ -708,6 +907,17 @@ class ContractSuitesDetectBrokenBackendsTest {
                 .contains(
                         "concurrentClaimsHaveExactlyOneWinner()",
                         "concurrentTakeoversOfAnExpiredLeaseHaveExactlyOneWinner()");
+    }
+
+    @Test
+    void multiStepInboxesThatHideALostRaceAreCaught() {
+        assertThat(failuresOf(MapInboxContract.class))
+                .as("the correct map inbox the planted bugs start from")
+                .isEmpty();
+        assertThat(failuresOf(AcquireOnLostRaceInboxContract.class))
+                .containsExactly("claimsRacingAReleaseHaveExactlyOneWinner()");
+        assertThat(failuresOf(LossyCompleteInboxContract.class))
+                .containsExactly("completionsRacingClaimsAreNeverLost()");
     }
 
     @Test
@@ -738,6 +948,24 @@ class ContractSuitesDetectBrokenBackendsTest {
     @Test
     void earlyExpiryIsCaught() {
         assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
+        assertThat(lifecycleRowsFailing(EagerExpiryLifecycle.class)).contains("EXPIRE from HELD, due=false");
+    }
+
+    @Test
+    void lifecycleRulesThatDriftFromTheTableAreCaught() {
+        assertThat(lifecycleRowsFailing(CommitIgnoresExpiryLifecycle.class)).contains("COMMIT from HELD, due=true");
+        assertThat(lifecycleRowsFailing(ReleaseOfFulfilledLifecycle.class))
+                .containsExactlyInAnyOrder("RELEASE from FULFILLED, due=false", "RELEASE from FULFILLED, due=true");
+    }
+
+    /** The rows of {@link ReservationLifecycleContract} a suite fails, named as the table names them. */
+    private static List<String> lifecycleRowsFailing(Class<?> suite) {
+        List<ReservationTransition.Rule> table = ReservationTransition.table();
+        return failuresOf(suite).stream()
+                .filter(n -> n.startsWith("everyRowOfTheLifecycleTable"))
+                .map(n -> table.get(Integer.parseInt(n.substring(n.lastIndexOf('[') + 1, n.length() - 1)) - 1))
+                .map(r -> r.transition() + " from " + r.from() + ", due=" + r.due())
+                .toList();
     }
 
     @Test
@@ -761,16 +989,34 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     @Test
-    void ignoredFingerprintsAreCaught() {
-        assertThat(failuresOf(NoFingerprintKeys.class)).contains("differentFingerprintIsMismatchInEveryState()");
-        assertThat(failuresOf(NoFingerprintService.class))
+    void idempotencyInsertsThatOverwriteAreCaught() {
+        assertThat(failuresOf(UpsertingKeys.class)).contains("insertIsIfAbsentAndReplaceIsCompareAndSetOnTheVersion()");
+        assertThat(failuresOf(UpsertingService.class))
                 .contains("invariant3_keyReuseWithAnotherPayloadIsRejectedAndChangesNothing()");
     }
 
     @Test
+    void idempotencyReplacesThatIgnoreTheVersionAreCaught() {
+        assertThat(failuresOf(BlindReplaceKeys.class))
+                .contains("insertIsIfAbsentAndReplaceIsCompareAndSetOnTheVersion()");
+        assertThat(failuresOf(BlindReplaceConcurrency.class)).contains("racingTakeoversOfAnExpiredLeaseAcquireOnce()");
+    }
+
+    @Test
     void missingFencingIsCaught() {
-        assertThat(failuresOf(NoFencingKeys.class)).contains("staleHolderIsFenced()");
-        assertThat(failuresOf(NoFencingCrash.class)).contains("invariant7_workerWhoseLeaseWasTakenOverIsFenced()");
+        assertThat(failuresOf(StuckTokenKeys.class))
+                .contains("staleHolderIsFenced()", "recordsRoundTripExactlyInEveryState()");
+        assertThat(failuresOf(StuckTokenCrash.class)).contains("invariant7_workerWhoseLeaseWasTakenOverIsFenced()");
+    }
+
+    @Test
+    void forgottenClaimantsAreCaught() {
+        assertThat(failuresOf(ForgetfulClaimantKeys.class)).contains("recordsRoundTripExactlyInEveryState()");
+        assertThat(failuresOf(ForgetfulClaimantAmbiguous.class))
+                .contains("placementsCancellationsAndFulfilmentsUnderRandomFaultsKeepEveryInvariant(Fault)[2]");
+        assertThat(String.join("\n", failuresOf(ForgetfulClaimantKeys.class)))
+                .contains("live lease × its claimant × same fingerprint → Acquired(same token")
+                .contains("live lease taken over from an expired one × its claimant × same fingerprint");
     }
 
     @Test

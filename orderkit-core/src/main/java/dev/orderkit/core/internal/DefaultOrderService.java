@@ -27,12 +27,15 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.core.spi.ClaimRequest;
 import dev.orderkit.core.spi.ClaimResult;
-import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StepHook;
 import dev.orderkit.core.spi.StepTransactions;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,7 +65,7 @@ public final class DefaultOrderService implements OrderService {
     private static final int SWEEP_BATCH = 100;
 
     private final DefaultStockLedger ledger;
-    private final IdempotencyStore keys;
+    private final IdempotencyClaims keys;
     private final OrderStore orders;
     private final PaymentPort payments;
     private final Retries retries;
@@ -80,7 +83,7 @@ public final class DefaultOrderService implements OrderService {
      */
     public DefaultOrderService(OrderKitConfig config, DefaultStockLedger ledger, Retries retries) {
         this.ledger = ledger;
-        this.keys = config.idempotencyStore();
+        this.keys = new IdempotencyClaims(config.idempotencyStore());
         this.orders = config.orderStore();
         this.payments = config.paymentPort();
         this.retries = retries;
@@ -103,7 +106,9 @@ public final class DefaultOrderService implements OrderService {
         ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
         long waitUntilNanos = System.nanoTime() + settings.inProgressWait().toNanos(); // real time, not the clock
         while (true) {
-            String orderId = newOrderId(); // one id per claim call, the same on each of its retries
+            // one id per claim call, the same on each of its retries: a retry after a lost
+            // acknowledgement is recognised as this call's claimant and gets its own lease back
+            String orderId = newOrderId();
             ClaimResult claim =
                     retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
             if (claim instanceof ClaimResult.Acquired a) {
@@ -151,7 +156,10 @@ public final class DefaultOrderService implements OrderService {
             result = work.get();
         } catch (RuntimeException e) {
             try {
-                keys.release(key, lease.fencingToken());
+                retries.backend(() -> {
+                    keys.release(key, lease.fencingToken());
+                    return null;
+                });
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -361,10 +369,12 @@ public final class DefaultOrderService implements OrderService {
         return transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
     }
 
+    /** Gives back a hold still HELD (never a committed one: that belongs to a confirmed order). */
     private void releaseIfHeld(Order order) {
         Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
         if (r.isPresent() && r.get().state() == ReservationState.HELD) {
-            ledger.release(order.id(), false);
+            // Applied, or Unchanged when it expired meanwhile: either way the stock is back
+            ledger.transition(order.id(), ReservationTransition.RELEASE, false);
         }
     }
 
@@ -373,11 +383,11 @@ public final class DefaultOrderService implements OrderService {
         Order confirmed;
         try {
             confirmed = retries.unit(steps, () -> {
-                try {
-                    ledger.commit(order.id());
-                } catch (IllegalStateTransitionException gone) {
-                    return null;
+                TransitionResult commit = ledger.transition(order.id(), ReservationTransition.COMMIT, false);
+                if (commit instanceof TransitionResult.Refused) {
+                    return null; // expired, released or due: the lifecycle refuses the commit
                 }
+                commit.reservationOrThrow(); // committed now or before; NotFound is an inconsistency
                 return claim(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
             });
         } catch (StaleOrder stale) {
@@ -594,8 +604,10 @@ public final class DefaultOrderService implements OrderService {
     /** Resumes a stuck placement on behalf of its client by taking over its idempotency key. */
     private boolean resume(Order stuck) {
         ScopedKey key = ScopedKey.of(stuck.scope(), stuck.idempotencyKey());
-        ClaimResult claim = retries.backend(
-                () -> keys.claim(key, stuck.fingerprint(), stuck.id(), clock.instant(), settings.lease()));
+        // a fresh claimant: the order id is the claimant of the placement's own first claim
+        String claimant = "rec_" + newOrderId();
+        ClaimResult claim = retries.backend(() -> keys.claim(
+                key, new ClaimRequest(stuck.fingerprint(), stuck.id(), claimant, clock.instant(), settings.lease())));
         if (claim instanceof ClaimResult.Completed && stuck.status() == OrderStatus.PAYMENT_AUTHORIZED) {
             // a payment update (webhook) claimed the confirmation of an order whose placement had
             // completed, then died: finish it (every step is claimed by CAS, so a redelivered
@@ -603,8 +615,16 @@ public final class DefaultOrderService implements OrderService {
             settle(stuck);
             return true;
         }
-        if (!(claim instanceof ClaimResult.Acquired a) || !a.resourceId().equals(stuck.id())) {
+        if (!(claim instanceof ClaimResult.Acquired a)) {
             return false; // still leased (its worker is alive), or already completed
+        }
+        if (!a.resourceId().equals(stuck.id())) {
+            // the key was purged and reused by another request: its lease is not ours to run
+            retries.backend(() -> {
+                keys.release(key, a.fencingToken());
+                return null;
+            });
+            return false;
         }
         return underLease(
                         key,

@@ -9,6 +9,7 @@ import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
@@ -16,8 +17,10 @@ import dev.orderkit.core.UnknownSkuException;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +45,6 @@ public final class DefaultStockLedger implements StockLedger {
     private final Retries retries;
     private final EventSink events;
     private final Clock clock;
-    private final int maxAllocationAttempts;
     /** How long a read of a SKU's levels may steer later allocations. */
     static final long LEVEL_CACHE_NANOS = 250_000_000L;
 
@@ -64,7 +66,6 @@ public final class DefaultStockLedger implements StockLedger {
         this.retries = retries;
         this.events = config.eventSink();
         this.clock = config.clock();
-        this.maxAllocationAttempts = Math.max(1, config.retry().conflictMaxRetries() + 1);
     }
 
     public StockStorage storage() {
@@ -78,66 +79,105 @@ public final class DefaultStockLedger implements StockLedger {
 
     /**
      * Reserves; with {@code publish == false} no stock event is sent (the order step records its
-     * own event with the order, transactionally where the backend allows).
+     * own event with the order, transactionally where the backend allows). One attempt allocates
+     * and asks the storage to hold; an attempt that lost a race is re-run by the conflict policy.
      */
     public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
-        boolean fresh = false;
-        boolean expiredOnce = false;
-        int races = 0;
-        while (true) {
-            Map<String, List<StockLevel>> levels = readLevels(request.lines(), fresh);
-            AllocationStrategy.Allocation allocation = strategy.allocate(request.lines(), levels);
+        Reserving reserving = new Reserving(request, publish);
+        return retries.racing(reserving::attempt, DefaultStockLedger::contendedAway);
+    }
+
+    /** Every attempt lost its race for the stock: it really is contended away. */
+    private static RuntimeException contendedAway(RuntimeException last) {
+        if (last instanceof StockTaken taken) {
+            InsufficientStockException out = new InsufficientStockException(taken.shortfalls);
+            out.addSuppressed(taken);
+            return out;
+        }
+        return last;
+    }
+
+    /** An attempt's hold found stock gone that its allocation counted on: lost a race, re-run. */
+    private static final class StockTaken extends ConcurrencyConflictException {
+        private static final long serialVersionUID = 1L;
+        private final transient List<Shortfall> shortfalls;
+
+        StockTaken(String reservationId, List<Shortfall> shortfalls) {
+            super("reservation " + reservationId + " lost the stock to a concurrent one: " + shortfalls);
+            this.shortfalls = List.copyOf(shortfalls);
+        }
+    }
+
+    /** One {@link #reserve} call: its attempts and what they learnt. Confined to the caller's thread. */
+    private final class Reserving {
+        private final ReservationRequest request;
+        private final boolean publish;
+        /** Read levels fresh: an attempt lost on cached (or by now stale) numbers. */
+        private boolean fresh;
+        /** Due holds were expired lazily once already. */
+        private boolean expiredOnce;
+
+        Reserving(ReservationRequest request, boolean publish) {
+            this.request = request;
+            this.publish = publish;
+        }
+
+        Reservation attempt() {
+            AllocationStrategy.Allocation allocation = allocate(fresh);
+            if (!allocation.isComplete() && !fresh) {
+                fresh = true; // cached levels only steer: never turn a buyer away on them
+                allocation = allocate(true);
+            }
             if (!allocation.isComplete()) {
-                if (!fresh) {
-                    fresh = true; // never turn a buyer away on cached numbers
-                    continue;
-                }
                 // a repeated call whose first attempt succeeded sees its own hold as taken stock
-                Optional<Reservation> existing = retries.backend(() -> storage.reservation(request.reservationId()));
+                Optional<Reservation> existing = storage.reservation(request.reservationId());
                 if (existing.isPresent()) {
                     return existing.get();
                 }
                 if (!expiredOnce) {
-                    expiredOnce = true; // lazily expire due holds, then look again
-                    if (expireBatch() > 0) {
-                        continue;
-                    }
+                    int expired = expireBatch(true); // lazily expire due holds, then look again
+                    expiredOnce = true;
+                    allocation = expired > 0 ? allocate(true) : allocation;
                 }
-                throw new InsufficientStockException(allocation.shortfalls());
+                if (!allocation.isComplete()) {
+                    throw new InsufficientStockException(allocation.shortfalls());
+                }
             }
             Instant now = clock.instant();
             List<AllocatedLine> lines = canonical(allocation.lines());
-            ReserveResult result = retries.backend(
-                    () -> storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now));
+            return held(storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now), lines, now);
+        }
+
+        /** The reservation the storage held (or found), else the race this attempt lost. */
+        private Reservation held(ReserveResult result, List<AllocatedLine> lines, Instant now) {
             if (result instanceof ReserveResult.Reserved r) {
                 if (publish) {
+                    Map<String, String> attributes = Map.of(
+                            "lines", String.valueOf(r.reservation().lines().size()));
                     publish(OrderKitEvent.of(
-                            EventType.STOCK_RESERVED,
-                            r.reservation().id(),
-                            0,
-                            null,
-                            Map.of(
-                                    "lines",
-                                    String.valueOf(r.reservation().lines().size())),
-                            now));
+                            EventType.STOCK_RESERVED, r.reservation().id(), 0, null, attributes, now));
                 }
                 return r.reservation();
             }
             if (result instanceof ReserveResult.AlreadyExists a) {
                 return a.reservation();
             }
+            fresh = true;
             if (result instanceof ReserveResult.Insufficient i) {
                 // lost a race against another reservation (or allocated on stale cached levels)
-                if (++races >= maxAllocationAttempts) {
-                    throw new InsufficientStockException(i.shortfalls());
-                }
-                fresh = true;
-                backoff(races);
-                continue;
+                lines.forEach(l -> levelCache.remove(l.key().sku()));
+                throw new StockTaken(request.reservationId(), i.shortfalls());
             }
-            // unknown stock appeared between read and write is impossible (levels are never deleted)
+            if (result instanceof ReserveResult.Conflict c) {
+                throw new ConcurrencyConflictException("reservation " + request.reservationId() + ": " + c.reason());
+            }
+            // unknown stock appearing between read and write is impossible (levels are never deleted)
             throw new UnknownSkuException("lines", String.valueOf(((ReserveResult.UnknownStock) result).missing()));
+        }
+
+        private AllocationStrategy.Allocation allocate(boolean freshLevels) {
+            return strategy.allocate(request.lines(), readLevels(request.lines(), freshLevels));
         }
     }
 
@@ -153,7 +193,7 @@ public final class DefaultStockLedger implements StockLedger {
             ReservationLine line = lines.get(i);
             List<StockLevel> ls = fresh ? null : cachedLevels(line.sku());
             if (ls == null || !covers(ls, line)) {
-                ls = retries.backend(() -> storage.levels(line.sku()));
+                ls = storage.levels(line.sku()); // callers retry the whole read
                 cacheLevels(line.sku(), ls);
             }
             if (ls.isEmpty()) {
@@ -190,7 +230,7 @@ public final class DefaultStockLedger implements StockLedger {
 
     /** Checks that every SKU is known without reserving anything. */
     public void requireKnown(List<ReservationLine> lines) {
-        readLevels(lines, false);
+        retries.backend(() -> readLevels(lines, false));
     }
 
     private static List<AllocatedLine> canonical(List<AllocatedLine> lines) {
@@ -203,44 +243,57 @@ public final class DefaultStockLedger implements StockLedger {
         return out;
     }
 
-    private void backoff(int attempt) {
-        try {
-            long cap = Math.min(20, 1L << Math.min(attempt, 4));
-            Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConcurrencyConflictException("interrupted while retrying an allocation");
-        }
-    }
-
     @Override
     public Reservation commit(String reservationId) {
-        Check.identifier(reservationId, "reservationId", 128);
-        return retries.backend(() -> storage.commit(reservationId, clock.instant()));
+        return transition(reservationId, ReservationTransition.COMMIT, false).reservationOrThrow();
     }
 
     @Override
     public Reservation release(String reservationId) {
-        return release(reservationId, true);
-    }
-
-    /** Releases; with {@code publish == false} no stock event is sent. */
-    public Reservation release(String reservationId, boolean publish) {
-        Check.identifier(reservationId, "reservationId", 128);
-        Instant now = clock.instant();
-        Reservation before =
-                retries.backend(() -> storage.reservation(reservationId)).orElse(null);
-        Reservation after = retries.backend(() -> storage.release(reservationId, now));
-        if (publish && before != null && before.state().isActive()) {
-            publish(OrderKitEvent.of(EventType.RESERVATION_RELEASED, reservationId, 1, null, Map.of(), now));
-        }
-        return after;
+        return transition(reservationId, ReservationTransition.RELEASE, true).reservationOrThrow();
     }
 
     @Override
     public Reservation fulfil(String reservationId) {
+        return transition(reservationId, ReservationTransition.FULFIL, false).reservationOrThrow();
+    }
+
+    /**
+     * Applies a lifecycle action; a {@code Conflict} (the reservation changed under the storage's
+     * write) is re-run by the conflict policy, so the answer is never a conflict: it is
+     * {@code Applied}, {@code Unchanged}, {@code Refused} or {@code NotFound}, for the caller to
+     * read. With {@code publish}, a release this call applied sends {@code RESERVATION_RELEASED}.
+     *
+     * @param reservationId the id
+     * @param transition the action
+     * @param publish whether to send the stock event of an applied release
+     * @return the settled result
+     * @throws ConcurrencyConflictException if every attempt lost its race
+     */
+    public TransitionResult transition(String reservationId, ReservationTransition transition, boolean publish) {
         Check.identifier(reservationId, "reservationId", 128);
-        return retries.backend(() -> storage.fulfil(reservationId, clock.instant()));
+        TransitionResult result =
+                retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
+        if (publish && transition == ReservationTransition.RELEASE && result instanceof TransitionResult.Applied a) {
+            publish(OrderKitEvent.of(
+                    EventType.RESERVATION_RELEASED,
+                    reservationId,
+                    1,
+                    null,
+                    Map.of(),
+                    a.reservation().updatedAt()));
+        }
+        return result;
+    }
+
+    /** One attempt of a transition: its settled result, or a lost race as a conflict to re-run. */
+    private TransitionResult settled(String reservationId, ReservationTransition transition, Instant now) {
+        TransitionResult r = storage.transition(reservationId, transition, now);
+        if (r instanceof TransitionResult.Conflict c) {
+            throw new ConcurrencyConflictException(
+                    transition.verb() + " of reservation " + reservationId + ": " + c.reason());
+        }
+        return r;
     }
 
     @Override
@@ -292,7 +345,7 @@ public final class DefaultStockLedger implements StockLedger {
         }
         int total = 0;
         for (int b = 0; b < maxBatches; b++) {
-            int n = expireBatch();
+            int n = expireBatch(false);
             total += n;
             if (n == 0) {
                 break;
@@ -301,13 +354,23 @@ public final class DefaultStockLedger implements StockLedger {
         return total;
     }
 
-    private int expireBatch() {
+    /**
+     * Expires one batch of due holds. {@code lazy}: inside a reserve attempt, calling the storage
+     * directly (the attempt is retried as a whole) and leaving a hold that another writer is moving
+     * ({@code Conflict}) to it; else (the sweeper) each expiry with the backend and conflict
+     * policies, so a lost race is re-evaluated (it may be an expiry to finish).
+     */
+    private int expireBatch(boolean lazy) {
         Instant now = clock.instant();
-        List<String> due = retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
+        List<String> due = lazy
+                ? storage.dueReservations(now, EXPIRY_BATCH)
+                : retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
         int n = 0;
         for (String id : due) {
-            Optional<Reservation> expired = retries.backend(() -> storage.expire(id, now));
-            if (expired.isPresent()) {
+            TransitionResult r = lazy
+                    ? storage.transition(id, ReservationTransition.EXPIRE, now)
+                    : retries.racing(() -> settled(id, ReservationTransition.EXPIRE, now), UnaryOperator.identity());
+            if (r instanceof TransitionResult.Applied) {
                 n++;
                 publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
             }

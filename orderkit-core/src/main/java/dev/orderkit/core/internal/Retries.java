@@ -14,9 +14,26 @@ import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
-/** Failsafe executors built from {@link RetrySettings}. Thread-safe. */
+/**
+ * The one retry layer: Failsafe executors built once from {@link RetrySettings}. Backends never
+ * retry; they report a lost race as a result or a {@link ConcurrencyConflictException} and a failure
+ * as {@link BackendUnavailableException}, and these policies decide how often and how long.
+ *
+ * <p>Budgets per call (each policy counts its own retries; composed policies add up, they never
+ * multiply): {@link #backend} makes at most {@code 1 + backendMaxRetries + conflictMaxRetries}
+ * attempts, {@link #transientOnly} {@code 1 + backendMaxRetries}, {@link #payment}
+ * {@code 1 + paymentMaxRetries} while the circuit breaker is closed; {@link #unit} retries a whole
+ * atomic phase like {@link #backend} and its SPI calls are not retried one by one. When a call fails after retries, the exception of every earlier failed attempt
+ * is attached to the surfacing exception as {@linkplain Throwable#getSuppressed() suppressed}.
+ *
+ * <p>Thread-safe.
+ */
 public final class Retries {
     private final FailsafeExecutor<Object> backend;
     private final FailsafeExecutor<Object> transientOnly;
@@ -89,6 +106,47 @@ public final class Retries {
     }
 
     /**
+     * Runs attempts that may lose a race (a storage answered {@code Conflict}, or found stock gone
+     * that the read said was there; the attempt then throws a {@link ConcurrencyConflictException}):
+     * like {@link #backend}, the conflict policy re-runs it and the backend policy re-runs transient
+     * failures. The failure that ends the call (one no policy re-runs, or the last when the budget
+     * is spent), with the earlier attempts' failures as suppressed exceptions, goes through
+     * {@code whenSpent} (e.g. a race lost on every attempt becomes the business outcome) and is
+     * thrown. Inside a unit the attempt runs once and its
+     * failure is thrown as is: the unit is retried as a whole. The attempt calls the storage
+     * directly (not through {@link #backend}), so budgets never multiply.
+     *
+     * @param attempt one attempt
+     * @param whenSpent maps the failure that ends the call
+     * @param <T> result type
+     * @return the result of the first attempt that did not fail
+     */
+    public <T> T racing(CheckedSupplier<T> attempt, UnaryOperator<RuntimeException> whenSpent) {
+        if (IN_UNIT.get() != null) {
+            return backend(attempt);
+        }
+        List<Throwable> failed = new ArrayList<>();
+        try {
+            return backend(() -> {
+                try {
+                    return attempt.get();
+                } catch (RuntimeException e) {
+                    failed.add(e);
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            List<Throwable> already = List.of(e.getSuppressed()); // backend() may have attached them
+            for (Throwable f : failed) {
+                if (f != e && !already.contains(f)) {
+                    e.addSuppressed(f);
+                }
+            }
+            throw whenSpent.apply(e);
+        }
+    }
+
+    /**
      * Runs a backend step retrying transient failures only: a {@link ConcurrencyConflictException}
      * is the answer (e.g. a compare-and-set on a version the caller read) and reaches the caller.
      */
@@ -117,32 +175,71 @@ public final class Retries {
 
     /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */
     public <T> T payment(CheckedSupplier<T> call) {
-        try {
-            return run(payment, call);
-        } catch (CircuitBreakerOpenException e) {
-            throw new PaymentUnavailableException("payment circuit breaker is open", breakerRemaining(), e);
-        }
-    }
-
-    private Duration breakerRemaining() {
-        return breaker.getRemainingDelay(); // Duration.ZERO unless the breaker is open
+        return run(payment, call);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
+    private <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
+        FailedAttempts failed = new FailedAttempts();
+        Throwable surfacing;
         try {
-            return (T) executor.get((CheckedSupplier<Object>) (CheckedSupplier<?>) step);
+            return (T) executor.get(() -> failed.run(step));
         } catch (CircuitBreakerOpenException e) {
-            throw e;
+            Duration remaining = breaker.getRemainingDelay();
+            surfacing = new PaymentUnavailableException("payment circuit breaker is open", remaining, e);
         } catch (FailsafeException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
+            surfacing = cause instanceof RuntimeException || cause instanceof Error
+                    ? cause
+                    : new BackendUnavailableException("step failed: " + cause, cause);
+        } catch (RuntimeException | Error e) {
+            surfacing = e;
+        }
+        failed.attachTo(surfacing);
+        if (surfacing instanceof Error err) {
+            throw err;
+        }
+        throw (RuntimeException) surfacing;
+    }
+
+    /** The failures of one call's attempts, in order; attached to the exception that surfaces. */
+    private static final class FailedAttempts {
+        private @Nullable List<Throwable> failures;
+
+        <T> T run(CheckedSupplier<T> step) throws Throwable {
+            try {
+                return step.get();
+            } catch (Throwable t) {
+                if (failures == null) {
+                    failures = new ArrayList<>(4);
+                }
+                failures.add(t);
+                throw t;
             }
-            if (cause instanceof Error err) {
-                throw err;
+        }
+
+        void attachTo(Throwable surfacing) {
+            if (failures == null) {
+                return;
             }
-            throw new BackendUnavailableException("step failed: " + cause, cause);
+            for (Throwable t : failures) {
+                if (t != surfacing && !isSuppressedBy(t, surfacing)) {
+                    surfacing.addSuppressed(t);
+                }
+            }
+        }
+
+        /** True if {@code t} is already among {@code surfacing}'s suppressed exceptions or is its cause. */
+        private static boolean isSuppressedBy(Throwable t, Throwable surfacing) {
+            if (surfacing.getCause() == t) {
+                return true;
+            }
+            for (Throwable s : surfacing.getSuppressed()) {
+                if (s == t) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

@@ -1,48 +1,32 @@
 package dev.orderkit.core.memory;
 
-import dev.orderkit.core.LeaseLostException;
-import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.ScopedKey;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded default {@link IdempotencyStore}: thread-safe and <b>linearizable</b> without a
- * global lock — every operation, {@link #purgeExpired} included, takes effect at one instant between
- * its call and its return (a Lincheck test checks this in stress and model-checking modes).
+ * global lock — every primitive, {@link #purgeExpired} included, takes effect at one instant between
+ * its call and its return (a Lincheck test checks this, with core's {@link
+ * dev.orderkit.core.spi.IdempotencyClaims} on top, in stress and model-checking modes).
  *
  * <p>How: each key maps to one of 64 striped {@link java.util.concurrent.locks.StampedLock}s;
- * {@link #claim}, {@link #complete} and {@link #release} change the key's record, and its entry in
- * the index of completed records by retention end, under the stripe's write lock. A purge picks the
- * earliest-expiring completed records from that index without locks, then write-locks their stripes
- * only if no stripe changed meanwhile (retrying, and after a few attempts holding every stripe), so
- * no claim can see some of its deletions and not others. State lives in this JVM only.
+ * {@link #insert} and {@link #replace} change the key's record, and its entry in the index of
+ * completed records by retention end, under the stripe's write lock; {@link #read} validates an
+ * optimistic read against it. A purge picks the earliest-expiring completed records from that index
+ * without locks, then write-locks their stripes only if no stripe changed meanwhile (retrying, and
+ * after a few attempts holding every stripe), so no reader can see some of its deletions and not
+ * others. State lives in this JVM only.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
-
-    private record KeyRecord(
-            String fingerprint,
-            String resourceId,
-            long token,
-            Instant leaseUntil,
-            @Nullable String response,
-            @Nullable Instant retainUntil) {
-        boolean completed() {
-            return response != null;
-        }
-
-        /** Completed, and retained until no later than {@code now}. */
-        boolean retentionOver(Instant now) {
-            return response != null && retainUntil != null && !retainUntil.isAfter(now);
-        }
-    }
 
     /** A completed record in the purge index, ordered by retention end, then key. */
     private record Retained(Instant until, ScopedKey key) implements Comparable<Retained> {
@@ -64,59 +48,48 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     public InMemoryIdempotencyStore() {}
 
     @Override
-    public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
+    public Optional<KeyRecord> read(ScopedKey key) {
+        Objects.requireNonNull(key, "key");
+        return Optional.ofNullable(stripes.read(key, () -> records.get(key)));
+    }
+
+    @Override
+    public boolean insert(ScopedKey key, KeyRecord record) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(record, "record");
         return stripes.write(key, () -> {
-            KeyRecord rec = records.get(key);
-            if (rec == null || rec.retentionOver(now)) {
-                if (rec != null && rec.retainUntil() != null) {
-                    retained.remove(new Retained(rec.retainUntil(), key));
-                }
-                records.put(key, new KeyRecord(fingerprint, newResourceId, 1, now.plus(lease), null, null));
-                return new ClaimResult.Acquired(1, newResourceId, false);
+            if (records.containsKey(key)) {
+                return false;
             }
-            if (!rec.fingerprint().equals(fingerprint)) {
-                return new ClaimResult.Mismatch(rec.fingerprint());
-            }
-            String response = rec.response();
-            if (response != null) { // completed
-                return new ClaimResult.Completed(rec.resourceId(), response);
-            }
-            if (rec.leaseUntil().isAfter(now)) {
-                return new ClaimResult.InProgress(rec.leaseUntil());
-            }
-            long token = rec.token() + 1;
-            records.put(key, new KeyRecord(rec.fingerprint(), rec.resourceId(), token, now.plus(lease), null, null));
-            return new ClaimResult.Acquired(token, rec.resourceId(), true);
+            put(key, null, record);
+            return true;
         });
     }
 
-    /** The current in-progress record holding the token, or a {@link LeaseLostException}. */
-    private KeyRecord current(ScopedKey key, long fencingToken) {
-        KeyRecord rec = records.get(key);
-        if (rec == null || rec.completed() || rec.token() != fencingToken) {
-            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
+    @Override
+    public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(next, "next");
+        return stripes.write(key, () -> {
+            KeyRecord current = records.get(key);
+            if (current == null || current.version() != expectedVersion) {
+                return false;
+            }
+            put(key, current, next);
+            return true;
+        });
+    }
+
+    /** Stores a record and keeps the purge index in step; called under the key's stripe. */
+    private void put(ScopedKey key, @Nullable KeyRecord previous, KeyRecord next) {
+        // a completed record always has retainUntil (KeyRecord's constructor checks it)
+        if (previous != null && previous.completed()) {
+            retained.remove(new Retained(Objects.requireNonNull(previous.retainUntil(), "completed retainUntil"), key));
         }
-        return rec;
-    }
-
-    @Override
-    public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
-        stripes.write(key, () -> {
-            KeyRecord rec = current(key, fencingToken);
-            records.put(
-                    key, new KeyRecord(rec.fingerprint(), rec.resourceId(), rec.token(), now, response, retainUntil));
-            retained.add(new Retained(retainUntil, key));
-            return null;
-        });
-    }
-
-    @Override
-    public void release(ScopedKey key, long fencingToken) {
-        stripes.write(key, () -> {
-            KeyRecord rec = current(key, fencingToken);
-            records.put(key, new KeyRecord(rec.fingerprint(), rec.resourceId(), rec.token(), Instant.MIN, null, null));
-            return null;
-        });
+        records.put(key, next);
+        if (next.completed()) {
+            retained.add(new Retained(Objects.requireNonNull(next.retainUntil(), "completed retainUntil"), key));
+        }
     }
 
     @Override

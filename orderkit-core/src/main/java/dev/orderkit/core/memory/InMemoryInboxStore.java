@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * An {@link InboxStore} in this JVM's memory: right for a single instance and for tests; when
  * several instances receive the same messages use a shared store (orderkit-jdbc, orderkit-redis).
- * Completed records are kept until {@link #purgeCompleted} deletes them.
+ * Completed records are kept until {@link #purgeCompleted} deletes them. A claim is one atomic
+ * step, so it never answers {@link InboxStore.Claim#CONFLICT}.
  *
  * <p>Thread-safe and <b>linearizable</b> without a global lock: every operation,
  * {@link #purgeCompleted} included, takes effect at one instant between its call and its return (a

@@ -15,6 +15,7 @@ import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,9 +59,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InMemoryStockStorage implements StockStorage {
 
-    /** Optimistic passes of a multi-lock read before it takes the read locks. */
-    private static final int OPTIMISTIC_ATTEMPTS = 3;
-
     private static final Comparator<StockLevel> BY_KEY = Comparator.comparing(StockLevel::key);
     private static final Comparator<Sku> BY_NAME = Comparator.comparing(s -> s.sku);
 
@@ -79,9 +77,14 @@ public final class InMemoryStockStorage implements StockStorage {
         }
 
         void apply(long onHandDelta, long reservedDelta, MovementReason reason, String ref, Instant now) {
+            apply(new Movement(key, onHandDelta, reservedDelta, reason, ref, now));
+        }
+
+        void apply(Movement m) {
             StockLevel l = level;
-            level = new StockLevel(key, l.onHand() + onHandDelta, l.reserved() + reservedDelta, l.version() + 1, now);
-            movements.add(new Movement(key, onHandDelta, reservedDelta, reason, ref, now));
+            level = new StockLevel(
+                    key, l.onHand() + m.onHandDelta(), l.reserved() + m.reservedDelta(), l.version() + 1, m.at());
+            movements.add(m);
         }
     }
 
@@ -296,72 +299,41 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     /**
-     * Applies a lifecycle rule under the locks of the reservation's SKUs (its lines never change,
-     * so they name the locks before the reservation is read under them); returns the reservation
-     * after it.
+     * Applies the lifecycle's rule under the locks of the reservation's SKUs (its lines never
+     * change, so they name the locks before the reservation is read under them). Never conflicts:
+     * the read and the write happen under the same locks.
      */
-    private Reservation transition(String id, Instant now, ReservationTransition rule, boolean[] changed) {
-        Reservation seen = reservations.get(id);
+    @Override
+    public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
+        Reservation seen = reservations.get(reservationId);
         if (seen == null) {
-            throw new NotFoundException("reservation", id);
+            return new TransitionResult.NotFound(reservationId);
         }
         List<Sku> locked = lockSkus(skuNames(seen.lines()));
         try {
             // reservations are never removed, and it was there before the locks
-            Reservation r = Objects.requireNonNull(reservations.get(id), "reservation " + id);
-            ReservationState next = rule.next(r, now);
-            if (next == null) {
-                return r;
-            }
-            MovementReason reason = rule.reason();
-            if (reason != null) { // the rule moves stock
-                for (AllocatedLine line : r.lines()) {
+            Reservation current =
+                    Objects.requireNonNull(reservations.get(reservationId), "reservation " + reservationId);
+            ReservationTransition.Rule rule = transition.rule(current, now);
+            TransitionResult result = rule.outcome(current, now);
+            if (result instanceof TransitionResult.Applied applied) {
+                for (Movement m : transition.movements(current, now)) {
                     // a reservation holds only levels that existed, and levels are never removed
-                    Slot slot = Objects.requireNonNull(slot(locked, line.key()), "level of a reserved line");
-                    slot.apply(
-                            rule.onHandSign() * line.quantity(),
-                            rule.reservedSign() * line.quantity(),
-                            reason,
-                            id,
-                            now);
+                    Objects.requireNonNull(slot(locked, m.key()), "level of a reserved line")
+                            .apply(m);
                 }
-                locked.forEach(Sku::publish);
+                if (transition.movesStock()) {
+                    locked.forEach(Sku::publish);
+                }
+                reservations.put(reservationId, applied.reservation());
+                if (current.state() == ReservationState.HELD) {
+                    due.remove(new Due(current.expiresAt(), reservationId));
+                }
             }
-            Reservation updated = r.withState(next, now);
-            reservations.put(id, updated);
-            if (r.state() == ReservationState.HELD) {
-                due.remove(new Due(r.expiresAt(), id));
-            }
-            changed[0] = true;
-            return updated;
+            return result;
         } finally {
             unlockSkus(locked);
         }
-    }
-
-    @Override
-    public Reservation commit(String reservationId, Instant now) {
-        return transition(reservationId, now, ReservationTransition.COMMIT, new boolean[1]);
-    }
-
-    @Override
-    public Reservation release(String reservationId, Instant now) {
-        return transition(reservationId, now, ReservationTransition.RELEASE, new boolean[1]);
-    }
-
-    @Override
-    public Reservation fulfil(String reservationId, Instant now) {
-        return transition(reservationId, now, ReservationTransition.FULFIL, new boolean[1]);
-    }
-
-    @Override
-    public Optional<Reservation> expire(String reservationId, Instant now) {
-        if (!reservations.containsKey(reservationId)) {
-            return Optional.empty();
-        }
-        boolean[] changed = {false};
-        Reservation after = transition(reservationId, now, ReservationTransition.EXPIRE, changed);
-        return changed[0] ? Optional.of(after) : Optional.empty();
     }
 
     @Override
@@ -470,25 +442,23 @@ public final class InMemoryStockStorage implements StockStorage {
     /**
      * Runs a read spanning SKUs (all levels, the reservations, the expiry index) as of one instant.
      * Optimistically first: valid when no SKU was registered and no SKU write-locked from before the
-     * read until after it. Else (writers kept interfering) holding the registration lock and every
-     * SKU's read lock, taken in canonical order.
+     * read until after it. Else (a writer interfered) once more holding the registration lock and
+     * every SKU's read lock, taken in canonical order: two passes at most, never a retry loop.
      */
     private <T> T readAllSkus(Supplier<T> read) {
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-            long catalogStamp = catalog.tryOptimisticRead();
-            List<Sku> all = new ArrayList<>(skus.values());
-            long[] stamps = new long[all.size()];
-            for (int i = 0; i < stamps.length; i++) {
-                stamps[i] = all.get(i).lock.tryOptimisticRead();
-            }
-            T out = read.get();
-            boolean valid = catalog.validate(catalogStamp);
-            for (int i = 0; valid && i < stamps.length; i++) {
-                valid = all.get(i).lock.validate(stamps[i]);
-            }
-            if (valid) {
-                return out;
-            }
+        long optimisticCatalog = catalog.tryOptimisticRead();
+        List<Sku> seen = new ArrayList<>(skus.values());
+        long[] optimistic = new long[seen.size()];
+        for (int i = 0; i < optimistic.length; i++) {
+            optimistic[i] = seen.get(i).lock.tryOptimisticRead();
+        }
+        T result = read.get();
+        boolean valid = catalog.validate(optimisticCatalog);
+        for (int i = 0; valid && i < optimistic.length; i++) {
+            valid = seen.get(i).lock.validate(optimistic[i]);
+        }
+        if (valid) {
+            return result;
         }
         long catalogStamp = catalog.readLock();
         try {

@@ -2,17 +2,18 @@ package dev.orderkit.core.spi;
 
 import java.time.Instant;
 
-/** The atomic answer of {@link IdempotencyStore#claim}. */
+/** The answer of a claim of an idempotency key ({@link ClaimTable#claim}, {@link IdempotencyClaims#claim}). */
 public sealed interface ClaimResult {
 
     /**
      * The caller now holds the lease and must execute (or resume) the request.
      *
      * @param fencingToken token that must accompany {@code complete}/{@code release}; strictly
-     *                     increasing per key, so a stale holder's writes are refused
+     *                     increasing per key (also across retention and purges), so a stale
+     *                     holder's writes are refused
      * @param resourceId the id of the resource this key creates (the order id): the one given by
      *                   the first claimer, kept across takeovers so a resumed call continues it
-     * @param resumed true if this claim took over an earlier expired or released lease
+     * @param resumed true if this lease took over an earlier expired or released lease
      */
     record Acquired(long fencingToken, String resourceId, boolean resumed) implements ClaimResult {}
 

@@ -1,65 +1,54 @@
 package dev.orderkit.core.spi;
 
 import dev.orderkit.core.BackendUnavailableException;
-import dev.orderkit.core.LeaseLostException;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
- * Storage of idempotency records: one per {@link ScopedKey}, holding the request fingerprint, a
- * lease (owner token and expiry), the resource id and, once complete, the stored response.
+ * Storage of idempotency records: one {@link KeyRecord} per {@link ScopedKey}. A store only reads a
+ * record, inserts it if absent, replaces it if unchanged (compare-and-set on its version) and purges
+ * records whose retention ended; what a record means — every claim answer, takeover, fencing,
+ * completion and release — is decided once, in core, by {@link ClaimTable} and applied by
+ * {@link IdempotencyClaims}. A store never loops or retries: a lost race is a {@code false} result.
  *
- * <p>Every method is atomic and thread-safe across processes sharing the backend. Core owns the
- * state machine; implementations only provide these primitives. Infrastructure failures are thrown
- * as {@link BackendUnavailableException}.
+ * <p>Every method is atomic and thread-safe across processes sharing the backend, and keeps every
+ * field of a record exactly (a read returns what was written). Infrastructure failures are thrown as
+ * {@link BackendUnavailableException}.
  */
 public interface IdempotencyStore {
 
     /**
-     * Atomically claims a key.
-     * <ul>
-     *   <li>no record, or a completed record past its retention: create it with {@code fingerprint},
-     *       {@code newResourceId}, a lease until {@code now + lease}, token 1 → {@code Acquired(…, resumed=false)}</li>
-     *   <li>record with another fingerprint → {@code Mismatch}</li>
-     *   <li>completed record → {@code Completed}</li>
-     *   <li>live lease (expiry after {@code now}) → {@code InProgress}</li>
-     *   <li>expired or released lease → increment the token, new lease → {@code Acquired(…, resumed=true)}
-     *       with the stored resource id</li>
-     * </ul>
+     * Reads a record.
      *
      * @param key scoped key
-     * @param fingerprint request fingerprint (hex SHA-256)
-     * @param newResourceId resource id to store if the record is new
-     * @param now current time
-     * @param lease lease duration
-     * @return the claim result
+     * @return the stored record, or empty if there is none
      */
-    ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease);
+    Optional<KeyRecord> read(ScopedKey key);
 
     /**
-     * Stores the response and ends the lease, if {@code fencingToken} is still the current token.
+     * Stores a record if the key has none.
      *
      * @param key scoped key
-     * @param fencingToken the token from {@code Acquired}
-     * @param response the response to replay (JSON)
-     * @param now current time
-     * @param retainUntil when the record may be purged
-     * @throws LeaseLostException if the token is stale or the record is gone or already complete
+     * @param record the record
+     * @return {@code true} if stored; {@code false} if the key already had a record (left unchanged)
      */
-    void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil);
+    boolean insert(ScopedKey key, KeyRecord record);
 
     /**
-     * Ends the lease without a response (after an infrastructure failure), so a retry can resume
-     * immediately. The record keeps its fingerprint and resource id.
+     * Replaces a record if its stored version is still {@code expectedVersion}.
      *
      * @param key scoped key
-     * @param fencingToken the token from {@code Acquired}
-     * @throws LeaseLostException if the token is stale
+     * @param expectedVersion the {@link KeyRecord#version()} the caller read
+     * @param next the new record (its version differs from {@code expectedVersion})
+     * @return {@code true} if replaced; {@code false} if the record is gone or has another version
+     *     (left unchanged)
      */
-    void release(ScopedKey key, long fencingToken);
+    boolean replace(ScopedKey key, long expectedVersion, KeyRecord next);
 
     /**
-     * Deletes completed records whose retention ended before {@code now}.
+     * Deletes completed records whose retention ended at {@code now} ({@code retainUntil <= now}).
+     * Each deletion is conditional on that at the instant it happens (a record claimed afresh
+     * meanwhile stays).
      *
      * @param now current time
      * @param limit maximum number of records to delete

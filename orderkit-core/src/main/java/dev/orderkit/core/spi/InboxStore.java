@@ -24,7 +24,9 @@ import java.time.Instant;
  * across all threads <em>and processes</em> sharing the backend: of any number of concurrent
  * {@code claim}s of one id whose record is absent, expired or released, exactly one answers
  * {@link Claim#ACQUIRED} (an insert on a unique key plus a conditional update in SQL, a Lua script
- * in Redis). Time comes only from the {@code now} arguments, never from a server clock, and
+ * in Redis), and a claim that cannot tell its answer because another caller changed the record
+ * meanwhile says so ({@link Claim#CONFLICT}) instead of retrying: retry decisions belong to the
+ * caller. Time comes only from the {@code now} arguments, never from a server clock, and
  * instants are kept with at least millisecond precision. Infrastructure failures are thrown as
  * {@link BackendUnavailableException}. Every method rejects a {@code null} argument with
  * {@link NullPointerException} and an id outside 1..255 characters with
@@ -47,7 +49,16 @@ public interface InboxStore {
         /** Another caller is processing the message right now (its lease has not expired). */
         IN_PROGRESS,
         /** The message was processed already. */
-        DONE
+        DONE,
+        /**
+         * Lost a race, nothing written: the record changed between the steps of a claim that is not
+         * one atomic operation (found held, then found released or lapsed a moment later), so the
+         * claim cannot tell which answer holds. Claim again. Backends with an
+         * atomic claim (in-memory, Redis) never answer it; the JDBC store does, rarely. Callers retry
+         * it under their conflict budget ({@code RetrySettings.conflictMaxRetries()} and its delays,
+         * as the Stripe webhook handler does); the store itself never loops.
+         */
+        CONFLICT
     }
 
     /**
@@ -57,6 +68,8 @@ public interface InboxStore {
      *       lease until {@code now + lease} → {@link Claim#ACQUIRED}</li>
      *   <li>a live lease ({@code leaseUntil > now}) → {@link Claim#IN_PROGRESS}</li>
      *   <li>a completed record (until purged) → {@link Claim#DONE}</li>
+     *   <li>a record that changed while a non-atomic claim looked at it → {@link Claim#CONFLICT}
+     *       (nothing written; claim again)</li>
      * </ul>
      *
      * @param messageId the namespaced message id, 1..255 characters

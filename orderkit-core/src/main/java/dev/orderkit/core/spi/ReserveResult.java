@@ -4,7 +4,7 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.Shortfall;
 import java.util.List;
 
-/** The atomic answer of {@link StockStorage#reserve}. */
+/** The atomic answer of {@link StockStorage#reserve}: every expected outcome is a value. */
 public sealed interface ReserveResult {
 
     /**
@@ -34,4 +34,12 @@ public sealed interface ReserveResult {
      * @param missing the unknown keys, as {@code sku@location}
      */
     record UnknownStock(List<String> missing) implements ReserveResult {}
+
+    /**
+     * The attempt lost a race it cannot settle by itself (e.g. a concurrent attempt with the same id
+     * is being rolled back); nothing was written. Core calls again, within its conflict budget.
+     *
+     * @param reason what was lost, for messages
+     */
+    record Conflict(String reason) implements ReserveResult {}
 }

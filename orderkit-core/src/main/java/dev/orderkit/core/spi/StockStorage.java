@@ -3,7 +3,6 @@ package dev.orderkit.core.spi;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
-import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.NotFoundException;
@@ -24,11 +23,15 @@ import java.util.Set;
  * sharing it. Every level change appends a {@link Movement}.
  *
  * <p>Every write is safe to repeat after an ambiguous failure (the caller cannot tell whether it
- * was applied): {@link #reserve} is idempotent on the reservation id, transitions on a
- * reservation already in the target state return it unchanged, {@link #expire} of a reservation no
- * longer held is a no-op, and {@link #adjust} / {@link #setOnHand} are idempotent on their
- * reference. Implementations are thread-safe; infrastructure failures are thrown as
- * {@link BackendUnavailableException}.
+ * was applied): {@link #reserve} is idempotent on the reservation id, a {@link #transition} finds
+ * the reservation in its target state and answers {@code Unchanged}, and {@link #adjust} /
+ * {@link #setOnHand} are idempotent on their reference.
+ *
+ * <p>Expected outcomes are results ({@link ReserveResult}, {@link TransitionResult}), including
+ * "lost a race, call again" ({@code Conflict}); no method loops or recurses to retry: core's retry
+ * policies decide how often and how long. Implementations are thread-safe; infrastructure failures
+ * (and replies the backend cannot interpret) are thrown as {@link BackendUnavailableException};
+ * no other unchecked exception leaves a backend except those documented per method.
  */
 public interface StockStorage {
 
@@ -56,7 +59,8 @@ public interface StockStorage {
      * @param lines allocated lines, canonical order, one per key
      * @param expiresAt hold expiry
      * @param now current time
-     * @return reserved, already-exists, insufficient or unknown-stock
+     * @return reserved, already-exists, insufficient, unknown-stock, or conflict (a race the
+     *     storage could not settle; nothing written)
      */
     ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now);
 
@@ -69,47 +73,19 @@ public interface StockStorage {
     Optional<Reservation> reservation(String reservationId);
 
     /**
-     * HELD (not expired at {@code now}) → COMMITTED. Idempotent on COMMITTED.
+     * Applies one lifecycle action atomically, exactly as {@link ReservationTransition} says for
+     * the reservation's state and whether it is due at {@code now}: the state change, the level
+     * deltas of every line and one movement per line, or nothing. Keeps no lifecycle rules of its
+     * own. Idempotent: a repeat finds the target state and answers {@code Unchanged}.
      *
      * @param reservationId the id
-     * @param now current time
-     * @return the committed reservation
-     * @throws NotFoundException if absent
-     * @throws IllegalStateTransitionException if released, expired (or past expiry), or fulfilled
+     * @param transition the action
+     * @param now current time (the expiry is due when {@code expiresAt <= now})
+     * @return {@code Applied} (this call changed it), {@code Unchanged}, {@code Refused},
+     *     {@code NotFound}, or {@code Conflict} when the reservation changed between the read and
+     *     the conditional write (nothing written; core calls again). Never loops or recurses to retry.
      */
-    Reservation commit(String reservationId, Instant now);
-
-    /**
-     * HELD or COMMITTED → RELEASED, returning the stock. Idempotent on RELEASED and EXPIRED
-     * (returned unchanged).
-     *
-     * @param reservationId the id
-     * @param now current time
-     * @return the reservation after the call
-     * @throws NotFoundException if absent
-     * @throws IllegalStateTransitionException if fulfilled
-     */
-    Reservation release(String reservationId, Instant now);
-
-    /**
-     * COMMITTED → FULFILLED: on-hand and reserved both drop by each line. Idempotent on FULFILLED.
-     *
-     * @param reservationId the id
-     * @param now current time
-     * @return the fulfilled reservation
-     * @throws NotFoundException if absent
-     * @throws IllegalStateTransitionException if not committed
-     */
-    Reservation fulfil(String reservationId, Instant now);
-
-    /**
-     * HELD with {@code expiresAt <= now} → EXPIRED, returning the stock.
-     *
-     * @param reservationId the id
-     * @param now current time
-     * @return the expired reservation if this call expired it; empty if it was not due or not held
-     */
-    Optional<Reservation> expire(String reservationId, Instant now);
+    TransitionResult transition(String reservationId, ReservationTransition transition, Instant now);
 
     /**
      * Ids of HELD reservations with {@code expiresAt <= now}, earliest first.

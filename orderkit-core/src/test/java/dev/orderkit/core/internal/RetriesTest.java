@@ -42,6 +42,39 @@ class RetriesTest {
     }
 
     @Test
+    void racingRerunsLostRacesWithinTheConflictBudgetAndKeepsEveryLostAttempt() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(r.racing(
+                        () -> {
+                            if (calls.incrementAndGet() < 3) {
+                                throw new ConcurrencyConflictException("lost " + calls.get());
+                            }
+                            return "won";
+                        },
+                        e -> e))
+                .isEqualTo("won");
+        calls.set(0);
+        assertThatThrownBy(() -> r.racing(
+                        () -> {
+                            throw new ConcurrencyConflictException("lost " + calls.incrementAndGet());
+                        },
+                        e -> new InvalidRequestException("race", e.getMessage(), "spent")))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("lost 4");
+        assertThat(calls).hasValue(4); // 1 + 3 conflict retries
+        calls.set(0);
+        assertThatThrownBy(() -> r.racing(
+                        () -> {
+                            throw new ConcurrencyConflictException("lost " + calls.incrementAndGet());
+                        },
+                        e -> e))
+                .satisfies(e -> assertThat(e.getSuppressed())
+                        .extracting(Throwable::getMessage)
+                        .containsExactly("lost 1", "lost 2", "lost 3"));
+    }
+
+    @Test
     void transientOnlyRetriesFailuresButHandsAConflictToTheCaller() {
         Retries r = new Retries(FAST);
         AtomicInteger calls = new AtomicInteger();
@@ -170,5 +203,69 @@ class RetriesTest {
                 }))
                 .isInstanceOf(BackendUnavailableException.class);
         assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void failedAttemptsAreKeptAsSuppressedExceptionsOfTheOneThatSurfaces() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    throw new BackendUnavailableException("down " + calls.incrementAndGet(), null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessage("down 3")
+                .satisfies(e -> assertThat(e.getSuppressed())
+                        .extracting(Throwable::getMessage)
+                        .containsExactly("down 1", "down 2"));
+        AtomicInteger paid = new AtomicInteger();
+        assertThatThrownBy(() -> r.payment(() -> {
+                    throw new PaymentUnavailableException("503 #" + paid.incrementAndGet(), null, null);
+                }))
+                .hasMessage("503 #3")
+                .satisfies(e -> assertThat(e.getSuppressed()).hasSize(2));
+        assertThat(r.backend(() -> "ok")).isEqualTo("ok");
+    }
+
+    @Test
+    void aNonRetryableFailureAfterRetriesCarriesTheEarlierAttempts() {
+        Retries r = new Retries(FAST);
+        AtomicInteger calls = new AtomicInteger();
+        IllegalStateException bug = new IllegalStateException("bug");
+        assertThatThrownBy(() -> r.backend(() -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new ConcurrencyConflictException("lost");
+                    }
+                    throw bug;
+                }))
+                .isSameAs(bug)
+                .satisfies(e ->
+                        assertThat(e.getSuppressed()).singleElement().isInstanceOf(ConcurrencyConflictException.class));
+    }
+
+    @Test
+    void budgetsOfComposedPoliciesAddUp() {
+        Retries r = new Retries(FAST); // 3 conflict retries, 2 backend retries
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    // the conflict budget first, then transient failures: 1 + 3 + 2 attempts
+                    if (calls.incrementAndGet() <= 3) {
+                        throw new ConcurrencyConflictException("lost " + calls.get());
+                    }
+                    throw new BackendUnavailableException("down " + calls.get(), null);
+                }))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessage("down 6");
+        AtomicInteger mixed = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    // a transient retry does not refill the conflict budget
+                    int n = mixed.incrementAndGet();
+                    if (n == 4) {
+                        throw new BackendUnavailableException("down " + n, null);
+                    }
+                    throw new ConcurrencyConflictException("lost " + n);
+                }))
+                .isInstanceOf(ConcurrencyConflictException.class)
+                .hasMessage("lost 5")
+                .satisfies(e -> assertThat(e.getSuppressed()).hasSize(4));
     }
 }

@@ -6,6 +6,7 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReservationTransition;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -76,22 +77,22 @@ public class InMemoryStockStorageLincheckTest {
 
     @Operation
     public Object commit(@Param(name = "rid") int rid) {
-        return LincheckBudget.outcome(() -> storage.commit(rid(rid), NOW));
+        return LincheckBudget.outcome(() -> storage.transition(rid(rid), ReservationTransition.COMMIT, NOW));
     }
 
     @Operation
     public Object release(@Param(name = "rid") int rid) {
-        return LincheckBudget.outcome(() -> storage.release(rid(rid), NOW));
+        return LincheckBudget.outcome(() -> storage.transition(rid(rid), ReservationTransition.RELEASE, NOW));
     }
 
     @Operation
     public Object fulfil(@Param(name = "rid") int rid) {
-        return LincheckBudget.outcome(() -> storage.fulfil(rid(rid), NOW));
+        return LincheckBudget.outcome(() -> storage.transition(rid(rid), ReservationTransition.FULFIL, NOW));
     }
 
     @Operation
     public Object expire(@Param(name = "rid") int rid) {
-        return LincheckBudget.outcome(() -> storage.expire(rid(rid), LATE));
+        return LincheckBudget.outcome(() -> storage.transition(rid(rid), ReservationTransition.EXPIRE, LATE));
     }
 
     @Operation

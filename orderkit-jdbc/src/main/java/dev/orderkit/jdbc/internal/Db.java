@@ -8,9 +8,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -23,14 +21,14 @@ import org.jspecify.annotations.Nullable;
  * mapping of driver failures to orderkit exceptions, and instant encoding. Thread-safe.
  *
  * <p>Every transaction runs at READ COMMITTED (the default of PostgreSQL and H2; set per
- * connection on MySQL/MariaDB, whose drivers cache the level, so it costs no extra round trip). A
- * transaction that failed with a deadlock or a serialization failure was rolled back by the
- * database, so it is re-run (up to 3 attempts) before {@link ConcurrencyConflictException} is
- * thrown. Any other driver failure becomes
- * {@link BackendUnavailableException}; {@link SQLException} never leaks.
+ * connection on MySQL/MariaDB, whose drivers cache the level, so it costs no extra round trip).
+ * Nothing here retries: a transaction that failed with a deadlock or a serialization failure was
+ * rolled back by the database and is reported as {@link ConcurrencyConflictException}, which core's
+ * conflict policy retries (or, inside an atomic phase, the whole phase). Any other driver failure
+ * becomes {@link BackendUnavailableException}; {@link SQLException} never leaks.
  */
 public final class Db {
-    private static final int DEADLOCK_ATTEMPTS = 3;
+    private static final AtomicLong SAVEPOINTS = new AtomicLong();
     private final Jdbi jdbi;
     private final JdbcDialect dialect;
     private final String prefix;
@@ -72,8 +70,6 @@ public final class Db {
         }
     }
 
-    /** Numbers the savepoints of nested transactions (names unique in the JVM). */
-    private static final AtomicLong SAVEPOINTS = new AtomicLong();
     /** The handle of the step transaction running on this thread, if any. */
     private final ThreadLocal<Handle> ambient = new ThreadLocal<>();
 
@@ -127,24 +123,18 @@ public final class Db {
      * @param <T> result type
      * @return the work's result
      * @throws BackendUnavailableException on driver failures
-     * @throws ConcurrencyConflictException on repeated deadlocks / serialization failures
+     * @throws ConcurrencyConflictException on a deadlock or serialization failure (rolled back: the
+     *     caller's conflict policy runs it again)
      */
     public <T> T tx(String what, Work<T> work) {
         Handle outer = ambient.get();
         if (outer != null) {
             return nested(what, outer, work);
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return once(work, true);
-            } catch (JdbiException e) {
-                SQLException sql = sqlCause(e);
-                if (isConflict(sql) && attempt < DEADLOCK_ATTEMPTS) {
-                    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1_000_000L, 5_000_000L * attempt));
-                    continue;
-                }
-                throw map(what, e);
-            }
+        try {
+            return once(work, true);
+        } catch (JdbiException e) {
+            throw map(what, e);
         }
     }
 
@@ -341,8 +331,10 @@ public final class Db {
     public static RuntimeException map(String what, JdbiException e) {
         SQLException sql = sqlCause(e);
         if (sql != null && isConflict(sql)) {
-            return new ConcurrencyConflictException(what + ": transaction conflict (SQLState " + sql.getSQLState()
-                    + ", code " + sql.getErrorCode() + "): " + sql.getMessage());
+            return new ConcurrencyConflictException(
+                    what + ": transaction conflict (SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode()
+                            + "): " + sql.getMessage(),
+                    e);
         }
         String detail = sql == null
                 ? e.getMessage()

@@ -1,30 +1,31 @@
 package dev.orderkit.jdbc.internal;
 
-import dev.orderkit.core.ConcurrencyConflictException;
-import dev.orderkit.core.LeaseLostException;
-import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.jdbc.JdbcDialect;
-import java.time.Duration;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
-import org.jspecify.annotations.Nullable;
 
 /**
- * {@link IdempotencyStore} on SQL. A claim is an insert-if-absent on the (scope, key) primary key;
- * when the row exists, a takeover of an expired or released lease is a conditional update that
- * matches only the token that was read and increments it (the fencing token), so exactly one of
- * any number of concurrent claimers, in any process, acquires the lease. {@code complete} and
- * {@code release} are updates conditional on the token. Thread-safe.
+ * {@link IdempotencyStore} on SQL: one row per (scope, key) primary key. {@code insert} is an
+ * insert-if-absent on the primary key, {@code replace} an {@code UPDATE ... WHERE version = ?}; each
+ * is a single auto-committed statement, so exactly one of any number of concurrent writers, in any
+ * process, wins. What the rows mean is core's ({@link dev.orderkit.core.spi.ClaimTable}). Instants
+ * are BIGINT nanoseconds since the epoch; no lease is {@link Long#MIN_VALUE}. Thread-safe.
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
-    private static final int CLAIM_ATTEMPTS = 20;
+    private static final long NO_LEASE = Long.MIN_VALUE;
+    private static final String COLUMNS =
+            "fingerprint, resource_id, claimant, token, resumed, lease_until, completed, response, retain_until, version";
+
     private final Db db;
 
     /**
@@ -36,163 +37,93 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.db = db;
     }
 
-    private record KeyRow(
-            String fingerprint,
-            String resourceId,
-            long token,
-            long leaseUntil,
-            boolean completed,
-            @Nullable String response,
-            @Nullable Long retainUntil) {}
-
-    private Optional<KeyRow> find(Handle h, ScopedKey key) {
-        return h.createQuery(db.sql("SELECT fingerprint, resource_id, token, lease_until, completed, response, "
-                        + "retain_until FROM {p}idempotency WHERE scope = :scope AND idem_key = :k"))
-                .bind("scope", key.scope().value())
-                .bind("k", key.key().value())
-                .map((rs, ctx) -> {
-                    long ru = rs.getLong("retain_until");
-                    Long retain = rs.wasNull() ? null : ru;
-                    return new KeyRow(
-                            rs.getString("fingerprint"),
-                            rs.getString("resource_id"),
-                            rs.getLong("token"),
-                            rs.getLong("lease_until"),
-                            rs.getBoolean("completed"),
-                            rs.getString("response"),
-                            retain);
-                })
-                .findOne();
+    @Override
+    public Optional<KeyRecord> read(ScopedKey key) {
+        return db.read(
+                "read key " + key.key(),
+                tx -> tx.handle()
+                        .createQuery(db.sql(
+                                "SELECT " + COLUMNS + " FROM {p}idempotency WHERE scope = :scope AND idem_key = :k"))
+                        .bind("scope", key.scope().value())
+                        .bind("k", key.key().value())
+                        .map((rs, ctx) -> record(rs))
+                        .findOne());
     }
 
-    private boolean insert(Handle h, ScopedKey key, String fingerprint, String resourceId, long leaseUntil) {
-        String sql = "INSERT INTO {p}idempotency (scope, idem_key, fingerprint, resource_id, token, lease_until, "
-                + "completed, response, retain_until) VALUES (:scope, :k, :fp, :rid, 1, :lease, :f, NULL, NULL)";
+    private static KeyRecord record(ResultSet rs) throws SQLException {
+        long lease = rs.getLong("lease_until");
+        boolean completed = rs.getBoolean("completed");
+        long retain = rs.getLong("retain_until");
+        boolean noRetain = rs.wasNull();
+        return new KeyRecord(
+                rs.getString("fingerprint"),
+                rs.getString("resource_id"),
+                rs.getString("claimant"),
+                rs.getLong("token"),
+                rs.getBoolean("resumed"),
+                completed || lease == NO_LEASE ? null : Db.instant(lease),
+                completed ? rs.getString("response") : null,
+                completed && !noRetain ? Db.instant(retain) : null,
+                rs.getLong("version"));
+    }
+
+    /** Binds the columns of a record (named like {@link #COLUMNS}, prefixed with {@code r_}). */
+    private static <S extends SqlStatement<S>> S bind(S statement, KeyRecord r) {
+        return statement
+                .bind("r_fingerprint", r.fingerprint())
+                .bind("r_resource_id", r.resourceId())
+                .bind("r_claimant", r.claimant())
+                .bind("r_token", r.token())
+                .bind("r_resumed", r.resumed())
+                .bind("r_lease_until", r.leaseUntil() == null ? NO_LEASE : Db.nanos(r.leaseUntil()))
+                .bind("r_completed", r.completed())
+                .bind("r_response", r.response())
+                .bind("r_retain_until", r.retainUntil() == null ? null : Db.nanos(r.retainUntil()))
+                .bind("r_version", r.version());
+    }
+
+    @Override
+    public boolean insert(ScopedKey key, KeyRecord record) {
+        String sql = "INSERT INTO {p}idempotency (scope, idem_key, " + COLUMNS + ") VALUES (:scope, :k, "
+                + ":r_fingerprint, :r_resource_id, :r_claimant, :r_token, :r_resumed, :r_lease_until, :r_completed, "
+                + ":r_response, :r_retain_until, :r_version)";
         boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
-        try {
-            return h.createUpdate(db.sql(pg ? sql + " ON CONFLICT DO NOTHING" : sql))
-                            .bind("scope", key.scope().value())
-                            .bind("k", key.key().value())
-                            .bind("fp", fingerprint)
-                            .bind("rid", resourceId)
-                            .bind("lease", leaseUntil)
-                            .bind("f", false)
-                            .execute()
-                    == 1;
-        } catch (UnableToExecuteStatementException e) {
-            if (!pg && Db.isDuplicate(e)) {
-                return false;
+        return db.read("insert key " + key.key(), tx -> {
+            try {
+                return bind(tx.handle().createUpdate(db.sql(pg ? sql + " ON CONFLICT DO NOTHING" : sql)), record)
+                                .bind("scope", key.scope().value())
+                                .bind("k", key.key().value())
+                                .execute()
+                        == 1;
+            } catch (UnableToExecuteStatementException e) {
+                if (!pg && Db.isDuplicate(e)) {
+                    return false; // the key has a record
+                }
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     @Override
-    public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
-        long nowN = Db.nanos(now);
-        long until = Db.nanos(now.plus(lease));
-        for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
-            // each step is a single auto-committed statement: the primary key and the token make it atomic
-            // empty: lost a race with another claimer or a purge; try again
-            Optional<ClaimResult> result = db.read("claim " + key.key(), tx -> {
-                Handle h = tx.handle();
-                if (insert(h, key, fingerprint, newResourceId, until)) {
-                    return Optional.of(new ClaimResult.Acquired(1, newResourceId, false));
-                }
-                KeyRow rec = find(h, key).orElse(null);
-                if (rec == null) {
-                    return Optional.empty(); // purged between the insert and the read: try again
-                }
-                if (rec.completed() && rec.retainUntil() != null && rec.retainUntil() <= nowN) {
-                    // retention over: the key starts afresh (token keeps growing so no old holder matches)
-                    int n = h.createUpdate(db.sql("UPDATE {p}idempotency SET fingerprint = :fp, resource_id = :rid, "
-                                    + "token = token + 1, lease_until = :lease, completed = :f, response = NULL, "
-                                    + "retain_until = NULL WHERE scope = :scope AND idem_key = :k AND token = :t "
-                                    + "AND completed = :tr AND retain_until <= :now"))
-                            .bind("fp", fingerprint)
-                            .bind("rid", newResourceId)
-                            .bind("lease", until)
-                            .bind("f", false)
-                            .bind("scope", key.scope().value())
-                            .bind("k", key.key().value())
-                            .bind("t", rec.token())
-                            .bind("tr", true)
-                            .bind("now", nowN)
-                            .execute();
-                    return n == 1
-                            ? Optional.of(new ClaimResult.Acquired(rec.token() + 1, newResourceId, false))
-                            : Optional.empty();
-                }
-                if (!rec.fingerprint().equals(fingerprint)) {
-                    return Optional.of(new ClaimResult.Mismatch(rec.fingerprint()));
-                }
-                if (rec.completed()) {
-                    String response = Objects.requireNonNull(rec.response(), "a completed record has a response");
-                    return Optional.of(new ClaimResult.Completed(rec.resourceId(), response));
-                }
-                if (rec.leaseUntil() > nowN) {
-                    return Optional.of(new ClaimResult.InProgress(Db.instant(rec.leaseUntil())));
-                }
-                int n = h.createUpdate(db.sql("UPDATE {p}idempotency SET token = token + 1, lease_until = :lease "
-                                + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f "
-                                + "AND lease_until <= :now"))
-                        .bind("lease", until)
-                        .bind("scope", key.scope().value())
-                        .bind("k", key.key().value())
-                        .bind("t", rec.token())
-                        .bind("f", false)
-                        .bind("now", nowN)
-                        .execute();
-                return n == 1
-                        ? Optional.of(new ClaimResult.Acquired(rec.token() + 1, rec.resourceId(), true))
-                        : Optional.empty();
-            });
-            if (result.isPresent()) {
-                return result.get();
-            }
-        }
-        throw new ConcurrencyConflictException("idempotency key " + key + " kept changing during claim");
-    }
-
-    @Override
-    public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
-        int n = db.read(
-                "complete " + key.key(),
-                tx -> tx.handle()
-                        .createUpdate(db.sql("UPDATE {p}idempotency SET completed = :tr, "
-                                + "response = :resp, lease_until = :now, "
-                                + "retain_until = :retain WHERE scope = :scope AND "
-                                + "idem_key = :k AND token = :t AND completed = :f"))
-                        .bind("tr", true)
-                        .bind("resp", response)
-                        .bind("now", Db.nanos(now))
-                        .bind("retain", Db.nanos(retainUntil))
-                        .bind("scope", key.scope().value())
-                        .bind("k", key.key().value())
-                        .bind("t", fencingToken)
-                        .bind("f", false)
-                        .execute());
-        if (n != 1) {
-            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
-        }
-    }
-
-    @Override
-    public void release(ScopedKey key, long fencingToken) {
-        int n = db.read(
-                "release " + key.key(),
-                tx -> tx.handle()
-                        .createUpdate(db.sql("UPDATE {p}idempotency SET lease_until = :min "
-                                + "WHERE scope = :scope AND idem_key = :k AND token = :t AND completed = :f"))
-                        .bind("min", Long.MIN_VALUE)
-                        .bind("scope", key.scope().value())
-                        .bind("k", key.key().value())
-                        .bind("t", fencingToken)
-                        .bind("f", false)
-                        .execute());
-        if (n != 1) {
-            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
-        }
+    public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+        return db.read(
+                        "replace key " + key.key(),
+                        tx -> bind(
+                                        tx.handle()
+                                                .createUpdate(
+                                                        db.sql(
+                                                                "UPDATE {p}idempotency SET fingerprint = :r_fingerprint, "
+                                                                        + "resource_id = :r_resource_id, claimant = :r_claimant, token = :r_token, "
+                                                                        + "resumed = :r_resumed, lease_until = :r_lease_until, "
+                                                                        + "completed = :r_completed, response = :r_response, "
+                                                                        + "retain_until = :r_retain_until, version = :r_version "
+                                                                        + "WHERE scope = :scope AND idem_key = :k AND version = :expected")),
+                                        next)
+                                .bind("scope", key.scope().value())
+                                .bind("k", key.key().value())
+                                .bind("expected", expectedVersion)
+                                .execute())
+                == 1;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.orderkit.jdbc.internal;
 
-import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.jdbc.JdbcDialect;
 import java.time.Duration;
@@ -16,16 +15,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@link InboxStore} on SQL, table {@code <prefix>inbox (message_id PK, lease_until, completed_at)}
  * (schema version 2). Every step is one auto-committed statement made atomic by the primary key
- * and its {@code WHERE} guard:
+ * and its {@code WHERE} guard; nothing loops (a lost race is an answer, retried by the caller):
  * <ul>
  *   <li>claim: insert-if-absent (a new message: acquired); else a conditional update
  *       {@code SET lease_until = :until WHERE message_id = :id AND completed_at IS NULL AND
  *       lease_until <= :now} taking over an expired or released lease (the database re-checks the
- *       guard after a row-lock wait, so of concurrent takeovers exactly one matches); else a read
- *       telling {@code DONE} from {@code IN_PROGRESS}. A row that changes between the steps (released,
- *       purged) makes the claim start over.</li>
- *   <li>complete: {@code UPDATE ... SET completed_at = :now WHERE completed_at IS NULL}, or an insert
- *       of a completed row when there is none.</li>
+ *       guard after a row-lock wait, so of concurrent takeovers exactly one matches); else a read:
+ *       completed → {@code DONE}, a live lease → {@code IN_PROGRESS}, no row → {@code DONE} (only
+ *       completed rows are purged, so it was completed meanwhile), and a lease released or lapsed
+ *       since the update → {@code CONFLICT}.</li>
+ *   <li>complete: insert-if-absent of a completed row; else
+ *       {@code UPDATE ... SET completed_at = :now WHERE completed_at IS NULL}. If that matches
+ *       nothing the row was completed (or purged after completion) already: never a race to lose.</li>
  *   <li>release: {@code UPDATE ... SET lease_until = MIN WHERE completed_at IS NULL}.</li>
  *   <li>purge: selects up to {@code limit} ids completed before the bound, deletes them with the
  *       same guard, and counts the rows really deleted.</li>
@@ -33,7 +34,6 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe and safe across processes sharing the schema.
  */
 public final class JdbcInboxStore implements InboxStore {
-    private static final int ATTEMPTS = 20;
     private static final long RELEASED = Long.MIN_VALUE;
     private final Db db;
 
@@ -84,38 +84,26 @@ public final class JdbcInboxStore implements InboxStore {
         InboxStore.checkLease(lease);
         long nowN = Db.nanos(now);
         long until = Db.nanos(now.plus(lease));
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            // empty: the record changed under us (purged or released); start over
-            Optional<Claim> result = db.read("inbox claim", tx -> {
-                Handle h = tx.handle();
-                if (insert(h, messageId, until, null)) {
-                    return Optional.of(Claim.ACQUIRED);
-                }
-                int n = h.createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :until WHERE message_id = :id "
-                                + "AND completed_at IS NULL AND lease_until <= :now"))
-                        .bind("until", until)
-                        .bind("id", messageId)
-                        .bind("now", nowN)
-                        .execute();
-                if (n == 1) {
-                    return Optional.of(Claim.ACQUIRED);
-                }
-                Row row = find(h, messageId).orElse(null);
-                if (row == null) {
-                    return Optional.empty(); // purged after the insert failed: start over
-                }
-                if (row.completedAt() != null) {
-                    return Optional.of(Claim.DONE);
-                }
-                return row.leaseUntil() > nowN
-                        ? Optional.of(Claim.IN_PROGRESS)
-                        : Optional.empty(); // released meanwhile: start over
-            });
-            if (result.isPresent()) {
-                return result.get();
+        return db.read("inbox claim", tx -> {
+            Handle h = tx.handle();
+            if (insert(h, messageId, until, null)) {
+                return Claim.ACQUIRED;
             }
-        }
-        throw new ConcurrencyConflictException("inbox message " + messageId + " kept changing during claim");
+            int n = h.createUpdate(db.sql("UPDATE {p}inbox SET lease_until = :until WHERE message_id = :id "
+                            + "AND completed_at IS NULL AND lease_until <= :now"))
+                    .bind("until", until)
+                    .bind("id", messageId)
+                    .bind("now", nowN)
+                    .execute();
+            if (n == 1) {
+                return Claim.ACQUIRED;
+            }
+            Row row = find(h, messageId).orElse(null);
+            if (row == null || row.completedAt() != null) {
+                return Claim.DONE; // a missing row was purged, and purge deletes completed rows only
+            }
+            return row.leaseUntil() > nowN ? Claim.IN_PROGRESS : Claim.CONFLICT;
+        });
     }
 
     @Override
@@ -123,29 +111,20 @@ public final class JdbcInboxStore implements InboxStore {
         InboxStore.checkMessageId(messageId);
         Objects.requireNonNull(now, "now must not be null");
         long nowN = Db.nanos(now);
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            boolean done = db.read("inbox complete", tx -> {
-                Handle h = tx.handle();
-                int n = h.createUpdate(db.sql("UPDATE {p}inbox SET completed_at = :now, lease_until = :min "
+        db.read("inbox complete", tx -> {
+            Handle h = tx.handle();
+            boolean inserted = insert(h, messageId, RELEASED, nowN);
+            if (!inserted) {
+                // the row existed at the insert; no match here means it is completed (or was, then purged)
+                h.createUpdate(db.sql("UPDATE {p}inbox SET completed_at = :now, lease_until = :min "
                                 + "WHERE message_id = :id AND completed_at IS NULL"))
                         .bind("now", nowN)
                         .bind("min", RELEASED)
                         .bind("id", messageId)
                         .execute();
-                if (n == 1) {
-                    return true;
-                }
-                if (insert(h, messageId, RELEASED, nowN)) {
-                    return true;
-                }
-                // the row exists: already completed (done), or inserted as a claim meanwhile (update again)
-                return find(h, messageId).map(r -> r.completedAt() != null).orElse(false);
-            });
-            if (done) {
-                return;
             }
-        }
-        throw new ConcurrencyConflictException("inbox message " + messageId + " kept changing during complete");
+            return inserted; // unused: Db.read's work returns a value
+        });
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.JdbcDialect;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,9 +25,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
@@ -39,18 +38,17 @@ import org.jdbi.v3.core.statement.Update;
  * primary key makes the id idempotent), then one guarded conditional update per line in canonical
  * order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q}), checking each
  * update count; any line that does not match rolls the whole transaction back. No row is read
- * with {@code FOR UPDATE}. State transitions compare-and-set the reservation row's state, then
- * apply the level deltas and movements in the same transaction. {@code adjust} and
- * {@code setOnHand} are idempotent on their reference: each records itself in {@code stock_write}
- * (primary key sku, location, reference; schema version 3) in the transaction of its change, after
- * the level row is locked by the change, so of two concurrent calls with one reference the second
- * waits, finds the record and rolls back; a repeat answers the recorded level. Thread-safe and
- * safe across processes sharing the database.
+ * with {@code FOR UPDATE}. A transition reads the reservation, asks {@link ReservationTransition}
+ * (this class has no lifecycle rules of its own) and compare-and-sets the row's state in one
+ * transaction with the level deltas and movements. {@code adjust} and {@code setOnHand} are
+ * idempotent on their reference: each records itself in {@code stock_write} (primary key sku,
+ * location, reference; schema version 3) in the transaction of its change, after the level row is
+ * locked by the change, so of two concurrent calls with one reference the second waits, finds the
+ * record and rolls back; a repeat answers the recorded level. No method loops to retry: a race it
+ * cannot settle in its one transaction is answered as {@code Conflict} for core to re-run.
+ * Thread-safe and safe across processes sharing the database.
  */
 public final class JdbcStockStorage implements StockStorage {
-    private static final int RESERVE_ATTEMPTS = 5;
-    private static final int TRANSITION_ATTEMPTS = 20;
-
     private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
     private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + :q, "
             + "version = version + 1, updated_at = :now "
@@ -185,223 +183,186 @@ public final class JdbcStockStorage implements StockStorage {
         List<AllocatedLine> sorted = new ArrayList<>(lines);
         sorted.sort(Comparator.comparing(AllocatedLine::key)); // canonical order, whatever the caller sent
         long nowN = Db.nanos(now);
-        for (int attempt = 1; ; attempt++) {
-            Object outcome = db.tx("reserve " + reservationId, tx -> {
-                Handle h = tx.handle();
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("id", reservationId);
-                row.put("exp", Db.nanos(expiresAt));
-                row.put("now", nowN);
-                if (!insertIfAbsent(
-                        h,
-                        "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
-                                + "VALUES (:id, 'HELD', :exp, :now, :now, 0)",
-                        row)) {
-                    tx.rollbackOnly();
-                    return Boolean.FALSE; // exists
-                }
-                int failed = guardedReserve(h, sorted, nowN);
-                if (failed >= 0) {
-                    tx.rollbackOnly();
-                    return Integer.valueOf(failed);
-                }
-                PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}reservation_line "
-                        + "(reservation_id, line_no, sku, location, quantity) VALUES (:id, :no, :sku, :loc, :q)"));
-                List<Movement> ms = new ArrayList<>(sorted.size());
-                for (int i = 0; i < sorted.size(); i++) {
-                    AllocatedLine l = sorted.get(i);
-                    b.bind("id", reservationId)
-                            .bind("no", i)
-                            .bind("sku", l.key().sku())
-                            .bind("loc", l.key().location())
-                            .bind("q", l.quantity())
-                            .add();
-                    ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
-                }
-                b.execute();
-                movements(h, ms);
-                return new ReserveResult.Reserved(
-                        new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now));
-            });
-            if (outcome instanceof ReserveResult r) {
-                return r;
+        Object outcome = db.tx("reserve " + reservationId, tx -> {
+            Handle h = tx.handle();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", reservationId);
+            row.put("exp", Db.nanos(expiresAt));
+            row.put("now", nowN);
+            if (!insertIfAbsent(
+                    h,
+                    "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
+                            + "VALUES (:id, 'HELD', :exp, :now, :now, 0)",
+                    row)) {
+                tx.rollbackOnly();
+                return Boolean.FALSE; // exists
             }
-            if (Boolean.FALSE.equals(outcome)) {
-                Optional<Reservation> existing = reservation(reservationId);
-                if (existing.isPresent()) {
-                    return new ReserveResult.AlreadyExists(existing.get());
-                }
-                continue; // the conflicting insert rolled back meanwhile: try again
+            int failed = guardedReserve(h, sorted, nowN);
+            if (failed >= 0) {
+                tx.rollbackOnly();
+                return Integer.valueOf(failed);
             }
-            // a guarded update matched no row: find out why, outside the rolled-back transaction
-            List<String> missing = new ArrayList<>();
-            List<Shortfall> shortfalls = new ArrayList<>();
-            int failedIndex = (Integer) outcome;
-            Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
-                Map<StockKey, StockLevel> m = new LinkedHashMap<>();
-                for (AllocatedLine l : sorted) {
-                    findLevel(tx.handle(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
-                }
-                return m;
-            });
+            PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}reservation_line "
+                    + "(reservation_id, line_no, sku, location, quantity) VALUES (:id, :no, :sku, :loc, :q)"));
+            List<Movement> ms = new ArrayList<>(sorted.size());
             for (int i = 0; i < sorted.size(); i++) {
                 AllocatedLine l = sorted.get(i);
-                StockLevel lv = current.get(l.key());
-                if (lv == null) {
-                    missing.add(l.key().sku() + "@" + l.key().location());
-                } else if (lv.available() < l.quantity()) {
-                    shortfalls.add(new Shortfall(
-                            l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
-                }
+                b.bind("id", reservationId)
+                        .bind("no", i)
+                        .bind("sku", l.key().sku())
+                        .bind("loc", l.key().location())
+                        .bind("q", l.quantity())
+                        .add();
+                ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
             }
-            if (!missing.isEmpty()) {
-                return new ReserveResult.UnknownStock(missing);
+            b.execute();
+            movements(h, ms);
+            return new ReserveResult.Reserved(
+                    new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now));
+        });
+        if (outcome instanceof ReserveResult r) {
+            return r;
+        }
+        if (Boolean.FALSE.equals(outcome)) {
+            return reservation(reservationId)
+                    .<ReserveResult>map(ReserveResult.AlreadyExists::new)
+                    .orElseGet(() -> new ReserveResult.Conflict("a concurrent reserve of this id rolled back"));
+        }
+        return whyShort(sorted);
+    }
+
+    /**
+     * A guarded update matched no row: finds out why, outside the rolled-back transaction (only on
+     * this failure path). Stock short when the guard ran but back before this read is a lost race.
+     */
+    private ReserveResult whyShort(List<AllocatedLine> sorted) {
+        Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
+            Map<StockKey, StockLevel> m = new LinkedHashMap<>();
+            for (AllocatedLine l : sorted) {
+                findLevel(tx.handle(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
             }
-            if (!shortfalls.isEmpty()) {
-                return new ReserveResult.Insufficient(shortfalls);
-            }
-            if (attempt >= RESERVE_ATTEMPTS) {
-                // stock was short when the guard ran and came back before we looked: report the guard's answer
-                AllocatedLine l = sorted.get(failedIndex);
-                // every line was found (missing lines returned above)
-                StockLevel lv = Objects.requireNonNull(current.get(l.key()), "level of a found line");
-                return new ReserveResult.Insufficient(List.of(new Shortfall(
-                        l.key().sku(),
-                        l.key().location(),
-                        l.quantity(),
-                        Math.max(0, Math.min(lv.available(), l.quantity() - 1)))));
+            return m;
+        });
+        List<String> missing = new ArrayList<>();
+        List<Shortfall> shortfalls = new ArrayList<>();
+        for (AllocatedLine l : sorted) {
+            StockLevel lv = current.get(l.key());
+            if (lv == null) {
+                missing.add(l.key().sku() + "@" + l.key().location());
+            } else if (lv.available() < l.quantity()) {
+                shortfalls.add(
+                        new Shortfall(l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
             }
         }
+        if (!missing.isEmpty()) {
+            return new ReserveResult.UnknownStock(missing);
+        }
+        if (!shortfalls.isEmpty()) {
+            return new ReserveResult.Insufficient(shortfalls);
+        }
+        return new ReserveResult.Conflict("stock was short when the guarded update ran and back before it was read");
     }
 
-    private static final String RES_COLS = "id, state, expires_at, created_at, updated_at";
+    /** A reservation with its lines, one row per line. */
+    private static final String SELECT_RESERVATIONS = "SELECT r.id, r.state, r.expires_at, r.created_at, "
+            + "r.updated_at, l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
+            + "ON l.reservation_id = r.id WHERE ";
 
-    private List<AllocatedLine> lines(Handle h, String id) {
-        return h.createQuery(db.sql("SELECT sku, location, quantity FROM {p}reservation_line "
-                        + "WHERE reservation_id = :id ORDER BY line_no"))
-                .bind("id", id)
-                .map((rs, ctx) -> new AllocatedLine(
-                        new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("quantity")))
-                .list();
-    }
-
-    private Optional<Reservation> load(Handle h, String id) {
-        return h.createQuery(db.sql("SELECT " + RES_COLS + " FROM {p}reservation WHERE id = :id"))
-                .bind("id", id)
-                .map((rs, ctx) -> new Reservation(
+    /** Runs {@link #SELECT_RESERVATIONS} with a condition; one reservation per id, lines in order. */
+    private List<Reservation> selectReservations(Handle h, String where, Map<String, Object> params) {
+        record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {}
+        var q = h.createQuery(db.sql(SELECT_RESERVATIONS + where + " ORDER BY r.id, l.line_no"));
+        params.forEach(q::bind);
+        List<Row> rows = q.map((rs, ctx) -> new Row(
                         rs.getString("id"),
                         ReservationState.valueOf(rs.getString("state")),
-                        List.of(),
-                        Db.instant(rs.getLong("expires_at")),
-                        Db.instant(rs.getLong("created_at")),
-                        Db.instant(rs.getLong("updated_at"))))
-                .findOne()
-                .map(r ->
-                        new Reservation(r.id(), r.state(), lines(h, id), r.expiresAt(), r.createdAt(), r.updatedAt()));
+                        rs.getLong("expires_at"),
+                        rs.getLong("created_at"),
+                        rs.getLong("updated_at"),
+                        new AllocatedLine(
+                                new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("quantity"))))
+                .list();
+        Map<String, List<Row>> byId = new LinkedHashMap<>();
+        for (Row r : rows) {
+            byId.computeIfAbsent(r.id(), k -> new ArrayList<>()).add(r);
+        }
+        List<Reservation> out = new ArrayList<>(byId.size());
+        for (List<Row> rs : byId.values()) {
+            Row f = rs.get(0);
+            out.add(new Reservation(
+                    f.id(),
+                    f.state(),
+                    rs.stream().map(Row::line).toList(),
+                    Db.instant(f.exp()),
+                    Db.instant(f.created()),
+                    Db.instant(f.updated())));
+        }
+        return out;
     }
 
     @Override
     public Optional<Reservation> reservation(String reservationId) {
-        return db.read("reservation", tx -> load(tx.handle(), reservationId));
+        return db.read(
+                "reservation",
+                tx -> selectReservations(tx.handle(), "r.id = :id", Map.of("id", reservationId)).stream()
+                        .findFirst());
     }
 
-    private Reservation transition(String id, Instant now, ReservationTransition rule) {
-        String op = rule.name().toLowerCase(Locale.ROOT);
-        long nowN = Db.nanos(now);
-        for (int attempt = 1; attempt <= TRANSITION_ATTEMPTS; attempt++) {
-            Reservation current = reservation(id).orElseThrow(() -> new NotFoundException("reservation", id));
-            ReservationState next = rule.next(current, now);
-            if (next == null) {
-                return current;
-            }
-            Reservation updated = current.withState(next, now);
-            boolean done = db.tx(op + " " + id, tx -> {
-                Handle h = tx.handle();
-                String guard = next == ReservationState.COMMITTED ? " AND expires_at > :now" : "";
-                int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = :next, updated_at = :now, "
-                                + "version = version + 1 WHERE id = :id AND state = :cur" + guard))
-                        .bind("next", next.name())
-                        .bind("now", nowN)
-                        .bind("id", id)
-                        .bind("cur", current.state().name())
-                        .execute();
-                if (n != 1) {
-                    tx.rollbackOnly();
-                    return false;
-                }
-                MovementReason reason = rule.reason();
-                if (reason != null) { // the rule moves stock
-                    applyLines(h, current.lines(), rule.onHandSign(), rule.reservedSign(), reason, id, now);
-                }
-                return true;
-            });
-            if (done) {
-                return updated;
-            }
+    /**
+     * Reads the reservation (one query), asks {@link ReservationTransition} what to do, and applies
+     * it in one transaction conditional on the state it read; the expiry never changes, so the
+     * state is the rule's only input that can move meanwhile. A lost compare-and-set is a
+     * {@code Conflict}, for core to re-run.
+     */
+    @Override
+    public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
+        Optional<Reservation> read = reservation(reservationId);
+        if (read.isEmpty()) {
+            return new TransitionResult.NotFound(reservationId);
         }
-        throw new ConcurrencyConflictException("reservation " + id + " kept changing during " + op);
+        Reservation current = read.get();
+        ReservationTransition.Rule rule = transition.rule(current, now);
+        if (!rule.applies()) {
+            return rule.outcome(current, now);
+        }
+        long nowN = Db.nanos(now);
+        boolean won = db.tx(transition.verb() + " " + reservationId, tx -> {
+            Handle h = tx.handle();
+            int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = :next, updated_at = :now, "
+                            + "version = version + 1 WHERE id = :id AND state = :cur"))
+                    .bind("next", rule.to().name())
+                    .bind("now", nowN)
+                    .bind("id", reservationId)
+                    .bind("cur", current.state().name())
+                    .execute();
+            if (n != 1) {
+                tx.rollbackOnly();
+                return false;
+            }
+            applyMovements(h, transition.movements(current, now));
+            return true;
+        });
+        return won
+                ? rule.outcome(current, now)
+                : new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile");
     }
 
-    private void applyLines(
-            Handle h,
-            List<AllocatedLine> lines,
-            long onHandSign,
-            long reservedSign,
-            MovementReason reason,
-            String ref,
-            Instant now) {
-        if (onHandSign == 0 && reservedSign == 0) {
+    /** Applies each movement to its level and records it; levels in canonical order (lines are stored so). */
+    private void applyMovements(Handle h, List<Movement> ms) {
+        if (ms.isEmpty()) {
             return;
         }
         PreparedBatch b = h.prepareBatch(db.sql(APPLY_DELTA));
-        List<Movement> ms = new ArrayList<>(lines.size());
-        for (AllocatedLine l : lines) { // stored in canonical order
-            long dOn = onHandSign * l.quantity();
-            long dRes = reservedSign * l.quantity();
-            b.bind("dOn", dOn)
-                    .bind("dRes", dRes)
-                    .bind("now", Db.nanos(now))
-                    .bind("sku", l.key().sku())
-                    .bind("loc", l.key().location())
+        for (Movement m : ms) {
+            b.bind("dOn", m.onHandDelta())
+                    .bind("dRes", m.reservedDelta())
+                    .bind("now", Db.nanos(m.at()))
+                    .bind("sku", m.key().sku())
+                    .bind("loc", m.key().location())
                     .add();
-            ms.add(new Movement(l.key(), dOn, dRes, reason, ref, now));
         }
         b.execute();
         movements(h, ms);
-    }
-
-    @Override
-    public Reservation commit(String reservationId, Instant now) {
-        return transition(reservationId, now, ReservationTransition.COMMIT);
-    }
-
-    @Override
-    public Reservation release(String reservationId, Instant now) {
-        return transition(reservationId, now, ReservationTransition.RELEASE);
-    }
-
-    @Override
-    public Reservation fulfil(String reservationId, Instant now) {
-        return transition(reservationId, now, ReservationTransition.FULFIL);
-    }
-
-    @Override
-    public Optional<Reservation> expire(String reservationId, Instant now) {
-        long nowN = Db.nanos(now);
-        return db.tx("expire " + reservationId, tx -> {
-            Handle h = tx.handle();
-            int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = 'EXPIRED', updated_at = :now, "
-                            + "version = version + 1 WHERE id = :id AND state = 'HELD' AND expires_at <= :now"))
-                    .bind("now", nowN)
-                    .bind("id", reservationId)
-                    .execute();
-            if (n != 1) {
-                return Optional.empty();
-            }
-            Reservation r = load(h, reservationId).orElseThrow();
-            applyLines(h, r.lines(), 0, -1, MovementReason.EXPIRE, reservationId, now);
-            return Optional.of(r);
-        });
     }
 
     @Override
@@ -423,7 +384,6 @@ public final class JdbcStockStorage implements StockStorage {
 
     // ------------------------------------------------------------------ adjust / setOnHand
 
-    private static final int WRITE_ATTEMPTS = 5;
     private static final String ADJUST = "ADJUST";
     private static final String SET_ON_HAND = "SET_ON_HAND";
 
@@ -437,9 +397,6 @@ public final class JdbcStockStorage implements StockStorage {
             return result;
         }
     }
-
-    /** What a write transaction answers when it found (or raced with) the record of its reference. */
-    private static final Object REPLAY = new Object();
 
     private Optional<AppliedWrite> findWrite(Handle h, StockKey key, String reference) {
         return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, version, at "
@@ -495,10 +452,10 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     /**
-     * Runs one idempotent stock write: answers the recorded result if the reference was applied,
-     * else runs {@code work} in a transaction; {@code work} records the write in that transaction
-     * and answers {@link #REPLAY} (after marking it rollback-only) when the reference turned out to
-     * be recorded meanwhile, in which case the recorded result is answered.
+     * Runs one idempotent stock write in one transaction: answers the recorded result if the
+     * reference was applied, else runs {@code work}, which records the write in the same
+     * transaction. When {@code work} meets the record of a concurrent call with the same reference
+     * (committed meanwhile) it answers {@link #replay}, read in that transaction.
      */
     private StockLevel idempotentWrite(
             String what,
@@ -507,18 +464,27 @@ public final class JdbcStockStorage implements StockStorage {
             boolean set,
             long amount,
             long expectedVersion,
-            Db.Work<Object> work) {
-        for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
-            Optional<AppliedWrite> applied = db.read(what, tx -> findWrite(tx.handle(), key, reference));
+            Db.Work<StockLevel> work) {
+        return db.tx(what, tx -> {
+            Optional<AppliedWrite> applied = findWrite(tx.handle(), key, reference);
             if (applied.isPresent()) {
+                tx.rollbackOnly();
                 return applied.get().replay(key, reference, set, amount, expectedVersion);
             }
-            Object outcome = db.tx(what, work);
-            if (outcome != REPLAY) {
-                return (StockLevel) outcome;
-            }
-        }
-        throw new ConcurrencyConflictException(what + ": reference '" + reference + "' kept changing");
+            return work.run(tx);
+        });
+    }
+
+    /**
+     * The recorded result of a reference that a concurrent call committed while this transaction
+     * ran (READ COMMITTED: this statement sees it); this transaction is rolled back.
+     */
+    private StockLevel replay(Db.Tx tx, StockKey key, String reference, boolean set, long amount, long expected) {
+        tx.rollbackOnly();
+        return findWrite(tx.handle(), key, reference)
+                .orElseThrow(() -> new ConcurrencyConflictException(
+                        "stock write '" + reference + "' on " + key + " raced a concurrent one"))
+                .replay(key, reference, set, amount, expected);
     }
 
     @Override
@@ -552,8 +518,7 @@ public final class JdbcStockStorage implements StockStorage {
             // the level row is locked by the update above, so a concurrent call with the same
             // reference waits here and then finds the record (or applies it itself if we roll back)
             if (!recordWrite(h, key, reference, ADJUST, delta, 0, result, nowN)) {
-                tx.rollbackOnly();
-                return REPLAY;
+                return replay(tx, key, reference, false, delta, 0);
             }
             movements(h, List.of(new Movement(key, delta, 0, MovementReason.ADJUST, reference, now)));
             return result;
@@ -579,8 +544,7 @@ public final class JdbcStockStorage implements StockStorage {
                         "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, :onHand, 0, 1, :now)",
                         row)) {
                     if (findWrite(h, key, reference).isPresent()) {
-                        tx.rollbackOnly();
-                        return REPLAY; // created by a concurrent call with this reference
+                        return replay(tx, key, reference, true, onHand, expectedVersion); // created concurrently
                     }
                     throw new ConcurrencyConflictException("stock level " + key + " already exists");
                 }
@@ -591,8 +555,7 @@ public final class JdbcStockStorage implements StockStorage {
                         .orElseThrow(() -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
                 if (cur.version() != expectedVersion) {
                     if (findWrite(h, key, reference).isPresent()) {
-                        tx.rollbackOnly();
-                        return REPLAY; // moved on by a concurrent call with this reference
+                        return replay(tx, key, reference, true, onHand, expectedVersion); // moved on concurrently
                     }
                     throw new ConcurrencyConflictException(
                             "stock level " + key + " is at version " + cur.version() + ", expected " + expectedVersion);
@@ -612,8 +575,7 @@ public final class JdbcStockStorage implements StockStorage {
                         .execute();
                 if (n != 1) {
                     if (findWrite(h, key, reference).isPresent()) {
-                        tx.rollbackOnly();
-                        return REPLAY;
+                        return replay(tx, key, reference, true, onHand, expectedVersion);
                     }
                     throw new ConcurrencyConflictException(
                             "stock level " + key + " changed concurrently (expected version " + expectedVersion + ")");
@@ -622,8 +584,7 @@ public final class JdbcStockStorage implements StockStorage {
                 delta = onHand - cur.onHand();
             }
             if (!recordWrite(h, key, reference, SET_ON_HAND, onHand, expectedVersion, result, nowN)) {
-                tx.rollbackOnly();
-                return REPLAY;
+                return replay(tx, key, reference, true, onHand, expectedVersion);
             }
             movements(h, List.of(new Movement(key, delta, 0, MovementReason.SET_ON_HAND, reference, now)));
             return result;
@@ -649,45 +610,12 @@ public final class JdbcStockStorage implements StockStorage {
         }
         List<ReservationState> list = new ArrayList<>(EnumSet.copyOf(states));
         StringBuilder in = new StringBuilder();
+        Map<String, Object> params = new LinkedHashMap<>();
         for (int i = 0; i < list.size(); i++) {
             in.append(i == 0 ? "" : ", ").append(":s").append(i);
+            params.put("s" + i, list.get(i).name());
         }
-        record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {}
-        List<Row> rows = db.read("reservations", tx -> {
-            var q = tx.handle()
-                    .createQuery(db.sql("SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at, "
-                            + "l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
-                            + "ON l.reservation_id = r.id WHERE r.state IN (" + in + ") ORDER BY r.id, l.line_no"));
-            for (int i = 0; i < list.size(); i++) {
-                q.bind("s" + i, list.get(i).name());
-            }
-            return q.map((rs, ctx) -> new Row(
-                            rs.getString("id"),
-                            ReservationState.valueOf(rs.getString("state")),
-                            rs.getLong("expires_at"),
-                            rs.getLong("created_at"),
-                            rs.getLong("updated_at"),
-                            new AllocatedLine(
-                                    new StockKey(rs.getString("sku"), rs.getString("location")),
-                                    rs.getLong("quantity"))))
-                    .list();
-        });
-        Map<String, List<Row>> byId = new LinkedHashMap<>();
-        for (Row r : rows) {
-            byId.computeIfAbsent(r.id(), k -> new ArrayList<>()).add(r);
-        }
-        List<Reservation> out = new ArrayList<>(byId.size());
-        for (List<Row> rs : byId.values()) {
-            Row f = rs.get(0);
-            out.add(new Reservation(
-                    f.id(),
-                    f.state(),
-                    rs.stream().map(Row::line).toList(),
-                    Db.instant(f.exp()),
-                    Db.instant(f.created()),
-                    Db.instant(f.updated())));
-        }
-        return out;
+        return db.read("reservations", tx -> selectReservations(tx.handle(), "r.state IN (" + in + ")", params));
     }
 
     @Override

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * missing from the {@code <prefix>schema_history} table. Safe when several application instances
  * start at once: PostgreSQL serializes installers with a transaction-scoped advisory lock (and its
  * DDL is transactional), MySQL/MariaDB with a named lock ({@code GET_LOCK}), H2 (embedded, one
- * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS} (MySQL's V3 creates
- * its index on the existing orders table only when {@code information_schema} does not list it), so
- * re-running a half-applied version (MySQL commits DDL implicitly) completes it. Thread-safe.
+ * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS} / {@code ADD COLUMN IF
+ * NOT EXISTS} (MySQL's V3 and V4 change existing tables only when {@code information_schema} does not
+ * list the change yet), so re-running a half-applied version (MySQL commits DDL implicitly) completes
+ * it. Thread-safe.
  */
 public final class SchemaInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInstaller.class);
@@ -33,7 +34,8 @@ public final class SchemaInstaller {
     private static final List<Script> SCRIPTS = List.of(
             new Script(1, "orderkit", "V1__orderkit.sql"),
             new Script(2, "inbox", "V2__inbox.sql"),
-            new Script(3, "stock writes", "V3__stock_writes.sql"));
+            new Script(3, "stock writes", "V3__stock_writes.sql"),
+            new Script(4, "claim table", "V4__claim_table.sql"));
 
     private final Db db;
 

@@ -86,7 +86,7 @@ public final class Redis {
     public Redis(UnifiedJedis client, boolean cluster) {
         this.client = client;
         this.cluster = cluster;
-        String lib = resource("lib.lua");
+        String lib = LuaLifecycle.prelude() + resource("lib.lua");
         for (Script s : Script.values()) {
             String src = lib + "\n" + resource(s.file());
             scripts.put(s, new Loaded(src, sha1(src)));
@@ -201,7 +201,8 @@ public final class Redis {
                     }
                 }
             } else {
-                throw new IllegalStateException("not a cluster client");
+                throw new BackendUnavailableException(
+                        "not a cluster client: " + client.getClass().getName(), null);
             }
             return out;
         });

@@ -1,18 +1,21 @@
 package dev.orderkit.redis.internal;
 
-import dev.orderkit.core.LeaseLostException;
-import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.ScopedKey;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
- * {@link IdempotencyStore} on Redis: one hash per record, every method one Lua script (see
- * {@code idempotency.lua}). Times come from the caller's {@code now}, never from Redis. Thread-safe.
+ * {@link IdempotencyStore} on Redis: one hash per record, read with {@code HGETALL}; insert-if-absent,
+ * compare-and-set on the version and purge are each one Lua script ({@code idempotency.lua}) that
+ * holds no decision: what a record means is core's ({@link dev.orderkit.core.spi.ClaimTable}). A
+ * record and its bucket's retention index share a hash slot. Thread-safe.
  */
 public final class RedisIdempotencyStore implements IdempotencyStore {
     private final Redis redis;
@@ -34,54 +37,61 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(ScopedKey key, String fingerprint, String newResourceId, Instant now, Duration lease) {
+    public Optional<KeyRecord> read(ScopedKey key) {
         Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(fingerprint, "fingerprint");
-        Objects.requireNonNull(newResourceId, "newResourceId");
-        List<String> r = redis.evalList(
-                Redis.Script.IDEMPOTENCY,
-                keysOf(key),
-                List.of(
-                        "claim",
-                        fingerprint,
-                        newResourceId,
-                        Codec.time(now),
-                        Codec.time(now.plus(lease)),
-                        UUID.randomUUID().toString()));
-        return switch (r.get(0)) {
-            case "ACQUIRED" -> new ClaimResult.Acquired(Long.parseLong(r.get(1)), r.get(2), "1".equals(r.get(3)));
-            case "MISMATCH" -> new ClaimResult.Mismatch(r.get(1));
-            case "COMPLETED" -> new ClaimResult.Completed(r.get(1), r.get(2));
-            case "INPROGRESS" -> new ClaimResult.InProgress(Codec.time(r.get(1)));
-            default -> throw new IllegalStateException("unexpected claim reply " + r);
-        };
+        String name = keys.idempotency(key);
+        Map<String, String> h = redis.call(() -> redis.client().hgetAll(name));
+        if (h == null || h.isEmpty()) {
+            return Optional.empty();
+        }
+        String token = h.get("tok");
+        String lease = h.get("lease"); // '' or absent: none (records before versions wrote '' on release)
+        String response = h.get("resp");
+        return Optional.of(new KeyRecord(
+                Codec.field(h, "fp"),
+                Codec.field(h, "rid"),
+                h.getOrDefault("cl", ""),
+                Long.parseLong(token),
+                "1".equals(h.get("rs")),
+                response != null || lease == null || lease.isEmpty() ? null : Codec.time(lease),
+                response,
+                response == null ? null : Codec.time(Codec.field(h, "ret")),
+                Long.parseLong(h.getOrDefault("ver", token))));
     }
 
     @Override
-    public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
-        Objects.requireNonNull(response, "response");
-        List<String> r = redis.evalList(
-                Redis.Script.IDEMPOTENCY,
-                keysOf(key),
-                List.of(
-                        "complete",
-                        Long.toString(fencingToken),
-                        response,
-                        Codec.time(now),
-                        Codec.time(retainUntil),
-                        Codec.millis(retainUntil)));
-        if (!"OK".equals(r.get(0))) {
-            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
-        }
+    public boolean insert(ScopedKey key, KeyRecord record) {
+        return write(key, "insert", null, record);
     }
 
     @Override
-    public void release(ScopedKey key, long fencingToken) {
-        List<String> r =
-                redis.evalList(Redis.Script.IDEMPOTENCY, keysOf(key), List.of("release", Long.toString(fencingToken)));
-        if (!"OK".equals(r.get(0))) {
-            throw new LeaseLostException("lease token " + fencingToken + " on " + key + " is no longer current");
+    public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
+        return write(key, "replace", expectedVersion, next);
+    }
+
+    private boolean write(ScopedKey key, String op, @Nullable Long expectedVersion, KeyRecord r) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(r, "record");
+        Instant leaseUntil = r.leaseUntil();
+        Instant retainUntil = r.retainUntil(); // set exactly when completed (KeyRecord checks it)
+        List<String> args = new ArrayList<>(14);
+        args.add(op);
+        if (expectedVersion != null) {
+            args.add(Long.toString(expectedVersion));
         }
+        args.addAll(List.of(
+                r.fingerprint(),
+                r.resourceId(),
+                r.claimant(),
+                Long.toString(r.token()),
+                r.resumed() ? "1" : "0",
+                Long.toString(r.version()),
+                leaseUntil == null ? "" : Codec.time(leaseUntil),
+                r.completed() ? "1" : "0",
+                Objects.requireNonNullElse(r.response(), ""),
+                retainUntil != null ? Codec.time(retainUntil) : "",
+                retainUntil != null ? Codec.millis(retainUntil) : ""));
+        return ((Number) redis.eval(Redis.Script.IDEMPOTENCY, keysOf(key), args)).longValue() == 1;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.orderkit.redis.internal;
 
+import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.spi.InboxStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +14,8 @@ import java.util.UUID;
  * hash slot), one Lua script per operation ({@code inbox_*.lua}), each atomic on the server. Times
  * come from the caller's {@code now} (fixed-width strings, compared as strings), never from Redis
  * {@code TIME}. Completed records have no TTL: they are kept until {@link #purgeCompleted} deletes
- * them through the per-bucket sorted-set index. Thread-safe; every client on the same key prefix and
+ * them through the per-bucket sorted-set index. Every script is atomic, so a claim never answers
+ * {@link InboxStore.Claim#CONFLICT} and nothing here retries. Thread-safe; every client on the same key prefix and
  * bucket count shares the state.
  */
 public final class RedisInboxStore implements InboxStore {
@@ -47,7 +49,7 @@ public final class RedisInboxStore implements InboxStore {
             case "ACQUIRED" -> Claim.ACQUIRED;
             case "IN_PROGRESS" -> Claim.IN_PROGRESS;
             case "DONE" -> Claim.DONE;
-            default -> throw new IllegalStateException("unexpected inbox claim reply " + r);
+            default -> throw new BackendUnavailableException("unexpected inbox claim reply " + r, null);
         };
     }
 

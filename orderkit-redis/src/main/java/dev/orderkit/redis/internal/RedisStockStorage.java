@@ -3,8 +3,8 @@ package dev.orderkit.redis.internal;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
-import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
@@ -14,14 +14,19 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
+import dev.orderkit.redis.internal.LuaLifecycle.PartOp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,16 +38,13 @@ import org.jspecify.annotations.Nullable;
  * script. On a standalone server a reservation has one part and {@code reserve} is a single
  * script; on a cluster a multi-slot reservation is a saga (pre-check, header PENDING, per-part
  * holds, header HELD, or compensation) whose unfinished states are indexed so a retry or the
- * sweeper ({@link #expire}) finishes or undoes them. See the module README. Thread-safe.
+ * sweeper ({@code transition(id, EXPIRE, now)}) finishes or undoes them. Lifecycle decisions come
+ * from core's {@link ReservationTransition} only: on the header as read in Java, and in the
+ * scripts through the table {@link LuaLifecycle} generates from it; header states are
+ * {@link HeaderState}. No method loops or recurses to retry: a lost race is a {@code Conflict}
+ * result. See the module README. Thread-safe.
  */
 public final class RedisStockStorage implements StockStorage {
-    private static final String ST_PENDING = "PENDING";
-    private static final String ST_ABORTING = "ABORTING";
-    private static final String ST_ABORTED = "ABORTED";
-    private static final String ST_RELEASING = "RELEASING";
-    private static final String ST_FULFILLING = "FULFILLING";
-    private static final String ST_COMMITTING = "COMMITTING";
-    private static final String ST_EXPIRING = "EXPIRING";
     private static final String GUARD_DUE = "due";
     private static final String GUARD_LIVE = "live";
 
@@ -126,7 +128,7 @@ public final class RedisStockStorage implements StockStorage {
                 throw new InsufficientStockException(
                         List.of(new Shortfall(key.sku(), key.location(), -delta, Long.parseLong(r.get(1)))));
             case "REUSED" -> throw reused(key, reference, r);
-            default -> throw new IllegalStateException("unexpected reply " + r);
+            default -> throw unexpected("level.lua", r);
         };
     }
 
@@ -156,8 +158,13 @@ public final class RedisStockStorage implements StockStorage {
                 throw new InsufficientStockException(
                         List.of(new Shortfall(key.sku(), key.location(), Long.parseLong(r.get(2)), onHand)));
             case "REUSED" -> throw reused(key, reference, r);
-            default -> throw new IllegalStateException("unexpected reply " + r);
+            default -> throw unexpected("level.lua", r);
         };
+    }
+
+    /** A reply this code never produces: a protocol surprise, never an untyped exception. */
+    private static BackendUnavailableException unexpected(String script, Object reply) {
+        return new BackendUnavailableException("unexpected reply from " + script + ": " + reply, null);
     }
 
     /** Maps {@code {'REUSED', kind, amount, expectedVersion}} of level.lua. */
@@ -252,40 +259,45 @@ public final class RedisStockStorage implements StockStorage {
 
     private record Header(
             String id,
-            String state,
+            HeaderState state,
             List<AllocatedLine> lines,
             Instant expiresAt,
             Instant createdAt,
             Instant updatedAt,
             long attempt) {
         static Header of(Map<String, String> h) {
-            return new Header(
-                    Codec.field(h, "id"),
-                    Codec.field(h, "st"),
-                    decodeLines(Codec.field(h, "lines")),
-                    Codec.time(Codec.field(h, "exp")),
-                    Codec.time(Codec.field(h, "cr")),
-                    Codec.time(Codec.field(h, "up")),
-                    Long.parseLong(Codec.field(h, "att")));
+            try {
+                return new Header(
+                        Codec.field(h, "id"),
+                        HeaderState.parse(Codec.field(h, "st")),
+                        decodeLines(Codec.field(h, "lines")),
+                        Codec.time(Codec.field(h, "exp")),
+                        Codec.time(Codec.field(h, "cr")),
+                        Codec.time(Codec.field(h, "up")),
+                        Long.parseLong(Codec.field(h, "att")));
+            } catch (RuntimeException e) {
+                throw e instanceof BackendUnavailableException b ? b : unexpected("a reservation header", h);
+            }
         }
 
         boolean visible() {
-            return !(ST_PENDING.equals(state) || ST_ABORTING.equals(state) || ST_ABORTED.equals(state));
+            return state.visible();
         }
 
+        /** How the reservation reads: intermediate states as their view (COMMITTING undecided: HELD). */
         Reservation view() {
-            String s = switch (state) {
-                case ST_COMMITTING -> "HELD"; // undecided until every part is committed
-                case ST_EXPIRING -> "EXPIRED";
-                case ST_RELEASING -> "RELEASED";
-                case ST_FULFILLING -> "FULFILLED";
-                default -> state;
-            };
-            return new Reservation(id, ReservationState.valueOf(s), lines, expiresAt, createdAt, updatedAt);
+            // only visible headers are read as reservations (callers check visible() first)
+            ReservationState view = Objects.requireNonNull(state.view(), () -> "invisible header state " + state);
+            return new Reservation(id, view, lines, expiresAt, createdAt, updatedAt);
         }
 
         Reservation view(ReservationState s, Instant at) {
             return new Reservation(id, s, lines, expiresAt, createdAt, at);
+        }
+
+        /** This header after a compare-and-set to {@code s} at {@code at}. */
+        Header in(HeaderState s, Instant at) {
+            return new Header(id, s, lines, expiresAt, createdAt, at, attempt);
         }
     }
 
@@ -298,34 +310,52 @@ public final class RedisStockStorage implements StockStorage {
         return List.of(keys.header(id), keys.headerDue(keys.bucket(id)));
     }
 
-    /** Result of a header compare-and-set: applied, refused by the time guard, or the state found. */
-    private record Cas(boolean ok, boolean guarded, String state) {}
+    /**
+     * Result of a header compare-and-set: applied, or not (another state found, null when the
+     * header is gone, or the same state with the time guard failing).
+     */
+    private record Cas(boolean ok, @Nullable HeaderState found) {}
+
+    private Cas cas(Header h, HeaderState from, HeaderState to, Instant now, String guard) {
+        return cas(h, EnumSet.of(from), to, now, guard);
+    }
 
     /**
-     * Compare-and-set of the header state.
+     * Compare-and-set of the header state, (re)indexing it in its bucket's due index as
+     * {@link HeaderState#due()} says for {@code to}.
      *
      * @param guard {@code ""}, {@link #GUARD_DUE} (only if {@code exp <= now}) or {@link #GUARD_LIVE}
-     *              (only if {@code exp > now}), checked in the same script
+     *     (only if {@code exp > now}), checked in the same script
      */
-    private Cas cas(String id, String from, String to, Instant now, String indexScore, String guard) {
+    private Cas cas(Header h, Set<HeaderState> from, HeaderState to, Instant now, String guard) {
+        String index = switch (to.due()) {
+            case NOW -> "0";
+            case AT_EXPIRY -> Codec.millis(h.expiresAt());
+            case NEVER -> "-";
+        };
+        String fromList = String.join(",", from.stream().map(Enum::name).toList());
         List<String> r = redis.evalList(
-                Redis.Script.HEADER, headerKeys(id), List.of("cas", from, to, Codec.time(now), indexScore, guard));
+                Redis.Script.HEADER,
+                headerKeys(h.id()),
+                List.of("cas", fromList, to.name(), Codec.time(now), index, guard));
         return switch (r.get(0)) {
-            case "OK" -> new Cas(true, false, to);
-            case "GUARD" -> new Cas(false, true, r.get(1));
-            default -> new Cas(false, false, r.get(1));
+            case "OK" -> new Cas(true, to);
+            case "GUARD", "STATE" -> new Cas(false, r.get(1).isEmpty() ? null : HeaderState.parse(r.get(1)));
+            default -> throw unexpected("header.lua cas", r);
         };
     }
 
-    /** Compare-and-set without a time guard; returns null on success or the state found. */
-    private @Nullable String cas(String id, String from, String to, Instant now, String indexScore) {
-        Cas c = cas(id, from, to, now, indexScore, "");
-        return c.ok() ? null : c.state();
+    private String applyPart(String partKey, PartOp op, Instant now) {
+        String r = redis.evalList(Redis.Script.PART_APPLY, List.of(partKey), List.of(op.lua(), Codec.time(now)))
+                .get(0);
+        if (r.equals("OK") || r.equals("NOOP") || r.equals("MISSING") || r.startsWith("STATE:")) {
+            return r;
+        }
+        throw unexpected("part_apply.lua", r);
     }
 
-    private String applyPart(String partKey, String op, Instant now) {
-        return redis.evalList(Redis.Script.PART_APPLY, List.of(partKey), List.of(op, Codec.time(now)))
-                .get(0);
+    private List<String> partKeys(Header h) {
+        return partKeys(h.id(), h.lines(), h.attempt());
     }
 
     // ---------------------------------------------------------------- reserve
@@ -343,6 +373,9 @@ public final class RedisStockStorage implements StockStorage {
 
     /** Maps an UNKNOWN / SHORT reply of a group to a result; null when the reply is OK. */
     private static @Nullable ReserveResult failure(List<String> r, List<AllocatedLine> group) {
+        if ("OK".equals(r.get(0))) {
+            return null;
+        }
         if ("UNKNOWN".equals(r.get(0))) {
             List<String> missing = new ArrayList<>();
             for (int i = 1; i < r.size(); i++) {
@@ -360,7 +393,7 @@ public final class RedisStockStorage implements StockStorage {
             }
             return new ReserveResult.Insufficient(s);
         }
-        return null;
+        throw unexpected("part_hold.lua", r);
     }
 
     private static @Nullable ReserveResult merge(@Nullable ReserveResult a, @Nullable ReserveResult b) {
@@ -405,7 +438,7 @@ public final class RedisStockStorage implements StockStorage {
     @Override
     public ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
         if (lines.isEmpty()) {
-            throw new IllegalArgumentException("lines must not be empty");
+            throw new InvalidRequestException("lines", lines, "must not be empty");
         }
         List<List<AllocatedLine>> groups = partition(lines);
         String anchors =
@@ -468,8 +501,12 @@ public final class RedisStockStorage implements StockStorage {
         if ("EXISTS".equals(r.get(0))) {
             return existing(reservationId, lines, expiresAt, now, r);
         }
+        if (!"NEW".equals(r.get(0))) {
+            throw unexpected("header.lua begin", r);
+        }
         return runHolds(
-                new Header(reservationId, ST_PENDING, lines, expiresAt, now, now, Long.parseLong(r.get(1))), now);
+                new Header(reservationId, HeaderState.PENDING, lines, expiresAt, now, now, Long.parseLong(r.get(1))),
+                now);
     }
 
     /**
@@ -481,7 +518,7 @@ public final class RedisStockStorage implements StockStorage {
     private ReserveResult preCheckFailed(
             String id, List<AllocatedLine> lines, Instant expiresAt, Instant now, ReserveResult pre) {
         Optional<Header> h = header(id);
-        if (h.isEmpty() || ST_ABORTED.equals(h.get().state())) {
+        if (h.isEmpty() || h.get().state() == HeaderState.ABORTED) {
             return pre;
         }
         return existing(id, lines, expiresAt, now, h.get());
@@ -497,15 +534,15 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private ReserveResult existing(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now, Header h) {
-        if (ST_PENDING.equals(h.state())) {
+        if (h.state() == HeaderState.PENDING) {
             return runHolds(h, now); // resume a saga left unfinished (crash, lost reply or concurrent caller)
         }
-        if (ST_ABORTING.equals(h.state())) {
-            abort(h, now); // finish a compensation left unfinished, then start a new attempt
-            return reserve(id, lines, expiresAt, now);
+        if (h.state() == HeaderState.ABORTING) {
+            abort(h, now); // finish a compensation left unfinished; the next call starts a new attempt
+            return new ReserveResult.Conflict("an earlier attempt of " + id + " was being rolled back");
         }
         if (!h.visible()) {
-            throw new ConcurrencyConflictException("reservation " + id + " is being rolled back; retry");
+            return new ReserveResult.Conflict("an earlier attempt of " + id + " is being rolled back");
         }
         return new ReserveResult.AlreadyExists(h.view());
     }
@@ -521,14 +558,13 @@ public final class RedisStockStorage implements StockStorage {
                     holdKeys(partKey(g, h.id(), h.attempt()), g),
                     holdArgs(h.id(), g, h.expiresAt(), now, false, h.attempt()));
             if ("EXISTS".equals(r.get(0))) {
-                if ("HELD".equals(r.get(1)) || "COMMITTED".equals(r.get(1))) {
+                if (ReservationState.HELD.name().equals(r.get(1))
+                        || ReservationState.COMMITTED.name().equals(r.get(1))) {
                     index++;
-                    continue;
+                    continue; // held by an earlier run of this attempt
                 }
-                failed = null;
                 abort(h, now);
-                throw new ConcurrencyConflictException(
-                        "reservation " + h.id() + " was rolled back concurrently; retry");
+                return new ReserveResult.Conflict("reservation " + h.id() + " was rolled back concurrently");
             }
             failed = failure(r, g);
             if (failed != null) {
@@ -540,28 +576,27 @@ public final class RedisStockStorage implements StockStorage {
             abort(h, now);
             return failed;
         }
-        String st = cas(h.id(), ST_PENDING, "HELD", now, Codec.millis(h.expiresAt()));
-        if (st == null) {
+        if (cas(h, HeaderState.PENDING, HeaderState.HELD, now, "").ok()) {
             return new ReserveResult.Reserved(h.view(ReservationState.HELD, now));
         }
-        Optional<Header> reread = header(h.id());
-        if (reread.isPresent() && reread.get().visible()) {
-            return new ReserveResult.AlreadyExists(reread.get().view());
+        Optional<Header> current = header(h.id());
+        if (current.isPresent() && current.get().visible()) {
+            return new ReserveResult.AlreadyExists(current.get().view());
         }
-        throw new ConcurrencyConflictException("reservation " + h.id() + " was rolled back concurrently; retry");
+        return new ReserveResult.Conflict("reservation " + h.id() + " was rolled back concurrently");
     }
 
     /** Compensation: PENDING/ABORTING → ABORTED, undoing (or tombstoning) every part. */
     private void abort(Header h, Instant now) {
-        String st = cas(h.id(), ST_PENDING + "," + ST_ABORTING, ST_ABORTING, now, "0");
-        if (st != null) {
+        if (!cas(h, EnumSet.of(HeaderState.PENDING, HeaderState.ABORTING), HeaderState.ABORTING, now, "")
+                .ok()) {
             return;
         }
         hook.at("abort-header", h.id(), 0);
-        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
-            applyPart(p, "undo", now);
+        for (String p : partKeys(h)) {
+            applyPart(p, PartOp.UNDO, now);
         }
-        cas(h.id(), ST_ABORTING, ST_ABORTED, now, "-");
+        cas(h, HeaderState.ABORTING, HeaderState.ABORTED, now, "");
     }
 
     // ---------------------------------------------------------------- reads
@@ -585,34 +620,23 @@ public final class RedisStockStorage implements StockStorage {
      */
     private Header heal(Header h) {
         try {
-            switch (h.state()) {
-                case "HELD", ST_COMMITTING -> {
-                    if (!anyPartExpired(h)) {
-                        return h;
-                    }
-                    if ("HELD".equals(h.state())) {
-                        expire(h.id(), h.expiresAt());
-                    } else {
-                        rollBackCommit(h, h.expiresAt());
-                    }
-                }
-                case ST_EXPIRING -> finishExpire(h, h.updatedAt());
-                case ST_RELEASING -> finish(h, "release", ST_RELEASING, "RELEASED", h.updatedAt());
-                case ST_FULFILLING -> finish(h, "fulfil", ST_FULFILLING, "FULFILLED", h.updatedAt());
-                default -> {
-                    return h;
-                }
+            if (h.state() == HeaderState.HELD && anyPartExpired(h)) {
+                transition(h.id(), ReservationTransition.EXPIRE, h.expiresAt()); // whatever it answers
+                return header(h.id()).orElse(h);
             }
-        } catch (IllegalStateTransitionException e) {
-            return h; // an inconsistent part (never written by this code): show the header as it is
+            if (h.state() == HeaderState.COMMITTING) {
+                return anyPartExpired(h) ? rollBackCommit(h, h.expiresAt()) : h;
+            }
+            return finish(h, h.updatedAt()); // EXPIRING, RELEASING, FULFILLING; any other state as it is
+        } catch (InconsistentReservation e) {
+            return h; // a part this code never wrote so: show the header as it is
         }
-        return header(h.id()).orElse(h);
     }
 
     private boolean anyPartExpired(Header h) {
-        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
+        for (String p : partKeys(h)) {
             String st = redis.call(() -> redis.client().hget(p, "st"));
-            if ("EXPIRED".equals(st)) {
+            if (ReservationState.EXPIRED.name().equals(st)) {
                 return true;
             }
         }
@@ -641,56 +665,96 @@ public final class RedisStockStorage implements StockStorage {
 
     // ---------------------------------------------------------------- transitions
     //
-    // Every transition first claims the header with one compare-and-set (HELD -> COMMITTING /
-    // EXPIRING / RELEASING, COMMITTED -> FULFILLING / RELEASING), so of two racing transitions exactly
-    // one wins and only the winner (or whoever finishes its decided state after a crash) touches the
-    // parts. commit's claim is guarded by "not yet due" and expire's by "due", both checked inside
-    // the header script against the caller's clock. The intermediate states are indexed as due now,
-    // so the sweeper (expire) finishes them if the process dies half-way.
+    // ReservationTransition decides, on the header as read: this class keeps no lifecycle rules. A
+    // transition that applies first claims the header with one compare-and-set from the state it
+    // read into the transition's intermediate state (COMMITTING / EXPIRING / RELEASING /
+    // FULFILLING), guarded in the same script by the due-ness the decision assumed, so of two racing
+    // transitions exactly one wins; the loser gets Conflict and core calls again. Only the winner
+    // (or whoever meets its decided state after a crash) touches the parts, with the part
+    // operations of LuaLifecycle, whose rows also come from ReservationTransition. Intermediate
+    // states are indexed as due now, so the sweeper finishes them if the process dies half-way.
 
-    private Header require(String id) {
-        Header h = header(id).orElseThrow(() -> new NotFoundException("reservation", id));
-        if (!h.visible()) {
-            throw new NotFoundException("reservation", id);
+    /** A part whose state its decided header does not allow: data this code never writes. */
+    private static final class InconsistentReservation extends BackendUnavailableException {
+        private static final long serialVersionUID = 1L;
+
+        InconsistentReservation(String id, String part, String reply) {
+            super("reservation " + id + ": part " + part + " answered " + reply + " (inconsistent data)", null);
         }
-        return h;
     }
 
     @Override
-    public Reservation commit(String reservationId, Instant now) {
-        Header h = require(reservationId);
-        switch (h.state()) {
-            case "COMMITTED":
-                return h.view();
-            case ST_COMMITTING:
-                break; // resume (a retry, a concurrent caller, or a crashed commit)
-            case "HELD": {
-                Cas c = cas(reservationId, "HELD", ST_COMMITTING, now, "0", GUARD_LIVE);
-                if (c.guarded()) {
-                    throw new IllegalStateTransitionException(reservationId, "HELD (expired)", "commit");
-                }
-                if (!c.ok()) {
-                    return commit(reservationId, now); // state changed concurrently: evaluate again
-                }
-                hook.at("commit-header", reservationId, 0);
-                break;
+    public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
+        Optional<Header> found = header(reservationId);
+        if (found.isEmpty()) {
+            return new TransitionResult.NotFound(reservationId);
+        }
+        Header h = found.get();
+        if (!h.visible()) {
+            if (transition == ReservationTransition.EXPIRE) {
+                sweepSaga(h, now);
             }
-            case ST_EXPIRING:
-                finishExpire(h, now);
-                throw new IllegalStateTransitionException(reservationId, "EXPIRED", "commit");
-            default:
-                throw new IllegalStateTransitionException(
-                        reservationId, h.view().state().name(), "commit");
+            return new TransitionResult.NotFound(reservationId);
         }
-        if (completeCommit(h, now)) {
-            return h.view(ReservationState.COMMITTED, now);
+        if (h.state().intermediate()) {
+            Header settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
+            if (h.state().finishing() == transition && settled.state().view() == transition.target()) {
+                return new TransitionResult.Applied(settled.view()); // this call completed a change of its kind
+            }
+            if (settled.state().intermediate()) {
+                return new TransitionResult.Conflict(reservationId, "another transition is finishing");
+            }
+            h = settled;
         }
-        Header cur = require(reservationId);
-        if ("COMMITTED".equals(cur.state())) {
-            return cur.view();
+        Reservation current = h.view();
+        ReservationTransition.Rule rule = transition.rule(current, now);
+        if (!rule.applies()) {
+            return rule.outcome(current, now);
         }
-        throw new IllegalStateTransitionException(
-                reservationId, cur.view().state().name(), "commit");
+        HeaderState claim = HeaderState.claiming(transition);
+        String guard = h.state() == HeaderState.HELD ? (rule.due() ? GUARD_DUE : GUARD_LIVE) : "";
+        Cas c = cas(h, h.state(), claim, now, guard);
+        if (!c.ok()) {
+            return new TransitionResult.Conflict(
+                    reservationId, "header moved from " + h.state() + " to " + c.found() + " meanwhile");
+        }
+        hook.at(transition.verb() + "-header", reservationId, 0);
+        Header done = finish(h.in(claim, now), now);
+        if (done.state().view() == transition.target()) {
+            return rule.outcome(current, now);
+        }
+        // a commit rolled back: a part had been expired lazily by a process whose clock passed the expiry
+        Reservation refused = done.view();
+        return new TransitionResult.Refused(refused, transition, refused.state().name());
+    }
+
+    /**
+     * Finishes a decided intermediate state, idempotently (also another caller's, or one left by a
+     * crash): parts first, then the header's final compare-and-set. Returns the header as it ended
+     * (any other state is returned as it is).
+     */
+    private Header finish(Header h, Instant now) {
+        return switch (h.state()) {
+            case COMMITTING -> completeCommit(h, now);
+            case EXPIRING -> finishParts(h, PartOp.EXPIRE, HeaderState.EXPIRED, now);
+            case RELEASING -> finishParts(h, PartOp.RELEASE, HeaderState.RELEASED, now);
+            case FULFILLING -> finishParts(h, PartOp.FULFIL, HeaderState.FULFILLED, now);
+            default -> h;
+        };
+    }
+
+    /** Applies a decided part operation to every part (idempotent), then moves the header to its final state. */
+    private Header finishParts(Header h, PartOp op, HeaderState to, Instant now) {
+        int index = 0;
+        for (String p : partKeys(h)) {
+            String r = applyPart(p, op, now);
+            hook.at(op.verb() + "-part", h.id(), index++);
+            if (r.startsWith("STATE:")) {
+                throw new InconsistentReservation(h.id(), p, r);
+            }
+        }
+        cas(h, h.state(), to, now, "");
+        return h.in(to, now);
     }
 
     /**
@@ -698,156 +762,47 @@ public final class RedisStockStorage implements StockStorage {
      * was already expired lazily by a process whose clock passed the expiry, rolls the whole
      * reservation back to EXPIRED. Part states only move HELD → COMMITTED or HELD → EXPIRED while
      * the header is COMMITTING, so every caller finishing the same header reaches the same outcome.
-     *
-     * @return true if the reservation ended committed
      */
-    private boolean completeCommit(Header h, Instant now) {
+    private Header completeCommit(Header h, Instant now) {
         int index = 0;
-        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
-            String r = applyPart(p, "commit", now);
+        for (String p : partKeys(h)) {
+            String r = applyPart(p, PartOp.COMMIT, now);
             hook.at("commit-part", h.id(), index++);
             if (!"OK".equals(r) && !"NOOP".equals(r)) {
-                rollBackCommit(h, now);
-                return false;
+                return rollBackCommit(h, now);
             }
         }
-        Cas c = cas(h.id(), ST_COMMITTING, "COMMITTED", now, "-", "");
-        if (c.ok() || "COMMITTED".equals(c.state())) {
-            return true;
+        if (cas(h, HeaderState.COMMITTING, HeaderState.COMMITTED, now, "").ok()) {
+            return h.in(HeaderState.COMMITTED, now);
         }
-        // only a roll-back moves COMMITTING elsewhere, and it needs an expired part: finish it
-        Header cur = require(h.id());
-        if (ST_EXPIRING.equals(cur.state())) {
-            finishExpire(cur, now);
-        }
-        return false;
+        return whereItWent(h, now);
     }
 
     /** COMMITTING → EXPIRING → every part expired (committed ones too) → EXPIRED. */
-    private void rollBackCommit(Header h, Instant now) {
-        Cas c = cas(h.id(), ST_COMMITTING + "," + ST_EXPIRING, ST_EXPIRING, now, "0", "");
-        if (c.ok()) {
-            finishExpire(h, now);
-        }
+    private Header rollBackCommit(Header h, Instant now) {
+        Cas c = cas(h, EnumSet.of(HeaderState.COMMITTING, HeaderState.EXPIRING), HeaderState.EXPIRING, now, "");
+        return c.ok()
+                ? finishParts(h.in(HeaderState.EXPIRING, now), PartOp.EXPIRE, HeaderState.EXPIRED, now)
+                : whereItWent(h, now);
     }
 
-    /** Expires every part of an EXPIRING header (idempotent), then EXPIRING → EXPIRED. */
-    private void finishExpire(Header h, Instant now) {
-        int index = 0;
-        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
-            applyPart(p, "expire", now);
-            hook.at("expire-part", h.id(), index++);
-        }
-        cas(h.id(), ST_EXPIRING, "EXPIRED", now, "-", "");
+    /**
+     * The header after another caller moved a COMMITTING one: finished forward, or rolled back
+     * (an EXPIRING header is finished here), or already released by a later transition.
+     */
+    private Header whereItWent(Header h, Instant now) {
+        Header current = header(h.id()).orElseThrow(() -> unexpected("a reservation header", "missing " + h.id()));
+        return current.state() == HeaderState.EXPIRING
+                ? finishParts(current, PartOp.EXPIRE, HeaderState.EXPIRED, now)
+                : current;
     }
 
-    @Override
-    public Reservation release(String reservationId, Instant now) {
-        Header h = require(reservationId);
-        switch (h.state()) {
-            case "RELEASED", "EXPIRED":
-                return h.view();
-            case ST_EXPIRING:
-                finishExpire(h, now);
-                return require(reservationId).view();
-            case "FULFILLED", ST_FULFILLING:
-                throw new IllegalStateTransitionException(reservationId, "FULFILLED", "release");
-            case ST_COMMITTING:
-                completeCommit(h, now); // let the commit in flight decide first, then release its outcome
-                return release(reservationId, now);
-            default:
-                break;
+    /** The sweeper's part of a cross-slot reserve: a PENDING attempt past its expiry, or an ABORTING one, is undone. */
+    private void sweepSaga(Header h, Instant now) {
+        if (h.state() == HeaderState.ABORTING
+                || (h.state() == HeaderState.PENDING && !h.expiresAt().isAfter(now))) {
+            abort(h, now);
         }
-        Cas c = cas(reservationId, "HELD,COMMITTED," + ST_RELEASING, ST_RELEASING, now, "0", "");
-        if (!c.ok()) {
-            return release(reservationId, now); // state changed concurrently: evaluate again
-        }
-        hook.at("release-header", reservationId, 0);
-        finish(h, "release", ST_RELEASING, "RELEASED", now);
-        return h.view(ReservationState.RELEASED, now);
-    }
-
-    @Override
-    public Reservation fulfil(String reservationId, Instant now) {
-        Header h = require(reservationId);
-        switch (h.state()) {
-            case "FULFILLED":
-                return h.view();
-            case "COMMITTED", ST_FULFILLING:
-                break;
-            case ST_EXPIRING:
-                finishExpire(h, now);
-                throw new IllegalStateTransitionException(reservationId, "EXPIRED", "fulfil");
-            default:
-                throw new IllegalStateTransitionException(
-                        reservationId, h.view().state().name(), "fulfil");
-        }
-        Cas c = cas(reservationId, "COMMITTED," + ST_FULFILLING, ST_FULFILLING, now, "0", "");
-        if (!c.ok()) {
-            return fulfil(reservationId, now);
-        }
-        hook.at("fulfil-header", reservationId, 0);
-        finish(h, "fulfil", ST_FULFILLING, "FULFILLED", now);
-        return h.view(ReservationState.FULFILLED, now);
-    }
-
-    /** Applies op to every part, then moves the header from the intermediate to the final state. */
-    private void finish(Header h, String op, String from, String to, Instant now) {
-        int index = 0;
-        for (String p : partKeys(h.id(), h.lines(), h.attempt())) {
-            String r = applyPart(p, op, now);
-            hook.at(op + "-part", h.id(), index++);
-            if (r.startsWith("STATE:")) {
-                throw new IllegalStateTransitionException(h.id(), r.substring(6), op);
-            }
-        }
-        cas(h.id(), from, to, now, "-", "");
-    }
-
-    @Override
-    public Optional<Reservation> expire(String reservationId, Instant now) {
-        Optional<Header> found = header(reservationId);
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        Header h = found.get();
-        switch (h.state()) {
-            case "HELD" -> {
-                Cas c = cas(reservationId, "HELD", ST_EXPIRING, now, "0", GUARD_DUE);
-                if (c.guarded()) {
-                    return Optional.empty(); // not due at this caller's clock
-                }
-                if (!c.ok()) {
-                    return expire(reservationId, now); // claimed concurrently (commit, release): evaluate again
-                }
-                hook.at("expire-header", reservationId, 0);
-                finishExpire(h, now);
-                return Optional.of(h.view(ReservationState.EXPIRED, now));
-            }
-            case ST_EXPIRING -> {
-                finishExpire(h, now); // decided earlier, unfinished (crash or in progress)
-                return Optional.of(require(reservationId).view());
-            }
-            case ST_COMMITTING -> {
-                // a commit decided before the expiry, unfinished: finish it forward (or roll it back
-                // if a part was already expired lazily)
-                return completeCommit(h, now)
-                        ? Optional.empty()
-                        : Optional.of(require(reservationId).view());
-            }
-            case ST_PENDING -> {
-                if (!h.expiresAt().isAfter(now)) {
-                    abort(h, now);
-                }
-            }
-            case ST_ABORTING -> abort(h, now);
-            case ST_RELEASING -> finish(h, "release", ST_RELEASING, "RELEASED", now);
-            case ST_FULFILLING -> finish(h, "fulfil", ST_FULFILLING, "FULFILLED", now);
-            default -> {
-                // terminal or committed: nothing to do
-            }
-        }
-        return Optional.empty();
     }
 
     @Override

@@ -11,15 +11,15 @@ local h, due, op = KEYS[1], KEYS[2], ARGV[1]
 if op == 'begin' then
   local st = redis.call('HGET', h, 'st')
   local att = 1
-  if st and st ~= 'ABORTED' then
+  if st and st ~= ST.ABORTED then
     local all = redis.call('HGETALL', h)
     table.insert(all, 1, 'EXISTS')
     return all
   end
-  if st == 'ABORTED' then att = tonumber(redis.call('HGET', h, 'att')) + 1 end
+  if st == ST.ABORTED then att = tonumber(redis.call('HGET', h, 'att')) + 1 end
   local id, now = ARGV[2], ARGV[6]
   redis.call('DEL', h)
-  redis.call('HSET', h, 'st', 'PENDING', 'id', id, 'lines', ARGV[3], 'exp', ARGV[4], 'cr', now, 'up', now,
+  redis.call('HSET', h, 'st', ST.PENDING, 'id', id, 'lines', ARGV[3], 'exp', ARGV[4], 'cr', now, 'up', now,
     'parts', ARGV[7], 'att', att)
   redis.call('ZADD', due, ARGV[5], id)
   return {'NEW', tostring(att)}

@@ -1,16 +1,13 @@
--- Idempotency records. A record hash: fp, rid, tok, lease (time; '' = released), resp, ret (time),
--- cn (nonce of the claim call that acquired the current lease), crs (its resumed flag).
--- claim:    KEYS record, retainIndex; ARGV 'claim' fingerprint resourceId now leaseUntil nonce
---           -> {'ACQUIRED', token, resourceId, resumed(0/1)} | {'MISMATCH', fp} | {'COMPLETED', rid, resp}
---              | {'INPROGRESS', leaseUntil}
---           The nonce is unique per claim() call: the same call sent again (a client re-sending the
---           script after a lost reply, e.g. JedisCluster's retry) gets its own ACQUIRED again instead
---           of INPROGRESS against itself.
--- complete: KEYS record, retainIndex; ARGV 'complete' token response now retainUntil retainUntilMs -> {'OK'} | {'LOST'}
---           The same call sent again (same token, response and retainUntil on the completed record)
---           answers OK again and writes nothing.
--- release:  KEYS record, retainIndex; ARGV 'release' token -> {'OK'} | {'LOST'}
--- purge:    KEYS retainIndex; ARGV 'purge' nowms now limit -> number deleted
+-- Idempotency records: storage only. Core (spi.ClaimTable) decides every answer; these scripts
+-- insert a record if absent, replace it if its version is unchanged, and purge completed records
+-- whose retention ended. A record hash: fp, rid, cl (claimant), tok, rs (resumed 0/1), ver, lease
+-- (time; absent = none), resp + ret (time) once completed. Records written before versions existed
+-- have no ver: their tok stands for it.
+-- insert:  KEYS record, retainIndex; ARGV 'insert' <record> -> 1 | 0 (a record exists, unchanged)
+-- replace: KEYS record, retainIndex; ARGV 'replace' expectedVersion <record> -> 1 | 0 (gone or
+--          another version, unchanged)
+--          <record> = fp rid cl tok rs ver lease completed(0/1) resp ret retMs ('' where absent)
+-- purge:   KEYS retainIndex; ARGV 'purge' nowms now limit -> number deleted
 local op = ARGV[1]
 if op == 'purge' then
   local idx = KEYS[1]
@@ -29,33 +26,25 @@ if op == 'purge' then
   return n
 end
 local rec, idx = KEYS[1], KEYS[2]
-local r = redis.call('HMGET', rec, 'fp', 'rid', 'tok', 'lease', 'resp', 'ret', 'cn', 'crs')
-if op == 'claim' then
-  local fp, rid, now, leaseUntil, nonce = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-  if (not r[1]) or (r[5] and r[6] <= now) then
-    redis.call('DEL', rec)
+local function write(a)
+  redis.call('DEL', rec)
+  redis.call('HSET', rec, 'fp', ARGV[a], 'rid', ARGV[a + 1], 'cl', ARGV[a + 2], 'tok', ARGV[a + 3],
+    'rs', ARGV[a + 4], 'ver', ARGV[a + 5])
+  if ARGV[a + 6] ~= '' then redis.call('HSET', rec, 'lease', ARGV[a + 6]) end
+  if ARGV[a + 7] == '1' then
+    redis.call('HSET', rec, 'resp', ARGV[a + 8], 'ret', ARGV[a + 9])
+    redis.call('ZADD', idx, ARGV[a + 10], rec)
+  else
     redis.call('ZREM', idx, rec)
-    redis.call('HSET', rec, 'fp', fp, 'rid', rid, 'tok', 1, 'lease', leaseUntil, 'cn', nonce, 'crs', '0')
-    return {'ACQUIRED', '1', rid, '0'}
   end
-  if r[1] ~= fp then return {'MISMATCH', r[1]} end
-  if r[5] then return {'COMPLETED', r[2], r[5]} end
-  if r[7] == nonce and r[4] ~= '' then return {'ACQUIRED', r[3], r[2], r[8]} end
-  if r[4] ~= '' and r[4] > now then return {'INPROGRESS', r[4]} end
-  local tok = redis.call('HINCRBY', rec, 'tok', 1)
-  redis.call('HSET', rec, 'lease', leaseUntil, 'cn', nonce, 'crs', '1')
-  return {'ACQUIRED', tostring(tok), r[2], '1'}
+  return 1
 end
-if op == 'complete' and r[5] and r[3] == ARGV[2] and r[5] == ARGV[3] and r[6] == ARGV[5] then
-  return {'OK'}
-end
-if (not r[1]) or r[5] or r[3] ~= ARGV[2] then return {'LOST'} end
-if op == 'complete' then
-  redis.call('HSET', rec, 'resp', ARGV[3], 'lease', ARGV[4], 'ret', ARGV[5])
-  redis.call('ZADD', idx, ARGV[6], rec)
-  return {'OK'}
-elseif op == 'release' then
-  redis.call('HSET', rec, 'lease', '')
-  return {'OK'}
+if op == 'insert' then
+  if redis.call('EXISTS', rec) == 1 then return 0 end
+  return write(2)
+elseif op == 'replace' then
+  local v = redis.call('HGET', rec, 'ver') or redis.call('HGET', rec, 'tok')
+  if v ~= ARGV[2] then return 0 end
+  return write(3)
 end
 return redis.error_reply('unknown idempotency op ' .. tostring(op))

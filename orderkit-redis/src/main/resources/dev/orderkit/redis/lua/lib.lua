@@ -1,4 +1,5 @@
--- orderkit-redis shared Lua helpers, prepended to every script at load time.
+-- orderkit-redis shared Lua helpers, prepended to every script at load time (after the prelude
+-- LuaLifecycle generates from core's lifecycle table: ST, HEADER_DUE, VERDICT, PART_OPS).
 -- Times are fixed-width digit strings (see Codec.time): plain string comparison orders them.
 -- Movement entries: "onHandDelta|reservedDelta|REASON|time|reference".
 
@@ -26,63 +27,43 @@ local function move(level, mv, dOn, dRes, reason, ref, now)
   redis.call('RPUSH', mv, dOn .. '|' .. dRes .. '|' .. reason .. '|' .. now .. '|' .. ref)
 end
 
--- Applies op to one reservation part (the lines of a reservation living in one slot).
--- ops: commit (HELD -> COMMITTED: the header decided, guarded by its expiry, before any part is
---      committed), release, expire (any HELD/COMMITTED part: only under an EXPIRING header, a
---      COMMITTED part only when a commit is rolled back), expire_due (lazy expiry: only a HELD part
---      due at now), undo (rollback of an unfinished reserve: tombstone even if the part is missing),
---      fulfil.
--- returns 'OK', 'NOOP', 'MISSING' or 'STATE:<state>'
+-- Applies a part operation (PART_OPS, generated from core's ReservationTransition) to one
+-- reservation part (the lines of a reservation living in one slot). This function only interprets
+-- the rows: the verdict, the next state, the level deltas and the movement all come from the table.
+-- ops: commit, release, fulfil, expire (under a decided header), expire_due (lazy expiry, at the
+--      part's own expiry), undo (compensation of an unfinished reserve: tombstone even if missing)
+-- returns 'OK', 'NOOP', 'MISSING' or 'STATE:<state>' (refused)
 local function apply_part(part, op, now)
+  local rules = PART_OPS[op]
+  if not rules then return redis.error_reply('unknown part op ' .. tostring(op)) end
   local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q')
   local st = p[1]
   if not st then
-    if op == 'undo' then
-      redis.call('HSET', part, 'st', 'UNDONE', 'ts', now)
-      redis.call('PEXPIRE', part, 86400000)
+    if rules.tombstone then
+      redis.call('HSET', part, 'st', ST.UNDONE, 'ts', now)
+      redis.call('PEXPIRE', part, TOMBSTONE_MS)
     end
     return 'MISSING'
   end
-  local id = p[3]
-  local lv, mv, du, q = split(p[4], '\n'), split(p[5], '\n'), split(p[6], '\n'), split(p[7], '\n')
-  local function unindex()
-    for i = 1, #du do redis.call('ZREM', du[i], part) end
-  end
-  local function give_back(reason, newState)
-    for i = 1, #lv do move(lv[i], mv[i], 0, -tonumber(q[i]), reason, id, now) end
-    redis.call('HSET', part, 'st', newState, 'ts', now)
-    unindex()
-  end
-  if op == 'commit' then
-    if st == 'COMMITTED' then return 'NOOP' end
-    if st ~= 'HELD' then return 'STATE:' .. st end
-    redis.call('HSET', part, 'st', 'COMMITTED', 'ts', now)
-    unindex()
-    return 'OK'
-  elseif op == 'release' or op == 'expire' or op == 'expire_due' or op == 'undo' then
-    if st == 'RELEASED' or st == 'EXPIRED' or st == 'UNDONE' then return 'NOOP' end
-    if st == 'FULFILLED' then return 'STATE:' .. st end
-    if op == 'expire_due' and (st ~= 'HELD' or p[2] > now) then return 'NOOP' end
-    if op == 'release' then
-      give_back('RELEASE', 'RELEASED')
-    elseif op == 'undo' then
-      give_back('RELEASE', 'UNDONE')
-      redis.call('PEXPIRE', part, 86400000)
-    else
-      give_back('EXPIRE', 'EXPIRED')
-    end
-    return 'OK'
-  elseif op == 'fulfil' then
-    if st == 'FULFILLED' then return 'NOOP' end
-    if st ~= 'COMMITTED' then return 'STATE:' .. st end
+  local due = rules.clock == 'due' or (rules.clock == 'part' and p[2] <= now)
+  local row = rules[due and 'due' or 'live'][st]
+  if not row then return redis.error_reply('unknown part state ' .. tostring(st)) end
+  if row.v == VERDICT.UNCHANGED then return 'NOOP' end
+  if row.v ~= VERDICT.APPLY then return 'STATE:' .. st end
+  if row.reason then
+    local lv, mv, q = split(p[4], '\n'), split(p[5], '\n'), split(p[7], '\n')
     for i = 1, #lv do
       local n = tonumber(q[i])
-      move(lv[i], mv[i], -n, -n, 'FULFIL', id, now)
+      move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
     end
-    redis.call('HSET', part, 'st', 'FULFILLED', 'ts', now)
-    return 'OK'
   end
-  return redis.error_reply('unknown part op ' .. tostring(op))
+  redis.call('HSET', part, 'st', row.to, 'ts', now)
+  if row.unindex then
+    local du = split(p[6], '\n')
+    for i = 1, #du do redis.call('ZREM', du[i], part) end
+  end
+  if row.ttl then redis.call('PEXPIRE', part, TOMBSTONE_MS) end
+  return 'OK'
 end
 
 -- lazily expires HELD parts indexed in a SKU's due set whose expiry is <= now
@@ -133,7 +114,7 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
   if checkOnly then return {'OK'} end
   for i = 1, #lv do move(lv[i], mv[i], 0, tonumber(q[i]), 'RESERVE', id, now) end
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, part) end
-  redis.call('HSET', part, 'st', 'HELD', 'exp', exp, 'id', id, 'lv', table.concat(lv, '\n'),
+  redis.call('HSET', part, 'st', ST.HELD, 'exp', exp, 'id', id, 'lv', table.concat(lv, '\n'),
     'mv', table.concat(mv, '\n'), 'du', table.concat(dues, '\n'), 'q', table.concat(q, '\n'), 'ts', now,
     'att', att)
   return {'OK'}

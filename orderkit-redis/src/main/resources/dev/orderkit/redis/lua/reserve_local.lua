@@ -6,12 +6,12 @@
 local h, dueIdx = KEYS[1], KEYS[2]
 local st = redis.call('HGET', h, 'st')
 local att = 1
-if st and st ~= 'ABORTED' then
+if st and st ~= ST.ABORTED then
   local all = redis.call('HGETALL', h)
   table.insert(all, 1, 'EXISTS')
   return all
 end
-if st == 'ABORTED' then att = tonumber(redis.call('HGET', h, 'att')) + 1 end
+if st == ST.ABORTED then att = tonumber(redis.call('HGET', h, 'att')) + 1 end
 if att ~= 1 then return {'ATTEMPT', tostring(att)} end
 local n = (#KEYS - 3) / 3
 local lv, mv, du, q = {}, {}, {}, {}
@@ -20,7 +20,7 @@ for i = 1, n do
 end
 local r = hold_part(KEYS[3], lv, mv, du, q, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], false, '1')
 if r[1] ~= 'OK' then return r end
-redis.call('HSET', h, 'st', 'HELD', 'id', ARGV[1], 'lines', ARGV[6], 'exp', ARGV[3], 'cr', ARGV[2], 'up', ARGV[2],
+redis.call('HSET', h, 'st', ST.HELD, 'id', ARGV[1], 'lines', ARGV[6], 'exp', ARGV[3], 'cr', ARGV[2], 'up', ARGV[2],
   'parts', ARGV[7], 'att', att)
 redis.call('ZADD', dueIdx, ARGV[4], ARGV[1])
 return {'OK'}
