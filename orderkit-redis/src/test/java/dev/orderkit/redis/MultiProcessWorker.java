@@ -30,6 +30,9 @@ import redis.clients.jedis.RedisClusterClient;
  * <p>Arguments: cluster nodes, key prefix, worker index, duration ms, key count.
  */
 public final class MultiProcessWorker {
+    private static final int MIN_OPS = 200;
+    private static final int SHARED_KEYS = 40;
+
     private MultiProcessWorker() {}
 
     static List<ReservationLine> linesFor(int key) {
@@ -66,8 +69,10 @@ public final class MultiProcessWorker {
             IdempotencyClaims idem = new IdempotencyClaims(backend.idempotencyStore());
             Random rnd = new Random(worker * 7919L);
             int ops = 0;
-            while (System.currentTimeMillis() < until) {
-                int key = rnd.nextInt(keyCount);
+            // at least MIN_OPS operations even when a loaded machine boots this JVM late, and one in
+            // four on a small shared pool of keys, so keys always repeat within and across processes
+            while (System.currentTimeMillis() < until || ops < MIN_OPS) {
+                int key = rnd.nextInt(4) == 0 ? rnd.nextInt(SHARED_KEYS) : rnd.nextInt(keyCount);
                 ScopedKey sk = ScopedKey.of("mp", "key-" + key);
                 Instant now = Instant.now();
                 // a fresh claimant (and resource id) per call, as core draws one per place call

@@ -214,13 +214,19 @@ class VoidByKeyEndToEndTest {
         Gate slow = server.gate(where, "/v1/payment_intents");
         OrderKit worker = process(CaptureMode.MANUAL, StepHook.NONE);
         worker.stock().adjust(SKU, 10, "initial");
-        CompletableFuture<Object> placing = CompletableFuture.supplyAsync(() -> {
-            try {
-                return worker.orders().place(request("k-slow"));
-            } catch (Throwable t) {
-                return t;
-            }
-        });
+        CompletableFuture<Object> placing = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return worker.orders().place(request("k-slow"));
+                    } catch (Throwable t) {
+                        return t;
+                    }
+                },
+                r -> {
+                    Thread t = new Thread(r, "slow-placement"); // never the (possibly one-thread) common pool
+                    t.setDaemon(true);
+                    t.start();
+                });
         slow.awaitArrival(); // the worker is inside authorize
 
         clock.advance(TTL.plusMinutes(1)); // the call outlives the worker's lease and the hold

@@ -226,7 +226,8 @@ public abstract class CrashRecoveryContract extends TwoProcessContractSupport {
             }
         });
         CompletableFuture<PlaceOrderResult> stale =
-                CompletableFuture.supplyAsync(() -> slow.orders().place(req));
+                // its own thread: the common pool may have a single worker (2 cores) that is busy
+                CompletableFuture.supplyAsync(() -> slow.orders().place(req), CrashRecoveryContract::ownThread);
         assertThat(paused.await(CONCURRENCY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
                 .isTrue();
 
@@ -282,5 +283,12 @@ public abstract class CrashRecoveryContract extends TwoProcessContractSupport {
         assertThat(paymentOf(gateway, a).status()).isEqualTo(SimulatedPaymentPort.Status.CAPTURED);
         assertThat(paymentOf(gateway, b).status()).isEqualTo(SimulatedPaymentPort.Status.CAPTURED);
         assertConsistent();
+    }
+
+    /** Runs a blocking actor on a thread of its own, never on the (possibly one-thread) common pool. */
+    private static void ownThread(Runnable r) {
+        Thread t = new Thread(r, "crash-recovery-actor");
+        t.setDaemon(true);
+        t.start();
     }
 }
