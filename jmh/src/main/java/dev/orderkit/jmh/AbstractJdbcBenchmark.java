@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Reservation;
-import dev.orderkit.core.StockKey;
 import dev.orderkit.jdbc.HikariPools;
 import dev.orderkit.jdbc.JdbcBackend;
 import dev.orderkit.jmh.internal.Checks;
@@ -88,9 +87,7 @@ public abstract class AbstractJdbcBenchmark extends WorkloadParams {
                     .orderStore(backend.orderStore())
                     .stepTransactions(backend.stepTransactions())
                     .build();
-            for (String sku : workload.catalog()) {
-                kit.stock().setOnHand(StockKey.of(sku), Workload.ON_HAND, -1, "bench");
-            }
+            Kits.stock(kit, workload);
         }
     }
 

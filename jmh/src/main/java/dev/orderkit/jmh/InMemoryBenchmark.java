@@ -3,7 +3,6 @@ package dev.orderkit.jmh;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Reservation;
-import dev.orderkit.core.StockKey;
 import dev.orderkit.jmh.internal.Checks;
 import dev.orderkit.jmh.internal.Kits;
 import dev.orderkit.jmh.internal.RawMemoryStock;
@@ -60,9 +59,7 @@ public class InMemoryBenchmark extends WorkloadParams {
             raw = new RawMemoryStock(workload);
         } else {
             kit = Kits.builder(combine).build();
-            for (String sku : workload.catalog()) {
-                kit.stock().setOnHand(StockKey.of(sku), Workload.ON_HAND, -1, "bench");
-            }
+            Kits.stock(kit, workload);
         }
     }
 
