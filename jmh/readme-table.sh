@@ -30,10 +30,11 @@ head_opts="${HEAD_OPTS:--f 1 -wi 3 -w 1s -i 8 -r 1s}"
 rest_opts="${REST_OPTS:--f 1 -wi 1 -w 1s -i 3 -r 1s}"
 combine="${COMBINE:-default}"
 parts="$here/target/$name-parts"
-command="jmh/readme-table.sh"
+command=""
 for v in NAME HEAD_OPTS REST_OPTS COMBINE LINES5; do
-  if [[ -n "${!v:-}" ]]; then command="$v=\"${!v}\" $command"; fi
+  if [[ -n "${!v:-}" ]]; then command+="$v=\"${!v}\" "; fi
 done
+command+="jmh/readme-table.sh"
 
 if [[ "${DRY_RUN:-0}" != 1 ]]; then
   "$here/build-if-needed.sh"

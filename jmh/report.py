@@ -250,7 +250,7 @@ def svg(rows, title):
         e.append(f'<text x="{xx:.1f}" y="{height - 20}" text-anchor="middle" fill="#555">{d:,.0f}</text>')
         d *= 10
     for key, present, gy, gh in groups:
-        label = describe(key, with_combine).replace(", ", " · ")
+        label = describe(key, with_combine).replace(", ", " · ").replace(MIXED, "Redis stock + PG orders")
         marks = "".join('<tspan fill="#2f855a">&#160;✔</tspan>' if r == "pass" else '<tspan fill="#c53030">&#160;✘</tspan>'
                         for r in results.get(key, []))
         e.append(f'<text x="{left - 8}" y="{gy + gh / 2 + 4:.1f}" text-anchor="end">{html.escape(label)}{marks}</text>')

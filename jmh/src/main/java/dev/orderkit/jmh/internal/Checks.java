@@ -66,12 +66,12 @@ public final class Checks {
 
     /**
      * Operations up to which the full {@link InvariantChecker} runs ({@value #FULL_CHECK_PROPERTY},
-     * default 20000).
+     * default 10000).
      *
      * @return the limit
      */
     public static long fullCheckLimit() {
-        return Long.getLong(FULL_CHECK_PROPERTY, 20_000L);
+        return Long.getLong(FULL_CHECK_PROPERTY, 10_000L);
     }
 
     /**

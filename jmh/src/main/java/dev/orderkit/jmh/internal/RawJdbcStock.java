@@ -140,7 +140,19 @@ public final class RawJdbcStock {
                 }
                 up.setString(p++, "default");
                 up.setLong(p, 1);
-                return up.executeUpdate() == idx.length;
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        return up.executeUpdate() == idx.length;
+                    } catch (SQLException e) {
+                        // the plan may lock the rows in heap order, which moves with every update, so two
+                        // multi-row statements can deadlock; the server rolled this one back whole: repeat it
+                        if (attempt >= 10
+                                || e.getSQLState() == null
+                                || !e.getSQLState().startsWith("40")) {
+                            throw e;
+                        }
+                    }
+                }
             }
         }
     }
