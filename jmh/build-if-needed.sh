@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Builds jmh/target/benchmarks.jar when it is missing or older than a source of the jmh module.
-# Resolves orderkit-core/-redis/-jdbc from ~/.m2 (install them first: see README.md). Offline by
-# default; set MVN_OFFLINE= to let Maven download.
+# Builds jmh/target/benchmarks.jar when it is missing or older than a source of the jmh module or
+# of a module it packages (orderkit-core, -testkit, -jdbc, -redis). Builds in the reactor
+# (`./mvnw package -pl jmh -am`), so it uses this checkout's modules and never installs into ~/.m2.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
 jar="$here/target/benchmarks.jar"
-if [[ ! -f "$jar" ]] || [[ -n "$(find "$here/src" "$here/pom.xml" -newer "$jar" -print -quit)" ]]; then
+srcs=("$here/src" "$here/pom.xml" "$root/pom.xml")
+for m in orderkit-core orderkit-testkit orderkit-jdbc orderkit-redis; do
+  srcs+=("$root/$m/src/main" "$root/$m/pom.xml")
+done
+if [[ ! -f "$jar" ]] || [[ -n "$(find "${srcs[@]}" -newer "$jar" -print -quit 2>/dev/null)" ]]; then
   echo "building $jar" >&2
-  (cd "$here/.." && mvn -B ${MVN_OFFLINE--o} -q -pl jmh package -DskipTests)
+  (cd "$root" && ./mvnw -B -q package -pl jmh -am -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true)
 fi

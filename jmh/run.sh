@@ -5,7 +5,7 @@
 #   jmh/run.sh [REGEX] [THREADS] [extra JMH args...]
 #
 #   REGEX    JMH benchmark regex (default '.': everything; e.g. 'InMemory|Redis' or 'Postgres.*reserve')
-#   THREADS  comma-separated thread counts, one JMH run each (default 1,4,16,64)
+#   THREADS  comma-separated thread counts, one JMH run each (default 1,16,64)
 #   extra    passed to JMH after the defaults, e.g. -p lines=1 -p skus=hot
 #
 # Environment: JMH_OPTS (default "-f 1 -wi 2 -w 2s -i 3 -r 3s"), NAME (result file base name,
@@ -14,7 +14,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 regex="${1:-.}"
-threads="${2:-1,4,16,64}"
+threads="${2:-1,16,64}"
 shift $(( $# > 2 ? 2 : $# ))
 opts="${JMH_OPTS:--f 1 -wi 2 -w 2s -i 3 -r 3s}"
 name="${NAME:-run-$(date +%Y%m%d-%H%M%S)}"

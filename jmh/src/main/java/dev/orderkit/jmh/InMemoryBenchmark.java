@@ -3,9 +3,10 @@ package dev.orderkit.jmh;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Reservation;
-import dev.orderkit.core.StockKey;
 import dev.orderkit.jmh.internal.Checks;
+import dev.orderkit.jmh.internal.Kits;
 import dev.orderkit.jmh.internal.RawMemoryStock;
+import dev.orderkit.jmh.internal.Tally;
 import dev.orderkit.jmh.internal.Workload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,39 +18,83 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * In-memory: {@code StockLedger.reserve} on the in-memory default ({@code OrderKit.builder().build()}) next to
- * {@link RawMemoryStock} (guarded CAS decrement per line plus a map put). Both start from a fresh
- * store every iteration so the millions of reservations an iteration creates do not pile up in
- * the heap across iterations; {@link #placeOrderkit} measures the whole placement on the same
- * default kit. Stock never runs out ({@link Workload#ON_HAND} units per SKU).
+ * In-memory: {@code StockLedger.reserve} and {@code OrderService.place} on the in-memory default
+ * ({@link Kits#builder} with no stores) next to {@link RawMemoryStock} (guarded CAS decrement per
+ * line plus a map put). The side being measured starts from a fresh store every iteration, so the
+ * millions of reservations an iteration creates do not pile up in the heap; the invariant check
+ * runs on every iteration's store before it is dropped (and the trial tear-down fails if none was
+ * checked). Stock never runs out ({@link Workload#ON_HAND} units per SKU).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class InMemoryBenchmark extends WorkloadParams {
 
+    private String method;
     private Workload workload;
+    private Tally tally;
     private OrderKit kit;
     private RawMemoryStock raw;
+    private int checked;
 
-    /** Fresh stores with every SKU stocked. */
-    @Setup(Level.Iteration)
-    public void setUp() {
+    /**
+     * Notes which benchmark runs and starts the trial's tally.
+     *
+     * @param params which benchmark method runs
+     */
+    @Setup(Level.Trial)
+    public void setUpTrial(BenchmarkParams params) {
+        method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         workload = newWorkload();
-        kit = OrderKit.builder().build();
-        for (String sku : workload.catalog()) {
-            kit.stock().setOnHand(StockKey.of(sku), Workload.ON_HAND, -1, "bench");
-        }
-        raw = new RawMemoryStock(workload);
+        tally = new Tally();
     }
 
-    /** Drops the stores. */
+    /** A fresh store of the side being measured, every SKU stocked. */
+    @Setup(Level.Iteration)
+    public void setUp() {
+        if (method.equals("reserveRawCas")) {
+            raw = new RawMemoryStock(workload);
+        } else {
+            kit = Kits.builder(combine).build();
+            Kits.stock(kit, workload);
+        }
+    }
+
+    /**
+     * Runs the invariant check on this iteration's store, then drops it.
+     *
+     * @throws IllegalStateException on an oversell, a lost or doubled reservation or a duplicate order
+     */
     @TearDown(Level.Iteration)
     public void tearDown() {
+        String what = "InMemoryBenchmark." + method;
+        if (raw != null) {
+            long[] t = raw.totals();
+            Checks.raw(what, tally, lines, t[0], t[1], t[2]);
+        } else if (method.equals("placeOrderkit")) {
+            Checks.orders(what, kit.config().stockStorage(), kit.config().orderStore(), workload, tally);
+        } else {
+            Checks.stock(what, kit.config().stockStorage(), workload, tally);
+        }
+        checked++;
+        tally.mark();
         kit = null;
         raw = null;
+    }
+
+    /**
+     * Requires that every iteration's store was checked.
+     *
+     * @throws IllegalStateException if no iteration was checked
+     */
+    @TearDown(Level.Trial)
+    public void tearDownTrial() {
+        if (checked == 0) {
+            throw new IllegalStateException("InMemoryBenchmark." + method + ": no iteration was checked");
+        }
     }
 
     /**
@@ -60,22 +105,22 @@ public class InMemoryBenchmark extends WorkloadParams {
      */
     @Benchmark
     public Reservation reserveOrderkit(ThreadIds t) {
-        return kit.stock().reserve(workload.request(t.next()));
+        return t.done(Checks.held(kit.stock().reserve(workload.request(t.next(tally)))));
     }
 
     /**
-     * Raw baseline: guarded CAS decrement per line plus a map put.
+     * Raw baseline: guarded CAS decrement per line plus a map put of the reservation.
      *
      * @param t the thread's ids
      * @return true
      * @throws IllegalStateException if the reservation was not held
      */
     @Benchmark
-    public boolean reserveRaw(ThreadIds t) {
-        if (!raw.reserve(t.next())) {
+    public boolean reserveRawCas(ThreadIds t) {
+        if (!raw.reserve(t.next(tally))) {
             throw new IllegalStateException("raw reservation not held");
         }
-        return true;
+        return t.done(true);
     }
 
     /**
@@ -88,6 +133,6 @@ public class InMemoryBenchmark extends WorkloadParams {
      */
     @Benchmark
     public PlaceOrderResult placeOrderkit(ThreadIds t) {
-        return Checks.placed(kit.orders().place(workload.order(t.next())));
+        return t.done(Checks.placed(kit.orders().place(workload.order(t.next(tally)))));
     }
 }

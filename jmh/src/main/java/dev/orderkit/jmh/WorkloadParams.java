@@ -1,14 +1,15 @@
 package dev.orderkit.jmh;
 
+import dev.orderkit.jmh.internal.Kits;
 import dev.orderkit.jmh.internal.Workload;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
-/** The workload parameters every reservation benchmark shares (JMH inherits {@code @Param} fields). */
+/** The workload parameters every benchmark shares (JMH inherits {@code @Param} fields). */
 @State(Scope.Benchmark)
 public abstract class WorkloadParams {
-    /** Lines per reservation. */
+    /** Lines per reservation / order. */
     @Param({"1", "5"})
     public int lines;
     /** {@code spread} (random among the catalog) or {@code hot} (always the same SKUs). */
@@ -17,6 +18,19 @@ public abstract class WorkloadParams {
     /** Number of SKUs in the catalog. */
     @Param({"1000"})
     public int catalog;
+    /**
+     * Hot-SKU combining of the orderkit side: {@code default} (the builder's default), {@code on} or
+     * {@code off}; wired in {@link Kits#builder}. The raw baselines ignore it (run them with the
+     * default value only).
+     */
+    @Param({Kits.DEFAULT})
+    public String combine;
+    /**
+     * JDBC connections per pool (both sides alike): {@code auto} = the benchmark's thread count but
+     * at least 16 (64 threads get 64 connections, as pgbench's clients do), or a number.
+     */
+    @Param({"auto"})
+    public String pool;
 
     /**
      * The workload these parameters describe.
@@ -25,5 +39,15 @@ public abstract class WorkloadParams {
      */
     protected final Workload newWorkload() {
         return new Workload(catalog, lines, skus);
+    }
+
+    /**
+     * The JDBC pool size for this run.
+     *
+     * @param threads JMH's thread count
+     * @return the connections per pool
+     */
+    protected final int poolSize(int threads) {
+        return pool.equals("auto") ? Math.max(16, threads) : Integer.parseInt(pool);
     }
 }

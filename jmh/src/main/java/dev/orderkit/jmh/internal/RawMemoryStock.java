@@ -67,4 +67,20 @@ public final class RawMemoryStock {
     public long available(String sku) {
         return available.get(sku).get();
     }
+
+    /**
+     * What the invariant check needs: units taken over all SKUs, SKUs whose available count went
+     * negative, reservation records.
+     *
+     * @return {@code {reservedUnits, overReserved, reservations}} (call when no reservation runs)
+     */
+    public long[] totals() {
+        long taken = 0;
+        long negative = 0;
+        for (AtomicLong a : available.values()) {
+            taken += Workload.ON_HAND - a.get();
+            negative += a.get() < 0 ? 1 : 0;
+        }
+        return new long[] {taken, negative, reservations.size()};
+    }
 }

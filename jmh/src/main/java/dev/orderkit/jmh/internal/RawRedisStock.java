@@ -86,6 +86,25 @@ public final class RawRedisStock {
     }
 
     /**
+     * What the invariant check needs: reserved units over all catalog SKUs and SKUs reserved above
+     * their on-hand (one HMGET per SKU).
+     *
+     * @return {@code {reservedUnits, overReserved}} (call when no reservation runs)
+     */
+    public long[] totals() {
+        long reserved = 0;
+        long over = 0;
+        for (String sku : workload.catalog()) {
+            List<String> v = client.hmget(prefix + "l:" + sku, "oh", "rs");
+            long oh = Long.parseLong(v.get(0));
+            long rs = Long.parseLong(v.get(1));
+            reserved += rs;
+            over += rs > oh || rs < 0 ? 1 : 0;
+        }
+        return new long[] {reserved, over};
+    }
+
+    /**
      * Deletes every key under a prefix (SCAN + UNLINK).
      *
      * @param client the client
