@@ -42,6 +42,8 @@ public final class Redis {
         PART_HOLD("part_hold.lua"),
         /** Transitions one part. */
         PART_APPLY("part_apply.lua"),
+        /** Standalone: part transition and final header compare-and-set of a merged record in one step. */
+        FINISH_LOCAL("finish_local.lua"),
         /** Reservation header begin / compare-and-set. */
         HEADER("header.lua"),
         /** Due reservations of one bucket. */
