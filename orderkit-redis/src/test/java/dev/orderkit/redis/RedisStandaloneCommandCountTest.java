@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
@@ -213,6 +214,52 @@ class RedisStandaloneCommandCountTest {
                     .isLessThanOrEqualTo(12.0);
             assertThat(repeat.perCall(N)).as("an idempotent repeat only reads").isLessThanOrEqualTo(2.0);
             assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(9.0);
+        }
+    }
+
+    /**
+     * Lazy expiry on a standalone server: a reserve that fits never scans; a short one scans the
+     * buckets' due indexes once, after which the level's next-expiry hint lets further short
+     * reserves answer from two reads until a hold on the level can be due; at the expiry the scan
+     * runs again and frees the hold, exactly at {@code exp}.
+     */
+    @Test
+    void shortReservesScanForDueHoldsOnlyWhenOneCanBeDue() {
+        Instant now = Instant.parse("2030-01-01T00:00:00.123456789Z");
+        Instant exp = now.plusSeconds(10);
+        StockKey k = StockKey.of("hot");
+        try (RedisClient c = RedisClient.create("127.0.0.1", port);
+                Jedis admin = new Jedis("127.0.0.1", port)) {
+            StockStorage s =
+                    RedisBackend.builder().client(c).keyPrefix("cnt:").build().stockStorage();
+            s.adjust(k, 10, "init", now);
+            assertThat(s.reserve("old", List.of(new AllocatedLine(k, 10)), exp, now))
+                    .isInstanceOf(ReserveResult.Reserved.class);
+            Stats first = measure(
+                    admin,
+                    () -> assertThat(s.reserve("new", List.of(new AllocatedLine(k, 1)), exp.plusSeconds(60), now))
+                            .isInstanceOf(ReserveResult.Insufficient.class));
+            report("short reserve, hint unknown", first, 1);
+            assertThat(first.calls()).containsKey("zrangebyscore");
+            Stats second = measure(
+                    admin,
+                    () -> assertThat(s.reserve(
+                                    "new", List.of(new AllocatedLine(k, 1)), exp.plusSeconds(60), exp.minusSeconds(5)))
+                            .isInstanceOf(ReserveResult.Insufficient.class));
+            report("short reserve, nothing due on the level", second, 1);
+            assertThat(second.commands()).as("HGET header, HMGET level").isEqualTo(2);
+            Stats atExpiry = measure(
+                    admin,
+                    () -> assertThat(s.reserve("new", List.of(new AllocatedLine(k, 1)), exp.plusSeconds(60), exp))
+                            .isInstanceOf(ReserveResult.Reserved.class));
+            report("short reserve at the expiry of a hold", atExpiry, 1);
+            assertThat(s.level(k).orElseThrow().reserved()).isEqualTo(1);
+            assertThat(s.dueReservations(exp, 10))
+                    .as("the sweeper still sees the lazily expired hold")
+                    .contains("old");
+            assertThat(s.reservation("old").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
+            assertThat(s.dueReservations(exp.plusSeconds(3600), 10)).containsExactly("new");
+            assertThat(InvariantChecker.checkStock(s)).isEmpty();
         }
     }
 }
