@@ -48,6 +48,8 @@ public final class Redis {
         HEADER("header.lua"),
         /** Due reservations of one bucket. */
         DUE("due.lua"),
+        /** Every level of one SKU. */
+        LEVELS("levels.lua"),
         /** Stock level adjust / set. */
         LEVEL("level.lua"),
         /** Idempotency records. */

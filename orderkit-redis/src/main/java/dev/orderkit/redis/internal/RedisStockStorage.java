@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,18 +80,45 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public List<StockLevel> levels(String sku) {
-        Set<String> locs = redis.call(() -> redis.client().smembers(keys.locations(sku)));
-        List<StockLevel> out = new ArrayList<>(locs.size());
-        for (String loc : new TreeSet<>(locs)) {
-            level(StockKey.of(sku, loc)).ifPresent(out::add);
+        // one script: the location set and every level of the SKU (one slot), instead of N + 1 calls
+        List<String> r =
+                redis.evalList(Redis.Script.LEVELS, List.of(keys.locations(sku)), List.of(keys.levelPrefix(sku)));
+        List<StockLevel> out = new ArrayList<>(r.size() / 5);
+        for (int i = 0; i + 4 < r.size(); i += 5) {
+            if (r.get(i + 2) == null || r.get(i + 3) == null || r.get(i + 4) == null) {
+                throw new BackendUnavailableException(
+                        "corrupt record: a field of level " + sku + "@" + r.get(i) + " is missing", null);
+            }
+            out.add(new StockLevel(
+                    StockKey.of(sku, r.get(i)),
+                    Long.parseLong(r.get(i + 1)),
+                    Long.parseLong(r.get(i + 2)),
+                    Long.parseLong(r.get(i + 3)),
+                    Codec.time(r.get(i + 4))));
+        }
+        if (out.size() > 1) {
+            out.sort(Comparator.comparing(l -> l.key().location()));
         }
         return out;
     }
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        Map<String, String> h = redis.call(() -> redis.client().hgetAll(keys.level(key)));
-        return h.isEmpty() ? Optional.empty() : Optional.of(toLevel(key, h));
+        List<String> h = redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts"));
+        if (h.get(0) == null) {
+            return Optional.empty();
+        }
+        for (String f : h) {
+            if (f == null) {
+                throw new BackendUnavailableException("corrupt record: a field of level " + key + " is missing", null);
+            }
+        }
+        return Optional.of(new StockLevel(
+                key,
+                Long.parseLong(h.get(0)),
+                Long.parseLong(h.get(1)),
+                Long.parseLong(h.get(2)),
+                Codec.time(h.get(3))));
     }
 
     private static StockLevel toLevel(StockKey key, Map<String, String> h) {
