@@ -43,8 +43,9 @@ end
 -- the rows: the verdict, the next state, the level deltas and the movement all come from the table.
 -- A standalone reservation keeps its single part in its header hash (a "merged" record: the part's
 -- state is the field 'ps', its due index is the header's bucket index, member = the id); there the
--- header's compare-and-set keeps the index (a lazily expired part leaves its HELD header indexed at
--- its expiry, so the sweeper completes it).
+-- header's compare-and-set keeps the index; a lazily expired part re-indexes its (still HELD)
+-- header at score -1: due for the sweeper, which completes it, and out of the range the next lazy
+-- expiry scans (scores >= 0), so expired but unswept reservations do not crowd it.
 -- ops: commit, release, fulfil, expire (under a decided header), expire_due (lazy expiry, at the
 --      part's own expiry), undo (compensation of an unfinished reserve: tombstone even if missing)
 -- expect (optional, merged records): the header state the caller decided on; another one answers
@@ -83,6 +84,7 @@ local function apply_part(part, op, now, expect, extra)
       for i = 1, #extra do f[#f + 1] = extra[i] end
     end
     redis.call('HSET', part, unpack(f))
+    if op == 'expire_due' then redis.call('ZADD', p[6], 'XX', -1, p[3]) end
     return 'OK'
   end
   redis.call('HSET', part, 'st', row.to, 'ts', now)
@@ -194,9 +196,9 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
   return out
 end
 
--- Standalone lazy expiry: every bucket's due index (reservation ids, score = expiry ms) is scanned
--- up to nowms and each merged record whose part is HELD and due is expired (apply_part
--- expire_due). hp = key prefix (P), buckets = bucket count. Returns the smallest index score >= nowms
+-- Standalone lazy expiry: every bucket's due index (reservation ids, score = expiry ms, 0 = an
+-- unfinished transition, -1 = already expired lazily) is scanned from 0 up to nowms and each merged
+-- record whose part is HELD and due is expired (apply_part expire_due). hp = key prefix (P), buckets = bucket count. Returns the smallest index score >= nowms
 -- (a lower bound of the expiry of every hold still pending), 'none' when no hold is pending, or nil
 -- when a bucket had more due entries than one call scans.
 local function expire_due_local(hp, buckets, now, nowms)
@@ -204,7 +206,7 @@ local function expire_due_local(hp, buckets, now, nowms)
   for b = 0, buckets - 1 do
     local base = hp .. '{r:' .. b .. '}:'
     local idx = base .. 'due'
-    local ids = redis.call('ZRANGEBYSCORE', idx, '-inf', nowms, 'LIMIT', 0, 100)
+    local ids = redis.call('ZRANGEBYSCORE', idx, 0, nowms, 'LIMIT', 0, 100)
     if #ids >= 100 then complete = false end
     for i = 1, #ids do
       local hk = base .. 'h:' .. ids[i]
