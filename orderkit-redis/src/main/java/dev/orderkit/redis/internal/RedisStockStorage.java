@@ -34,8 +34,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@link StockStorage} on Redis. A reservation is a header (in its id bucket's slot) plus one
  * <em>part</em> per hash slot of its lines (in that slot, next to the levels). Every step is one Lua
- * script. On a standalone server a reservation has one part and {@code reserve} is a single
- * script; on a cluster a multi-slot reservation is a saga (pre-check, header PENDING, per-part
+ * script. On a standalone server a reservation has one part, kept in its header hash (a
+ * <em>merged</em> record, part state in field {@code ps}), {@code reserve} is a single script of six
+ * commands for one line whose reply carries the new levels, and a transition is its header claim plus
+ * one script for the part and the final header state; on a cluster a multi-slot reservation is a saga (pre-check, header PENDING, per-part
  * holds, header HELD, or compensation) whose unfinished states are indexed so a retry or the
  * sweeper ({@code transition(id, EXPIRE, now)}) finishes or undoes them. Lifecycle decisions come
  * from core's {@link ReservationTransition} only: on the header as read in Java, and in the
