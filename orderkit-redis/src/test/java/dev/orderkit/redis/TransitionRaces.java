@@ -555,7 +555,13 @@ abstract class TransitionRaces {
         assertThatThrownBy(() -> expire(crashingAt("expire-part", 0), "read", exp))
                 .isInstanceOf(Crash.class);
         assertThatThrownBy(() -> commit(plain, "swept", t0)).isInstanceOf(IllegalStateTransitionException.class);
-        assertThat(plain.dueReservations(t0, 10)).contains("read");
+        if (parts > 1) {
+            assertThat(plain.dueReservations(t0, 10)).contains("read");
+        } else {
+            // standalone: the part and the header's final state are one script, so a crash after
+            // the part finds the expiry complete (nothing left to finish)
+            assertThat(plain.dueReservations(t0, 10)).doesNotContain("read");
+        }
         assertThat(plain.reservation("read").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
         assertThat(expire(plain, "swept", exp)).isEmpty(); // the failed commit finished it already
         assertReturnedOnce();

@@ -2,6 +2,7 @@ package dev.orderkit.core.spi;
 
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.StockLevel;
 import java.util.List;
 
 /** The atomic answer of {@link StockStorage#reserve}: every expected outcome is a value. */
@@ -10,9 +11,29 @@ public sealed interface ReserveResult {
     /**
      * All lines were held.
      *
+     * <p>A backend that learns the new levels of the keys it touched while reserving (e.g. a script
+     * that read and wrote them) may hand them back in {@code levels}, so the caller can refresh a
+     * level cache without another read. An empty list means "not reported", never "no levels".
+     *
      * @param reservation the new reservation
+     * @param levels the levels of the touched keys right after the reserve, in no particular order;
+     *     empty when the backend does not report them (immutable copy)
      */
-    record Reserved(Reservation reservation) implements ReserveResult {}
+    record Reserved(Reservation reservation, List<StockLevel> levels) implements ReserveResult {
+        /** Copies the levels. */
+        public Reserved {
+            levels = List.copyOf(levels);
+        }
+
+        /**
+         * A reservation without reported levels.
+         *
+         * @param reservation the new reservation
+         */
+        public Reserved(Reservation reservation) {
+            this(reservation, List.of());
+        }
+    }
 
     /**
      * A reservation with this id already existed (in any state); nothing was written.

@@ -1,6 +1,7 @@
 package dev.orderkit.redis.internal;
 
 import dev.orderkit.core.BackendUnavailableException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 
@@ -34,7 +35,19 @@ public final class Codec {
             s = MAX_SECONDS;
             n = 999_999_999;
         }
-        return String.format("%012d%09d", s + OFFSET, n);
+        // hot path (every script call): digits written directly, no String.format
+        byte[] b = new byte[21];
+        long v = s + OFFSET; // 1..999_999_999_999: exactly 12 digits with leading zeros
+        for (int i = 11; i >= 0; i--) {
+            b[i] = (byte) ('0' + (int) (v % 10));
+            v /= 10;
+        }
+        int m = n;
+        for (int i = 20; i >= 12; i--) {
+            b[i] = (byte) ('0' + m % 10);
+            m /= 10;
+        }
+        return new String(b, StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -44,7 +57,22 @@ public final class Codec {
      * @return the instant
      */
     public static Instant time(String s) {
-        return Instant.ofEpochSecond(Long.parseLong(s.substring(0, 12)) - OFFSET, Long.parseLong(s.substring(12)));
+        if (s.length() != 21) {
+            throw new NumberFormatException("not an encoded time: " + s);
+        }
+        return Instant.ofEpochSecond(digits(s, 0, 12) - OFFSET, digits(s, 12, 21));
+    }
+
+    private static long digits(String s, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int d = s.charAt(i) - '0';
+            if (d < 0 || d > 9) {
+                throw new NumberFormatException("not an encoded time: " + s);
+            }
+            v = v * 10 + d;
+        }
+        return v;
     }
 
     /**

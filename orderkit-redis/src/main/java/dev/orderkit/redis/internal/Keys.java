@@ -55,6 +55,11 @@ public final class Keys {
         return sku(k.sku()) + "l:" + Codec.escape(k.location());
     }
 
+    /** @param sku SKU @return prefix of its level keys (append the escaped location) */
+    public String levelPrefix(String sku) {
+        return sku(sku) + "l:";
+    }
+
     /** @param k level @return movement list key */
     public String movements(StockKey k) {
         return sku(k.sku()) + "m:" + Codec.escape(k.location());

@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * Hands core's lifecycle table to the Lua scripts: a generated prelude, prepended to every script
  * when it is loaded, with the state names ({@code ST}), when a header is due ({@code HEADER_DUE})
- * and, per part operation, what it does from each part state ({@code PART_OPS}): every row comes
+ * and, per part operation, what it does from each part state ({@code PART_OP(op)}): every row comes
  * from {@link ReservationTransition}, so the scripts keep no lifecycle rules of their own
  * ({@code apply_part} in {@code lib.lua} only interprets the rows). Stateless.
  */
@@ -91,7 +91,7 @@ final class LuaLifecycle {
     /**
      * The prelude.
      *
-     * @return Lua source defining {@code ST}, {@code HEADER_DUE}, {@code VERDICT}, {@code PART_OPS}
+     * @return Lua source defining {@code ST}, {@code HEADER_DUE}, {@code VERDICT}, {@code PART_OP}
      *     and {@code TOMBSTONE_MS}
      */
     static String prelude() {
@@ -116,22 +116,29 @@ final class LuaLifecycle {
             verdicts.add(v.name() + "='" + v.name() + "'");
         }
         b.append("local VERDICT = {").append(String.join(", ", verdicts)).append("}\n");
-        b.append("local PART_OPS = {\n");
+        // The rows are built only when a script applies that operation (a script's top level runs
+        // on every call and Redis keeps no state between calls: building the whole table each time
+        // cost the reserve script a large share of its server time).
+        b.append("local function PART_OP(op)\n");
+        String kw = "if";
         for (PartOp op : PartOp.values()) {
             b.append("  ")
+                    .append(kw)
+                    .append(" op == '")
                     .append(op.lua())
-                    .append(" = {clock='")
+                    .append("' then\n    return {clock='")
                     .append(op.clock.name().toLowerCase(Locale.ROOT));
             b.append("', tombstone=").append(op == PartOp.UNDO);
             if (op.clock != Clock.DUE) {
-                b.append(",\n    live = ").append(rows(op, false));
+                b.append(",\n      live = ").append(rows(op, false));
             }
             if (op.clock != Clock.LIVE) {
-                b.append(",\n    due = ").append(rows(op, true));
+                b.append(",\n      due = ").append(rows(op, true));
             }
-            b.append("},\n");
+            b.append("}\n");
+            kw = "elseif";
         }
-        b.append("}\n");
+        b.append("  end\n  return nil\nend\n");
         return b.toString();
     }
 

@@ -42,10 +42,14 @@ public final class Redis {
         PART_HOLD("part_hold.lua"),
         /** Transitions one part. */
         PART_APPLY("part_apply.lua"),
+        /** Standalone: part transition and final header compare-and-set of a merged record in one step. */
+        FINISH_LOCAL("finish_local.lua"),
         /** Reservation header begin / compare-and-set. */
         HEADER("header.lua"),
         /** Due reservations of one bucket. */
         DUE("due.lua"),
+        /** Every level of one SKU. */
+        LEVELS("levels.lua"),
         /** Stock level adjust / set. */
         LEVEL("level.lua"),
         /** Idempotency records. */

@@ -29,14 +29,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@link StockStorage} on Redis. A reservation is a header (in its id bucket's slot) plus one
  * <em>part</em> per hash slot of its lines (in that slot, next to the levels). Every step is one Lua
- * script. On a standalone server a reservation has one part and {@code reserve} is a single
- * script; on a cluster a multi-slot reservation is a saga (pre-check, header PENDING, per-part
+ * script. On a standalone server a reservation has one part, kept in its header hash (a
+ * <em>merged</em> record, part state in field {@code ps}), {@code reserve} is a single script of six
+ * commands for one line whose reply carries the new levels, and a transition is its header claim plus
+ * one script for the part and the final header state; on a cluster a multi-slot reservation is a saga (pre-check, header PENDING, per-part
  * holds, header HELD, or compensation) whose unfinished states are indexed so a retry or the
  * sweeper ({@code transition(id, EXPIRE, now)}) finishes or undoes them. Lifecycle decisions come
  * from core's {@link ReservationTransition} only: on the header as read in Java, and in the
@@ -47,6 +48,8 @@ import org.jspecify.annotations.Nullable;
 public final class RedisStockStorage implements StockStorage {
     private static final String GUARD_DUE = "due";
     private static final String GUARD_LIVE = "live";
+    /** The field of a standalone reservation's header hash holding its (single, merged) part's state. */
+    private static final String PART_STATE = "ps";
 
     private final Redis redis;
     private final Keys keys;
@@ -79,18 +82,45 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public List<StockLevel> levels(String sku) {
-        Set<String> locs = redis.call(() -> redis.client().smembers(keys.locations(sku)));
-        List<StockLevel> out = new ArrayList<>(locs.size());
-        for (String loc : new TreeSet<>(locs)) {
-            level(StockKey.of(sku, loc)).ifPresent(out::add);
+        // one script: the location set and every level of the SKU (one slot), instead of N + 1 calls
+        List<String> r =
+                redis.evalList(Redis.Script.LEVELS, List.of(keys.locations(sku)), List.of(keys.levelPrefix(sku)));
+        List<StockLevel> out = new ArrayList<>(r.size() / 5);
+        for (int i = 0; i + 4 < r.size(); i += 5) {
+            if (r.get(i + 2) == null || r.get(i + 3) == null || r.get(i + 4) == null) {
+                throw new BackendUnavailableException(
+                        "corrupt record: a field of level " + sku + "@" + r.get(i) + " is missing", null);
+            }
+            out.add(new StockLevel(
+                    StockKey.of(sku, r.get(i)),
+                    Long.parseLong(r.get(i + 1)),
+                    Long.parseLong(r.get(i + 2)),
+                    Long.parseLong(r.get(i + 3)),
+                    Codec.time(r.get(i + 4))));
+        }
+        if (out.size() > 1) {
+            out.sort(Comparator.comparing(l -> l.key().location()));
         }
         return out;
     }
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        Map<String, String> h = redis.call(() -> redis.client().hgetAll(keys.level(key)));
-        return h.isEmpty() ? Optional.empty() : Optional.of(toLevel(key, h));
+        List<String> h = redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts"));
+        if (h.get(0) == null) {
+            return Optional.empty();
+        }
+        for (String f : h) {
+            if (f == null) {
+                throw new BackendUnavailableException("corrupt record: a field of level " + key + " is missing", null);
+            }
+        }
+        return Optional.of(new StockLevel(
+                key,
+                Long.parseLong(h.get(0)),
+                Long.parseLong(h.get(1)),
+                Long.parseLong(h.get(2)),
+                Codec.time(h.get(3))));
     }
 
     private static StockLevel toLevel(StockKey key, Map<String, String> h) {
@@ -264,7 +294,8 @@ public final class RedisStockStorage implements StockStorage {
             Instant expiresAt,
             Instant createdAt,
             Instant updatedAt,
-            long attempt) {
+            long attempt,
+            boolean merged) {
         static Header of(Map<String, String> h) {
             try {
                 return new Header(
@@ -274,7 +305,8 @@ public final class RedisStockStorage implements StockStorage {
                         Codec.time(Codec.field(h, "exp")),
                         Codec.time(Codec.field(h, "cr")),
                         Codec.time(Codec.field(h, "up")),
-                        Long.parseLong(Codec.field(h, "att")));
+                        Long.parseLong(Codec.field(h, "att")),
+                        h.containsKey(PART_STATE));
             } catch (RuntimeException e) {
                 throw e instanceof BackendUnavailableException b ? b : unexpected("a reservation header", h);
             }
@@ -297,7 +329,7 @@ public final class RedisStockStorage implements StockStorage {
 
         /** This header after a compare-and-set to {@code s} at {@code at}. */
         Header in(HeaderState s, Instant at) {
-            return new Header(id, s, lines, expiresAt, createdAt, at, attempt);
+            return new Header(id, s, lines, expiresAt, createdAt, at, attempt, merged);
         }
     }
 
@@ -328,11 +360,7 @@ public final class RedisStockStorage implements StockStorage {
      *     (only if {@code exp > now}), checked in the same script
      */
     private Cas cas(Header h, Set<HeaderState> from, HeaderState to, Instant now, String guard) {
-        String index = switch (to.due()) {
-            case NOW -> "0";
-            case AT_EXPIRY -> Codec.millis(h.expiresAt());
-            case NEVER -> "-";
-        };
+        String index = indexScore(h, to);
         String fromList = String.join(",", from.stream().map(Enum::name).toList());
         List<String> r = redis.evalList(
                 Redis.Script.HEADER,
@@ -345,6 +373,36 @@ public final class RedisStockStorage implements StockStorage {
         };
     }
 
+    /** The due-index score of a header moving to {@code to}; {@code "-"}: not indexed. */
+    private static String indexScore(Header h, HeaderState to) {
+        return switch (to.due()) {
+            case NOW -> "0";
+            case AT_EXPIRY -> Codec.millis(h.expiresAt());
+            case NEVER -> "-";
+        };
+    }
+
+    /**
+     * A merged (standalone) record: applies the part operation and moves the header from its
+     * decided state to {@code to} in one script. Answers the part's result ({@code OK}, {@code NOOP}:
+     * header moved), or {@code STATE:..} / {@code MISSING} / {@code HEADER:..} (nothing written).
+     */
+    private String finishLocal(Header h, PartOp op, HeaderState to, Instant now) {
+        String r = redis.evalList(
+                        Redis.Script.FINISH_LOCAL,
+                        headerKeys(h.id()),
+                        List.of(op.lua(), Codec.time(now), h.state().name(), to.name(), indexScore(h, to), h.id()))
+                .get(0);
+        if (r.equals("OK")
+                || r.equals("NOOP")
+                || r.equals("MISSING")
+                || r.startsWith("STATE:")
+                || r.startsWith("HEADER:")) {
+            return r;
+        }
+        throw unexpected("finish_local.lua", r);
+    }
+
     private String applyPart(String partKey, PartOp op, Instant now) {
         String r = redis.evalList(Redis.Script.PART_APPLY, List.of(partKey), List.of(op.lua(), Codec.time(now)))
                 .get(0);
@@ -354,8 +412,12 @@ public final class RedisStockStorage implements StockStorage {
         throw unexpected("part_apply.lua", r);
     }
 
+    /**
+     * The part keys of a header: a standalone reservation's single part lives in its header hash
+     * (field {@value #PART_STATE} is its state), a cluster reservation has one part key per slot.
+     */
     private List<String> partKeys(Header h) {
-        return partKeys(h.id(), h.lines(), h.attempt());
+        return h.merged() ? List.of(keys.header(h.id())) : partKeys(h.id(), h.lines(), h.attempt());
     }
 
     // ---------------------------------------------------------------- reserve
@@ -435,45 +497,92 @@ public final class RedisStockStorage implements StockStorage {
         return a;
     }
 
+    /**
+     * Standalone: the whole reservation in one script (header hash holding its single part; see
+     * {@code reserve_one} in lib.lua), whose reply carries the new levels of the touched keys.
+     */
+    private ReserveResult reserveLocal(
+            String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+        int n = lines.size();
+        List<String> k = new ArrayList<>(2 + 2 * n);
+        k.add(keys.header(reservationId));
+        k.add(keys.headerDue(keys.bucket(reservationId)));
+        for (AllocatedLine l : lines) {
+            k.add(keys.level(l.key()));
+            k.add(keys.movements(l.key()));
+        }
+        String nowText = Codec.time(now);
+        List<String> a = new ArrayList<>(8 + n);
+        a.add(reservationId);
+        a.add(nowText);
+        a.add(Codec.time(expiresAt));
+        a.add(Codec.millis(expiresAt));
+        a.add(Codec.millis(now));
+        a.add(encodeLines(lines));
+        a.add(keys.prefix());
+        a.add(Integer.toString(keys.buckets()));
+        for (AllocatedLine l : lines) {
+            a.add(Long.toString(l.quantity()));
+        }
+        List<String> r = redis.evalList(Redis.Script.RESERVE_LOCAL, k, a);
+        if ("OK".equals(r.get(0))) {
+            List<StockLevel> levels = new ArrayList<>(n);
+            addLevels(levels, r, lines, now);
+            return new ReserveResult.Reserved(
+                    new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now), levels);
+        }
+        if ("EXISTS".equals(r.get(0))) {
+            return existing(reservationId, lines, expiresAt, now, r);
+        }
+        ReserveResult failed = failure(r, lines);
+        if (failed == null) {
+            throw new BackendUnavailableException("unexpected reply of the reserve script: " + r, null);
+        }
+        return failed;
+    }
+
+    /**
+     * Adds the levels of an {@code {'OK', oh, rs, v per line}} reply (a key on several lines once;
+     * {@code updatedAt} is the script's {@code now}). A reply without levels adds nothing.
+     */
+    private static void addLevels(List<StockLevel> out, List<String> r, List<AllocatedLine> group, Instant now) {
+        if (r.size() != 1 + 3 * group.size()) {
+            return;
+        }
+        for (int i = 0; i < group.size(); i++) {
+            StockKey key = group.get(i).key();
+            if (contains(out, key)) {
+                continue;
+            }
+            out.add(new StockLevel(
+                    key,
+                    Long.parseLong(r.get(1 + 3 * i)),
+                    Long.parseLong(r.get(2 + 3 * i)),
+                    Long.parseLong(r.get(3 + 3 * i)),
+                    now));
+        }
+    }
+
+    private static boolean contains(List<StockLevel> levels, StockKey key) {
+        for (StockLevel l : levels) {
+            if (l.key().equals(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
         if (lines.isEmpty()) {
             throw new InvalidRequestException("lines", lines, "must not be empty");
         }
+        if (!redis.cluster()) {
+            return reserveLocal(reservationId, lines, expiresAt, now);
+        }
         List<List<AllocatedLine>> groups = partition(lines);
         String anchors =
                 String.join("\n", groups.stream().map(g -> g.get(0).key().sku()).toList());
-        if (!redis.cluster()) {
-            List<String> k = new ArrayList<>(headerKeys(reservationId));
-            k.addAll(holdKeys(partKey(lines, reservationId, 1), lines));
-            List<String> a = new ArrayList<>(List.of(
-                    reservationId,
-                    Codec.time(now),
-                    Codec.time(expiresAt),
-                    Codec.millis(expiresAt),
-                    Codec.millis(now),
-                    encodeLines(lines),
-                    anchors));
-            for (AllocatedLine l : lines) {
-                a.add(Long.toString(l.quantity()));
-            }
-            List<String> r = redis.evalList(Redis.Script.RESERVE_LOCAL, k, a);
-            switch (r.get(0)) {
-                case "OK":
-                    return new ReserveResult.Reserved(
-                            new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now));
-                case "EXISTS":
-                    return existing(reservationId, lines, expiresAt, now, r);
-                case "ATTEMPT":
-                    break; // an earlier saga was aborted: take the general path below
-                default:
-                    ReserveResult failed = failure(r, lines);
-                    if (failed == null) {
-                        throw new BackendUnavailableException("unexpected reply of the reserve script: " + r, null);
-                    }
-                    return failed;
-            }
-        }
         if (groups.size() > 1) {
             ReserveResult pre = null;
             for (List<AllocatedLine> g : groups) {
@@ -505,7 +614,15 @@ public final class RedisStockStorage implements StockStorage {
             throw unexpected("header.lua begin", r);
         }
         return runHolds(
-                new Header(reservationId, HeaderState.PENDING, lines, expiresAt, now, now, Long.parseLong(r.get(1))),
+                new Header(
+                        reservationId,
+                        HeaderState.PENDING,
+                        lines,
+                        expiresAt,
+                        now,
+                        now,
+                        Long.parseLong(r.get(1)),
+                        false),
                 now);
     }
 
@@ -550,6 +667,7 @@ public final class RedisStockStorage implements StockStorage {
     /** Runs (or resumes) the per-part holds of a PENDING header, then finalizes or compensates. */
     private ReserveResult runHolds(Header h, Instant now) {
         ReserveResult failed = null;
+        List<StockLevel> levels = new ArrayList<>(h.lines().size());
         hook.at("before-holds", h.id(), 0);
         int index = 0;
         for (List<AllocatedLine> g : partition(h.lines())) {
@@ -570,6 +688,7 @@ public final class RedisStockStorage implements StockStorage {
             if (failed != null) {
                 break;
             }
+            addLevels(levels, r, g, now);
             hook.at("part-held", h.id(), index++);
         }
         if (failed != null) {
@@ -577,7 +696,7 @@ public final class RedisStockStorage implements StockStorage {
             return failed;
         }
         if (cas(h, HeaderState.PENDING, HeaderState.HELD, now, "").ok()) {
-            return new ReserveResult.Reserved(h.view(ReservationState.HELD, now));
+            return new ReserveResult.Reserved(h.view(ReservationState.HELD, now), levels);
         }
         Optional<Header> current = header(h.id());
         if (current.isPresent() && current.get().visible()) {
@@ -634,8 +753,9 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private boolean anyPartExpired(Header h) {
+        String field = h.merged() ? PART_STATE : "st";
         for (String p : partKeys(h)) {
-            String st = redis.call(() -> redis.client().hget(p, "st"));
+            String st = redis.call(() -> redis.client().hget(p, field));
             if (ReservationState.EXPIRED.name().equals(st)) {
                 return true;
             }
@@ -745,6 +865,17 @@ public final class RedisStockStorage implements StockStorage {
 
     /** Applies a decided part operation to every part (idempotent), then moves the header to its final state. */
     private Header finishParts(Header h, PartOp op, HeaderState to, Instant now) {
+        if (h.merged()) {
+            String r = finishLocal(h, op, to, now);
+            hook.at(op.verb() + "-part", h.id(), 0);
+            if (r.startsWith("STATE:")) {
+                throw new InconsistentReservation(h.id(), keys.header(h.id()), r);
+            }
+            if (r.equals("MISSING")) {
+                cas(h, h.state(), to, now, ""); // a record this code never leaves without its part: as below
+            }
+            return h.in(to, now); // HEADER:..: finished by another caller (a decided state has one end)
+        }
         int index = 0;
         for (String p : partKeys(h)) {
             String r = applyPart(p, op, now);
@@ -764,6 +895,14 @@ public final class RedisStockStorage implements StockStorage {
      * the header is COMMITTING, so every caller finishing the same header reaches the same outcome.
      */
     private Header completeCommit(Header h, Instant now) {
+        if (h.merged()) {
+            String r = finishLocal(h, PartOp.COMMIT, HeaderState.COMMITTED, now);
+            hook.at("commit-part", h.id(), 0);
+            if (r.equals("OK") || r.equals("NOOP")) {
+                return h.in(HeaderState.COMMITTED, now);
+            }
+            return r.startsWith("HEADER:") ? whereItWent(h, now) : rollBackCommit(h, now);
+        }
         int index = 0;
         for (String p : partKeys(h)) {
             String r = applyPart(p, PartOp.COMMIT, now);

@@ -16,15 +16,18 @@ if op == 'begin' then
     table.insert(all, 1, 'EXISTS')
     return all
   end
-  if st == ST.ABORTED then att = tonumber(redis.call('HGET', h, 'att')) + 1 end
+  if st == ST.ABORTED then
+    att = tonumber(redis.call('HGET', h, 'att')) + 1
+    redis.call('DEL', h)
+  end
   local id, now = ARGV[2], ARGV[6]
-  redis.call('DEL', h)
   redis.call('HSET', h, 'st', ST.PENDING, 'id', id, 'lines', ARGV[3], 'exp', ARGV[4], 'cr', now, 'up', now,
     'parts', ARGV[7], 'att', att)
   redis.call('ZADD', due, ARGV[5], id)
   return {'NEW', tostring(att)}
 elseif op == 'cas' then
-  local st = redis.call('HGET', h, 'st')
+  local f = redis.call('HMGET', h, 'st', 'exp', 'id')
+  local st, exp, id = f[1], f[2], f[3]
   if not st then return {'STATE', ''} end
   local ok = false
   for s in string.gmatch(ARGV[2], '[^,]+') do
@@ -33,12 +36,10 @@ elseif op == 'cas' then
   if not ok then return {'STATE', st} end
   local guard = ARGV[6] or ''
   if guard ~= '' then
-    local exp = redis.call('HGET', h, 'exp')
     if (guard == 'due' and exp > ARGV[4]) or (guard == 'live' and exp <= ARGV[4]) then
       return {'GUARD', st}
     end
   end
-  local id = redis.call('HGET', h, 'id')
   redis.call('HSET', h, 'st', ARGV[3], 'up', ARGV[4])
   if ARGV[5] == '-' then
     redis.call('ZREM', due, id)

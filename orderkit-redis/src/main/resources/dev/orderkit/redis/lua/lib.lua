@@ -1,5 +1,5 @@
 -- orderkit-redis shared Lua helpers, prepended to every script at load time (after the prelude
--- LuaLifecycle generates from core's lifecycle table: ST, HEADER_DUE, VERDICT, PART_OPS).
+-- LuaLifecycle generates from core's lifecycle table: ST, HEADER_DUE, VERDICT, PART_OP(op)).
 -- Times are fixed-width digit strings (see Codec.time): plain string comparison orders them.
 -- Movement entries: "onHandDelta|reservedDelta|REASON|time|reference".
 
@@ -18,26 +18,47 @@ local function split(s, sep)
   end
 end
 
--- appends a movement and applies it to the level hash
-local function move(level, mv, dOn, dRes, reason, ref, now)
-  if dOn ~= 0 then redis.call('HINCRBY', level, 'oh', dOn) end
-  if dRes ~= 0 then redis.call('HINCRBY', level, 'rs', dRes) end
-  redis.call('HINCRBY', level, 'v', 1)
-  redis.call('HSET', level, 'ts', now)
+-- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
+-- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
+-- and one RPUSH. Returns the new oh, rs, v.
+local function move_read(level, mv, cur, dOn, dRes, reason, ref, now, ne)
+  local oh, rs, v = tonumber(cur[1]) + dOn, tonumber(cur[2]) + dRes, tonumber(cur[3]) + 1
+  if ne then
+    redis.call('HSET', level, 'oh', oh, 'rs', rs, 'v', v, 'ts', now, 'ne', ne)
+  else
+    redis.call('HSET', level, 'oh', oh, 'rs', rs, 'v', v, 'ts', now)
+  end
   redis.call('RPUSH', mv, dOn .. '|' .. dRes .. '|' .. reason .. '|' .. now .. '|' .. ref)
+  return oh, rs, v
 end
 
--- Applies a part operation (PART_OPS, generated from core's ReservationTransition) to one
+-- appends a movement and applies it to the level hash (read, one write, one append)
+local function move(level, mv, dOn, dRes, reason, ref, now)
+  local c = redis.call('HMGET', level, 'oh', 'rs', 'v')
+  return move_read(level, mv, {c[1] or 0, c[2] or 0, c[3] or 0}, dOn, dRes, reason, ref, now)
+end
+
+-- Applies a part operation (PART_OP(op), generated from core's ReservationTransition) to one
 -- reservation part (the lines of a reservation living in one slot). This function only interprets
 -- the rows: the verdict, the next state, the level deltas and the movement all come from the table.
+-- A standalone reservation keeps its single part in its header hash (a "merged" record: the part's
+-- state is the field 'ps', its due index is the header's bucket index, member = the id); there the
+-- header's compare-and-set keeps the index; a lazily expired part re-indexes its (still HELD)
+-- header at score -1: due for the sweeper, which completes it, and out of the range the next lazy
+-- expiry scans (scores >= 0), so expired but unswept reservations do not crowd it.
 -- ops: commit, release, fulfil, expire (under a decided header), expire_due (lazy expiry, at the
 --      part's own expiry), undo (compensation of an unfinished reserve: tombstone even if missing)
--- returns 'OK', 'NOOP', 'MISSING' or 'STATE:<state>' (refused)
-local function apply_part(part, op, now)
-  local rules = PART_OPS[op]
+-- expect (optional, merged records): the header state the caller decided on; another one answers
+-- 'HEADER:<state>' and changes nothing. extra (optional, merged records): header fields written by
+-- the same HSET as the part's new state when the operation applies.
+-- returns 'OK', 'NOOP', 'MISSING', 'STATE:<state>' (refused) or 'HEADER:<state>'
+local function apply_part(part, op, now, expect, extra)
+  local rules = PART_OP(op)
   if not rules then return redis.error_reply('unknown part op ' .. tostring(op)) end
-  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q')
-  local st = p[1]
+  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps')
+  local merged = p[8] ~= false
+  if expect and p[1] ~= expect then return 'HEADER:' .. (p[1] or '') end
+  local st = merged and p[8] or p[1]
   if not st then
     if rules.tombstone then
       redis.call('HSET', part, 'st', ST.UNDONE, 'ts', now)
@@ -57,6 +78,15 @@ local function apply_part(part, op, now)
       move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
     end
   end
+  if merged then
+    local f = {'ps', row.to, 'ts', now}
+    if extra then
+      for i = 1, #extra do f[#f + 1] = extra[i] end
+    end
+    redis.call('HSET', part, unpack(f))
+    if op == 'expire_due' then redis.call('ZADD', p[6], 'XX', -1, p[3]) end
+    return 'OK'
+  end
   redis.call('HSET', part, 'st', row.to, 'ts', now)
   if row.unindex then
     local du = split(p[6], '\n')
@@ -75,8 +105,70 @@ local function expire_due_parts(due, now, nowms)
   end
 end
 
--- Holds all lines of one part or none. lines: arrays lv, mv, du, q (strings).
--- returns {'OK'} | {'EXISTS', state} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}
+-- Reads the levels of the lines (one HMGET per distinct level) and checks that every line fits,
+-- lines on the same level counted together. Returns the levels read (level key -> {oh, rs, v, ne})
+-- and {'OK'} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}.
+local function check_levels(lv, q)
+  local cur, need = {}, {}
+  local missing, short = {}, {}
+  for i = 1, #lv do
+    local c = cur[lv[i]]
+    if not c then
+      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne')
+      cur[lv[i]] = c
+    end
+    if not c[1] then
+      missing[#missing + 1] = tostring(i)
+    else
+      local n = (need[lv[i]] or 0) + tonumber(q[i])
+      need[lv[i]] = n
+      local avail = tonumber(c[1]) - tonumber(c[2])
+      if avail < n then
+        short[#short + 1] = tostring(i)
+        short[#short + 1] = tostring(avail - n + tonumber(q[i]))
+      end
+    end
+  end
+  if #missing > 0 then
+    table.insert(missing, 1, 'UNKNOWN')
+    return cur, missing
+  end
+  if #short > 0 then
+    table.insert(short, 1, 'SHORT')
+    return cur, short
+  end
+  return cur, {'OK'}
+end
+
+-- Writes the RESERVE movement of every line on the levels read by check_levels (levels shared by
+-- several lines are updated in place). Returns {'OK', oh, rs, v of line 1, ...}: each line's level
+-- after the whole reservation. lowerNe: a known next-expiry hint ('ne') above expms is lowered to
+-- it in the same write (an unknown one stays unknown).
+local function hold_levels(lv, mv, q, cur, id, now, expms, lowerNe)
+  for i = 1, #lv do
+    local c = cur[lv[i]]
+    local ne = nil
+    if lowerNe and c[4] and (c[4] == 'none' or tonumber(c[4]) > tonumber(expms)) then
+      ne = expms
+      c[4] = expms
+    end
+    local oh, rs, v = move_read(lv[i], mv[i], c, 0, tonumber(q[i]), 'RESERVE', id, now, ne)
+    c[1], c[2], c[3] = oh, rs, v
+  end
+  local out = {'OK'}
+  for i = 1, #lv do
+    local c = cur[lv[i]]
+    out[#out + 1] = tostring(c[1])
+    out[#out + 1] = tostring(c[2])
+    out[#out + 1] = tostring(c[3])
+  end
+  return out
+end
+
+-- Holds all lines of one part or none (cluster: one slot). lines: arrays lv, mv, du, q (strings).
+-- Due holds of the part's SKUs are expired lazily only when the stock is short (the only case in
+-- which expiring them can change the answer), then the levels are checked again.
+-- returns {'OK', levels...} | {'EXISTS', state} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}
 local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkOnly, att)
   if not checkOnly then
     local existing = redis.call('HGET', part, 'st')
@@ -87,35 +179,95 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
     if not seen[du[i]] then
       seen[du[i]] = true
       dues[#dues + 1] = du[i]
-      expire_due_parts(du[i], now, nowms)
     end
   end
-  local missing, short = {}, {}
-  for i = 1, #lv do
-    local v = redis.call('HMGET', lv[i], 'oh', 'rs')
-    if not v[1] then
-      missing[#missing + 1] = tostring(i)
-    else
-      local avail = tonumber(v[1]) - tonumber(v[2])
-      if avail < tonumber(q[i]) then
-        short[#short + 1] = tostring(i)
-        short[#short + 1] = tostring(avail)
-      end
-    end
+  local cur, r = check_levels(lv, q)
+  if r[1] == 'SHORT' then
+    for i = 1, #dues do expire_due_parts(dues[i], now, nowms) end
+    cur, r = check_levels(lv, q)
   end
-  if #missing > 0 then
-    table.insert(missing, 1, 'UNKNOWN')
-    return missing
-  end
-  if #short > 0 then
-    table.insert(short, 1, 'SHORT')
-    return short
-  end
+  if r[1] ~= 'OK' then return r end
   if checkOnly then return {'OK'} end
-  for i = 1, #lv do move(lv[i], mv[i], 0, tonumber(q[i]), 'RESERVE', id, now) end
+  local out = hold_levels(lv, mv, q, cur, id, now, expms, false)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, part) end
   redis.call('HSET', part, 'st', ST.HELD, 'exp', exp, 'id', id, 'lv', table.concat(lv, '\n'),
     'mv', table.concat(mv, '\n'), 'du', table.concat(dues, '\n'), 'q', table.concat(q, '\n'), 'ts', now,
     'att', att)
-  return {'OK'}
+  return out
+end
+
+-- Standalone lazy expiry: every bucket's due index (reservation ids, score = expiry ms, 0 = an
+-- unfinished transition, -1 = already expired lazily) is scanned from 0 up to nowms and each merged
+-- record whose part is HELD and due is expired (apply_part expire_due). hp = key prefix (P), buckets = bucket count. Returns the smallest index score >= nowms
+-- (a lower bound of the expiry of every hold still pending), 'none' when no hold is pending, or nil
+-- when a bucket had more due entries than one call scans.
+local function expire_due_local(hp, buckets, now, nowms)
+  local nextDue, complete = nil, true
+  for b = 0, buckets - 1 do
+    local base = hp .. '{r:' .. b .. '}:'
+    local idx = base .. 'due'
+    local ids = redis.call('ZRANGEBYSCORE', idx, 0, nowms, 'LIMIT', 0, 100)
+    if #ids >= 100 then complete = false end
+    for i = 1, #ids do
+      local hk = base .. 'h:' .. ids[i]
+      local p = redis.call('HMGET', hk, 'ps', 'exp')
+      if p[1] == ST.HELD and p[2] <= now then apply_part(hk, 'expire_due', now) end
+    end
+    local nx = redis.call('ZRANGEBYSCORE', idx, nowms, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if nx[2] then
+      local sc = tonumber(nx[2])
+      if nextDue == nil or sc < nextDue then nextDue = sc end
+    end
+  end
+  if not complete then return nil end
+  return nextDue or 'none'
+end
+
+-- The body of one standalone reservation (all lines on one server): header and its single part in
+-- one hash, one due index entry. Reused by batch scripts: it writes nothing unless it answers OK.
+-- h = header key, idx = its bucket's due index; per line lv (level), mv (movements), q (quantity);
+-- lines = the header's line encoding; hp, buckets: see expire_due_local.
+-- Success costs 6 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
+-- HSET reservation, ZADD due index. The level's 'ne' field (a lower bound of the expiry of the
+-- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
+-- level can be due; the success path keeps it a lower bound in the same HSET.
+-- returns {'OK', oh, rs, v per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
+local function reserve_one(h, idx, lv, mv, q, id, now, exp, expms, nowms, lines, hp, buckets)
+  local st = redis.call('HGET', h, 'st')
+  local att = 1
+  if st then
+    if st ~= ST.ABORTED then
+      local all = redis.call('HGETALL', h)
+      table.insert(all, 1, 'EXISTS')
+      return all
+    end
+    att = tonumber(redis.call('HGET', h, 'att')) + 1
+  end
+  local cur, r = check_levels(lv, q)
+  if r[1] == 'SHORT' then
+    local scan = false
+    for _, c in pairs(cur) do
+      if c[1] and (not c[4] or (c[4] ~= 'none' and tonumber(c[4]) <= tonumber(nowms))) then scan = true end
+    end
+    if scan then
+      local nd = expire_due_local(hp, buckets, now, nowms)
+      cur, r = check_levels(lv, q)
+      if nd ~= nil then
+        for k, c in pairs(cur) do
+          if c[1] then
+            redis.call('HSET', k, 'ne', nd)
+            c[4] = tostring(nd)
+          end
+        end
+      end
+    end
+  end
+  if r[1] ~= 'OK' then return r end
+  local out = hold_levels(lv, mv, q, cur, id, now, expms, true)
+  if att ~= 1 then redis.call('DEL', h) end
+  redis.call('HSET', h, 'st', ST.HELD, 'id', id, 'lines', lines, 'exp', exp, 'cr', now, 'up', now, 'att', att,
+    'ps', ST.HELD, 'lv', table.concat(lv, '\n'), 'mv', table.concat(mv, '\n'), 'du', idx,
+    'q', table.concat(q, '\n'), 'ts', now)
+  redis.call('ZADD', idx, expms, id)
+  return out
 end

@@ -1,0 +1,265 @@
+package dev.orderkit.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.core.spi.TransitionResult;
+import dev.orderkit.testkit.InvariantChecker;
+import dev.orderkit.testkit.TestServices;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Counts the Redis commands each stock primitive runs, with the server's own statistics
+ * ({@code CONFIG RESETSTAT}, {@code INFO commandstats}), on an own {@code redis-server} on a free
+ * loopback port (the shared server's statistics also count other clients). Counts, never times,
+ * are asserted; the server time per script call is printed for the record.
+ */
+class RedisStandaloneCommandCountTest {
+    private static final int N = 200;
+    private int port;
+    private Process server;
+
+    /** Commands of one measured block: total calls of the commands scripts and callers ran, and EVALSHA usec. */
+    record Stats(Map<String, Long> calls, long scriptCalls, long scriptUsec) {
+        long commands() {
+            return calls.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        double perCall(int ops) {
+            return commands() / (double) ops;
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        boolean have = new ProcessBuilder("redis-server", "--version").start().waitFor(10, TimeUnit.SECONDS);
+        if (!have && TestServices.required("redis")) {
+            throw new AssertionError("redis-server binary missing");
+        }
+        assumeTrue(have, "redis-server binary not installed");
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        server = new ProcessBuilder(
+                        "redis-server",
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--daemonize",
+                        "no")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        for (int i = 0; i < 100 && !TestServices.portOpen("127.0.0.1", port); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(TestServices.portOpen("127.0.0.1", port)).isTrue();
+    }
+
+    @AfterEach
+    void stop() throws IOException, InterruptedException {
+        if (server != null) {
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Stats measure(Jedis admin, Runnable block) {
+        admin.configResetStat();
+        block.run();
+        Map<String, Long> calls = new LinkedHashMap<>();
+        long scriptCalls = 0;
+        long scriptUsec = 0;
+        for (String line : admin.info("commandstats").split("\r?\n")) {
+            if (!line.startsWith("cmdstat_")) {
+                continue;
+            }
+            String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+            long c = field(line, "calls=");
+            if (name.equals("evalsha") || name.equals("eval")) {
+                scriptCalls += c;
+                scriptUsec += field(line, "usec=");
+            } else if (!name.startsWith("config") && !name.equals("info")) {
+                calls.put(name, c);
+            }
+        }
+        return new Stats(calls, scriptCalls, scriptUsec);
+    }
+
+    private static long field(String line, String name) {
+        int i = line.indexOf(name) + name.length();
+        int j = i;
+        while (j < line.length() && Character.isDigit(line.charAt(j))) {
+            j++;
+        }
+        return Long.parseLong(line.substring(i, j));
+    }
+
+    private static void report(String what, Stats s, int ops) {
+        System.out.printf(
+                "[command count] %s: %.2f commands per call %s, %.2f scripts per call, %.1f server usec per script call%n",
+                what,
+                s.perCall(ops),
+                s.calls(),
+                s.scriptCalls() / (double) ops,
+                s.scriptCalls() == 0 ? 0.0 : s.scriptUsec() / (double) s.scriptCalls());
+    }
+
+    @Test
+    void oneLineReserveRunsAtMostSixCommandsAndCommitNoRoundTripTooMany() {
+        Instant now = Instant.parse("2030-01-01T00:00:00.123456789Z");
+        Instant exp = now.plusSeconds(600);
+        try (RedisClient c = RedisClient.create("127.0.0.1", port);
+                Jedis admin = new Jedis("127.0.0.1", port)) {
+            StockStorage s =
+                    RedisBackend.builder().client(c).keyPrefix("cnt:").build().stockStorage();
+            for (int i = 0; i < N; i++) {
+                s.adjust(StockKey.of("sku-" + (i % 10)), 1000, "init-" + i, now);
+            }
+            // warm the script cache: the first call of each script may be an EVAL after NOSCRIPT
+            s.reserve("warm", List.of(new AllocatedLine(StockKey.of("sku-0"), 1)), exp, now);
+            s.transition("warm", ReservationTransition.COMMIT, now);
+
+            Stats reserve = measure(admin, () -> {
+                for (int i = 0; i < N; i++) {
+                    ReserveResult r = s.reserve(
+                            "r-" + i, List.of(new AllocatedLine(StockKey.of("sku-" + (i % 10)), 1)), exp, now);
+                    assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
+                    assertThat(((ReserveResult.Reserved) r).levels()).hasSize(1);
+                }
+            });
+            report("reserve, 1 line", reserve, N);
+            Stats reserve3 = measure(admin, () -> {
+                for (int i = 0; i < N; i++) {
+                    assertThat(s.reserve(
+                                    "m-" + i,
+                                    List.of(
+                                            new AllocatedLine(StockKey.of("sku-" + (i % 10)), 1),
+                                            new AllocatedLine(StockKey.of("sku-" + ((i + 1) % 10)), 1),
+                                            new AllocatedLine(StockKey.of("sku-" + ((i + 2) % 10)), 1)),
+                                    exp,
+                                    now))
+                            .isInstanceOf(ReserveResult.Reserved.class);
+                }
+            });
+            report("reserve, 3 lines", reserve3, N);
+            Stats repeat = measure(admin, () -> {
+                for (int i = 0; i < N; i++) {
+                    assertThat(s.reserve(
+                                    "r-" + i, List.of(new AllocatedLine(StockKey.of("sku-" + (i % 10)), 1)), exp, now))
+                            .isInstanceOf(ReserveResult.AlreadyExists.class);
+                }
+            });
+            report("reserve repeated (idempotent)", repeat, N);
+            Stats commit = measure(admin, () -> {
+                for (int i = 0; i < N; i++) {
+                    assertThat(s.transition("r-" + i, ReservationTransition.COMMIT, now))
+                            .isInstanceOf(TransitionResult.Applied.class);
+                }
+            });
+            report("commit, 1 line", commit, N);
+            Stats release = measure(admin, () -> {
+                for (int i = 0; i < N; i++) {
+                    assertThat(s.transition("m-" + i, ReservationTransition.RELEASE, now))
+                            .isInstanceOf(TransitionResult.Applied.class);
+                }
+            });
+            report("release, 3 lines", release, N);
+            Stats expire = measure(admin, () -> {
+                for (int i = 0; i < N; i++) {
+                    assertThat(s.reserve(
+                                    "e-" + i,
+                                    List.of(new AllocatedLine(StockKey.of("sku-" + (i % 10)), 1)),
+                                    now.plusSeconds(1),
+                                    now))
+                            .isInstanceOf(ReserveResult.Reserved.class);
+                }
+                for (int i = 0; i < N; i++) {
+                    assertThat(s.transition("e-" + i, ReservationTransition.EXPIRE, now.plusSeconds(2)))
+                            .isInstanceOf(TransitionResult.Applied.class);
+                }
+            });
+            report("reserve + expire, 1 line", expire, N);
+            assertThat(InvariantChecker.checkStock(s)).isEmpty();
+
+            assertThat(reserve.perCall(N)).as("commands per one-line reserve").isLessThanOrEqualTo(6.0);
+            assertThat(reserve.scriptCalls()).as("one script per reserve").isEqualTo(N);
+            assertThat(reserve.calls())
+                    .as("no expiry range scan on the success path")
+                    .doesNotContainKeys("zrangebyscore", "zrange");
+            assertThat(reserve3.perCall(N))
+                    .as("commands per three-line reserve")
+                    .isLessThanOrEqualTo(12.0);
+            assertThat(repeat.perCall(N)).as("an idempotent repeat only reads").isLessThanOrEqualTo(2.0);
+            assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(9.0);
+        }
+    }
+
+    /**
+     * Lazy expiry on a standalone server: a reserve that fits never scans; a short one scans the
+     * buckets' due indexes once, after which the level's next-expiry hint lets further short
+     * reserves answer from two reads until a hold on the level can be due; at the expiry the scan
+     * runs again and frees the hold, exactly at {@code exp}.
+     */
+    @Test
+    void shortReservesScanForDueHoldsOnlyWhenOneCanBeDue() {
+        Instant now = Instant.parse("2030-01-01T00:00:00.123456789Z");
+        Instant exp = now.plusSeconds(10);
+        StockKey k = StockKey.of("hot");
+        try (RedisClient c = RedisClient.create("127.0.0.1", port);
+                Jedis admin = new Jedis("127.0.0.1", port)) {
+            StockStorage s =
+                    RedisBackend.builder().client(c).keyPrefix("cnt:").build().stockStorage();
+            s.adjust(k, 10, "init", now);
+            assertThat(s.reserve("old", List.of(new AllocatedLine(k, 10)), exp, now))
+                    .isInstanceOf(ReserveResult.Reserved.class);
+            Stats first = measure(
+                    admin,
+                    () -> assertThat(s.reserve("new", List.of(new AllocatedLine(k, 1)), exp.plusSeconds(60), now))
+                            .isInstanceOf(ReserveResult.Insufficient.class));
+            report("short reserve, hint unknown", first, 1);
+            assertThat(first.calls()).containsKey("zrangebyscore");
+            Stats second = measure(
+                    admin,
+                    () -> assertThat(s.reserve(
+                                    "new", List.of(new AllocatedLine(k, 1)), exp.plusSeconds(60), exp.minusSeconds(5)))
+                            .isInstanceOf(ReserveResult.Insufficient.class));
+            report("short reserve, nothing due on the level", second, 1);
+            assertThat(second.commands()).as("HGET header, HMGET level").isEqualTo(2);
+            Stats atExpiry = measure(
+                    admin,
+                    () -> assertThat(s.reserve("new", List.of(new AllocatedLine(k, 1)), exp.plusSeconds(60), exp))
+                            .isInstanceOf(ReserveResult.Reserved.class));
+            report("short reserve at the expiry of a hold", atExpiry, 1);
+            assertThat(s.level(k).orElseThrow().reserved()).isEqualTo(1);
+            assertThat(s.dueReservations(exp, 10))
+                    .as("the sweeper still sees the lazily expired hold")
+                    .contains("old");
+            assertThat(s.reservation("old").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
+            assertThat(s.dueReservations(exp.plusSeconds(3600), 10)).containsExactly("new");
+            assertThat(InvariantChecker.checkStock(s)).isEmpty();
+        }
+    }
+}
