@@ -116,7 +116,7 @@ public final class DefaultOrderService implements OrderService {
                 Opening opening = open(key, fingerprint, orderId, request);
                 claim = opening.claim();
                 if (claim instanceof ClaimResult.Acquired a) {
-                    Lease lease = new Lease(key, a);
+                    Lease lease = new Lease(key, a, fingerprint, orderId);
                     done = underLease(lease, () -> {
                         if (opening.done() != null) {
                             return opening.done();
@@ -130,7 +130,7 @@ public final class DefaultOrderService implements OrderService {
             } else {
                 claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
                 if (claim instanceof ClaimResult.Acquired a) {
-                    Lease lease = new Lease(key, a);
+                    Lease lease = new Lease(key, a, fingerprint, orderId);
                     done = underLease(
                             lease, () -> advance(loadOrCreate(a, orderId, request, fingerprint), null, lease));
                 }
@@ -169,18 +169,27 @@ public final class DefaultOrderService implements OrderService {
     private final class Lease {
         final ScopedKey key;
         final ClaimResult.Acquired acquired;
+        final String fingerprint;
+        final String claimant;
         private @Nullable Instant completedAt;
 
-        Lease(ScopedKey key, ClaimResult.Acquired acquired) {
+        Lease(ScopedKey key, ClaimResult.Acquired acquired, String fingerprint, String claimant) {
             this.key = key;
             this.acquired = acquired;
+            this.fingerprint = fingerprint;
+            this.claimant = claimant;
         }
 
-        Instant completedAt() {
+        /**
+         * Completes the key with the response: one compare-and-set on the record the claim wrote (no
+         * read), or the stored record decides (a repeat, a takeover). Identical arguments on every call.
+         */
+        void complete(String response) {
             if (completedAt == null) {
                 completedAt = clock.instant();
             }
-            return completedAt;
+            Instant at = completedAt;
+            keys.completeLease(key, fingerprint, claimant, acquired, response, at, at.plus(settings.keyRetention()));
         }
     }
 
@@ -235,7 +244,7 @@ public final class DefaultOrderService implements OrderService {
                     return new Opening(claim, null, null, null); // our own earlier commit: resume it
                 }
                 hook.before(orderId, OrderStatus.CREATED.name()); // a crash here rolls all of it back
-                Step step = reserveStep(fresh, new Lease(key, a));
+                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId));
                 return new Opening(claim, step.order(), step.held(), step.done());
             });
         } catch (StaleOrder impossible) {
@@ -285,16 +294,10 @@ public final class DefaultOrderService implements OrderService {
         }
         hook.before(lease.acquired.resourceId(), "complete");
         String response = Json.write(done.result());
-        Instant completedAt = lease.completedAt();
         try {
             // identical arguments on every retry, so a store can recognise a repeat of an applied call
             retries.backend(() -> {
-                keys.complete(
-                        lease.key,
-                        lease.acquired.fencingToken(),
-                        response,
-                        completedAt,
-                        completedAt.plus(settings.keyRetention()));
+                lease.complete(response);
                 return null;
             });
         } catch (LeaseLostException fenced) {
@@ -449,13 +452,7 @@ public final class DefaultOrderService implements OrderService {
         if (!completesInUnit()) {
             return new Step(order, new Done(result, false));
         }
-        Instant completedAt = lease.completedAt();
-        keys.complete(
-                lease.key,
-                lease.acquired.fencingToken(),
-                Json.write(result),
-                completedAt,
-                completedAt.plus(settings.keyRetention()));
+        lease.complete(Json.write(result));
         return new Step(order, new Done(result, true));
     }
 
@@ -881,7 +878,7 @@ public final class DefaultOrderService implements OrderService {
             });
             return false;
         }
-        Lease lease = new Lease(key, a);
+        Lease lease = new Lease(key, a, stuck.fingerprint(), claimant);
         // read again under the lease: the order may have moved since the sweep found it
         return underLease(
                         lease,
