@@ -24,6 +24,7 @@ import dev.orderkit.core.Scope;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
@@ -73,6 +74,11 @@ public final class DefaultOrderService implements OrderService {
     private final OrderKitConfig settings;
     private final StepHook hook;
     private final StepTransactions steps;
+    /**
+     * Whether the idempotency store is core's in-memory one, which keeps the record objects it is
+     * given: the stored response is then the {@link PlaceOrderResult} itself, never JSON.
+     */
+    private final boolean objectResponses;
 
     /**
      * Creates the order service of a kit.
@@ -91,6 +97,7 @@ public final class DefaultOrderService implements OrderService {
         this.settings = config;
         this.hook = config.stepHook();
         this.steps = config.stepTransactions();
+        this.objectResponses = config.idempotencyStore() instanceof InMemoryIdempotencyStore;
     }
 
     // ---------------------------------------------------------------- place
@@ -142,7 +149,9 @@ public final class DefaultOrderService implements OrderService {
                 continue; // lease lost while completing: read what the new holder stored
             }
             if (claim instanceof ClaimResult.Completed c) {
-                PlaceOrderResult stored = Json.read(c.response(), PlaceOrderResult.class);
+                PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
+                        ? kept // the in-memory store keeps the object: no JSON either way
+                        : Json.read(c.response(), PlaceOrderResult.class);
                 // our own id: this call's placement completed and only the acknowledgement was lost
                 return c.resourceId().equals(orderId) ? stored : stored.asReplay();
             }
@@ -181,15 +190,21 @@ public final class DefaultOrderService implements OrderService {
         }
 
         /**
-         * Completes the key with the response: one compare-and-set on the record the claim wrote (no
-         * read), or the stored record decides (a repeat, a takeover). Identical arguments on every call.
+         * Completes the key with the result: one compare-and-set on the record the claim wrote (no
+         * read), or the stored record decides (a repeat, a takeover). Identical arguments on every
+         * call. The in-memory store keeps the result object itself; every other store gets JSON.
          */
-        void complete(String response) {
+        void complete(PlaceOrderResult result) {
             if (completedAt == null) {
                 completedAt = clock.instant();
             }
             Instant at = completedAt;
-            keys.completeLease(key, fingerprint, claimant, acquired, response, at, at.plus(settings.keyRetention()));
+            Instant retainUntil = at.plus(settings.keyRetention());
+            if (objectResponses) {
+                keys.completeLease(key, fingerprint, claimant, acquired, "", result, at, retainUntil);
+            } else {
+                keys.completeLease(key, fingerprint, claimant, acquired, Json.write(result), null, at, retainUntil);
+            }
         }
     }
 
@@ -293,11 +308,10 @@ public final class DefaultOrderService implements OrderService {
             return Optional.of(done.result());
         }
         hook.before(lease.acquired.resourceId(), "complete");
-        String response = Json.write(done.result());
         try {
             // identical arguments on every retry, so a store can recognise a repeat of an applied call
             retries.backend(() -> {
-                lease.complete(response);
+                lease.complete(done.result());
                 return null;
             });
         } catch (LeaseLostException fenced) {
@@ -452,7 +466,7 @@ public final class DefaultOrderService implements OrderService {
         if (!completesInUnit()) {
             return new Step(order, new Done(result, false));
         }
-        lease.complete(Json.write(result));
+        lease.complete(result);
         return new Step(order, new Done(result, true));
     }
 

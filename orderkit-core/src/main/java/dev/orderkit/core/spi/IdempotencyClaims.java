@@ -91,10 +91,24 @@ public final class IdempotencyClaims {
      * @throws BackendUnavailableException on infrastructure failure
      */
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
+        complete(key, fencingToken, response, null, now, retainUntil);
+    }
+
+    private void complete(
+            ScopedKey key,
+            long fencingToken,
+            String response,
+            @Nullable Object value,
+            Instant now,
+            Instant retainUntil) {
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(retainUntil, "retainUntil");
-        end(key, fencingToken, "complete", r -> ClaimTable.complete(r, fencingToken, response, now, retainUntil));
+        end(
+                key,
+                fencingToken,
+                "complete",
+                r -> ClaimTable.complete(r, fencingToken, response, value, now, retainUntil));
     }
 
     /**
@@ -109,7 +123,9 @@ public final class IdempotencyClaims {
      * @param fingerprint the fingerprint the claim was made with
      * @param claimant the claimant id the claim was made with
      * @param lease the claim's answer
-     * @param response the response to replay (JSON)
+     * @param response the response to replay (JSON; an empty placeholder when {@code value} is given)
+     * @param value the response object, only for a store that keeps records in this JVM (see
+     *     {@link KeyRecord#value()}), else {@code null}
      * @param now current time
      * @param retainUntil when the record may be purged
      * @throws LeaseLostException if the token is stale, or the record is gone or completed otherwise
@@ -122,6 +138,7 @@ public final class IdempotencyClaims {
             String claimant,
             ClaimResult.Acquired lease,
             String response,
+            @Nullable Object value,
             Instant now,
             Instant retainUntil) {
         Objects.requireNonNull(key, "key");
@@ -134,12 +151,12 @@ public final class IdempotencyClaims {
         // the lease's end does not matter to the completion
         KeyRecord leased = new KeyRecord(
                 fingerprint, lease.resourceId(), claimant, token, lease.resumed(), now, null, null, token);
-        KeyRecord completed =
-                ClaimTable.complete(leased, token, response, now, retainUntil).write();
+        KeyRecord completed = ClaimTable.complete(leased, token, response, value, now, retainUntil)
+                .write();
         if (completed != null && store.replace(key, token, completed)) {
             return;
         }
-        complete(key, token, response, now, retainUntil);
+        complete(key, token, response, value, now, retainUntil);
     }
 
     /**
