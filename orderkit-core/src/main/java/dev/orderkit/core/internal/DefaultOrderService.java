@@ -24,6 +24,7 @@ import dev.orderkit.core.Scope;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
@@ -73,6 +74,11 @@ public final class DefaultOrderService implements OrderService {
     private final OrderKitConfig settings;
     private final StepHook hook;
     private final StepTransactions steps;
+    /**
+     * Whether the idempotency store is core's in-memory one, which keeps the record objects it is
+     * given: the stored response is then the {@link PlaceOrderResult} itself, never JSON.
+     */
+    private final boolean objectResponses;
 
     /**
      * Creates the order service of a kit.
@@ -91,6 +97,7 @@ public final class DefaultOrderService implements OrderService {
         this.settings = config;
         this.hook = config.stepHook();
         this.steps = config.stepTransactions();
+        this.objectResponses = config.idempotencyStore() instanceof InMemoryIdempotencyStore;
     }
 
     // ---------------------------------------------------------------- place
@@ -109,17 +116,44 @@ public final class DefaultOrderService implements OrderService {
             // one id per claim call, the same on each of its retries: a retry after a lost
             // acknowledgement is recognised as this call's claimant and gets its own lease back
             String orderId = newOrderId();
-            ClaimResult claim =
-                    retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
-            if (claim instanceof ClaimResult.Acquired a) {
-                Optional<PlaceOrderResult> done = execute(key, a, request, fingerprint);
+            ClaimResult claim;
+            Optional<PlaceOrderResult> done = Optional.empty();
+            if (steps.isAtomic()) {
+                // commit 1 of 2: claim + order + hold + STOCK_RESERVED (or REJECTED + completed key)
+                Opening opening = open(key, fingerprint, orderId, request);
+                claim = opening.claim();
+                if (claim instanceof ClaimResult.Acquired a) {
+                    Lease lease = new Lease(key, a, fingerprint, orderId);
+                    done = underLease(lease, () -> {
+                        if (opening.done() != null) {
+                            return opening.done();
+                        }
+                        Order start = opening.order() != null
+                                ? opening.order()
+                                : loadOrCreate(a, orderId, request, fingerprint);
+                        return advance(start, opening.held(), lease);
+                    });
+                }
+            } else {
+                claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
+                if (claim instanceof ClaimResult.Acquired a) {
+                    Lease lease = new Lease(key, a, fingerprint, orderId);
+                    done = underLease(
+                            lease, () -> advance(loadOrCreate(a, orderId, request, fingerprint), null, lease));
+                }
+            }
+            if (claim instanceof ClaimResult.Acquired) {
                 if (done.isPresent()) {
                     return done.get();
                 }
                 continue; // lease lost while completing: read what the new holder stored
             }
             if (claim instanceof ClaimResult.Completed c) {
-                return Json.read(c.response(), PlaceOrderResult.class).asReplay();
+                PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
+                        ? kept // the in-memory store keeps the object: no JSON either way
+                        : Json.read(c.response(), PlaceOrderResult.class);
+                // our own id: this call's placement completed and only the acknowledgement was lost
+                return c.resourceId().equals(orderId) ? stored : stored.asReplay();
             }
             if (claim instanceof ClaimResult.Mismatch) {
                 throw new IdempotencyKeyReuseException(
@@ -135,29 +169,134 @@ public final class DefaultOrderService implements OrderService {
         }
     }
 
-    /** Runs or resumes the placement under the lease; empty if the lease was lost at completion. */
-    private Optional<PlaceOrderResult> execute(
-            ScopedKey key, ClaimResult.Acquired lease, PlaceOrderRequest request, String fingerprint) {
-        return underLease(key, lease, () -> advance(loadOrCreate(lease.resourceId(), request, fingerprint)));
+    /**
+     * The lease a placement runs under. Its completion time is fixed at the first completion
+     * attempt, so every repeat of the completion (a retried unit, a retry after a lost
+     * acknowledgement) passes identical arguments and is recognised as the same completion.
+     * Confined to the placing thread.
+     */
+    private final class Lease {
+        final ScopedKey key;
+        final ClaimResult.Acquired acquired;
+        final String fingerprint;
+        final String claimant;
+        private @Nullable Instant completedAt;
+
+        Lease(ScopedKey key, ClaimResult.Acquired acquired, String fingerprint, String claimant) {
+            this.key = key;
+            this.acquired = acquired;
+            this.fingerprint = fingerprint;
+            this.claimant = claimant;
+        }
+
+        /**
+         * Completes the key with the result: one compare-and-set on the record the claim wrote (no
+         * read), or the stored record decides (a repeat, a takeover). Identical arguments on every
+         * call. The in-memory store keeps the result object itself; every other store gets JSON.
+         */
+        void complete(PlaceOrderResult result) {
+            if (completedAt == null) {
+                completedAt = clock.instant();
+            }
+            Instant at = completedAt;
+            Instant retainUntil = at.plus(settings.keyRetention());
+            if (objectResponses) {
+                keys.completeLease(key, fingerprint, claimant, acquired, "", result, at, retainUntil);
+            } else {
+                keys.completeLease(key, fingerprint, claimant, acquired, Json.write(result), null, at, retainUntil);
+            }
+        }
+    }
+
+    /** A placement's answer, and whether its key was already completed (inside the last step's transaction). */
+    private record Done(PlaceOrderResult result, boolean completed) {}
+
+    /**
+     * Where a step left the order; {@code done} when the placement reached its answer; {@code held}
+     * the hold a reserve step created (handed to the authorize step so it need not read it back).
+     */
+    private record Step(
+            Order order, @Nullable Done done, @Nullable Reservation held) {
+        Step(Order order, @Nullable Done done) {
+            this(order, done, null);
+        }
+    }
+
+    /**
+     * The first transaction of a two-commit placement: the claim, and for a fresh claim the order,
+     * the hold and STOCK_RESERVED with their events (an out-of-stock outcome: REJECTED and the
+     * completed key instead).
+     *
+     * @param claim the claim's answer (committed)
+     * @param order the order after the transaction, null unless this call created it
+     * @param held the hold, null unless reserved here
+     * @param done the answer if the placement ended in this transaction (key completed)
+     */
+    private record Opening(
+            ClaimResult claim,
+            @Nullable Order order,
+            @Nullable Reservation held,
+            @Nullable Done done) {}
+
+    /**
+     * Commit 1 of a two-commit placement (atomic backends): claim the key, insert the order, hold
+     * the stock and record STOCK_RESERVED in one transaction. The lease commits with it, so a
+     * concurrent call with the same key waits at most for this short transaction (never for the
+     * payment call) and then finds the lease. Anything else than a fresh claim by this call (a
+     * takeover, a completed or leased key, or this unit's own repeat after its commit's
+     * acknowledgement was lost) commits just the claim and goes the general, resumable way.
+     */
+    private Opening open(ScopedKey key, String fingerprint, String orderId, PlaceOrderRequest request) {
+        try {
+            return retries.unit(steps, () -> {
+                Instant now = clock.instant();
+                ClaimResult claim = keys.claim(key, fingerprint, orderId, now, settings.lease());
+                if (!(claim instanceof ClaimResult.Acquired a) || !freshClaim(a, orderId)) {
+                    return new Opening(claim, null, null, null);
+                }
+                Order fresh = newOrder(orderId, request, fingerprint, now);
+                if (!orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED)))) {
+                    return new Opening(claim, null, null, null); // our own earlier commit: resume it
+                }
+                hook.before(orderId, OrderStatus.CREATED.name()); // a crash here rolls all of it back
+                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId));
+                return new Opening(claim, step.order(), step.held(), step.done());
+            });
+        } catch (StaleOrder impossible) {
+            // nobody else can see, let alone change, an order inserted in this very transaction
+            throw new ConcurrencyConflictException("order " + orderId + " changed inside its own transaction");
+        }
+    }
+
+    /**
+     * Whether a claim is this call's own first claim of the key (not a takeover): then no order
+     * with its id can exist unless this call inserted it, so there is nothing to read first.
+     */
+    private static boolean freshClaim(ClaimResult.Acquired a, String claimant) {
+        return !a.resumed() && a.resourceId().equals(claimant);
     }
 
     /**
      * The lease protocol, the same for a caller's {@code place} and for recovery: run the placement
      * work; on a failure release the key (a retry resumes from the recovery point at once) and
-     * rethrow; on success complete the key with the response, fenced by the lease's token.
+     * rethrow; on success complete the key with the response, fenced by the lease's token, unless
+     * the work's last transaction completed it already.
      *
      * @return the result; empty if the lease was no longer ours at completion (the caller then
      *         answers with whatever the key's current holder stored)
      */
-    private Optional<PlaceOrderResult> underLease(
-            ScopedKey key, ClaimResult.Acquired lease, Supplier<PlaceOrderResult> work) {
-        PlaceOrderResult result;
+    private Optional<PlaceOrderResult> underLease(Lease lease, Supplier<Done> work) {
+        Done done;
         try {
-            result = work.get();
+            done = work.get();
+        } catch (LeaseLostException fenced) {
+            // the last step's transaction completed the key and lost the fence: it rolled back whole
+            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", lease.key);
+            return Optional.empty();
         } catch (RuntimeException e) {
             try {
                 retries.backend(() -> {
-                    keys.release(key, lease.fencingToken());
+                    keys.release(lease.key, lease.acquired.fencingToken());
                     return null;
                 });
             } catch (RuntimeException suppressed) {
@@ -165,32 +304,46 @@ public final class DefaultOrderService implements OrderService {
             }
             throw e;
         }
-        hook.before(lease.resourceId(), "complete");
-        String response = Json.write(result);
-        Instant completedAt = clock.instant();
+        if (done.completed()) {
+            return Optional.of(done.result());
+        }
+        hook.before(lease.acquired.resourceId(), "complete");
         try {
             // identical arguments on every retry, so a store can recognise a repeat of an applied call
             retries.backend(() -> {
-                keys.complete(
-                        key, lease.fencingToken(), response, completedAt, completedAt.plus(settings.keyRetention()));
+                lease.complete(done.result());
                 return null;
             });
         } catch (LeaseLostException fenced) {
             // another worker took the key over (or our own completion committed and only its
             // acknowledgement was lost): the caller answers with the stored response
-            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", key);
+            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", lease.key);
             return Optional.empty();
         }
-        return Optional.of(result);
+        return Optional.of(done.result());
     }
 
-    private Order loadOrCreate(String orderId, PlaceOrderRequest r, String fingerprint) {
-        Optional<Order> existing = retries.backend(() -> orders.find(orderId));
-        if (existing.isPresent()) {
-            return existing.get();
+    /**
+     * The order of a lease: a fresh claim of this call inserts it without reading first (it cannot
+     * exist yet, except on an atomic backend whose first transaction committed and only its
+     * acknowledgement was lost); a takeover reads it and creates it only if the crashed holder never did.
+     */
+    private Order loadOrCreate(ClaimResult.Acquired lease, String claimant, PlaceOrderRequest r, String fingerprint) {
+        String orderId = lease.resourceId();
+        if (!freshClaim(lease, claimant) || steps.isAtomic()) {
+            Optional<Order> existing = retries.backend(() -> orders.find(orderId));
+            if (existing.isPresent()) {
+                return existing.get();
+            }
         }
-        Instant now = clock.instant();
-        Order fresh = new Order(
+        Order fresh = newOrder(orderId, r, fingerprint, clock.instant());
+        boolean inserted = retries.backend(() -> orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED))));
+        // not inserted: a retry whose first attempt committed (lost acknowledgement)
+        return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
+    }
+
+    private static Order newOrder(String orderId, PlaceOrderRequest r, String fingerprint, Instant now) {
+        return new Order(
                 orderId,
                 r.scope().value(),
                 r.idempotencyKey().value(),
@@ -207,8 +360,6 @@ public final class DefaultOrderService implements OrderService {
                 0,
                 now,
                 now);
-        boolean inserted = retries.backend(() -> orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED))));
-        return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
     }
 
     /**
@@ -219,48 +370,59 @@ public final class DefaultOrderService implements OrderService {
      * next status (CANCELLING, PAYMENT_DECLINED) and only then touches the hold or the payment, so a
      * stale worker whose snapshot is old can never release a hold that a newer worker committed.
      * Placement steps never release a hold they did not find HELD.
+     *
+     * <p>On an atomic backend the step that reaches the answer also completes the key, in its own
+     * transaction (see {@link #finalStep}).
+     *
+     * @param start the order at its recovery point
+     * @param held the hold, if the caller just created it (saves reading it again before authorizing)
+     * @param lease the lease the placement runs under
      */
-    private PlaceOrderResult advance(Order start) {
+    private Done advance(Order start, @Nullable Reservation held, Lease lease) {
         Order order = start;
+        Reservation known = held;
         while (true) {
             if (order.status().isPlacementInFlight()) {
                 hook.before(order.id(), order.status().name());
             }
+            Step step;
             switch (order.status()) {
                 case CREATED -> {
                     Order created = order;
-                    ReserveStep step;
                     try {
-                        step = retries.unit(steps, () -> reserveStep(created));
+                        step = retries.unit(steps, () -> reserveStep(created, lease));
                     } catch (StaleOrder stale) {
                         order = reload(created);
                         continue;
                     }
-                    if (step.shortfalls() != null) {
-                        return new PlaceOrderResult(
-                                PlacementOutcome.OUT_OF_STOCK, step.order(), step.shortfalls(), null, false);
-                    }
-                    order = step.order();
+                    known = step.held();
                 }
-                case STOCK_RESERVED -> order = authorize(order);
-                case PAYMENT_AUTHORIZED -> order = confirm(order);
-                case CANCELLING -> order = finishCancel(order);
+                case STOCK_RESERVED -> {
+                    step = authorize(order, known, lease);
+                    known = null;
+                }
+                case PAYMENT_AUTHORIZED -> step = confirm(order, lease);
+                case CANCELLING -> step = new Step(finishCancel(order), null);
                 case PAYMENT_DECLINED -> {
                     releaseIfHeld(order); // a crash may have left the hold between the decline and its release
-                    return resultOf(order);
+                    return new Done(resultOf(order), false);
                 }
                 default -> {
-                    return resultOf(order);
+                    return new Done(resultOf(order), false);
                 }
             }
+            if (step.done() != null) {
+                return step.done();
+            }
+            order = step.order();
         }
     }
 
-    /** The result of the reserve step: the order after it, and the shortfalls if it was rejected. */
-    private record ReserveStep(Order order, @Nullable List<Shortfall> shortfalls) {}
-
-    /** Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit. */
-    private ReserveStep reserveStep(Order order) {
+    /**
+     * Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit; an outcome
+     * that ends the placement completes the key in the same unit (atomic backends).
+     */
+    private Step reserveStep(Order order, Lease lease) {
         Reservation held;
         try {
             held = ledger.reserve(
@@ -272,50 +434,79 @@ public final class DefaultOrderService implements OrderService {
                             settings.reservationTtl()),
                     false);
         } catch (InsufficientStockException e) {
-            return new ReserveStep(
-                    claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK)), e.shortfalls());
+            Order rejected = claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK));
+            return finalStep(
+                    rejected,
+                    new PlaceOrderResult(PlacementOutcome.OUT_OF_STOCK, rejected, e.shortfalls(), null, false),
+                    lease);
         }
         if (held.state() != ReservationState.HELD) {
             // an earlier attempt's hold expired before the recovery point was written: the gateway
             // was never called for this order (that only happens after STOCK_RESERVED)
-            return new ReserveStep(
-                    claim(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED)), null);
+            Order cancelled = claim(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
+            return finalStep(cancelled, resultOf(cancelled), lease);
         }
-        return new ReserveStep(claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())), null);
+        return new Step(claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())), null, held);
+    }
+
+    /**
+     * Whether the step that ends a placement completes its key in its own transaction: on an
+     * atomic backend, always (the key, the order and the stock share the database).
+     */
+    private boolean completesInUnit() {
+        return steps.isAtomic();
+    }
+
+    /**
+     * A step that ended the placement with {@code result}. Inside a unit of an atomic backend the key
+     * is completed here, in the same transaction, fenced by the lease's token: a lost fence throws
+     * {@link LeaseLostException} and rolls the whole step back.
+     */
+    private Step finalStep(Order order, PlaceOrderResult result, Lease lease) {
+        if (!completesInUnit()) {
+            return new Step(order, new Done(result, false));
+        }
+        lease.complete(result);
+        return new Step(order, new Done(result, true));
     }
 
     /**
      * STOCK_RESERVED is the recovery point that says "an authorization with the key
      * {@code <order id>:authorize} may exist": every path that ends the order from here without
      * confirming it goes through CANCELLING, whose finisher voids whatever that key authorized.
+     *
+     * @param known the hold as this call created it, or null to read it
      */
-    private Order authorize(Order order) {
-        Reservation r = reservationOf(order);
+    private Step authorize(Order order, @Nullable Reservation known, Lease lease) {
+        Reservation r = known != null ? known : reservationOf(order);
         if (r.state() != ReservationState.HELD) {
             Order current = reload(order);
             if (current.version() != order.version()) {
-                return current; // our snapshot is stale: continue from what the newer worker reached
+                // our snapshot is stale: continue from what the newer worker reached
+                return new Step(current, null);
             }
             if (r.state().isActive()) {
                 throw new ConcurrencyConflictException(
                         "reservation " + order.id() + " is " + r.state() + " while its order is " + order.status());
             }
-            return abandon(order, RESERVATION_EXPIRED); // the hold is gone: never authorize money for it
+            return new Step(
+                    abandon(order, RESERVATION_EXPIRED), null); // the hold is gone: never authorize money for it
         }
         if (!r.expiresAt().isAfter(clock.instant())) {
-            return abandon(order, RESERVATION_EXPIRED); // due: never authorize money for stock about to go
+            // due: never authorize money for stock about to go
+            return new Step(abandon(order, RESERVATION_EXPIRED), null);
         }
         AuthorizeRequest req = authorizeRequest(order);
         PaymentResult paymentResult = retries.payment(() -> payments.authorize(req));
         hook.before(order.id(), "authorized");
         if (paymentResult instanceof PaymentResult.Approved a) {
-            return recordPayment(order, OrderStatus.PAYMENT_AUTHORIZED, a.paymentId());
+            return approved(order, a.paymentId(), lease);
         }
         if (paymentResult instanceof PaymentResult.ActionRequired a) {
-            return recordPayment(order, OrderStatus.AWAITING_PAYMENT_ACTION, a.paymentId());
+            return actionRequired(order, a.paymentId(), lease);
         }
         PaymentResult.Declined d = (PaymentResult.Declined) paymentResult;
-        return decline(order, d.code() + ": " + d.message());
+        return decline(order, d.code() + ": " + d.message(), lease);
     }
 
     /** The authorize request of an order: identical on every call, so the gateway can replay it by key. */
@@ -327,40 +518,97 @@ public final class DefaultOrderService implements OrderService {
     }
 
     /**
+     * The gateway approved. Step by step: record PAYMENT_AUTHORIZED, then the confirm step. On an
+     * atomic backend, commit 2 of 2: record the authorization, commit the hold (refused once it is
+     * due), record CONFIRMED and complete the key, in one transaction. A refused commit keeps only
+     * the recorded authorization (the confirm step then cancels the order and voids it).
+     */
+    private Step approved(Order order, String paymentId, Lease lease) {
+        if (!completesInUnit()) {
+            return new Step(recordPayment(order, OrderStatus.PAYMENT_AUTHORIZED, paymentId), null);
+        }
+        // the boundaries of the steps this transaction joins; a crash at either leaves STOCK_RESERVED
+        hook.before(order.id(), OrderStatus.PAYMENT_AUTHORIZED.name());
+        hook.before(order.id(), "complete");
+        try {
+            return retries.unit(steps, () -> {
+                Order authorized = claim(order, OrderStatus.PAYMENT_AUTHORIZED, o -> o.withPaymentId(paymentId));
+                Order confirmed = commitHoldAndConfirm(authorized);
+                if (confirmed == null) {
+                    return new Step(authorized, null); // due: keep the authorization on record to void it
+                }
+                return finalStep(confirmed, resultOf(confirmed), lease);
+            });
+        } catch (StaleOrder stale) {
+            return new Step(lostRecording(order, paymentId), null);
+        }
+    }
+
+    /** The gateway wants the customer to act: record AWAITING_PAYMENT_ACTION (and complete the key). */
+    private Step actionRequired(Order order, String paymentId, Lease lease) {
+        if (!completesInUnit()) {
+            return new Step(recordPayment(order, OrderStatus.AWAITING_PAYMENT_ACTION, paymentId), null);
+        }
+        hook.before(order.id(), "complete");
+        try {
+            return retries.unit(steps, () -> {
+                Order awaiting = claim(order, OrderStatus.AWAITING_PAYMENT_ACTION, o -> o.withPaymentId(paymentId));
+                return finalStep(awaiting, resultOf(awaiting), lease);
+            });
+        } catch (StaleOrder stale) {
+            return new Step(lostRecording(order, paymentId), null);
+        }
+    }
+
+    /**
      * Records the gateway's approval. If the order moved on meanwhile (our lease lapsed during the
      * call and recovery cancelled it), a late approval it does not carry is voided here, so no
      * authorization outlives its order.
      */
     private Order recordPayment(Order order, OrderStatus status, String paymentId) {
-        Order next = transition(order, status, o -> o.withPaymentId(paymentId));
-        if (!paymentId.equals(next.paymentId())
-                && (next.status() == OrderStatus.CANCELLING
-                        || next.status() == OrderStatus.CANCELLED
-                        || next.status() == OrderStatus.PAYMENT_DECLINED)) {
+        return voidIfEnded(transition(order, status, o -> o.withPaymentId(paymentId)), paymentId);
+    }
+
+    /** The recording of an authorization lost its compare-and-set: continue from the stored order. */
+    private Order lostRecording(Order order, String paymentId) {
+        return voidIfEnded(reload(order), paymentId);
+    }
+
+    /** Voids a late authorization that the (ended) stored order does not carry. */
+    private Order voidIfEnded(Order stored, String paymentId) {
+        if (!paymentId.equals(stored.paymentId())
+                && (stored.status() == OrderStatus.CANCELLING
+                        || stored.status() == OrderStatus.CANCELLED
+                        || stored.status() == OrderStatus.PAYMENT_DECLINED)) {
             LOG.info(
                     "order {} ended ({}) while its authorization {} was in flight; voiding it",
-                    order.id(),
-                    next.status(),
+                    stored.id(),
+                    stored.status(),
                     paymentId);
-            voidPayment(next, paymentId);
+            voidPayment(stored, paymentId);
         }
-        return next;
+        return stored;
     }
 
     /**
      * The gateway declined: claim PAYMENT_DECLINED first, then give the hold back (one unit where
-     * the backend is transactional). Nobody can commit the hold of a declined order, so the release
-     * never races a confirmation.
+     * the backend is transactional, which also completes the key). Nobody can commit the hold of a
+     * declined order, so the release never races a confirmation.
      */
-    private Order decline(Order order, String reason) {
+    private Step decline(Order order, String reason, @Nullable Lease lease) {
+        if (lease != null && completesInUnit()) {
+            hook.before(order.id(), "complete");
+        }
         try {
             return retries.unit(steps, () -> {
                 Order declined = claim(order, OrderStatus.PAYMENT_DECLINED, o -> o.withFailureReason(reason));
                 releaseIfHeld(declined);
-                return declined;
+                return lease == null
+                        ? new Step(declined, null)
+                        : finalStep(declined, resultOf(declined), lease); // released: no second look
             });
         } catch (StaleOrder stale) {
-            return reload(order);
+            return new Step(reload(order), null);
         }
     }
 
@@ -378,23 +626,41 @@ public final class DefaultOrderService implements OrderService {
         }
     }
 
-    private Order confirm(Order order) {
-        // atomic phase: commit the hold and record CONFIRMED as one unit (null: the hold is gone)
-        Order confirmed;
+    /**
+     * Commits the hold of a PAYMENT_AUTHORIZED order and records CONFIRMED; null (nothing done) when
+     * the lifecycle refuses the commit (expired, released or due). Runs inside a unit.
+     */
+    private @Nullable Order commitHoldAndConfirm(Order authorized) {
+        TransitionResult commit = ledger.transition(authorized.id(), ReservationTransition.COMMIT, false);
+        if (commit instanceof TransitionResult.Refused) {
+            return null; // expired, released or due: the lifecycle refuses the commit
+        }
+        commit.reservationOrThrow(); // committed now or before; NotFound is an inconsistency
+        return claim(authorized, OrderStatus.CONFIRMED, UnaryOperator.identity());
+    }
+
+    /**
+     * Atomic phase: commit the hold and record CONFIRMED as one unit (with the key's completion on an
+     * atomic backend when a lease is given); cancels the order if the hold is gone.
+     */
+    private Step confirm(Order order, @Nullable Lease lease) {
+        if (lease != null && completesInUnit()) {
+            hook.before(order.id(), "complete");
+        }
+        Step confirmed;
         try {
             confirmed = retries.unit(steps, () -> {
-                TransitionResult commit = ledger.transition(order.id(), ReservationTransition.COMMIT, false);
-                if (commit instanceof TransitionResult.Refused) {
-                    return null; // expired, released or due: the lifecycle refuses the commit
+                Order c = commitHoldAndConfirm(order);
+                if (c == null) {
+                    return null;
                 }
-                commit.reservationOrThrow(); // committed now or before; NotFound is an inconsistency
-                return claim(order, OrderStatus.CONFIRMED, UnaryOperator.identity());
+                return lease == null ? new Step(c, null) : finalStep(c, resultOf(c), lease);
             });
         } catch (StaleOrder stale) {
             // another worker moved the order; if it is cancelling, its finisher releases our commit
-            return reload(order);
+            return new Step(reload(order), null);
         }
-        return confirmed != null ? confirmed : abandon(order, RESERVATION_EXPIRED);
+        return confirmed != null ? confirmed : new Step(abandon(order, RESERVATION_EXPIRED), null);
     }
 
     /** Drives orders whose owner already claimed a step (after a payment update): confirm or cancel. */
@@ -404,7 +670,7 @@ public final class DefaultOrderService implements OrderService {
             switch (order.status()) {
                 case PAYMENT_AUTHORIZED -> {
                     hook.before(order.id(), order.status().name());
-                    order = confirm(order);
+                    order = confirm(order, null).order();
                 }
                 case CANCELLING -> order = finishCancel(order);
                 default -> {
@@ -557,7 +823,7 @@ public final class DefaultOrderService implements OrderService {
                 // claim the confirmation first: a racing decline (or expiry) then cannot release the hold we commit
                 order = transition(order, OrderStatus.PAYMENT_AUTHORIZED, UnaryOperator.identity());
             } else if (result instanceof PaymentResult.Declined d) {
-                order = decline(order, d.code() + ": " + d.message());
+                order = decline(order, d.code() + ": " + d.message(), null).order();
             } else {
                 return order;
             }
@@ -626,11 +892,12 @@ public final class DefaultOrderService implements OrderService {
             });
             return false;
         }
+        Lease lease = new Lease(key, a, stuck.fingerprint(), claimant);
+        // read again under the lease: the order may have moved since the sweep found it
         return underLease(
-                        key,
-                        a,
+                        lease,
                         () -> advance(
-                                retries.backend(() -> orders.find(stuck.id())).orElseThrow()))
+                                retries.backend(() -> orders.find(stuck.id())).orElseThrow(), null, lease))
                 .isPresent();
     }
 

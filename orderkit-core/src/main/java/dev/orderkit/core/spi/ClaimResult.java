@@ -1,6 +1,7 @@
 package dev.orderkit.core.spi;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /** The answer of a claim of an idempotency key ({@link ClaimTable#claim}, {@link IdempotencyClaims#claim}). */
 public sealed interface ClaimResult {
@@ -28,9 +29,23 @@ public sealed interface ClaimResult {
      * The request already completed; replay the stored response.
      *
      * @param resourceId the resource id
-     * @param response the stored response (JSON)
+     * @param response the stored response (JSON; an empty placeholder when {@code value} is set)
+     * @param value the response object, if the store keeps records in this JVM (see
+     *     {@link KeyRecord#value()}), else {@code null}
      */
-    record Completed(String resourceId, String response) implements ClaimResult {}
+    record Completed(
+            String resourceId, String response, @Nullable Object value) implements ClaimResult {
+
+        /**
+         * A completion stored as JSON only.
+         *
+         * @param resourceId the resource id
+         * @param response the stored response (JSON)
+         */
+        public Completed(String resourceId, String response) {
+            this(resourceId, response, null);
+        }
+    }
 
     /**
      * The key exists with a different request fingerprint.

@@ -1,6 +1,7 @@
 package dev.orderkit.core.spi;
 
 import java.time.Instant;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,7 +69,7 @@ public final class ClaimTable {
         }
         String response = current.response();
         if (response != null) { // completed
-            return new Decision<>(new ClaimResult.Completed(current.resourceId(), response), null);
+            return new Decision<>(new ClaimResult.Completed(current.resourceId(), response, current.value()), null);
         }
         Instant leaseUntil = current.leaseUntil();
         if (leaseUntil != null && leaseUntil.isAfter(now)) { // leased at now
@@ -97,15 +98,39 @@ public final class ClaimTable {
      */
     public static Decision<Boolean> complete(
             @Nullable KeyRecord current, long fencingToken, String response, Instant now, Instant retainUntil) {
+        return complete(current, fencingToken, response, null, now, retainUntil);
+    }
+
+    /**
+     * Decides a completion that may also store the response object (see {@link KeyRecord#value()});
+     * a repeat must carry an equal object.
+     *
+     * @param current the stored record, {@code null} if none
+     * @param fencingToken the caller's token
+     * @param response the response (JSON, or an empty placeholder when {@code value} is given)
+     * @param value the response object, or {@code null}
+     * @param now current time
+     * @param retainUntil when the record may be purged
+     * @return as {@link #complete(KeyRecord, long, String, Instant, Instant)}
+     */
+    public static Decision<Boolean> complete(
+            @Nullable KeyRecord current,
+            long fencingToken,
+            String response,
+            @Nullable Object value,
+            Instant now,
+            Instant retainUntil) {
         if (current == null || current.token() != fencingToken) {
             return new Decision<>(false, null);
         }
         if (current.completed()) {
             // a completed record has both (KeyRecord's constructor checks it)
-            boolean repeat = response.equals(current.response()) && retainUntil.equals(current.retainUntil());
+            boolean repeat = response.equals(current.response())
+                    && Objects.equals(value, current.value())
+                    && retainUntil.equals(current.retainUntil());
             return new Decision<>(repeat, null);
         }
-        return new Decision<>(true, ended(current, response, retainUntil, nextVersion(current, now)));
+        return new Decision<>(true, ended(current, response, value, retainUntil, nextVersion(current, now)));
     }
 
     /**
@@ -125,7 +150,7 @@ public final class ClaimTable {
         if (current.leaseUntil() == null) {
             return new Decision<>(true, null);
         }
-        return new Decision<>(true, ended(current, null, null, nextVersion(current, null)));
+        return new Decision<>(true, ended(current, null, null, null, nextVersion(current, null)));
     }
 
     /** A record leased to the request's claimant by the write of version {@code token}. */
@@ -137,7 +162,11 @@ public final class ClaimTable {
 
     /** The record with its lease ended: completed with {@code response}, or released when it is null. */
     private static KeyRecord ended(
-            KeyRecord current, @Nullable String response, @Nullable Instant retainUntil, long version) {
+            KeyRecord current,
+            @Nullable String response,
+            @Nullable Object value,
+            @Nullable Instant retainUntil,
+            long version) {
         return new KeyRecord(
                 current.fingerprint(),
                 current.resourceId(),
@@ -147,7 +176,8 @@ public final class ClaimTable {
                 null,
                 response,
                 retainUntil,
-                version);
+                version,
+                value);
     }
 
     /**

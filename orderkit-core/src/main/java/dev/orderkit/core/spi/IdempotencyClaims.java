@@ -91,10 +91,72 @@ public final class IdempotencyClaims {
      * @throws BackendUnavailableException on infrastructure failure
      */
     public void complete(ScopedKey key, long fencingToken, String response, Instant now, Instant retainUntil) {
+        complete(key, fencingToken, response, null, now, retainUntil);
+    }
+
+    private void complete(
+            ScopedKey key,
+            long fencingToken,
+            String response,
+            @Nullable Object value,
+            Instant now,
+            Instant retainUntil) {
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(retainUntil, "retainUntil");
-        end(key, fencingToken, "complete", r -> ClaimTable.complete(r, fencingToken, response, now, retainUntil));
+        end(
+                key,
+                fencingToken,
+                "complete",
+                r -> ClaimTable.complete(r, fencingToken, response, value, now, retainUntil));
+    }
+
+    /**
+     * Completes a lease the caller acquired, without reading the record first: the record the
+     * acquiring claim wrote is known (its fingerprint, resource id, claimant and resumed flag, and
+     * its version is the lease's token), so one compare-and-set on that version stores the
+     * response. If the record changed since (a repeat of an applied completion, a release, a
+     * takeover), the call decides on the stored record exactly like
+     * {@link #complete(ScopedKey, long, String, Instant, Instant)}.
+     *
+     * @param key scoped key
+     * @param fingerprint the fingerprint the claim was made with
+     * @param claimant the claimant id the claim was made with
+     * @param lease the claim's answer
+     * @param response the response to replay (JSON; an empty placeholder when {@code value} is given)
+     * @param value the response object, only for a store that keeps records in this JVM (see
+     *     {@link KeyRecord#value()}), else {@code null}
+     * @param now current time
+     * @param retainUntil when the record may be purged
+     * @throws LeaseLostException if the token is stale, or the record is gone or completed otherwise
+     * @throws ConcurrencyConflictException if a concurrent write won (repeat the call)
+     * @throws BackendUnavailableException on infrastructure failure
+     */
+    public void completeLease(
+            ScopedKey key,
+            String fingerprint,
+            String claimant,
+            ClaimResult.Acquired lease,
+            String response,
+            @Nullable Object value,
+            Instant now,
+            Instant retainUntil) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(response, "response");
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(retainUntil, "retainUntil");
+        long token = lease.fencingToken();
+        // the record as the acquiring claim wrote it (ClaimTable.leased): its version is the token;
+        // the lease's end does not matter to the completion
+        KeyRecord leased = new KeyRecord(
+                fingerprint, lease.resourceId(), claimant, token, lease.resumed(), now, null, null, token);
+        KeyRecord completed = ClaimTable.complete(leased, token, response, value, now, retainUntil)
+                .write();
+        if (completed != null && store.replace(key, token, completed)) {
+            return;
+        }
+        complete(key, token, response, value, now, retainUntil);
     }
 
     /**

@@ -23,6 +23,10 @@ import org.jspecify.annotations.Nullable;
  * @param retainUntil when a completed record may be purged; {@code null} unless completed
  * @param version changes with every write and never repeats for a key: the compare-and-set guard of
  *     {@link IdempotencyStore#replace}
+ * @param value the response as the object core completed the key with, set only for a store whose
+ *     records never leave this JVM (core's in-memory store: it keeps the record object it was given,
+ *     so a replay needs no JSON); then {@code response} is an empty placeholder. Always {@code null}
+ *     for a store that serialises records (SQL, Redis): such stores never get one and need not keep it
  */
 public record KeyRecord(
         String fingerprint,
@@ -33,7 +37,8 @@ public record KeyRecord(
         @Nullable Instant leaseUntil,
         @Nullable String response,
         @Nullable Instant retainUntil,
-        long version) {
+        long version,
+        @Nullable Object value) {
 
     /**
      * Validates presence and that the record is in one of its three states.
@@ -51,6 +56,37 @@ public record KeyRecord(
         if (response == null && retainUntil != null) {
             throw new IllegalArgumentException("retainUntil is only set on a completed record");
         }
+        if (response == null && value != null) {
+            throw new IllegalArgumentException("a response value is only set on a completed record");
+        }
+    }
+
+    /**
+     * A record without a response object (what every serialising store reads and writes).
+     *
+     * @param fingerprint the request fingerprint of the first claim
+     * @param resourceId the id of the resource the key creates
+     * @param claimant the id of the claim call that holds (or last held) the lease
+     * @param token the fencing token of the current (or last) lease
+     * @param resumed whether the current (or last) lease took over an earlier one
+     * @param leaseUntil when the lease expires; {@code null} when released or completed
+     * @param response the stored response (JSON) once completed, else {@code null}
+     * @param retainUntil when a completed record may be purged; {@code null} unless completed
+     * @param version the compare-and-set guard
+     * @throws NullPointerException naming a missing field
+     * @throws IllegalArgumentException if a completed record has a lease or no retention end
+     */
+    public KeyRecord(
+            String fingerprint,
+            String resourceId,
+            String claimant,
+            long token,
+            boolean resumed,
+            @Nullable Instant leaseUntil,
+            @Nullable String response,
+            @Nullable Instant retainUntil,
+            long version) {
+        this(fingerprint, resourceId, claimant, token, resumed, leaseUntil, response, retainUntil, version, null);
     }
 
     /**

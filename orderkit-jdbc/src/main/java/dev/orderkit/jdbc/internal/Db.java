@@ -29,6 +29,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Db {
     private static final AtomicLong SAVEPOINTS = new AtomicLong();
+    private static final String[] SAVEPOINT_NAMES = {"ok_sp0", "ok_sp1", "ok_sp2", "ok_sp3"};
+    /** Nesting depth of savepoints on this thread's step transaction. */
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+
     private final Jdbi jdbi;
     private final JdbcDialect dialect;
     private final String prefix;
@@ -139,6 +143,33 @@ public final class Db {
     }
 
     /**
+     * Like {@link #tx}, for work that needs no savepoint inside a step transaction: work that writes
+     * nothing when it marks itself rollback-only (e.g. an insert-if-absent or a compare-and-set
+     * whose row count says it lost), and whose failure ends the step transaction (core never
+     * continues a unit after a backend failure: it rolls the whole unit back and retries it). Saves
+     * the {@code SAVEPOINT} and {@code RELEASE} round trips of {@link #tx}. Outside a step
+     * transaction it is {@link #tx}.
+     *
+     * @param what description for error messages
+     * @param work the work
+     * @param <T> result type
+     * @return the work's result
+     * @throws BackendUnavailableException on driver failures
+     * @throws ConcurrencyConflictException on a deadlock or serialization failure
+     */
+    public <T> T txWithoutSavepoint(String what, Work<T> work) {
+        Handle outer = ambient.get();
+        if (outer == null) {
+            return tx(what, work);
+        }
+        try {
+            return work.run(new Tx(outer)); // rollback-only writes nothing: nothing to undo
+        } catch (JdbiException e) {
+            throw map(what, e);
+        }
+    }
+
+    /**
      * Runs read-only work on an auto-commit handle.
      *
      * @param what description for error messages
@@ -202,9 +233,26 @@ public final class Db {
         }
     }
 
-    /** One SPI call inside a step transaction: all-or-nothing through a savepoint. */
+    /**
+     * One SPI call inside a step transaction: all-or-nothing through a savepoint. Savepoints are
+     * named by their nesting depth (a released or rolled-back name is free again), so the same few
+     * statements repeat and the driver and server can cache them.
+     */
     private <T> T nested(String what, Handle h, Work<T> work) {
-        String savepoint = "ok_sp" + SAVEPOINTS.incrementAndGet();
+        int[] level = depth.get();
+        String savepoint = SAVEPOINT_NAMES[Math.min(level[0], SAVEPOINT_NAMES.length - 1)];
+        if (level[0] >= SAVEPOINT_NAMES.length - 1) {
+            savepoint = "ok_sp" + SAVEPOINTS.incrementAndGet(); // deeper than ever seen: a unique name
+        }
+        level[0]++;
+        try {
+            return nestedAt(what, h, work, savepoint);
+        } finally {
+            level[0]--;
+        }
+    }
+
+    private <T> T nestedAt(String what, Handle h, Work<T> work, String savepoint) {
         try {
             h.savepoint(savepoint);
             Tx tx = new Tx(h);

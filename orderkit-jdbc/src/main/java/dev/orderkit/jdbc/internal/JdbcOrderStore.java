@@ -35,7 +35,8 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public boolean insert(Order order, List<OrderKitEvent> events) {
-        return db.tx("insert order " + order.id(), tx -> {
+        // no savepoint inside a step transaction: a lost insert writes nothing, a failure ends the unit
+        return db.txWithoutSavepoint("insert order " + order.id(), tx -> {
             Handle h = tx.handle();
             String sql = "INSERT INTO {p}orders (id, scope, idem_key, status, version, created_at, updated_at, body) "
                     + "VALUES (:id, :scope, :k, :status, :v, :created, :updated, :body)";
@@ -96,7 +97,8 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
-        return db.tx("update order " + order.id(), tx -> {
+        // no savepoint inside a step transaction: a lost compare-and-set writes nothing, a failure ends the unit
+        return db.txWithoutSavepoint("update order " + order.id(), tx -> {
             Handle h = tx.handle();
             int n = h.createUpdate(db.sql("UPDATE {p}orders SET status = :status, version = :v, updated_at = :updated, "
                             + "body = :body WHERE id = :id AND version = :ev"))
