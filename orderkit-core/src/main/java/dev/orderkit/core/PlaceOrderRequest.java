@@ -102,8 +102,12 @@ public record PlaceOrderRequest(
      * @return the sum of quantity times unit price, in the request currency
      */
     public Money total() {
-        return new Money(
-                lines.stream().mapToLong(l -> l.quantity() * l.unitPriceMinor()).sum(), currency);
+        long sum = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            OrderLine l = lines.get(i);
+            sum += l.quantity() * l.unitPriceMinor();
+        }
+        return new Money(sum, currency);
     }
 
     /**

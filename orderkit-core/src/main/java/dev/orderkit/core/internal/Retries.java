@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Fast path: {@link #backend}, {@link #racing}, {@link #transientOnly} and {@link #unit} run the
  * first attempt directly; only an attempt that fails with an exception a policy handles continues
  * under Failsafe (with the same budgets), so a call that succeeds first time costs no execution.
- * {@link #payment} always runs under Failsafe: the circuit breaker counts every call.
+ * {@link #payment} does the same while its circuit breaker is closed, recording the outcome with it.
  *
  * <p>Thread-safe.
  */
@@ -167,9 +167,32 @@ public final class Retries {
                 true);
     }
 
-    /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */
+    /**
+     * Runs a payment call (always with the same idempotency key) with retries and the breaker.
+     * While the breaker is closed the first attempt runs directly and its outcome is recorded with
+     * the breaker as the executor would (a success, or a failure the breaker does not handle, as a
+     * success); a {@link PaymentUnavailableException} continues under the executor, which records
+     * it there once.
+     */
     public <T> T payment(CheckedSupplier<T> call) {
-        return run(payment, call);
+        if (!breaker.isClosed()) {
+            return run(payment, call); // open or half-open: the executor rations the calls
+        }
+        Throwable first;
+        try {
+            T result = call.get();
+            breaker.recordSuccess();
+            return result;
+        } catch (PaymentUnavailableException e) {
+            first = e;
+        } catch (RuntimeException | Error e) {
+            breaker.recordSuccess(); // not a failure the breaker counts
+            throw e;
+        } catch (Throwable t) {
+            breaker.recordSuccess();
+            throw new BackendUnavailableException("step failed: " + t, t);
+        }
+        return runAfter(payment, call, first);
     }
 
     /**

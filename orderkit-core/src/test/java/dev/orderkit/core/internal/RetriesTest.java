@@ -287,6 +287,7 @@ class RetriesTest {
         assertThat(r.backend(RetriesTest::underFailsafe)).isFalse();
         assertThat(r.transientOnly(RetriesTest::underFailsafe)).isFalse();
         assertThat(r.racing(RetriesTest::underFailsafe, e -> e)).isFalse();
+        assertThat(r.payment(RetriesTest::underFailsafe)).isFalse(); // while the breaker is closed
         // a handled failure on the first attempt: the retries run under the policies, the first
         // attempt is not run twice and the budget is the documented one (1 + 2 backend retries)
         List<Boolean> attempts = new ArrayList<>();
