@@ -458,10 +458,10 @@ public final class DefaultStockLedger implements StockLedger {
         return level;
     }
 
+    /** After a write through this ledger that may have added a location: the next reserve reads. */
     private void forgetLocations(String sku) {
-        if (soleLocationFastPath && locationCache.containsKey(sku)) {
-            locationCache.remove(sku);
-        }
+        levelCache.remove(sku);
+        locationCache.remove(sku);
     }
 
     @Override
