@@ -106,6 +106,12 @@ public final class InMemoryOrderStore implements OrderStore {
         return inserted;
     }
 
+    /** True when this store's sink discards every event ({@link EventSink#discards()}). */
+    @Override
+    public boolean discardsEvents() {
+        return sink.discards();
+    }
+
     @Override
     public Optional<Order> find(String orderId) {
         return Optional.ofNullable(stripes.read(orderId, orderOf));
