@@ -17,10 +17,24 @@ public record Money(long minor, String currency) {
     public Money {
         Check.nonNegative(minor, "amount", MAX_MINOR);
         Check.notNull(currency, "currency");
-        if (!currency.matches("[A-Za-z]{3}")) {
+        if (!isCurrencyCode(currency)) {
             throw new InvalidRequestException("currency", currency, "must be a three-letter ISO-4217 code");
         }
         currency = currency.toLowerCase(Locale.ROOT);
+    }
+
+    /** Three ASCII letters: what the pattern {@code [A-Za-z]{3}} matches, checked without a regex. */
+    private static boolean isCurrencyCode(String s) {
+        if (s.length() != 3) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -46,11 +46,20 @@ public record PlaceOrderRequest(
             throw new InvalidRequestException(
                     "lines", lines.size(), "must contain 1.." + ReservationRequest.MAX_LINES + " lines");
         }
-        Set<String> seen = new HashSet<>();
+        int n = lines.size();
+        Set<String> seen = n > 16 ? new HashSet<>() : null; // few lines: compared pairwise, no set
         long total = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            OrderLine line = Check.notNull(lines.get(i), "lines[" + i + "]");
-            if (!seen.add(line.sku())) {
+        for (int i = 0; i < n; i++) {
+            OrderLine line = Check.notNull(lines.get(i), "lines", i);
+            boolean duplicate = false;
+            if (seen != null) {
+                duplicate = !seen.add(line.sku());
+            } else {
+                for (int j = 0; j < i && !duplicate; j++) {
+                    duplicate = lines.get(j).sku().equals(line.sku());
+                }
+            }
+            if (duplicate) {
                 throw new InvalidRequestException("lines[" + i + "].sku", line.sku(), "appears more than once");
             }
             try {
@@ -71,16 +80,20 @@ public record PlaceOrderRequest(
         if (metadata.size() > 50) {
             throw new InvalidRequestException("metadata", metadata.size(), "must have at most 50 entries");
         }
-        TreeMap<String, String> sorted = new TreeMap<>();
-        metadata.forEach((k, v) -> {
-            Check.identifier(k, "metadata.key", 40);
-            Check.notNull(v, "metadata[" + k + "]");
-            if (v.length() > 500) {
-                throw new InvalidRequestException("metadata[" + k + "]", v, "must be at most 500 characters");
-            }
-            sorted.put(k, v);
-        });
-        metadata = Collections.unmodifiableMap(sorted);
+        if (metadata.isEmpty()) {
+            metadata = Map.of();
+        } else {
+            TreeMap<String, String> sorted = new TreeMap<>();
+            metadata.forEach((k, v) -> {
+                Check.identifier(k, "metadata.key", 40);
+                Check.notNull(v, "metadata", k);
+                if (v.length() > 500) {
+                    throw new InvalidRequestException("metadata[" + k + "]", v, "must be at most 500 characters");
+                }
+                sorted.put(k, v);
+            });
+            metadata = Collections.unmodifiableMap(sorted);
+        }
     }
 
     /**
@@ -89,8 +102,12 @@ public record PlaceOrderRequest(
      * @return the sum of quantity times unit price, in the request currency
      */
     public Money total() {
-        return new Money(
-                lines.stream().mapToLong(l -> l.quantity() * l.unitPriceMinor()).sum(), currency);
+        long sum = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            OrderLine l = lines.get(i);
+            sum += l.quantity() * l.unitPriceMinor();
+        }
+        return new Money(sum, currency);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.orderkit.core.internal.Check;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -32,14 +33,27 @@ public record ReservationRequest(String reservationId, List<ReservationLine> lin
         if (lines.isEmpty() || lines.size() > MAX_LINES) {
             throw new InvalidRequestException("lines", lines.size(), "must contain 1.." + MAX_LINES + " lines");
         }
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < lines.size(); i++) {
-            ReservationLine line = Check.notNull(lines.get(i), "lines[" + i + "]");
-            if (!seen.add(line.sku() + '\u0000' + line.location())) {
+        int n = lines.size();
+        Set<String> seen = n > 16 ? new HashSet<>() : null; // few lines: compared pairwise, no set
+        for (int i = 0; i < n; i++) {
+            ReservationLine line = Check.notNull(lines.get(i), "lines", i);
+            boolean duplicate = false;
+            if (seen != null) {
+                duplicate = !seen.add(line.sku() + '\u0000' + line.location());
+            } else {
+                for (int j = 0; j < i && !duplicate; j++) {
+                    duplicate = sameKey(lines.get(j), line);
+                }
+            }
+            if (duplicate) {
                 throw new InvalidRequestException("lines[" + i + "].sku", line.sku(), "appears more than once");
             }
         }
         lines = List.copyOf(lines);
         Check.ttl(ttl, "ttl", MIN_TTL, MAX_TTL);
+    }
+
+    private static boolean sameKey(ReservationLine a, ReservationLine b) {
+        return a.sku().equals(b.sku()) && Objects.equals(a.location(), b.location());
     }
 }

@@ -24,6 +24,18 @@ public record OrderKitEvent(
         @Nullable String scope,
         Map<String, String> attributes,
         Instant at) {
+    /** Each type's name in lower case, computed once (event ids carry it). */
+    private static final String[] LOWER_NAMES = lowerNames();
+
+    private static String[] lowerNames() {
+        EventType[] types = EventType.values();
+        String[] out = new String[types.length];
+        for (EventType t : types) {
+            out[t.ordinal()] = t.name().toLowerCase(Locale.ROOT);
+        }
+        return out;
+    }
+
     /** Validates presence and copies attributes. */
     public OrderKitEvent {
         Objects.requireNonNull(id, "id");
@@ -52,11 +64,6 @@ public record OrderKitEvent(
             Map<String, String> attributes,
             Instant at) {
         return new OrderKitEvent(
-                subjectId + ":" + type.name().toLowerCase(Locale.ROOT) + ":" + version,
-                type,
-                subjectId,
-                scope,
-                attributes,
-                at);
+                subjectId + ":" + LOWER_NAMES[type.ordinal()] + ":" + version, type, subjectId, scope, attributes, at);
     }
 }

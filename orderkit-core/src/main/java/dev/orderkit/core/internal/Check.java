@@ -2,7 +2,6 @@ package dev.orderkit.core.internal;
 
 import dev.orderkit.core.InvalidRequestException;
 import java.time.Duration;
-import java.util.Objects;
 
 /** Argument validation helpers shared by value types. Not part of the public API. */
 public final class Check {
@@ -13,8 +12,28 @@ public final class Check {
 
     private Check() {}
 
+    /** The value; a {@link NullPointerException} naming the field if null (the message is built only then). */
     public static <T> T notNull(T value, String field) {
-        return Objects.requireNonNull(value, field + " must not be null");
+        if (value == null) {
+            throw new NullPointerException(field + " must not be null");
+        }
+        return value;
+    }
+
+    /** Like {@link #notNull(Object, String)} for the element {@code field[index]} (message built only on failure). */
+    public static <T> T notNull(T value, String field, int index) {
+        if (value == null) {
+            throw new NullPointerException(field + "[" + index + "] must not be null");
+        }
+        return value;
+    }
+
+    /** Like {@link #notNull(Object, String)} for the entry {@code field[key]} (message built only on failure). */
+    public static <T> T notNull(T value, String field, String key) {
+        if (value == null) {
+            throw new NullPointerException(field + "[" + key + "] must not be null");
+        }
+        return value;
     }
 
     /** A printable, non-blank identifier of at most {@code max} chars (no control characters). */

@@ -1,5 +1,6 @@
 package dev.orderkit.core.internal;
 
+import dev.failsafe.function.CheckedSupplier;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.AllocationStrategy;
 import dev.orderkit.core.ConcurrencyConflictException;
@@ -24,11 +25,13 @@ import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -55,6 +58,23 @@ public final class DefaultStockLedger implements StockLedger {
     private final ConcurrentHashMap<String, CachedLevels> levelCache = new ConcurrentHashMap<>();
 
     /**
+     * How long a SKU's location set, as last read, may let lines of the SKU skip the level read.
+     * Locations are never deleted; one added by another process steers allocations after at most
+     * this long (one added through this ledger at once), and a refusal is always confirmed on
+     * freshly read levels, which see it.
+     */
+    static final long LOCATIONS_CACHE_NANOS = 5_000_000_000L;
+
+    /** A SKU's location set as last read: its sole location's key, or null if it has several. */
+    private record Locations(@Nullable StockKey sole, long readAt) {}
+
+    private final ConcurrentHashMap<String, Locations> locationCache = new ConcurrentHashMap<>();
+    /** Whether the strategy lets lines of single-location SKUs skip the level read. */
+    private final boolean soleLocationFastPath;
+    /** Whether the sink discards every event: then none is built. */
+    private final boolean discardEvents;
+
+    /**
      * Creates the ledger of a kit.
      *
      * @param config the kit's configuration
@@ -66,6 +86,8 @@ public final class DefaultStockLedger implements StockLedger {
         this.retries = retries;
         this.events = config.eventSink();
         this.clock = config.clock();
+        this.soleLocationFastPath = strategy.servesSoleLocationWhole();
+        this.discardEvents = events.discards();
     }
 
     public StockStorage storage() {
@@ -84,8 +106,7 @@ public final class DefaultStockLedger implements StockLedger {
      */
     public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
-        Reserving reserving = new Reserving(request, publish);
-        return retries.racing(reserving::attempt, DefaultStockLedger::contendedAway);
+        return retries.racing(new Reserving(request, publish), DefaultStockLedger::contendedAway);
     }
 
     /** Every attempt lost its race for the stock: it really is contended away. */
@@ -110,7 +131,7 @@ public final class DefaultStockLedger implements StockLedger {
     }
 
     /** One {@link #reserve} call: its attempts and what they learnt. Confined to the caller's thread. */
-    private final class Reserving {
+    private final class Reserving implements CheckedSupplier<Reservation> {
         private final ReservationRequest request;
         private final boolean publish;
         /** Read levels fresh: an attempt lost on cached (or by now stale) numbers. */
@@ -123,7 +144,22 @@ public final class DefaultStockLedger implements StockLedger {
             this.publish = publish;
         }
 
-        Reservation attempt() {
+        @Override
+        public Reservation get() {
+            if (!fresh && soleLocationFastPath) {
+                List<AllocatedLine> lines = soleLocationLines(request.lines());
+                if (lines != null) {
+                    // nothing a level read could change: the storage's guarded write decides
+                    Instant now = clock.instant();
+                    ReserveResult r = storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now);
+                    if (!(r instanceof ReserveResult.Insufficient || r instanceof ReserveResult.UnknownStock)) {
+                        return held(r, lines, now);
+                    }
+                    // refused: confirmed on fresh levels below (a location may have been added)
+                    forget(lines);
+                    fresh = true;
+                }
+            }
             AllocationStrategy.Allocation allocation = allocate(fresh);
             if (!allocation.isComplete() && !fresh) {
                 fresh = true; // cached levels only steer: never turn a buyer away on them
@@ -152,7 +188,7 @@ public final class DefaultStockLedger implements StockLedger {
         /** The reservation the storage held (or found), else the race this attempt lost. */
         private Reservation held(ReserveResult result, List<AllocatedLine> lines, Instant now) {
             if (result instanceof ReserveResult.Reserved r) {
-                if (publish) {
+                if (publish && !discardEvents) {
                     Map<String, String> attributes = Map.of(
                             "lines", String.valueOf(r.reservation().lines().size()));
                     publish(OrderKitEvent.of(
@@ -166,7 +202,7 @@ public final class DefaultStockLedger implements StockLedger {
             fresh = true;
             if (result instanceof ReserveResult.Insufficient i) {
                 // lost a race against another reservation (or allocated on stale cached levels)
-                lines.forEach(l -> levelCache.remove(l.key().sku()));
+                forget(lines);
                 throw new StockTaken(request.reservationId(), i.shortfalls());
             }
             if (result instanceof ReserveResult.Conflict c) {
@@ -174,6 +210,14 @@ public final class DefaultStockLedger implements StockLedger {
             }
             // unknown stock appearing between read and write is impossible (levels are never deleted)
             throw new UnknownSkuException("lines", String.valueOf(((ReserveResult.UnknownStock) result).missing()));
+        }
+
+        private void forget(List<AllocatedLine> lines) {
+            for (int i = 0; i < lines.size(); i++) {
+                String sku = lines.get(i).key().sku();
+                levelCache.remove(sku);
+                locationCache.remove(sku);
+            }
         }
 
         private AllocationStrategy.Allocation allocate(boolean freshLevels) {
@@ -188,30 +232,96 @@ public final class DefaultStockLedger implements StockLedger {
      * rejection is always confirmed by a fresh read.
      */
     Map<String, List<StockLevel>> readLevels(List<ReservationLine> lines, boolean fresh) {
-        Map<String, List<StockLevel>> levels = new HashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            ReservationLine line = lines.get(i);
-            List<StockLevel> ls = fresh ? null : cachedLevels(line.sku());
-            if (ls == null || !covers(ls, line)) {
-                ls = storage.levels(line.sku()); // callers retry the whole read
-                cacheLevels(line.sku(), ls);
-            }
-            if (ls.isEmpty()) {
-                throw new UnknownSkuException("lines[" + i + "].sku", line.sku());
-            }
-            if (!covers(ls, line)) {
-                throw new UnknownSkuException("lines[" + i + "].location", line.sku() + "@" + line.location());
-            }
-            levels.put(line.sku(), ls);
+        int n = lines.size();
+        if (n == 1) {
+            return Map.of(lines.get(0).sku(), readLevels(lines.get(0), 0, fresh));
+        }
+        Map<String, List<StockLevel>> levels = new HashMap<>(2 * n);
+        for (int i = 0; i < n; i++) {
+            levels.put(lines.get(i).sku(), readLevels(lines.get(i), i, fresh));
         }
         return levels;
     }
 
-    private static boolean covers(List<StockLevel> ls, ReservationLine line) {
-        return !ls.isEmpty()
-                && (line.location() == null
-                        || ls.stream().anyMatch(l -> l.key().location().equals(line.location())));
+    /** The levels of line {@code i}'s SKU, checked to cover the line. */
+    private List<StockLevel> readLevels(ReservationLine line, int i, boolean fresh) {
+        List<StockLevel> ls = fresh ? null : cachedLevels(line.sku());
+        if (ls == null || !covers(ls, line)) {
+            ls = storage.levels(line.sku()); // callers retry the whole read
+            cacheLevels(line.sku(), ls);
+        }
+        if (ls.isEmpty()) {
+            throw new UnknownSkuException("lines[" + i + "].sku", line.sku());
+        }
+        if (!covers(ls, line)) {
+            throw new UnknownSkuException("lines[" + i + "].location", line.sku() + "@" + line.location());
+        }
+        return ls;
     }
+
+    private static boolean covers(List<StockLevel> ls, ReservationLine line) {
+        if (ls.isEmpty()) {
+            return false;
+        }
+        String location = line.location();
+        if (location == null) {
+            return true;
+        }
+        for (int i = 0; i < ls.size(); i++) {
+            if (ls.get(i).key().location().equals(location)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The canonical allocation of lines that all belong to SKUs known (within
+     * {@link #LOCATIONS_CACHE_NANOS}) to be stocked at one location, each SKU once and at that
+     * location if the line names one and not known from levels read lately to fall short; null if
+     * any line is not such a line.
+     */
+    private @Nullable List<AllocatedLine> soleLocationLines(List<ReservationLine> lines) {
+        int n = lines.size();
+        if (n == 1) {
+            ReservationLine line = lines.get(0);
+            StockKey key = soleLocation(line);
+            return key == null ? null : List.of(new AllocatedLine(key, line.quantity()));
+        }
+        AllocatedLine[] out = new AllocatedLine[n];
+        for (int i = 0; i < n; i++) {
+            ReservationLine line = lines.get(i);
+            StockKey key = soleLocation(line);
+            if (key == null) {
+                return null;
+            }
+            for (int j = 0; j < i; j++) {
+                if (out[j].key().sku().equals(line.sku())) {
+                    return null; // the SKU twice (with and without its location): the general path merges
+                }
+            }
+            out[i] = new AllocatedLine(key, line.quantity());
+        }
+        Arrays.sort(out, BY_KEY);
+        return Arrays.asList(out);
+    }
+
+    private @Nullable StockKey soleLocation(ReservationLine line) {
+        Locations l = locationCache.get(line.sku());
+        if (l == null || System.nanoTime() - l.readAt() > LOCATIONS_CACHE_NANOS) {
+            return null;
+        }
+        StockKey key = l.sole();
+        if (key == null || (line.location() != null && !line.location().equals(key.location()))) {
+            return null;
+        }
+        // levels read lately that show too little (e.g. sold out): the general path confirms on a
+        // fresh read without a refused write first, as before the fast path
+        List<StockLevel> cached = cachedLevels(line.sku());
+        return cached != null && cached.size() == 1 && cached.get(0).available() < line.quantity() ? null : key;
+    }
+
+    private static final Comparator<AllocatedLine> BY_KEY = (a, b) -> a.key().compareTo(b.key());
 
     private @Nullable List<StockLevel> cachedLevels(String sku) {
         CachedLevels c = levelCache.get(sku);
@@ -225,7 +335,17 @@ public final class DefaultStockLedger implements StockLedger {
         if (levelCache.size() >= LEVEL_CACHE_MAX) {
             levelCache.clear();
         }
-        levelCache.put(sku, new CachedLevels(ls, System.nanoTime()));
+        long now = System.nanoTime();
+        levelCache.put(sku, new CachedLevels(ls, now));
+        if (soleLocationFastPath) {
+            Locations known = locationCache.get(sku);
+            StockKey sole = ls.size() == 1 ? ls.get(0).key() : null;
+            if (known == null
+                    || !Objects.equals(known.sole(), sole)
+                    || now - known.readAt() > LOCATIONS_CACHE_NANOS / 2) {
+                locationCache.put(sku, new Locations(sole, now));
+            }
+        }
     }
 
     /** Checks that every SKU is known without reserving anything. */
@@ -233,13 +353,24 @@ public final class DefaultStockLedger implements StockLedger {
         retries.backend(() -> readLevels(lines, false));
     }
 
+    /** The lines merged by key, in key order (the storage's lock order). */
     private static List<AllocatedLine> canonical(List<AllocatedLine> lines) {
-        TreeMap<StockKey, Long> merged = new TreeMap<>();
-        for (AllocatedLine l : lines) {
-            merged.merge(l.key(), l.quantity(), Math::addExact);
+        if (lines.size() == 1) {
+            return lines;
         }
-        List<AllocatedLine> out = new ArrayList<>(merged.size());
-        merged.forEach((k, q) -> out.add(new AllocatedLine(k, q)));
+        AllocatedLine[] sorted = lines.toArray(new AllocatedLine[0]);
+        Arrays.sort(sorted, BY_KEY);
+        List<AllocatedLine> out = new ArrayList<>(sorted.length);
+        for (AllocatedLine l : sorted) {
+            int last = out.size() - 1;
+            if (last >= 0 && out.get(last).key().equals(l.key())) {
+                out.set(
+                        last,
+                        new AllocatedLine(l.key(), Math.addExact(out.get(last).quantity(), l.quantity())));
+            } else {
+                out.add(l);
+            }
+        }
         return out;
     }
 
@@ -274,7 +405,10 @@ public final class DefaultStockLedger implements StockLedger {
         Check.identifier(reservationId, "reservationId", 128);
         TransitionResult result =
                 retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
-        if (publish && transition == ReservationTransition.RELEASE && result instanceof TransitionResult.Applied a) {
+        if (publish
+                && !discardEvents
+                && transition == ReservationTransition.RELEASE
+                && result instanceof TransitionResult.Applied a) {
             publish(OrderKitEvent.of(
                     EventType.RESERVATION_RELEASED,
                     reservationId,
@@ -304,7 +438,9 @@ public final class DefaultStockLedger implements StockLedger {
         }
         Check.identifier(reference, "reference", 255);
         Instant now = clock.instant();
-        return retries.backend(() -> storage.adjust(key, delta, reference, now));
+        StockLevel level = retries.backend(() -> storage.adjust(key, delta, reference, now));
+        forgetLocations(key.sku()); // it may have added a location
+        return level;
     }
 
     @Override
@@ -317,7 +453,15 @@ public final class DefaultStockLedger implements StockLedger {
         Check.identifier(reference, "reference", 255);
         // no conflict retry: the caller's expected version is the point of this call
         Instant now = clock.instant();
-        return retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
+        StockLevel level = retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
+        forgetLocations(key.sku()); // it may have added a location
+        return level;
+    }
+
+    /** After a write through this ledger that may have added a location: the next reserve reads. */
+    private void forgetLocations(String sku) {
+        levelCache.remove(sku);
+        locationCache.remove(sku);
     }
 
     @Override
@@ -372,7 +516,9 @@ public final class DefaultStockLedger implements StockLedger {
                     : retries.racing(() -> settled(id, ReservationTransition.EXPIRE, now), UnaryOperator.identity());
             if (r instanceof TransitionResult.Applied) {
                 n++;
-                publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
+                if (!discardEvents) {
+                    publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
+                }
             }
         }
         return n;

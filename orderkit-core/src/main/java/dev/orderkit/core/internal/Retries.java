@@ -32,6 +32,11 @@ import org.jspecify.annotations.Nullable;
  * atomic phase like {@link #backend} and its SPI calls are not retried one by one. When a call fails after retries, the exception of every earlier failed attempt
  * is attached to the surfacing exception as {@linkplain Throwable#getSuppressed() suppressed}.
  *
+ * <p>Fast path: {@link #backend}, {@link #racing}, {@link #transientOnly} and {@link #unit} run the
+ * first attempt directly; only an attempt that fails with an exception a policy handles continues
+ * under Failsafe (with the same budgets), so a call that succeeds first time costs no execution.
+ * {@link #payment} does the same while its circuit breaker is closed, recording the outcome with it.
+ *
  * <p>Thread-safe.
  */
 public final class Retries {
@@ -102,7 +107,7 @@ public final class Retries {
                 throw new BackendUnavailableException("step failed: " + t, t);
             }
         }
-        return run(backend, step);
+        return run(backend, step, true);
     }
 
     /**
@@ -125,24 +130,10 @@ public final class Retries {
         if (IN_UNIT.get() != null) {
             return backend(attempt);
         }
-        List<Throwable> failed = new ArrayList<>();
         try {
-            return backend(() -> {
-                try {
-                    return attempt.get();
-                } catch (RuntimeException e) {
-                    failed.add(e);
-                    throw e;
-                }
-            });
+            return run(backend, attempt, true);
         } catch (RuntimeException e) {
-            List<Throwable> already = List.of(e.getSuppressed()); // backend() may have attached them
-            for (Throwable f : failed) {
-                if (f != e && !already.contains(f)) {
-                    e.addSuppressed(f);
-                }
-            }
-            throw whenSpent.apply(e);
+            throw whenSpent.apply(e); // the earlier attempts' failures are attached already
         }
     }
 
@@ -151,7 +142,7 @@ public final class Retries {
      * is the answer (e.g. a compare-and-set on a version the caller read) and reaches the caller.
      */
     public <T> T transientOnly(CheckedSupplier<T> step) {
-        return run(transientOnly, step);
+        return run(transientOnly, step, false);
     }
 
     /**
@@ -163,24 +154,93 @@ public final class Retries {
         if (!tx.isAtomic() || IN_UNIT.get() != null) {
             return work.get();
         }
-        return run(backend, () -> {
-            IN_UNIT.set(Boolean.TRUE);
-            try {
-                return tx.inTransaction(work);
-            } finally {
-                IN_UNIT.remove();
+        return run(
+                backend,
+                () -> {
+                    IN_UNIT.set(Boolean.TRUE);
+                    try {
+                        return tx.inTransaction(work);
+                    } finally {
+                        IN_UNIT.remove();
+                    }
+                },
+                true);
+    }
+
+    /**
+     * Runs a payment call (always with the same idempotency key) with retries and the breaker.
+     * While the breaker is closed the first attempt runs directly and its outcome is recorded with
+     * the breaker as the executor would (a success, or a failure the breaker does not handle, as a
+     * success); a {@link PaymentUnavailableException} continues under the executor, which records
+     * it there once.
+     */
+    public <T> T payment(CheckedSupplier<T> call) {
+        if (!breaker.isClosed()) {
+            return run(payment, call); // open or half-open: the executor rations the calls
+        }
+        Throwable first;
+        try {
+            T result = call.get();
+            breaker.recordSuccess();
+            return result;
+        } catch (PaymentUnavailableException e) {
+            first = e;
+        } catch (RuntimeException | Error e) {
+            breaker.recordSuccess(); // not a failure the breaker counts
+            throw e;
+        } catch (Throwable t) {
+            breaker.recordSuccess();
+            throw new BackendUnavailableException("step failed: " + t, t);
+        }
+        return runAfter(payment, call, first);
+    }
+
+    /**
+     * Runs {@code step} under {@code executor}. Fast path: the first attempt runs directly, so a call
+     * that succeeds on it (the common case) never builds a Failsafe execution. Only when that attempt
+     * fails with an exception one of the executor's policies handles does the call continue under
+     * the executor, whose first attempt replays that failure instead of running the step again: the
+     * policies see exactly the attempts they would have seen (same budgets, same delays), and every
+     * failed attempt ends up attached to the surfacing exception.
+     */
+    private <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step, boolean handlesConflicts) {
+        Throwable first;
+        try {
+            return step.get();
+        } catch (BackendUnavailableException e) {
+            first = e;
+        } catch (ConcurrencyConflictException e) {
+            if (!handlesConflicts) {
+                throw e;
             }
+            first = e;
+        } catch (RuntimeException | Error e) {
+            throw e; // no policy handles it: the call's only attempt
+        } catch (Throwable t) {
+            throw new BackendUnavailableException("step failed: " + t, t);
+        }
+        return runAfter(executor, step, first);
+    }
+
+    /** Continues a call whose first attempt failed with {@code first} (already counted as an attempt). */
+    private <T> T runAfter(FailsafeExecutor<Object> executor, CheckedSupplier<T> step, Throwable first) {
+        FailedAttempts failed = new FailedAttempts();
+        boolean[] replayed = {false};
+        return run(executor, failed, () -> {
+            if (!replayed[0]) {
+                replayed[0] = true;
+                throw first;
+            }
+            return step.get();
         });
     }
 
-    /** Runs a payment call (always with the same idempotency key) with retries and the breaker. */
-    public <T> T payment(CheckedSupplier<T> call) {
-        return run(payment, call);
+    private <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
+        return run(executor, new FailedAttempts(), step);
     }
 
     @SuppressWarnings("unchecked")
-    private <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
-        FailedAttempts failed = new FailedAttempts();
+    private <T> T run(FailsafeExecutor<Object> executor, FailedAttempts failed, CheckedSupplier<T> step) {
         Throwable surfacing;
         try {
             return (T) executor.get(() -> failed.run(step));

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +45,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     private final ConcurrentHashMap<ScopedKey, KeyRecord> records = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Retained> retained = new ConcurrentSkipListSet<>();
     private final Stripes stripes = new Stripes(64);
+    private final Function<ScopedKey, KeyRecord> recordOf = records::get;
 
     /** Creates an empty store. */
     public InMemoryIdempotencyStore() {}
@@ -50,34 +53,42 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     @Override
     public Optional<KeyRecord> read(ScopedKey key) {
         Objects.requireNonNull(key, "key");
-        return Optional.ofNullable(stripes.read(key, () -> records.get(key)));
+        return Optional.ofNullable(stripes.read(key, recordOf));
     }
 
     @Override
     public boolean insert(ScopedKey key, KeyRecord record) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(record, "record");
-        return stripes.write(key, () -> {
+        StampedLock lock = stripes.lockOf(key);
+        long stamp = lock.writeLock();
+        try {
             if (records.containsKey(key)) {
                 return false;
             }
             put(key, null, record);
             return true;
-        });
+        } finally {
+            lock.unlockWrite(stamp);
+        }
     }
 
     @Override
     public boolean replace(ScopedKey key, long expectedVersion, KeyRecord next) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(next, "next");
-        return stripes.write(key, () -> {
+        StampedLock lock = stripes.lockOf(key);
+        long stamp = lock.writeLock();
+        try {
             KeyRecord current = records.get(key);
             if (current == null || current.version() != expectedVersion) {
                 return false;
             }
             put(key, current, next);
             return true;
-        });
+        } finally {
+            lock.unlockWrite(stamp);
+        }
     }
 
     /** Stores a record and keeps the purge index in step; called under the key's stripe. */

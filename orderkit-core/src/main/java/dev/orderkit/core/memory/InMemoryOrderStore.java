@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,7 @@ public final class InMemoryOrderStore implements OrderStore {
     private final Map<OrderStatus, ConcurrentSkipListSet<Touched>> byStatus = new EnumMap<>(OrderStatus.class);
 
     private final Stripes stripes = new Stripes(64);
+    private final Function<String, Order> orderOf = orders::get;
     private final EventSink sink;
 
     /**
@@ -103,9 +106,15 @@ public final class InMemoryOrderStore implements OrderStore {
         return inserted;
     }
 
+    /** True when this store's sink discards every event ({@link EventSink#discards()}). */
+    @Override
+    public boolean discardsEvents() {
+        return sink.discards();
+    }
+
     @Override
     public Optional<Order> find(String orderId) {
-        return Optional.ofNullable(stripes.read(orderId, () -> orders.get(orderId)));
+        return Optional.ofNullable(stripes.read(orderId, orderOf));
     }
 
     @Override
@@ -120,16 +129,22 @@ public final class InMemoryOrderStore implements OrderStore {
 
     @Override
     public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
-        boolean updated = stripes.write(order.id(), () -> {
+        boolean updated;
+        StampedLock lock = stripes.lockOf(order.id());
+        long stamp = lock.writeLock();
+        try {
             Order current = orders.get(order.id());
-            if (current == null || current.version() != expectedVersion) {
-                return false;
+            updated = current != null && current.version() == expectedVersion;
+            if (current != null && updated) {
+                orders.put(order.id(), order);
+                if (current.status() != order.status() || !current.updatedAt().equals(order.updatedAt())) {
+                    indexOf(current.status()).remove(Touched.of(current));
+                    indexOf(order.status()).add(Touched.of(order));
+                }
             }
-            orders.put(order.id(), order);
-            indexOf(current.status()).remove(Touched.of(current));
-            indexOf(order.status()).add(Touched.of(order));
-            return true;
-        });
+        } finally {
+            lock.unlockWrite(stamp);
+        }
         if (updated) {
             publish(events);
         }

@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -45,10 +44,12 @@ import org.jspecify.annotations.Nullable;
  * locks of the SKUs of its lines (which never change). Writes are two-phase: a write takes the
  * write locks of the SKUs it touches in canonical order (so writers cannot deadlock), applies all
  * of it — levels, movements, idempotency records, the reservation, the expiry index — and only then
- * releases any lock. A SKU publishes its levels as one immutable list before its lock is released,
- * and a level is created inside the write that first changes it. Readers never block writers for
- * long: {@link #levels} and {@link #level} read the published list under an optimistic stamp,
- * falling back to the read lock when a writer held it; {@link #allLevels}, {@link #reservations}
+ * releases any lock. A location's level is a set of mutable counters written only under its SKU's
+ * write lock; a location appears (its slot is added to the SKU's sorted slot array, replaced whole)
+ * inside the write that first changes it, after that change. Readers never block writers for
+ * long: {@link #levels} and {@link #level} build the levels from the counters under an optimistic
+ * stamp and keep them only if the stamp validates, falling back to the read lock when a writer held
+ * it; {@link #allLevels}, {@link #reservations}
  * and {@link #dueReservations} validate the stamps of every SKU (and that no SKU was registered),
  * falling back to all the read locks in canonical order; {@link #reservation} is one read of a
  * value a writer stores while it still holds its locks; {@link #movements} copies under the read
@@ -62,18 +63,32 @@ public final class InMemoryStockStorage implements StockStorage {
     private static final Comparator<StockLevel> BY_KEY = Comparator.comparing(StockLevel::key);
     private static final Comparator<Sku> BY_NAME = Comparator.comparing(s -> s.sku);
 
-    /** One location of a SKU; mutable, guarded by the SKU's write lock. */
+    /**
+     * One location of a SKU: mutable counters, written only under the SKU's write lock and read
+     * either under a lock or optimistically (then validated against the SKU's stamp).
+     */
     private static final class Slot {
         final StockKey key;
         final List<Movement> movements = new ArrayList<>();
         /** Applied adjust / setOnHand writes by reference. */
         final Map<String, AppliedWrite> writes = new HashMap<>();
 
-        StockLevel level;
+        long onHand;
+        long reserved;
+        long version;
+        Instant updatedAt;
 
         Slot(StockKey key, Instant now) {
             this.key = key;
-            this.level = new StockLevel(key, 0, 0, 0, now);
+            this.updatedAt = now;
+        }
+
+        long available() {
+            return onHand - reserved;
+        }
+
+        StockLevel level() {
+            return new StockLevel(key, onHand, reserved, version, updatedAt);
         }
 
         void apply(long onHandDelta, long reservedDelta, MovementReason reason, String ref, Instant now) {
@@ -81,45 +96,109 @@ public final class InMemoryStockStorage implements StockStorage {
         }
 
         void apply(Movement m) {
-            StockLevel l = level;
-            level = new StockLevel(
-                    key, l.onHand() + m.onHandDelta(), l.reserved() + m.reservedDelta(), l.version() + 1, m.at());
+            onHand += m.onHandDelta();
+            reserved += m.reservedDelta();
+            version++;
+            updatedAt = m.at();
             movements.add(m);
         }
     }
+
+    private static final Slot[] NO_SLOTS = {};
 
     /** All levels of one SKU. */
     private static final class Sku {
         final String sku;
         final StampedLock lock = new StampedLock();
-        /** Slots by location (guarded by the write lock). */
-        final TreeMap<String, Slot> slots = new TreeMap<>();
-        /** The published levels, sorted by location; replaced only under the write lock. */
-        volatile List<StockLevel> levels = List.of();
+        /**
+         * The slots, sorted by location; the array is replaced (never changed) under the write lock
+         * when a write creates a location, after that write applied its change to the new slot.
+         */
+        volatile Slot[] slots = NO_SLOTS;
 
         Sku(String sku) {
             this.sku = sku;
         }
 
-        /** Publishes the slots' levels; called under the write lock before it is released. */
-        void publish() {
-            List<StockLevel> out = new ArrayList<>(slots.size());
-            for (Slot s : slots.values()) {
-                out.add(s.level);
+        /** The slot of a location, or null. */
+        @Nullable
+        Slot slot(String location) {
+            Slot[] a = slots;
+            int lo = 0;
+            int hi = a.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = a[mid].key.location().compareTo(location);
+                if (c == 0) {
+                    return a[mid];
+                } else if (c < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
             }
-            levels = List.copyOf(out);
+            return null;
         }
 
-        /** The published levels, read as of one instant without blocking writers when possible. */
+        /** Adds a slot the caller just wrote; called under the write lock. */
+        void add(Slot slot) {
+            Slot[] a = slots;
+            Slot[] b = new Slot[a.length + 1];
+            int i = 0;
+            while (i < a.length && a[i].key.location().compareTo(slot.key.location()) < 0) {
+                b[i] = a[i];
+                i++;
+            }
+            b[i] = slot;
+            System.arraycopy(a, i, b, i + 1, a.length - i);
+            slots = b;
+        }
+
+        /** The levels built from the counters: consistent only under a lock or a validated stamp. */
+        List<StockLevel> snapshot() {
+            Slot[] a = slots;
+            if (a.length == 1) {
+                return List.of(a[0].level());
+            }
+            StockLevel[] out = new StockLevel[a.length];
+            for (int i = 0; i < a.length; i++) {
+                out[i] = a[i].level();
+            }
+            return List.of(out);
+        }
+
+        /** The levels as of one instant, without blocking writers when possible. */
         List<StockLevel> read() {
             long stamp = lock.tryOptimisticRead();
-            List<StockLevel> l = levels;
-            if (lock.validate(stamp)) {
-                return l;
+            if (stamp != 0) {
+                List<StockLevel> l = snapshot();
+                if (lock.validate(stamp)) {
+                    return l;
+                }
             }
             stamp = lock.readLock();
             try {
-                return levels;
+                return snapshot();
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        }
+
+        /** The level of one location as of one instant, or null. */
+        @Nullable
+        StockLevel read(String location) {
+            long stamp = lock.tryOptimisticRead();
+            if (stamp != 0) {
+                Slot slot = slot(location);
+                StockLevel l = slot == null ? null : slot.level();
+                if (lock.validate(stamp)) {
+                    return l;
+                }
+            }
+            stamp = lock.readLock();
+            try {
+                Slot slot = slot(location);
+                return slot == null ? null : slot.level();
             } finally {
                 lock.unlockRead(stamp);
             }
@@ -172,10 +251,27 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     /**
-     * Write-locks the SKUs in canonical order; returns them in that order. A SKU not registered is
-     * skipped: its lines are unknown stock.
+     * Write-locks the SKUs of the lines in canonical order; returns them in that order. A SKU not
+     * registered is skipped: its lines are unknown stock.
      */
-    private List<Sku> lockSkus(Set<String> names) {
+    private List<Sku> lockSkus(List<AllocatedLine> lines) {
+        String only = lines.get(0).key().sku();
+        boolean oneSku = true;
+        for (int i = 1; oneSku && i < lines.size(); i++) {
+            oneSku = lines.get(i).key().sku().equals(only);
+        }
+        if (oneSku) {
+            Sku s = skus.get(only);
+            if (s == null) {
+                return List.of();
+            }
+            s.lock.asWriteLock().lock();
+            return List.of(s);
+        }
+        Set<String> names = new TreeSet<>();
+        for (AllocatedLine line : lines) {
+            names.add(line.key().sku());
+        }
         List<Sku> locked = new ArrayList<>(names.size());
         for (String name : names) { // a TreeSet: canonical order
             Sku s = skus.get(name);
@@ -193,19 +289,11 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
-    private static Set<String> skuNames(List<AllocatedLine> lines) {
-        Set<String> names = new TreeSet<>();
-        for (AllocatedLine line : lines) {
-            names.add(line.key().sku());
-        }
-        return names;
-    }
-
     /** The slot of a key among the SKUs the caller has write-locked; null if it does not exist. */
     private static @Nullable Slot slot(List<Sku> locked, StockKey key) {
         for (Sku s : locked) {
             if (s.sku.equals(key.sku())) {
-                return s.slots.get(key.location());
+                return s.slot(key.location());
             }
         }
         return null;
@@ -220,24 +308,7 @@ public final class InMemoryStockStorage implements StockStorage {
     @Override
     public Optional<StockLevel> level(StockKey key) {
         Sku s = skus.get(key.sku());
-        if (s == null) {
-            return Optional.empty();
-        }
-        List<StockLevel> levels = s.read();
-        int lo = 0;
-        int hi = levels.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = levels.get(mid).key().location().compareTo(key.location());
-            if (c == 0) {
-                return Optional.of(levels.get(mid));
-            } else if (c < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return Optional.empty();
+        return s == null ? Optional.empty() : Optional.ofNullable(s.read(key.location()));
     }
 
     @Override
@@ -246,34 +317,43 @@ public final class InMemoryStockStorage implements StockStorage {
         if (existing != null) {
             return new ReserveResult.AlreadyExists(existing);
         }
-        List<Sku> locked = lockSkus(skuNames(lines));
+        if (lines.size() == 1) {
+            return reserveOne(reservationId, lines, expiresAt, now);
+        }
+        List<Sku> locked = lockSkus(lines);
         try {
             existing = reservations.get(reservationId);
             if (existing != null) {
                 return new ReserveResult.AlreadyExists(existing);
             }
-            List<String> missing = new ArrayList<>();
-            List<Slot> slots = new ArrayList<>(lines.size());
-            for (AllocatedLine line : lines) {
-                Slot slot = slot(locked, line.key());
-                if (slot == null) {
-                    missing.add(line.key().sku() + "@" + line.key().location());
+            List<String> missing = null;
+            Slot[] slots = new Slot[lines.size()];
+            for (int i = 0; i < lines.size(); i++) {
+                StockKey key = lines.get(i).key();
+                slots[i] = slot(locked, key);
+                if (slots[i] == null) {
+                    if (missing == null) {
+                        missing = new ArrayList<>();
+                    }
+                    missing.add(key.sku() + "@" + key.location());
                 }
-                slots.add(slot);
             }
-            if (!missing.isEmpty()) {
+            if (missing != null) {
                 return new ReserveResult.UnknownStock(missing);
             }
-            List<Shortfall> shortfalls = new ArrayList<>();
+            List<Shortfall> shortfalls = null;
             for (int i = 0; i < lines.size(); i++) {
-                StockLevel l = slots.get(i).level;
+                Slot slot = slots[i];
                 long quantity = lines.get(i).quantity();
-                if (l.available() < quantity) {
-                    shortfalls.add(
-                            new Shortfall(l.key().sku(), l.key().location(), quantity, Math.max(0, l.available())));
+                if (slot.available() < quantity) {
+                    if (shortfalls == null) {
+                        shortfalls = new ArrayList<>();
+                    }
+                    shortfalls.add(new Shortfall(
+                            slot.key.sku(), slot.key.location(), quantity, Math.max(0, slot.available())));
                 }
             }
-            if (!shortfalls.isEmpty()) {
+            if (shortfalls != null) {
                 return new ReserveResult.Insufficient(shortfalls);
             }
             Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
@@ -283,13 +363,48 @@ public final class InMemoryStockStorage implements StockStorage {
                 return new ReserveResult.AlreadyExists(existing);
             }
             for (int i = 0; i < lines.size(); i++) {
-                slots.get(i).apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
+                slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
-            locked.forEach(Sku::publish);
             due.add(new Due(expiresAt, reservationId));
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
+        }
+    }
+
+    /** {@link #reserve} of one line: one SKU's write lock, no lists. */
+    private ReserveResult reserveOne(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+        AllocatedLine line = lines.get(0);
+        StockKey key = line.key();
+        Sku s = skus.get(key.sku());
+        if (s == null) {
+            return new ReserveResult.UnknownStock(List.of(key.sku() + "@" + key.location()));
+        }
+        long stamp = s.lock.writeLock();
+        try {
+            Reservation existing = reservations.get(reservationId);
+            if (existing != null) {
+                return new ReserveResult.AlreadyExists(existing);
+            }
+            Slot slot = s.slot(key.location());
+            if (slot == null) {
+                return new ReserveResult.UnknownStock(List.of(key.sku() + "@" + key.location()));
+            }
+            long quantity = line.quantity();
+            if (slot.available() < quantity) {
+                return new ReserveResult.Insufficient(
+                        List.of(new Shortfall(key.sku(), key.location(), quantity, Math.max(0, slot.available()))));
+            }
+            Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
+            existing = reservations.putIfAbsent(reservationId, r);
+            if (existing != null) {
+                return new ReserveResult.AlreadyExists(existing);
+            }
+            slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
+            due.add(new Due(expiresAt, reservationId));
+            return new ReserveResult.Reserved(r);
+        } finally {
+            s.lock.unlockWrite(stamp);
         }
     }
 
@@ -309,7 +424,7 @@ public final class InMemoryStockStorage implements StockStorage {
         if (seen == null) {
             return new TransitionResult.NotFound(reservationId);
         }
-        List<Sku> locked = lockSkus(skuNames(seen.lines()));
+        List<Sku> locked = lockSkus(seen.lines());
         try {
             // reservations are never removed, and it was there before the locks
             Reservation current =
@@ -321,9 +436,6 @@ public final class InMemoryStockStorage implements StockStorage {
                     // a reservation holds only levels that existed, and levels are never removed
                     Objects.requireNonNull(slot(locked, m.key()), "level of a reserved line")
                             .apply(m);
-                }
-                if (transition.movesStock()) {
-                    locked.forEach(Sku::publish);
                 }
                 reservations.put(reservationId, applied.reservation());
                 if (current.state() == ReservationState.HELD) {
@@ -358,7 +470,8 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         long stamp = s.lock.writeLock();
         try {
-            Slot slot = s.slots.get(key.location());
+            Slot slot = s.slot(key.location());
+            boolean created = slot == null;
             if (slot == null) {
                 if (delta < 0) {
                     throw new NotFoundException("stock level", key.sku() + "@" + key.location());
@@ -370,16 +483,17 @@ public final class InMemoryStockStorage implements StockStorage {
                     return applied.replay(key, reference, false, delta, 0);
                 }
             }
-            StockLevel l = slot.level;
-            if (l.onHand() + delta < l.reserved() || l.onHand() + delta < 0) {
+            if (slot.onHand + delta < slot.reserved || slot.onHand + delta < 0) {
                 throw new InsufficientStockException(
-                        List.of(new Shortfall(key.sku(), key.location(), -delta, l.available())));
+                        List.of(new Shortfall(key.sku(), key.location(), -delta, slot.available())));
             }
             slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
-            slot.writes.put(reference, new AppliedWrite(false, delta, 0, slot.level));
-            s.slots.put(key.location(), slot);
-            s.publish();
-            return slot.level;
+            StockLevel level = slot.level();
+            slot.writes.put(reference, new AppliedWrite(false, delta, 0, level));
+            if (created) {
+                s.add(slot);
+            }
+            return level;
         } finally {
             s.lock.unlockWrite(stamp);
         }
@@ -393,7 +507,8 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         long stamp = s.lock.writeLock();
         try {
-            Slot slot = s.slots.get(key.location());
+            Slot slot = s.slot(key.location());
+            boolean created = slot == null;
             if (slot == null) {
                 if (expectedVersion != -1) {
                     throw new NotFoundException("stock level", key.sku() + "@" + key.location());
@@ -408,20 +523,21 @@ public final class InMemoryStockStorage implements StockStorage {
                     throw new ConcurrencyConflictException("stock level " + key + " already exists");
                 }
             }
-            StockLevel l = slot.level;
-            if (expectedVersion != -1 && l.version() != expectedVersion) {
+            if (expectedVersion != -1 && slot.version != expectedVersion) {
                 throw new ConcurrencyConflictException(
-                        "stock level " + key + " is at version " + l.version() + ", expected " + expectedVersion);
+                        "stock level " + key + " is at version " + slot.version + ", expected " + expectedVersion);
             }
-            if (onHand < l.reserved()) {
+            if (onHand < slot.reserved) {
                 throw new InsufficientStockException(
-                        List.of(new Shortfall(key.sku(), key.location(), l.reserved(), onHand)));
+                        List.of(new Shortfall(key.sku(), key.location(), slot.reserved, onHand)));
             }
-            slot.apply(onHand - l.onHand(), 0, MovementReason.SET_ON_HAND, reference, now);
-            slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, slot.level));
-            s.slots.put(key.location(), slot);
-            s.publish();
-            return slot.level;
+            slot.apply(onHand - slot.onHand, 0, MovementReason.SET_ON_HAND, reference, now);
+            StockLevel level = slot.level();
+            slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, level));
+            if (created) {
+                s.add(slot);
+            }
+            return level;
         } finally {
             s.lock.unlockWrite(stamp);
         }
@@ -432,7 +548,7 @@ public final class InMemoryStockStorage implements StockStorage {
         return readAllSkus(() -> {
             List<StockLevel> out = new ArrayList<>();
             for (Sku s : skus.values()) {
-                out.addAll(s.levels);
+                out.addAll(s.snapshot());
             }
             out.sort(BY_KEY);
             return List.copyOf(out);
@@ -496,7 +612,7 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         long stamp = s.lock.readLock();
         try {
-            Slot slot = s.slots.get(key.location());
+            Slot slot = s.slot(key.location());
             return slot == null ? List.of() : List.copyOf(slot.movements);
         } finally {
             s.lock.unlockRead(stamp);
@@ -512,7 +628,7 @@ public final class InMemoryStockStorage implements StockStorage {
         return readAllSkus(() -> {
             int n = 0;
             for (Sku s : skus.values()) {
-                n += s.levels.size();
+                n += s.slots.length;
             }
             return n;
         });

@@ -3,6 +3,7 @@ package dev.orderkit.core.memory;
 import java.util.List;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +44,27 @@ final class Stripes {
     int index(Object key) {
         int h = key.hashCode();
         return (h ^ (h >>> 16)) & (locks.length - 1);
+    }
+
+    /** The stripe of a key, for a caller that locks it itself (no lambda per call). */
+    StampedLock lockOf(Object key) {
+        return locks[index(key)];
+    }
+
+    /** Runs {@code read.apply(key)} as of one instant (no capturing lambda per call). */
+    <K, T> T read(K key, Function<? super K, T> read) {
+        StampedLock lock = locks[index(key)];
+        long stamp = lock.tryOptimisticRead();
+        T out = read.apply(key);
+        if (lock.validate(stamp)) {
+            return out;
+        }
+        stamp = lock.readLock();
+        try {
+            return read.apply(key);
+        } finally {
+            lock.unlockRead(stamp);
+        }
     }
 
     /** Runs a change of one key's state under its stripe's write lock. */

@@ -18,11 +18,21 @@ public interface EventSink {
     void publish(OrderKitEvent event);
 
     /**
-     * A sink that drops every event.
+     * Whether this sink drops every event unseen, so callers may skip building events for it. Only
+     * a sink whose {@link #publish} does nothing may answer true; the default is false.
+     *
+     * @return true if publishing to this sink has no effect
+     */
+    default boolean discards() {
+        return false;
+    }
+
+    /**
+     * A sink that drops every event ({@link #discards()} is true).
      *
      * @return the sink
      */
     static EventSink discarding() {
-        return event -> {};
+        return DiscardingSink.INSTANCE;
     }
 }

@@ -58,6 +58,17 @@ public interface OrderStore {
     boolean update(Order order, long expectedVersion, List<OrderKitEvent> events);
 
     /**
+     * Whether the events handed to {@link #insert} and {@link #update} go nowhere (e.g. an
+     * in-memory store whose sink discards them), so a caller may pass an empty list instead of
+     * building them. The default is false: a store that records events (an outbox) needs them.
+     *
+     * @return true if the events passed to this store are dropped unseen
+     */
+    default boolean discardsEvents() {
+        return false;
+    }
+
+    /**
      * Finds orders in the given statuses last updated before {@code updatedBefore}, oldest first.
      *
      * @param statuses statuses to match

@@ -10,7 +10,10 @@ import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.payment.PaymentResult;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -267,5 +270,63 @@ class RetriesTest {
                 .isInstanceOf(ConcurrencyConflictException.class)
                 .hasMessage("lost 5")
                 .satisfies(e -> assertThat(e.getSuppressed()).hasSize(4));
+    }
+
+    private static boolean underFailsafe() {
+        for (StackTraceElement e : Thread.currentThread().getStackTrace()) {
+            if (e.getClassName().startsWith("dev.failsafe.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aFirstAttemptThatSucceedsRunsWithoutAFailsafeExecutionAndAFailureContinuesUnderThePolicies() {
+        Retries r = new Retries(FAST);
+        assertThat(r.backend(RetriesTest::underFailsafe)).isFalse();
+        assertThat(r.transientOnly(RetriesTest::underFailsafe)).isFalse();
+        assertThat(r.racing(RetriesTest::underFailsafe, e -> e)).isFalse();
+        assertThat(r.payment(RetriesTest::underFailsafe)).isFalse(); // while the breaker is closed
+        // a handled failure on the first attempt: the retries run under the policies, the first
+        // attempt is not run twice and the budget is the documented one (1 + 2 backend retries)
+        List<Boolean> attempts = new ArrayList<>();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    attempts.add(underFailsafe());
+                    throw new BackendUnavailableException("down " + attempts.size(), null);
+                }))
+                .hasMessage("down 3")
+                .satisfies(e -> assertThat(e.getSuppressed())
+                        .extracting(Throwable::getMessage)
+                        .containsExactly("down 1", "down 2"));
+        assertThat(attempts).containsExactly(false, true, true);
+        attempts.clear();
+        assertThat(r.racing(
+                        () -> {
+                            attempts.add(underFailsafe());
+                            if (attempts.size() == 1) {
+                                throw new ConcurrencyConflictException("lost");
+                            }
+                            return "won";
+                        },
+                        e -> e))
+                .isEqualTo("won");
+        assertThat(attempts).containsExactly(false, true);
+        // a failure no policy handles is the only attempt, thrown as is
+        IllegalStateException bug = new IllegalStateException("bug");
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> r.backend(() -> {
+                    calls.incrementAndGet();
+                    throw bug;
+                }))
+                .isSameAs(bug)
+                .satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+        assertThat(calls).hasValue(1);
+        // a checked exception surfaces as BackendUnavailableException, as under Failsafe
+        assertThatThrownBy(() -> r.backend(() -> {
+                    throw new IOException("io");
+                }))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasCauseInstanceOf(IOException.class);
     }
 }
