@@ -20,6 +20,6 @@ class H2StockRoundTripTest extends StockRoundTrips {
 
     @Override
     protected Budget budget() {
-        return new Budget(99, 99, 99, 99, 99, 99);
+        return new Budget(7, 7, 6, 5, 2, 7);
     }
 }

@@ -16,6 +16,6 @@ class MariaDbStockRoundTripTest extends StockRoundTrips {
 
     @Override
     protected Budget budget() {
-        return new Budget(99, 99, 99, 99, 99, 99);
+        return new Budget(7, 9, 7, 5, 2, 7);
     }
 }

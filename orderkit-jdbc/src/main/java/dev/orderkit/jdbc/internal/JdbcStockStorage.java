@@ -39,19 +39,31 @@ import org.jdbi.v3.core.statement.Update;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link StockStorage} on SQL. Reserve is one short transaction: insert the reservation row (its
- * primary key makes the id idempotent), then one guarded conditional update per line in canonical
- * order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q}), checking each
- * update count; any line that does not match rolls the whole transaction back. No row is read
- * with {@code FOR UPDATE}. A transition reads the reservation, asks {@link ReservationTransition}
- * (this class has no lifecycle rules of its own) and compare-and-sets the row's state in one
- * transaction with the level deltas and movements. {@code adjust} and {@code setOnHand} are
- * idempotent on their reference: each records itself in {@code stock_write} (primary key sku,
- * location, reference; schema version 3) in the transaction of its change, after the level row is
- * locked by the change, so of two concurrent calls with one reference the second waits, finds the
- * record and rolls back; a repeat answers the recorded level. No method loops to retry: a race it
- * cannot settle in its one transaction is answered as {@code Conflict} for core to re-run.
- * Thread-safe and safe across processes sharing the database.
+ * {@link StockStorage} on SQL. The hot path (reserve, transition) runs on plain JDBC
+ * ({@link Db#withConnection}): on the step transaction's connection when one is open on this
+ * thread (joining it: the commit is the unit's), else on a pooled connection of its own.
+ *
+ * <p><b>PostgreSQL</b>: a reserve is ONE data-modifying CTE statement and a transition is one
+ * conditional statement, each atomic on its own (one round trip in auto-commit mode, commit
+ * included); see {@link PgStockSql} for how it stays all-or-nothing and oversell-free under READ
+ * COMMITTED. <b>MySQL/MariaDB and H2</b>: a reserve is one short transaction: insert the
+ * reservation row (its primary key makes the id idempotent), then one guarded conditional update
+ * per line in canonical order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q};
+ * batched on H2), checking each update count, then the lines and the movements as one multi-row
+ * insert each; any line that does not match rolls the whole transaction back (inside a step
+ * transaction: back to a savepoint that always has the same name). A transition reads the
+ * reservation, asks {@link ReservationTransition} (this class has no lifecycle rules of its own)
+ * and compare-and-sets the row's state, with the level deltas and movements in one transaction when
+ * the action moves stock, as one auto-committed update when it does not. No row is read with
+ * {@code FOR UPDATE} outside the PostgreSQL statement.
+ *
+ * <p>{@code adjust} and {@code setOnHand} are idempotent on their reference: each records itself
+ * in {@code stock_write} (primary key sku, location, reference; schema version 3) in the
+ * transaction of its change, after the level row is locked by the change, so of two concurrent
+ * calls with one reference the second waits, finds the record and rolls back; a repeat answers the
+ * recorded level. No method loops to retry: a race it cannot settle in its one transaction is
+ * answered as {@code Conflict} for core to re-run. Thread-safe and safe across processes sharing
+ * the database.
  */
 public final class JdbcStockStorage implements StockStorage {
     private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
@@ -420,10 +432,19 @@ public final class JdbcStockStorage implements StockStorage {
      * this failure path). Stock short when the guard ran but back before this read is a lost race.
      */
     private ReserveResult whyShort(List<AllocatedLine> sorted) {
+        StringBuilder where = new StringBuilder();
+        for (int i = 0; i < sorted.size(); i++) {
+            where.append(i == 0 ? "" : " OR ").append("(sku = ? AND location = ?)");
+        }
         Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
-            Map<StockKey, StockLevel> m = new LinkedHashMap<>();
+            var q = tx.handle().createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE " + where));
+            int i = 0;
             for (AllocatedLine l : sorted) {
-                findLevel(tx.handle(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
+                q.bind(i++, l.key().sku()).bind(i++, l.key().location());
+            }
+            Map<StockKey, StockLevel> m = new LinkedHashMap<>();
+            for (StockLevel lv : q.map((rs, ctx) -> level(rs)).list()) {
+                m.put(lv.key(), lv);
             }
             return m;
         });
@@ -539,15 +560,17 @@ public final class JdbcStockStorage implements StockStorage {
             if (!rule.applies()) {
                 return rule.outcome(current, now);
             }
+            if (!transition.movesStock()) {
+                // one conditional update changes nothing else: atomic on its own, no transaction
+                boolean won = autoCommitted(c, ambient, cc -> casState(cc, reservationId, rule.to(), current, nowN));
+                return won
+                        ? rule.outcome(current, now)
+                        : new TransitionResult.Conflict(
+                                reservationId, "changed from " + current.state() + " meanwhile");
+            }
             boolean won = inTx(c, ambient, tx -> {
-                try (PreparedStatement ps = tx.prepareStatement(db.sql(CAS_STATE))) {
-                    ps.setString(1, rule.to().name());
-                    ps.setLong(2, nowN);
-                    ps.setString(3, reservationId);
-                    ps.setString(4, current.state().name());
-                    if (ps.executeUpdate() != 1) {
-                        return new Done<>(Boolean.FALSE, false);
-                    }
+                if (!casState(tx, reservationId, rule.to(), current, nowN)) {
+                    return new Done<>(Boolean.FALSE, false);
                 }
                 applyMovements(tx, transition.movements(current, now));
                 return new Done<>(Boolean.TRUE, true);
@@ -556,6 +579,18 @@ public final class JdbcStockStorage implements StockStorage {
                     ? rule.outcome(current, now)
                     : new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile");
         });
+    }
+
+    /** Moves the reservation to {@code next} if it still is in the state read; true if it did. */
+    private boolean casState(Connection c, String reservationId, ReservationState next, Reservation current, long nowN)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(db.sql(CAS_STATE))) {
+            ps.setString(1, next.name());
+            ps.setLong(2, nowN);
+            ps.setString(3, reservationId);
+            ps.setString(4, current.state().name());
+            return ps.executeUpdate() == 1;
+        }
     }
 
     /** One reservation with its lines, read on a plain connection (the MySQL/H2 transition). */
