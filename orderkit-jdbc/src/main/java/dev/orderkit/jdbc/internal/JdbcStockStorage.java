@@ -258,6 +258,13 @@ public final class JdbcStockStorage implements StockStorage {
             }
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c, e);
+            if (auto) {
+                try {
+                    c.setAutoCommit(true); // hand the connection back as it came
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed); // broken: the pool discards it
+                }
+            }
             throw e;
         }
         if (auto) {
