@@ -110,22 +110,40 @@ public final class JdbcStockStorage implements StockStorage {
                 Db.instant(rs.getLong("updated_at")));
     }
 
+    /** Core reads the levels of a SKU before every allocation: plain JDBC, no Jdbi handle. */
     @Override
     public List<StockLevel> levels(String sku) {
-        List<StockLevel> out = new ArrayList<>(db.read(
-                "levels",
-                tx -> tx.handle()
-                        .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku"))
-                        .bind("sku", sku)
-                        .map((rs, ctx) -> level(rs))
-                        .list()));
-        out.sort(Comparator.comparing(StockLevel::key));
+        List<StockLevel> out = db.withConnection("levels", (c, ambient) -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ?"))) {
+                ps.setString(1, sku);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<StockLevel> list = new ArrayList<>(2);
+                    while (rs.next()) {
+                        list.add(level(rs));
+                    }
+                    return list;
+                }
+            }
+        });
+        if (out.size() > 1) {
+            out.sort(Comparator.comparing(StockLevel::key));
+        }
         return out;
     }
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        return db.read("level", tx -> findLevel(tx.handle(), key));
+        return db.withConnection("level", (c, ambient) -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
+                ps.setString(1, key.sku());
+                ps.setString(2, key.location());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(level(rs)) : Optional.<StockLevel>empty();
+                }
+            }
+        });
     }
 
     private Optional<StockLevel> findLevel(Handle h, StockKey key) {
