@@ -300,7 +300,7 @@ public final class JdbcBackend {
                     throw new BackendUnavailableException("dialect detection failed: " + e.getMessage(), e);
                 }
             }
-            JdbcBackend backend = new JdbcBackend(new Db(j, d, prefix), clock);
+            JdbcBackend backend = new JdbcBackend(new Db(j, d, prefix, jdbi == null ? dataSource : null), clock);
             if (migrate) {
                 backend.migrate();
             }

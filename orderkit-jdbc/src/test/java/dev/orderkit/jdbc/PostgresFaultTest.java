@@ -101,7 +101,7 @@ class PostgresFaultTest {
             try (Statement st = admin.createStatement();
                     var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                             + "WHERE application_name = 'okfault-" + prefix + "' AND wait_event_type = 'Lock' "
-                            + "AND query LIKE 'UPDATE " + prefix + "stock_level%'")) {
+                            + "AND query LIKE '%" + prefix + "stock_level%'")) {
                 int n = 0;
                 while (rs.next()) {
                     n++;

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -37,6 +38,7 @@ public final class Db {
     private final JdbcDialect dialect;
     private final String prefix;
     private final ConcurrentHashMap<String, String> sqlCache = new ConcurrentHashMap<>();
+    private final @Nullable DataSource dataSource;
 
     /** A unit of work run with a handle. */
     @FunctionalInterface
@@ -85,9 +87,23 @@ public final class Db {
      * @param prefix the table prefix (already validated)
      */
     public Db(Jdbi jdbi, JdbcDialect dialect, String prefix) {
+        this(jdbi, dialect, prefix, null);
+    }
+
+    /**
+     * Creates the plumbing with the data source the Jdbi instance was created from, so plain-JDBC
+     * hot paths ({@link #withConnection}) take connections without opening a Jdbi handle.
+     *
+     * @param jdbi the Jdbi instance
+     * @param dialect the dialect
+     * @param prefix the table prefix (already validated)
+     * @param dataSource the data source behind {@code jdbi}, or null if unknown
+     */
+    public Db(Jdbi jdbi, JdbcDialect dialect, String prefix, @Nullable DataSource dataSource) {
         this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.dataSource = dataSource;
     }
 
     /**
@@ -324,6 +340,75 @@ public final class Db {
         } catch (SQLException e) {
             throw new BackendUnavailableException("cannot set READ COMMITTED isolation: " + e.getMessage(), e);
         }
+    }
+
+    /** Plain-JDBC work on a connection. */
+    @FunctionalInterface
+    public interface ConnectionWork<T> {
+        /**
+         * Runs the work.
+         *
+         * @param c the connection: in auto-commit mode unless {@code ambient} (or unless the data
+         *     source hands out manual-commit connections, which the work must then commit)
+         * @param ambient true if {@code c} belongs to the step transaction running on this thread
+         *     (the work must neither commit nor roll it back)
+         * @return the result
+         * @throws SQLException on driver failures
+         */
+        T run(Connection c, boolean ambient) throws SQLException;
+    }
+
+    /**
+     * Runs plain-JDBC work (the stock hot path, where a Jdbi handle's own cost shows): on the
+     * connection of the step transaction running on this thread, if any, else on a connection of
+     * its own, closed afterwards. Transactions, if the work needs one, are the work's business.
+     *
+     * @param what description for error messages
+     * @param work the work
+     * @param <T> result type
+     * @return the result
+     * @throws BackendUnavailableException on driver failures
+     * @throws ConcurrencyConflictException on a deadlock or serialization failure
+     */
+    public <T> T withConnection(String what, ConnectionWork<T> work) {
+        Handle outer = ambient.get();
+        try {
+            if (outer != null) {
+                return work.run(outer.getConnection(), true);
+            }
+            if (dataSource != null) {
+                try (Connection c = dataSource.getConnection()) {
+                    return work.run(c, false);
+                }
+            }
+            try (Handle h = jdbi.open()) {
+                return work.run(h.getConnection(), false);
+            }
+        } catch (SQLException e) {
+            throw map(what, e);
+        } catch (JdbiException e) {
+            throw map(what, e);
+        }
+    }
+
+    /**
+     * Maps a driver failure to an orderkit exception, like {@link #map(String, JdbiException)}.
+     *
+     * @param what what was being done
+     * @param sql the failure
+     * @return the exception to throw
+     */
+    public static RuntimeException map(String what, SQLException sql) {
+        if (isConflict(sql)) {
+            return new ConcurrencyConflictException(
+                    what + ": transaction conflict (SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode()
+                            + "): " + sql.getMessage(),
+                    sql);
+        }
+        return new BackendUnavailableException(
+                what + " failed: SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode() + ": "
+                        + sql.getMessage(),
+                sql);
     }
 
     /**

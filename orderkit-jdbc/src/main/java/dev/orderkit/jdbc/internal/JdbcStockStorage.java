@@ -17,8 +17,11 @@ import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.JdbcDialect;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,39 +31,65 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.jdbi.v3.core.statement.Update;
+import org.jspecify.annotations.Nullable;
 
 /**
- * {@link StockStorage} on SQL. Reserve is one short transaction: insert the reservation row (its
- * primary key makes the id idempotent), then one guarded conditional update per line in canonical
- * order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q}), checking each
- * update count; any line that does not match rolls the whole transaction back. No row is read
- * with {@code FOR UPDATE}. A transition reads the reservation, asks {@link ReservationTransition}
- * (this class has no lifecycle rules of its own) and compare-and-sets the row's state in one
- * transaction with the level deltas and movements. {@code adjust} and {@code setOnHand} are
- * idempotent on their reference: each records itself in {@code stock_write} (primary key sku,
- * location, reference; schema version 3) in the transaction of its change, after the level row is
- * locked by the change, so of two concurrent calls with one reference the second waits, finds the
- * record and rolls back; a repeat answers the recorded level. No method loops to retry: a race it
- * cannot settle in its one transaction is answered as {@code Conflict} for core to re-run.
- * Thread-safe and safe across processes sharing the database.
+ * {@link StockStorage} on SQL. The hot path (reserve, transition) runs on plain JDBC
+ * ({@link Db#withConnection}): on the step transaction's connection when one is open on this
+ * thread (joining it: the commit is the unit's), else on a pooled connection of its own.
+ *
+ * <p><b>PostgreSQL</b>: a reserve is ONE data-modifying CTE statement and a transition is one
+ * conditional statement, each atomic on its own (one round trip in auto-commit mode, commit
+ * included); see {@link PgStockSql} for how it stays all-or-nothing and oversell-free under READ
+ * COMMITTED. <b>MySQL/MariaDB and H2</b>: a reserve is one short transaction: insert the
+ * reservation row (its primary key makes the id idempotent), then one guarded conditional update
+ * per line in canonical order ({@code reserved = reserved + q WHERE ... AND on_hand - reserved >= q};
+ * batched on H2), checking each update count, then the lines and the movements as one multi-row
+ * insert each; any line that does not match rolls the whole transaction back (inside a step
+ * transaction: back to a savepoint that always has the same name). A transition reads the
+ * reservation, asks {@link ReservationTransition} (this class has no lifecycle rules of its own)
+ * and compare-and-sets the row's state, with the level deltas and movements in one transaction when
+ * the action moves stock, as one auto-committed update when it does not. No row is read with
+ * {@code FOR UPDATE} outside the PostgreSQL statement.
+ *
+ * <p>{@code adjust} and {@code setOnHand} are idempotent on their reference: each records itself
+ * in {@code stock_write} (primary key sku, location, reference; schema version 3) in the
+ * transaction of its change, after the level row is locked by the change, so of two concurrent
+ * calls with one reference the second waits, finds the record and rolls back; a repeat answers the
+ * recorded level. No method loops to retry: a race it cannot settle in its one transaction is
+ * answered as {@code Conflict} for core to re-run. Thread-safe and safe across processes sharing
+ * the database.
  */
 public final class JdbcStockStorage implements StockStorage {
     private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
-    private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + :q, "
-            + "version = version + 1, updated_at = :now "
-            + "WHERE sku = :sku AND location = :loc AND on_hand - reserved >= :q";
-    private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + :dOn, "
-            + "reserved = reserved + :dRes, version = version + 1, "
-            + "updated_at = :now WHERE sku = :sku AND location = :loc";
+    private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + ?, "
+            + "version = version + 1, updated_at = ? "
+            + "WHERE sku = ? AND location = ? AND on_hand - reserved >= ?";
+    private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
+            + "reserved = reserved + ?, version = version + 1, "
+            + "updated_at = ? WHERE sku = ? AND location = ?";
+    private static final String INSERT_RESERVATION = "INSERT INTO {p}reservation "
+            + "(id, state, expires_at, created_at, updated_at, version) VALUES (?, 'HELD', ?, ?, ?, 0)";
+    private static final String CAS_STATE = "UPDATE {p}reservation SET state = ?, updated_at = ?, "
+            + "version = version + 1 WHERE id = ? AND state = ?";
+    /** The one savepoint name of a stock write inside a step transaction (MySQL/MariaDB, H2). */
+    private static final String SAVEPOINT = "ok_stock";
+
     private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
             + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
             + "VALUES (:sku, :loc, :dOn, :dRes, :reason, :ref, :at)";
 
     private final Db db;
+    /** The one-statement hot path on PostgreSQL; null on the other dialects. */
+    private final @Nullable PgStockSql pg;
+
+    private final Map<Integer, String> linesSql = new ConcurrentHashMap<>();
+    private final Map<Integer, String> movementsSql = new ConcurrentHashMap<>();
 
     /**
      * Creates the storage.
@@ -69,6 +98,7 @@ public final class JdbcStockStorage implements StockStorage {
      */
     public JdbcStockStorage(Db db) {
         this.db = db;
+        this.pg = db.dialect() == JdbcDialect.POSTGRESQL ? new PgStockSql(db.prefix()) : null;
     }
 
     private static StockLevel level(ResultSet rs) throws SQLException {
@@ -80,22 +110,40 @@ public final class JdbcStockStorage implements StockStorage {
                 Db.instant(rs.getLong("updated_at")));
     }
 
+    /** Core reads the levels of a SKU before every allocation: plain JDBC, no Jdbi handle. */
     @Override
     public List<StockLevel> levels(String sku) {
-        List<StockLevel> out = new ArrayList<>(db.read(
-                "levels",
-                tx -> tx.handle()
-                        .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku"))
-                        .bind("sku", sku)
-                        .map((rs, ctx) -> level(rs))
-                        .list()));
-        out.sort(Comparator.comparing(StockLevel::key));
+        List<StockLevel> out = db.withConnection("levels", (c, ambient) -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ?"))) {
+                ps.setString(1, sku);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<StockLevel> list = new ArrayList<>(2);
+                    while (rs.next()) {
+                        list.add(level(rs));
+                    }
+                    return list;
+                }
+            }
+        });
+        if (out.size() > 1) {
+            out.sort(Comparator.comparing(StockLevel::key));
+        }
         return out;
     }
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        return db.read("level", tx -> findLevel(tx.handle(), key));
+        return db.withConnection("level", (c, ambient) -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
+                ps.setString(1, key.sku());
+                ps.setString(2, key.location());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(level(rs)) : Optional.<StockLevel>empty();
+                }
+            }
+        });
     }
 
     private Optional<StockLevel> findLevel(Handle h, StockKey key) {
@@ -144,91 +192,264 @@ public final class JdbcStockStorage implements StockStorage {
         b.execute();
     }
 
-    /** Runs the guarded reserve per line in canonical order; returns the index of the first line that failed, or -1. */
-    private int guardedReserve(Handle h, List<AllocatedLine> lines, long now) {
-        if (db.dialect().reliableBatchCounts() && lines.size() > 1) {
-            PreparedBatch b = h.prepareBatch(db.sql(GUARDED_RESERVE));
-            for (AllocatedLine l : lines) {
-                b.bind("q", l.quantity())
-                        .bind("now", now)
-                        .bind("sku", l.key().sku())
-                        .bind("loc", l.key().location())
-                        .add();
+    // ------------------------------------------------------------------ plain-JDBC plumbing of the hot path
+
+    /** A unit of plain-JDBC work in a transaction: its value and whether to keep (commit) its writes. */
+    private record Done<T>(T value, boolean commit) {}
+
+    @FunctionalInterface
+    private interface TxBody<T> {
+        Done<T> run(Connection c) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface StatementBody<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs one statement that is atomic on its own: as is in auto-commit mode (one round trip,
+     * commit included) or inside the step transaction (whose commit is the unit's); committed
+     * explicitly only if the data source hands out manual-commit connections.
+     */
+    private static <T> T autoCommitted(Connection c, boolean ambient, StatementBody<T> body) throws SQLException {
+        if (ambient || c.getAutoCommit()) {
+            return body.run(c);
+        }
+        try {
+            T result = body.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            throw e;
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException suppressed) {
+            cause.addSuppressed(suppressed); // connection broken: the database rolls back on its own
+        }
+    }
+
+    /**
+     * Runs work in one READ COMMITTED transaction (MySQL/MariaDB, H2): its own, or, inside a step
+     * transaction, a savepoint that always has the same name (so the driver/server can reuse it).
+     */
+    private <T> T inTx(Connection c, boolean ambient, TxBody<T> body) throws SQLException {
+        if (ambient) {
+            Savepoint sp = c.setSavepoint(SAVEPOINT);
+            Done<T> d;
+            try {
+                d = body.run(c);
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback(sp);
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed); // the whole step transaction will be rolled back anyway
+                }
+                throw e;
             }
-            int[] counts = b.execute();
-            for (int i = 0; i < counts.length; i++) {
-                if (counts[i] != 1) {
+            if (d.commit()) {
+                c.releaseSavepoint(sp);
+            } else {
+                c.rollback(sp);
+            }
+            return d.value();
+        }
+        if (db.dialect() == JdbcDialect.MYSQL && c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED); // InnoDB defaults to REPEATABLE READ
+        }
+        boolean auto = c.getAutoCommit();
+        if (auto) {
+            c.setAutoCommit(false);
+        }
+        Done<T> d;
+        try {
+            d = body.run(c);
+            if (d.commit()) {
+                c.commit();
+            } else {
+                c.rollback();
+            }
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            if (auto) {
+                try {
+                    c.setAutoCommit(true); // hand the connection back as it came
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed); // broken: the pool discards it
+                }
+            }
+            throw e;
+        }
+        if (auto) {
+            c.setAutoCommit(true);
+        }
+        return d.value();
+    }
+
+    private String linesSql(int n) {
+        return linesSql.computeIfAbsent(
+                n,
+                k -> db.sql("INSERT INTO {p}reservation_line "
+                        + "(reservation_id, line_no, sku, location, quantity) VALUES " + rows(k, "(?, ?, ?, ?, ?)")));
+    }
+
+    private String movementsSql(int n) {
+        return movementsSql.computeIfAbsent(
+                n,
+                k -> db.sql("INSERT INTO {p}movement "
+                        + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) VALUES "
+                        + rows(k, "(?, ?, ?, ?, ?, ?, ?)")));
+    }
+
+    private static String rows(int n, String row) {
+        StringBuilder b = new StringBuilder(n * (row.length() + 2));
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ", ").append(row);
+        }
+        return b.toString();
+    }
+
+    /** Inserts movements with one multi-row statement. */
+    private void insertMovements(Connection c, List<Movement> ms) throws SQLException {
+        if (ms.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(movementsSql(ms.size()))) {
+            int i = 1;
+            for (Movement m : ms) {
+                ps.setString(i++, m.key().sku());
+                ps.setString(i++, m.key().location());
+                ps.setLong(i++, m.onHandDelta());
+                ps.setLong(i++, m.reservedDelta());
+                ps.setString(i++, m.reason().name());
+                ps.setString(i++, m.reference());
+                ps.setLong(i++, Db.nanos(m.at()));
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    /** Runs the guarded reserve per line in canonical order; returns the index of the first line that failed, or -1. */
+    private int guardedReserve(Connection c, List<AllocatedLine> lines, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(db.sql(GUARDED_RESERVE))) {
+            boolean batch = db.dialect().reliableBatchCounts() && lines.size() > 1;
+            for (int i = 0; i < lines.size(); i++) {
+                AllocatedLine l = lines.get(i);
+                ps.setLong(1, l.quantity());
+                ps.setLong(2, now);
+                ps.setString(3, l.key().sku());
+                ps.setString(4, l.key().location());
+                ps.setLong(5, l.quantity());
+                if (batch) {
+                    ps.addBatch();
+                } else if (ps.executeUpdate() != 1) {
                     return i;
+                }
+            }
+            if (batch) {
+                int[] counts = ps.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] != 1) {
+                        return i;
+                    }
                 }
             }
             return -1;
         }
-        for (int i = 0; i < lines.size(); i++) {
-            AllocatedLine l = lines.get(i);
-            int n = h.createUpdate(db.sql(GUARDED_RESERVE))
-                    .bind("q", l.quantity())
-                    .bind("now", now)
-                    .bind("sku", l.key().sku())
-                    .bind("loc", l.key().location())
-                    .execute();
-            if (n != 1) {
-                return i;
-            }
-        }
-        return -1;
     }
+
+    // ------------------------------------------------------------------ reserve
 
     @Override
     public ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
         List<AllocatedLine> sorted = new ArrayList<>(lines);
         sorted.sort(Comparator.comparing(AllocatedLine::key)); // canonical order, whatever the caller sent
+        if (pg != null) {
+            return reservePostgres(pg, reservationId, sorted, expiresAt, now);
+        }
         long nowN = Db.nanos(now);
-        Object outcome = db.tx("reserve " + reservationId, tx -> {
-            Handle h = tx.handle();
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("id", reservationId);
-            row.put("exp", Db.nanos(expiresAt));
-            row.put("now", nowN);
-            if (!insertIfAbsent(
-                    h,
-                    "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
-                            + "VALUES (:id, 'HELD', :exp, :now, :now, 0)",
-                    row)) {
-                tx.rollbackOnly();
-                return Boolean.FALSE; // exists
-            }
-            int failed = guardedReserve(h, sorted, nowN);
-            if (failed >= 0) {
-                tx.rollbackOnly();
-                return Integer.valueOf(failed);
-            }
-            PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}reservation_line "
-                    + "(reservation_id, line_no, sku, location, quantity) VALUES (:id, :no, :sku, :loc, :q)"));
-            List<Movement> ms = new ArrayList<>(sorted.size());
-            for (int i = 0; i < sorted.size(); i++) {
-                AllocatedLine l = sorted.get(i);
-                b.bind("id", reservationId)
-                        .bind("no", i)
-                        .bind("sku", l.key().sku())
-                        .bind("loc", l.key().location())
-                        .bind("q", l.quantity())
-                        .add();
-                ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
-            }
-            b.execute();
-            movements(h, ms);
-            return new ReserveResult.Reserved(
-                    new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now));
-        });
+        long expN = Db.nanos(expiresAt);
+        Object outcome = db.withConnection(
+                "reserve " + reservationId,
+                (c, ambient) -> inTx(c, ambient, tx -> {
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql(INSERT_RESERVATION))) {
+                        ps.setString(1, reservationId);
+                        ps.setLong(2, expN);
+                        ps.setLong(3, nowN);
+                        ps.setLong(4, nowN);
+                        ps.executeUpdate();
+                    } catch (SQLException e) {
+                        if (Db.isDuplicate(e)) {
+                            return new Done<Object>(
+                                    Boolean.FALSE, false); // exists (MySQL/H2 keep the transaction usable)
+                        }
+                        throw e;
+                    }
+                    int failed = guardedReserve(tx, sorted, nowN);
+                    if (failed >= 0) {
+                        return new Done<Object>(Integer.valueOf(failed), false);
+                    }
+                    try (PreparedStatement ps = tx.prepareStatement(linesSql(sorted.size()))) {
+                        int i = 1;
+                        for (int no = 0; no < sorted.size(); no++) {
+                            AllocatedLine l = sorted.get(no);
+                            ps.setString(i++, reservationId);
+                            ps.setInt(i++, no);
+                            ps.setString(i++, l.key().sku());
+                            ps.setString(i++, l.key().location());
+                            ps.setLong(i++, l.quantity());
+                        }
+                        ps.executeUpdate();
+                    }
+                    List<Movement> ms = new ArrayList<>(sorted.size());
+                    for (AllocatedLine l : sorted) {
+                        ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
+                    }
+                    insertMovements(tx, ms);
+                    return new Done<Object>(
+                            new ReserveResult.Reserved(
+                                    new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now)),
+                            true);
+                }));
         if (outcome instanceof ReserveResult r) {
             return r;
         }
         if (Boolean.FALSE.equals(outcome)) {
-            return reservation(reservationId)
-                    .<ReserveResult>map(ReserveResult.AlreadyExists::new)
-                    .orElseGet(() -> new ReserveResult.Conflict("a concurrent reserve of this id rolled back"));
+            return existing(reservationId);
         }
         return whyShort(sorted);
+    }
+
+    private ReserveResult existing(String reservationId) {
+        return reservation(reservationId)
+                .<ReserveResult>map(ReserveResult.AlreadyExists::new)
+                .orElseGet(() -> new ReserveResult.Conflict("a concurrent reserve of this id rolled back"));
+    }
+
+    /** PostgreSQL: the whole reserve as one statement ({@link PgStockSql}). */
+    private ReserveResult reservePostgres(
+            PgStockSql sql, String reservationId, List<AllocatedLine> sorted, Instant expiresAt, Instant now) {
+        long nowN = Db.nanos(now);
+        long expN = Db.nanos(expiresAt);
+        Optional<ReserveResult> answer = db.withConnection(
+                "reserve " + reservationId,
+                (c, ambient) -> autoCommitted(c, ambient, cc -> {
+                    try (PreparedStatement ps = cc.prepareStatement(sql.reserve(sorted.size()))) {
+                        PgStockSql.bindReserve(ps, 1, reservationId, sorted, expN, nowN);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            return Optional.ofNullable(
+                                    PgStockSql.readReserve(rs, reservationId, sorted, expiresAt, now));
+                        }
+                    }
+                }));
+        // empty: every line fitted but the id was committed by a concurrent reserve after the
+        // statement's snapshot (rare): read it
+        return answer.orElseGet(() -> existing(reservationId));
     }
 
     /**
@@ -236,10 +457,19 @@ public final class JdbcStockStorage implements StockStorage {
      * this failure path). Stock short when the guard ran but back before this read is a lost race.
      */
     private ReserveResult whyShort(List<AllocatedLine> sorted) {
+        StringBuilder where = new StringBuilder();
+        for (int i = 0; i < sorted.size(); i++) {
+            where.append(i == 0 ? "" : " OR ").append("(sku = ? AND location = ?)");
+        }
         Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
-            Map<StockKey, StockLevel> m = new LinkedHashMap<>();
+            var q = tx.handle().createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE " + where));
+            int i = 0;
             for (AllocatedLine l : sorted) {
-                findLevel(tx.handle(), l.key()).ifPresent(lv -> m.put(l.key(), lv));
+                q.bind(i++, l.key().sku()).bind(i++, l.key().location());
+            }
+            Map<StockKey, StockLevel> m = new LinkedHashMap<>();
+            for (StockLevel lv : q.map((rs, ctx) -> level(rs)).list()) {
+                m.put(lv.key(), lv);
             }
             return m;
         });
@@ -309,60 +539,138 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     /**
-     * Reads the reservation (one query), asks {@link ReservationTransition} what to do, and applies
-     * it in one transaction conditional on the state it read; the expiry never changes, so the
-     * state is the rule's only input that can move meanwhile. A lost compare-and-set is a
-     * {@code Conflict}, for core to re-run.
+     * PostgreSQL: one statement ({@link PgStockSql#transition}) whose conditional update encodes
+     * the {@link ReservationTransition} table, returning the reservation as its snapshot saw it.
+     * MySQL/MariaDB and H2: reads the reservation (one query), asks {@link ReservationTransition}
+     * (this class has no lifecycle rules of its own) and applies it in one transaction conditional
+     * on the state it read; the expiry never changes, so the state is the rule's only input that
+     * can move meanwhile. Either way a lost compare-and-set is a {@code Conflict}, for core to re-run.
      */
     @Override
     public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
-        Optional<Reservation> read = reservation(reservationId);
-        if (read.isEmpty()) {
-            return new TransitionResult.NotFound(reservationId);
-        }
-        Reservation current = read.get();
-        ReservationTransition.Rule rule = transition.rule(current, now);
-        if (!rule.applies()) {
-            return rule.outcome(current, now);
-        }
         long nowN = Db.nanos(now);
-        boolean won = db.tx(transition.verb() + " " + reservationId, tx -> {
-            Handle h = tx.handle();
-            int n = h.createUpdate(db.sql("UPDATE {p}reservation SET state = :next, updated_at = :now, "
-                            + "version = version + 1 WHERE id = :id AND state = :cur"))
-                    .bind("next", rule.to().name())
-                    .bind("now", nowN)
-                    .bind("id", reservationId)
-                    .bind("cur", current.state().name())
-                    .execute();
-            if (n != 1) {
-                tx.rollbackOnly();
-                return false;
+        String what = transition.verb() + " " + reservationId;
+        PgStockSql sql = pg;
+        if (sql != null) {
+            PgStockSql.TransitionReply reply = db.withConnection(
+                    what,
+                    (c, ambient) -> autoCommitted(c, ambient, cc -> {
+                        try (PreparedStatement ps = cc.prepareStatement(sql.transition(transition))) {
+                            ps.setString(1, reservationId);
+                            ps.setLong(2, nowN);
+                            try (ResultSet rs = ps.executeQuery()) {
+                                return PgStockSql.readTransition(rs, reservationId);
+                            }
+                        }
+                    }));
+            Reservation current = reply.current();
+            if (current == null) {
+                return new TransitionResult.NotFound(reservationId);
             }
-            applyMovements(h, transition.movements(current, now));
-            return true;
+            if (reply.applied()) {
+                return new TransitionResult.Applied(current.withState(transition.target(), now));
+            }
+            ReservationTransition.Rule rule = transition.rule(current, now);
+            return rule.applies()
+                    ? new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile")
+                    : rule.outcome(current, now);
+        }
+        return db.withConnection(what, (c, ambient) -> {
+            Optional<Reservation> read = selectReservation(c, reservationId);
+            if (read.isEmpty()) {
+                return new TransitionResult.NotFound(reservationId);
+            }
+            Reservation current = read.get();
+            ReservationTransition.Rule rule = transition.rule(current, now);
+            if (!rule.applies()) {
+                return rule.outcome(current, now);
+            }
+            if (!transition.movesStock()) {
+                // one conditional update changes nothing else: atomic on its own, no transaction
+                boolean won = autoCommitted(c, ambient, cc -> casState(cc, reservationId, rule.to(), current, nowN));
+                return won
+                        ? rule.outcome(current, now)
+                        : new TransitionResult.Conflict(
+                                reservationId, "changed from " + current.state() + " meanwhile");
+            }
+            boolean won = inTx(c, ambient, tx -> {
+                if (!casState(tx, reservationId, rule.to(), current, nowN)) {
+                    return new Done<>(Boolean.FALSE, false);
+                }
+                applyMovements(tx, transition.movements(current, now));
+                return new Done<>(Boolean.TRUE, true);
+            });
+            return won
+                    ? rule.outcome(current, now)
+                    : new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile");
         });
-        return won
-                ? rule.outcome(current, now)
-                : new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile");
+    }
+
+    /** Moves the reservation to {@code next} if it still is in the state read; true if it did. */
+    private boolean casState(Connection c, String reservationId, ReservationState next, Reservation current, long nowN)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(db.sql(CAS_STATE))) {
+            ps.setString(1, next.name());
+            ps.setLong(2, nowN);
+            ps.setString(3, reservationId);
+            ps.setString(4, current.state().name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** One reservation with its lines, read on a plain connection (the MySQL/H2 transition). */
+    private Optional<Reservation> selectReservation(Connection c, String reservationId) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(db.sql(SELECT_RESERVATIONS + "r.id = ? ORDER BY r.id, l.line_no"))) {
+            ps.setString(1, reservationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<AllocatedLine> lines = new ArrayList<>();
+                ReservationState state = null;
+                long exp = 0;
+                long created = 0;
+                long updated = 0;
+                while (rs.next()) {
+                    if (state == null) {
+                        state = ReservationState.valueOf(rs.getString("state"));
+                        exp = rs.getLong("expires_at");
+                        created = rs.getLong("created_at");
+                        updated = rs.getLong("updated_at");
+                    }
+                    lines.add(new AllocatedLine(
+                            new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("quantity")));
+                }
+                if (state == null) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Reservation(
+                        reservationId, state, lines, Db.instant(exp), Db.instant(created), Db.instant(updated)));
+            }
+        }
     }
 
     /** Applies each movement to its level and records it; levels in canonical order (lines are stored so). */
-    private void applyMovements(Handle h, List<Movement> ms) {
+    private void applyMovements(Connection c, List<Movement> ms) throws SQLException {
         if (ms.isEmpty()) {
             return;
         }
-        PreparedBatch b = h.prepareBatch(db.sql(APPLY_DELTA));
-        for (Movement m : ms) {
-            b.bind("dOn", m.onHandDelta())
-                    .bind("dRes", m.reservedDelta())
-                    .bind("now", Db.nanos(m.at()))
-                    .bind("sku", m.key().sku())
-                    .bind("loc", m.key().location())
-                    .add();
+        try (PreparedStatement ps = c.prepareStatement(db.sql(APPLY_DELTA))) {
+            for (Movement m : ms) {
+                ps.setLong(1, m.onHandDelta());
+                ps.setLong(2, m.reservedDelta());
+                ps.setLong(3, Db.nanos(m.at()));
+                ps.setString(4, m.key().sku());
+                ps.setString(5, m.key().location());
+                if (ms.size() > 1) {
+                    ps.addBatch();
+                } else {
+                    ps.executeUpdate();
+                }
+            }
+            if (ms.size() > 1) {
+                ps.executeBatch();
+            }
         }
-        b.execute();
-        movements(h, ms);
+        insertMovements(c, ms);
     }
 
     @Override

@@ -1,0 +1,380 @@
+package dev.orderkit.jdbc.internal;
+
+import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.StockKey;
+import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveResult;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The PostgreSQL statements of the stock hot path: a whole reserve, or a whole lifecycle
+ * transition, as ONE data-modifying CTE statement, atomic on its own (one round trip in
+ * auto-commit mode, commit included). Package-private and reusable: {@link #reserve(int)},
+ * {@link #bindReserve} and {@link #readReserve} build, bind and answer one reservation. Thread-safe
+ * (statement texts are cached per line count and per transition).
+ *
+ * <p><b>Reserve.</b> All sub-statements of a CTE see one snapshot, and under READ COMMITTED a
+ * concurrent update of a row is re-checked (EvalPlanQual) only in the WHERE of the statement that
+ * locks or updates it. So the statement first locks every level of the reservation with
+ * {@code SELECT ... FOR UPDATE} in canonical line order (no deadlocks: every writer locks levels in
+ * that order); a row lock under READ COMMITTED returns the newest committed version, so the admit
+ * decision ("every line fits") is taken on the current levels, which nobody can change until the
+ * statement ends. Every write is conditional on that decision: the reservation row is inserted
+ * ({@code ON CONFLICT DO NOTHING}: idempotent on the id) only if all lines fit, and the level
+ * updates, the lines and the movements only if the reservation row was inserted. The level update
+ * matches on the key alone and computes the new values from the locked rows, on purpose: anything
+ * computed from the updated table's own columns is first evaluated on the version in the
+ * statement's snapshot (the WHERE, and the CHECK constraints on the tentative new row, run before
+ * the concurrent update is detected and EvalPlanQual moves to the newest version), so a guard there
+ * would skip a level that fits only since the snapshot (a concurrent release: half-applied
+ * reservation), and {@code reserved = reserved + q} would fail the table's
+ * {@code CHECK (reserved <= on_hand)} spuriously. The guard is the decision taken on the locked
+ * rows; the CHECK backs it. A short or
+ * unknown line, or an existing id, writes nothing and locks nothing longer than the statement (in
+ * auto-commit mode). The reply carries the available quantity of every line (the shortfalls) or the
+ * existing reservation, so no second read is needed. Should the guarded updates ever match fewer
+ * levels than lines after the reservation row went in (impossible with the locks held), a cast
+ * fails the whole statement (SQLState 22P02) rather than leave a half-written reservation.
+ *
+ * <p><b>Transition.</b> One conditional {@code UPDATE} of the reservation whose WHERE encodes the
+ * {@link ReservationTransition} table for the action (the states it applies from, not due / due);
+ * if it applied and the action moves stock, the levels are locked in line order and updated from
+ * the locked values (as in the reserve), and one movement per line recorded. The reply is the reservation as the statement's snapshot saw it,
+ * with its lines, and whether the update applied.
+ */
+final class PgStockSql {
+    /** Reply column: 0 = a line's availability, 1 = the counts, 2 = a line of an existing reservation. */
+    private static final String KIND = "kind";
+
+    private final String prefix;
+    private final Map<Integer, String> reserveSql = new ConcurrentHashMap<>();
+    private final Map<ReservationTransition, String> transitionSql = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the builder for a table prefix.
+     *
+     * @param prefix the table prefix (validated)
+     */
+    PgStockSql(String prefix) {
+        this.prefix = prefix;
+    }
+
+    // ------------------------------------------------------------------ reserve
+
+    /**
+     * The one-statement reserve of {@code lines} lines. Parameters: see {@link #bindReserve}.
+     *
+     * @param lines number of lines (at least 1)
+     * @return the SQL
+     */
+    String reserve(int lines) {
+        return reserveSql.computeIfAbsent(lines, this::buildReserve);
+    }
+
+    private String buildReserve(int n) {
+        String p = prefix;
+        StringJoiner values = new StringJoiner(", ");
+        for (int i = 0; i < n; i++) {
+            values.add("(" + i + ", CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT))");
+        }
+        return "WITH a AS (SELECT CAST(? AS VARCHAR) AS id, CAST(? AS BIGINT) AS exp, CAST(? AS BIGINT) AS now), "
+                + "i (no, sku, loc, q) AS (VALUES " + values + "), "
+                // the reservation as it exists already (snapshot)
+                + "x AS (SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at FROM " + p
+                + "reservation r JOIN a ON r.id = a.id), "
+                // lock the levels in canonical order; a lock returns the newest committed version
+                + "k AS (SELECT i.no, s.on_hand, s.reserved, s.version, s.on_hand - s.reserved AS avail FROM i JOIN "
+                + p
+                + "stock_level s ON s.sku = i.sku AND s.location = i.loc "
+                + "WHERE NOT EXISTS (SELECT 1 FROM x) ORDER BY i.no FOR UPDATE OF s), "
+                // the admit decision: every line known and fits
+                + "ok AS (SELECT COUNT(*) = " + n + " AND COALESCE(BOOL_AND(k.avail >= i.q), FALSE) AS fits "
+                + "FROM k JOIN i ON i.no = k.no), "
+                + "hold AS (INSERT INTO " + p + "reservation (id, state, expires_at, created_at, updated_at, version) "
+                + "SELECT a.id, 'HELD', a.exp, a.now, a.now, 0 FROM a JOIN ok ON ok.fits "
+                + "ON CONFLICT DO NOTHING RETURNING id), "
+                // the new values come from the locked rows (k), never from s's columns, and the
+                // match is on the key only: anything computed from s would be evaluated on the
+                // snapshot's version first (the WHERE, and the CHECK on the tentative new row, run
+                // before the concurrent update is detected and EvalPlanQual moves to the newest one)
+                + "upd AS (UPDATE " + p + "stock_level s SET on_hand = k.on_hand, reserved = k.reserved + i.q, "
+                + "version = k.version + 1, updated_at = a.now FROM i JOIN k ON k.no = i.no, a, hold "
+                + "WHERE s.sku = i.sku AND s.location = i.loc "
+                + "RETURNING i.no, i.sku, i.loc, i.q), "
+                + "lns AS (INSERT INTO " + p + "reservation_line (reservation_id, line_no, sku, location, quantity) "
+                + "SELECT a.id, upd.no, upd.sku, upd.loc, upd.q FROM upd, a), "
+                + "mvs AS (INSERT INTO " + p + "movement "
+                + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
+                + "SELECT upd.sku, upd.loc, 0, upd.q, 'RESERVE', a.id, a.now FROM upd, a ORDER BY upd.no), "
+                + "cnt AS (SELECT (SELECT COUNT(*) FROM hold) AS ins, (SELECT COUNT(*) FROM upd) AS upd) "
+                + "SELECT 0 AS " + KIND + ", i.no, k.avail AS n, CAST(NULL AS BIGINT) AS n2, "
+                + "CAST(NULL AS VARCHAR) AS state, CAST(NULL AS BIGINT) AS exp, CAST(NULL AS BIGINT) AS created, "
+                + "CAST(NULL AS BIGINT) AS updated, CAST(NULL AS VARCHAR) AS sku, CAST(NULL AS VARCHAR) AS loc "
+                + "FROM i LEFT JOIN k ON k.no = i.no "
+                + "UNION ALL SELECT 1, 0, cnt.ins, CASE WHEN cnt.ins = 1 AND cnt.upd <> " + n
+                + " THEN CAST('orderkit: reserve updated ' || cnt.upd || ' of " + n + " levels' AS BIGINT) "
+                + "ELSE cnt.upd END, NULL, NULL, NULL, NULL, NULL, NULL FROM cnt "
+                + "UNION ALL SELECT 2, l.line_no, l.quantity, NULL, x.state, x.expires_at, x.created_at, "
+                + "x.updated_at, l.sku, l.location FROM x JOIN " + p + "reservation_line l ON l.reservation_id = x.id";
+    }
+
+    /**
+     * Binds one reserve: id, expiry, now, then sku, location and quantity of every line.
+     *
+     * @param ps the statement of {@link #reserve(int)}
+     * @param at the first parameter index
+     * @param reservationId the id
+     * @param sorted the lines in canonical order
+     * @param expN expiry (nanos)
+     * @param nowN now (nanos)
+     * @return the next parameter index
+     * @throws SQLException on driver failures
+     */
+    static int bindReserve(
+            PreparedStatement ps, int at, String reservationId, List<AllocatedLine> sorted, long expN, long nowN)
+            throws SQLException {
+        int i = at;
+        ps.setString(i++, reservationId);
+        ps.setLong(i++, expN);
+        ps.setLong(i++, nowN);
+        for (AllocatedLine l : sorted) {
+            ps.setString(i++, l.key().sku());
+            ps.setString(i++, l.key().location());
+            ps.setLong(i++, l.quantity());
+        }
+        return i;
+    }
+
+    /**
+     * Turns the reply of one reserve into its answer.
+     *
+     * @param rs the reply of {@link #reserve(int)}
+     * @param reservationId the id
+     * @param sorted the lines in canonical order
+     * @param expiresAt the expiry
+     * @param now the time of the reserve
+     * @return the answer, or null if the id exists but was committed after the statement's
+     *     snapshot (the caller reads it)
+     * @throws SQLException on driver failures
+     */
+    static @Nullable ReserveResult readReserve(
+            ResultSet rs, String reservationId, List<AllocatedLine> sorted, Instant expiresAt, Instant now)
+            throws SQLException {
+        int n = sorted.size();
+        long[] avail = new long[n];
+        boolean[] known = new boolean[n];
+        boolean inserted = false;
+        @Nullable List<@Nullable AllocatedLine> existing = null;
+        @Nullable String state = null;
+        long exp = 0;
+        long created = 0;
+        long updated = 0;
+        while (rs.next()) {
+            int kind = rs.getInt(1);
+            if (kind == 0) {
+                int no = rs.getInt(2);
+                long a = rs.getLong(3);
+                if (!rs.wasNull()) {
+                    known[no] = true;
+                    avail[no] = a;
+                }
+            } else if (kind == 1) {
+                inserted = rs.getLong(3) == 1;
+            } else {
+                if (existing == null) {
+                    existing = new ArrayList<>();
+                    state = rs.getString(5);
+                    exp = rs.getLong(6);
+                    created = rs.getLong(7);
+                    updated = rs.getLong(8);
+                }
+                int no = rs.getInt(2);
+                AllocatedLine line = new AllocatedLine(new StockKey(rs.getString(9), rs.getString(10)), rs.getLong(3));
+                while (existing.size() <= no) {
+                    existing.add(null);
+                }
+                existing.set(no, line);
+            }
+        }
+        if (inserted) {
+            return new ReserveResult.Reserved(
+                    new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now));
+        }
+        if (existing != null) {
+            List<AllocatedLine> stored = new ArrayList<>(existing.size());
+            for (AllocatedLine l : existing) {
+                if (l != null) {
+                    stored.add(l);
+                }
+            }
+            return new ReserveResult.AlreadyExists(new Reservation(
+                    reservationId,
+                    ReservationState.valueOf(Objects.requireNonNull(state, "state")),
+                    stored,
+                    Db.instant(exp),
+                    Db.instant(created),
+                    Db.instant(updated)));
+        }
+        List<String> missing = new ArrayList<>();
+        List<Shortfall> shortfalls = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            AllocatedLine l = sorted.get(i);
+            if (!known[i]) {
+                missing.add(l.key().sku() + "@" + l.key().location());
+            } else if (avail[i] < l.quantity()) {
+                shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), l.quantity(), Math.max(0, avail[i])));
+            }
+        }
+        if (!missing.isEmpty()) {
+            return new ReserveResult.UnknownStock(missing);
+        }
+        if (!shortfalls.isEmpty()) {
+            return new ReserveResult.Insufficient(shortfalls);
+        }
+        return null; // every line fitted, yet the insert met an id committed after the snapshot
+    }
+
+    // ------------------------------------------------------------------ transition
+
+    /**
+     * The one-statement transition. Parameters: id, now. Reply: one row per line of the
+     * reservation (none if it does not exist), in line order: applied (0/1), state, expires_at,
+     * created_at, updated_at, sku, location, quantity.
+     *
+     * @param t the action
+     * @return the SQL
+     */
+    String transition(ReservationTransition t) {
+        return transitionSql.computeIfAbsent(t, this::buildTransition);
+    }
+
+    /** The WHERE of the conditional update: the states the action applies from, not due and due. */
+    static String applies(ReservationTransition t) {
+        List<String> notDue = new ArrayList<>();
+        List<String> due = new ArrayList<>();
+        for (ReservationState s : ReservationState.values()) {
+            if (t.verdict(s, false) == ReservationTransition.Verdict.APPLY) {
+                notDue.add("'" + s.name() + "'");
+            }
+            if (t.verdict(s, true) == ReservationTransition.Verdict.APPLY) {
+                due.add("'" + s.name() + "'");
+            }
+        }
+        if (notDue.equals(due)) {
+            return notDue.isEmpty() ? "FALSE" : "r.state IN (" + String.join(", ", notDue) + ")";
+        }
+        String a = notDue.isEmpty()
+                ? "FALSE"
+                : "(r.state IN (" + String.join(", ", notDue) + ") AND r.expires_at > a.now)";
+        String b = due.isEmpty() ? "FALSE" : "(r.state IN (" + String.join(", ", due) + ") AND r.expires_at <= a.now)";
+        return "(" + a + " OR " + b + ")";
+    }
+
+    private static String signed(long sign, String column, String q) {
+        return sign == 0 ? column : sign > 0 ? column + " + " + q : column + " - " + q;
+    }
+
+    private String buildTransition(ReservationTransition t) {
+        String p = prefix;
+        StringBuilder sql = new StringBuilder()
+                .append("WITH a AS (SELECT CAST(? AS VARCHAR) AS id, CAST(? AS BIGINT) AS now), ")
+                .append("x AS (SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at FROM ")
+                .append(p)
+                .append("reservation r JOIN a ON r.id = a.id), ")
+                .append("w AS (UPDATE ")
+                .append(p)
+                .append("reservation r SET state = '")
+                .append(t.target().name())
+                .append("', updated_at = a.now, version = r.version + 1 FROM a WHERE r.id = a.id AND ")
+                .append(applies(t))
+                .append(" RETURNING r.id)");
+        if (t.movesStock()) {
+            sql.append(", k AS (SELECT l.line_no, l.sku, l.location, l.quantity, s.on_hand, s.reserved, s.version ")
+                    .append("FROM w JOIN ")
+                    .append(p)
+                    .append("reservation_line l ON l.reservation_id = w.id JOIN ")
+                    .append(p)
+                    .append("stock_level s ON s.sku = l.sku AND s.location = l.location ")
+                    .append("ORDER BY l.line_no FOR UPDATE OF s), ")
+                    .append("v AS (UPDATE ")
+                    .append(p)
+                    .append("stock_level s SET on_hand = ")
+                    .append(signed(t.onHandSign(), "k.on_hand", "k.quantity"))
+                    .append(", reserved = ")
+                    .append(signed(t.reservedSign(), "k.reserved", "k.quantity"))
+                    .append(", version = k.version + 1, updated_at = a.now FROM k, a ")
+                    .append("WHERE s.sku = k.sku AND s.location = k.location RETURNING s.sku), ")
+                    .append("mv AS (INSERT INTO ")
+                    .append(p)
+                    .append("movement (sku, location, on_hand_delta, reserved_delta, reason, reference, at) ")
+                    .append("SELECT k.sku, k.location, ")
+                    .append(t.onHandSign())
+                    .append(" * k.quantity, ")
+                    .append(t.reservedSign())
+                    .append(" * k.quantity, '")
+                    .append(Objects.requireNonNull(t.reason(), "reason").name())
+                    .append("', a.id, a.now FROM k, a ORDER BY k.line_no)");
+        }
+        sql.append(" SELECT (SELECT COUNT(*) FROM w) AS applied, x.state, x.expires_at, x.created_at, ")
+                .append("x.updated_at, l.sku, l.location, l.quantity FROM x JOIN ")
+                .append(p)
+                .append("reservation_line l ON l.reservation_id = x.id ORDER BY l.line_no");
+        return sql.toString();
+    }
+
+    /** The reply of a transition: the reservation as the snapshot saw it (null: not found) and whether it applied. */
+    record TransitionReply(@Nullable Reservation current, boolean applied) {}
+
+    /**
+     * Reads the reply of {@link #transition}.
+     *
+     * @param rs the reply
+     * @param reservationId the id
+     * @return the reservation as read and whether the update applied
+     * @throws SQLException on driver failures
+     */
+    static TransitionReply readTransition(ResultSet rs, String reservationId) throws SQLException {
+        @Nullable List<AllocatedLine> lines = null;
+        boolean applied = false;
+        @Nullable String state = null;
+        long exp = 0;
+        long created = 0;
+        long updated = 0;
+        while (rs.next()) {
+            if (lines == null) {
+                lines = new ArrayList<>();
+                applied = rs.getLong(1) == 1;
+                state = rs.getString(2);
+                exp = rs.getLong(3);
+                created = rs.getLong(4);
+                updated = rs.getLong(5);
+            }
+            lines.add(new AllocatedLine(new StockKey(rs.getString(6), rs.getString(7)), rs.getLong(8)));
+        }
+        if (lines == null) {
+            return new TransitionReply(null, false);
+        }
+        return new TransitionReply(
+                new Reservation(
+                        reservationId,
+                        ReservationState.valueOf(Objects.requireNonNull(state, "state")),
+                        lines,
+                        Db.instant(exp),
+                        Db.instant(created),
+                        Db.instant(updated)),
+                applied);
+    }
+}

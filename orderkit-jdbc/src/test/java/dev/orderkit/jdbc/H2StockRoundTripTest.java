@@ -1,0 +1,25 @@
+package dev.orderkit.jdbc;
+
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+
+/** {@link StockRoundTrips} on H2 (embedded: calls into the engine rather than network round trips). */
+class H2StockRoundTripTest extends StockRoundTrips {
+    @Override
+    protected DataSource dataSource(String prefix) {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:" + prefix + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000");
+        ds.setUser("sa");
+        return ds;
+    }
+
+    @Override
+    protected boolean postgres() {
+        return false;
+    }
+
+    @Override
+    protected Budget budget() {
+        return new Budget(7, 7, 6, 5, 2, 7);
+    }
+}
