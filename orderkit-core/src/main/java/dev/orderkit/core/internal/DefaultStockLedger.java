@@ -45,6 +45,7 @@ public final class DefaultStockLedger implements StockLedger {
     private final Retries retries;
     private final EventSink events;
     private final Clock clock;
+    private final ReservationCombiner combiner;
     /** How long a read of a SKU's levels may steer later allocations. */
     static final long LEVEL_CACHE_NANOS = 250_000_000L;
 
@@ -66,6 +67,12 @@ public final class DefaultStockLedger implements StockLedger {
         this.retries = retries;
         this.events = config.eventSink();
         this.clock = config.clock();
+        this.combiner = new ReservationCombiner(storage, config.combining());
+    }
+
+    /** The hot-SKU combiner every reserve attempt goes through. */
+    public ReservationCombiner combiner() {
+        return combiner;
     }
 
     public StockStorage storage() {
@@ -146,7 +153,7 @@ public final class DefaultStockLedger implements StockLedger {
             }
             Instant now = clock.instant();
             List<AllocatedLine> lines = canonical(allocation.lines());
-            return held(storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now), lines, now);
+            return held(combiner.reserve(request.reservationId(), lines, now.plus(request.ttl()), now), lines, now);
         }
 
         /** The reservation the storage held (or found), else the race this attempt lost. */
