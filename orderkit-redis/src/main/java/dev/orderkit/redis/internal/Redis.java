@@ -38,6 +38,8 @@ public final class Redis {
     public enum Script {
         /** Standalone fast path: header and single part in one step. */
         RESERVE_LOCAL("reserve_local.lua"),
+        /** Standalone hot-SKU batch: {@link #RESERVE_LOCAL} once per member, in one script call. */
+        RESERVE_BATCH("reserve_batch.lua"),
         /** Holds the lines of one part. */
         PART_HOLD("part_hold.lua"),
         /** Transitions one part. */
@@ -88,7 +90,11 @@ public final class Redis {
         this.cluster = cluster;
         String lib = LuaLifecycle.prelude() + resource("lib.lua");
         for (Script s : Script.values()) {
-            String src = lib + "\n" + resource(s.file());
+            String body = s == Script.RESERVE_BATCH
+                    ? "local function reserve_one(KEYS, ARGV)\n" + resource(Script.RESERVE_LOCAL.file()) + "\nend\n"
+                            + resource(s.file())
+                    : resource(s.file());
+            String src = lib + "\n" + body;
             scripts.put(s, new Loaded(src, sha1(src)));
         }
     }

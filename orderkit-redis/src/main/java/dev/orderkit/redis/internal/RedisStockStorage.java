@@ -15,10 +15,12 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.redis.internal.LuaLifecycle.PartOp;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -507,6 +509,128 @@ public final class RedisStockStorage implements StockStorage {
         return runHolds(
                 new Header(reservationId, HeaderState.PENDING, lines, expiresAt, now, now, Long.parseLong(r.get(1))),
                 now);
+    }
+
+    /** The largest batch one {@code reserve_batch.lua} call applies. */
+    static final int MAX_BATCH = 64;
+
+    /**
+     * The hot-SKU combiner's batch. On a standalone server: ONE script call applies the members in
+     * order, each exactly as the single reserve script would (reserve_batch.lua runs
+     * reserve_local.lua's body once per member), each with its own reply; Redis runs a script
+     * atomically, so nothing interleaves. A member meeting an aborted earlier attempt of its id
+     * ({@code ATTEMPT}, only after a cross-slot saga) is run on the general path here, then the rest
+     * of the batch continues with another call, keeping the sequential answers. On a cluster a
+     * reservation's header and its part live in different slots, so no script can hold both for
+     * several members: the members are applied one by one ({@link #reserveBatchLimit()} is 1 there,
+     * so core does not combine by default).
+     */
+    @Override
+    public List<ReserveResult> reserveAll(List<ReserveCommand> batch) {
+        if (redis.cluster() || batch.size() < 2) {
+            return StockStorage.super.reserveAll(batch);
+        }
+        for (ReserveCommand c : batch) {
+            if (c.lines().isEmpty()) {
+                throw new InvalidRequestException("lines", c.lines(), "must not be empty");
+            }
+        }
+        List<ReserveResult> out = new ArrayList<>(batch.size());
+        int from = 0;
+        while (from < batch.size()) {
+            List<ReserveCommand> part = batch.subList(from, Math.min(batch.size(), from + MAX_BATCH));
+            List<String> k = new ArrayList<>();
+            List<String> a = new ArrayList<>();
+            a.add(Integer.toString(part.size()));
+            for (ReserveCommand c : part) {
+                List<String> mk = localReserveKeys(c);
+                List<String> ma = localReserveArgs(c);
+                k.addAll(mk);
+                a.add(Integer.toString(mk.size()));
+                a.add(Integer.toString(ma.size()));
+                a.addAll(ma);
+            }
+            List<List<String>> replies = nested(redis.eval(Redis.Script.RESERVE_BATCH, k, a));
+            if (replies.isEmpty() || replies.size() > part.size()) {
+                throw unexpected("reserve_batch.lua", replies);
+            }
+            for (int j = 0; j < replies.size(); j++) {
+                ReserveCommand c = part.get(j);
+                List<String> r = replies.get(j);
+                out.add(
+                        "ATTEMPT".equals(r.get(0))
+                                ? reserve(c.reservationId(), c.lines(), c.expiresAt(), c.now())
+                                : localReply(c, r));
+            }
+            from += replies.size();
+        }
+        return out;
+    }
+
+    @Override
+    public int reserveBatchLimit() {
+        return redis.cluster() ? 1 : MAX_BATCH;
+    }
+
+    /** The keys of reserve_local.lua for one member (as the standalone branch of {@link #reserve}). */
+    private List<String> localReserveKeys(ReserveCommand c) {
+        List<String> k = new ArrayList<>(headerKeys(c.reservationId()));
+        k.addAll(holdKeys(partKey(c.lines(), c.reservationId(), 1), c.lines()));
+        return k;
+    }
+
+    /** The arguments of reserve_local.lua for one member (as the standalone branch of {@link #reserve}). */
+    private static List<String> localReserveArgs(ReserveCommand c) {
+        List<String> a = new ArrayList<>(List.of(
+                c.reservationId(),
+                Codec.time(c.now()),
+                Codec.time(c.expiresAt()),
+                Codec.millis(c.expiresAt()),
+                Codec.millis(c.now()),
+                encodeLines(c.lines()),
+                c.lines().get(0).key().sku()));
+        for (AllocatedLine l : c.lines()) {
+            a.add(Long.toString(l.quantity()));
+        }
+        return a;
+    }
+
+    /** A member's reply of reserve_local.lua, as the standalone branch of {@link #reserve} reads it. */
+    private ReserveResult localReply(ReserveCommand c, List<String> r) {
+        if ("OK".equals(r.get(0))) {
+            return new ReserveResult.Reserved(new Reservation(
+                    c.reservationId(), ReservationState.HELD, c.lines(), c.expiresAt(), c.now(), c.now()));
+        }
+        if ("EXISTS".equals(r.get(0))) {
+            return existing(c.reservationId(), c.lines(), c.expiresAt(), c.now(), r);
+        }
+        ReserveResult failed = failure(r, c.lines());
+        if (failed == null) {
+            throw unexpected("reserve_batch.lua", r);
+        }
+        return failed;
+    }
+
+    /** A script reply that is an array of arrays of strings. */
+    private static List<List<String>> nested(Object reply) {
+        if (!(reply instanceof List<?> outer)) {
+            throw unexpected("reserve_batch.lua", reply);
+        }
+        List<List<String>> out = new ArrayList<>(outer.size());
+        for (Object o : outer) {
+            if (!(o instanceof List<?> inner) || inner.isEmpty()) {
+                throw unexpected("reserve_batch.lua", reply);
+            }
+            List<String> strings = new ArrayList<>(inner.size());
+            for (Object x : inner) {
+                strings.add(
+                        x == null
+                                ? null
+                                : x instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : x.toString());
+            }
+            out.add(strings);
+        }
+        return out;
     }
 
     /**
