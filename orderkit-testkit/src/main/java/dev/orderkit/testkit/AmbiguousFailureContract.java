@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Order;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -298,5 +300,49 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
         assertThat(InvariantChecker.checkPayments(orders(), ids, gateway))
                 .as("payment invariants")
                 .isEmpty();
+    }
+
+    /**
+     * Hot-SKU combining under random faults: 16 threads reserve one key through a kit with
+     * combining on while writes fail (before applying, or losing the acknowledgement). A batch that
+     * fails sends its members to single reserves; each caller ends with its own reservation or
+     * out-of-stock, every held id has exactly one hold movement, and nothing is oversold.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(FaultInjection.Fault.class)
+    void hotSkuBatchesUnderRandomFaultsHoldEveryReservationOnce(FaultInjection.Fault fault)
+            throws InterruptedException {
+        OrderKit kit = kit(new SimulatedPaymentPort());
+        stockUp(WIDGET, 40);
+        faults().armRandomly(fault, 0.2, 7);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String id = "hot-" + i;
+            tasks.add(() -> asAClient(() -> kit.stock()
+                    .reserve(new ReservationRequest(
+                            id, List.of(ReservationLine.of(WIDGET.sku(), 1)), Duration.ofMinutes(30)))));
+        }
+        List<Object> out = runConcurrently(16, tasks);
+        faults().disarm();
+        int held = 0;
+        for (int i = 0; i < out.size(); i++) {
+            Object r = out.get(i);
+            if (r instanceof Reservation res) {
+                assertThat(res.id()).isEqualTo("hot-" + i);
+                held++;
+            } else if (!(r instanceof InsufficientStockException)) {
+                throw new AssertionError("caller " + i + " got " + r, r instanceof Throwable t ? t : null);
+            }
+        }
+        assertThat(held).isEqualTo(40);
+        for (int i = 0; i < out.size(); i++) {
+            assertThat(movementsWith(WIDGET, "hot-" + i))
+                    .as("holds of hot-" + i)
+                    .hasSize(out.get(i) instanceof Reservation ? 1 : 0);
+        }
+        assertThat(stock().level(WIDGET).orElseThrow().reserved()).isEqualTo(40);
+        System.out.println(fixture.description() + " hot-SKU batches under " + fault + ": " + kit.combinerStats()
+                + ", faults injected " + faults().injected());
+        assertStockInvariants();
     }
 }
