@@ -81,6 +81,16 @@ public final class OrderKit {
     }
 
     /**
+     * Counters of the hot-SKU combiner ({@link Combining}): batches formed, their members, the
+     * largest. For tests and benchmarks.
+     *
+     * @return a snapshot (all zero when combining is off)
+     */
+    public CombinerStats combinerStats() {
+        return stock.combiner().stats();
+    }
+
+    /**
      * The configuration this kit was built with (defaults filled in).
      *
      * @return the immutable configuration
@@ -110,6 +120,7 @@ public final class OrderKit {
         private Duration inProgressWait = Duration.ZERO;
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
+        private @Nullable Combining combining;
 
         private Builder() {}
 
@@ -287,14 +298,30 @@ public final class OrderKit {
         }
 
         /**
+         * Hot-SKU combining of concurrent reservations of one stock key (see {@link Combining}).
+         * Default: on when the stock storage applies batches natively
+         * ({@link StockStorage#reserveBatchLimit()} {@code > 1}), off otherwise.
+         *
+         * @param value the settings, e.g. {@link Combining#on()} or {@link Combining#off()}
+         * @return this builder
+         */
+        public Builder combining(Combining value) {
+            this.combining = Check.notNull(value, "combining");
+            return this;
+        }
+
+        /**
          * Builds the kit, creating in-memory defaults for unset backends.
          *
          * @return the kit
          */
         public OrderKit build() {
+            StockStorage stock = stockStorage != null ? stockStorage : new InMemoryStockStorage();
+            Combining combine =
+                    combining != null ? combining : stock.reserveBatchLimit() > 1 ? Combining.on() : Combining.off();
             return new OrderKit(new OrderKitConfig(
                     clock,
-                    stockStorage != null ? stockStorage : new InMemoryStockStorage(),
+                    stock,
                     idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
                     orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
                     eventSink,
@@ -307,7 +334,8 @@ public final class OrderKit {
                     stuckAfter,
                     inProgressWait,
                     stepHook,
-                    stepTransactions));
+                    stepTransactions,
+                    combine));
         }
     }
 }

@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param inProgressWait how long {@code place} waits for a concurrent call with the same key
  * @param stepHook step observer
  * @param stepTransactions atomic phases of a transactional backend, or {@link StepTransactions#NONE}
+ * @param combining hot-SKU combining of concurrent reservations (resolved: on or off)
  */
 public record OrderKitConfig(
         Clock clock,
@@ -47,7 +48,8 @@ public record OrderKitConfig(
         Duration stuckAfter,
         Duration inProgressWait,
         StepHook stepHook,
-        StepTransactions stepTransactions) {
+        StepTransactions stepTransactions,
+        Combining combining) {
 
     /** Rejects missing parts. */
     public OrderKitConfig {
@@ -66,5 +68,6 @@ public record OrderKitConfig(
         Objects.requireNonNull(inProgressWait, "inProgressWait");
         Objects.requireNonNull(stepHook, "stepHook");
         Objects.requireNonNull(stepTransactions, "stepTransactions");
+        Objects.requireNonNull(combining, "combining");
     }
 }

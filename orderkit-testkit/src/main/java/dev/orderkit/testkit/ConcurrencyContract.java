@@ -3,6 +3,7 @@ package dev.orderkit.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.CombinerStats;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.InsufficientStockException;
@@ -23,9 +24,13 @@ import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +41,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -249,6 +255,151 @@ public abstract class ConcurrencyContract extends ContractSupport {
         List<String> ids = rs.stream().map(r -> r.order().id()).toList();
         assertThat(ids).doesNotHaveDuplicates();
         assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).isEmpty();
+    }
+
+    /**
+     * Hot-SKU combining under contention: 16 threads on one key through two kits (this process and
+     * the peer) form batches larger than one, every caller gets its own answer (callers sharing an
+     * id share the one reservation), and nothing is oversold. Rounds repeat on fresh keys until a
+     * batch formed: the first four on the backend as it is; an in-process backend serves a reserve
+     * in microseconds, so 16 threads may never queue behind one another, and the last four rounds
+     * add a simulated half-millisecond round trip to each storage reserve call (a pass-through).
+     */
+    @Test
+    void hotSkuCombiningFormsBatchesAndEveryCallerGetsItsOwnAnswer() throws InterruptedException {
+        OrderKit k1 = kitBuilder(fixture, new SimulatedPaymentPort()).build();
+        OrderKit k2 = kitBuilder(peerFixture, new SimulatedPaymentPort()).build();
+        for (int round = 0; round < 8; round++) {
+            if (round == 4) {
+                k1 = kitBuilder(fixture, new SimulatedPaymentPort())
+                        .stockStorage(withRoundTrip(fixture.stockStorage()))
+                        .build();
+                k2 = kitBuilder(peerFixture, new SimulatedPaymentPort())
+                        .stockStorage(withRoundTrip(peerFixture.stockStorage()))
+                        .build();
+            }
+            OrderKit kit1 = k1;
+            OrderKit kit2 = k2;
+            String sku = "combine-" + round;
+            stockUp(StockKey.of(sku), 60);
+            List<Callable<?>> tasks = new ArrayList<>();
+            for (int i = 0; i < 160; i++) {
+                int n = i;
+                String id = sku + "-r" + (n % 100); // 60 ids are used twice: duplicates meet in batches
+                tasks.add(() -> (n % 2 == 0 ? kit1 : kit2)
+                        .stock()
+                        .reserve(new ReservationRequest(
+                                id, List.of(ReservationLine.of(sku, 1)), Duration.ofMinutes(5))));
+            }
+            List<Object> results = runConcurrently(16, tasks);
+            assertOnly(results, Reservation.class, InsufficientStockException.class);
+            List<String> heldIds = results.stream()
+                    .filter(Reservation.class::isInstance)
+                    .map(r -> ((Reservation) r).id())
+                    .distinct()
+                    .toList();
+            assertThat(heldIds).hasSize(60);
+            for (int i = 0; i < 160; i++) {
+                Object r = results.get(i);
+                String id = sku + "-r" + (i % 100);
+                if (r instanceof Reservation held) {
+                    assertThat(held.id()).isEqualTo(id); // its own answer, never another caller's
+                }
+            }
+            StockLevel l = stock().level(StockKey.of(sku)).orElseThrow();
+            assertThat(l.reserved()).isEqualTo(60);
+            assertThat(stock().reservations(EnumSet.of(ReservationState.HELD)).stream()
+                            .filter(r -> r.id().startsWith(sku + "-")))
+                    .hasSize(60);
+            assertStockInvariants();
+            CombinerStats s1 = k1.combinerStats();
+            CombinerStats s2 = k2.combinerStats();
+            if (Math.max(s1.largestBatch(), s2.largestBatch()) > 1) {
+                assertThat(s1.batchedMembers() + s2.batchedMembers()).isGreaterThan(s1.batches() + s2.batches());
+                System.out.println(fixture.description() + " hot-SKU combining, round " + round
+                        + (round >= 4 ? " (simulated round trip)" : "") + ": " + s1 + " / " + s2);
+                return;
+            }
+        }
+        throw new AssertionError("no batch larger than one formed in 8 rounds of 16 threads on one key: "
+                + k1.combinerStats() + " / " + k2.combinerStats());
+    }
+
+    /** A pass-through that sleeps half a millisecond before each reserve / reserveAll: a round trip. */
+    private static StockStorage withRoundTrip(StockStorage real) {
+        Object p = Proxy.newProxyInstance(
+                StockStorage.class.getClassLoader(), new Class<?>[] {StockStorage.class}, (self, m, args) -> {
+                    if (m.getName().startsWith("reserve") && !m.getName().equals("reserveBatchLimit")) {
+                        LockSupport.parkNanos(500_000);
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return (StockStorage) p;
+    }
+
+    /**
+     * Batches ({@code reserveAll}, with a duplicate id and an unknown key in each) race single
+     * reserves of the same key from both clients: no oversell, each reservation held once.
+     */
+    @Test
+    void batchesRacingSingleReservesNeverOversell() throws InterruptedException {
+        stockUp(HOT, 50);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int n = i;
+            if (n % 2 == 0) {
+                List<ReserveCommand> batch = new ArrayList<>();
+                for (int j = 0; j < 6; j++) {
+                    batch.add(new ReserveCommand(
+                            "b" + n + "-" + j, List.of(new AllocatedLine(HOT, 1)), now().plusSeconds(600), now()));
+                }
+                batch.add(new ReserveCommand(
+                        "b" + n + "-0", List.of(new AllocatedLine(HOT, 1)), now().plusSeconds(600), now()));
+                batch.add(new ReserveCommand(
+                        "b" + n + "-x",
+                        List.of(new AllocatedLine(StockKey.of("no-such-sku"), 1)),
+                        now().plusSeconds(600),
+                        now()));
+                tasks.add(() -> side(n / 2).stockStorage().reserveAll(batch));
+            } else {
+                tasks.add(() -> side(n / 2)
+                        .stockStorage()
+                        .reserve("s" + n, List.of(new AllocatedLine(HOT, 1)), now().plusSeconds(600), now()));
+            }
+        }
+        List<Object> results = runConcurrently(threads(), tasks);
+        long held = 0;
+        for (int i = 0; i < results.size(); i++) {
+            Object r = results.get(i);
+            if (r instanceof Throwable t) {
+                throw new AssertionError("task " + i + " failed", t);
+            }
+            if (r instanceof List<?> batch) {
+                assertThat(batch).hasSize(8);
+                for (int j = 0; j < 6; j++) {
+                    assertThat(batch.get(j))
+                            .isInstanceOfAny(ReserveResult.Reserved.class, ReserveResult.Insufficient.class);
+                    held += batch.get(j) instanceof ReserveResult.Reserved ? 1 : 0;
+                }
+                assertThat(batch.get(6))
+                        .isInstanceOf(
+                                batch.get(0) instanceof ReserveResult.Reserved
+                                        ? ReserveResult.AlreadyExists.class
+                                        : ReserveResult.class);
+                assertThat(batch.get(7)).isInstanceOf(ReserveResult.UnknownStock.class);
+            } else {
+                assertThat(r).isInstanceOfAny(ReserveResult.Reserved.class, ReserveResult.Insufficient.class);
+                held += r instanceof ReserveResult.Reserved ? 1 : 0;
+            }
+        }
+        assertThat(held).isEqualTo(50);
+        assertThat(stock().level(HOT).orElseThrow().reserved()).isEqualTo(50);
+        assertThat(stock().reservations(EnumSet.of(ReservationState.HELD))).hasSize(50);
+        assertStockInvariants();
     }
 
     @Test

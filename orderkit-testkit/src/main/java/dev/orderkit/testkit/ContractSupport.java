@@ -2,6 +2,7 @@ package dev.orderkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.orderkit.core.Combining;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.RetrySettings;
@@ -164,7 +165,10 @@ public abstract class ContractSupport {
     }
 
     /**
-     * A kit builder over the given fixture's backends, with the test clock and fast retries.
+     * A kit builder over the given fixture's backends, with the test clock, fast retries and
+     * hot-SKU combining on (whatever the backend's default), so every suite runs through the
+     * combiner; concurrent reservations of one key are then applied with the storage's
+     * {@code reserveAll}.
      *
      * @param f the backends
      * @param payments the payment gateway
@@ -178,7 +182,8 @@ public abstract class ContractSupport {
                 .stepTransactions(f.stepTransactions())
                 .paymentPort(payments)
                 .clock(clock)
-                .retry(FAST_RETRIES);
+                .retry(FAST_RETRIES)
+                .combining(Combining.on());
     }
 
     /**

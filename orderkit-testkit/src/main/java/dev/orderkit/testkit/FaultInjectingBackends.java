@@ -17,7 +17,8 @@ import java.util.Set;
  * ({@link FaultInjection.Fault#LOSE_ACK}). Read methods are never failed. Thread-safe.
  */
 public final class FaultInjectingBackends {
-    private static final Set<String> STOCK_WRITES = Set.of("reserve", "transition", "adjust", "setOnHand");
+    private static final Set<String> STOCK_WRITES =
+            Set.of("reserve", "reserveAll", "transition", "adjust", "setOnHand");
     private static final Set<String> KEY_WRITES = Set.of("insert", "replace", "purgeExpired");
     private static final Set<String> ORDER_WRITES = Set.of("insert", "update");
     private static final Set<String> INBOX_WRITES = Set.of("claim", "complete", "release", "purgeCompleted");

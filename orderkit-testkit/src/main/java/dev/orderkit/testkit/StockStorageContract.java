@@ -16,10 +16,12 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -395,6 +397,129 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(reserve("r1", line(A, 2))).isInstanceOf(ReserveResult.Insufficient.class);
         stock().adjust(A, 1, "restock", now());
         assertThat(reserve("r1", line(A, 2))).isInstanceOf(ReserveResult.Reserved.class);
+        assertStockInvariants();
+    }
+
+    // ------------------------------------------------------------------ reserveAll (the combiner's batch)
+
+    private ReserveCommand cmd(String id, AllocatedLine... lines) {
+        return new ReserveCommand(id, List.of(lines), now().plus(HOLD), now());
+    }
+
+    private static <T> T as(Class<T> type, ReserveResult r) {
+        assertThat(r).isInstanceOf(type);
+        return type.cast(r);
+    }
+
+    @Test
+    void reserveAllAnswersEachCommandAsSequentialReservesWould() {
+        stockUp(A, 5);
+        stockUp(B, 10);
+        Reservation r0 = reserved("r0", line(A, 1)); // A: 4 available
+        clock.advance(Duration.ofSeconds(1));
+        List<ReserveResult> out = stock().reserveAll(List.of(
+                cmd("r1", line(A, 3)), // reserved: A 1 left
+                cmd("r2", line(A, 2)), // short: 1 available at this point
+                cmd("r0", line(A, 1)), // existed before the batch
+                cmd("r3", line(A, 1), line(B, 2)), // several keys: reserved, A 0 left
+                cmd("r4", line(StockKey.of("sku-z", "east"), 1)), // unknown: fails alone
+                cmd("r1", line(B, 5)), // duplicate of an id this batch reserved
+                cmd("r5", line(A, 1)), // short: 0 available
+                cmd("r2", line(B, 1)))); // r2 was not consumed by its short attempt
+        assertThat(out).hasSize(8);
+        Reservation r1 = as(ReserveResult.Reserved.class, out.get(0)).reservation();
+        assertThat(r1.lines()).containsExactly(line(A, 3));
+        assertThat(r1.state()).isEqualTo(ReservationState.HELD);
+        assertThat(r1.createdAt()).isEqualTo(now());
+        assertThat(r1.expiresAt()).isEqualTo(now().plus(HOLD));
+        assertThat(as(ReserveResult.Insufficient.class, out.get(1)).shortfalls())
+                .extracting(f -> f.sku() + "@" + f.location() + ":" + f.requested() + "/" + f.available())
+                .containsExactly("sku-a@east:2/1");
+        assertThat(as(ReserveResult.AlreadyExists.class, out.get(2)).reservation())
+                .isEqualTo(r0);
+        Reservation r3 = as(ReserveResult.Reserved.class, out.get(3)).reservation();
+        assertThat(r3.lines()).containsExactly(line(A, 1), line(B, 2));
+        assertThat(as(ReserveResult.UnknownStock.class, out.get(4)).missing()).containsExactly("sku-z@east");
+        assertThat(as(ReserveResult.AlreadyExists.class, out.get(5)).reservation())
+                .isEqualTo(r1);
+        assertThat(as(ReserveResult.Insufficient.class, out.get(6)).shortfalls())
+                .extracting(f -> f.requested() + "/" + f.available())
+                .containsExactly("1/0");
+        Reservation r2 = as(ReserveResult.Reserved.class, out.get(7)).reservation();
+        assertThat(r2.lines()).containsExactly(line(B, 1));
+
+        assertThat(stock().reservation("r1")).contains(r1);
+        assertThat(stock().reservation("r2")).contains(r2);
+        assertThat(stock().reservation("r3")).contains(r3);
+        assertThat(stock().reservation("r4")).isEmpty();
+        assertThat(stock().reservation("r5")).isEmpty();
+        assertThat(levelOf(A).reserved()).isEqualTo(5);
+        assertThat(levelOf(A).available()).isZero();
+        assertThat(levelOf(B).reserved()).isEqualTo(3);
+        assertThat(stock().level(StockKey.of("sku-z", "east"))).isEmpty();
+        assertThat(stock().movements(A))
+                .filteredOn(m -> m.reason() == MovementReason.RESERVE)
+                .extracting(Movement::reference)
+                .containsExactly("r0", "r1", "r3");
+        assertThat(stock().movements(B))
+                .filteredOn(m -> m.reason() == MovementReason.RESERVE)
+                .extracting(Movement::reference)
+                .containsExactly("r3", "r2");
+        assertStockInvariants();
+
+        // every reservation of the batch lives on like one reserved alone
+        assertThat(stock().transition("r1", ReservationTransition.RELEASE, now()))
+                .isInstanceOf(TransitionResult.Applied.class);
+        assertThat(levelOf(A).available()).isEqualTo(3);
+        assertThat(stock().reserveAll(List.of(cmd("r1", line(A, 1)))))
+                .singleElement()
+                .isInstanceOf(ReserveResult.AlreadyExists.class);
+        assertStockInvariants();
+    }
+
+    @Test
+    void reserveAllOfOneHotKeyAdmitsInArrivalOrderUntilTheStockIsGone() {
+        stockUp(A, 12);
+        List<ReserveCommand> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(cmd("h" + i, line(A, 1 + i % 2))); // 1, 2, 1, 2, ...
+        }
+        batch.add(cmd("h0", line(A, 1))); // a repeat of the first id, last in the batch
+        List<ReserveResult> out = stock().reserveAll(batch);
+        assertThat(out).hasSize(21);
+        // 1+2+1+2+1+2+1+2 = 12: the first eight fit, the rest find nothing left
+        for (int i = 0; i < 20; i++) {
+            assertThat(out.get(i))
+                    .as("command %d", i)
+                    .isInstanceOf(i < 8 ? ReserveResult.Reserved.class : ReserveResult.Insufficient.class);
+        }
+        assertThat(out.get(20)).isInstanceOf(ReserveResult.AlreadyExists.class);
+        assertThat(levelOf(A).reserved()).isEqualTo(12);
+        assertThat(stock().reservations(EnumSet.of(ReservationState.HELD))).hasSize(8);
+        assertThat(levelOf(A).version()).isGreaterThanOrEqualTo(9); // the stock-up and one change per hold
+        assertStockInvariants();
+    }
+
+    @Test
+    void reserveAllWhoseEveryCommandIsRejectedWritesNothing() {
+        stockUp(A, 2);
+        reserved("r0", line(A, 1));
+        List<StockLevel> before = stock().allLevels();
+        List<Movement> movesBefore = stock().movements(A);
+        List<ReserveResult> out = stock().reserveAll(List.of(
+                cmd("x1", line(A, 5)),
+                cmd("r0", line(A, 1)),
+                cmd("x2", line(StockKey.of("sku-q", "east"), 1)),
+                cmd("x3", line(A, 1), line(StockKey.of("sku-a", "nowhere"), 1))));
+        assertThat(out.get(0)).isInstanceOf(ReserveResult.Insufficient.class);
+        assertThat(out.get(1)).isInstanceOf(ReserveResult.AlreadyExists.class);
+        assertThat(out.get(2)).isInstanceOf(ReserveResult.UnknownStock.class);
+        assertThat(as(ReserveResult.UnknownStock.class, out.get(3)).missing()).containsExactly("sku-a@nowhere");
+        assertThat(stock().allLevels()).isEqualTo(before);
+        assertThat(stock().movements(A)).isEqualTo(movesBefore);
+        assertThat(stock().reservation("x1")).isEmpty();
+        assertThat(stock().reservation("x3")).isEmpty();
+        assertThat(stock().reserveBatchLimit()).isPositive();
         assertStockInvariants();
     }
 

@@ -48,6 +48,7 @@ public final class DefaultStockLedger implements StockLedger {
     private final Retries retries;
     private final EventSink events;
     private final Clock clock;
+    private final ReservationCombiner combiner;
     /** How long a read of a SKU's levels may steer later allocations. */
     static final long LEVEL_CACHE_NANOS = 250_000_000L;
 
@@ -88,6 +89,12 @@ public final class DefaultStockLedger implements StockLedger {
         this.clock = config.clock();
         this.soleLocationFastPath = strategy.servesSoleLocationWhole();
         this.discardEvents = events.discards();
+        this.combiner = new ReservationCombiner(storage, config.combining());
+    }
+
+    /** The hot-SKU combiner every reserve attempt goes through. */
+    public ReservationCombiner combiner() {
+        return combiner;
     }
 
     public StockStorage storage() {
@@ -151,7 +158,7 @@ public final class DefaultStockLedger implements StockLedger {
                 if (lines != null) {
                     // nothing a level read could change: the storage's guarded write decides
                     Instant now = clock.instant();
-                    ReserveResult r = storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now);
+                    ReserveResult r = combiner.reserve(request.reservationId(), lines, now.plus(request.ttl()), now);
                     if (!(r instanceof ReserveResult.Insufficient || r instanceof ReserveResult.UnknownStock)) {
                         return held(r, lines, now);
                     }
@@ -182,7 +189,7 @@ public final class DefaultStockLedger implements StockLedger {
             }
             Instant now = clock.instant();
             List<AllocatedLine> lines = canonical(allocation.lines());
-            return held(storage.reserve(request.reservationId(), lines, now.plus(request.ttl()), now), lines, now);
+            return held(combiner.reserve(request.reservationId(), lines, now.plus(request.ttl()), now), lines, now);
         }
 
         /** The reservation the storage held (or found), else the race this attempt lost. */

@@ -96,6 +96,11 @@ public final class Retries {
     /** Set while a unit of work runs inside a backend transaction: its SPI calls are not retried one by one. */
     private static final ThreadLocal<Boolean> IN_UNIT = new ThreadLocal<>();
 
+    /** Whether a unit of work runs on this thread (its SPI calls join the backend's transaction). */
+    static boolean inUnit() {
+        return IN_UNIT.get() != null;
+    }
+
     /** Runs a backend step, retrying transient failures and optimistic conflicts. */
     public <T> T backend(CheckedSupplier<T> step) {
         if (IN_UNIT.get() != null) {

@@ -12,6 +12,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -63,6 +64,59 @@ public interface StockStorage {
      *     storage could not settle; nothing written)
      */
     ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now);
+
+    /**
+     * Applies a batch of reservations, in order, as if {@link #reserve} were called once per
+     * command, one after the other, with nothing else happening in between: the group commit that
+     * core's hot-SKU combiner uses to turn many concurrent reservations of one stock key into one
+     * backend round trip or transaction.
+     *
+     * <p>Contract, per command {@code i}:
+     * <ul>
+     *   <li>its answer is exactly what a sequential {@code reserve} would answer at that point (after
+     *       commands {@code 0..i-1}): {@code Reserved}, {@code AlreadyExists}, {@code Insufficient},
+     *       {@code UnknownStock} or {@code Conflict};
+     *   <li>it is all-or-nothing on its own: a rejected command writes nothing, and does not fail
+     *       (or undo) the others; an unknown key or a short line is that command's answer only;
+     *   <li>it is idempotent on its reservation id, also within the batch: a second command with an
+     *       id that an earlier command of the batch reserved answers {@code AlreadyExists} with that
+     *       reservation; an id that exists before the call answers {@code AlreadyExists}.
+     * </ul>
+     * The result list has one answer per command, in command order. No oversell holds across the
+     * whole batch as it does across single calls.
+     *
+     * <p>If the call throws (infrastructure: {@link BackendUnavailableException}, or a
+     * {@link ConcurrencyConflictException} such as a deadlock that rolled the batch back), nothing
+     * or some prefix of the batch may have been applied (a lost acknowledgement of a commit that
+     * did apply included). Callers then re-run the commands one by one with {@link #reserve}, which
+     * is idempotent on the id: an applied one answers {@code AlreadyExists}.
+     *
+     * <p>The default applies the commands one by one with {@link #reserve} (which satisfies the
+     * contract, with no saving). Backends override it to apply the batch in one transaction or one
+     * script, and say so with {@link #reserveBatchLimit()}. Thread-safe.
+     *
+     * @param batch the commands, in arrival order (may repeat an id)
+     * @return one answer per command, in order
+     */
+    default List<ReserveResult> reserveAll(List<ReserveCommand> batch) {
+        List<ReserveResult> out = new ArrayList<>(batch.size());
+        for (ReserveCommand c : batch) {
+            out.add(reserve(c.reservationId(), c.lines(), c.expiresAt(), c.now()));
+        }
+        return out;
+    }
+
+    /**
+     * The largest batch {@link #reserveAll} applies in one round trip (one transaction or one
+     * script). {@code 1} (the default) means it has no native batch: core then leaves hot-SKU
+     * combining off unless the application turns it on ({@code OrderKit.Builder#combining}), and
+     * caps combined batches at this size otherwise.
+     *
+     * @return at least 1
+     */
+    default int reserveBatchLimit() {
+        return 1;
+    }
 
     /**
      * A reservation by id.

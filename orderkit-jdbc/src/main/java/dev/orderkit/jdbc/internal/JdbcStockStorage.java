@@ -13,6 +13,7 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
@@ -450,6 +451,21 @@ public final class JdbcStockStorage implements StockStorage {
         // empty: every line fitted but the id was committed by a concurrent reserve after the
         // statement's snapshot (rare): read it
         return answer.orElseGet(() -> existing(reservationId));
+    }
+
+    /**
+     * The hot-SKU combiner's batch in one transaction: each touched level locked once, admission
+     * in arrival order, every row, line and movement inserted as a batch, one commit (see
+     * {@link JdbcBatchReserve}).
+     */
+    @Override
+    public List<ReserveResult> reserveAll(List<ReserveCommand> batch) {
+        return new JdbcBatchReserve(db).apply(batch);
+    }
+
+    @Override
+    public int reserveBatchLimit() {
+        return JdbcBatchReserve.MAX_BATCH;
     }
 
     /**

@@ -38,6 +38,8 @@ public final class Redis {
     public enum Script {
         /** Standalone fast path: header and single part in one step. */
         RESERVE_LOCAL("reserve_local.lua"),
+        /** Standalone hot-SKU batch: lib.lua's {@code reserve_one} once per member, in one script call. */
+        RESERVE_BATCH("reserve_batch.lua"),
         /** Holds the lines of one part. */
         PART_HOLD("part_hold.lua"),
         /** Transitions one part. */

@@ -15,10 +15,12 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.redis.internal.LuaLifecycle.PartOp;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -503,18 +505,30 @@ public final class RedisStockStorage implements StockStorage {
      */
     private ReserveResult reserveLocal(
             String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
-        int n = lines.size();
-        List<String> k = new ArrayList<>(2 + 2 * n);
+        List<String> r = redis.evalList(
+                Redis.Script.RESERVE_LOCAL,
+                localKeys(reservationId, lines),
+                localArgs(reservationId, lines, expiresAt, now));
+        return localReply(reservationId, lines, expiresAt, now, r, "reserve_local.lua");
+    }
+
+    /** KEYS of {@code reserve_one} for one reservation: header, its due index, level and movements per line. */
+    private List<String> localKeys(String reservationId, List<AllocatedLine> lines) {
+        List<String> k = new ArrayList<>(2 + 2 * lines.size());
         k.add(keys.header(reservationId));
         k.add(keys.headerDue(keys.bucket(reservationId)));
         for (AllocatedLine l : lines) {
             k.add(keys.level(l.key()));
             k.add(keys.movements(l.key()));
         }
-        String nowText = Codec.time(now);
-        List<String> a = new ArrayList<>(8 + n);
+        return k;
+    }
+
+    /** ARGV of {@code reserve_one} for one reservation (see reserve_local.lua). */
+    private List<String> localArgs(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+        List<String> a = new ArrayList<>(8 + lines.size());
         a.add(reservationId);
-        a.add(nowText);
+        a.add(Codec.time(now));
         a.add(Codec.time(expiresAt));
         a.add(Codec.millis(expiresAt));
         a.add(Codec.millis(now));
@@ -524,9 +538,19 @@ public final class RedisStockStorage implements StockStorage {
         for (AllocatedLine l : lines) {
             a.add(Long.toString(l.quantity()));
         }
-        List<String> r = redis.evalList(Redis.Script.RESERVE_LOCAL, k, a);
+        return a;
+    }
+
+    /** The result of one {@code reserve_one} reply; its levels go with a {@code Reserved}. */
+    private ReserveResult localReply(
+            String reservationId,
+            List<AllocatedLine> lines,
+            Instant expiresAt,
+            Instant now,
+            List<String> r,
+            String script) {
         if ("OK".equals(r.get(0))) {
-            List<StockLevel> levels = new ArrayList<>(n);
+            List<StockLevel> levels = new ArrayList<>(lines.size());
             addLevels(levels, r, lines, now);
             return new ReserveResult.Reserved(
                     new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now), levels);
@@ -536,7 +560,7 @@ public final class RedisStockStorage implements StockStorage {
         }
         ReserveResult failed = failure(r, lines);
         if (failed == null) {
-            throw new BackendUnavailableException("unexpected reply of the reserve script: " + r, null);
+            throw new BackendUnavailableException("unexpected reply of " + script + ": " + r, null);
         }
         return failed;
     }
@@ -624,6 +648,82 @@ public final class RedisStockStorage implements StockStorage {
                         Long.parseLong(r.get(1)),
                         false),
                 now);
+    }
+
+    /** The largest batch one {@code reserve_batch.lua} call applies. */
+    static final int MAX_BATCH = 64;
+
+    /**
+     * The hot-SKU combiner's batch. On a standalone server: ONE script call applies the members in
+     * order, each exactly as the single reserve script would (reserve_batch.lua calls lib.lua's
+     * {@code reserve_one} once per member, as reserve_local.lua calls it once), each with its own
+     * reply; Redis runs a script atomically, so nothing interleaves and every member sees the levels
+     * earlier ones left. On a cluster a reservation's header and its part live in different slots,
+     * so no script can hold both for several members: the members are applied one by one
+     * ({@link #reserveBatchLimit()} is 1 there, so core does not combine by default).
+     */
+    @Override
+    public List<ReserveResult> reserveAll(List<ReserveCommand> batch) {
+        if (redis.cluster() || batch.size() < 2) {
+            return StockStorage.super.reserveAll(batch);
+        }
+        for (ReserveCommand c : batch) {
+            if (c.lines().isEmpty()) {
+                throw new InvalidRequestException("lines", c.lines(), "must not be empty");
+            }
+        }
+        List<ReserveResult> out = new ArrayList<>(batch.size());
+        for (int from = 0; from < batch.size(); from += MAX_BATCH) {
+            List<ReserveCommand> part = batch.subList(from, Math.min(batch.size(), from + MAX_BATCH));
+            List<String> k = new ArrayList<>();
+            List<String> a = new ArrayList<>();
+            a.add(Integer.toString(part.size()));
+            for (ReserveCommand c : part) {
+                List<String> mk = localKeys(c.reservationId(), c.lines());
+                List<String> ma = localArgs(c.reservationId(), c.lines(), c.expiresAt(), c.now());
+                k.addAll(mk);
+                a.add(Integer.toString(mk.size()));
+                a.add(Integer.toString(ma.size()));
+                a.addAll(ma);
+            }
+            List<List<String>> replies = nested(redis.eval(Redis.Script.RESERVE_BATCH, k, a));
+            if (replies.size() != part.size()) {
+                throw unexpected("reserve_batch.lua", replies);
+            }
+            for (int j = 0; j < replies.size(); j++) {
+                ReserveCommand c = part.get(j);
+                out.add(localReply(
+                        c.reservationId(), c.lines(), c.expiresAt(), c.now(), replies.get(j), "reserve_batch.lua"));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int reserveBatchLimit() {
+        return redis.cluster() ? 1 : MAX_BATCH;
+    }
+
+    /** A script reply that is an array of arrays of strings. */
+    private static List<List<String>> nested(Object reply) {
+        if (!(reply instanceof List<?> outer)) {
+            throw unexpected("reserve_batch.lua", reply);
+        }
+        List<List<String>> out = new ArrayList<>(outer.size());
+        for (Object o : outer) {
+            if (!(o instanceof List<?> inner) || inner.isEmpty()) {
+                throw unexpected("reserve_batch.lua", reply);
+            }
+            List<String> strings = new ArrayList<>(inner.size());
+            for (Object x : inner) {
+                strings.add(
+                        x == null
+                                ? null
+                                : x instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : x.toString());
+            }
+            out.add(strings);
+        }
+        return out;
     }
 
     /**

@@ -1,0 +1,24 @@
+-- Hot-SKU batch (standalone server only): N reservations applied in order by ONE script call, each
+-- exactly as reserve_local.lua applies one alone (both call reserve_one in lib.lua), so a member
+-- gets its own reply; whatever reserve_one does (idempotency on the header, all-or-nothing holds,
+-- the movements, the due index, lazy expiry when short) it does per member, and members see the
+-- levels earlier ones left.
+-- ARGV[1] = member count; then per member: #keys, #args, its args (as reserve_local.lua's ARGV);
+-- KEYS = the members' keys in order (each as reserve_local.lua's KEYS).
+-- returns one reply per member, as reserve_local.lua's
+local m = tonumber(ARGV[1])
+local out = {}
+local ki, ai = 1, 2
+for j = 1, m do
+  local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
+  ai = ai + 2
+  local n = (nk - 2) / 2
+  local lv, mv, q = {}, {}, {}
+  for i = 1, n do
+    lv[i], mv[i], q[i] = KEYS[ki + 2 * i], KEYS[ki + 2 * i + 1], ARGV[ai + 7 + i]
+  end
+  out[j] = reserve_one(KEYS[ki], KEYS[ki + 1], lv, mv, q, ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3],
+    ARGV[ai + 4], ARGV[ai + 5], ARGV[ai + 6], tonumber(ARGV[ai + 7]))
+  ki, ai = ki + nk, ai + na
+end
+return out
