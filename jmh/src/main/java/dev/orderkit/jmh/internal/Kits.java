@@ -1,5 +1,6 @@
 package dev.orderkit.jmh.internal;
 
+import dev.orderkit.core.Combining;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.StockKey;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one place where every orderkit benchmark gets its {@link OrderKit.Builder}, so settings that
@@ -23,8 +23,6 @@ public final class Kits {
     public static final String ON = "on";
     /** Value of the {@code combine} parameter: hot-SKU combining off. */
     public static final String OFF = "off";
-
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     private Kits() {}
 
@@ -41,14 +39,10 @@ public final class Kits {
             case DEFAULT:
                 break;
             case ON:
+                b.combining(Combining.on());
+                break;
             case OFF:
-                // TODO(issue 11, COMB): wire the hot-SKU combiner here once OrderKit.Builder has it, e.g.
-                //   b.combining(ON.equals(combine) ? <on> : <off>);
-                // and delete this warning. Until then "on" and "off" both run the builder's default.
-                if (WARNED.compareAndSet(false, true)) {
-                    System.err.println("orderkit-jmh: combine=" + combine
-                            + " is not wired yet (Kits.builder TODO): running the builder's default");
-                }
+                b.combining(Combining.off());
                 break;
             default:
                 throw new IllegalArgumentException("combine must be default, on or off, not " + combine);
