@@ -79,6 +79,8 @@ public final class DefaultOrderService implements OrderService {
      * given: the stored response is then the {@link PlaceOrderResult} itself, never JSON.
      */
     private final boolean objectResponses;
+    /** The order store drops the events it is given: build none. */
+    private final boolean discardsEvents;
 
     /**
      * Creates the order service of a kit.
@@ -98,6 +100,7 @@ public final class DefaultOrderService implements OrderService {
         this.hook = config.stepHook();
         this.steps = config.stepTransactions();
         this.objectResponses = config.idempotencyStore() instanceof InMemoryIdempotencyStore;
+        this.discardsEvents = orders.discardsEvents();
     }
 
     // ---------------------------------------------------------------- place
@@ -255,7 +258,7 @@ public final class DefaultOrderService implements OrderService {
                     return new Opening(claim, null, null, null);
                 }
                 Order fresh = newOrder(orderId, request, fingerprint, now);
-                if (!orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED)))) {
+                if (!orders.insert(fresh, events(fresh, EventType.ORDER_CREATED))) {
                     return new Opening(claim, null, null, null); // our own earlier commit: resume it
                 }
                 hook.before(orderId, OrderStatus.CREATED.name()); // a crash here rolls all of it back
@@ -337,7 +340,7 @@ public final class DefaultOrderService implements OrderService {
             }
         }
         Order fresh = newOrder(orderId, r, fingerprint, clock.instant());
-        boolean inserted = retries.backend(() -> orders.insert(fresh, List.of(event(fresh, EventType.ORDER_CREATED))));
+        boolean inserted = retries.backend(() -> orders.insert(fresh, events(fresh, EventType.ORDER_CREATED)));
         // not inserted: a retry whose first attempt committed (lost acknowledgement)
         return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
     }
@@ -959,7 +962,7 @@ public final class DefaultOrderService implements OrderService {
      */
     private Order claim(Order order, OrderStatus status, UnaryOperator<Order> change) {
         Order next = change.apply(order).transition(status, clock.instant());
-        List<OrderKitEvent> events = List.of(event(next, eventType(status)));
+        List<OrderKitEvent> events = events(next, eventType(status));
         if (retries.backend(() -> orders.update(next, order.version(), events))) {
             return next;
         }
@@ -976,13 +979,18 @@ public final class DefaultOrderService implements OrderService {
      */
     private Order transition(Order order, OrderStatus status, UnaryOperator<Order> change) {
         Order next = change.apply(order).transition(status, clock.instant());
-        List<OrderKitEvent> events = List.of(event(next, eventType(status)));
+        List<OrderKitEvent> events = events(next, eventType(status));
         boolean ok = retries.backend(() -> orders.update(next, order.version(), events));
         if (ok) {
             return next;
         }
         // lost the race (or our own retried write already committed): continue from what is stored
         return retries.backend(() -> orders.find(order.id())).orElseThrow();
+    }
+
+    /** The events of one order write; none when the order store discards them (nobody would see them). */
+    private List<OrderKitEvent> events(Order o, EventType type) {
+        return discardsEvents ? List.of() : List.of(event(o, type));
     }
 
     private static OrderKitEvent event(Order o, EventType type) {

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@link java.util.concurrent.locks.StampedLock}s. {@link #insert} holds the stripes of the id and
  * of the key while it stores the order, its idempotency-key entry and its entry in the per-status
  * index by update time, so {@link #find} and {@link #findByKey} see it together; {@link #update}
- * changes the order and its index entry under the id's stripe. Reads validate the stripes they
- * depend on ({@link #findStale} all of them, reading only the oldest entries of the index) and
- * fall back to read locks when writers kept interfering.
+ * changes the order and its index entry under the id's stripe (the per-status index is kept per
+ * stripe of the order id). Reads validate the stripes they depend on and fall back to read locks
+ * when writers kept interfering; {@link #findStale} takes all the read locks and reads only the
+ * oldest entries of each stripe's index.
  */
 public final class InMemoryOrderStore implements OrderStore {
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryOrderStore.class);
@@ -57,10 +58,14 @@ public final class InMemoryOrderStore implements OrderStore {
     private final ConcurrentHashMap<String, Order> orders = new ConcurrentHashMap<>();
     /** (scope, key) → the latest order created with it. */
     private final ConcurrentHashMap<List<String>, KeyEntry> byKey = new ConcurrentHashMap<>();
-    /** Orders of each status by update time. */
-    private final Map<OrderStatus, ConcurrentSkipListSet<Touched>> byStatus = new EnumMap<>(OrderStatus.class);
 
     private final Stripes stripes = new Stripes(64);
+    /**
+     * Per stripe of the order id, the orders of each status by update time: plain sorted sets,
+     * written under the id's stripe write lock and read only under read locks.
+     */
+    private final List<Map<OrderStatus, TreeSet<Touched>>> byStatus = new ArrayList<>(stripes.count());
+
     private final Function<String, Order> orderOf = orders::get;
     private final EventSink sink;
 
@@ -71,14 +76,22 @@ public final class InMemoryOrderStore implements OrderStore {
      */
     public InMemoryOrderStore(EventSink sink) {
         this.sink = Objects.requireNonNull(sink, "sink");
-        for (OrderStatus s : OrderStatus.values()) {
-            byStatus.put(s, new ConcurrentSkipListSet<>());
+        for (int i = 0; i < stripes.count(); i++) {
+            Map<OrderStatus, TreeSet<Touched>> index = new EnumMap<>(OrderStatus.class);
+            for (OrderStatus s : OrderStatus.values()) {
+                index.put(s, new TreeSet<>());
+            }
+            byStatus.add(index);
         }
     }
 
-    /** The index of one status; the constructor creates one for every status. */
-    private ConcurrentSkipListSet<Touched> indexOf(OrderStatus status) {
-        return Objects.requireNonNull(byStatus.get(status), "every status is indexed");
+    /** The index of one status in the stripe of an order id; the constructor creates them all. */
+    private TreeSet<Touched> indexOf(String orderId, OrderStatus status) {
+        return indexOf(stripes.index(orderId), status);
+    }
+
+    private TreeSet<Touched> indexOf(int stripe, OrderStatus status) {
+        return Objects.requireNonNull(byStatus.get(stripe).get(status), "every status is indexed");
     }
 
     private static List<String> keyOf(String scope, String idempotencyKey) {
@@ -93,7 +106,7 @@ public final class InMemoryOrderStore implements OrderStore {
                 return false;
             }
             orders.put(order.id(), order);
-            indexOf(order.status()).add(Touched.of(order));
+            indexOf(order.id(), order.status()).add(Touched.of(order));
             KeyEntry latest = byKey.get(key);
             if (latest == null || !latest.createdAt().isAfter(order.createdAt())) {
                 byKey.put(key, new KeyEntry(order.id(), order.createdAt()));
@@ -138,8 +151,8 @@ public final class InMemoryOrderStore implements OrderStore {
             if (current != null && updated) {
                 orders.put(order.id(), order);
                 if (current.status() != order.status() || !current.updatedAt().equals(order.updatedAt())) {
-                    indexOf(current.status()).remove(Touched.of(current));
-                    indexOf(order.status()).add(Touched.of(order));
+                    indexOf(order.id(), current.status()).remove(Touched.of(current));
+                    indexOf(order.id(), order.status()).add(Touched.of(order));
                 }
             }
         } finally {
@@ -153,16 +166,19 @@ public final class InMemoryOrderStore implements OrderStore {
 
     @Override
     public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
-        return stripes.readAll(() -> {
+        // the indexes are plain sorted sets: read under the read locks, never optimistically
+        return stripes.readAllLocked(() -> {
             List<Touched> oldest = new ArrayList<>();
             for (OrderStatus s : statuses) {
-                int n = 0;
-                for (Touched t : indexOf(s)) {
-                    if (n >= limit || !t.at().isBefore(updatedBefore)) {
-                        break;
+                for (int stripe = 0; stripe < stripes.count(); stripe++) {
+                    int n = 0;
+                    for (Touched t : indexOf(stripe, s)) {
+                        if (n >= limit || !t.at().isBefore(updatedBefore)) {
+                            break;
+                        }
+                        oldest.add(t);
+                        n++;
                     }
-                    oldest.add(t);
-                    n++;
                 }
             }
             oldest.sort(null);

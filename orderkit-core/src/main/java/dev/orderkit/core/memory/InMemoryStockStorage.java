@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -49,9 +48,10 @@ import org.jspecify.annotations.Nullable;
  * inside the write that first changes it, after that change. Readers never block writers for
  * long: {@link #levels} and {@link #level} build the levels from the counters under an optimistic
  * stamp and keep them only if the stamp validates, falling back to the read lock when a writer held
- * it; {@link #allLevels}, {@link #reservations}
- * and {@link #dueReservations} validate the stamps of every SKU (and that no SKU was registered),
- * falling back to all the read locks in canonical order; {@link #reservation} is one read of a
+ * it; {@link #allLevels} and {@link #reservations} validate the stamps of every SKU (and that no
+ * SKU was registered), falling back to all the read locks in canonical order; the expiry index is
+ * kept per SKU (a reservation's entry lives with its first SKU in canonical order, written under
+ * that SKU's write lock) and {@link #dueReservations} reads it under all the read locks; {@link #reservation} is one read of a
  * value a writer stores while it still holds its locks; {@link #movements} copies under the read
  * lock. Writes on disjoint SKUs never wait for each other; only the first write of a new SKU takes
  * a short registration lock.
@@ -115,6 +115,11 @@ public final class InMemoryStockStorage implements StockStorage {
          * when a write creates a location, after that write applied its change to the new slot.
          */
         volatile Slot[] slots = NO_SLOTS;
+        /**
+         * Expiry index of the HELD reservations whose first SKU (in canonical order) is this one;
+         * read and written only under this SKU's lock (never optimistically).
+         */
+        final TreeSet<Due> due = new TreeSet<>();
 
         Sku(String sku) {
             this.sku = sku;
@@ -230,8 +235,6 @@ public final class InMemoryStockStorage implements StockStorage {
     private final StampedLock catalog = new StampedLock();
     /** Reservations by id; each written only under the write locks of all its lines' SKUs. */
     private final ConcurrentHashMap<String, Reservation> reservations = new ConcurrentHashMap<>();
-    /** HELD reservations by expiry; each entry written under the locks of its reservation's SKUs. */
-    private final ConcurrentSkipListSet<Due> due = new ConcurrentSkipListSet<>();
 
     /** Creates an empty storage. */
     public InMemoryStockStorage() {}
@@ -365,7 +368,7 @@ public final class InMemoryStockStorage implements StockStorage {
             for (int i = 0; i < lines.size(); i++) {
                 slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
-            due.add(new Due(expiresAt, reservationId));
+            locked.get(0).due.add(new Due(expiresAt, reservationId)); // the first SKU in canonical order
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
@@ -401,7 +404,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 return new ReserveResult.AlreadyExists(existing);
             }
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
-            due.add(new Due(expiresAt, reservationId));
+            s.due.add(new Due(expiresAt, reservationId));
             return new ReserveResult.Reserved(r);
         } finally {
             s.lock.unlockWrite(stamp);
@@ -439,7 +442,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 }
                 reservations.put(reservationId, applied.reservation());
                 if (current.state() == ReservationState.HELD) {
-                    due.remove(new Due(current.expiresAt(), reservationId));
+                    locked.get(0).due.remove(new Due(current.expiresAt(), reservationId));
                 }
             }
             return result;
@@ -450,13 +453,23 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public List<String> dueReservations(Instant now, int limit) {
-        return readAllSkus(() -> {
-            List<String> out = new ArrayList<>();
-            for (Due d : due) {
-                if (d.at().isAfter(now) || out.size() >= limit) {
-                    break;
+        // the per-SKU indexes are plain sorted sets: read under the read locks, never optimistically
+        return lockedReadAllSkus(() -> {
+            List<Due> earliest = new ArrayList<>();
+            for (Sku s : skus.values()) {
+                int n = 0;
+                for (Due d : s.due) {
+                    if (d.at().isAfter(now) || n >= limit) {
+                        break;
+                    }
+                    earliest.add(d);
+                    n++;
                 }
-                out.add(d.id());
+            }
+            earliest.sort(null);
+            List<String> out = new ArrayList<>(Math.min(limit, earliest.size()));
+            for (int i = 0; i < earliest.size() && i < limit; i++) {
+                out.add(earliest.get(i).id());
             }
             return out;
         });
@@ -576,6 +589,11 @@ public final class InMemoryStockStorage implements StockStorage {
         if (valid) {
             return result;
         }
+        return lockedReadAllSkus(read);
+    }
+
+    /** Runs {@code read} under the catalog's read lock and every SKU's read lock (canonical order). */
+    private <T> T lockedReadAllSkus(Supplier<T> read) {
         long catalogStamp = catalog.readLock();
         try {
             List<Sku> all = new ArrayList<>(skus.values());

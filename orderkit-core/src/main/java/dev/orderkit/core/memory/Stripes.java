@@ -140,6 +140,33 @@ final class Stripes {
     }
 
     /**
+     * Runs {@code read} under every stripe's read lock (taken in index order), never optimistically:
+     * for reads of state that is not safe to traverse while a writer changes it.
+     *
+     * @param read the read
+     * @return its result
+     */
+    <T> T readAllLocked(Supplier<T> read) {
+        long[] stamps = new long[locks.length];
+        int n = 0;
+        try {
+            for (; n < locks.length; n++) {
+                stamps[n] = locks[n].readLock();
+            }
+            return read.get();
+        } finally {
+            for (int i = n - 1; i >= 0; i--) {
+                locks[i].unlockRead(stamps[i]);
+            }
+        }
+    }
+
+    /** The number of stripes. */
+    int count() {
+        return locks.length;
+    }
+
+    /**
      * Deletes, as one atomic step, the victims {@code choose} picks from the whole store: the
      * victims' stripes are write-locked only if no stripe changed since the choice, so the choice
      * holds at that instant and no one sees part of the deletion.
