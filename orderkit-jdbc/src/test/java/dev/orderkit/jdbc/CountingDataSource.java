@@ -1,6 +1,5 @@
 package dev.orderkit.jdbc;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -8,11 +7,9 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -33,18 +30,17 @@ import javax.sql.DataSource;
  *       with the first statement, so it costs none.</li>
  * </ul>
  */
-final class CountingDataSource implements DataSource {
+final class CountingDataSource extends WrappingDataSource {
     private static final Pattern CHANGING = Pattern.compile(
             "^\\s*(WITH\\b.*\\b)?(INSERT|UPDATE|DELETE|MERGE)\\b", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
-    private final DataSource real;
     final AtomicLong writeCommits = new AtomicLong();
     final AtomicLong transactions = new AtomicLong();
     final AtomicLong roundTrips = new AtomicLong();
     final AtomicLong savepoints = new AtomicLong();
 
     CountingDataSource(DataSource real) {
-        this.real = real;
+        super(real);
     }
 
     /** The counts so far. */
@@ -82,16 +78,6 @@ final class CountingDataSource implements DataSource {
 
     private static boolean changing(String sql) {
         return CHANGING.matcher(sql).find();
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-        return wrap(real.getConnection());
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-        return wrap(real.getConnection(user, password));
     }
 
     /** Per-connection state: in a transaction, and whether it executed anything / changed anything. */
@@ -209,7 +195,8 @@ final class CountingDataSource implements DataSource {
         }
     }
 
-    private Connection wrap(Connection c) throws SQLException {
+    @Override
+    protected Connection wrap(Connection c) throws SQLException {
         return proxy(Connection.class, c, new Conn(c));
     }
 
@@ -217,40 +204,5 @@ final class CountingDataSource implements DataSource {
         Class<?>[] ifaces =
                 type == PreparedStatement.class ? new Class<?>[] {PreparedStatement.class} : new Class<?>[] {type};
         return type.cast(Proxy.newProxyInstance(CountingDataSource.class.getClassLoader(), ifaces, h));
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return real.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        real.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        real.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return real.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return real.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return real.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return real.isWrapperFor(iface);
     }
 }

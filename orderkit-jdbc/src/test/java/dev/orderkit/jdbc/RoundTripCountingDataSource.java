@@ -1,6 +1,5 @@
 package dev.orderkit.jdbc;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -8,13 +7,10 @@ import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -25,17 +21,16 @@ import javax.sql.DataSource;
  * with the next statement, and switching back after a commit or rollback sends nothing). Driver-internal calls (metadata, pool validation)
  * are not seen. Test-only; thread-safe for one counting thread at a time.
  */
-final class RoundTripCountingDataSource implements DataSource {
+final class RoundTripCountingDataSource extends WrappingDataSource {
     private static final Set<String> EXECUTE = Set.of(
             "execute", "executeQuery", "executeUpdate", "executeBatch", "executeLargeUpdate", "executeLargeBatch");
     private static final Set<String> CONTROL = Set.of("commit", "rollback", "setSavepoint", "releaseSavepoint");
 
-    private final DataSource real;
     private final boolean postgres;
     private final List<String> calls = new ArrayList<>();
 
     RoundTripCountingDataSource(DataSource real, boolean postgres) {
-        this.real = real;
+        super(real);
         this.postgres = postgres;
     }
 
@@ -63,7 +58,8 @@ final class RoundTripCountingDataSource implements DataSource {
         calls.add(what.length() > 90 ? what.substring(0, 90) + "…" : what);
     }
 
-    private Connection wrap(Connection c) {
+    @Override
+    protected Connection wrap(Connection c) {
         return (Connection) Proxy.newProxyInstance(
                 Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, new ConnectionHandler(c));
     }
@@ -130,53 +126,5 @@ final class RoundTripCountingDataSource implements DataSource {
             }
             return RoundTripCountingDataSource.invoke(st, m, args);
         }
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-        return wrap(real.getConnection());
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-        return wrap(real.getConnection(username, password));
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return real.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        real.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        real.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return real.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return real.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        return real.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || real.isWrapperFor(iface);
     }
 }
