@@ -126,17 +126,7 @@ final class Stripes {
                 return out;
             }
         }
-        int n = 0;
-        try {
-            for (; n < locks.length; n++) {
-                stamps[n] = locks[n].readLock();
-            }
-            return read.get();
-        } finally {
-            for (int i = n - 1; i >= 0; i--) {
-                locks[i].unlockRead(stamps[i]);
-            }
-        }
+        return readAllLocked(read);
     }
 
     /**

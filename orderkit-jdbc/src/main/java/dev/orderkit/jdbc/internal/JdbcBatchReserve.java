@@ -12,7 +12,6 @@ import dev.orderkit.core.spi.ReserveResult;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.jspecify.annotations.Nullable;
 
@@ -69,10 +67,6 @@ final class JdbcBatchReserve {
     private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
             + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
             + "VALUES (:sku, :loc, 0, :q, :reason, :ref, :at)";
-    private static final String SELECT_EXISTING = "SELECT r.id, r.state, r.expires_at, r.created_at, "
-            + "r.updated_at, l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
-            + "ON l.reservation_id = r.id WHERE r.id IN (";
-
     private final Db db;
 
     JdbcBatchReserve(Db db) {
@@ -169,42 +163,17 @@ final class JdbcBatchReserve {
 
     /** The reservations among {@code ids} that exist, with their lines, in one query. */
     private Map<String, Reservation> existing(Handle h, Set<String> ids) {
-        StringBuilder sql = new StringBuilder(SELECT_EXISTING);
-        for (int i = 0; i < ids.size(); i++) {
-            sql.append(i == 0 ? ":i" : ", :i").append(i);
-        }
-        sql.append(") ORDER BY r.id, l.line_no");
-        Query q = h.createQuery(db.sql(sql.toString()));
+        StringBuilder where = new StringBuilder("r.id IN (");
+        Map<String, Object> params = new HashMap<>();
         int i = 0;
         for (String id : ids) {
-            q.bind("i" + i++, id);
+            where.append(i == 0 ? ":i" : ", :i").append(i);
+            params.put("i" + i++, id);
         }
-        record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {}
-        List<Row> rows = q.map((rs, ctx) -> new Row(
-                        rs.getString("id"),
-                        ReservationState.valueOf(rs.getString("state")),
-                        rs.getLong("expires_at"),
-                        rs.getLong("created_at"),
-                        rs.getLong("updated_at"),
-                        new AllocatedLine(
-                                new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("quantity"))))
-                .list();
-        Map<String, List<Row>> byId = new LinkedHashMap<>();
-        for (Row r : rows) {
-            byId.computeIfAbsent(r.id(), k -> new ArrayList<>()).add(r);
-        }
+        where.append(')');
         Map<String, Reservation> out = new HashMap<>();
-        for (List<Row> rs : byId.values()) {
-            Row f = rs.get(0);
-            out.put(
-                    f.id(),
-                    new Reservation(
-                            f.id(),
-                            f.state(),
-                            rs.stream().map(Row::line).toList(),
-                            Db.instant(f.exp()),
-                            Db.instant(f.created()),
-                            Db.instant(f.updated())));
+        for (Reservation r : JdbcStockStorage.selectReservations(db, h, where.toString(), params)) {
+            out.put(r.id(), r);
         }
         return out;
     }

@@ -514,8 +514,11 @@ public final class JdbcStockStorage implements StockStorage {
             + "r.updated_at, l.sku, l.location, l.quantity FROM {p}reservation r JOIN {p}reservation_line l "
             + "ON l.reservation_id = r.id WHERE ";
 
-    /** Runs {@link #SELECT_RESERVATIONS} with a condition; one reservation per id, lines in order. */
-    private List<Reservation> selectReservations(Handle h, String where, Map<String, Object> params) {
+    /**
+     * Runs {@link #SELECT_RESERVATIONS} with a condition; one reservation per id, lines in order
+     * (also the batch reserve's lookup of existing ids).
+     */
+    static List<Reservation> selectReservations(Db db, Handle h, String where, Map<String, Object> params) {
         record Row(String id, ReservationState state, long exp, long created, long updated, AllocatedLine line) {}
         var q = h.createQuery(db.sql(SELECT_RESERVATIONS + where + " ORDER BY r.id, l.line_no"));
         params.forEach(q::bind);
@@ -550,7 +553,7 @@ public final class JdbcStockStorage implements StockStorage {
     public Optional<Reservation> reservation(String reservationId) {
         return db.read(
                 "reservation",
-                tx -> selectReservations(tx.handle(), "r.id = :id", Map.of("id", reservationId)).stream()
+                tx -> selectReservations(db, tx.handle(), "r.id = :id", Map.of("id", reservationId)).stream()
                         .findFirst());
     }
 
@@ -939,7 +942,7 @@ public final class JdbcStockStorage implements StockStorage {
             in.append(i == 0 ? "" : ", ").append(":s").append(i);
             params.put("s" + i, list.get(i).name());
         }
-        return db.read("reservations", tx -> selectReservations(tx.handle(), "r.state IN (" + in + ")", params));
+        return db.read("reservations", tx -> selectReservations(db, tx.handle(), "r.state IN (" + in + ")", params));
     }
 
     @Override
