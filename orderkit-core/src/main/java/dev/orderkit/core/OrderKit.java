@@ -121,6 +121,7 @@ public final class OrderKit {
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
         private @Nullable Combining combining;
+        private RecoverySettings recovery = RecoverySettings.defaults();
 
         private Builder() {}
 
@@ -311,6 +312,19 @@ public final class OrderKit {
         }
 
         /**
+         * How the recovery sweep ({@link OrderService#recover()}) backs off from orders whose
+         * recovery fails, when it parks them in {@link OrderStatus#NEEDS_ATTENTION}, and how much
+         * one sweep does (default {@link RecoverySettings#defaults()}).
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder recovery(RecoverySettings value) {
+            this.recovery = Check.notNull(value, "recovery");
+            return this;
+        }
+
+        /**
          * Builds the kit, creating in-memory defaults for unset backends.
          *
          * @return the kit
@@ -335,7 +349,8 @@ public final class OrderKit {
                     inProgressWait,
                     stepHook,
                     stepTransactions,
-                    combine));
+                    combine,
+                    recovery));
         }
     }
 }

@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param stepHook step observer
  * @param stepTransactions atomic phases of a transactional backend, or {@link StepTransactions#NONE}
  * @param combining hot-SKU combining of concurrent reservations (resolved: on or off)
+ * @param recovery backoff, parking and sweep sizes of {@code OrderService.recover()}
  */
 public record OrderKitConfig(
         Clock clock,
@@ -49,7 +50,8 @@ public record OrderKitConfig(
         Duration inProgressWait,
         StepHook stepHook,
         StepTransactions stepTransactions,
-        Combining combining) {
+        Combining combining,
+        RecoverySettings recovery) {
 
     /** Rejects missing parts. */
     public OrderKitConfig {
@@ -69,5 +71,6 @@ public record OrderKitConfig(
         Objects.requireNonNull(stepHook, "stepHook");
         Objects.requireNonNull(stepTransactions, "stepTransactions");
         Objects.requireNonNull(combining, "combining");
+        Objects.requireNonNull(recovery, "recovery");
     }
 }

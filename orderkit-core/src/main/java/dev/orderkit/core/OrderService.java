@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import dev.orderkit.core.payment.PaymentResult;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -91,20 +92,88 @@ public interface OrderService {
 
     /**
      * Recovery sweep: drives orders stuck in a placement step (their caller crashed) forward or back
-     * to a terminal state, cancels orders whose payment action timed out, expires due holds and
-     * purges old idempotency records. Safe to run on many instances at once.
+     * to a terminal state, finishes interrupted cancellations and fulfilments, cancels orders whose
+     * payment action timed out, expires due holds and purges old idempotency records. Safe to run on
+     * many instances at once, and they share the work: an instance claims each due order (a
+     * compare-and-set that moves its next-attempt time past the claim's lease) before working it,
+     * so two sweeps never work one order at the same time.
+     *
+     * <p>An order whose recovery fails is not retried before its backoff has passed
+     * ({@link RecoverySettings}), so orders that keep failing never keep others waiting; after
+     * {@link RecoverySettings#maxAttempts()} failed attempts it is parked in
+     * {@link OrderStatus#NEEDS_ATTENTION} with its last error, and an
+     * {@link dev.orderkit.core.event.EventType#ORDER_NEEDS_ATTENTION} event is recorded with the
+     * change. Each failure is logged as one WARN line (the stack trace at DEBUG). A failing order
+     * never makes the sweep throw.
      *
      * @return what the sweep did
+     * @throws BackendUnavailableException if storage failed while looking for due orders
      */
     SweepReport recover();
+
+    /**
+     * Orders the recovery sweep parked in {@link OrderStatus#NEEDS_ATTENTION}, of every scope, the
+     * longest parked first. {@link Order#recovery()} tells the status each was parked from and its
+     * last error.
+     *
+     * @param limit at most this many, 1..10,000
+     * @return the parked orders
+     * @throws InvalidRequestException if {@code limit} is out of range
+     * @throws BackendUnavailableException if storage failed
+     */
+    List<Order> parked(int limit);
+
+    /**
+     * Puts a parked order back into the status it was parked from, with its failed-attempt count
+     * reset (an {@link dev.orderkit.core.event.EventType#ORDER_RETRIED} event), and retries it at
+     * once in this thread: resumes its placement or finishes its cancellation or fulfilment, as the
+     * sweep would. Call it once the cause of the failures is gone. Thread-safe; if the order is
+     * retried concurrently (or a sweep claimed it meanwhile) only one caller works it.
+     *
+     * <p>If the retry fails again, the failure is recorded on the order (attempt 1 of a new round:
+     * the sweep retries it with backoff and parks it again after
+     * {@link RecoverySettings#maxAttempts()} failures) and the exception is thrown.
+     *
+     * @param orderId the parked order's id
+     * @return the order after the retry (e.g. {@code CANCELLED}, {@code FULFILLED},
+     *     {@code CONFIRMED}); the order as found if it was not parked (nothing done)
+     * @throws NotFoundException if there is no such order
+     * @throws InvalidRequestException if {@code orderId} is blank or too long
+     * @throws OrderKitException (or a subclass, e.g. {@link PaymentRejectedException}) if the retry
+     *     failed again; the order is back in the sweep's hands
+     */
+    Order retryParked(String orderId);
 
     /**
      * Counts of what one recovery sweep did.
      *
      * @param ordersResumed stuck placements driven to a terminal state
-     * @param ordersExpired orders awaiting payment action that were cancelled
+     * @param ordersExpired orders awaiting payment action that were cancelled (and interrupted
+     *     cancellations and fulfilments finished)
      * @param reservationsExpired holds expired
      * @param keysPurged idempotency records purged
+     * @param ordersFailed orders whose recovery failed this sweep (retried after their backoff)
+     * @param ordersParked orders parked in {@link OrderStatus#NEEDS_ATTENTION} this sweep (counted
+     *     in {@code ordersFailed} too)
      */
-    record SweepReport(int ordersResumed, int ordersExpired, int reservationsExpired, int keysPurged) {}
+    record SweepReport(
+            int ordersResumed,
+            int ordersExpired,
+            int reservationsExpired,
+            int keysPurged,
+            int ordersFailed,
+            int ordersParked) {
+
+        /**
+         * A report without recovery failures.
+         *
+         * @param ordersResumed stuck placements driven to a terminal state
+         * @param ordersExpired orders awaiting payment action that were cancelled
+         * @param reservationsExpired holds expired
+         * @param keysPurged idempotency records purged
+         */
+        public SweepReport(int ordersResumed, int ordersExpired, int reservationsExpired, int keysPurged) {
+            this(ordersResumed, ordersExpired, reservationsExpired, keysPurged, 0, 0);
+        }
+    }
 }

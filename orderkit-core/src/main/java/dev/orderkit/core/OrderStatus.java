@@ -26,7 +26,15 @@ public enum OrderStatus {
     /** Fulfilment in progress (stock leaves on-hand, payment captured). */
     FULFILLING,
     /** Shipped and paid. Terminal. */
-    FULFILLED;
+    FULFILLED,
+    /**
+     * Parked by the recovery sweep after its configured number of failed attempts (see
+     * {@link RecoverySettings#maxAttempts()}): no automatic work touches the order until
+     * {@link OrderService#retryParked(String)} moves it back to the status it was parked from
+     * ({@link Order.Recovery#parkedFrom()}); {@link Order.Recovery#lastError()} says why. Listed by
+     * {@link OrderService#parked(int)}. Not terminal; {@code cancel} and {@code fulfil} refuse it.
+     */
+    NEEDS_ATTENTION;
 
     /**
      * Whether no further transition is possible.

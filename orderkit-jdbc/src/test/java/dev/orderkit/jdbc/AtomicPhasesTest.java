@@ -59,6 +59,11 @@ class AtomicPhasesTest {
             }
 
             @Override
+            public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+                return delegate.findDue(statuses, now, limit);
+            }
+
+            @Override
             public Optional<Order> findByKey(String scope, String idempotencyKey) {
                 return delegate.findByKey(scope, idempotencyKey);
             }

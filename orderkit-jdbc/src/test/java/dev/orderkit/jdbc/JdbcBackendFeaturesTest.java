@@ -31,6 +31,7 @@ import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
+import dev.orderkit.jdbc.internal.Codec;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
 import dev.orderkit.testkit.InvariantChecker;
@@ -43,6 +44,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -225,7 +227,7 @@ class JdbcBackendFeaturesTest {
                 JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V4
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V5
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -244,7 +246,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3, 4);
+            assertThat(applied).containsExactly(1, 2, 3, 4, 5);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -254,7 +256,7 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaFromV1ToV4KeepingItsData(Kind kind) throws Exception {
+    void installerUpgradesASchemaFromV1ToV5KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind);
                 JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
@@ -279,8 +281,16 @@ class JdbcBackendFeaturesTest {
                 assertThat(old.stockStorage()
                                 .reserve("r-old", List.of(new AllocatedLine(kept, 2)), T0.plusSeconds(60), T0))
                         .isInstanceOf(ReserveResult.Reserved.class);
-                assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of()))
-                        .isTrue();
+                // an order as the V1 code wrote it: no next_attempt_at column, no recovery part in its body
+                Order v1Order = order("o-old", "key-old", 0, OrderStatus.CREATED);
+                String v1Body = Codec.write(v1Order).replaceFirst(",\"recovery\":\\{[^}]*\\}", "");
+                assertThat(v1Body).doesNotContain("recovery");
+                jdbi.useHandle(h -> h.createUpdate("INSERT INTO " + prefix + "orders (id, scope, idem_key, status, "
+                                + "version, created_at, updated_at, body) VALUES ('o-old', 'shop', 'key-old', "
+                                + "'CREATED', 0, :t, :t, :body)")
+                        .bind("t", Db.nanos(T0))
+                        .bind("body", v1Body)
+                        .execute());
                 // idempotency rows as the V1 code wrote them: one completed, one whose lease (token 2) expired
                 jdbi.useHandle(h -> {
                     h.execute("INSERT INTO " + prefix
@@ -312,7 +322,11 @@ class JdbcBackendFeaturesTest {
                 assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(3))
                         .containsExactly(3);
 
-                // the current release starts (on two instances at once): only V4 is applied, once
+                // the fourth release: only V4 is applied
+                assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(4))
+                        .containsExactly(4);
+
+                // the current release starts (on two instances at once): only V5 is applied, once
                 JdbcBackend a = JdbcBackend.builder()
                         .dataSource(f.dataSource())
                         .tablePrefix(prefix)
@@ -323,13 +337,20 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(4);
+                assertThat(applied).containsExactly(5);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3, 4);
+                assertThat(history).containsExactly(1, 2, 3, 4, 5);
+                // the V1 order reads back whole (fresh recovery bookkeeping) and is due at its updated_at
+                assertThat(a.orderStore().find("o-old")).contains(v1Order);
+                assertThat(a.orderStore().findDue(Set.of(OrderStatus.CREATED), T0, 10))
+                        .containsExactly(v1Order);
+                assertThat(a.orderStore().findDue(Set.of(OrderStatus.CREATED), T0.minusNanos(1), 10))
+                        .isEmpty();
+                assertThat(indexNames(f, prefix + "orders")).contains((prefix + "orders_due").toLowerCase());
 
                 // the data of every earlier version is still there and usable
                 assertThat(a.stockStorage().level(kept)).hasValueSatisfying(l -> {
@@ -377,6 +398,11 @@ class JdbcBackendFeaturesTest {
                                 .claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease))
                         .as("the repeat of the takeover's call after the re-run")
                         .isEqualTo(takeover);
+                // likewise V5
+                jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 5"));
+                assertThat(b.migrate()).containsExactly(5);
+                assertThat(a.orderStore().findDue(Set.of(OrderStatus.CREATED), T0, 10))
+                        .containsExactly(v1Order);
             } finally {
                 jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
             }

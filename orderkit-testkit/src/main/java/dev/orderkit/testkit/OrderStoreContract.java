@@ -198,6 +198,74 @@ public abstract class OrderStoreContract extends ContractSupport {
     }
 
     @Test
+    void recoveryBookkeepingRoundTripsAndMovesWithCompareAndSet() {
+        Instant t = now();
+        Order o = sampleOrder("ord-1", t).withRecovery(Order.Recovery.fresh(t.plusSeconds(60)));
+        assertThat(orders().insert(o, List.of())).isTrue();
+        assertThat(orders().find("ord-1")).contains(o);
+        // a failure recorded: same status and update time, next version
+        Order failed = o.transition(OrderStatus.CREATED, o.updatedAt())
+                .withRecovery(new Order.Recovery(
+                        3, t.plusMillis(90_123), "java.lang.IllegalStateException: caf\u00e9 \"down\"", null));
+        assertThat(orders().update(failed, 0, List.of())).isTrue();
+        assertThat(orders().find("ord-1")).contains(failed);
+        assertThat(orders().update(failed, 0, List.of())).isFalse();
+        // parked
+        Order parked = failed.transition(OrderStatus.NEEDS_ATTENTION, t.plusSeconds(1))
+                .withRecovery(new Order.Recovery(4, t.plusSeconds(1), "x: y", OrderStatus.CREATED));
+        assertThat(orders().update(parked, 1, events(parked, EventType.ORDER_NEEDS_ATTENTION)))
+                .isTrue();
+        Order stored = orders().find("ord-1").orElseThrow();
+        assertThat(stored).isEqualTo(parked);
+        assertThat(stored.recovery().parkedFrom()).isEqualTo(OrderStatus.CREATED);
+        assertThat(orders().findStale(EnumSet.of(OrderStatus.NEEDS_ATTENTION), Instant.MAX, 10))
+                .containsExactly(parked);
+    }
+
+    @Test
+    void findDueFiltersByStatusAndNextAttemptEarliestFirst() {
+        Instant t = now();
+        // next attempts: o1 t-10, o2 t (due: inclusive), o3 t+1 ms (not due), o4 t-20 in another
+        // status, o5 t-30 but CONFIRMED, o6 t-10 (tie with o1: by id)
+        Order o1 = due(sampleOrder("ord-1", t.minusSeconds(100)), t.minusSeconds(10));
+        Order o2 = due(sampleOrder("ord-2", t.minusSeconds(100)), t);
+        Order o3 = due(sampleOrder("ord-3", t.minusSeconds(100)), t.plusMillis(1));
+        Order o4 = sampleOrder("ord-4", t.minusSeconds(100));
+        Order o5 = sampleOrder("ord-5", t.minusSeconds(100));
+        Order o6 = due(sampleOrder("ord-6", t.minusSeconds(100)), t.minusSeconds(10));
+        for (Order o : List.of(o1, o2, o3, o4, o5, o6)) {
+            assertThat(orders().insert(o, List.of())).isTrue();
+        }
+        Order o4c = due(o4.transition(OrderStatus.CANCELLING, t.minusSeconds(50)), t.minusSeconds(20));
+        assertThat(orders().update(o4c, 0, List.of())).isTrue();
+        Order o5c = due(o5.transition(OrderStatus.CONFIRMED, t.minusSeconds(50)), t.minusSeconds(30));
+        assertThat(orders().update(o5c, 0, List.of())).isTrue();
+
+        Set<OrderStatus> recoverable = EnumSet.of(OrderStatus.CREATED, OrderStatus.CANCELLING);
+        assertThat(orders().findDue(recoverable, t, 10)).containsExactly(o4c, o1, o6, o2);
+        assertThat(orders().findDue(recoverable, t, 2)).containsExactly(o4c, o1);
+        assertThat(orders().findDue(EnumSet.of(OrderStatus.CREATED), t, 10)).containsExactly(o1, o6, o2);
+        assertThat(orders().findDue(recoverable, t.minusSeconds(11), 10)).containsExactly(o4c);
+        assertThat(orders().findDue(recoverable, t.plusMillis(1), 10)).containsExactly(o4c, o1, o6, o2, o3);
+        assertThat(orders().findDue(EnumSet.of(OrderStatus.CONFIRMED), t, 10)).containsExactly(o5c);
+        assertThat(orders().findDue(EnumSet.noneOf(OrderStatus.class), t, 10)).isEmpty();
+
+        // a claim moves the next attempt into the future (same status): the order is no longer due
+        Order claimed = o1.transition(OrderStatus.CREATED, o1.updatedAt())
+                .withRecovery(new Order.Recovery(0, t.plusSeconds(30), null, null));
+        assertThat(orders().update(claimed, 0, List.of())).isTrue();
+        assertThat(orders().findDue(EnumSet.of(OrderStatus.CREATED), t, 10)).containsExactly(o6, o2);
+        assertThat(orders().findDue(EnumSet.of(OrderStatus.CREATED), t.plusSeconds(30), 10))
+                .containsExactly(o6, o2, o3, claimed);
+        // and findStale still orders by update time, untouched by the claim
+        assertThat(orders().findStale(EnumSet.of(OrderStatus.CREATED), t, 10)).containsExactly(claimed, o2, o3, o6);
+    }
+
+    private static Order due(Order o, Instant at) {
+        return o.withRecovery(Order.Recovery.fresh(at));
+    }
+
+    @Test
     void ordersWithManyLinesAndNoMetadataRoundTrip() {
         List<OrderLine> lines = new ArrayList<>();
         List<AllocatedLine> allocs = new ArrayList<>();

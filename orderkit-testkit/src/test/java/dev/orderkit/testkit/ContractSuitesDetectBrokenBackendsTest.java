@@ -402,6 +402,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
 
         @Override
+        public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+            return d.findDue(statuses, now, limit);
+        }
+
+        @Override
         public Optional<Order> findByKey(String scope, String idempotencyKey) {
             return d.findByKey(scope, idempotencyKey);
         }
@@ -428,7 +433,8 @@ class ContractSuitesDetectBrokenBackendsTest {
                     o.failureReason(),
                     o.version(),
                     o.createdAt(),
-                    o.updatedAt());
+                    o.updatedAt(),
+                    o.recovery());
         }
 
         @Override
@@ -449,6 +455,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
             return d.findStale(statuses, updatedBefore, limit);
+        }
+
+        @Override
+        public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+            return d.findDue(statuses, now, limit);
         }
 
         @Override

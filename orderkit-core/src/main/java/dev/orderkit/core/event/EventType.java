@@ -27,5 +27,12 @@ public enum EventType {
     /** A reservation was released. */
     RESERVATION_RELEASED,
     /** A hold expired. */
-    RESERVATION_EXPIRED
+    RESERVATION_EXPIRED,
+    /**
+     * Recovery gave up on an order after its configured number of attempts and parked it in
+     * {@code NEEDS_ATTENTION}; attributes {@code parkedFrom}, {@code attempts} and {@code error}.
+     */
+    ORDER_NEEDS_ATTENTION,
+    /** A parked order was put back into the status it was parked from ({@code retryParked}). */
+    ORDER_RETRIED
 }

@@ -5,6 +5,7 @@ import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
@@ -15,6 +16,7 @@ import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.RecoverySettings;
 import dev.orderkit.core.RequestInProgressException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
@@ -40,7 +42,9 @@ import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -345,8 +349,8 @@ public final class DefaultOrderService implements OrderService {
         return inserted ? fresh : retries.backend(() -> orders.find(orderId)).orElseThrow();
     }
 
-    private static Order newOrder(String orderId, PlaceOrderRequest r, String fingerprint, Instant now) {
-        return new Order(
+    private Order newOrder(String orderId, PlaceOrderRequest r, String fingerprint, Instant now) {
+        return scheduled(new Order(
                 orderId,
                 r.scope().value(),
                 r.idempotencyKey().value(),
@@ -362,7 +366,7 @@ public final class DefaultOrderService implements OrderService {
                 null,
                 0,
                 now,
-                now);
+                now));
     }
 
     /**
@@ -406,6 +410,8 @@ public final class DefaultOrderService implements OrderService {
                 }
                 case PAYMENT_AUTHORIZED -> step = confirm(order, lease);
                 case CANCELLING -> step = new Step(finishCancel(order), null);
+                case NEEDS_ATTENTION -> // the client retries a placement that recovery parked: resume it
+                    step = new Step(transition(order, parkedFrom(order), UnaryOperator.identity()), null);
                 case PAYMENT_DECLINED -> {
                     releaseIfHeld(order); // a crash may have left the hold between the decline and its release
                     return new Done(resultOf(order), false);
@@ -836,38 +842,305 @@ public final class DefaultOrderService implements OrderService {
 
     // ---------------------------------------------------------------- recovery
 
+    /**
+     * Statuses the sweep works: interrupted placements, cancellations and fulfilments, and payment
+     * actions whose time ran out. Each is due at its {@code Order.Recovery.nextAttemptAt()}.
+     */
+    private static final Set<OrderStatus> RECOVERABLE = EnumSet.of(
+            OrderStatus.CREATED,
+            OrderStatus.STOCK_RESERVED,
+            OrderStatus.PAYMENT_AUTHORIZED,
+            OrderStatus.AWAITING_PAYMENT_ACTION,
+            OrderStatus.CANCELLING,
+            OrderStatus.FULFILLING);
+
+    private static final int MAX_ERROR_LENGTH = 500;
+    private static final int MAX_PARKED_LISTED = 10_000;
+
+    /** What working one claimed order came to. */
+    private enum Worked {
+        /** A stuck placement reached its answer. */
+        RESUMED,
+        /** A cancellation, fulfilment or timed-out payment action was finished. */
+        FINISHED,
+        /** Not ours to do now (its placement's key is leased, its payment action has time left). */
+        DEFERRED,
+        /** The work failed; recorded on the order (backoff or parked). */
+        FAILED,
+        /** The work failed and the order was parked in NEEDS_ATTENTION. */
+        PARKED,
+        /** Another instance claimed the order first. */
+        TAKEN
+    }
+
+    /**
+     * The sweep: due orders, earliest first, in batches; each one is claimed (a compare-and-set
+     * that moves its next-attempt time past the lease: another instance's sweep then skips it)
+     * and worked once per sweep. An order that fails is not due again before its backoff, so
+     * failing orders cannot hold back the others; {@code start} bounds the query, so the loop
+     * ends once every order due at the start was seen (or the sweep's budget is spent).
+     */
     @Override
     public SweepReport recover() {
-        Instant now = clock.instant();
+        RecoverySettings rs = settings.recovery();
+        Instant start = clock.instant();
         int resumed = 0;
-        for (Order stuck : retries.backend(() -> orders.findStale(
-                Set.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED, OrderStatus.PAYMENT_AUTHORIZED),
-                now.minus(settings.stuckAfter()),
-                SWEEP_BATCH))) {
-            try {
-                if (resume(stuck)) {
-                    resumed++;
+        int finished = 0;
+        int failed = 0;
+        int parked = 0;
+        int seen = 0;
+        Set<String> worked = new HashSet<>();
+        while (seen < rs.maxOrdersPerSweep()) {
+            int limit = Math.min(rs.batchSize(), rs.maxOrdersPerSweep() - seen);
+            List<Order> due = retries.backend(() -> orders.findDue(RECOVERABLE, start, limit));
+            boolean progress = false;
+            for (Order order : due) {
+                seen++;
+                if (!worked.add(order.id())) {
+                    continue; // still due after this sweep worked it: leave it to the next sweep
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("recovery of order {} failed; will retry on the next sweep", stuck.id(), e);
+                progress = true;
+                switch (attempt(order, false)) {
+                    case RESUMED -> resumed++;
+                    case FINISHED -> finished++;
+                    case FAILED -> failed++;
+                    case PARKED -> {
+                        failed++;
+                        parked++;
+                    }
+                    default -> {}
+                }
             }
-        }
-        int expired = 0;
-        for (Order waiting : retries.backend(() -> orders.findStale(
-                Set.of(OrderStatus.AWAITING_PAYMENT_ACTION, OrderStatus.CANCELLING, OrderStatus.FULFILLING),
-                now.minus(settings.stuckAfter()),
-                SWEEP_BATCH))) {
-            try {
-                if (finishStuckLifecycle(waiting, now)) {
-                    expired++;
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("recovery of order {} failed; will retry on the next sweep", waiting.id(), e);
+            if (!progress || due.size() < limit) {
+                break;
             }
         }
         int holds = ledger.expireDue(10);
         int purged = retries.backend(() -> keys.purgeExpired(clock.instant(), 1000));
-        return new SweepReport(resumed, expired, holds, purged);
+        return new SweepReport(resumed, finished, holds, purged, failed, parked);
+    }
+
+    /**
+     * Claims a due order and works it once. A failure is recorded on the order (one WARN line),
+     * never thrown, unless {@code rethrow} (a caller's explicit retry).
+     */
+    private Worked attempt(Order due, boolean rethrow) {
+        Instant now = clock.instant();
+        Order.Recovery r = due.recovery();
+        Order claimed = due.transition(due.status(), due.updatedAt())
+                .withRecovery(new Order.Recovery(r.attempts(), now.plus(settings.lease()), r.lastError(), null));
+        if (!writeRecovery(due, claimed, List.of())) {
+            return Worked.TAKEN;
+        }
+        return work(claimed, now, rethrow);
+    }
+
+    /** Works a claimed order; records a failure (and rethrows it if asked). */
+    private Worked work(Order claimed, Instant now, boolean rethrow) {
+        Worked done;
+        try {
+            done = switch (claimed.status()) {
+                case CREATED, STOCK_RESERVED, PAYMENT_AUTHORIZED -> resume(claimed) ? Worked.RESUMED : Worked.DEFERRED;
+                case AWAITING_PAYMENT_ACTION -> expireAction(claimed, now, rethrow);
+                case CANCELLING -> {
+                    finishCancel(claimed);
+                    yield Worked.FINISHED;
+                }
+                case FULFILLING -> {
+                    finishFulfil(claimed);
+                    yield Worked.FINISHED;
+                }
+                default -> Worked.DEFERRED;
+            };
+        } catch (RuntimeException e) {
+            Worked recorded = recordFailure(claimed, e);
+            if (rethrow) {
+                throw e;
+            }
+            return recorded;
+        }
+        if (done == Worked.DEFERRED) {
+            // nothing was done: look again after the status's grace period, no failure counted
+            Order.Recovery r = claimed.recovery();
+            Order later = claimed.transition(claimed.status(), claimed.updatedAt())
+                    .withRecovery(new Order.Recovery(
+                            r.attempts(), clock.instant().plus(settings.stuckAfter()), r.lastError(), null));
+            writeRecovery(claimed, later, List.of());
+        }
+        return done;
+    }
+
+    /** Cancels an order whose payment action timed out (the sweep finds it due at that moment). */
+    private Worked expireAction(Order order, Instant now, boolean retry) {
+        if (!retry && order.updatedAt().plus(settings.reservationTtl()).isAfter(now)) {
+            return Worked.DEFERRED;
+        }
+        Order cancelling = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(RESERVATION_EXPIRED));
+        if (cancelling.status() != OrderStatus.CANCELLING) {
+            return Worked.DEFERRED; // moved meanwhile (the customer acted): nothing to expire
+        }
+        finishCancel(cancelling);
+        return Worked.FINISHED;
+    }
+
+    /**
+     * Records a failed attempt on the order as it now is (the work may have moved it to another
+     * recoverable status, whose count starts afresh): the attempt count, the error, and the next
+     * attempt after the backoff; at the limit the order is parked in NEEDS_ATTENTION with an
+     * ORDER_NEEDS_ATTENTION event. One WARN line; the stack trace only at DEBUG.
+     */
+    private Worked recordFailure(Order claimed, RuntimeException e) {
+        RecoverySettings rs = settings.recovery();
+        String error = describe(e);
+        Order current;
+        try {
+            current = reload(claimed);
+        } catch (RuntimeException readFailed) {
+            LOG.warn(
+                    "recovery of order {} ({}) failed: {}; the failure could not be recorded ({}), its claim lapses at {}",
+                    claimed.id(),
+                    claimed.status(),
+                    error,
+                    describe(readFailed),
+                    claimed.recovery().nextAttemptAt());
+            LOG.debug("recovery failure of order {}", claimed.id(), e);
+            return Worked.FAILED;
+        }
+        if (!RECOVERABLE.contains(current.status())) {
+            // ended or parked meanwhile (by the work itself, or another caller): nothing to retry
+            LOG.warn("recovery of order {} failed: {}; the order is now {}", claimed.id(), error, current.status());
+            LOG.debug("recovery failure of order {}", claimed.id(), e);
+            return Worked.FAILED;
+        }
+        int attempts = current.recovery().attempts() + 1;
+        Instant now = clock.instant();
+        boolean park = attempts >= rs.maxAttempts();
+        Order next;
+        List<OrderKitEvent> events;
+        if (park) {
+            next = current.transition(OrderStatus.NEEDS_ATTENTION, now)
+                    .withRecovery(new Order.Recovery(attempts, now, error, current.status()));
+            events = discardsEvents ? List.of() : List.of(parkedEvent(next));
+        } else {
+            next = current.transition(current.status(), current.updatedAt())
+                    .withRecovery(new Order.Recovery(attempts, now.plus(rs.backoff(attempts)), error, null));
+            events = List.of();
+        }
+        boolean recorded;
+        try {
+            recorded = writeRecovery(current, next, events);
+        } catch (RuntimeException writeFailed) {
+            e.addSuppressed(writeFailed);
+            recorded = false;
+        }
+        if (!recorded) {
+            LOG.warn(
+                    "recovery of order {} ({}) failed, attempt {}/{}: {}; the failure could not be recorded",
+                    current.id(),
+                    current.status(),
+                    attempts,
+                    rs.maxAttempts(),
+                    error);
+        } else if (park) {
+            LOG.warn(
+                    "recovery of order {} ({}) failed, attempt {}/{}: {}; parked in NEEDS_ATTENTION",
+                    current.id(),
+                    current.status(),
+                    attempts,
+                    rs.maxAttempts(),
+                    error);
+        } else {
+            LOG.warn(
+                    "recovery of order {} ({}) failed, attempt {}/{}: {}; next attempt at {}",
+                    current.id(),
+                    current.status(),
+                    attempts,
+                    rs.maxAttempts(),
+                    error,
+                    next.recovery().nextAttemptAt());
+        }
+        LOG.debug("recovery failure of order {}", current.id(), e);
+        return recorded && park ? Worked.PARKED : Worked.FAILED;
+    }
+
+    /** {@code <exception class>: <message>}, at most {@value #MAX_ERROR_LENGTH} characters. */
+    private static String describe(Throwable e) {
+        String s = e.getClass().getName() + ": " + e.getMessage();
+        return s.length() <= MAX_ERROR_LENGTH ? s : s.substring(0, MAX_ERROR_LENGTH - 3) + "...";
+    }
+
+    private static OrderKitEvent parkedEvent(Order parked) {
+        Map<String, String> attrs = new HashMap<>();
+        attrs.put("status", parked.status().name());
+        Order.Recovery r = parked.recovery();
+        attrs.put("parkedFrom", String.valueOf(r.parkedFrom()));
+        attrs.put("attempts", Integer.toString(r.attempts()));
+        attrs.put("error", String.valueOf(r.lastError()));
+        if (parked.paymentId() != null) {
+            attrs.put("paymentId", parked.paymentId());
+        }
+        return OrderKitEvent.of(
+                EventType.ORDER_NEEDS_ATTENTION,
+                parked.id(),
+                parked.version(),
+                parked.scope(),
+                attrs,
+                parked.updatedAt());
+    }
+
+    /**
+     * Compare-and-set of recovery bookkeeping (no lifecycle effect). Deliberately without the
+     * "was it my own write?" read-back of {@link #claim}: two instances claiming one order at the
+     * same instant write identical orders, so an equal stored order does not prove the write was
+     * ours. A retried write whose first attempt committed (lost acknowledgement) therefore counts
+     * as lost: the order is left alone until its claim lapses, which is safe.
+     */
+    private boolean writeRecovery(Order from, Order to, List<OrderKitEvent> events) {
+        return retries.backend(() -> orders.update(to, from.version(), events));
+    }
+
+    /** The status a NEEDS_ATTENTION order was parked from. */
+    private static OrderStatus parkedFrom(Order parked) {
+        OrderStatus from = parked.recovery().parkedFrom();
+        if (from == null) {
+            throw new IllegalStateTransitionException(
+                    parked.id(), parked.status().name(), "retry");
+        }
+        return from;
+    }
+
+    @Override
+    public List<Order> parked(int limit) {
+        if (limit < 1 || limit > MAX_PARKED_LISTED) {
+            throw new InvalidRequestException("limit", limit, "must be between 1 and " + MAX_PARKED_LISTED);
+        }
+        return retries.backend(() -> orders.findStale(EnumSet.of(OrderStatus.NEEDS_ATTENTION), Instant.MAX, limit));
+    }
+
+    @Override
+    public Order retryParked(String orderId) {
+        Check.identifier(orderId, "orderId", 128);
+        Order order =
+                retries.backend(() -> orders.find(orderId)).orElseThrow(() -> new NotFoundException("order", orderId));
+        if (order.status() != OrderStatus.NEEDS_ATTENTION) {
+            return order;
+        }
+        Instant now = clock.instant();
+        Order back = unparked(order, now, now.plus(settings.lease())); // claimed by this call for a lease
+        if (!writeRecovery(order, back, events(back, EventType.ORDER_RETRIED))) {
+            return reload(order); // another caller retried it first
+        }
+        work(back, now, true);
+        return reload(back);
+    }
+
+    /**
+     * The parked order back in the status it was parked from as of {@code now}, no failure
+     * counted, due at {@code dueAt}.
+     */
+    private static Order unparked(Order parked, Instant now, Instant dueAt) {
+        return parked.transition(parkedFrom(parked), now)
+                .withRecovery(new Order.Recovery(0, dueAt, parked.recovery().lastError(), null));
     }
 
     /** Resumes a stuck placement on behalf of its client by taking over its idempotency key. */
@@ -904,34 +1177,6 @@ public final class DefaultOrderService implements OrderService {
                 .isPresent();
     }
 
-    private boolean finishStuckLifecycle(Order order, Instant now) {
-        switch (order.status()) {
-            case AWAITING_PAYMENT_ACTION -> {
-                if (order.updatedAt().plus(settings.reservationTtl()).isAfter(now)) {
-                    return false;
-                }
-                Order cancelling =
-                        transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(RESERVATION_EXPIRED));
-                if (cancelling.status() == OrderStatus.CANCELLING) {
-                    finishCancel(cancelling);
-                    return true;
-                }
-                return false;
-            }
-            case CANCELLING -> {
-                finishCancel(order);
-                return true;
-            }
-            case FULFILLING -> {
-                finishFulfil(order);
-                return true;
-            }
-            default -> {
-                return false;
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
 
     private Reservation reservationOf(Order order) {
@@ -961,7 +1206,7 @@ public final class DefaultOrderService implements OrderService {
      * attempt committed (lost acknowledgement) is recognised as ours and returned.
      */
     private Order claim(Order order, OrderStatus status, UnaryOperator<Order> change) {
-        Order next = change.apply(order).transition(status, clock.instant());
+        Order next = scheduled(change.apply(order).transition(status, clock.instant()));
         List<OrderKitEvent> events = events(next, eventType(status));
         if (retries.backend(() -> orders.update(next, order.version(), events))) {
             return next;
@@ -978,14 +1223,26 @@ public final class DefaultOrderService implements OrderService {
      * re-evaluate from the state the winner reached.
      */
     private Order transition(Order order, OrderStatus status, UnaryOperator<Order> change) {
-        Order next = change.apply(order).transition(status, clock.instant());
-        List<OrderKitEvent> events = events(next, eventType(status));
+        Order next = scheduled(change.apply(order).transition(status, clock.instant()));
+        List<OrderKitEvent> events = events(
+                next, order.status() == OrderStatus.NEEDS_ATTENTION ? EventType.ORDER_RETRIED : eventType(status));
         boolean ok = retries.backend(() -> orders.update(next, order.version(), events));
         if (ok) {
             return next;
         }
         // lost the race (or our own retried write already committed): continue from what is stored
         return retries.backend(() -> orders.find(order.id())).orElseThrow();
+    }
+
+    /**
+     * An order as a status change leaves it: the recovery sweep may work it after its status's
+     * grace period (a payment action: the hold's time to live; any other: {@code stuckAfter}).
+     */
+    private Order scheduled(Order changed) {
+        Duration grace = changed.status() == OrderStatus.AWAITING_PAYMENT_ACTION
+                ? settings.reservationTtl()
+                : settings.stuckAfter();
+        return changed.withRecovery(Order.Recovery.fresh(changed.updatedAt().plus(grace)));
     }
 
     /** The events of one order write; none when the order store discards them (nobody would see them). */
@@ -1018,6 +1275,7 @@ public final class DefaultOrderService implements OrderService {
             case CANCELLED -> EventType.ORDER_CANCELLED;
             case FULFILLING -> EventType.ORDER_FULFILLING;
             case FULFILLED -> EventType.ORDER_FULFILLED;
+            case NEEDS_ATTENTION -> EventType.ORDER_NEEDS_ATTENTION;
         };
     }
 

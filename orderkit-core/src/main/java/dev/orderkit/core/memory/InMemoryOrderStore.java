@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * changes the order and its index entry under the id's stripe (the per-status index is kept per
  * stripe of the order id). Reads validate the stripes they depend on and fall back to read locks
  * when writers kept interfering; {@link #findStale} takes all the read locks and reads only the
- * oldest entries of each stripe's index.
+ * oldest entries of each stripe's index, {@link #findDue} likewise on a second per-stripe index by
+ * status and next recovery attempt.
  */
 public final class InMemoryOrderStore implements OrderStore {
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryOrderStore.class);
@@ -46,6 +47,10 @@ public final class InMemoryOrderStore implements OrderStore {
     private record Touched(Instant at, String orderId) implements Comparable<Touched> {
         static Touched of(Order o) {
             return new Touched(o.updatedAt(), o.id());
+        }
+
+        static Touched dueOf(Order o) {
+            return new Touched(o.recovery().nextAttemptAt(), o.id());
         }
 
         @Override
@@ -65,6 +70,8 @@ public final class InMemoryOrderStore implements OrderStore {
      * written under the id's stripe write lock and read only under read locks.
      */
     private final List<Map<OrderStatus, TreeSet<Touched>>> byStatus = new ArrayList<>(stripes.count());
+    /** Per stripe of the order id, the orders of each status by next recovery attempt; like {@link #byStatus}. */
+    private final List<Map<OrderStatus, TreeSet<Touched>>> byDue = new ArrayList<>(stripes.count());
 
     private final Function<String, Order> orderOf = orders::get;
     private final EventSink sink;
@@ -82,6 +89,11 @@ public final class InMemoryOrderStore implements OrderStore {
                 index.put(s, new TreeSet<>());
             }
             byStatus.add(index);
+            Map<OrderStatus, TreeSet<Touched>> due = new EnumMap<>(OrderStatus.class);
+            for (OrderStatus s : OrderStatus.values()) {
+                due.put(s, new TreeSet<>());
+            }
+            byDue.add(due);
         }
     }
 
@@ -92,6 +104,14 @@ public final class InMemoryOrderStore implements OrderStore {
 
     private TreeSet<Touched> indexOf(int stripe, OrderStatus status) {
         return Objects.requireNonNull(byStatus.get(stripe).get(status), "every status is indexed");
+    }
+
+    private TreeSet<Touched> dueIndexOf(String orderId, OrderStatus status) {
+        return dueIndexOf(stripes.index(orderId), status);
+    }
+
+    private TreeSet<Touched> dueIndexOf(int stripe, OrderStatus status) {
+        return Objects.requireNonNull(byDue.get(stripe).get(status), "every status is indexed");
     }
 
     private static List<String> keyOf(String scope, String idempotencyKey) {
@@ -107,6 +127,7 @@ public final class InMemoryOrderStore implements OrderStore {
             }
             orders.put(order.id(), order);
             indexOf(order.id(), order.status()).add(Touched.of(order));
+            dueIndexOf(order.id(), order.status()).add(Touched.dueOf(order));
             KeyEntry latest = byKey.get(key);
             if (latest == null || !latest.createdAt().isAfter(order.createdAt())) {
                 byKey.put(key, new KeyEntry(order.id(), order.createdAt()));
@@ -154,6 +175,8 @@ public final class InMemoryOrderStore implements OrderStore {
                     indexOf(order.id(), current.status()).remove(Touched.of(current));
                     indexOf(order.id(), order.status()).add(Touched.of(order));
                 }
+                dueIndexOf(order.id(), current.status()).remove(Touched.dueOf(current));
+                dueIndexOf(order.id(), order.status()).add(Touched.dueOf(order));
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -185,6 +208,31 @@ public final class InMemoryOrderStore implements OrderStore {
             List<Order> out = new ArrayList<>(Math.min(limit, oldest.size()));
             for (int i = 0; i < oldest.size() && i < limit; i++) {
                 out.add(orders.get(oldest.get(i).orderId()));
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    @Override
+    public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+        return stripes.readAllLocked(() -> {
+            List<Touched> due = new ArrayList<>();
+            for (OrderStatus s : statuses) {
+                for (int stripe = 0; stripe < stripes.count(); stripe++) {
+                    int n = 0;
+                    for (Touched t : dueIndexOf(stripe, s)) {
+                        if (n >= limit || t.at().isAfter(now)) {
+                            break;
+                        }
+                        due.add(t);
+                        n++;
+                    }
+                }
+            }
+            due.sort(null);
+            List<Order> out = new ArrayList<>(Math.min(limit, due.size()));
+            for (int i = 0; i < due.size() && i < limit; i++) {
+                out.add(orders.get(due.get(i).orderId()));
             }
             return List.copyOf(out);
         });

@@ -69,7 +69,8 @@ public interface OrderStore {
     }
 
     /**
-     * Finds orders in the given statuses last updated before {@code updatedBefore}, oldest first.
+     * Finds orders in the given statuses last updated before {@code updatedBefore}, oldest first
+     * (listings such as the parked orders, operations tools, tests).
      *
      * @param statuses statuses to match
      * @param updatedBefore upper bound (exclusive) of {@code updatedAt}
@@ -77,4 +78,18 @@ public interface OrderStore {
      * @return matching orders
      */
     List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit);
+
+    /**
+     * Finds the orders in the given statuses whose recovery is due: {@code
+     * order.recovery().nextAttemptAt()} at or before {@code now}, earliest due first (ties by id).
+     * The recovery sweep's only query; core decides everything else (claims by {@link #update}).
+     * An implementation keeps an index by (status, next-attempt time) so the query reads only what
+     * it returns.
+     *
+     * @param statuses statuses to match
+     * @param now upper bound (inclusive) of the next-attempt time
+     * @param limit maximum number of orders
+     * @return matching orders
+     */
+    List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit);
 }

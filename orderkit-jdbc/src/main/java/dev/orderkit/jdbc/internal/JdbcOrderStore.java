@@ -17,7 +17,7 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * {@link OrderStore} on SQL: the order is a JSON document plus indexed columns (id, scope, status,
- * version, timestamps). Inserts are idempotent on the primary key; updates compare-and-set the
+ * version, timestamps, next recovery attempt). Inserts are idempotent on the primary key; updates compare-and-set the
  * version column. The given events are written to the outbox table in the same transaction, so an
  * order change and its events commit (or roll back) together. Thread-safe.
  */
@@ -38,8 +38,8 @@ public final class JdbcOrderStore implements OrderStore {
         // no savepoint inside a step transaction: a lost insert writes nothing, a failure ends the unit
         return db.txWithoutSavepoint("insert order " + order.id(), tx -> {
             Handle h = tx.handle();
-            String sql = "INSERT INTO {p}orders (id, scope, idem_key, status, version, created_at, updated_at, body) "
-                    + "VALUES (:id, :scope, :k, :status, :v, :created, :updated, :body)";
+            String sql = "INSERT INTO {p}orders (id, scope, idem_key, status, version, created_at, updated_at, "
+                    + "next_attempt_at, body) VALUES (:id, :scope, :k, :status, :v, :created, :updated, :due, :body)";
             boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
             int n;
             try {
@@ -51,6 +51,7 @@ public final class JdbcOrderStore implements OrderStore {
                         .bind("v", order.version())
                         .bind("created", Db.nanos(order.createdAt()))
                         .bind("updated", Db.nanos(order.updatedAt()))
+                        .bind("due", Db.nanos(order.recovery().nextAttemptAt()))
                         .bind("body", Codec.write(order))
                         .execute();
             } catch (UnableToExecuteStatementException e) {
@@ -101,10 +102,11 @@ public final class JdbcOrderStore implements OrderStore {
         return db.txWithoutSavepoint("update order " + order.id(), tx -> {
             Handle h = tx.handle();
             int n = h.createUpdate(db.sql("UPDATE {p}orders SET status = :status, version = :v, updated_at = :updated, "
-                            + "body = :body WHERE id = :id AND version = :ev"))
+                            + "next_attempt_at = :due, body = :body WHERE id = :id AND version = :ev"))
                     .bind("status", order.status().name())
                     .bind("v", order.version())
                     .bind("updated", Db.nanos(order.updatedAt()))
+                    .bind("due", Db.nanos(order.recovery().nextAttemptAt()))
                     .bind("body", Codec.write(order))
                     .bind("id", order.id())
                     .bind("ev", expectedVersion)
@@ -139,6 +141,29 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+        return byStatus(
+                "find stale orders",
+                statuses,
+                "updated_at < :t ORDER BY updated_at, id",
+                Db.nanos(updatedBefore),
+                limit);
+    }
+
+    /**
+     * One range of the (status, next_attempt_at, id) index per status (an {@code IN} list over
+     * the leading column); the database merges them in due order.
+     */
+    @Override
+    public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+        return byStatus(
+                "find due orders",
+                statuses,
+                "next_attempt_at <= :t ORDER BY next_attempt_at, id",
+                Db.nanos(now),
+                limit);
+    }
+
+    private List<Order> byStatus(String what, Set<OrderStatus> statuses, String condition, long t, int limit) {
         if (statuses.isEmpty()) {
             return List.of();
         }
@@ -148,17 +173,14 @@ public final class JdbcOrderStore implements OrderStore {
             in.append(i == 0 ? "" : ", ").append(":s").append(i);
         }
         return db
-                .read("find stale orders", tx -> {
+                .read(what, tx -> {
                     var q = tx.handle()
-                            .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
-                                    + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
+                            .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in + ") AND "
+                                    + condition + " LIMIT :lim"));
                     for (int i = 0; i < list.size(); i++) {
                         q.bind("s" + i, list.get(i).name());
                     }
-                    return q.bind("before", Db.nanos(updatedBefore))
-                            .bind("lim", limit)
-                            .mapTo(String.class)
-                            .list();
+                    return q.bind("t", t).bind("lim", limit).mapTo(String.class).list();
                 })
                 .stream()
                 .map(b -> Codec.read(b, Order.class))

@@ -1,0 +1,17 @@
+package dev.orderkit.jdbc;
+
+import dev.orderkit.testkit.BackendFixture;
+import dev.orderkit.testkit.RecoveryContract;
+
+/** RecoveryContract against Postgres (see {@link TestDatabases} for how the server is found). */
+class PostgresRecoveryTest extends RecoveryContract {
+    @Override
+    protected BackendFixture createFixture() {
+        return JdbcFixture.create(TestDatabases.Kind.POSTGRES);
+    }
+
+    @Override
+    protected BackendFixture peer(BackendFixture primary) {
+        return ((JdbcFixture) primary).peer();
+    }
+}
