@@ -141,29 +141,6 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
-        return byStatus(
-                "find stale orders",
-                statuses,
-                "updated_at < :t ORDER BY updated_at, id",
-                Db.nanos(updatedBefore),
-                limit);
-    }
-
-    /**
-     * One range of the (status, next_attempt_at, id) index per status (an {@code IN} list over
-     * the leading column); the database merges them in due order.
-     */
-    @Override
-    public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
-        return byStatus(
-                "find due orders",
-                statuses,
-                "next_attempt_at <= :t ORDER BY next_attempt_at, id",
-                Db.nanos(now),
-                limit);
-    }
-
-    private List<Order> byStatus(String what, Set<OrderStatus> statuses, String condition, long t, int limit) {
         if (statuses.isEmpty()) {
             return List.of();
         }
@@ -173,14 +150,53 @@ public final class JdbcOrderStore implements OrderStore {
             in.append(i == 0 ? "" : ", ").append(":s").append(i);
         }
         return db
-                .read(what, tx -> {
+                .read("find stale orders", tx -> {
                     var q = tx.handle()
-                            .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in + ") AND "
-                                    + condition + " LIMIT :lim"));
+                            .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
+                                    + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
                     for (int i = 0; i < list.size(); i++) {
                         q.bind("s" + i, list.get(i).name());
                     }
-                    return q.bind("t", t).bind("lim", limit).mapTo(String.class).list();
+                    return q.bind("before", Db.nanos(updatedBefore))
+                            .bind("lim", limit)
+                            .mapTo(String.class)
+                            .list();
+                })
+                .stream()
+                .map(b -> Codec.read(b, Order.class))
+                .toList();
+    }
+
+    /**
+     * One branch per status, each an ordered range scan of the (status, next_attempt_at, id) index
+     * that stops after {@code limit} rows, merged in due order: the query reads at most
+     * {@code limit} index entries per status however large the backlog (an {@code IN} list over the
+     * leading column would read every due row to sort them).
+     */
+    @Override
+    public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+        if (statuses.isEmpty()) {
+            return List.of();
+        }
+        List<OrderStatus> list = new ArrayList<>(EnumSet.copyOf(statuses));
+        StringBuilder sql = new StringBuilder("SELECT body FROM (");
+        for (int i = 0; i < list.size(); i++) {
+            sql.append(i == 0 ? "" : " UNION ALL ")
+                    .append("(SELECT body, next_attempt_at, id FROM {p}orders WHERE status = :s")
+                    .append(i)
+                    .append(" AND next_attempt_at <= :t ORDER BY next_attempt_at, id LIMIT :lim)");
+        }
+        sql.append(") due ORDER BY next_attempt_at, id LIMIT :lim");
+        return db
+                .read("find due orders", tx -> {
+                    var q = tx.handle().createQuery(db.sql(sql.toString()));
+                    for (int i = 0; i < list.size(); i++) {
+                        q.bind("s" + i, list.get(i).name());
+                    }
+                    return q.bind("t", Db.nanos(now))
+                            .bind("lim", limit)
+                            .mapTo(String.class)
+                            .list();
                 })
                 .stream()
                 .map(b -> Codec.read(b, Order.class))
