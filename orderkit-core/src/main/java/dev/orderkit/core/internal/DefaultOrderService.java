@@ -67,7 +67,6 @@ public final class DefaultOrderService implements OrderService {
     public static final String RESERVATION_EXPIRED = "reservation_expired";
 
     private static final String OUT_OF_STOCK = "out_of_stock";
-    private static final int SWEEP_BATCH = 100;
 
     private final DefaultStockLedger ledger;
     private final IdempotencyClaims keys;
@@ -900,7 +899,7 @@ public final class DefaultOrderService implements OrderService {
                     continue; // still due after this sweep worked it: leave it to the next sweep
                 }
                 progress = true;
-                switch (attempt(order, false)) {
+                switch (attempt(order)) {
                     case RESUMED -> resumed++;
                     case FINISHED -> finished++;
                     case FAILED -> failed++;
@@ -922,17 +921,24 @@ public final class DefaultOrderService implements OrderService {
 
     /**
      * Claims a due order and works it once. A failure is recorded on the order (one WARN line),
-     * never thrown, unless {@code rethrow} (a caller's explicit retry).
+     * never thrown; a claim that cannot be written (storage failing after its retries) skips the
+     * order for this sweep.
      */
-    private Worked attempt(Order due, boolean rethrow) {
+    private Worked attempt(Order due) {
         Instant now = clock.instant();
         Order.Recovery r = due.recovery();
         Order claimed = due.transition(due.status(), due.updatedAt())
                 .withRecovery(new Order.Recovery(r.attempts(), now.plus(settings.lease()), r.lastError(), null));
-        if (!writeRecovery(due, claimed, List.of())) {
+        try {
+            if (!writeRecovery(due, claimed, List.of())) {
+                return Worked.TAKEN;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("recovery could not claim order {} ({}): {}", due.id(), due.status(), describe(e));
+            LOG.debug("claim failure of order {}", due.id(), e);
             return Worked.TAKEN;
         }
-        return work(claimed, now, rethrow);
+        return work(claimed, now, false);
     }
 
     /** Works a claimed order; records a failure (and rethrows it if asked). */

@@ -5,6 +5,7 @@ import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.event.OrderKitEvent;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -83,13 +84,24 @@ public interface OrderStore {
      * Finds the orders in the given statuses whose recovery is due: {@code
      * order.recovery().nextAttemptAt()} at or before {@code now}, earliest due first (ties by id).
      * The recovery sweep's only query; core decides everything else (claims by {@link #update}).
-     * An implementation keeps an index by (status, next-attempt time) so the query reads only what
-     * it returns.
+     *
+     * <p>The default implementation is a fallback for stores written before this method existed:
+     * it reads every order of the statuses through {@link #findStale} and filters them, which is
+     * correct but costs a full read per call. A store should override it with a query over an
+     * index by (status, next-attempt time) that reads only what it returns, as the built-in stores
+     * do.
      *
      * @param statuses statuses to match
      * @param now upper bound (inclusive) of the next-attempt time
      * @param limit maximum number of orders
      * @return matching orders
      */
-    List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit);
+    default List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+        return findStale(statuses, Instant.MAX, Integer.MAX_VALUE).stream()
+                .filter(o -> !o.recovery().nextAttemptAt().isAfter(now))
+                .sorted(Comparator.comparing((Order o) -> o.recovery().nextAttemptAt())
+                        .thenComparing(Order::id))
+                .limit(limit)
+                .toList();
+    }
 }

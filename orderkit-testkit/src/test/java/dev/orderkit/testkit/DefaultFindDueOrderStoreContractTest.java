@@ -1,0 +1,76 @@
+package dev.orderkit.testkit;
+
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.StockStorage;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Proves the default {@link OrderStore#findDue} (the fallback for stores written before it existed:
+ * a filtered {@link OrderStore#findStale}) against {@link OrderStoreContract}, over an in-memory
+ * store that does not override it.
+ */
+class DefaultFindDueOrderStoreContractTest extends OrderStoreContract {
+
+    /** Delegates everything but {@code findDue}, which it inherits from the interface. */
+    private static final class WithoutFindDue implements OrderStore {
+        private final OrderStore d;
+
+        WithoutFindDue(OrderStore d) {
+            this.d = d;
+        }
+
+        @Override
+        public boolean insert(Order order, List<OrderKitEvent> events) {
+            return d.insert(order, events);
+        }
+
+        @Override
+        public Optional<Order> find(String orderId) {
+            return d.find(orderId);
+        }
+
+        @Override
+        public Optional<Order> findByKey(String scope, String idempotencyKey) {
+            return d.findByKey(scope, idempotencyKey);
+        }
+
+        @Override
+        public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+            return d.update(order, expectedVersion, events);
+        }
+
+        @Override
+        public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+            return d.findStale(statuses, updatedBefore, limit);
+        }
+    }
+
+    @Override
+    protected BackendFixture createFixture() {
+        InMemoryBackendFixture memory = new InMemoryBackendFixture();
+        OrderStore orders = new WithoutFindDue(memory.orderStore());
+        return new BackendFixture() {
+            @Override
+            public StockStorage stockStorage() {
+                return memory.stockStorage();
+            }
+
+            @Override
+            public IdempotencyStore idempotencyStore() {
+                return memory.idempotencyStore();
+            }
+
+            @Override
+            public OrderStore orderStore() {
+                return orders;
+            }
+        };
+    }
+}
