@@ -993,80 +993,94 @@ public final class DefaultOrderService implements OrderService {
      * Records a failed attempt on the order as it now is (the work may have moved it to another
      * recoverable status, whose count starts afresh): the attempt count, the error, and the next
      * attempt after the backoff; at the limit the order is parked in NEEDS_ATTENTION with an
-     * ORDER_NEEDS_ATTENTION event. One WARN line; the stack trace only at DEBUG.
+     * ORDER_NEEDS_ATTENTION event. Written from the claimed version first (the usual case: the
+     * work failed before writing anything), from a fresh read if that lost. One WARN line; the
+     * stack trace only at DEBUG.
      */
     private Worked recordFailure(Order claimed, RuntimeException e) {
-        RecoverySettings rs = settings.recovery();
         String error = describe(e);
-        Order current;
-        try {
-            current = reload(claimed);
-        } catch (RuntimeException readFailed) {
-            LOG.warn(
-                    "recovery of order {} ({}) failed: {}; the failure could not be recorded ({}), its claim lapses at {}",
-                    claimed.id(),
-                    claimed.status(),
-                    error,
-                    describe(readFailed),
-                    claimed.recovery().nextAttemptAt());
-            LOG.debug("recovery failure of order {}", claimed.id(), e);
-            return Worked.FAILED;
+        Order current = claimed;
+        String unrecorded = "the order changed meanwhile";
+        for (int round = 0; round < 2; round++) {
+            if (round == 1) {
+                try {
+                    current = reload(claimed);
+                } catch (RuntimeException readFailed) {
+                    unrecorded = describe(readFailed);
+                    break;
+                }
+                if (!RECOVERABLE.contains(current.status())) {
+                    // ended or parked meanwhile (by the work itself, or another caller): nothing to retry
+                    LOG.warn(
+                            "recovery of order {} ({}) failed: {}; the order is now {}",
+                            claimed.id(),
+                            claimed.status(),
+                            error,
+                            current.status());
+                    LOG.debug("recovery failure of order {}", claimed.id(), e);
+                    return Worked.FAILED;
+                }
+            }
+            Failure f = failure(current, error);
+            try {
+                if (writeRecovery(current, f.next(), f.events())) {
+                    logFailure(current, error, f.next());
+                    LOG.debug("recovery failure of order {}", current.id(), e);
+                    return f.next().status() == OrderStatus.NEEDS_ATTENTION ? Worked.PARKED : Worked.FAILED;
+                }
+            } catch (RuntimeException writeFailed) {
+                unrecorded = describe(writeFailed);
+                break;
+            }
         }
-        if (!RECOVERABLE.contains(current.status())) {
-            // ended or parked meanwhile (by the work itself, or another caller): nothing to retry
-            LOG.warn("recovery of order {} failed: {}; the order is now {}", claimed.id(), error, current.status());
-            LOG.debug("recovery failure of order {}", claimed.id(), e);
-            return Worked.FAILED;
-        }
+        LOG.warn(
+                "recovery of order {} ({}) failed: {}; the failure could not be recorded ({}), its claim lapses at {}",
+                claimed.id(),
+                claimed.status(),
+                error,
+                unrecorded,
+                claimed.recovery().nextAttemptAt());
+        LOG.debug("recovery failure of order {}", claimed.id(), e);
+        return Worked.FAILED;
+    }
+
+    /** A failure's write: the order with the failure recorded (or parked) and its events. */
+    private record Failure(Order next, List<OrderKitEvent> events) {}
+
+    private Failure failure(Order current, String error) {
+        RecoverySettings rs = settings.recovery();
         int attempts = current.recovery().attempts() + 1;
         Instant now = clock.instant();
-        boolean park = attempts >= rs.maxAttempts();
-        Order next;
-        List<OrderKitEvent> events;
-        if (park) {
-            next = current.transition(OrderStatus.NEEDS_ATTENTION, now)
+        if (attempts >= rs.maxAttempts()) {
+            Order parked = current.transition(OrderStatus.NEEDS_ATTENTION, now)
                     .withRecovery(new Order.Recovery(attempts, now, error, current.status()));
-            events = discardsEvents ? List.of() : List.of(parkedEvent(next));
-        } else {
-            next = current.transition(current.status(), current.updatedAt())
-                    .withRecovery(new Order.Recovery(attempts, now.plus(rs.backoff(attempts)), error, null));
-            events = List.of();
+            return new Failure(parked, discardsEvents ? List.of() : List.of(parkedEvent(parked)));
         }
-        boolean recorded;
-        try {
-            recorded = writeRecovery(current, next, events);
-        } catch (RuntimeException writeFailed) {
-            e.addSuppressed(writeFailed);
-            recorded = false;
-        }
-        if (!recorded) {
-            LOG.warn(
-                    "recovery of order {} ({}) failed, attempt {}/{}: {}; the failure could not be recorded",
-                    current.id(),
-                    current.status(),
-                    attempts,
-                    rs.maxAttempts(),
-                    error);
-        } else if (park) {
+        Order next = current.transition(current.status(), current.updatedAt())
+                .withRecovery(new Order.Recovery(attempts, now.plus(rs.backoff(attempts)), error, null));
+        return new Failure(next, List.of());
+    }
+
+    private void logFailure(Order current, String error, Order recorded) {
+        Order.Recovery r = recorded.recovery();
+        if (recorded.status() == OrderStatus.NEEDS_ATTENTION) {
             LOG.warn(
                     "recovery of order {} ({}) failed, attempt {}/{}: {}; parked in NEEDS_ATTENTION",
                     current.id(),
                     current.status(),
-                    attempts,
-                    rs.maxAttempts(),
+                    r.attempts(),
+                    settings.recovery().maxAttempts(),
                     error);
         } else {
             LOG.warn(
                     "recovery of order {} ({}) failed, attempt {}/{}: {}; next attempt at {}",
                     current.id(),
                     current.status(),
-                    attempts,
-                    rs.maxAttempts(),
+                    r.attempts(),
+                    settings.recovery().maxAttempts(),
                     error,
-                    next.recovery().nextAttemptAt());
+                    r.nextAttemptAt());
         }
-        LOG.debug("recovery failure of order {}", current.id(), e);
-        return recorded && park ? Worked.PARKED : Worked.FAILED;
     }
 
     /** {@code <exception class>: <message>}, at most {@value #MAX_ERROR_LENGTH} characters. */
