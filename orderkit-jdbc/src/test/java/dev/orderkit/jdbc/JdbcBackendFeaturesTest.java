@@ -17,6 +17,7 @@ import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.RecoverySettings;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
@@ -36,8 +37,10 @@ import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
 import dev.orderkit.testkit.InvariantChecker;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -217,6 +220,70 @@ class JdbcBackendFeaturesTest {
                 }
             }
             assertThat(got).hasSize(12).doesNotHaveDuplicates();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void parkingAnOrderWritesItsEventToTheOutboxAndClaimsWriteNone(Kind kind) throws Exception {
+        try (JdbcFixture f = JdbcFixture.create(kind)) {
+            // FULFILLING with a payment the gateway never made: every capture is refused
+            Order o = new Order(
+                    "o-poison",
+                    "shop",
+                    "k-poison",
+                    "f".repeat(64),
+                    OrderStatus.FULFILLING,
+                    "cust",
+                    List.of(OrderLine.of("SKU-1", 1, 100)),
+                    Money.of(100, "usd"),
+                    "pm_card_visa",
+                    Map.of(),
+                    List.of(),
+                    "pi_missing",
+                    null,
+                    3,
+                    T0.minusSeconds(3600),
+                    T0.minusSeconds(3600));
+            assertThat(f.orderStore().insert(o, List.of())).isTrue();
+            OrderKit kit = OrderKit.builder()
+                    .stockStorage(f.stockStorage())
+                    .idempotencyStore(f.idempotencyStore())
+                    .orderStore(f.orderStore())
+                    .stepTransactions(f.stepTransactions())
+                    .clock(Clock.fixed(T0, ZoneOffset.UTC))
+                    .recovery(RecoverySettings.defaults().withMaxAttempts(2))
+                    .build();
+            OutboxPublisher p = f.backend().outboxPublisher(e -> {}, OutboxPublisher.Settings.defaults());
+            assertThat(kit.orders().recover().ordersFailed()).isEqualTo(1);
+            assertThat(p.count("PENDING"))
+                    .as("a claim and a recorded failure are no events")
+                    .isZero();
+
+            Clock later = Clock.fixed(T0.plusSeconds(30), ZoneOffset.UTC);
+            OrderKit kit2 = OrderKit.builder()
+                    .stockStorage(f.stockStorage())
+                    .idempotencyStore(f.idempotencyStore())
+                    .orderStore(f.orderStore())
+                    .stepTransactions(f.stepTransactions())
+                    .clock(later)
+                    .recovery(RecoverySettings.defaults().withMaxAttempts(2))
+                    .build();
+            assertThat(kit2.orders().recover().ordersParked()).isEqualTo(1);
+            List<OrderKitEvent> got = new CopyOnWriteArrayList<>();
+            OutboxPublisher publisher = f.backend().outboxPublisher(got::add, OutboxPublisher.Settings.defaults());
+            assertThat(publisher.publishPending()).isEqualTo(1);
+            Order parked = f.orderStore().find("o-poison").orElseThrow();
+            assertThat(parked.status()).isEqualTo(OrderStatus.NEEDS_ATTENTION);
+            assertThat(got).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(EventType.ORDER_NEEDS_ATTENTION);
+                assertThat(e.subjectId()).isEqualTo("o-poison");
+                assertThat(e.attributes())
+                        .containsEntry("parkedFrom", "FULFILLING")
+                        .containsEntry("attempts", "2")
+                        .containsEntry("error", parked.recovery().lastError());
+            });
+            assertThat(kit2.orders().parked(5)).containsExactly(parked);
         }
     }
 
