@@ -941,13 +941,16 @@ public final class DefaultOrderService implements OrderService {
         return work(claimed, now, false);
     }
 
-    /** Works a claimed order; records a failure (and rethrows it if asked). */
+    /**
+     * Works a claimed order; records a failure, and rethrows it if asked ({@code rethrow}: an
+     * explicit {@link #retryParked} by a caller, which also skips the payment action's grace).
+     */
     private Worked work(Order claimed, Instant now, boolean rethrow) {
         Worked done;
         try {
             done = switch (claimed.status()) {
                 case CREATED, STOCK_RESERVED, PAYMENT_AUTHORIZED -> resume(claimed) ? Worked.RESUMED : Worked.DEFERRED;
-                case AWAITING_PAYMENT_ACTION -> expireAction(claimed, now, rethrow);
+                case AWAITING_PAYMENT_ACTION -> expireAction(claimed, now, rethrow); // a retry: no grace left
                 case CANCELLING -> {
                     finishCancel(claimed);
                     yield Worked.FINISHED;
@@ -971,7 +974,12 @@ public final class DefaultOrderService implements OrderService {
             Order later = claimed.transition(claimed.status(), claimed.updatedAt())
                     .withRecovery(new Order.Recovery(
                             r.attempts(), clock.instant().plus(settings.stuckAfter()), r.lastError(), null));
-            writeRecovery(claimed, later, List.of());
+            try {
+                writeRecovery(claimed, later, List.of()); // lost: the order moved on, nothing to reschedule
+            } catch (RuntimeException e) {
+                // storage failing: the claim lapses after the lease instead, which is as good
+                LOG.debug("could not reschedule order {}", claimed.id(), e);
+            }
         }
         return done;
     }
