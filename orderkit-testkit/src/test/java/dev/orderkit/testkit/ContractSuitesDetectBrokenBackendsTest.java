@@ -30,6 +30,7 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         public List<String> dueReservations(Instant now, int limit) {
             return d.dueReservations(now, limit);
+        }
+
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku);
         }
 
         @Override
