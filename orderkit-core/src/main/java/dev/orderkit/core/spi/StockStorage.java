@@ -172,7 +172,10 @@ public interface StockStorage {
      * change, the level deltas and one movement per line, atomically per reservation and guarded by
      * the state and expiry read in the same atomic step, so a racing commit either wins (the
      * reservation is not expired) or loses (it is refused); any other id (unknown, not held, not
-     * due, or changed meanwhile) is left as it is. Idempotent: a repeat expires nothing more.
+     * due, or changed meanwhile) is left as it is. Idempotent: a repeat expires nothing more, and a
+     * repeat with the same {@code now} (a retry after a lost reply) answers the reservations its
+     * first run expired again (recognised as EXPIRED with {@code updatedAt == now}), so their
+     * events are not lost; consumers de-duplicate events by id.
      *
      * <p>The default calls {@link #transition} once per id. Backends override it to expire a batch
      * in one statement (JDBC) or one script per slot (Redis). A failure ({@link
@@ -186,8 +189,13 @@ public interface StockStorage {
     default List<Reservation> expireAll(List<String> reservationIds, Instant now) {
         List<Reservation> out = new ArrayList<>();
         for (String id : reservationIds) {
-            if (transition(id, ReservationTransition.EXPIRE, now) instanceof TransitionResult.Applied a) {
+            TransitionResult r = transition(id, ReservationTransition.EXPIRE, now);
+            if (r instanceof TransitionResult.Applied a) {
                 out.add(a.reservation());
+            } else if (r instanceof TransitionResult.Unchanged u
+                    && u.reservation().state() == ReservationState.EXPIRED
+                    && u.reservation().updatedAt().equals(now)) {
+                out.add(u.reservation()); // a repeat of this call
             }
         }
         return out;

@@ -893,8 +893,10 @@ public final class JdbcStockStorage implements StockStorage {
                     if (locked.isEmpty()) {
                         return new Done<List<Reservation>>(List.of(), false);
                     }
-                    // the lifecycle table decides on the locked rows (HELD and due)
+                    // the lifecycle table decides on the locked rows (HELD and due); a repeat of this call
+                    // (same now, after a lost acknowledgement) finds its own expiries and answers them again
                     List<Reservation> chosen = new ArrayList<>();
+                    List<Reservation> repeated = new ArrayList<>();
                     try (PreparedStatement ps = tx.prepareStatement(db.sql(
                             SELECT_RESERVATIONS + "r.id IN (" + marks(locked.size()) + ") ORDER BY r.id, l.line_no"))) {
                         bindAll(ps, 1, locked);
@@ -903,12 +905,14 @@ public final class JdbcStockStorage implements StockStorage {
                                 ReservationTransition.Rule rule = expire.rule(r, now);
                                 if (rule.applies() && r.state() == ReservationState.HELD) {
                                     chosen.add(r);
+                                } else if (r.state() == expire.target() && Db.nanos(r.updatedAt()) == nowN) {
+                                    repeated.add(r);
                                 }
                             }
                         }
                     }
                     if (chosen.isEmpty()) {
-                        return new Done<List<Reservation>>(List.of(), false);
+                        return new Done<List<Reservation>>(repeated, false);
                     }
                     List<String> chosenIds =
                             chosen.stream().map(Reservation::id).toList();
@@ -964,7 +968,7 @@ public final class JdbcStockStorage implements StockStorage {
                         }
                         ps.executeBatch();
                     }
-                    List<Reservation> expired = new ArrayList<>(chosen.size());
+                    List<Reservation> expired = new ArrayList<>(repeated);
                     for (Reservation r : chosen) {
                         expired.add(r.withState(expire.target(), now));
                     }

@@ -354,7 +354,8 @@ final class PgStockSql {
      * the summed line quantities from the locked values (as the reserve does), and records one
      * movement per line. Parameters: now (nanos), the ids (a {@code varchar[]}). Reply: one row per
      * line of each expired reservation: id, expires_at, created_at, line_no, sku, location,
-     * quantity, ordered by id and line.
+     * quantity, ordered by id and line; a repeat (same ids and now) answers what its first run
+     * expired (EXPIRED with {@code updated_at = now}) and changes nothing.
      *
      * @return the SQL
      */
@@ -395,7 +396,14 @@ final class PgStockSql {
                 + Objects.requireNonNull(t.reason(), "reason").name()
                 + "', ln.id, a.now FROM ln, a ORDER BY ln.id, ln.line_no) "
                 + "SELECT w.id, w.expires_at, w.created_at, ln.line_no, ln.sku, ln.location, ln.quantity "
-                + "FROM w JOIN ln ON ln.id = w.id ORDER BY w.id, ln.line_no";
+                + "FROM w JOIN ln ON ln.id = w.id "
+                // a repeat of the statement (same ids and now, after a lost acknowledgement) answers
+                // the reservations its first run expired, from the snapshot, writing nothing more
+                + "UNION ALL SELECT r.id, r.expires_at, r.created_at, l.line_no, l.sku, l.location, l.quantity FROM "
+                + p + "reservation r JOIN ids ON r.id = ids.id CROSS JOIN a JOIN " + p
+                + "reservation_line l ON l.reservation_id = r.id WHERE r.state = '"
+                + t.target().name()
+                + "' AND r.updated_at = a.now ORDER BY 1, 4";
     }
 
     /** The reply of a transition: the reservation as the snapshot saw it (null: not found) and whether it applied. */

@@ -2,6 +2,8 @@
 -- Each reservation is decided on its header as read in this script (HELD and exp <= now, the
 -- lifecycle row of an expiry, as the header compare-and-set 'cas ... due' of header.lua decides),
 -- so of a racing commit's claim (HELD -> COMMITTING, guarded 'live') and this one exactly one applies.
+-- A repeat of a call (a retry after a lost reply, same now) recognises its own writes by the
+-- header's 'up' = now and answers as the first run did, changing nothing more.
 -- ARGV[1] = mode, ARGV[2] = now (time); KEYS as the mode says.
 --   local  (standalone, merged records) KEYS: header, bucket due index per reservation.
 --          A due HELD record is expired completely (part, levels, movements, SKU due sets, header
@@ -24,9 +26,21 @@ end
 if mode == 'local' or mode == 'claim' then
   for k = 1, #KEYS, 2 do
     local h, idx = KEYS[k], KEYS[k + 1]
-    local f = redis.call('HMGET', h, 'st', 'exp', 'id', 'lines', 'cr', 'att', 'ps')
+    local f = redis.call('HMGET', h, 'st', 'exp', 'id', 'lines', 'cr', 'att', 'ps', 'up')
     local st, exp = f[1], f[2]
-    if st == ST.HELD and exp <= now and (mode == 'claim') == (f[7] == false) then
+    local mine = f[8] == now and (st == ST.EXPIRED or (mode == 'claim' and st == ST.EXPIRING))
+    if mine and mode == 'local' then
+      out[#out + 1] = 'E'
+      out[#out + 1] = f[4]
+      out[#out + 1] = exp
+      out[#out + 1] = f[5]
+    elseif mine then
+      out[#out + 1] = 'C'
+      out[#out + 1] = f[4]
+      out[#out + 1] = exp
+      out[#out + 1] = f[5]
+      out[#out + 1] = f[6]
+    elseif st == ST.HELD and exp <= now and (mode == 'claim') == (f[7] == false) then
       if mode == 'local' then
         local r = apply_part(h, 'expire', now, ST.HELD, {'st', ST.EXPIRED, 'up', now})
         if r == 'NOOP' then
