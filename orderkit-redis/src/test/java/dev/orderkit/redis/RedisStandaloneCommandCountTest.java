@@ -7,6 +7,7 @@ import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,6 +217,70 @@ class RedisStandaloneCommandCountTest {
                     .isLessThanOrEqualTo(15.0);
             assertThat(repeat.perCall(N)).as("an idempotent repeat only reads").isLessThanOrEqualTo(2.0);
             assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(10.0);
+        }
+    }
+
+    /**
+     * Expiring 5,000 due holds as the sweeper did before (one {@code transition(EXPIRE)} per hold:
+     * a header read and two scripts) and with {@code expireAll} (one script per batch of 500): the
+     * round trips (script calls plus top-level header reads) and the time, printed; the batch path's
+     * script calls are asserted (the due ids of 16 buckets and one expiry script per batch).
+     */
+    @Test
+    void expiringFiveThousandDueHoldsTakesOneScriptPerBatch() {
+        Instant now = Instant.parse("2030-01-01T00:00:00.123456789Z");
+        int n = 5_000;
+        try (RedisClient c = RedisClient.create("127.0.0.1", port);
+                Jedis admin = new Jedis("127.0.0.1", port)) {
+            StockStorage s =
+                    RedisBackend.builder().client(c).keyPrefix("exp:").build().stockStorage();
+            for (int k = 0; k < 10; k++) {
+                s.adjust(StockKey.of("sku-" + k), 2 * n, "init", now);
+            }
+            for (String set : List.of("one-by-one", "batch")) {
+                List<ReserveCommand> cmds = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    cmds.add(new ReserveCommand(
+                            set + "-" + i,
+                            List.of(new AllocatedLine(StockKey.of("sku-" + (i % 10)), 1)),
+                            now.plusSeconds(1),
+                            now));
+                    if (cmds.size() == s.reserveBatchLimit() || i == n - 1) {
+                        assertThat(s.reserveAll(cmds)).allMatch(r -> r instanceof ReserveResult.Reserved);
+                        cmds.clear();
+                    }
+                }
+                Instant due = now.plusSeconds(2);
+                int[] expired = {0};
+                long start = System.nanoTime();
+                Stats st = measure(admin, () -> {
+                    for (List<String> ids = s.dueReservations(due, 500);
+                            !ids.isEmpty();
+                            ids = s.dueReservations(due, 500)) {
+                        if (set.equals("batch")) {
+                            expired[0] += s.expireAll(ids, due).size();
+                        } else {
+                            for (String id : ids) {
+                                if (s.transition(id, ReservationTransition.EXPIRE, due)
+                                        instanceof TransitionResult.Applied) {
+                                    expired[0]++;
+                                }
+                            }
+                        }
+                    }
+                });
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                long reads = st.calls().getOrDefault("hgetall", 0L);
+                System.out.printf(
+                        "[expiry] %d due holds %-10s: %d round trips (%d scripts + %d header reads), %d commands, %d ms%n",
+                        n, set, st.scriptCalls() + reads, st.scriptCalls(), reads, st.commands(), ms);
+                assertThat(expired[0]).isEqualTo(n);
+                if (set.equals("batch")) {
+                    assertThat(st.scriptCalls()).isLessThanOrEqualTo((n / 500 + 1) * (16 + 1));
+                    assertThat(reads).isZero();
+                }
+            }
+            assertThat(InvariantChecker.checkStock(s)).isEmpty();
         }
     }
 
