@@ -250,6 +250,36 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** Bug: a batch expiry that does not check the expiry: live holds of the batch are expired too. */
+    static final class BlindBatchExpiry extends ForwardingStock {
+        @Override
+        public List<Reservation> expireAll(List<String> ids, Instant now) {
+            return d.expireAll(ids, now.plus(Duration.ofDays(8)));
+        }
+    }
+
+    /** Bug: holds indexed under their first SKU only (the lookup by SKU misses multi-SKU holds). */
+    static final class FirstSkuIndex extends ForwardingStock {
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku).stream()
+                    .filter(id -> skus.contains(
+                            d.reservation(id).orElseThrow().lines().get(0).key().sku()))
+                    .toList();
+        }
+    }
+
+    /** Bug: the lookup by SKU filters the globally earliest 500 due holds (the previous reserve path). */
+    static final class GlobalDueOnly extends ForwardingStock {
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(now, 500).stream()
+                    .filter(id -> d.reservation(id).orElseThrow().lines().stream()
+                            .anyMatch(l -> skus.contains(l.key().sku())))
+                    .toList();
+        }
+    }
+
     /** Bug: a lifecycle rule of the backend's own that forgot the expiry: due holds can be committed. */
     static final class CommitIgnoresExpiry extends ForwardingStock {
         @Override
@@ -639,6 +669,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    static final class BlindBatchExpiryStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(BlindBatchExpiry::new);
+        }
+    }
+
+    static final class FirstSkuIndexStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(FirstSkuIndex::new);
+        }
+    }
+
+    static final class GlobalDueOnlyStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(GlobalDueOnly::new);
+        }
+    }
+
     static final class EagerExpiryLifecycle extends ReservationLifecycleContract {
         @Override
         protected BackendFixture createFixture() {
@@ -955,6 +1006,15 @@ class ContractSuitesDetectBrokenBackendsTest {
     void earlyExpiryIsCaught() {
         assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
         assertThat(lifecycleRowsFailing(EagerExpiryLifecycle.class)).contains("EXPIRE from HELD, due=false");
+    }
+
+    @Test
+    void expiryOffTheBuyersPathIsChecked() {
+        assertThat(failuresOf(BlindBatchExpiryStock.class)).contains("expireAllExpiresExactlyTheDueHeldOnes()");
+        assertThat(failuresOf(FirstSkuIndexStock.class))
+                .contains("dueReservationsBySkuFindsOnlyDueHoldsWithALineOfThoseSkus()");
+        assertThat(failuresOf(GlobalDueOnlyStock.class))
+                .contains("aSkuIsAvailableAtItsHoldsExpiryInstantWithFiveThousandOtherHoldsDue()");
     }
 
     @Test
