@@ -294,7 +294,7 @@ class JdbcBackendFeaturesTest {
                 JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V5
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V6
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -313,7 +313,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3, 4, 5);
+            assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -323,7 +323,7 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaFromV1ToV5KeepingItsData(Kind kind) throws Exception {
+    void installerUpgradesASchemaFromV1ToV6KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind);
                 JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
@@ -338,16 +338,23 @@ class JdbcBackendFeaturesTest {
                 SchemaInstaller v1 = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
                 assertThat(v1.migrate(1)).containsExactly(1);
                 assertThat(v1.migrate(1)).isEmpty();
+                // the hold r-old as the V1 code wrote it (2 of KEPT, due at T0 + 60 s)
                 jdbi.useHandle(h -> {
                     h.execute("INSERT INTO " + prefix + "stock_level (sku, location, on_hand, reserved, version, "
-                            + "updated_at) VALUES ('KEPT', 'default', 7, 0, 1, 0)");
+                            + "updated_at) VALUES ('KEPT', 'default', 7, 2, 2, 0)");
                     h.execute(
                             "INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
                                     + "reference, at) VALUES ('KEPT', 'default', 7, 0, 'ADJUST', 'restock at v1', 0)");
+                    h.execute("INSERT INTO " + prefix + "reservation (id, state, expires_at, created_at, updated_at, "
+                            + "version) VALUES ('r-old', 'HELD', " + Db.nanos(T0.plusSeconds(60)) + ", "
+                            + Db.nanos(T0) + ", " + Db.nanos(T0) + ", 0)");
+                    h.execute("INSERT INTO " + prefix + "reservation_line (reservation_id, line_no, sku, location, "
+                            + "quantity) VALUES ('r-old', 0, 'KEPT', 'default', 2)");
+                    h.execute(
+                            "INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
+                                    + "reference, at) VALUES ('KEPT', 'default', 0, 2, 'RESERVE', 'r-old', "
+                                    + Db.nanos(T0) + ")");
                 });
-                assertThat(old.stockStorage()
-                                .reserve("r-old", List.of(new AllocatedLine(kept, 2)), T0.plusSeconds(60), T0))
-                        .isInstanceOf(ReserveResult.Reserved.class);
                 // an order as the V1 code wrote it: no next_attempt_at column, no recovery part in its body
                 Order v1Order = order("o-old", "key-old", 0, OrderStatus.CREATED);
                 String v1Body = Codec.write(v1Order).replaceFirst(",\"recovery\":\\{[^}]*\\}", "");
@@ -393,7 +400,11 @@ class JdbcBackendFeaturesTest {
                 assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(4))
                         .containsExactly(4);
 
-                // the current release starts (on two instances at once): only V5 is applied, once
+                // the fifth release: only V5 is applied
+                assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(5))
+                        .containsExactly(5);
+
+                // the current release starts (on two instances at once): only V6 is applied, once
                 JdbcBackend a = JdbcBackend.builder()
                         .dataSource(f.dataSource())
                         .tablePrefix(prefix)
@@ -404,13 +415,16 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(5);
+                assertThat(applied).containsExactly(6);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3, 4, 5);
+                assertThat(history).containsExactly(1, 2, 3, 4, 5, 6);
+                // V5 indexed the hold written before it by SKU and expiry
+                assertThat(a.stockStorage().dueReservations(Set.of("KEPT"), T0.plusSeconds(60), 10))
+                        .containsExactly("r-old");
                 // the V1 order reads back whole (fresh recovery bookkeeping) and is due at its updated_at
                 assertThat(a.orderStore().find("o-old")).contains(v1Order);
                 assertThat(a.orderStore().findDue(Set.of(OrderStatus.CREATED), T0, 10))
@@ -465,9 +479,13 @@ class JdbcBackendFeaturesTest {
                                 .claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease))
                         .as("the repeat of the takeover's call after the re-run")
                         .isEqualTo(takeover);
-                // likewise V5
+                // likewise V5 (MySQL adds its column and index only when information_schema does not list it)
                 jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 5"));
                 assertThat(b.migrate()).containsExactly(5);
+                assertThat(InvariantChecker.checkStock(a.stockStorage())).isEmpty();
+                // likewise V6
+                jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 6"));
+                assertThat(b.migrate()).containsExactly(6);
                 assertThat(a.orderStore().findDue(Set.of(OrderStatus.CREATED), T0, 10))
                         .containsExactly(v1Order);
             } finally {
