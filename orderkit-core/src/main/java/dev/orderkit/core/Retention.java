@@ -75,8 +75,14 @@ public record Retention(
         Check.ttl(sentEvents, "retention.sentEvents", MIN, MAX);
         Check.ttl(inbox, "retention.inbox", MIN, MAX);
         Check.ttl(orders, "retention.orders", MIN, MAX);
-        Check.nonNegative(batchSize - 1L, "retention.batchSize - 1", 9_999);
-        Check.nonNegative(maxBatches - 1L, "retention.maxBatches - 1", 9_999);
+        batchSetting(batchSize, "retention.batchSize");
+        batchSetting(maxBatches, "retention.maxBatches");
+    }
+
+    private static void batchSetting(int value, String field) {
+        if (value < 1 || value > 10_000) {
+            throw new InvalidRequestException(field, value, "must be between 1 and 10000");
+        }
     }
 
     /**
