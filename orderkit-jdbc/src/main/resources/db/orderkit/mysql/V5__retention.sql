@@ -11,9 +11,9 @@ SET @orderkit_v5 = (SELECT IF(COUNT(*) = 0,
 PREPARE orderkit_v5 FROM @orderkit_v5;
 EXECUTE orderkit_v5;
 DEALLOCATE PREPARE orderkit_v5;
--- movement_at: movements old enough to be folded into their level's snapshot
+-- movement_at: movements old enough to be folded into their level's snapshot (covering the candidate search)
 SET @orderkit_v5 = (SELECT IF(COUNT(*) = 0,
-    'CREATE INDEX ${prefix}movement_at ON ${prefix}movement (at)', 'DO 0')
+    'CREATE INDEX ${prefix}movement_at ON ${prefix}movement (at, sku, location)', 'DO 0')
     FROM information_schema.statistics
     WHERE table_schema = DATABASE() AND table_name = '${prefix}movement' AND index_name = '${prefix}movement_at');
 PREPARE orderkit_v5 FROM @orderkit_v5;
