@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * start at once: PostgreSQL serializes installers with a transaction-scoped advisory lock (and its
  * DDL is transactional), MySQL/MariaDB with a named lock ({@code GET_LOCK}), H2 (embedded, one
  * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS} / {@code ADD COLUMN IF
- * NOT EXISTS} (MySQL's V3 to V6 change existing tables only when {@code information_schema} does not
+ * NOT EXISTS} (MySQL's V3 to V7 change existing tables only when {@code information_schema} does not
  * list the change yet), so re-running a half-applied version (MySQL commits DDL implicitly) completes
  * it. Thread-safe.
  */
@@ -37,7 +37,8 @@ public final class SchemaInstaller {
             new Script(3, "stock writes", "V3__stock_writes.sql"),
             new Script(4, "claim table", "V4__claim_table.sql"),
             new Script(5, "hold expiry index", "V5__hold_expiry_index.sql"),
-            new Script(6, "recovery", "V6__recovery.sql"));
+            new Script(6, "retention", "V6__retention.sql"),
+            new Script(7, "recovery", "V7__recovery.sql"));
 
     private final Db db;
 
