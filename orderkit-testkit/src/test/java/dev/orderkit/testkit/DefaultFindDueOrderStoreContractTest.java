@@ -50,6 +50,16 @@ class DefaultFindDueOrderStoreContractTest extends OrderStoreContract {
         public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
             return d.findStale(statuses, updatedBefore, limit);
         }
+
+        @Override
+        public int purgeSentEvents(Instant olderThan, int limit) {
+            return d.purgeSentEvents(olderThan, limit);
+        }
+
+        @Override
+        public boolean delete(String orderId, long expectedVersion) {
+            return d.delete(orderId, expectedVersion);
+        }
     }
 
     @Override
