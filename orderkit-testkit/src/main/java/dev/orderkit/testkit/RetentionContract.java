@@ -112,6 +112,30 @@ public abstract class RetentionContract extends ContractSupport {
     }
 
     @Test
+    void holdsExpiredByTheBatchOrByAShortReserveArePurgedToo() {
+        StockKey a = StockKey.of("purge-batch-expired");
+        stockUp(a, 2);
+        reserve("batch-1", a, 1, Duration.ofMinutes(1));
+        reserve("lazy-1", a, 1, Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(stock().expireAll(List.of("batch-1"), now()))
+                .extracting(r -> r.id())
+                .containsExactly("batch-1");
+        // a reserve short of stock may expire the other due hold of its SKU on its own path
+        stock().reserve("after", one(a, 2), now().plus(HOUR), now());
+        stock().expireAll(stock().dueReservations(List.of("purge-batch-expired"), now(), 10), now());
+        stock().expireAll(stock().dueReservations(now(), 10), now());
+        assertThat(state("lazy-1")).isEqualTo(ReservationState.EXPIRED);
+        clock.advance(Duration.ofHours(2));
+
+        assertThat(stock().purgeReservations(now().minus(HOUR), 100)).isEqualTo(2);
+
+        assertThat(stock().reservation("batch-1")).isEmpty();
+        assertThat(stock().reservation("lazy-1")).isEmpty();
+        assertStockInvariants();
+    }
+
+    @Test
     void purgeReservationsStaysWithinItsLimit() {
         StockKey a = StockKey.of("purge-batch");
         stockUp(a, 100);
