@@ -142,7 +142,9 @@ public final class OrderKit {
         private @Nullable PaymentPort paymentPort;
         private AllocationStrategy allocation = AllocationStrategy.defaultStrategy();
         private RetrySettings retry = RetrySettings.defaults();
-        private Duration lease = Duration.ofSeconds(30);
+        /** The configured lease; null: the default, {@link #DEFAULT_LEASE} or the payment call budget. */
+        private @Nullable Duration lease;
+
         private Duration keyRetention = Duration.ofHours(24);
         private Duration reservationTtl = Duration.ofMinutes(15);
         private Duration stuckAfter = Duration.ofMinutes(1);
@@ -153,6 +155,11 @@ public final class OrderKit {
         private Retention retention = Retention.defaults();
         private @Nullable InboxStore inboxStore;
         private RecoverySettings recovery = RecoverySettings.defaults();
+
+        /** The shortest lease a kit uses by default (longer when the payment call budget is). */
+        private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+        /** The longest lease. */
+        private static final Duration MAX_LEASE = Duration.ofHours(1);
 
         private Builder() {}
 
@@ -246,14 +253,20 @@ public final class OrderKit {
         }
 
         /**
-         * Lease of an in-progress idempotency key, 100 ms .. 1 h (default 30 s). After it a retry
-         * may take over; the stale holder is fenced.
+         * Lease of an in-progress idempotency key, 100 ms .. 1 h. After it a retry may take over;
+         * the stale holder is fenced. A worker makes a payment call only while its lease covers the
+         * whole retried call, renewing it first if it does not (so a worker that lost its lease
+         * never calls the gateway), and the lease must be at least that payment call budget
+         * ({@link RetrySettings#paymentCallBudget} of the {@link PaymentPort#callTimeout()}):
+         * {@link #build()} rejects a shorter one. Default: 30 s, or the payment call budget if that
+         * is longer (e.g. about 3 min for {@code StripePaymentPort}'s default timeouts with
+         * {@link RetrySettings#defaults()}).
          *
          * @param value the lease
          * @return this builder
          */
         public Builder lease(Duration value) {
-            this.lease = Check.ttl(value, "lease", Duration.ofMillis(100), Duration.ofHours(1));
+            this.lease = Check.ttl(value, "lease", Duration.ofMillis(100), MAX_LEASE);
             return this;
         }
 
@@ -385,8 +398,13 @@ public final class OrderKit {
          * Builds the kit, creating in-memory defaults for unset backends.
          *
          * @return the kit
+         * @throws InvalidRequestException naming {@code lease} if the configured lease is shorter than
+         *     the payment call budget (see {@link #lease(Duration)}), or if that budget is longer than
+         *     the longest lease (1 h)
          */
         public OrderKit build() {
+            PaymentPort payments = paymentPort != null ? paymentPort : new SimulatedPaymentPort();
+            Duration resolvedLease = leaseCovering(lease, retry, payments);
             StockStorage stock = stockStorage != null ? stockStorage : new InMemoryStockStorage();
             Combining combine =
                     combining != null ? combining : stock.reserveBatchLimit() > 1 ? Combining.on() : Combining.off();
@@ -396,10 +414,10 @@ public final class OrderKit {
                     idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
                     orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
                     eventSink,
-                    paymentPort != null ? paymentPort : new SimulatedPaymentPort(),
+                    payments,
                     allocation,
                     retry,
-                    lease,
+                    resolvedLease,
                     keyRetention,
                     reservationTtl,
                     stuckAfter,
@@ -410,6 +428,37 @@ public final class OrderKit {
                     retention,
                     inboxStore,
                     recovery));
+        }
+
+        /**
+         * The lease a kit runs with: the configured one if it covers the payment call budget, else
+         * an {@link InvalidRequestException}; without one, the longer of {@link #DEFAULT_LEASE} and
+         * the budget.
+         */
+        private static Duration leaseCovering(@Nullable Duration configured, RetrySettings retry, PaymentPort port) {
+            Duration callTimeout = Check.notNull(port.callTimeout(), "paymentPort.callTimeout()");
+            Duration budget = retry.paymentCallBudget(callTimeout);
+            String how = (1 + retry.paymentMaxRetries()) + " attempts of up to " + callTimeout
+                    + " (paymentPort.callTimeout()) and " + retry.paymentMaxRetries() + " retry delays of up to "
+                    + retry.paymentMaxDelay() + " + " + Math.round(retry.jitterFactor() * 100) + "% jitter";
+            if (configured != null) {
+                if (configured.compareTo(budget) < 0) {
+                    throw new InvalidRequestException(
+                            "lease",
+                            configured,
+                            "must cover the payment call budget of " + budget + " (" + how
+                                    + "): a worker's lease must outlast its payment call");
+                }
+                return configured;
+            }
+            if (budget.compareTo(MAX_LEASE) > 0) {
+                throw new InvalidRequestException(
+                        "lease",
+                        budget,
+                        "cannot cover the payment call budget of " + budget + " (" + how + "): longer than the "
+                                + "longest lease " + MAX_LEASE + "; lower the payment retries or the call timeout");
+            }
+            return budget.compareTo(DEFAULT_LEASE) > 0 ? budget : DEFAULT_LEASE;
         }
     }
 }

@@ -108,6 +108,30 @@ public record RetrySettings(
     }
 
     /**
+     * The longest one retried payment call can take: {@code 1 + paymentMaxRetries} attempts of at
+     * most {@code callTimeout} each, and between them {@code paymentMaxRetries} delays of at most
+     * {@code paymentMaxDelay × (1 + jitterFactor)} (the backoff and a gateway's retry-after hint are
+     * both capped at {@code paymentMaxDelay}, and jitter may lengthen a delay by its factor). A kit's
+     * lease must cover it (checked by {@link OrderKit.Builder#build()}), so that no other worker can
+     * take a key over while its holder's payment call may still reach the gateway.
+     *
+     * @param callTimeout the longest one attempt can take ({@link
+     *     dev.orderkit.core.payment.PaymentPort#callTimeout()})
+     * @return the budget
+     * @throws InvalidRequestException if {@code callTimeout} is negative
+     * @throws ArithmeticException if the budget overflows a {@link Duration}
+     */
+    public Duration paymentCallBudget(Duration callTimeout) {
+        Objects.requireNonNull(callTimeout, "callTimeout");
+        if (callTimeout.isNegative()) {
+            throw new InvalidRequestException("callTimeout", callTimeout, "must not be negative");
+        }
+        long maxDelayNanos = paymentMaxDelay.toNanos();
+        Duration delay = Duration.ofNanos((long) Math.ceil(maxDelayNanos * (1 + jitterFactor)));
+        return callTimeout.multipliedBy(1L + paymentMaxRetries).plus(delay.multipliedBy(paymentMaxRetries));
+    }
+
+    /**
      * Copy with other payment retry settings.
      *
      * @param maxRetries payment retries

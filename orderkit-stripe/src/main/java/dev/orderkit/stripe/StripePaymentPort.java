@@ -171,6 +171,18 @@ public final class StripePaymentPort implements PaymentPort {
         return captureMode;
     }
 
+    /**
+     * The longest one call can take: the connect timeout plus the read timeout (defaults 10 s + 30 s).
+     * Each call of this port is one HTTP request (Stripe's own network retries are off), so an
+     * {@code OrderKit} built with this port sizes its lease from it (see {@link PaymentPort#callTimeout()}).
+     *
+     * @return {@code connectTimeout + readTimeout}
+     */
+    @Override
+    public Duration callTimeout() {
+        return connectTimeout.plus(readTimeout);
+    }
+
     @Override
     public PaymentResult authorize(AuthorizeRequest request) {
         Objects.requireNonNull(request, "request");

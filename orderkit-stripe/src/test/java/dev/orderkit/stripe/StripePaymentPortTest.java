@@ -3,9 +3,12 @@ package dev.orderkit.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.Money;
+import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
+import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.stripe.fake.FakeStripeServer;
@@ -63,6 +66,36 @@ class StripePaymentPortTest {
     static String id(PaymentResult r) {
         assertThat(r).isInstanceOf(PaymentResult.Approved.class);
         return ((PaymentResult.Approved) r).paymentId();
+    }
+
+    @Test
+    void callTimeoutIsConnectPlusReadTimeoutAndSizesTheKitsLease() {
+        assertThat(port.callTimeout()).isEqualTo(Duration.ofMillis(2_800));
+        StripePaymentPort defaults = StripePaymentPort.builder()
+                .apiKey(KEY)
+                .apiBase(server.baseUrl())
+                .build();
+        assertThat(defaults.callTimeout()).isEqualTo(Duration.ofSeconds(40));
+        // 4 attempts of 40 s and 3 delays of up to 5 s + 25 % jitter: the default lease is raised to it
+        Duration budget = Duration.ofMillis(4 * 40_000 + 3 * 6_250);
+        assertThat(OrderKit.builder().paymentPort(defaults).build().config().lease())
+                .isEqualTo(budget);
+        assertThatThrownBy(() -> OrderKit.builder()
+                        .paymentPort(defaults)
+                        .lease(Duration.ofSeconds(30))
+                        .build())
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("lease")
+                .hasMessageContaining(budget.toString());
+        assertThat(OrderKit.builder()
+                        .paymentPort(defaults)
+                        .retry(RetrySettings.none())
+                        .lease(Duration.ofSeconds(40))
+                        .build()
+                        .config()
+                        .lease())
+                .as("one attempt, no retries: the call timeout is the budget")
+                .isEqualTo(Duration.ofSeconds(40));
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Contract of {@link IdempotencyStore} under core's claim protocol ({@link IdempotencyClaims}): the
  * claim decision table of {@link ClaimTable} row by row (stored state × claimant × fingerprint →
  * answer, token, resource id, resumed flag), fencing of stale holders (design invariant 7), tokens
- * that never repeat (also across retention and purges), scope isolation (invariant 8), retention and
+ * that never repeat (also across retention and purges), renewal of a lease fenced by its token (a
+ * stale, completed or released lease is never renewed), scope isolation (invariant 8), retention and
  * purge, and the store primitives themselves (insert-if-absent, compare-and-set on the version,
  * exact round trips). Single-threaded; concurrent claims are in {@link ConcurrencyContract}.
  *
@@ -491,6 +493,152 @@ public abstract class IdempotencyStoreContract extends ContractSupport {
         ClaimResult.Acquired resumedRelease = acquire(released, FP, "x");
         assertThat(resumedRelease.resumed()).isTrue();
         assertThat(resumedRelease.resourceId()).isEqualTo("ord-released");
+    }
+
+    // ------------------------------------------------------------------ renewal, fenced by the token
+
+    @Test
+    void renewWithTheCurrentTokenExtendsTheLease() {
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        clock.advance(LEASE.minusSeconds(5));
+        Instant newEnd = now().plus(LEASE);
+        assertThat(keys().renew(KEY, a.fencingToken(), newEnd, now())).isTrue();
+        KeyRecord renewed = keyStore().read(KEY).orElseThrow();
+        assertThat(renewed.token()).as("a renewal keeps the token").isEqualTo(a.fencingToken());
+        assertThat(renewed.leaseUntil()).isEqualTo(newEnd);
+
+        clock.advance(Duration.ofSeconds(10)); // past the claim's end, before the renewed one
+        assertThat(claim(KEY, FP, NEWCOMER))
+                .as("nobody takes over a renewed lease")
+                .isEqualTo(new ClaimResult.InProgress(newEnd));
+        assertThat(claim(KEY, FP, FIRST)).as("the holder's own repeat").isEqualTo(a);
+        // a repeat after a lost acknowledgement: the same answer, nothing written
+        assertThat(keys().renew(KEY, a.fencingToken(), newEnd, now())).isTrue();
+        assertThat(keyStore().read(KEY)).contains(renewed);
+
+        complete(KEY, a.fencingToken(), RESPONSE);
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
+    }
+
+    @Test
+    void renewWithAStaleTokenAfterATakeoverIsRefusedAndChangesNothing() {
+        ClaimResult.Acquired stale = acquire(KEY, FP, FIRST);
+        clock.advance(LEASE.plusSeconds(1));
+        ClaimResult.Acquired current = acquire(KEY, FP, TAKER);
+        Instant takerEnd = now().plus(LEASE);
+        Optional<KeyRecord> before = keyStore().read(KEY);
+
+        assertThat(keys().renew(KEY, stale.fencingToken(), now().plus(LEASE.multipliedBy(2)), now()))
+                .isFalse();
+        assertThat(keys().renewLease(
+                                KEY, FP, FIRST, stale, stale.fencingToken(), now().plus(LEASE.multipliedBy(2)), now()))
+                .as("the one-round-trip renewal of the stale holder")
+                .isEmpty();
+        assertThat(keyStore().read(KEY)).as("a refused renewal writes nothing").isEqualTo(before);
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.InProgress(takerEnd));
+
+        complete(KEY, current.fencingToken(), RESPONSE);
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
+    }
+
+    @Test
+    void renewOfACompletedReleasedOrMissingKeyIsRefusedAndChangesNothing() {
+        Instant later = now().plus(LEASE);
+        assertThat(keys().renew(KEY, 1, later, now())).as("no record").isFalse();
+        assertThat(keyStore().read(KEY)).isEmpty();
+
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        complete(KEY, a.fencingToken(), RESPONSE);
+        Optional<KeyRecord> completed = keyStore().read(KEY);
+        assertThat(keys().renew(KEY, a.fencingToken(), later, now()))
+                .as("completed")
+                .isFalse();
+        assertThat(keys().renewLease(KEY, FP, FIRST, a, a.fencingToken(), later, now()))
+                .isEmpty();
+        assertThat(keyStore().read(KEY)).isEqualTo(completed);
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
+
+        ScopedKey released = ScopedKey.of("tenant-1", "released");
+        ClaimResult.Acquired r = acquire(released, FP, FIRST);
+        keys().release(released, r.fencingToken());
+        Optional<KeyRecord> afterRelease = keyStore().read(released);
+        assertThat(keys().renew(released, r.fencingToken(), later, now()))
+                .as("released")
+                .isFalse();
+        assertThat(keyStore().read(released)).isEqualTo(afterRelease);
+        assertThat(acquire(released, FP, NEWCOMER).resumed())
+                .as("a released key is still taken over at once")
+                .isTrue();
+    }
+
+    @Test
+    void renewOfALapsedLeaseThatNobodyTookOverWins() {
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        clock.advance(LEASE.plusSeconds(1)); // lapsed: a claim now would take it over
+        Instant newEnd = now().plus(LEASE);
+        assertThat(keys().renew(KEY, a.fencingToken(), newEnd, now()))
+                .as("the token is still current")
+                .isTrue();
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.InProgress(newEnd));
+
+        clock.advance(LEASE); // the renewed lease ends too: now it is taken over, and the renewer fenced
+        ClaimResult.Acquired taker = acquire(KEY, FP, TAKER);
+        assertThat(taker.fencingToken()).isGreaterThan(a.fencingToken());
+        assertThat(keys().renew(KEY, a.fencingToken(), now().plus(LEASE), now()))
+                .isFalse();
+        assertThatThrownBy(() -> complete(KEY, a.fencingToken(), "{\"stale\":true}"))
+                .isInstanceOf(LeaseLostException.class);
+    }
+
+    @Test
+    void renewLeaseIsOneCompareAndSetOnTheLastVersionAndRepeatsSafely() {
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        clock.advance(Duration.ofSeconds(20));
+        Instant firstEnd = now().plus(LEASE);
+        OptionalLong v1 = keys().renewLease(KEY, FP, FIRST, a, a.fencingToken(), firstEnd, now());
+        assertThat(v1).isPresent();
+        KeyRecord afterFirst = keyStore().read(KEY).orElseThrow();
+        assertThat(afterFirst.version()).isEqualTo(v1.getAsLong()).isGreaterThan(a.fencingToken());
+        assertThat(afterFirst.leaseUntil()).isEqualTo(firstEnd);
+        assertThat(afterFirst.token()).isEqualTo(a.fencingToken());
+        assertThat(afterFirst.claimant()).isEqualTo(FIRST);
+        // repeated with the version it started from (its acknowledgement was lost): same answer, no write
+        assertThat(keys().renewLease(KEY, FP, FIRST, a, a.fencingToken(), firstEnd, now()))
+                .isEqualTo(v1);
+        assertThat(keyStore().read(KEY)).contains(afterFirst);
+
+        clock.advance(Duration.ofSeconds(20));
+        Instant secondEnd = now().plus(LEASE);
+        OptionalLong v2 = keys().renewLease(KEY, FP, FIRST, a, v1.getAsLong(), secondEnd, now());
+        assertThat(v2).isPresent();
+        assertThat(v2.getAsLong()).isGreaterThan(v1.getAsLong());
+        clock.advance(Duration.ofSeconds(20)); // past the first renewal's end
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.InProgress(secondEnd));
+
+        // the completion's compare-and-set on the renewed version; a stale version falls back to a read
+        keys().completeLease(KEY, FP, FIRST, a, v2.getAsLong(), RESPONSE, null, now(), now().plus(RETENTION));
+        assertThat(claim(KEY, FP, NEWCOMER)).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
+        assertThat(keys().renewLease(KEY, FP, FIRST, a, v2.getAsLong(), now().plus(LEASE), now()))
+                .as("renewal after completion")
+                .isEmpty();
+
+        ScopedKey other = ScopedKey.of("tenant-1", "stale-version");
+        ClaimResult.Acquired b = acquire(other, FP, FIRST);
+        assertThat(keys().renewLease(other, FP, FIRST, b, b.fencingToken(), now().plus(LEASE), now()))
+                .isPresent();
+        keys().completeLease(other, FP, FIRST, b, b.fencingToken(), RESPONSE, null, now(), now().plus(RETENTION));
+        assertThat(claim(other, FP, NEWCOMER)).isEqualTo(new ClaimResult.Completed(FIRST, RESPONSE));
+    }
+
+    @Test
+    void renewToAnEndNotAfterNowIsRejected() {
+        ClaimResult.Acquired a = acquire(KEY, FP, FIRST);
+        Optional<KeyRecord> before = keyStore().read(KEY);
+        assertThatThrownBy(() -> keys().renew(KEY, a.fencingToken(), now(), now()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> keys().renewLease(KEY, FP, FIRST, a, a.fencingToken(), now(), now()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(keyStore().read(KEY)).isEqualTo(before);
     }
 
     // ------------------------------------------------------------------ the store primitives

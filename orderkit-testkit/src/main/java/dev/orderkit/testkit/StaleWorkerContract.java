@@ -20,6 +20,7 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StepHook;
@@ -36,9 +37,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -113,22 +116,47 @@ public abstract class StaleWorkerContract extends TwoProcessContractSupport {
         };
     }
 
+    /** How a gateway voids whatever an authorize key did ({@link PaymentPort#voidAuthorizationByKey}). */
+    private enum VoidByKey {
+        /** The simulated gateway's own: looks the key up and leaves a tombstone under it. */
+        LOOKUP,
+        /** The SPI's default: replays the keyed authorize (as for Stripe) and voids what it names. */
+        REPLAY,
+        /**
+         * Searches the order's payments and voids the live ones, leaving nothing under the key (a
+         * gateway that can only search by metadata): a later call with the key still authorizes.
+         */
+        SEARCH
+    }
+
     /** A gateway whose next authorize call pauses before or after the gateway applied it. */
     private static final class GatedGateway implements PaymentPort {
-        private final PaymentPort real;
+        private final SimulatedPaymentPort real;
         private final @Nullable Gate gate;
         private final boolean afterApplying;
-        private final boolean replayToVoid;
+        private final VoidByKey voidByKey;
+        /** Authorize calls made through this port (each instance is one process's client). */
+        private final AtomicInteger authorizeCalls = new AtomicInteger();
 
-        GatedGateway(PaymentPort real, @Nullable Gate gate, boolean afterApplying, boolean replayToVoid) {
+        GatedGateway(SimulatedPaymentPort real, @Nullable Gate gate, boolean afterApplying, boolean replayToVoid) {
+            this(real, gate, afterApplying, replayToVoid ? VoidByKey.REPLAY : VoidByKey.LOOKUP);
+        }
+
+        GatedGateway(SimulatedPaymentPort real, @Nullable Gate gate, boolean afterApplying, VoidByKey voidByKey) {
             this.real = real;
             this.gate = gate;
             this.afterApplying = afterApplying;
-            this.replayToVoid = replayToVoid;
+            this.voidByKey = voidByKey;
+        }
+
+        @Override
+        public Duration callTimeout() {
+            return real.callTimeout();
         }
 
         @Override
         public PaymentResult authorize(AuthorizeRequest request) {
+            authorizeCalls.incrementAndGet();
             if (!afterApplying && gate != null) {
                 gate.pass();
             }
@@ -156,10 +184,21 @@ public abstract class StaleWorkerContract extends TwoProcessContractSupport {
 
         @Override
         public Optional<PaymentResult> voidAuthorizationByKey(AuthorizeRequest authorization, String voidKey) {
-            // replayToVoid: the default of the SPI (replay the keyed authorize, as for Stripe)
-            return replayToVoid
-                    ? PaymentPort.super.voidAuthorizationByKey(authorization, voidKey)
-                    : real.voidAuthorizationByKey(authorization, voidKey);
+            return switch (voidByKey) {
+                case LOOKUP -> real.voidAuthorizationByKey(authorization, voidKey);
+                case REPLAY -> PaymentPort.super.voidAuthorizationByKey(authorization, voidKey);
+                case SEARCH -> {
+                    Optional<PaymentResult> voided = Optional.empty();
+                    for (SimulatedPaymentPort.Payment p : real.payments().values()) {
+                        if (p.orderId().equals(authorization.orderId())
+                                && (p.status() == SimulatedPaymentPort.Status.AUTHORIZED
+                                        || p.status() == SimulatedPaymentPort.Status.REQUIRES_ACTION)) {
+                            voided = Optional.of(real.voidAuthorization(voidKey + ":" + p.id(), p.id()));
+                        }
+                    }
+                    yield voided;
+                }
+            };
         }
     }
 
@@ -370,6 +409,129 @@ public abstract class StaleWorkerContract extends TwoProcessContractSupport {
                 .isEmpty();
         assertThat(reservedWidgets()).isZero();
         assertThat(stock().level(WIDGET).orElseThrow().available()).isEqualTo(5);
+        assertConsistent();
+    }
+
+    // ------------------------------------------------------------------ a lost lease fences the gateway call
+
+    /**
+     * Issue 12, finding 2: a worker that found the hold live stalls right before its authorize call
+     * (a GC pause, a slow machine); its lease and the hold run out, recovery takes the key over and
+     * cancels the order. The stale worker must find its lease gone before the call and never reach
+     * the gateway — should it reach it and its process die right after the answer (the hook
+     * {@code authorized}), nobody would ever void that authorization when the gateway keeps no
+     * tombstone under the key ({@link VoidByKey#SEARCH}). It answers with what the new holder stored.
+     */
+    @ParameterizedTest(name = "void by key via {0}")
+    @EnumSource(VoidByKey.class)
+    void aWorkerThatLostItsLeaseNeverCallsTheGatewayAndNoAuthorizationIsLeft(VoidByKey via) throws Exception {
+        stockUp(WIDGET, 5);
+        Gate beforeAuthorize = new Gate();
+        GatedGateway staleClient = new GatedGateway(gateway, null, false, via);
+        OrderKit worker = process(fixture, staleClient, (id, s) -> {
+            if (s.equals("authorize")) {
+                beforeAuthorize.pass();
+            } else if (s.equals("authorized")) {
+                throw new CrashRecoveryContract.SimulatedCrash(s); // killed right after the gateway answered
+            }
+        });
+        OrderKit recovery = process(peerFixture, new GatedGateway(gateway, null, false, via), StepHook.NONE);
+
+        CompletableFuture<Object> placing =
+                onAnotherThread(() -> worker.orders().place(request("k-lost")));
+        beforeAuthorize.awaitArrival(); // the hold was live when checked; the worker stalls before the call
+        clock.advance(TTL.plusMinutes(1)); // its lease and its hold run out
+        recovery.orders().recover(); // takes the key over, finds the hold due, cancels the order, voids by key
+        Order cancelled = allOrders().get(0);
+        assertThat(cancelled.status()).isEqualTo(OrderStatus.CANCELLED);
+        int gatewayCallsBefore = gateway.callCount();
+
+        beforeAuthorize.open(); // the stale worker goes on
+        Object outcome = await(placing);
+
+        assertThat(staleClient.authorizeCalls.get())
+                .as("authorize calls of the worker that lost its lease")
+                .isZero();
+        assertThat(gateway.callCount()).as("gateway calls after the takeover").isEqualTo(gatewayCallsBefore);
+        assertThat(gateway.liveAuthorizationsByOrder())
+                .as("live authorizations")
+                .isEmpty();
+        assertThat(outcome)
+                .as("the stale worker answers with what the new holder stored")
+                .isInstanceOf(PlaceOrderResult.class);
+        PlaceOrderResult answered = (PlaceOrderResult) outcome;
+        assertThat(answered.outcome()).isEqualTo(PlacementOutcome.RESERVATION_EXPIRED);
+        assertThat(answered.order().id()).isEqualTo(cancelled.id());
+        assertThat(answered.replayed()).isTrue();
+
+        Order o = orders().find(cancelled.id()).orElseThrow();
+        assertThat(o.status()).isEqualTo(OrderStatus.CANCELLED);
+        assertThat(o.paymentId()).isNull();
+        assertThat(reservedWidgets()).isZero();
+        assertThat(stock().level(WIDGET).orElseThrow().available()).isEqualTo(5);
+        assertConsistent();
+    }
+
+    /**
+     * A worker whose lease lapsed while it stalled before the gateway call, with nobody taking the
+     * key over meanwhile, renews the lease (its token is still current) and completes the order: a
+     * lapsed lease alone costs nothing.
+     */
+    @Test
+    void aWorkerWhoseLeaseLapsedButWasNotTakenOverRenewsItAndPlacesTheOrder() throws Exception {
+        stockUp(WIDGET, 5);
+        Gate beforeAuthorize = new Gate();
+        GatedGateway client = new GatedGateway(gateway, null, false, VoidByKey.LOOKUP);
+        OrderKit worker = process(fixture, client, pauseAt("authorize", beforeAuthorize));
+        OrderKit other = process(peerFixture, gateway, StepHook.NONE);
+
+        CompletableFuture<Object> placing =
+                onAnotherThread(() -> worker.orders().place(request("k-lapsed")));
+        beforeAuthorize.awaitArrival();
+        clock.advance(LEASE.plusSeconds(1)); // the lease lapsed; the hold (15 min) is still live
+        beforeAuthorize.open();
+        Object outcome = await(placing);
+        assertThat(outcome).isInstanceOf(PlaceOrderResult.class);
+        assertThat(((PlaceOrderResult) outcome).outcome()).isEqualTo(PlacementOutcome.PLACED);
+        assertThat(client.authorizeCalls.get()).isEqualTo(1);
+
+        // a renewed lease still ends, and then nobody waits on it: the key is completed
+        assertThat(other.orders().place(request("k-lapsed")).replayed()).isTrue();
+        assertThat(reservedWidgets()).isEqualTo(3);
+        assertConsistent();
+    }
+
+    /**
+     * A worker that stalled before the gateway call renews its lease before calling; while the call
+     * runs, a concurrent caller with the same key finds the renewed lease and waits instead of
+     * taking the key over, though the claim's own lease has ended.
+     */
+    @Test
+    void aRenewedLeaseKeepsAConcurrentCallerOutWhileTheCallRuns() throws Exception {
+        stockUp(WIDGET, 5);
+        Gate beforeAuthorize = new Gate();
+        Gate inCall = new Gate();
+        GatedGateway client = new GatedGateway(gateway, inCall, false, VoidByKey.LOOKUP);
+        OrderKit worker = process(fixture, client, pauseAt("authorize", beforeAuthorize));
+        OrderKit other = process(peerFixture, gateway, StepHook.NONE);
+
+        CompletableFuture<Object> placing =
+                onAnotherThread(() -> worker.orders().place(request("k-renewed")));
+        beforeAuthorize.awaitArrival();
+        // less than one payment call budget (12.5 ms with FAST_RETRIES) left of the claim's lease:
+        // the worker renews it before the call
+        clock.advance(LEASE.minusMillis(5));
+        beforeAuthorize.open();
+        inCall.awaitArrival(); // inside authorize, under the renewed lease
+        clock.advance(Duration.ofSeconds(2)); // past the claim's end, well inside the renewed one
+        assertThatThrownBy(() -> other.orders().place(request("k-renewed")))
+                .as("the key's lease was renewed")
+                .isInstanceOf(RequestInProgressException.class);
+        inCall.open();
+        Object outcome = await(placing);
+        assertThat(outcome).isInstanceOf(PlaceOrderResult.class);
+        assertThat(((PlaceOrderResult) outcome).outcome()).isEqualTo(PlacementOutcome.PLACED);
+        assertThat(gateway.appliedCount()).isEqualTo(1);
         assertConsistent();
     }
 

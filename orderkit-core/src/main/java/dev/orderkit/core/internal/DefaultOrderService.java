@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -84,6 +85,12 @@ public final class DefaultOrderService implements OrderService {
     private final boolean objectResponses;
     /** The order store drops the events it is given: build none. */
     private final boolean discardsEvents;
+    /**
+     * The longest one retried payment call can take ({@link
+     * dev.orderkit.core.RetrySettings#paymentCallBudget}): a lease must last that long past the
+     * moment its worker calls the gateway.
+     */
+    private final Duration paymentBudget;
 
     /**
      * Creates the order service of a kit.
@@ -104,6 +111,7 @@ public final class DefaultOrderService implements OrderService {
         this.steps = config.stepTransactions();
         this.objectResponses = config.idempotencyStore() instanceof InMemoryIdempotencyStore;
         this.discardsEvents = orders.discardsEvents();
+        this.paymentBudget = config.retry().paymentCallBudget(payments.callTimeout());
     }
 
     // ---------------------------------------------------------------- place
@@ -124,12 +132,13 @@ public final class DefaultOrderService implements OrderService {
             String orderId = newOrderId();
             ClaimResult claim;
             Optional<PlaceOrderResult> done = Optional.empty();
+            Instant asked = clock.instant(); // no earlier than the claim's own reading: bounds the lease's end
             if (steps.isAtomic()) {
                 // commit 1 of 2: claim + order + hold + STOCK_RESERVED (or REJECTED + completed key)
                 Opening opening = open(key, fingerprint, orderId, request);
                 claim = opening.claim();
                 if (claim instanceof ClaimResult.Acquired a) {
-                    Lease lease = new Lease(key, a, fingerprint, orderId);
+                    Lease lease = new Lease(key, a, fingerprint, orderId, asked);
                     done = underLease(lease, () -> {
                         if (opening.done() != null) {
                             return opening.done();
@@ -143,7 +152,7 @@ public final class DefaultOrderService implements OrderService {
             } else {
                 claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
                 if (claim instanceof ClaimResult.Acquired a) {
-                    Lease lease = new Lease(key, a, fingerprint, orderId);
+                    Lease lease = new Lease(key, a, fingerprint, orderId, asked);
                     done = underLease(
                             lease, () -> advance(loadOrCreate(a, orderId, request, fingerprint), null, lease));
                 }
@@ -187,12 +196,51 @@ public final class DefaultOrderService implements OrderService {
         final String fingerprint;
         final String claimant;
         private @Nullable Instant completedAt;
+        /**
+         * No later than the end of the lease as this worker last wrote it: the claim's (taken before
+         * the claim read the clock, so the stored end is at least this) or the last renewal's.
+         */
+        private Instant until;
+        /** The record's version after this worker's last write of it (the token, or the last renewal's). */
+        private long version;
 
-        Lease(ScopedKey key, ClaimResult.Acquired acquired, String fingerprint, String claimant) {
+        Lease(ScopedKey key, ClaimResult.Acquired acquired, String fingerprint, String claimant, Instant asked) {
             this.key = key;
             this.acquired = acquired;
             this.fingerprint = fingerprint;
             this.claimant = claimant;
+            this.until = asked.plus(settings.lease());
+            this.version = acquired.fencingToken();
+        }
+
+        /**
+         * Called right before an external call made under this lease (the gateway): makes sure the
+         * lease is still this worker's and lasts until the call's budget is spent. When the end this
+         * worker wrote is a budget away or more, nobody can take the key over before the call ends
+         * and nothing is written (a fresh claim, the common case). Otherwise the lease is renewed in
+         * the store to {@code now + lease}, fenced by its token (one compare-and-set).
+         *
+         * @param orderId the order, for the message
+         * @param call what is about to be called, for the message
+         * @throws LeaseLostException if another worker took the key over (or it ended): the call
+         *     must not be made; the caller answers with what the new holder stores
+         */
+        void coverCall(String orderId, String call) {
+            Instant now = clock.instant();
+            if (!until.isBefore(now.plus(paymentBudget))) {
+                return;
+            }
+            Duration length = settings.lease().compareTo(paymentBudget) >= 0 ? settings.lease() : paymentBudget;
+            Instant newUntil = now.plus(length);
+            long known = version;
+            OptionalLong renewed =
+                    retries.backend(() -> keys.renewLease(key, fingerprint, claimant, acquired, known, newUntil, now));
+            if (renewed.isEmpty()) {
+                throw new LeaseLostException("lease token " + acquired.fencingToken() + " on " + key
+                        + " is no longer current; not calling " + call + " for order " + orderId);
+            }
+            version = renewed.getAsLong();
+            until = newUntil;
         }
 
         /**
@@ -207,9 +255,10 @@ public final class DefaultOrderService implements OrderService {
             Instant at = completedAt;
             Instant retainUntil = at.plus(settings.keyRetention());
             if (objectResponses) {
-                keys.completeLease(key, fingerprint, claimant, acquired, "", result, at, retainUntil);
+                keys.completeLease(key, fingerprint, claimant, acquired, version, "", result, at, retainUntil);
             } else {
-                keys.completeLease(key, fingerprint, claimant, acquired, Json.write(result), null, at, retainUntil);
+                keys.completeLease(
+                        key, fingerprint, claimant, acquired, version, Json.write(result), null, at, retainUntil);
             }
         }
     }
@@ -265,7 +314,7 @@ public final class DefaultOrderService implements OrderService {
                     return new Opening(claim, null, null, null); // our own earlier commit: resume it
                 }
                 hook.before(orderId, OrderStatus.CREATED.name()); // a crash here rolls all of it back
-                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId));
+                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId, now));
                 return new Opening(claim, step.order(), step.held(), step.done());
             });
         } catch (StaleOrder impossible) {
@@ -296,8 +345,9 @@ public final class DefaultOrderService implements OrderService {
         try {
             done = work.get();
         } catch (LeaseLostException fenced) {
-            // the last step's transaction completed the key and lost the fence: it rolled back whole
-            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", lease.key);
+            // the lease was taken over: found before an external call (which was not made), or by
+            // the last step's transaction completing the key (which rolled back whole)
+            LOG.info("lease on {} was no longer ours; answering with the stored response", lease.key);
             return Optional.empty();
         } catch (RuntimeException e) {
             try {
@@ -408,7 +458,10 @@ public final class DefaultOrderService implements OrderService {
                     known = null;
                 }
                 case PAYMENT_AUTHORIZED -> step = confirm(order, lease);
-                case CANCELLING -> step = new Step(finishCancel(order), null);
+                case CANCELLING -> {
+                    lease.coverCall(order.id(), "the cancellation's payment calls"); // or the new holder finishes it
+                    step = new Step(finishCancel(order), null);
+                }
                 case NEEDS_ATTENTION -> // the client retries a placement that recovery parked: resume it
                     step = new Step(transition(order, parkedFrom(order), UnaryOperator.identity()), null);
                 case PAYMENT_DECLINED -> {
@@ -505,6 +558,9 @@ public final class DefaultOrderService implements OrderService {
             return new Step(abandon(order, RESERVATION_EXPIRED), null);
         }
         AuthorizeRequest req = authorizeRequest(order);
+        hook.before(order.id(), "authorize");
+        // fencing of the side effect: a worker whose lease was taken over never calls the gateway
+        lease.coverCall(order.id(), "authorize");
         PaymentResult paymentResult = retries.payment(() -> payments.authorize(req));
         hook.before(order.id(), "authorized");
         if (paymentResult instanceof PaymentResult.Approved a) {
@@ -1176,6 +1232,7 @@ public final class DefaultOrderService implements OrderService {
         ScopedKey key = ScopedKey.of(stuck.scope(), stuck.idempotencyKey());
         // a fresh claimant: the order id is the claimant of the placement's own first claim
         String claimant = "rec_" + newOrderId();
+        Instant asked = clock.instant();
         ClaimResult claim = retries.backend(() -> keys.claim(
                 key, new ClaimRequest(stuck.fingerprint(), stuck.id(), claimant, clock.instant(), settings.lease())));
         if (claim instanceof ClaimResult.Completed && stuck.status() == OrderStatus.PAYMENT_AUTHORIZED) {
@@ -1196,7 +1253,7 @@ public final class DefaultOrderService implements OrderService {
             });
             return false;
         }
-        Lease lease = new Lease(key, a, stuck.fingerprint(), claimant);
+        Lease lease = new Lease(key, a, stuck.fingerprint(), claimant, asked);
         // read again under the lease: the order may have moved since the sweep found it
         return underLease(
                         lease,

@@ -3,6 +3,7 @@ package dev.orderkit.core.payment;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,9 @@ import java.util.Optional;
  * {@link PaymentRejectedException}.
  */
 public interface PaymentPort {
+
+    /** The {@link #callTimeout()} of a port that does not override it: 30 seconds. */
+    Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * Authorizes (holds) an amount.
@@ -61,6 +65,24 @@ public interface PaymentPort {
      * @throws PaymentRejectedException on permanent misuse
      */
     PaymentResult refund(String idempotencyKey, String paymentId, Money amount);
+
+    /**
+     * The longest one call of this port can take before it gives up and throws (for an HTTP client,
+     * its connect timeout plus its read timeout). Core sizes the idempotency lease from it: a
+     * worker makes a payment call only while its lease covers the whole retried call
+     * ({@link dev.orderkit.core.RetrySettings#paymentCallBudget}), so no other worker can take the
+     * order over while the call may still reach the gateway. {@link dev.orderkit.core.OrderKit.Builder#build()}
+     * rejects a configured lease shorter than that budget and raises the default lease to it.
+     *
+     * <p>The default, 30 seconds, is a conservative guess for a port that does not say; override it
+     * with the real timeouts of the port's client. A port whose calls can hang without bound should
+     * bound them (a call that outlives the budget may outlive its lease).
+     *
+     * @return the longest duration of one call, not negative
+     */
+    default Duration callTimeout() {
+        return DEFAULT_CALL_TIMEOUT;
+    }
 
     /**
      * Makes sure that no authorization made (or still to be made) by the authorize call keyed

@@ -310,6 +310,18 @@ public final class SimulatedPaymentPort implements PaymentPort {
     }
 
     /**
+     * The artificial latency currently set ({@link #latency(Duration)}; zero by default): a simulated
+     * call takes that long plus the in-memory work, which is negligible. A kit reads it when it is
+     * built to size its lease, so set the latency before building the kit.
+     *
+     * @return the latency per call
+     */
+    @Override
+    public Duration callTimeout() {
+        return latency;
+    }
+
+    /**
      * Number of calls through this port that applied an effect (idempotent replays excluded).
      *
      * @return the count

@@ -153,6 +153,59 @@ public final class ClaimTable {
         return new Decision<>(true, ended(current, null, null, null, nextVersion(current, null)));
     }
 
+    /**
+     * Decides a renewal: move the end of the lease to {@code newExpiry}, if {@code fencingToken} is
+     * the token of the stored record and that record is leased (neither released nor completed).
+     * The lease's end may already have passed: as long as nobody took the key over, the token is
+     * still current and the renewal wins (the compare-and-set that applies it and a takeover's
+     * exclude each other). A renewal to the end the record already has (a repeat after a lost
+     * acknowledgement) is answered {@code true} and writes nothing.
+     *
+     * @param current the stored record, {@code null} if none
+     * @param fencingToken the caller's token
+     * @param newExpiry the new end of the lease, after {@code now}
+     * @param now current time
+     * @return {@code true} with the record to write (or none); {@code false} when the lease is no
+     *     longer the caller's (taken over, released, completed or purged)
+     * @throws IllegalArgumentException if {@code newExpiry} is not after {@code now}
+     */
+    public static Decision<Boolean> renew(
+            @Nullable KeyRecord current, long fencingToken, Instant newExpiry, Instant now) {
+        Objects.requireNonNull(newExpiry, "newExpiry");
+        Objects.requireNonNull(now, "now");
+        if (!newExpiry.isAfter(now)) {
+            throw new IllegalArgumentException("newExpiry " + newExpiry + " is not after now " + now);
+        }
+        if (current == null || current.completed() || current.token() != fencingToken || current.leaseUntil() == null) {
+            return new Decision<>(false, null);
+        }
+        if (newExpiry.equals(current.leaseUntil())) {
+            return new Decision<>(true, null);
+        }
+        return new Decision<>(true, renewed(current, newExpiry, nextVersion(current, now)));
+    }
+
+    /**
+     * The record {@code current} with its lease ending at {@code newExpiry}, written as {@code version}.
+     *
+     * @param current a leased record
+     * @param newExpiry the new end of the lease
+     * @param version the version of the write
+     * @return the renewed record
+     */
+    static KeyRecord renewed(KeyRecord current, Instant newExpiry, long version) {
+        return new KeyRecord(
+                current.fingerprint(),
+                current.resourceId(),
+                current.claimant(),
+                current.token(),
+                current.resumed(),
+                newExpiry,
+                null,
+                null,
+                version);
+    }
+
     /** A record leased to the request's claimant by the write of version {@code token}. */
     private static KeyRecord leased(
             String fingerprint, String resourceId, ClaimRequest request, long token, boolean resumed) {

@@ -16,8 +16,10 @@ public interface StepHook {
      *
      * @param orderId the order
      * @param step the step: the order status being left ({@code CREATED}, {@code STOCK_RESERVED},
-     *             {@code PAYMENT_AUTHORIZED}, {@code CANCELLING}, {@code FULFILLING}), {@code authorized}
-     *             (right after the gateway answered) or {@code complete} (before the key is completed)
+     *             {@code PAYMENT_AUTHORIZED}, {@code CANCELLING}, {@code FULFILLING}), {@code authorize}
+     *             (right before the gateway is asked to authorize, after the hold was found live, and
+     *             before the lease is checked and renewed for the call), {@code authorized} (right
+     *             after the gateway answered) or {@code complete} (before the key is completed)
      */
     void before(String orderId, String step);
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Linearizability of {@link InMemoryIdempotencyStore} under core's claim protocol
  * ({@link IdempotencyClaims}: read, decide, insert or compare-and-set; a lost compare-and-set is
- * repeated, as core's conflict policy does): claim, complete, release and purge over two keys, two
+ * repeated, as core's conflict policy does): claim, complete, release, renew and purge over two keys, two
  * fingerprints, two claimants, two clock readings (a lease taken at the first has expired at the
  * second) and two retention ends (one passed at the second reading). The clock readings are a few
  * microseconds after the epoch so that fencing tokens (clock-derived) stay small enough to guess:
@@ -85,6 +85,13 @@ public class InMemoryIdempotencyStoreLincheckTest {
         });
     }
 
+    /** Renews the lease to one lease length after the clock reading. */
+    @Operation
+    public Object renew(
+            @Param(name = "key") int key, @Param(name = "token") int token, @Param(name = "time") int time) {
+        return untilApplied(() -> store.renew(KEYS[key], TOKENS[token], TIMES[time].plus(LEASE), TIMES[time]));
+    }
+
     @Operation
     public int purgeExpired(@Param(name = "time") int time, @Param(name = "limit") int limit) {
         return store.purgeExpired(TIMES[time], limit);
@@ -104,6 +111,8 @@ public class InMemoryIdempotencyStoreLincheckTest {
         List<Actor> freshRace = List.of(op("claim", 0, 0, 0, 0), op("claim", 0, 0, 1, 0));
         List<Actor> takeoverRace = List.of(op("claim", 1, 0, 0, 1), op("release", 1, 0));
         List<Actor> otherTakeover = List.of(op("claim", 1, 0, 1, 1), op("claim", 0, 0, 0, 1));
+        // a lapsed lease renewed by its holder (token 1) while another caller takes it over
+        List<Actor> renewRace = List.of(op("renew", 1, 0, 1), op("claim", 1, 0, 0, 1));
         List<Actor> twoCompleted = List.of(
                 op("claim", 0, 0, 0, 0), op("complete", 0, 0, 0), op("claim", 1, 0, 0, 0), op("complete", 1, 0, 0));
         return List.of(
@@ -116,7 +125,9 @@ public class InMemoryIdempotencyStoreLincheckTest {
                         List.of(op("purgeExpired", 1, 2)),
                         List.of(op("claim", 1, 0, 1, 0), op("claim", 0, 0, 1, 0))),
                 LincheckBudget.scenario(List.of(), freshRace.subList(0, 1), freshRace.subList(1, 2)),
-                LincheckBudget.scenario(List.of(op("claim", 1, 0, 0, 0)), takeoverRace, otherTakeover));
+                LincheckBudget.scenario(List.of(op("claim", 1, 0, 0, 0)), takeoverRace, otherTakeover),
+                LincheckBudget.scenario(
+                        List.of(op("claim", 1, 0, 0, 0)), renewRace.subList(0, 1), renewRace.subList(1, 2)));
     }
 
     @Test
