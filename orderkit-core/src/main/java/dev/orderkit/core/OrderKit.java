@@ -3,6 +3,7 @@ package dev.orderkit.core;
 import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
+import dev.orderkit.core.internal.PublicStockLedger;
 import dev.orderkit.core.internal.Retries;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
@@ -35,12 +36,15 @@ public final class OrderKit {
     private final OrderKitConfig config;
     private final DefaultStockLedger stock;
     private final DefaultOrderService orders;
+    /** {@link #stock} as applications see it: order-owned holds refused. */
+    private final PublicStockLedger publicStock;
 
     private OrderKit(OrderKitConfig config) {
         Retries retries = new Retries(config.retry());
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
+        this.publicStock = new PublicStockLedger(stock, config.orderStore(), retries);
     }
 
     /**
@@ -63,12 +67,14 @@ public final class OrderKit {
     }
 
     /**
-     * The stock ledger.
+     * The stock ledger. A hold that {@link #orders()} made for an order (its id is the order id)
+     * cannot be reserved, committed, released or fulfilled through it
+     * ({@link ReservationOwnedException}): use the order's own operations.
      *
      * @return the shared, thread-safe ledger
      */
     public StockLedger stock() {
-        return stock;
+        return publicStock;
     }
 
     /**
