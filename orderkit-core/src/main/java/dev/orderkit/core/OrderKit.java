@@ -69,7 +69,9 @@ public final class OrderKit {
     /**
      * The stock ledger. A hold that {@link #orders()} made for an order (its id is the order id)
      * cannot be reserved, committed, released or fulfilled through it
-     * ({@link ReservationOwnedException}): use the order's own operations.
+     * ({@link ReservationOwnedException}): use the order's own operations. A hold is an order's
+     * when this kit's order store has an order with its id, so give every kit that shares a stock
+     * backend the same order store (as placing orders from several instances requires anyway).
      *
      * @return the shared, thread-safe ledger
      */
