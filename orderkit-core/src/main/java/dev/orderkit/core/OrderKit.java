@@ -4,6 +4,7 @@ import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
 import dev.orderkit.core.internal.PublicStockLedger;
+import dev.orderkit.core.internal.Purger;
 import dev.orderkit.core.internal.Retries;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
@@ -12,6 +13,7 @@ import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepHook;
 import dev.orderkit.core.spi.StepTransactions;
@@ -38,6 +40,7 @@ public final class OrderKit {
     private final DefaultOrderService orders;
     /** {@link #stock} as applications see it: order-owned holds refused. */
     private final PublicStockLedger publicStock;
+    private final Purger purger;
 
     private OrderKit(OrderKitConfig config) {
         Retries retries = new Retries(config.retry());
@@ -45,6 +48,7 @@ public final class OrderKit {
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
         this.publicStock = new PublicStockLedger(stock, config.orderStore(), retries);
+        this.purger = new Purger(config, retries, config.inboxStore());
     }
 
     /**
@@ -99,6 +103,31 @@ public final class OrderKit {
     }
 
     /**
+     * Deletes what the {@link Retention} settings ({@link Builder#retention}) say is old enough:
+     * completed idempotency keys past their retention, terminal reservations with their lines,
+     * published outbox events, completed inbox messages (of {@link Builder#inboxStore}), and, with
+     * an {@link OrderArchiver} only, terminal orders (archived first); it folds old movements into
+     * one snapshot movement per level (replaying a level's movements still gives its on-hand and
+     * reserved). Active reservations, unpublished events and orders without an archiver are never
+     * deleted.
+     *
+     * <p>Bounded: every kind is deleted in batches of {@link Retention#batchSize()}, at most
+     * {@link Retention#maxBatches()} batches per kind; a report that is not
+     * {@linkplain PurgeReport#complete() complete} left work for the next call. Run it periodically
+     * (e.g. hourly) on any instance: it is safe on several instances at once (every deletion is
+     * conditional) and safe to interrupt (each batch is atomic, the next call continues). Safe to
+     * call concurrently with every other operation of the kit.
+     *
+     * @return what was deleted
+     * @throws BackendUnavailableException if a backend failed after the configured retries (the
+     *     batches before it stay deleted)
+     * @throws RuntimeException whatever the {@link OrderArchiver} throws (that batch is kept)
+     */
+    public PurgeReport purge() {
+        return purger.purge();
+    }
+
+    /**
      * The configuration this kit was built with (defaults filled in).
      *
      * @return the immutable configuration
@@ -129,6 +158,8 @@ public final class OrderKit {
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
         private @Nullable Combining combining;
+        private Retention retention = Retention.defaults();
+        private @Nullable InboxStore inboxStore;
 
         private Builder() {}
 
@@ -319,6 +350,32 @@ public final class OrderKit {
         }
 
         /**
+         * What {@link OrderKit#purge()} deletes and when (default {@link Retention#defaults()}:
+         * terminal reservations after 7 days, movements folded after 30 days, published events and
+         * completed inbox messages after 7 days, orders kept).
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder retention(Retention value) {
+            this.retention = Check.notNull(value, "retention");
+            return this;
+        }
+
+        /**
+         * The message inbox (e.g. the one given to the Stripe webhook handler) whose completed
+         * messages {@link OrderKit#purge()} deletes after {@link Retention#inbox()} (default: none;
+         * the kit itself does not use an inbox otherwise).
+         *
+         * @param value the inbox
+         * @return this builder
+         */
+        public Builder inboxStore(InboxStore value) {
+            this.inboxStore = Check.notNull(value, "inboxStore");
+            return this;
+        }
+
+        /**
          * Builds the kit, creating in-memory defaults for unset backends.
          *
          * @return the kit
@@ -343,7 +400,9 @@ public final class OrderKit {
                     inProgressWait,
                     stepHook,
                     stepTransactions,
-                    combine));
+                    combine,
+                    retention,
+                    inboxStore));
         }
     }
 }

@@ -30,6 +30,7 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +146,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
 
         @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku);
+        }
+
+        @Override
         public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
             return d.adjust(key, delta, reference, now);
         }
@@ -167,6 +173,42 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         public List<Movement> movements(StockKey key) {
             return d.movements(key);
+        }
+
+        @Override
+        public int purgeReservations(Instant olderThan, int limit) {
+            return d.purgeReservations(olderThan, limit);
+        }
+
+        @Override
+        public int compactMovements(Instant olderThan, int limit) {
+            return d.compactMovements(olderThan, limit);
+        }
+    }
+
+    /** Bug: the reservation purge ignores its bound: recent terminal reservations go too. */
+    static final class PurgeIgnoresBound extends ForwardingStock {
+        @Override
+        public int purgeReservations(Instant olderThan, int limit) {
+            return d.purgeReservations(Instant.MAX, limit);
+        }
+    }
+
+    /** Bug: compaction ignores its batch limit. */
+    static final class UnboundedCompaction extends ForwardingStock {
+        @Override
+        public int compactMovements(Instant olderThan, int limit) {
+            return d.compactMovements(olderThan, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Bug: compaction deletes old movements without leaving their snapshot (conservation breaks). */
+    static final class SnapshotLost extends ForwardingStock {
+        @Override
+        public List<Movement> movements(StockKey key) {
+            return d.movements(key).stream()
+                    .filter(m -> m.reason() != MovementReason.SNAPSHOT)
+                    .toList();
         }
     }
 
@@ -241,6 +283,36 @@ class ContractSuitesDetectBrokenBackendsTest {
         public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
             return d.transition(
                     id, transition, transition == ReservationTransition.EXPIRE ? now.plus(Duration.ofDays(8)) : now);
+        }
+    }
+
+    /** Bug: a batch expiry that does not check the expiry: live holds of the batch are expired too. */
+    static final class BlindBatchExpiry extends ForwardingStock {
+        @Override
+        public List<Reservation> expireAll(List<String> ids, Instant now) {
+            return d.expireAll(ids, now.plus(Duration.ofDays(8)));
+        }
+    }
+
+    /** Bug: holds indexed under their first SKU only (the lookup by SKU misses multi-SKU holds). */
+    static final class FirstSkuIndex extends ForwardingStock {
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku).stream()
+                    .filter(id -> skus.contains(
+                            d.reservation(id).orElseThrow().lines().get(0).key().sku()))
+                    .toList();
+        }
+    }
+
+    /** Bug: the lookup by SKU filters the globally earliest 500 due holds (the previous reserve path). */
+    static final class GlobalDueOnly extends ForwardingStock {
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(now, 500).stream()
+                    .filter(id -> d.reservation(id).orElseThrow().lines().stream()
+                            .anyMatch(l -> skus.contains(l.key().sku())))
+                    .toList();
         }
     }
 
@@ -459,6 +531,27 @@ class ContractSuitesDetectBrokenBackendsTest {
 
     // ------------------------------------------------------------------ suites over the planted bugs
 
+    static final class PurgeIgnoresBoundRetention extends RetentionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(PurgeIgnoresBound::new);
+        }
+    }
+
+    static final class UnboundedCompactionRetention extends RetentionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(UnboundedCompaction::new);
+        }
+    }
+
+    static final class SnapshotLostRetention extends RetentionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(SnapshotLost::new);
+        }
+    }
+
     static final class PartialReserveStock extends StockStorageContract {
         @Override
         protected BackendFixture createFixture() {
@@ -630,6 +723,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         @Override
         protected BackendFixture createFixture() {
             return withStock(EagerExpiry::new);
+        }
+    }
+
+    static final class BlindBatchExpiryStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(BlindBatchExpiry::new);
+        }
+    }
+
+    static final class FirstSkuIndexStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(FirstSkuIndex::new);
+        }
+    }
+
+    static final class GlobalDueOnlyStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(GlobalDueOnly::new);
         }
     }
 
@@ -927,6 +1041,18 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     @Test
+    void brokenRetentionPrimitivesAreCaught() {
+        assertThat(failuresOf(PurgeIgnoresBoundRetention.class))
+                .contains("purgeReservationsDeletesOnlyTerminalOnesOlderThanTheBound()");
+        assertThat(failuresOf(UnboundedCompactionRetention.class))
+                .contains("compactionStaysWithinItsLimitAndEndsWithOneSnapshot()");
+        assertThat(failuresOf(SnapshotLostRetention.class))
+                .contains(
+                        "compactionFoldsOldMovementsIntoOneSnapshotAndKeepsTheReplayExact()",
+                        "compactionStaysWithinItsLimitAndEndsWithOneSnapshot()");
+    }
+
+    @Test
     void brokenConservationIsCaught() {
         assertThat(failuresOf(LostMovementsStock.class))
                 .contains("releaseReturnsStockAndIsIdempotent()", "mixedLifecyclesConserveStock()");
@@ -949,6 +1075,15 @@ class ContractSuitesDetectBrokenBackendsTest {
     void earlyExpiryIsCaught() {
         assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
         assertThat(lifecycleRowsFailing(EagerExpiryLifecycle.class)).contains("EXPIRE from HELD, due=false");
+    }
+
+    @Test
+    void expiryOffTheBuyersPathIsChecked() {
+        assertThat(failuresOf(BlindBatchExpiryStock.class)).contains("expireAllExpiresExactlyTheDueHeldOnes()");
+        assertThat(failuresOf(FirstSkuIndexStock.class))
+                .contains("dueReservationsBySkuFindsOnlyDueHoldsWithALineOfThoseSkus()");
+        assertThat(failuresOf(GlobalDueOnlyStock.class))
+                .contains("aSkuIsAvailableAtItsHoldsExpiryInstantWithFiveThousandOtherHoldsDue()");
     }
 
     @Test

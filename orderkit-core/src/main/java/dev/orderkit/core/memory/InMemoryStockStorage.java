@@ -18,8 +18,10 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,8 +52,9 @@ import org.jspecify.annotations.Nullable;
  * stamp and keep them only if the stamp validates, falling back to the read lock when a writer held
  * it; {@link #allLevels} and {@link #reservations} validate the stamps of every SKU (and that no
  * SKU was registered), falling back to all the read locks in canonical order; the expiry index is
- * kept per SKU (a reservation's entry lives with its first SKU in canonical order, written under
- * that SKU's write lock) and {@link #dueReservations} reads it under all the read locks; {@link #reservation} is one read of a
+ * kept per SKU (a reservation's entry lives with each of its SKUs, written under their write
+ * locks): {@link #dueReservations(Instant, int)} reads it under all the read locks, the lookup by
+ * SKU under the read lock of each SKU asked for; {@link #reservation} is one read of a
  * value a writer stores while it still holds its locks; {@link #movements} copies under the read
  * lock. Writes on disjoint SKUs never wait for each other; only the first write of a new SKU takes
  * a short registration lock.
@@ -116,8 +119,9 @@ public final class InMemoryStockStorage implements StockStorage {
          */
         volatile Slot[] slots = NO_SLOTS;
         /**
-         * Expiry index of the HELD reservations whose first SKU (in canonical order) is this one;
-         * read and written only under this SKU's lock (never optimistically).
+         * Expiry index of the HELD reservations with a line of this SKU (a reservation is indexed
+         * under each of its SKUs); read and written only under this SKU's lock (never
+         * optimistically).
          */
         final TreeSet<Due> due = new TreeSet<>();
 
@@ -368,7 +372,10 @@ public final class InMemoryStockStorage implements StockStorage {
             for (int i = 0; i < lines.size(); i++) {
                 slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
-            locked.get(0).due.add(new Due(expiresAt, reservationId)); // the first SKU in canonical order
+            Due entry = new Due(expiresAt, reservationId);
+            for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
+                s.due.add(entry);
+            }
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
@@ -429,9 +436,10 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         List<Sku> locked = lockSkus(seen.lines());
         try {
-            // reservations are never removed, and it was there before the locks
-            Reservation current =
-                    Objects.requireNonNull(reservations.get(reservationId), "reservation " + reservationId);
+            Reservation current = reservations.get(reservationId);
+            if (current == null) { // purged (terminal and old) between the read and the locks
+                return new TransitionResult.NotFound(reservationId);
+            }
             ReservationTransition.Rule rule = transition.rule(current, now);
             TransitionResult result = rule.outcome(current, now);
             if (result instanceof TransitionResult.Applied applied) {
@@ -442,7 +450,10 @@ public final class InMemoryStockStorage implements StockStorage {
                 }
                 reservations.put(reservationId, applied.reservation());
                 if (current.state() == ReservationState.HELD) {
-                    locked.get(0).due.remove(new Due(current.expiresAt(), reservationId));
+                    Due entry = new Due(current.expiresAt(), reservationId);
+                    for (Sku s : locked) {
+                        s.due.remove(entry);
+                    }
                 }
             }
             return result;
@@ -455,7 +466,9 @@ public final class InMemoryStockStorage implements StockStorage {
     public List<String> dueReservations(Instant now, int limit) {
         // the per-SKU indexes are plain sorted sets: read under the read locks, never optimistically
         return lockedReadAllSkus(() -> {
-            List<Due> earliest = new ArrayList<>();
+            // a hold is indexed under each of its SKUs: the first `limit` of every SKU cover the
+            // first `limit` overall, once duplicates are dropped
+            TreeSet<Due> earliest = new TreeSet<>();
             for (Sku s : skus.values()) {
                 int n = 0;
                 for (Due d : s.due) {
@@ -466,13 +479,41 @@ public final class InMemoryStockStorage implements StockStorage {
                     n++;
                 }
             }
-            earliest.sort(null);
             List<String> out = new ArrayList<>(Math.min(limit, earliest.size()));
-            for (int i = 0; i < earliest.size() && i < limit; i++) {
-                out.add(earliest.get(i).id());
+            for (Due d : earliest) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                out.add(d.id());
             }
             return out;
         });
+    }
+
+    /** Reads the due index of each named SKU under that SKU's read lock only. */
+    @Override
+    public List<String> dueReservations(Collection<String> skuNames, Instant now, int limitPerSku) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : skuNames) {
+            Sku s = skus.get(name);
+            if (s == null) {
+                continue;
+            }
+            long stamp = s.lock.readLock();
+            try {
+                int n = 0;
+                for (Due d : s.due) {
+                    if (d.at().isAfter(now) || n >= limitPerSku) {
+                        break;
+                    }
+                    out.add(d.id());
+                    n++;
+                }
+            } finally {
+                s.lock.unlockRead(stamp);
+            }
+        }
+        return List.copyOf(out);
     }
 
     @Override
@@ -635,6 +676,111 @@ public final class InMemoryStockStorage implements StockStorage {
         } finally {
             s.lock.unlockRead(stamp);
         }
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    /**
+     * Deletes old terminal reservations, each under the write locks of its SKUs (as every write of
+     * it), after checking again under them that it is still the terminal one seen.
+     */
+    @Override
+    public int purgeReservations(Instant olderThan, int limit) {
+        int purged = 0;
+        for (Reservation seen : reservations.values()) {
+            if (purged >= limit) {
+                break;
+            }
+            if (!purgeable(seen, olderThan)) {
+                continue;
+            }
+            List<Sku> locked = lockSkus(seen.lines());
+            try {
+                Reservation current = reservations.get(seen.id());
+                if (current != null && purgeable(current, olderThan) && reservations.remove(seen.id(), current)) {
+                    purged++;
+                }
+            } finally {
+                unlockSkus(locked);
+            }
+        }
+        return purged;
+    }
+
+    private static boolean purgeable(Reservation r, Instant olderThan) {
+        return !r.state().isActive() && r.updatedAt().isBefore(olderThan);
+    }
+
+    /**
+     * Folds each level's movements older than {@code olderThan} into one snapshot movement (at the
+     * position of the first of them), under the SKU's write lock, dropping the recorded writes
+     * whose movements were folded.
+     */
+    @Override
+    public int compactMovements(Instant olderThan, int limit) {
+        int removed = 0;
+        for (Sku s : skus.values()) {
+            if (removed >= limit) {
+                break;
+            }
+            long stamp = s.lock.writeLock();
+            try {
+                for (Slot slot : s.slots) {
+                    if (removed >= limit) {
+                        break;
+                    }
+                    removed += fold(slot, olderThan, limit - removed);
+                }
+            } finally {
+                s.lock.unlockWrite(stamp);
+            }
+        }
+        return removed;
+    }
+
+    /** Folds up to {@code budget + 1} old movements of a slot into one; returns how many went. */
+    private static int fold(Slot slot, Instant olderThan, int budget) {
+        List<Movement> ms = slot.movements;
+        boolean[] folded = new boolean[ms.size()];
+        int first = -1;
+        int count = 0;
+        for (int i = 0; i < ms.size() && count <= budget; i++) {
+            if (ms.get(i).at().isBefore(olderThan)) {
+                folded[i] = true;
+                first = first < 0 ? i : first;
+                count++;
+            }
+        }
+        if (count < 2) {
+            return 0;
+        }
+        long onHand = 0;
+        long reserved = 0;
+        Instant last = ms.get(first).at();
+        List<Movement> kept = new ArrayList<>(ms.size() - count + 1);
+        for (int i = 0; i < ms.size(); i++) {
+            Movement m = ms.get(i);
+            if (!folded[i]) {
+                kept.add(m);
+                continue;
+            }
+            onHand += m.onHandDelta();
+            reserved += m.reservedDelta();
+            last = m.at().isAfter(last) ? m.at() : last;
+            if (m.reason() == MovementReason.ADJUST || m.reason() == MovementReason.SET_ON_HAND) {
+                slot.writes.remove(m.reference());
+            }
+            if (i == first) {
+                kept.add(m); // its place goes to the snapshot below
+            }
+        }
+        // every movement before the first folded one was kept: the snapshot takes index `first`
+        kept.set(
+                first,
+                new Movement(slot.key, onHand, reserved, MovementReason.SNAPSHOT, Movement.SNAPSHOT_REFERENCE, last));
+        ms.clear();
+        ms.addAll(kept);
+        return count - 1;
     }
 
     /**

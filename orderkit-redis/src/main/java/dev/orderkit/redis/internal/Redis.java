@@ -50,6 +50,10 @@ public final class Redis {
         HEADER("header.lua"),
         /** Due reservations of one bucket. */
         DUE("due.lua"),
+        /** Due reservations of some SKUs (cluster: of one slot), from their due sets. */
+        DUE_SKU("due_sku.lua"),
+        /** Batch expiry: a whole batch (standalone) or one phase of it for one slot (cluster). */
+        EXPIRE_BATCH("expire_batch.lua"),
         /** Every level of one SKU. */
         LEVELS("levels.lua"),
         /** Stock level adjust / set. */
@@ -63,7 +67,11 @@ public final class Redis {
         /** Inbox: release a message. */
         INBOX_RELEASE("inbox_release.lua"),
         /** Inbox: purge completed messages of one bucket. */
-        INBOX_PURGE("inbox_purge.lua");
+        INBOX_PURGE("inbox_purge.lua"),
+        /** Retention: list / delete the old final reservation headers of one bucket. */
+        PURGE_RESERVATIONS("purge_reservations.lua"),
+        /** Retention: fold the old movements of one level into a snapshot. */
+        COMPACT_MOVEMENTS("compact_movements.lua");
 
         private final String file;
 
