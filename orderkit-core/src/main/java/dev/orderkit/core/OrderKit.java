@@ -40,6 +40,7 @@ public final class OrderKit {
     private final DefaultOrderService orders;
     /** {@link #stock} as applications see it: order-owned holds refused. */
     private final PublicStockLedger publicStock;
+
     private final Purger purger;
 
     private OrderKit(OrderKitConfig config) {
