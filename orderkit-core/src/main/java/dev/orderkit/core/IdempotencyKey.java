@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import dev.orderkit.core.internal.Check;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A client-supplied idempotency key (e.g. the HTTP {@code Idempotency-Key} header): 1..255
@@ -15,7 +16,8 @@ public record IdempotencyKey(String value) {
     /**
      * Validates the key.
      *
-     * @throws InvalidRequestException if the key is empty, too long or not printable ASCII
+     * @throws InvalidRequestException naming the field {@code idempotencyKey} if the key is missing
+     *     ({@code null}), blank, too long or not printable ASCII
      */
     public IdempotencyKey {
         Check.printableAscii(value, "idempotencyKey", MAX_LENGTH);
@@ -24,11 +26,14 @@ public record IdempotencyKey(String value) {
     /**
      * Creates a key.
      *
-     * @param value the key text
+     * @param value the key text ({@code null} when the client sent none)
      * @return the validated key
+     * @throws InvalidRequestException naming the field {@code idempotencyKey} if the key is missing,
+     *     blank, too long or not printable ASCII
      */
-    public static IdempotencyKey of(String value) {
-        return new IdempotencyKey(value);
+    public static IdempotencyKey of(@Nullable String value) {
+        // a missing header arrives here as null: an InvalidRequestException naming the field, not an NPE
+        return new IdempotencyKey(Check.printableAscii(value, "idempotencyKey", MAX_LENGTH));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.orderkit.core;
 import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
+import dev.orderkit.core.internal.PublicStockLedger;
 import dev.orderkit.core.internal.Purger;
 import dev.orderkit.core.internal.Retries;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
@@ -37,6 +38,9 @@ public final class OrderKit {
     private final OrderKitConfig config;
     private final DefaultStockLedger stock;
     private final DefaultOrderService orders;
+    /** {@link #stock} as applications see it: order-owned holds refused. */
+    private final PublicStockLedger publicStock;
+
     private final Purger purger;
 
     private OrderKit(OrderKitConfig config) {
@@ -44,6 +48,7 @@ public final class OrderKit {
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
+        this.publicStock = new PublicStockLedger(stock, config.orderStore(), retries);
         this.purger = new Purger(config, retries, config.inboxStore());
     }
 
@@ -67,12 +72,16 @@ public final class OrderKit {
     }
 
     /**
-     * The stock ledger.
+     * The stock ledger. A hold that {@link #orders()} made for an order (its id is the order id)
+     * cannot be reserved, committed, released or fulfilled through it
+     * ({@link ReservationOwnedException}): use the order's own operations. A hold is an order's
+     * when this kit's order store has an order with its id, so give every kit that shares a stock
+     * backend the same order store (as placing orders from several instances requires anyway).
      *
      * @return the shared, thread-safe ledger
      */
     public StockLedger stock() {
-        return stock;
+        return publicStock;
     }
 
     /**

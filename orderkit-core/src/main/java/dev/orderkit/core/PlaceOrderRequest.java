@@ -37,7 +37,9 @@ public record PlaceOrderRequest(
      */
     public PlaceOrderRequest {
         Check.notNull(scope, "scope");
-        Check.notNull(idempotencyKey, "idempotencyKey");
+        if (idempotencyKey == null) { // a missing header, not a programming error: a 400 naming the field
+            throw new InvalidRequestException("idempotencyKey", null, "is required");
+        }
         Check.identifier(customerRef, "customerRef", 128);
         new Money(0, currency);
         Check.identifier(paymentMethod, "paymentMethod", 255);

@@ -11,5 +11,11 @@ public enum PlacementOutcome {
     /** The gateway requires customer action; stock is held until the hold expires. */
     PAYMENT_ACTION_REQUIRED,
     /** The stock hold expired before payment completed; the order was cancelled. */
-    RESERVATION_EXPIRED
+    RESERVATION_EXPIRED,
+    /**
+     * The order was cancelled (for example with {@link OrderService#cancel}) before this request
+     * completed, e.g. after a crash left the key open; its stock was released and its payment
+     * voided. {@link PlaceOrderResult#order()} carries the reason in {@link Order#failureReason()}.
+     */
+    CANCELLED
 }

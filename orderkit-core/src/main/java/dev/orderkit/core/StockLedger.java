@@ -11,19 +11,29 @@ import java.util.Optional;
  * all lines or none; every call is idempotent on the reservation id; every change is recorded as a
  * {@link Movement}. Infrastructure failures surface as {@link BackendUnavailableException} after the
  * configured retries.
+ *
+ * <p><b>Order-owned holds.</b> The hold {@link OrderService} makes for an order has the order's id.
+ * Through the ledger of {@link OrderKit#stock()} such a hold can be read but not reserved, committed,
+ * released or fulfilled: those calls throw {@link ReservationOwnedException} naming the order and
+ * write nothing; the order's own operations ({@link OrderService#cancel}, {@link OrderService#fulfil})
+ * move its stock.
  */
 public interface StockLedger {
 
     /**
      * Holds stock for all lines, choosing locations with the configured {@link AllocationStrategy}.
-     * Repeating a call with the same reservation id returns the existing reservation (whatever its
-     * state) without holding more stock, for as long as the reservation is kept: a released, expired
-     * or fulfilled one is deleted by {@link OrderKit#purge()} after {@link Retention#reservations()}
-     * (default 7 days), after which the id reserves afresh.
+     * Repeating a call with the same reservation id and the same lines returns the existing
+     * reservation (whatever its state) without holding more stock; the same id with other lines is
+     * refused (see {@link ReservationMismatchException} for what "the same" means). This holds for as
+     * long as the reservation is kept: a released, expired or fulfilled one is deleted by
+     * {@link OrderKit#purge()} after {@link Retention#reservations()} (default 7 days), after which
+     * the id reserves afresh.
      *
      * @param request the reservation
      * @return the HELD reservation (or the existing one for a repeated id)
      * @throws InsufficientStockException if some line cannot be served; nothing is held
+     * @throws ReservationMismatchException if the id exists with other lines; nothing is held
+     * @throws ReservationOwnedException if the id is an order's
      * @throws UnknownSkuException if a SKU (or fixed location) has no stock level
      * @throws InvalidRequestException if the request is invalid
      */
@@ -36,6 +46,7 @@ public interface StockLedger {
      * @return the committed reservation
      * @throws NotFoundException if unknown
      * @throws IllegalStateTransitionException if released, expired or fulfilled
+     * @throws ReservationOwnedException if an order owns the reservation; nothing is written
      */
     Reservation commit(String reservationId);
 
@@ -46,6 +57,7 @@ public interface StockLedger {
      * @return the reservation after the call
      * @throws NotFoundException if unknown
      * @throws IllegalStateTransitionException if fulfilled
+     * @throws ReservationOwnedException if an order owns the reservation; nothing is written
      */
     Reservation release(String reservationId);
 
@@ -56,6 +68,7 @@ public interface StockLedger {
      * @return the fulfilled reservation
      * @throws NotFoundException if unknown
      * @throws IllegalStateTransitionException if not committed
+     * @throws ReservationOwnedException if an order owns the reservation; nothing is written
      */
     Reservation fulfil(String reservationId);
 

@@ -9,7 +9,6 @@ import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
-import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.RequestInProgressException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
@@ -20,6 +19,7 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.memory.InMemoryEventSink;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The code shown in README.md, kept here so it compiles (and runs in ReadmeSnippetsTest).
@@ -53,29 +53,45 @@ public final class ReadmeSnippets {
             case PAYMENT_DECLINED -> System.out.println("declined: " + result.declineReason());
             case PAYMENT_ACTION_REQUIRED -> System.out.println("customer must authenticate the payment");
             case RESERVATION_EXPIRED -> System.out.println("hold expired before payment completed");
+            case CANCELLED -> System.out.println("cancelled: " + result.order().failureReason());
         }
         // END
         return result;
     }
 
     /**
-     * README "Errors a web layer maps".
+     * README "Errors a web layer maps": the HTTP answer to a checkout request, in line with the IETF
+     * Idempotency-Key draft (400 key missing, 409 the key's first request still running, 422 the key
+     * reused with another body); business outcomes are completed requests, never conflicts.
      *
      * @param kit the kit
-     * @param request the request
+     * @param idempotencyKeyHeader the request's {@code Idempotency-Key} header, {@code null} when absent
+     * @param quantity units of the one line
      * @return an HTTP status code
      */
-    public static int httpStatusFor(OrderKit kit, PlaceOrderRequest request) {
+    public static int httpStatusFor(OrderKit kit, @Nullable String idempotencyKeyHeader, int quantity) {
         // README:http-mapping
         try {
-            PlaceOrderResult r = kit.orders().place(request);
-            return r.outcome() == PlacementOutcome.PLACED ? 201 : 409;
+            PlaceOrderRequest request = PlaceOrderRequest.builder(
+                            Scope.of("my-shop"), IdempotencyKey.of(idempotencyKeyHeader)) // absent or blank: 400
+                    .customerRef("customer-42")
+                    .currency("EUR")
+                    .paymentMethod("pm_card_visa")
+                    .line("tee-black-m", quantity, 1999)
+                    .build();
+            PlaceOrderResult r = kit.orders().place(request); // a replay gets the same status and body
+            return switch (r.outcome()) {
+                case PLACED -> 201; // Created
+                case PAYMENT_ACTION_REQUIRED -> 202; // Accepted: the customer must authenticate the payment
+                // completed with a business outcome (in the body): not an error, not a conflict
+                case OUT_OF_STOCK, PAYMENT_DECLINED, RESERVATION_EXPIRED, CANCELLED -> 200;
+            };
+        } catch (InvalidRequestException e) {
+            return 400; // e.field() names the bad field: "idempotencyKey" when the header is absent or blank
         } catch (IdempotencyKeyReuseException e) {
             return 422; // same key, different payload: client bug
         } catch (RequestInProgressException e) {
-            return 409; // send Retry-After: e.retryAfter()
-        } catch (InvalidRequestException e) {
-            return 400; // e.field() names the bad field
+            return 409; // the key's first request is still running: send Retry-After: e.retryAfter()
         } catch (OrderKitException e) {
             return e.isRetryable() ? 503 : 500; // backend / gateway trouble: retry with the same key
         }

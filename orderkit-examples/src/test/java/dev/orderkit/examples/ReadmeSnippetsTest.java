@@ -3,12 +3,9 @@ package dev.orderkit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orderkit.core.AllocatedLine;
-import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.OrderKit;
-import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
-import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import org.junit.jupiter.api.Test;
 
@@ -31,16 +28,19 @@ class ReadmeSnippetsTest {
     @Test
     void httpMapping() {
         OrderKit kit = OrderKit.builder().build();
-        kit.stock().adjust(StockKey.of("a"), 1, "init");
-        PlaceOrderRequest ok = PlaceOrderRequest.builder(Scope.of("s"), IdempotencyKey.of("k1"))
-                .line("a", 1, 10)
-                .build();
-        PlaceOrderRequest other = PlaceOrderRequest.builder(Scope.of("s"), IdempotencyKey.of("k1"))
-                .line("a", 2, 10)
-                .build();
-        assertThat(ReadmeSnippets.httpStatusFor(kit, ok)).isEqualTo(201);
-        assertThat(ReadmeSnippets.httpStatusFor(kit, ok)).isEqualTo(201);
-        assertThat(ReadmeSnippets.httpStatusFor(kit, other)).isEqualTo(422);
+        kit.stock().adjust(StockKey.of("tee-black-m"), 2, "init");
+        assertThat(ReadmeSnippets.httpStatusFor(kit, "k1", 1)).isEqualTo(201);
+        assertThat(ReadmeSnippets.httpStatusFor(kit, "k1", 1)).as("replay").isEqualTo(201);
+        assertThat(ReadmeSnippets.httpStatusFor(kit, "k1", 2))
+                .as("same key, other body")
+                .isEqualTo(422);
+        assertThat(ReadmeSnippets.httpStatusFor(kit, null, 1)).as("no key").isEqualTo(400);
+        assertThat(ReadmeSnippets.httpStatusFor(kit, "  ", 1)).as("blank key").isEqualTo(400);
+        // out of stock is a business outcome of a completed request, not a conflict (was 409)
+        assertThat(ReadmeSnippets.httpStatusFor(kit, "k2", 5)).isEqualTo(200);
+        assertThat(ReadmeSnippets.httpStatusFor(kit, "k2", 5))
+                .as("replayed outcome")
+                .isEqualTo(200);
     }
 
     @Test

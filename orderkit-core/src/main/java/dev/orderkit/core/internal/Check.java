@@ -2,6 +2,7 @@ package dev.orderkit.core.internal;
 
 import dev.orderkit.core.InvalidRequestException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** Argument validation helpers shared by value types. Not part of the public API. */
 public final class Check {
@@ -53,10 +54,19 @@ public final class Check {
         return value;
     }
 
-    /** 1..max printable ASCII characters (0x21..0x7E). */
-    public static String printableAscii(String value, String field, int max) {
-        notNull(value, field);
-        if (value.isEmpty() || value.length() > max) {
+    /**
+     * 1..max printable ASCII characters (0x21..0x7E). A missing ({@code null}) or blank value is an
+     * {@link InvalidRequestException} naming the field too: such a value is a client's request field
+     * (an idempotency key from an HTTP header), not a programming error.
+     */
+    public static String printableAscii(@Nullable String value, String field, int max) {
+        if (value == null) {
+            throw new InvalidRequestException(field, null, "is required");
+        }
+        if (value.isBlank()) {
+            throw new InvalidRequestException(field, value, "must not be blank");
+        }
+        if (value.length() > max) {
             throw new InvalidRequestException(field, value, "must be 1.." + max + " characters");
         }
         for (int i = 0; i < value.length(); i++) {

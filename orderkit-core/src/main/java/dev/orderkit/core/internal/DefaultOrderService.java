@@ -760,9 +760,16 @@ public final class DefaultOrderService implements OrderService {
             case AWAITING_PAYMENT_ACTION ->
                 new PlaceOrderResult(PlacementOutcome.PAYMENT_ACTION_REQUIRED, order, List.of(), null, false);
             case CANCELLED ->
-                RESERVATION_EXPIRED.equals(order.failureReason())
-                        ? new PlaceOrderResult(PlacementOutcome.RESERVATION_EXPIRED, order, List.of(), null, false)
-                        : new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
+                // a cancellation that was not the hold's expiry (OrderService#cancel while the key
+                // was still open) is said as such: replaying PLACED would promise goods that are gone
+                new PlaceOrderResult(
+                        RESERVATION_EXPIRED.equals(order.failureReason())
+                                ? PlacementOutcome.RESERVATION_EXPIRED
+                                : PlacementOutcome.CANCELLED,
+                        order,
+                        List.of(),
+                        null,
+                        false);
             default -> new PlaceOrderResult(PlacementOutcome.PLACED, order, List.of(), null, false);
         };
     }
@@ -1366,6 +1373,24 @@ public final class DefaultOrderService implements OrderService {
 
     private static String newOrderId() {
         return "ord_" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /**
+     * Whether {@code id} has the shape of the ids {@link #newOrderId()} mints ({@code ord_} and 32
+     * lower-case hex digits): only such an id can name an order, so only such an id needs an order
+     * lookup before a public stock call.
+     */
+    static boolean hasOrderIdShape(String id) {
+        if (id.length() != 36 || !id.startsWith("ord_")) {
+            return false;
+        }
+        for (int i = 4; i < 36; i++) {
+            char c = id.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void pause(Duration d) {

@@ -9,6 +9,7 @@ import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationMismatchException;
 import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
@@ -180,7 +181,7 @@ public final class DefaultStockLedger implements StockLedger {
                 // a repeated call whose first attempt succeeded sees its own hold as taken stock
                 Optional<Reservation> existing = storage.reservation(request.reservationId());
                 if (existing.isPresent()) {
-                    return existing.get();
+                    return matching(existing.get());
                 }
                 if (!expiredOnce) {
                     expiredOnce = true; // expire due holds of the short SKUs only, then look again
@@ -207,7 +208,7 @@ public final class DefaultStockLedger implements StockLedger {
                 return r.reservation();
             }
             if (result instanceof ReserveResult.AlreadyExists a) {
-                return a.reservation();
+                return matching(a.reservation());
             }
             fresh = true;
             if (result instanceof ReserveResult.Insufficient i) {
@@ -220,6 +221,14 @@ public final class DefaultStockLedger implements StockLedger {
             }
             // unknown stock appearing between read and write is impossible (levels are never deleted)
             throw new UnknownSkuException("lines", String.valueOf(((ReserveResult.UnknownStock) result).missing()));
+        }
+
+        /** The existing reservation if it holds exactly this request's lines, else the mismatch. */
+        private Reservation matching(Reservation existing) {
+            if (!holds(existing, request.lines())) {
+                throw new ReservationMismatchException(existing.id(), existing.lines(), request.lines());
+            }
+            return existing;
         }
 
         private void forget(List<AllocatedLine> lines) {
@@ -275,6 +284,40 @@ public final class DefaultStockLedger implements StockLedger {
         private AllocationStrategy.Allocation allocate(boolean freshLevels) {
             return strategy.allocate(request.lines(), readLevels(request.lines(), freshLevels));
         }
+    }
+
+    /**
+     * Whether {@code existing} is a hold of exactly {@code requested}: the same SKUs, the same total
+     * quantity per SKU, and each fixed-location line held at its location (at least its quantity
+     * there; the rest of the SKU's total is what its free line, if any, was allocated). That is
+     * what any allocation of the request holds, and nothing else is. The hold's expiry is not part
+     * of it. Pure; the repeat's canonical form compared with the stored lines, so nothing extra has
+     * to be stored.
+     */
+    static boolean holds(Reservation existing, List<ReservationLine> requested) {
+        Map<String, Long> wanted = new HashMap<>();
+        Map<StockKey, Long> fixed = new HashMap<>();
+        for (ReservationLine l : requested) {
+            wanted.merge(l.sku(), l.quantity(), Long::sum);
+            if (l.location() != null) {
+                fixed.put(StockKey.of(l.sku(), l.location()), l.quantity());
+            }
+        }
+        Map<String, Long> held = new HashMap<>();
+        Map<StockKey, Long> heldAt = new HashMap<>();
+        for (AllocatedLine l : existing.lines()) {
+            held.merge(l.key().sku(), l.quantity(), Long::sum);
+            heldAt.merge(l.key(), l.quantity(), Long::sum);
+        }
+        if (!held.equals(wanted)) {
+            return false;
+        }
+        for (Map.Entry<StockKey, Long> f : fixed.entrySet()) {
+            if (heldAt.getOrDefault(f.getKey(), 0L) < f.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
