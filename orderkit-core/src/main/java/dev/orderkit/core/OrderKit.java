@@ -1,5 +1,6 @@
 package dev.orderkit.core;
 
+import dev.orderkit.core.internal.BackgroundRunner;
 import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
@@ -17,6 +18,9 @@ import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,18 +33,48 @@ import org.jspecify.annotations.Nullable;
  * PlaceOrderResult r = kit.orders().place(request);
  * }</pre>
  *
- * <p>An {@code OrderKit} is immutable and thread-safe; build one per application and share it.
+ * <p>An {@code OrderKit} is thread-safe; build one per application and share it. With
+ * {@link Builder#background(Background) background work} on, {@link Builder#build()} starts the
+ * periodic tasks (recovery, expiry, outbox publishing) and {@link #close()} stops them; close the
+ * kit on shutdown, before the data source its backends use.
  */
-public final class OrderKit {
+public final class OrderKit implements AutoCloseable {
     private final OrderKitConfig config;
     private final DefaultStockLedger stock;
     private final DefaultOrderService orders;
+    private final Background background;
+    private final @Nullable BackgroundRunner runner;
 
-    private OrderKit(OrderKitConfig config) {
+    private OrderKit(
+            OrderKitConfig config,
+            Background background,
+            @Nullable ScheduledExecutorService executor,
+            @Nullable BackgroundTask outbox) {
         Retries retries = new Retries(config.retry());
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
+        this.background = background;
+        this.runner = background.enabled()
+                ? BackgroundRunner.start(backgroundTasks(background, outbox), background, config.clock(), executor)
+                : null;
+    }
+
+    /** The periodic tasks of {@link Background}, in the order {@link #backgroundStatus()} lists them. */
+    private List<BackgroundRunner.Task> backgroundTasks(Background bg, @Nullable BackgroundTask outbox) {
+        List<BackgroundRunner.Task> tasks = new ArrayList<>();
+        tasks.add(new BackgroundRunner.Task(Background.RECOVERY, bg.recoveryEvery(), () -> {
+            OrderService.SweepReport r = orders.recover();
+            return r.ordersResumed() + r.ordersExpired();
+        }));
+        tasks.add(new BackgroundRunner.Task(
+                Background.EXPIRY, bg.expiryEvery(), () -> stock.expireDue(bg.expiryBatches())));
+        if (outbox != null) {
+            tasks.add(new BackgroundRunner.Task(Background.OUTBOX, bg.outboxEvery(), outbox));
+        }
+        // Background.PURGE plugs in here: the retention purge (issue 12) is registered as
+        // new BackgroundRunner.Task(Background.PURGE, bg.purgeEvery(), <one purge round>).
+        return tasks;
     }
 
     /**
@@ -100,6 +134,42 @@ public final class OrderKit {
     }
 
     /**
+     * The background work settings this kit was built with.
+     *
+     * @return the settings ({@link Background#off()} unless {@link Builder#background} enabled them)
+     */
+    public Background background() {
+        return background;
+    }
+
+    /**
+     * What each background task has done so far (runs, failures, last error, next run), for health
+     * checks and metrics. Thread-safe; each call takes a new snapshot.
+     *
+     * @return one status per scheduled task ({@link Background#RECOVERY}, {@link Background#EXPIRY},
+     *     then {@link Background#OUTBOX} if an outbox round was given); empty when background work
+     *     is off
+     */
+    public List<BackgroundTaskStatus> backgroundStatus() {
+        return runner != null ? runner.status() : List.of();
+    }
+
+    /**
+     * Stops the background work: no new run starts, pending runs are cancelled, a run in flight is
+     * not interrupted and is awaited up to {@link Background#shutdownTimeout()}. An executor the
+     * kit owns is shut down (and awaited within the same bound); one given to
+     * {@link Builder#backgroundExecutor} is left running. The services stay usable: call
+     * {@link OrderService#recover()} yourself if needed. Idempotent; a no-op when background work is
+     * off.
+     */
+    @Override
+    public void close() {
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
+    /**
      * Builder of {@link OrderKit}. Not thread-safe; every setter rejects {@code null}. Reusable:
      * every {@link #build()} creates an independent kit (unset backends get fresh in-memory ones
      * each time; nothing is written back into the builder).
@@ -121,6 +191,9 @@ public final class OrderKit {
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
         private @Nullable Combining combining;
+        private Background background = Background.off();
+        private @Nullable ScheduledExecutorService backgroundExecutor;
+        private @Nullable BackgroundTask outboxPublishing;
 
         private Builder() {}
 
@@ -311,31 +384,90 @@ public final class OrderKit {
         }
 
         /**
-         * Builds the kit, creating in-memory defaults for unset backends.
+         * Background work (default {@link Background#off()}): with {@link Background#on()} the kit
+         * runs recovery, expiry of due holds and outbox publishing periodically, from
+         * {@link #build()} until {@link OrderKit#close()}, safe on every instance.
+         *
+         * @param value the settings, e.g. {@code Background.on().withRecoveryEvery(Duration.ofSeconds(10))}
+         * @return this builder
+         */
+        public Builder background(Background value) {
+            this.background = Check.notNull(value, "background");
+            return this;
+        }
+
+        /**
+         * Runs the background work on the application's executor instead of a thread the kit owns.
+         * {@link OrderKit#close()} cancels the kit's pending runs on it but never shuts it down.
+         * Runs of one task never overlap, whatever the executor's pool size; with one thread the
+         * tasks run one after another.
+         *
+         * @param value the executor
+         * @return this builder
+         */
+        public Builder backgroundExecutor(ScheduledExecutorService value) {
+            this.backgroundExecutor = Check.notNull(value, "backgroundExecutor");
+            return this;
+        }
+
+        /**
+         * The backend's outbox publishing round, run as the {@link Background#OUTBOX} task every
+         * {@link Background#outboxEvery()}, e.g. {@code jdbcBackend.outboxPublisher(sink)} (then do
+         * not also {@code start()} that publisher). Requires background work on.
+         *
+         * @param value one publishing round
+         * @return this builder
+         */
+        public Builder outboxPublishing(BackgroundTask value) {
+            this.outboxPublishing = Check.notNull(value, "outboxPublishing");
+            return this;
+        }
+
+        /**
+         * Builds the kit, creating in-memory defaults for unset backends, and starts its background
+         * work if {@link #background(Background)} enabled it.
          *
          * @return the kit
+         * @throws InvalidRequestException if a background executor or an outbox round was given
+         *     while background work is off (it would never run)
          */
         public OrderKit build() {
+            if (!background.enabled() && backgroundExecutor != null) {
+                throw new InvalidRequestException(
+                        "backgroundExecutor",
+                        backgroundExecutor,
+                        "is set but background work is off: set background(Background.on())");
+            }
+            if (!background.enabled() && outboxPublishing != null) {
+                throw new InvalidRequestException(
+                        "outboxPublishing",
+                        outboxPublishing,
+                        "is set but background work is off: set background(Background.on())");
+            }
             StockStorage stock = stockStorage != null ? stockStorage : new InMemoryStockStorage();
             Combining combine =
                     combining != null ? combining : stock.reserveBatchLimit() > 1 ? Combining.on() : Combining.off();
-            return new OrderKit(new OrderKitConfig(
-                    clock,
-                    stock,
-                    idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
-                    orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
-                    eventSink,
-                    paymentPort != null ? paymentPort : new SimulatedPaymentPort(),
-                    allocation,
-                    retry,
-                    lease,
-                    keyRetention,
-                    reservationTtl,
-                    stuckAfter,
-                    inProgressWait,
-                    stepHook,
-                    stepTransactions,
-                    combine));
+            return new OrderKit(
+                    new OrderKitConfig(
+                            clock,
+                            stock,
+                            idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
+                            orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
+                            eventSink,
+                            paymentPort != null ? paymentPort : new SimulatedPaymentPort(),
+                            allocation,
+                            retry,
+                            lease,
+                            keyRetention,
+                            reservationTtl,
+                            stuckAfter,
+                            inProgressWait,
+                            stepHook,
+                            stepTransactions,
+                            combine),
+                    background,
+                    backgroundExecutor,
+                    outboxPublishing);
         }
     }
 }
