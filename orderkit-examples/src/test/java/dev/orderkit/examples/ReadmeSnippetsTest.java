@@ -1,8 +1,11 @@
 package dev.orderkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.Background;
+import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlaceOrderRequest;
@@ -41,6 +44,13 @@ class ReadmeSnippetsTest {
         assertThat(ReadmeSnippets.httpStatusFor(kit, ok)).isEqualTo(201);
         assertThat(ReadmeSnippets.httpStatusFor(kit, ok)).isEqualTo(201);
         assertThat(ReadmeSnippets.httpStatusFor(kit, other)).isEqualTo(422);
+    }
+
+    @Test
+    void backgroundWorkSnippetSchedulesRecoveryAndExpiryAndCloseCancelsThem() {
+        assertThat(ReadmeSnippets.backgroundWork())
+                .extracting(BackgroundTaskStatus::task, BackgroundTaskStatus::nextRunAt)
+                .containsExactly(tuple(Background.RECOVERY, null), tuple(Background.EXPIRY, null));
     }
 
     @Test
