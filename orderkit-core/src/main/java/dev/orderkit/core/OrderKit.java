@@ -56,12 +56,14 @@ public final class OrderKit implements AutoCloseable {
         this.orders = new DefaultOrderService(config, stock, retries);
         this.background = background;
         this.runner = background.enabled()
-                ? BackgroundRunner.start(backgroundTasks(background, outbox), background, config.clock(), executor)
+                ? BackgroundRunner.start(
+                        backgroundTasks(orders, stock, background, outbox), background, config.clock(), executor)
                 : null;
     }
 
     /** The periodic tasks of {@link Background}, in the order {@link #backgroundStatus()} lists them. */
-    private List<BackgroundRunner.Task> backgroundTasks(Background bg, @Nullable BackgroundTask outbox) {
+    private static List<BackgroundRunner.Task> backgroundTasks(
+            OrderService orders, StockLedger stock, Background bg, @Nullable BackgroundTask outbox) {
         List<BackgroundRunner.Task> tasks = new ArrayList<>();
         tasks.add(new BackgroundRunner.Task(Background.RECOVERY, bg.recoveryEvery(), () -> {
             OrderService.SweepReport r = orders.recover();
@@ -72,7 +74,8 @@ public final class OrderKit implements AutoCloseable {
         if (outbox != null) {
             tasks.add(new BackgroundRunner.Task(Background.OUTBOX, bg.outboxEvery(), outbox));
         }
-        // Background.PURGE plugs in here: the retention purge (issue 12) is registered as
+        // Background.PURGE plugs in here: pass the retention purge round in (the work behind
+        // OrderKit#purge(), issue 12) and add
         // new BackgroundRunner.Task(Background.PURGE, bg.purgeEvery(), <one purge round>).
         return tasks;
     }
