@@ -432,7 +432,7 @@ public final class OrderKit implements AutoCloseable {
          *
          * @return the kit
          * @throws InvalidRequestException if a background executor or an outbox round was given
-         *     while background work is off (it would never run)
+         *     while background work is off (it would never run), or the executor is shut down
          */
         public OrderKit build() {
             if (!background.enabled() && backgroundExecutor != null) {
@@ -440,6 +440,9 @@ public final class OrderKit implements AutoCloseable {
                         "backgroundExecutor",
                         backgroundExecutor,
                         "is set but background work is off: set background(Background.on())");
+            }
+            if (backgroundExecutor != null && backgroundExecutor.isShutdown()) {
+                throw new InvalidRequestException("backgroundExecutor", backgroundExecutor, "is shut down");
             }
             if (!background.enabled() && outboxPublishing != null) {
                 throw new InvalidRequestException(
