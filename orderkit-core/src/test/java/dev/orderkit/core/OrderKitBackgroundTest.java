@@ -355,6 +355,39 @@ class OrderKitBackgroundTest {
     }
 
     @Test
+    void closeCalledFromATaskDoesNotWaitForItself() throws Exception {
+        AtomicReference<OrderKit> self = new AtomicReference<>();
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        CountDownLatch built = new CountDownLatch(1);
+        AtomicBoolean closedFromTask = new AtomicBoolean();
+        OrderKit kit = OrderKit.builder()
+                .background(fast().withShutdownTimeout(Duration.ofMinutes(10))) // a self-wait would hang
+                .outboxPublishing(() -> {
+                    thread.set(Thread.currentThread());
+                    try {
+                        built.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    self.get().close();
+                    closedFromTask.set(true);
+                    return 0;
+                })
+                .build();
+        self.set(kit);
+        built.countDown();
+        await("close() from the task returned", closedFromTask::get);
+        thread.get().join(TimeUnit.SECONDS.toMillis(20));
+        assertThat(thread.get().isAlive())
+                .as("the owned thread ended after the run")
+                .isFalse();
+        assertThat(kit.backgroundStatus()).allSatisfy(s -> {
+            assertThat(s.nextRunAt()).isNull();
+            assertThat(s.running()).isFalse();
+        });
+    }
+
+    @Test
     void closeLeavesAGivenExecutorRunningAndLetsARunInFlightFinish() throws Exception {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2);
         try {
