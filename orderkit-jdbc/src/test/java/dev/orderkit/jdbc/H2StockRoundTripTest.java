@@ -20,6 +20,9 @@ class H2StockRoundTripTest extends StockRoundTrips {
 
     @Override
     protected Budget budget() {
-        return new Budget(7, 7, 6, 5, 2, 7);
+        // commit 6, release 8: the state's compare-and-set and the hold's index entries
+        // (reservation_line.held_until) are two statements of one transaction: H2 has no multi-table
+        // UPDATE (MariaDB does it in one statement)
+        return new Budget(7, 7, 6, 5, 6, 8);
     }
 }

@@ -43,6 +43,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -244,7 +245,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3, 4);
+            assertThat(applied).containsExactly(1, 2, 3, 4, 5);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -254,7 +255,7 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaFromV1ToV4KeepingItsData(Kind kind) throws Exception {
+    void installerUpgradesASchemaFromV1ToV5KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind);
                 JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
@@ -269,16 +270,23 @@ class JdbcBackendFeaturesTest {
                 SchemaInstaller v1 = new SchemaInstaller(new Db(jdbi, old.dialect(), prefix));
                 assertThat(v1.migrate(1)).containsExactly(1);
                 assertThat(v1.migrate(1)).isEmpty();
+                // the hold r-old as the V1 code wrote it (2 of KEPT, due at T0 + 60 s)
                 jdbi.useHandle(h -> {
                     h.execute("INSERT INTO " + prefix + "stock_level (sku, location, on_hand, reserved, version, "
-                            + "updated_at) VALUES ('KEPT', 'default', 7, 0, 1, 0)");
+                            + "updated_at) VALUES ('KEPT', 'default', 7, 2, 2, 0)");
                     h.execute(
                             "INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
                                     + "reference, at) VALUES ('KEPT', 'default', 7, 0, 'ADJUST', 'restock at v1', 0)");
+                    h.execute("INSERT INTO " + prefix + "reservation (id, state, expires_at, created_at, updated_at, "
+                            + "version) VALUES ('r-old', 'HELD', " + Db.nanos(T0.plusSeconds(60)) + ", "
+                            + Db.nanos(T0) + ", " + Db.nanos(T0) + ", 0)");
+                    h.execute("INSERT INTO " + prefix + "reservation_line (reservation_id, line_no, sku, location, "
+                            + "quantity) VALUES ('r-old', 0, 'KEPT', 'default', 2)");
+                    h.execute(
+                            "INSERT INTO " + prefix + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
+                                    + "reference, at) VALUES ('KEPT', 'default', 0, 2, 'RESERVE', 'r-old', "
+                                    + Db.nanos(T0) + ")");
                 });
-                assertThat(old.stockStorage()
-                                .reserve("r-old", List.of(new AllocatedLine(kept, 2)), T0.plusSeconds(60), T0))
-                        .isInstanceOf(ReserveResult.Reserved.class);
                 assertThat(old.orderStore().insert(order("o-old", "key-old", 0, OrderStatus.CREATED), List.of()))
                         .isTrue();
                 // idempotency rows as the V1 code wrote them: one completed, one whose lease (token 2) expired
@@ -323,13 +331,16 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(4);
+                assertThat(applied).containsExactly(4, 5);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3, 4);
+                assertThat(history).containsExactly(1, 2, 3, 4, 5);
+                // V5 indexed the hold written before it by SKU and expiry
+                assertThat(a.stockStorage().dueReservations(Set.of("KEPT"), T0.plusSeconds(60), 10))
+                        .containsExactly("r-old");
 
                 // the data of every earlier version is still there and usable
                 assertThat(a.stockStorage().level(kept)).hasValueSatisfying(l -> {
@@ -377,6 +388,10 @@ class JdbcBackendFeaturesTest {
                                 .claim(ScopedKey.of("shop", "key-busy"), "fp", "o-new", T0.plusSeconds(1), lease))
                         .as("the repeat of the takeover's call after the re-run")
                         .isEqualTo(takeover);
+                // likewise V5 (MySQL adds its column and index only when information_schema does not list it)
+                jdbi.useHandle(h -> h.execute("DELETE FROM " + prefix + "schema_history WHERE version = 5"));
+                assertThat(b.migrate()).containsExactly(5);
+                assertThat(InvariantChecker.checkStock(a.stockStorage())).isEmpty();
             } finally {
                 jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + String.join(", ", old.tableNames())));
             }

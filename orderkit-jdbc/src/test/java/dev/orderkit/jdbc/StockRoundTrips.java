@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.testkit.InvariantChecker;
 import dev.orderkit.testkit.TestServices;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -118,6 +120,63 @@ abstract class StockRoundTrips {
         assertThat(counted("fulfil", b.release(), () -> stock.transition("r1", ReservationTransition.FULFIL, now)))
                 .isInstanceOf(TransitionResult.Applied.class);
         assertThat(stock.level(A).orElseThrow().onHand()).isEqualTo(98);
+        assertThat(stock.level(A).orElseThrow().reserved()).isZero();
+    }
+
+    /**
+     * Round trips the sweeper may take per batch of 500 due holds: the ids (a short transaction of
+     * their own, with SKIP LOCKED) and {@code expireAll}: on PostgreSQL one statement, on the others
+     * one transaction of a fixed number of statements.
+     */
+    protected int expiryRoundTripsPerBatch() {
+        return postgres() ? 4 : 14;
+    }
+
+    /**
+     * Expiring 5,000 due holds the way the sweeper did before (one transition per hold) and with the
+     * batch primitive: round trips and time, printed; the batch must stay within its budget per batch
+     * of 500, whatever the batch size.
+     */
+    @Test
+    void expiringFiveThousandDueHoldsTakesAFewRoundTripsPerBatch() {
+        int n = 5_000;
+        Instant t0 = Instant.now();
+        stock.adjust(A, 2 * n, "for the holds", t0);
+        for (String set : List.of("one-by-one", "batch")) {
+            List<ReserveCommand> cmds = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                cmds.add(new ReserveCommand(set + "-" + i, List.of(new AllocatedLine(A, 1)), t0.plusMillis(100), t0));
+                if (cmds.size() == stock.reserveBatchLimit() || i == n - 1) {
+                    assertThat(stock.reserveAll(cmds)).allMatch(r -> r instanceof ReserveResult.Reserved);
+                    cmds.clear();
+                }
+            }
+            Instant due = t0.plusSeconds(1);
+            counting.reset();
+            long start = System.nanoTime();
+            int expired = 0;
+            for (List<String> ids = stock.dueReservations(due, 500);
+                    !ids.isEmpty();
+                    ids = stock.dueReservations(due, 500)) {
+                if (set.equals("batch")) {
+                    expired += stock.expireAll(ids, due).size();
+                } else {
+                    for (String id : ids) {
+                        if (stock.transition(id, ReservationTransition.EXPIRE, due)
+                                instanceof TransitionResult.Applied) {
+                            expired++;
+                        }
+                    }
+                }
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            int trips = counting.roundTrips();
+            System.out.printf("expire %d due holds %-10s: %d round trips, %d ms%n", n, set, trips, ms);
+            assertThat(expired).isEqualTo(n);
+            if (set.equals("batch")) {
+                assertThat(trips).isLessThanOrEqualTo((n / 500 + 1) * expiryRoundTripsPerBatch());
+            }
+        }
         assertThat(stock.level(A).orElseThrow().reserved()).isZero();
     }
 

@@ -77,6 +77,56 @@ class RedisClusterCommandCountTest {
         }
     }
 
+    /**
+     * Expiring 5,000 due holds on the cluster one transition at a time (as the sweeper did before)
+     * and with {@code expireAll} (claim, parts, finish: one script per slot each): scripts (server
+     * statistics of the shared cluster, so other clients may add to them) and time, printed.
+     */
+    @Test
+    void expiringFiveThousandDueHoldsOneByOneAndInBatches() {
+        try (RedisFixture f = RedisFixture.cluster()) {
+            StockStorage s = f.stockStorage();
+            Instant now = Instant.parse("2030-01-01T00:00:00.123456789Z");
+            int n = 5_000;
+            for (int k = 0; k < 10; k++) {
+                s.adjust(StockKey.of("exp-" + k), 2 * n, "init", now);
+            }
+            for (String set : List.of("one-by-one", "batch")) {
+                for (int i = 0; i < n; i++) {
+                    assertThat(s.reserve(
+                                    set + "-" + i,
+                                    List.of(new AllocatedLine(StockKey.of("exp-" + (i % 10)), 1)),
+                                    now.plusSeconds(1),
+                                    now))
+                            .isInstanceOf(ReserveResult.Reserved.class);
+                }
+                Instant due = now.plusSeconds(2);
+                int expired = 0;
+                resetStats();
+                long start = System.nanoTime();
+                for (List<String> ids = s.dueReservations(due, 500);
+                        !ids.isEmpty();
+                        ids = s.dueReservations(due, 500)) {
+                    if (set.equals("batch")) {
+                        expired += s.expireAll(ids, due).size();
+                    } else {
+                        for (String id : ids) {
+                            if (s.transition(id, ReservationTransition.EXPIRE, due)
+                                    instanceof TransitionResult.Applied) {
+                                expired++;
+                            }
+                        }
+                    }
+                }
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                System.out.printf("[expiry] cluster, %d due holds %s: %d ms%n", n, set, ms);
+                print("cluster expiry of " + n + " due holds, " + set, n);
+                assertThat(expired).isEqualTo(n);
+            }
+            assertThat(InvariantChecker.checkStock(s)).isEmpty();
+        }
+    }
+
     private static List<HostAndPort> masters() {
         return List.of(RedisTestServices.clusterNodes().split(",")).stream()
                 .map(HostAndPort::from)

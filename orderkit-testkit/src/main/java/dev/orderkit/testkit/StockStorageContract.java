@@ -2,6 +2,7 @@ package dev.orderkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.ConcurrencyConflictException;
@@ -12,9 +13,13 @@ import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -691,6 +696,159 @@ public abstract class StockStorageContract extends ContractSupport {
         assertThat(stock().dueReservations(t.plusSeconds(30), 2)).containsExactly("r1", "r2");
         expire("r1", t.plusSeconds(30));
         assertThat(stock().dueReservations(t.plusSeconds(30), 10)).containsExactly("r2", "r3");
+        assertStockInvariants();
+    }
+
+    // ------------------------------------------------------------------ expiry off the buyer's path
+
+    @Test
+    void dueReservationsBySkuFindsOnlyDueHoldsWithALineOfThoseSkus() {
+        stockUp(A, 100);
+        stockUp(A_WEST, 100);
+        stockUp(B, 100);
+        Instant t = now();
+        stock().reserve("a2", List.of(line(A, 1)), t.plusSeconds(20), t);
+        stock().reserve("a1", List.of(line(A_WEST, 1)), t.plusSeconds(10), t);
+        stock().reserve("ab", List.of(line(A, 1), line(B, 1)), t.plusSeconds(15), t); // indexed under both SKUs
+        stock().reserve("b1", List.of(line(B, 1)), t.plusSeconds(5), t);
+        stock().reserve("late", List.of(line(A, 1)), t.plusSeconds(60), t);
+        stock().reserve("committed", List.of(line(A, 1)), t.plusSeconds(1), t);
+        commit("committed", t);
+        stock().reserve("released", List.of(line(B, 1)), t.plusSeconds(1), t);
+        release("released", t);
+
+        Instant at = t.plusSeconds(30);
+        assertThat(stock().dueReservations(Set.of("sku-a"), at, 10)).containsExactly("a1", "ab", "a2");
+        assertThat(stock().dueReservations(Set.of("sku-b"), at, 10)).containsExactly("b1", "ab");
+        assertThat(stock().dueReservations(Set.of("sku-a"), at, 2)).containsExactly("a1", "ab");
+        assertThat(stock().dueReservations(Set.of("sku-a", "sku-b"), at, 10))
+                .containsExactlyInAnyOrder("a1", "ab", "a2", "b1"); // each id once
+        assertThat(stock().dueReservations(Set.of("sku-a"), t.plusSeconds(9), 10))
+                .isEmpty();
+        assertThat(stock().dueReservations(Set.of("sku-unknown"), at, 10)).isEmpty();
+        expire("ab", at);
+        assertThat(stock().dueReservations(Set.of("sku-b"), at, 10)).containsExactly("b1");
+        assertThat(stock().dueReservations(Set.of("sku-a"), at, 10)).containsExactly("a1", "a2");
+        assertStockInvariants();
+    }
+
+    @Test
+    void expireAllExpiresExactlyTheDueHeldOnes() {
+        stockUp(A, 100);
+        stockUp(B, 100);
+        Instant t = now();
+        stock().reserve("due1", List.of(line(A, 2)), t.plusSeconds(10), t);
+        stock().reserve("due2", List.of(line(A, 3), line(B, 4)), t.plusSeconds(20), t);
+        stock().reserve("live", List.of(line(A, 5)), t.plusSeconds(60), t);
+        stock().reserve("committed", List.of(line(A, 6)), t.plusSeconds(10), t);
+        commit("committed", t);
+        stock().reserve("released", List.of(line(B, 7)), t.plusSeconds(10), t);
+        release("released", t);
+        Instant at = t.plusSeconds(30);
+
+        List<Reservation> expired =
+                stock().expireAll(List.of("due1", "live", "committed", "released", "nope", "due2"), at);
+
+        assertThat(expired).extracting(Reservation::id).containsExactlyInAnyOrder("due1", "due2");
+        assertThat(expired).extracting(Reservation::state).containsOnly(ReservationState.EXPIRED);
+        assertThat(expired.stream()
+                        .filter(r -> r.id().equals("due2"))
+                        .findFirst()
+                        .orElseThrow()
+                        .lines())
+                .containsExactly(line(A, 3), line(B, 4));
+        assertThat(stock().reservation("due1").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
+        assertThat(stock().reservation("due2").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
+        assertThat(stock().reservation("live").orElseThrow().state()).isEqualTo(ReservationState.HELD);
+        assertThat(stock().reservation("committed").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
+        assertThat(stock().reservation("released").orElseThrow().state()).isEqualTo(ReservationState.RELEASED);
+        assertThat(levelOf(A).reserved()).isEqualTo(5 + 6);
+        assertThat(levelOf(B).reserved()).isZero();
+        assertThat(stock().movements(A))
+                .filteredOn(m -> m.reason() == MovementReason.EXPIRE)
+                .extracting(Movement::reference, Movement::reservedDelta)
+                .containsExactlyInAnyOrder(tuple("due1", -2L), tuple("due2", -3L));
+        assertThat(stock().dueReservations(at, 10)).isEmpty();
+        assertThat(stock().dueReservations(Set.of("sku-a", "sku-b"), at, 10)).isEmpty();
+
+        // a repeat (a retry after a lost reply, same now) answers the same and changes nothing
+        assertThat(stock().expireAll(List.of("due1", "due2", "live"), at))
+                .extracting(Reservation::id)
+                .containsExactlyInAnyOrder("due1", "due2");
+        // a later call expires nothing more
+        assertThat(stock().expireAll(List.of("due1", "due2", "live"), at.plusSeconds(1)))
+                .isEmpty();
+        assertThat(levelOf(A).reserved()).isEqualTo(5 + 6);
+        assertThat(stock().movements(A))
+                .filteredOn(m -> m.reason() == MovementReason.EXPIRE)
+                .hasSize(2);
+        assertThat(commit("live", at).reservationOrThrow().state()).isEqualTo(ReservationState.COMMITTED);
+        assertStockInvariants();
+    }
+
+    @Test
+    void expireAllOfABatchExpiresEveryDueHold() {
+        stockUp(A, 1_000);
+        Instant t = now();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String id = "bulk-" + i;
+            stock().reserve(id, List.of(line(A, 1)), t.plusSeconds(1 + i % 7), t);
+            ids.add(id);
+        }
+        Instant at = t.plusSeconds(10);
+        assertThat(stock().expireAll(ids, at)).hasSize(300);
+        assertThat(levelOf(A).reserved()).isZero();
+        assertThat(stock().dueReservations(at, 10)).isEmpty();
+        assertStockInvariants();
+    }
+
+    @Test
+    void aSkuIsAvailableAtItsHoldsExpiryInstantWithFiveThousandOtherHoldsDue() {
+        StockKey target = StockKey.of("sku-target", "east");
+        stockUp(target, 1);
+        int skus = 50;
+        int perSku = 100;
+        for (int s = 0; s < skus; s++) {
+            stockUp(StockKey.of("sku-other-" + s, "east"), perSku);
+        }
+        Instant t = now();
+        // 5,000 holds of other SKUs, all due before the target's hold; created in batches
+        List<ReserveCommand> batch = new ArrayList<>();
+        int limit = Math.max(1, stock().reserveBatchLimit());
+        for (int s = 0; s < skus; s++) {
+            for (int i = 0; i < perSku; i++) {
+                batch.add(new ReserveCommand(
+                        "other-" + s + "-" + i,
+                        List.of(line(StockKey.of("sku-other-" + s, "east"), 1)),
+                        t.plusSeconds(60),
+                        t));
+                if (batch.size() == limit) {
+                    assertThat(stock().reserveAll(batch)).allMatch(r -> r instanceof ReserveResult.Reserved);
+                    batch.clear();
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            assertThat(stock().reserveAll(batch)).allMatch(r -> r instanceof ReserveResult.Reserved);
+        }
+        Reservation cart = reserved("cart", line(target, 1));
+        StockLedger ledger =
+                kitBuilder(fixture, new SimulatedPaymentPort()).build().stock();
+
+        clock.set(cart.expiresAt().minusMillis(1));
+        assertThatThrownBy(() -> ledger.reserve(
+                        new ReservationRequest("buyer-early", List.of(ReservationLine.of("sku-target", 1)), HOLD)))
+                .isInstanceOf(InsufficientStockException.class);
+
+        clock.set(cart.expiresAt()); // the hold's expiry instant: its stock is available
+        Reservation bought =
+                ledger.reserve(new ReservationRequest("buyer", List.of(ReservationLine.of("sku-target", 1)), HOLD));
+        assertThat(bought.state()).isEqualTo(ReservationState.HELD);
+        assertThat(stock().reservation("cart").orElseThrow().state()).isEqualTo(ReservationState.EXPIRED);
+        // the buyer's call expired the target's hold only, not the other SKUs' due holds
+        assertThat(stock().dueReservations(now(), 10)).hasSize(10);
+        assertThat(stock().reservation("other-0-0").orElseThrow().state()).isEqualTo(ReservationState.HELD);
         assertStockInvariants();
     }
 

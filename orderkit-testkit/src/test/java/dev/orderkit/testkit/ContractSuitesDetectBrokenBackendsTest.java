@@ -30,6 +30,7 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +146,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
 
         @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku);
+        }
+
+        @Override
         public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
             return d.adjust(key, delta, reference, now);
         }
@@ -241,6 +247,36 @@ class ContractSuitesDetectBrokenBackendsTest {
         public TransitionResult transition(String id, ReservationTransition transition, Instant now) {
             return d.transition(
                     id, transition, transition == ReservationTransition.EXPIRE ? now.plus(Duration.ofDays(8)) : now);
+        }
+    }
+
+    /** Bug: a batch expiry that does not check the expiry: live holds of the batch are expired too. */
+    static final class BlindBatchExpiry extends ForwardingStock {
+        @Override
+        public List<Reservation> expireAll(List<String> ids, Instant now) {
+            return d.expireAll(ids, now.plus(Duration.ofDays(8)));
+        }
+    }
+
+    /** Bug: holds indexed under their first SKU only (the lookup by SKU misses multi-SKU holds). */
+    static final class FirstSkuIndex extends ForwardingStock {
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku).stream()
+                    .filter(id -> skus.contains(
+                            d.reservation(id).orElseThrow().lines().get(0).key().sku()))
+                    .toList();
+        }
+    }
+
+    /** Bug: the lookup by SKU filters the globally earliest 500 due holds (the previous reserve path). */
+    static final class GlobalDueOnly extends ForwardingStock {
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(now, 500).stream()
+                    .filter(id -> d.reservation(id).orElseThrow().lines().stream()
+                            .anyMatch(l -> skus.contains(l.key().sku())))
+                    .toList();
         }
     }
 
@@ -633,6 +669,27 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    static final class BlindBatchExpiryStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(BlindBatchExpiry::new);
+        }
+    }
+
+    static final class FirstSkuIndexStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(FirstSkuIndex::new);
+        }
+    }
+
+    static final class GlobalDueOnlyStock extends StockStorageContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(GlobalDueOnly::new);
+        }
+    }
+
     static final class EagerExpiryLifecycle extends ReservationLifecycleContract {
         @Override
         protected BackendFixture createFixture() {
@@ -949,6 +1006,15 @@ class ContractSuitesDetectBrokenBackendsTest {
     void earlyExpiryIsCaught() {
         assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
         assertThat(lifecycleRowsFailing(EagerExpiryLifecycle.class)).contains("EXPIRE from HELD, due=false");
+    }
+
+    @Test
+    void expiryOffTheBuyersPathIsChecked() {
+        assertThat(failuresOf(BlindBatchExpiryStock.class)).contains("expireAllExpiresExactlyTheDueHeldOnes()");
+        assertThat(failuresOf(FirstSkuIndexStock.class))
+                .contains("dueReservationsBySkuFindsOnlyDueHoldsWithALineOfThoseSkus()");
+        assertThat(failuresOf(GlobalDueOnlyStock.class))
+                .contains("aSkuIsAvailableAtItsHoldsExpiryInstantWithFiveThousandOtherHoldsDue()");
     }
 
     @Test

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
 public final class DefaultStockLedger implements StockLedger {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultStockLedger.class);
     private static final int EXPIRY_BATCH = 500;
+    /** Due holds per short SKU that one lazy expiry page on the reserve path expires. */
+    static final int LAZY_EXPIRY_PAGE = 64;
+    /** Pages the reserve path expires at most per call (bounded work on the buyer's path). */
+    static final int LAZY_EXPIRY_ROUNDS = 8;
 
     private final StockStorage storage;
     private final AllocationStrategy strategy;
@@ -179,9 +183,8 @@ public final class DefaultStockLedger implements StockLedger {
                     return existing.get();
                 }
                 if (!expiredOnce) {
-                    int expired = expireBatch(true); // lazily expire due holds, then look again
-                    expiredOnce = true;
-                    allocation = expired > 0 ? allocate(true) : allocation;
+                    expiredOnce = true; // expire due holds of the short SKUs only, then look again
+                    allocation = expireShortSkus(allocation);
                 }
                 if (!allocation.isComplete()) {
                     throw new InsufficientStockException(allocation.shortfalls());
@@ -225,6 +228,48 @@ public final class DefaultStockLedger implements StockLedger {
                 levelCache.remove(sku);
                 locationCache.remove(sku);
             }
+        }
+
+        /**
+         * Lazy expiry on a shortage: only the due holds of the short SKUs, found through the
+         * storage's index by SKU and expiry, in pages of {@link #LAZY_EXPIRY_PAGE} per SKU, until
+         * the expired units cover every shortfall (then the levels are read again), or nothing
+         * more is due, or {@link #LAZY_EXPIRY_ROUNDS} pages were expired: bounded work on the
+         * buyer's path, whatever the number of holds of other SKUs that are due.
+         */
+        private AllocationStrategy.Allocation expireShortSkus(AllocationStrategy.Allocation allocation) {
+            AllocationStrategy.Allocation current = allocation;
+            for (int round = 0; round < LAZY_EXPIRY_ROUNDS && !current.isComplete(); ) {
+                Map<String, Long> need = new HashMap<>();
+                for (Shortfall s : current.shortfalls()) {
+                    need.merge(s.sku(), Math.max(1, s.requested() - Math.max(0, s.available())), Long::sum);
+                }
+                boolean progress = false;
+                while (round < LAZY_EXPIRY_ROUNDS && !need.isEmpty()) {
+                    round++;
+                    Instant now = clock.instant();
+                    List<String> due = storage.dueReservations(need.keySet(), now, LAZY_EXPIRY_PAGE);
+                    if (due.isEmpty()) {
+                        break;
+                    }
+                    List<Reservation> expired = storage.expireAll(due, now);
+                    if (expired.isEmpty()) {
+                        break; // all taken by concurrent writers: look at the levels again
+                    }
+                    progress = true;
+                    published(expired, now);
+                    for (Reservation r : expired) {
+                        for (AllocatedLine l : r.lines()) {
+                            need.computeIfPresent(l.key().sku(), (k, v) -> v > l.quantity() ? v - l.quantity() : null);
+                        }
+                    }
+                }
+                if (!progress) {
+                    break;
+                }
+                current = allocate(true);
+            }
+            return current;
         }
 
         private AllocationStrategy.Allocation allocate(boolean freshLevels) {
@@ -496,7 +541,7 @@ public final class DefaultStockLedger implements StockLedger {
         }
         int total = 0;
         for (int b = 0; b < maxBatches; b++) {
-            int n = expireBatch(false);
+            int n = expireBatch();
             total += n;
             if (n == 0) {
                 break;
@@ -506,29 +551,31 @@ public final class DefaultStockLedger implements StockLedger {
     }
 
     /**
-     * Expires one batch of due holds. {@code lazy}: inside a reserve attempt, calling the storage
-     * directly (the attempt is retried as a whole) and leaving a hold that another writer is moving
-     * ({@code Conflict}) to it; else (the sweeper) each expiry with the backend and conflict
-     * policies, so a lost race is re-evaluated (it may be an expiry to finish).
+     * The sweeper: expires one batch of due holds (the earliest {@link #EXPIRY_BATCH}) with the
+     * storage's batch primitive (one statement per batch on JDBC, one script per slot on Redis),
+     * retried by the backend policy; a hold a concurrent writer moved is left to that writer (a
+     * racing commit wins or loses cleanly inside the primitive), one still due comes back in the
+     * next batch.
      */
-    private int expireBatch(boolean lazy) {
+    private int expireBatch() {
         Instant now = clock.instant();
-        List<String> due = lazy
-                ? storage.dueReservations(now, EXPIRY_BATCH)
-                : retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
-        int n = 0;
-        for (String id : due) {
-            TransitionResult r = lazy
-                    ? storage.transition(id, ReservationTransition.EXPIRE, now)
-                    : retries.racing(() -> settled(id, ReservationTransition.EXPIRE, now), UnaryOperator.identity());
-            if (r instanceof TransitionResult.Applied) {
-                n++;
-                if (!discardEvents) {
-                    publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, id, 1, null, Map.of(), now));
-                }
-            }
+        List<String> due = retries.backend(() -> storage.dueReservations(now, EXPIRY_BATCH));
+        if (due.isEmpty()) {
+            return 0;
         }
-        return n;
+        List<Reservation> expired = retries.backend(() -> storage.expireAll(due, now));
+        published(expired, now);
+        return expired.size();
+    }
+
+    /** Sends {@code RESERVATION_EXPIRED} for holds this ledger expired. */
+    private void published(List<Reservation> expired, Instant now) {
+        if (discardEvents) {
+            return;
+        }
+        for (Reservation r : expired) {
+            publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, r.id(), 1, null, Map.of(), now));
+        }
     }
 
     private void publish(OrderKitEvent event) {

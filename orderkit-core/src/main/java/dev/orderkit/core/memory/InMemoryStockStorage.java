@@ -18,8 +18,10 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,8 +52,9 @@ import org.jspecify.annotations.Nullable;
  * stamp and keep them only if the stamp validates, falling back to the read lock when a writer held
  * it; {@link #allLevels} and {@link #reservations} validate the stamps of every SKU (and that no
  * SKU was registered), falling back to all the read locks in canonical order; the expiry index is
- * kept per SKU (a reservation's entry lives with its first SKU in canonical order, written under
- * that SKU's write lock) and {@link #dueReservations} reads it under all the read locks; {@link #reservation} is one read of a
+ * kept per SKU (a reservation's entry lives with each of its SKUs, written under their write
+ * locks): {@link #dueReservations(Instant, int)} reads it under all the read locks, the lookup by
+ * SKU under the read lock of each SKU asked for; {@link #reservation} is one read of a
  * value a writer stores while it still holds its locks; {@link #movements} copies under the read
  * lock. Writes on disjoint SKUs never wait for each other; only the first write of a new SKU takes
  * a short registration lock.
@@ -116,8 +119,9 @@ public final class InMemoryStockStorage implements StockStorage {
          */
         volatile Slot[] slots = NO_SLOTS;
         /**
-         * Expiry index of the HELD reservations whose first SKU (in canonical order) is this one;
-         * read and written only under this SKU's lock (never optimistically).
+         * Expiry index of the HELD reservations with a line of this SKU (a reservation is indexed
+         * under each of its SKUs); read and written only under this SKU's lock (never
+         * optimistically).
          */
         final TreeSet<Due> due = new TreeSet<>();
 
@@ -368,7 +372,10 @@ public final class InMemoryStockStorage implements StockStorage {
             for (int i = 0; i < lines.size(); i++) {
                 slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
-            locked.get(0).due.add(new Due(expiresAt, reservationId)); // the first SKU in canonical order
+            Due entry = new Due(expiresAt, reservationId);
+            for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
+                s.due.add(entry);
+            }
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
@@ -442,7 +449,10 @@ public final class InMemoryStockStorage implements StockStorage {
                 }
                 reservations.put(reservationId, applied.reservation());
                 if (current.state() == ReservationState.HELD) {
-                    locked.get(0).due.remove(new Due(current.expiresAt(), reservationId));
+                    Due entry = new Due(current.expiresAt(), reservationId);
+                    for (Sku s : locked) {
+                        s.due.remove(entry);
+                    }
                 }
             }
             return result;
@@ -455,7 +465,9 @@ public final class InMemoryStockStorage implements StockStorage {
     public List<String> dueReservations(Instant now, int limit) {
         // the per-SKU indexes are plain sorted sets: read under the read locks, never optimistically
         return lockedReadAllSkus(() -> {
-            List<Due> earliest = new ArrayList<>();
+            // a hold is indexed under each of its SKUs: the first `limit` of every SKU cover the
+            // first `limit` overall, once duplicates are dropped
+            TreeSet<Due> earliest = new TreeSet<>();
             for (Sku s : skus.values()) {
                 int n = 0;
                 for (Due d : s.due) {
@@ -466,13 +478,41 @@ public final class InMemoryStockStorage implements StockStorage {
                     n++;
                 }
             }
-            earliest.sort(null);
             List<String> out = new ArrayList<>(Math.min(limit, earliest.size()));
-            for (int i = 0; i < earliest.size() && i < limit; i++) {
-                out.add(earliest.get(i).id());
+            for (Due d : earliest) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                out.add(d.id());
             }
             return out;
         });
+    }
+
+    /** Reads the due index of each named SKU under that SKU's read lock only. */
+    @Override
+    public List<String> dueReservations(Collection<String> skuNames, Instant now, int limitPerSku) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : skuNames) {
+            Sku s = skus.get(name);
+            if (s == null) {
+                continue;
+            }
+            long stamp = s.lock.readLock();
+            try {
+                int n = 0;
+                for (Due d : s.due) {
+                    if (d.at().isAfter(now) || n >= limitPerSku) {
+                        break;
+                    }
+                    out.add(d.id());
+                    n++;
+                }
+            } finally {
+                s.lock.unlockRead(stamp);
+            }
+        }
+        return List.copyOf(out);
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -149,6 +150,56 @@ public interface StockStorage {
      * @return the ids
      */
     List<String> dueReservations(Instant now, int limit);
+
+    /**
+     * Ids of HELD reservations with a line on one of {@code skus} and {@code expiresAt <= now},
+     * earliest first per SKU: the reserve path's lookup when stock is short, so that the hold of
+     * one SKU is found however many holds of other SKUs are due. Backends answer it from an index
+     * by SKU and expiry (never by scanning every due hold), at most {@code limitPerSku} ids per
+     * SKU, each id once. May include a reservation that another writer moves meanwhile:
+     * {@link #expireAll} re-checks every id.
+     *
+     * @param skus the SKUs (at least one)
+     * @param now current time
+     * @param limitPerSku maximum number of ids per SKU (at least 1)
+     * @return the ids
+     */
+    List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku);
+
+    /**
+     * Expires, as a batch, those of the given reservations that are HELD and due at {@code now},
+     * exactly as {@link #transition}{@code (id, EXPIRE, now)} would expire each of them: the state
+     * change, the level deltas and one movement per line, atomically per reservation and guarded by
+     * the state and expiry read in the same atomic step, so a racing commit either wins (the
+     * reservation is not expired) or loses (it is refused); any other id (unknown, not held, not
+     * due, or changed meanwhile) is left as it is. Idempotent: a repeat expires nothing more, and a
+     * repeat with the same {@code now} (a retry after a lost reply) answers the reservations its
+     * first run expired again (recognised as EXPIRED with {@code updatedAt == now}), so their
+     * events are not lost; consumers de-duplicate events by id.
+     *
+     * <p>The default calls {@link #transition} once per id. Backends override it to expire a batch
+     * in one statement (JDBC) or one script per slot (Redis). A failure ({@link
+     * BackendUnavailableException}, {@link ConcurrencyConflictException}) may leave a prefix of the
+     * batch applied; calling again is safe.
+     *
+     * @param reservationIds the ids (each at most once)
+     * @param now current time
+     * @return the reservations this call expired, in state EXPIRED
+     */
+    default List<Reservation> expireAll(List<String> reservationIds, Instant now) {
+        List<Reservation> out = new ArrayList<>();
+        for (String id : reservationIds) {
+            TransitionResult r = transition(id, ReservationTransition.EXPIRE, now);
+            if (r instanceof TransitionResult.Applied a) {
+                out.add(a.reservation());
+            } else if (r instanceof TransitionResult.Unchanged u
+                    && u.reservation().state() == ReservationState.EXPIRED
+                    && u.reservation().updatedAt().equals(now)) {
+                out.add(u.reservation()); // a repeat of this call
+            }
+        }
+        return out;
+    }
 
     /**
      * Changes on-hand by {@code delta}, creating the level (at zero) if it does not exist and

@@ -23,6 +23,7 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -68,6 +69,11 @@ class DefaultStockLedgerTest {
         @Override
         public List<String> dueReservations(Instant now, int limit) {
             return d.dueReservations(now, limit);
+        }
+
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return d.dueReservations(skus, now, limitPerSku);
         }
 
         @Override

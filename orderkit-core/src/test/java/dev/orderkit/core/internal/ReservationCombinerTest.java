@@ -26,6 +26,7 @@ import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -113,6 +114,11 @@ class ReservationCombinerTest {
         @Override
         public List<String> dueReservations(Instant now, int limit) {
             return real.dueReservations(now, limit);
+        }
+
+        @Override
+        public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+            return real.dueReservations(skus, now, limitPerSku);
         }
 
         @Override

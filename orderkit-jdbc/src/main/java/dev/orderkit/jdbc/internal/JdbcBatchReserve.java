@@ -63,7 +63,7 @@ final class JdbcBatchReserve {
             "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
                     + "VALUES (:id, 'HELD', :exp, :now, :now, 0)";
     private static final String INSERT_LINE = "INSERT INTO {p}reservation_line "
-            + "(reservation_id, line_no, sku, location, quantity) VALUES (:id, :no, :sku, :loc, :q)";
+            + "(reservation_id, line_no, sku, location, quantity, held_until) VALUES (:id, :no, :sku, :loc, :q, :exp)";
     private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
             + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
             + "VALUES (:sku, :loc, 0, :q, :reason, :ref, :at)";
@@ -231,6 +231,7 @@ final class JdbcBatchReserve {
                         .bind("sku", l.key().sku())
                         .bind("loc", l.key().location())
                         .bind("q", l.quantity())
+                        .bind("exp", Db.nanos(r.expiresAt()))
                         .add();
                 moves.bind("sku", l.key().sku())
                         .bind("loc", l.key().location())

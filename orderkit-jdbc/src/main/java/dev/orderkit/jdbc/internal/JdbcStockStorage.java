@@ -25,13 +25,16 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -78,8 +81,18 @@ public final class JdbcStockStorage implements StockStorage {
             + "(id, state, expires_at, created_at, updated_at, version) VALUES (?, 'HELD', ?, ?, ?, 0)";
     private static final String CAS_STATE = "UPDATE {p}reservation SET state = ?, updated_at = ?, "
             + "version = version + 1 WHERE id = ? AND state = ?";
+    /** MySQL/MariaDB: the state's compare-and-set and the hold's index entries in one statement. */
+    private static final String CAS_STATE_UNHOLD_MYSQL = "UPDATE {p}reservation r JOIN {p}reservation_line l "
+            + "ON l.reservation_id = r.id SET r.state = ?, r.updated_at = ?, r.version = r.version + 1, "
+            + "l.held_until = NULL WHERE r.id = ? AND r.state = ?";
+    /** Takes a hold's lines out of the index by SKU and expiry. */
+    private static final String UNHOLD_LINES =
+            "UPDATE {p}reservation_line SET held_until = NULL WHERE reservation_id = ? AND held_until IS NOT NULL";
     /** The one savepoint name of a stock write inside a step transaction (MySQL/MariaDB, H2). */
     private static final String SAVEPOINT = "ok_stock";
+
+    private static final String INSERT_MOVEMENT_POSITIONAL = "INSERT INTO {p}movement "
+            + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
     private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
             + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
@@ -296,7 +309,8 @@ public final class JdbcStockStorage implements StockStorage {
         return linesSql.computeIfAbsent(
                 n,
                 k -> db.sql("INSERT INTO {p}reservation_line "
-                        + "(reservation_id, line_no, sku, location, quantity) VALUES " + rows(k, "(?, ?, ?, ?, ?)")));
+                        + "(reservation_id, line_no, sku, location, quantity, held_until) VALUES "
+                        + rows(k, "(?, ?, ?, ?, ?, ?)")));
     }
 
     private String movementsSql(int n) {
@@ -404,6 +418,7 @@ public final class JdbcStockStorage implements StockStorage {
                             ps.setString(i++, l.key().sku());
                             ps.setString(i++, l.key().location());
                             ps.setLong(i++, l.quantity());
+                            ps.setLong(i++, expN);
                         }
                         ps.executeUpdate();
                     }
@@ -606,7 +621,13 @@ public final class JdbcStockStorage implements StockStorage {
             }
             if (!transition.movesStock()) {
                 // one conditional update changes nothing else: atomic on its own, no transaction
-                boolean won = autoCommitted(c, ambient, cc -> casState(cc, reservationId, rule.to(), current, nowN));
+                // (H2 clears the hold's index entries with a second statement: in one transaction)
+                boolean won = current.state() != ReservationState.HELD || db.dialect() == JdbcDialect.MYSQL
+                        ? autoCommitted(c, ambient, cc -> casState(cc, reservationId, rule.to(), current, nowN))
+                        : inTx(c, ambient, tx -> {
+                            boolean w = casState(tx, reservationId, rule.to(), current, nowN);
+                            return new Done<>(w, w);
+                        });
                 return won
                         ? rule.outcome(current, now)
                         : new TransitionResult.Conflict(
@@ -625,16 +646,39 @@ public final class JdbcStockStorage implements StockStorage {
         });
     }
 
-    /** Moves the reservation to {@code next} if it still is in the state read; true if it did. */
+    /**
+     * Moves the reservation to {@code next} if it still is in the state read; true if it did. A
+     * hold leaving HELD leaves the index by SKU and expiry ({@code reservation_line.held_until})
+     * atomically with it: on MySQL/MariaDB in the same (multi-table) statement, on H2 with a second
+     * statement of the caller's transaction.
+     */
     private boolean casState(Connection c, String reservationId, ReservationState next, Reservation current, long nowN)
             throws SQLException {
+        boolean unhold = current.state() == ReservationState.HELD;
+        if (unhold && db.dialect() == JdbcDialect.MYSQL) {
+            try (PreparedStatement ps = c.prepareStatement(db.sql(CAS_STATE_UNHOLD_MYSQL))) {
+                ps.setString(1, next.name());
+                ps.setLong(2, nowN);
+                ps.setString(3, reservationId);
+                ps.setString(4, current.state().name());
+                return ps.executeUpdate() > 0;
+            }
+        }
+        boolean won;
         try (PreparedStatement ps = c.prepareStatement(db.sql(CAS_STATE))) {
             ps.setString(1, next.name());
             ps.setLong(2, nowN);
             ps.setString(3, reservationId);
             ps.setString(4, current.state().name());
-            return ps.executeUpdate() == 1;
+            won = ps.executeUpdate() == 1;
         }
+        if (won && unhold) {
+            try (PreparedStatement ps = c.prepareStatement(db.sql(UNHOLD_LINES))) {
+                ps.setString(1, reservationId);
+                ps.executeUpdate();
+            }
+        }
+        return won;
     }
 
     /** One reservation with its lines, read on a plain connection (the MySQL/H2 transition). */
@@ -707,6 +751,261 @@ public final class JdbcStockStorage implements StockStorage {
                         .bind("lim", limit)
                         .mapTo(String.class)
                         .list());
+    }
+
+    // ------------------------------------------------------------------ expiry off the buyer's path
+
+    /** The largest batch {@link #expireAll} expires with one statement (PostgreSQL) or transaction. */
+    static final int EXPIRE_BATCH = 500;
+
+    /**
+     * The due holds of some SKUs, from the index by SKU and expiry ({@code reservation_line
+     * (sku, held_until)}, schema version 5): one range scan per SKU, all in one statement.
+     */
+    @Override
+    public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+        List<String> list = List.copyOf(new LinkedHashSet<>(skus));
+        if (list.isEmpty()) {
+            return List.of();
+        }
+        StringBuilder sql = new StringBuilder();
+        for (int i = 0; i < list.size(); i++) {
+            sql.append(i == 0 ? "" : " UNION ALL ")
+                    .append("(SELECT reservation_id, held_until FROM {p}reservation_line WHERE sku = ? ")
+                    .append("AND held_until <= ? ORDER BY held_until, reservation_id LIMIT ?)");
+        }
+        long nowN = Db.nanos(now);
+        return db.withConnection("due reservations by sku", (c, ambient) -> {
+            try (PreparedStatement ps = c.prepareStatement(db.sql(sql.toString()))) {
+                int i = 1;
+                for (String sku : list) {
+                    ps.setString(i++, sku);
+                    ps.setLong(i++, nowN);
+                    ps.setInt(i++, limitPerSku);
+                }
+                Set<String> out = new LinkedHashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return List.copyOf(out);
+            }
+        });
+    }
+
+    /**
+     * Expires the HELD and due ones of a batch: on PostgreSQL ONE statement per
+     * {@value #EXPIRE_BATCH} ids ({@link PgStockSql#expireAll()}); on MySQL/MariaDB and H2 one
+     * transaction per batch with a fixed number of set-based statements, whatever the batch size
+     * (lock the rows in id order, skipping locked ones where the database can; read them with their
+     * lines; compare-and-set their state; clear their index entries; one guarded level update per
+     * touched level; the movements as one JDBC batch).
+     */
+    @Override
+    public List<Reservation> expireAll(List<String> reservationIds, Instant now) {
+        List<Reservation> out = new ArrayList<>();
+        for (int from = 0; from < reservationIds.size(); from += EXPIRE_BATCH) {
+            List<String> part = reservationIds.subList(from, Math.min(reservationIds.size(), from + EXPIRE_BATCH));
+            PgStockSql sql = pg;
+            out.addAll(sql != null ? expirePostgres(sql, part, now) : expireInTx(part, now));
+        }
+        return out;
+    }
+
+    private List<Reservation> expirePostgres(PgStockSql sql, List<String> ids, Instant now) {
+        long nowN = Db.nanos(now);
+        return db.withConnection(
+                "expire " + ids.size() + " holds",
+                (c, ambient) -> autoCommitted(c, ambient, cc -> {
+                    try (PreparedStatement ps = cc.prepareStatement(sql.expireAll())) {
+                        ps.setLong(1, nowN);
+                        ps.setArray(2, cc.createArrayOf("varchar", ids.toArray()));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            return expiredReply(rs, now);
+                        }
+                    }
+                }));
+    }
+
+    /** Rows (id, expires_at, created_at, line_no, sku, location, quantity) as EXPIRED reservations. */
+    private static List<Reservation> expiredReply(ResultSet rs, Instant now) throws SQLException {
+        List<Reservation> out = new ArrayList<>();
+        String id = null;
+        long exp = 0;
+        long created = 0;
+        List<AllocatedLine> lines = new ArrayList<>();
+        while (rs.next()) {
+            String rid = rs.getString(1);
+            if (!rid.equals(id)) {
+                if (id != null) {
+                    out.add(new Reservation(
+                            id, ReservationState.EXPIRED, lines, Db.instant(exp), Db.instant(created), now));
+                }
+                id = rid;
+                exp = rs.getLong(2);
+                created = rs.getLong(3);
+                lines = new ArrayList<>();
+            }
+            lines.add(new AllocatedLine(new StockKey(rs.getString(5), rs.getString(6)), rs.getLong(7)));
+        }
+        if (id != null) {
+            out.add(new Reservation(id, ReservationState.EXPIRED, lines, Db.instant(exp), Db.instant(created), now));
+        }
+        return out;
+    }
+
+    private static String marks(int n) {
+        StringBuilder b = new StringBuilder(3 * n);
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "?" : ", ?");
+        }
+        return b.toString();
+    }
+
+    private static int bindAll(PreparedStatement ps, int at, List<String> values) throws SQLException {
+        int i = at;
+        for (String v : values) {
+            ps.setString(i++, v);
+        }
+        return i;
+    }
+
+    /** MySQL/MariaDB, H2: one transaction per batch (see {@link #expireAll}). */
+    private List<Reservation> expireInTx(List<String> ids, Instant now) {
+        long nowN = Db.nanos(now);
+        ReservationTransition expire = ReservationTransition.EXPIRE;
+        String skip = db.dialect().supportsSkipLocked() ? " SKIP LOCKED" : "";
+        return db.withConnection(
+                "expire " + ids.size() + " holds",
+                (c, ambient) -> inTx(c, ambient, tx -> {
+                    // lock the due candidates in id order; a row a racing writer holds is left to it
+                    List<String> locked = new ArrayList<>();
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql("SELECT id FROM {p}reservation WHERE id IN ("
+                            + marks(ids.size()) + ") AND expires_at <= ? ORDER BY id FOR UPDATE" + skip))) {
+                        ps.setLong(bindAll(ps, 1, ids), nowN);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                locked.add(rs.getString(1));
+                            }
+                        }
+                    }
+                    if (locked.isEmpty()) {
+                        return new Done<List<Reservation>>(List.of(), false);
+                    }
+                    // the lifecycle table decides on the locked rows (HELD and due); a repeat of this call
+                    // (same now, after a lost acknowledgement) finds its own expiries and answers them again
+                    List<Reservation> chosen = new ArrayList<>();
+                    List<Reservation> repeated = new ArrayList<>();
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql(
+                            SELECT_RESERVATIONS + "r.id IN (" + marks(locked.size()) + ") ORDER BY r.id, l.line_no"))) {
+                        bindAll(ps, 1, locked);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            for (Reservation r : reservationRows(rs)) {
+                                ReservationTransition.Rule rule = expire.rule(r, now);
+                                if (rule.applies() && r.state() == ReservationState.HELD) {
+                                    chosen.add(r);
+                                } else if (r.state() == expire.target() && Db.nanos(r.updatedAt()) == nowN) {
+                                    repeated.add(r);
+                                }
+                            }
+                        }
+                    }
+                    if (chosen.isEmpty()) {
+                        return new Done<List<Reservation>>(repeated, false);
+                    }
+                    List<String> chosenIds =
+                            chosen.stream().map(Reservation::id).toList();
+                    String in = marks(chosenIds.size());
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql("UPDATE {p}reservation SET state = ?, "
+                            + "updated_at = ?, version = version + 1 WHERE state = ? AND id IN (" + in + ")"))) {
+                        ps.setString(1, expire.target().name());
+                        ps.setLong(2, nowN);
+                        ps.setString(3, ReservationState.HELD.name());
+                        bindAll(ps, 4, chosenIds);
+                        if (ps.executeUpdate() != chosenIds.size()) {
+                            throw new ConcurrencyConflictException(
+                                    "a hold of the expiry batch moved under its row lock");
+                        }
+                    }
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql(
+                            "UPDATE {p}reservation_line SET held_until = NULL WHERE reservation_id IN (" + in + ")"))) {
+                        bindAll(ps, 1, chosenIds);
+                        ps.executeUpdate();
+                    }
+                    // one update per touched level, in canonical order, by the summed quantities
+                    Map<StockKey, long[]> deltas = new TreeMap<>();
+                    List<Movement> ms = new ArrayList<>();
+                    for (Reservation r : chosen) {
+                        for (Movement m : expire.movements(r, now)) {
+                            long[] d = deltas.computeIfAbsent(m.key(), k -> new long[2]);
+                            d[0] += m.onHandDelta();
+                            d[1] += m.reservedDelta();
+                            ms.add(m);
+                        }
+                    }
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql(APPLY_DELTA))) {
+                        for (Map.Entry<StockKey, long[]> e : deltas.entrySet()) {
+                            ps.setLong(1, e.getValue()[0]);
+                            ps.setLong(2, e.getValue()[1]);
+                            ps.setLong(3, nowN);
+                            ps.setString(4, e.getKey().sku());
+                            ps.setString(5, e.getKey().location());
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql(INSERT_MOVEMENT_POSITIONAL))) {
+                        for (Movement m : ms) {
+                            ps.setString(1, m.key().sku());
+                            ps.setString(2, m.key().location());
+                            ps.setLong(3, m.onHandDelta());
+                            ps.setLong(4, m.reservedDelta());
+                            ps.setString(5, m.reason().name());
+                            ps.setString(6, m.reference());
+                            ps.setLong(7, nowN);
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                    List<Reservation> expired = new ArrayList<>(repeated);
+                    for (Reservation r : chosen) {
+                        expired.add(r.withState(expire.target(), now));
+                    }
+                    return new Done<List<Reservation>>(expired, true);
+                }));
+    }
+
+    /** Reservations from rows of {@link #SELECT_RESERVATIONS} ordered by id and line. */
+    private static List<Reservation> reservationRows(ResultSet rs) throws SQLException {
+        List<Reservation> out = new ArrayList<>();
+        String id = null;
+        ReservationState state = ReservationState.HELD;
+        long exp = 0;
+        long created = 0;
+        long updated = 0;
+        List<AllocatedLine> lines = new ArrayList<>();
+        while (rs.next()) {
+            String rid = rs.getString("id");
+            if (!rid.equals(id)) {
+                if (id != null) {
+                    out.add(new Reservation(
+                            id, state, lines, Db.instant(exp), Db.instant(created), Db.instant(updated)));
+                }
+                id = rid;
+                state = ReservationState.valueOf(rs.getString("state"));
+                exp = rs.getLong("expires_at");
+                created = rs.getLong("created_at");
+                updated = rs.getLong("updated_at");
+                lines = new ArrayList<>();
+            }
+            lines.add(new AllocatedLine(
+                    new StockKey(rs.getString("sku"), rs.getString("location")), rs.getLong("quantity")));
+        }
+        if (id != null) {
+            out.add(new Reservation(id, state, lines, Db.instant(exp), Db.instant(created), Db.instant(updated)));
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ adjust / setOnHand

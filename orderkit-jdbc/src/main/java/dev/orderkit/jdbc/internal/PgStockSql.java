@@ -62,6 +62,7 @@ final class PgStockSql {
     private final String prefix;
     private final Map<Integer, String> reserveSql = new ConcurrentHashMap<>();
     private final Map<ReservationTransition, String> transitionSql = new ConcurrentHashMap<>();
+    private volatile @Nullable String expireAllSql;
 
     /**
      * Creates the builder for a table prefix.
@@ -114,8 +115,9 @@ final class PgStockSql {
                 + "version = k.version + 1, updated_at = a.now FROM i JOIN k ON k.no = i.no, a, hold "
                 + "WHERE s.sku = i.sku AND s.location = i.loc "
                 + "RETURNING i.no, i.sku, i.loc, i.q), "
-                + "lns AS (INSERT INTO " + p + "reservation_line (reservation_id, line_no, sku, location, quantity) "
-                + "SELECT a.id, upd.no, upd.sku, upd.loc, upd.q FROM upd, a), "
+                + "lns AS (INSERT INTO " + p
+                + "reservation_line (reservation_id, line_no, sku, location, quantity, held_until) "
+                + "SELECT a.id, upd.no, upd.sku, upd.loc, upd.q, a.exp FROM upd, a), "
                 + "mvs AS (INSERT INTO " + p + "movement "
                 + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
                 + "SELECT upd.sku, upd.loc, 0, upd.q, 'RESERVE', a.id, a.now FROM upd, a ORDER BY upd.no), "
@@ -300,7 +302,12 @@ final class PgStockSql {
                 .append(t.target().name())
                 .append("', updated_at = a.now, version = r.version + 1 FROM a WHERE r.id = a.id AND ")
                 .append(applies(t))
-                .append(" RETURNING r.id)");
+                .append(" RETURNING r.id), ")
+                // the hold leaves the index by SKU and expiry with its state (a no-op when not HELD before)
+                .append("hl AS (UPDATE ")
+                .append(p)
+                .append("reservation_line l SET held_until = NULL FROM w WHERE l.reservation_id = w.id ")
+                .append("AND l.held_until IS NOT NULL)");
         if (t.movesStock()) {
             sql.append(", k AS (SELECT l.line_no, l.sku, l.location, l.quantity, s.on_hand, s.reserved, s.version ")
                     .append("FROM w JOIN ")
@@ -333,6 +340,70 @@ final class PgStockSql {
                 .append(p)
                 .append("reservation_line l ON l.reservation_id = x.id ORDER BY l.line_no");
         return sql.toString();
+    }
+
+    // ------------------------------------------------------------------ batch expiry
+
+    /**
+     * The batch expiry: ONE statement expires every reservation of an id array that is HELD and
+     * due (the WHERE of {@link #applies} for {@link ReservationTransition#EXPIRE}). It locks the
+     * reservation rows in id order with {@code SKIP LOCKED} (a row another writer holds, a racing
+     * commit say, is left to it; a row it locks is re-checked on its newest version, so a commit
+     * that landed first makes it drop out), moves them to EXPIRED, takes their lines out of the
+     * index by SKU and expiry, locks the touched levels once each in key order and updates them by
+     * the summed line quantities from the locked values (as the reserve does), and records one
+     * movement per line. Parameters: now (nanos), the ids (a {@code varchar[]}). Reply: one row per
+     * line of each expired reservation: id, expires_at, created_at, line_no, sku, location,
+     * quantity, ordered by id and line; a repeat (same ids and now) answers what its first run
+     * expired (EXPIRED with {@code updated_at = now}) and changes nothing.
+     *
+     * @return the SQL
+     */
+    String expireAll() {
+        String cached = expireAllSql;
+        if (cached == null) {
+            cached = buildExpireAll();
+            expireAllSql = cached;
+        }
+        return cached;
+    }
+
+    private String buildExpireAll() {
+        ReservationTransition t = ReservationTransition.EXPIRE;
+        String p = prefix;
+        return "WITH a AS (SELECT CAST(? AS BIGINT) AS now), "
+                + "ids AS (SELECT DISTINCT unnest(CAST(? AS VARCHAR[])) AS id), "
+                + "c AS (SELECT r.id FROM " + p + "reservation r JOIN ids ON r.id = ids.id CROSS JOIN a WHERE "
+                + applies(t) + " ORDER BY r.id FOR UPDATE OF r SKIP LOCKED), "
+                + "w AS (UPDATE " + p + "reservation r SET state = '"
+                + t.target().name() + "', updated_at = a.now, "
+                + "version = r.version + 1 FROM c, a WHERE r.id = c.id RETURNING r.id, r.expires_at, r.created_at), "
+                + "ln AS (SELECT l.reservation_id AS id, l.line_no, l.sku, l.location, l.quantity FROM " + p
+                + "reservation_line l JOIN w ON l.reservation_id = w.id), "
+                + "hl AS (UPDATE " + p + "reservation_line l SET held_until = NULL FROM w "
+                + "WHERE l.reservation_id = w.id AND l.held_until IS NOT NULL), "
+                + "g AS (SELECT ln.sku, ln.location, SUM(ln.quantity) AS q FROM ln GROUP BY ln.sku, ln.location), "
+                + "k AS (SELECT g.sku, g.location, g.q, s.on_hand, s.reserved, s.version FROM g JOIN " + p
+                + "stock_level s ON s.sku = g.sku AND s.location = g.location "
+                + "ORDER BY g.sku COLLATE \"C\", g.location COLLATE \"C\" FOR UPDATE OF s), "
+                + "v AS (UPDATE " + p + "stock_level s SET on_hand = " + signed(t.onHandSign(), "k.on_hand", "k.q")
+                + ", reserved = " + signed(t.reservedSign(), "k.reserved", "k.q")
+                + ", version = k.version + 1, updated_at = a.now FROM k, a "
+                + "WHERE s.sku = k.sku AND s.location = k.location RETURNING s.sku), "
+                + "mv AS (INSERT INTO " + p + "movement (sku, location, on_hand_delta, reserved_delta, reason, "
+                + "reference, at) SELECT ln.sku, ln.location, " + t.onHandSign() + " * ln.quantity, "
+                + t.reservedSign() + " * ln.quantity, '"
+                + Objects.requireNonNull(t.reason(), "reason").name()
+                + "', ln.id, a.now FROM ln, a ORDER BY ln.id, ln.line_no) "
+                + "SELECT w.id, w.expires_at, w.created_at, ln.line_no, ln.sku, ln.location, ln.quantity "
+                + "FROM w JOIN ln ON ln.id = w.id "
+                // a repeat of the statement (same ids and now, after a lost acknowledgement) answers
+                // the reservations its first run expired, from the snapshot, writing nothing more
+                + "UNION ALL SELECT r.id, r.expires_at, r.created_at, l.line_no, l.sku, l.location, l.quantity FROM "
+                + p + "reservation r JOIN ids ON r.id = ids.id CROSS JOIN a JOIN " + p
+                + "reservation_line l ON l.reservation_id = r.id WHERE r.state = '"
+                + t.target().name()
+                + "' AND r.updated_at = a.now ORDER BY 1, 4";
     }
 
     /** The reply of a transition: the reservation as the snapshot saw it (null: not found) and whether it applied. */

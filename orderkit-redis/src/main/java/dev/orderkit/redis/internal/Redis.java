@@ -50,6 +50,10 @@ public final class Redis {
         HEADER("header.lua"),
         /** Due reservations of one bucket. */
         DUE("due.lua"),
+        /** Due reservations of some SKUs (cluster: of one slot), from their due sets. */
+        DUE_SKU("due_sku.lua"),
+        /** Batch expiry: a whole batch (standalone) or one phase of it for one slot (cluster). */
+        EXPIRE_BATCH("expire_batch.lua"),
         /** Every level of one SKU. */
         LEVELS("levels.lua"),
         /** Stock level adjust / set. */

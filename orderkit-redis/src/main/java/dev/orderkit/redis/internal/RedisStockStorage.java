@@ -23,9 +23,11 @@ import dev.orderkit.redis.internal.LuaLifecycle.PartOp;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -512,29 +514,31 @@ public final class RedisStockStorage implements StockStorage {
         return localReply(reservationId, lines, expiresAt, now, r, "reserve_local.lua");
     }
 
-    /** KEYS of {@code reserve_one} for one reservation: header, its due index, level and movements per line. */
+    /**
+     * KEYS of {@code reserve_one} for one reservation: header, its due index, then level, movements
+     * and the SKU's due set per line.
+     */
     private List<String> localKeys(String reservationId, List<AllocatedLine> lines) {
-        List<String> k = new ArrayList<>(2 + 2 * lines.size());
+        List<String> k = new ArrayList<>(2 + 3 * lines.size());
         k.add(keys.header(reservationId));
         k.add(keys.headerDue(keys.bucket(reservationId)));
         for (AllocatedLine l : lines) {
             k.add(keys.level(l.key()));
             k.add(keys.movements(l.key()));
+            k.add(keys.skuDue(l.key().sku()));
         }
         return k;
     }
 
     /** ARGV of {@code reserve_one} for one reservation (see reserve_local.lua). */
     private List<String> localArgs(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
-        List<String> a = new ArrayList<>(8 + lines.size());
+        List<String> a = new ArrayList<>(6 + lines.size());
         a.add(reservationId);
         a.add(Codec.time(now));
         a.add(Codec.time(expiresAt));
         a.add(Codec.millis(expiresAt));
         a.add(Codec.millis(now));
         a.add(encodeLines(lines));
-        a.add(keys.prefix());
-        a.add(Integer.toString(keys.buckets()));
         for (AllocatedLine l : lines) {
             a.add(Long.toString(l.quantity()));
         }
@@ -1059,5 +1063,175 @@ public final class RedisStockStorage implements StockStorage {
         }
         all.sort(Comparator.comparingDouble(Due::score).thenComparing(Due::id));
         return all.stream().limit(limit).map(Due::id).toList();
+    }
+
+    // ---------------------------------------------------------------- expiry off the buyer's path
+
+    /** The largest batch one {@code expire_batch.lua} call (per slot) handles. */
+    static final int EXPIRE_BATCH = 500;
+
+    /**
+     * The due holds of some SKUs from their due sets ({@code P{s:SKU}:due}, one per SKU, score =
+     * expiry): one {@code due_sku.lua} call for all of them on a standalone server, one per slot on
+     * a cluster. Holds of other SKUs are never read.
+     */
+    @Override
+    public List<String> dueReservations(Collection<String> skus, Instant now, int limitPerSku) {
+        Map<Integer, List<String>> bySlot = new LinkedHashMap<>();
+        for (String sku : new LinkedHashSet<>(skus)) {
+            String k = keys.skuDue(sku);
+            bySlot.computeIfAbsent(redis.slot(k), x -> new ArrayList<>()).add(k);
+        }
+        Set<String> out = new LinkedHashSet<>();
+        List<String> args = List.of(Codec.millis(now), Codec.time(now), Integer.toString(limitPerSku));
+        for (List<String> group : bySlot.values()) {
+            out.addAll(redis.evalList(Redis.Script.DUE_SKU, group, args));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Expires the HELD and due ones of a batch with one script per slot, each reservation decided on
+     * its header inside a script (so a racing commit's claim wins or loses cleanly). Standalone:
+     * ONE {@code expire_batch.lua} call per {@value #EXPIRE_BATCH} ids expires every merged record
+     * completely. Cluster: the headers of each slot are claimed (HELD → EXPIRING) by one call per
+     * header slot, the parts of the claimed ones expired by one call per part slot, and the headers
+     * moved to EXPIRED by one call per header slot; a caller that dies between the phases leaves
+     * EXPIRING headers indexed as due now, which any later expiry finishes. An id in an unfinished
+     * step (a saga, another transition) goes through {@link #transition} as before.
+     */
+    @Override
+    public List<Reservation> expireAll(List<String> reservationIds, Instant now) {
+        List<Reservation> out = new ArrayList<>();
+        for (int from = 0; from < reservationIds.size(); from += EXPIRE_BATCH) {
+            List<String> part = reservationIds.subList(from, Math.min(reservationIds.size(), from + EXPIRE_BATCH));
+            List<String> fallback = new ArrayList<>();
+            if (redis.cluster()) {
+                expireCluster(part, now, out, fallback);
+            } else {
+                expireLocal(part, now, out, fallback);
+            }
+            for (String id : fallback) {
+                if (transition(id, ReservationTransition.EXPIRE, now) instanceof TransitionResult.Applied a) {
+                    out.add(a.reservation());
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<String> headerPairs(List<String> ids) {
+        List<String> k = new ArrayList<>(2 * ids.size());
+        for (String id : ids) {
+            k.addAll(headerKeys(id));
+        }
+        return k;
+    }
+
+    private static Reservation expiredReservation(String id, List<String> r, int at, Instant now) {
+        return new Reservation(
+                id,
+                ReservationState.EXPIRED,
+                decodeLines(r.get(at)),
+                Codec.time(r.get(at + 1)),
+                Codec.time(r.get(at + 2)),
+                now);
+    }
+
+    private void expireLocal(List<String> ids, Instant now, List<Reservation> out, List<String> fallback) {
+        List<String> r = redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(ids), List.of("local", Codec.time(now)));
+        int at = 0;
+        for (String id : ids) {
+            String code = at < r.size() ? r.get(at) : "";
+            switch (code) {
+                case "E" -> {
+                    out.add(expiredReservation(id, r, at + 1, now));
+                    at += 4;
+                }
+                case "X" -> {
+                    fallback.add(id);
+                    at++;
+                }
+                case "N" -> at++;
+                default -> throw unexpected("expire_batch.lua local", r);
+            }
+        }
+    }
+
+    private void expireCluster(List<String> ids, Instant now, List<Reservation> out, List<String> fallback) {
+        Map<Integer, List<String>> byHeaderSlot = new LinkedHashMap<>();
+        for (String id : ids) {
+            byHeaderSlot
+                    .computeIfAbsent(redis.slot(keys.header(id)), x -> new ArrayList<>())
+                    .add(id);
+        }
+        // phase 1: claim the due HELD headers, one call per header slot
+        record Claimed(Reservation expired, long attempt) {}
+        Map<String, Claimed> claimed = new LinkedHashMap<>();
+        for (List<String> group : byHeaderSlot.values()) {
+            List<String> r =
+                    redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(group), List.of("claim", Codec.time(now)));
+            int at = 0;
+            for (String id : group) {
+                String code = at < r.size() ? r.get(at) : "";
+                switch (code) {
+                    case "C" -> {
+                        claimed.put(
+                                id, new Claimed(expiredReservation(id, r, at + 1, now), Long.parseLong(r.get(at + 4))));
+                        at += 5;
+                    }
+                    case "X" -> {
+                        fallback.add(id);
+                        at++;
+                    }
+                    case "N" -> at++;
+                    default -> throw unexpected("expire_batch.lua claim", r);
+                }
+            }
+        }
+        if (claimed.isEmpty()) {
+            return;
+        }
+        // phase 2: expire their parts, one call per part slot
+        Map<Integer, List<String>> partsBySlot = new LinkedHashMap<>();
+        Map<String, String> owner = new LinkedHashMap<>();
+        for (Claimed c : claimed.values()) {
+            for (String p : partKeys(c.expired().id(), c.expired().lines(), c.attempt())) {
+                partsBySlot
+                        .computeIfAbsent(redis.slot(p), x -> new ArrayList<>())
+                        .add(p);
+                owner.put(p, c.expired().id());
+            }
+        }
+        Set<String> inconsistent = new LinkedHashSet<>();
+        for (List<String> group : partsBySlot.values()) {
+            List<String> r = redis.evalList(Redis.Script.EXPIRE_BATCH, group, List.of("parts", Codec.time(now)));
+            for (int i = 0; i < group.size(); i++) {
+                String answer = i < r.size() ? r.get(i) : "";
+                if (answer.startsWith("STATE:")) {
+                    // left EXPIRING: transition reports it
+                    inconsistent.add(Objects.requireNonNull(owner.get(group.get(i)), "owner of a part"));
+                } else if (!answer.equals("OK") && !answer.equals("NOOP") && !answer.equals("MISSING")) {
+                    throw unexpected("expire_batch.lua parts", r);
+                }
+            }
+        }
+        // phase 3: the headers to EXPIRED, one call per header slot
+        for (List<String> group : byHeaderSlot.values()) {
+            List<String> mine = new ArrayList<>();
+            List<Reservation> done = new ArrayList<>();
+            for (String id : group) {
+                Claimed c = claimed.get(id);
+                if (c != null && !inconsistent.contains(id)) {
+                    mine.add(id);
+                    done.add(c.expired());
+                }
+            }
+            if (mine.isEmpty()) {
+                continue;
+            }
+            redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(mine), List.of("finish", Codec.time(now)));
+            out.addAll(done); // finished here, or by another caller that met them EXPIRING
+        }
     }
 }

@@ -48,6 +48,8 @@ end
 -- expiry scans (scores >= 0), so expired but unswept reservations do not crowd it.
 -- ops: commit, release, fulfil, expire (under a decided header), expire_due (lazy expiry, at the
 --      part's own expiry), undo (compensation of an unfinished reserve: tombstone even if missing)
+-- A merged record is also indexed by SKU and expiry: member = the header key in the due set of each
+-- SKU of its lines (P{s:SKU}:due, field 'sd' lists them); it leaves them when its part leaves HELD.
 -- expect (optional, merged records): the header state the caller decided on; another one answers
 -- 'HEADER:<state>' and changes nothing. extra (optional, merged records): header fields written by
 -- the same HSET as the part's new state when the operation applies.
@@ -55,7 +57,7 @@ end
 local function apply_part(part, op, now, expect, extra)
   local rules = PART_OP(op)
   if not rules then return redis.error_reply('unknown part op ' .. tostring(op)) end
-  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps')
+  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps', 'sd')
   local merged = p[8] ~= false
   if expect and p[1] ~= expect then return 'HEADER:' .. (p[1] or '') end
   local st = merged and p[8] or p[1]
@@ -85,6 +87,10 @@ local function apply_part(part, op, now, expect, extra)
     end
     redis.call('HSET', part, unpack(f))
     if op == 'expire_due' then redis.call('ZADD', p[6], 'XX', -1, p[3]) end
+    if row.unindex and p[9] then
+      local sd = split(p[9], '\n')
+      for i = 1, #sd do redis.call('ZREM', sd[i], part) end
+    end
     return 'OK'
   end
   redis.call('HSET', part, 'st', row.to, 'ts', now)
@@ -196,24 +202,26 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
   return out
 end
 
--- Standalone lazy expiry: every bucket's due index (reservation ids, score = expiry ms, 0 = an
--- unfinished transition, -1 = already expired lazily) is scanned from 0 up to nowms and each merged
--- record whose part is HELD and due is expired (apply_part expire_due). hp = key prefix (P), buckets = bucket count. Returns the smallest index score >= nowms
--- (a lower bound of the expiry of every hold still pending), 'none' when no hold is pending, or nil
--- when a bucket had more due entries than one call scans.
-local function expire_due_local(hp, buckets, now, nowms)
+-- Standalone lazy expiry, by SKU: the due set of each SKU of the reservation (members = merged
+-- record keys, score = expiry ms) is scanned up to nowms (at most 100 entries per SKU) and each record
+-- whose part is HELD and due is expired (apply_part expire_due, which also takes it out of the SKU
+-- sets); holds of other SKUs are never looked at. Returns the smallest score >= nowms of those sets (a
+-- lower bound of the expiry of every hold still pending on them), 'none' when none is pending, or nil
+-- when a set had more due entries than one call scans.
+local function expire_due_skus(dues, now, nowms)
   local nextDue, complete = nil, true
-  for b = 0, buckets - 1 do
-    local base = hp .. '{r:' .. b .. '}:'
-    local idx = base .. 'due'
-    local ids = redis.call('ZRANGEBYSCORE', idx, 0, nowms, 'LIMIT', 0, 100)
-    if #ids >= 100 then complete = false end
-    for i = 1, #ids do
-      local hk = base .. 'h:' .. ids[i]
-      local p = redis.call('HMGET', hk, 'ps', 'exp')
-      if p[1] == ST.HELD and p[2] <= now then apply_part(hk, 'expire_due', now) end
+  for d = 1, #dues do
+    local members = redis.call('ZRANGEBYSCORE', dues[d], '-inf', nowms, 'LIMIT', 0, 100)
+    if #members >= 100 then complete = false end
+    for i = 1, #members do
+      local p = redis.call('HMGET', members[i], 'ps', 'exp')
+      if p[1] == ST.HELD and p[2] <= now then
+        apply_part(members[i], 'expire_due', now)
+      elseif p[1] ~= ST.HELD then
+        redis.call('ZREM', dues[d], members[i]) -- gone, or no longer held
+      end
     end
-    local nx = redis.call('ZRANGEBYSCORE', idx, nowms, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    local nx = redis.call('ZRANGEBYSCORE', dues[d], nowms, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
     if nx[2] then
       local sc = tonumber(nx[2])
       if nextDue == nil or sc < nextDue then nextDue = sc end
@@ -225,14 +233,14 @@ end
 
 -- The body of one standalone reservation (all lines on one server): header and its single part in
 -- one hash, one due index entry. Reused by batch scripts: it writes nothing unless it answers OK.
--- h = header key, idx = its bucket's due index; per line lv (level), mv (movements), q (quantity);
--- lines = the header's line encoding; hp, buckets: see expire_due_local.
--- Success costs 6 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
--- HSET reservation, ZADD due index. The level's 'ne' field (a lower bound of the expiry of the
+-- h = header key, idx = its bucket's due index; per line lv (level), mv (movements), du (the due
+-- set of the line's SKU), q (quantity); lines = the header's line encoding.
+-- Success costs 7 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
+-- HSET reservation, ZADD due index, ZADD SKU due set. The level's 'ne' field (a lower bound of the expiry of the
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
 -- returns {'OK', oh, rs, v per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
-local function reserve_one(h, idx, lv, mv, q, id, now, exp, expms, nowms, lines, hp, buckets)
+local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines)
   local st = redis.call('HGET', h, 'st')
   local att = 1
   if st then
@@ -243,6 +251,13 @@ local function reserve_one(h, idx, lv, mv, q, id, now, exp, expms, nowms, lines,
     end
     att = tonumber(redis.call('HGET', h, 'att')) + 1
   end
+  local dues, seen = {}, {}
+  for i = 1, #du do
+    if not seen[du[i]] then
+      seen[du[i]] = true
+      dues[#dues + 1] = du[i]
+    end
+  end
   local cur, r = check_levels(lv, q)
   if r[1] == 'SHORT' then
     local scan = false
@@ -250,7 +265,7 @@ local function reserve_one(h, idx, lv, mv, q, id, now, exp, expms, nowms, lines,
       if c[1] and (not c[4] or (c[4] ~= 'none' and tonumber(c[4]) <= tonumber(nowms))) then scan = true end
     end
     if scan then
-      local nd = expire_due_local(hp, buckets, now, nowms)
+      local nd = expire_due_skus(dues, now, nowms)
       cur, r = check_levels(lv, q)
       if nd ~= nil then
         for k, c in pairs(cur) do
@@ -267,7 +282,8 @@ local function reserve_one(h, idx, lv, mv, q, id, now, exp, expms, nowms, lines,
   if att ~= 1 then redis.call('DEL', h) end
   redis.call('HSET', h, 'st', ST.HELD, 'id', id, 'lines', lines, 'exp', exp, 'cr', now, 'up', now, 'att', att,
     'ps', ST.HELD, 'lv', table.concat(lv, '\n'), 'mv', table.concat(mv, '\n'), 'du', idx,
-    'q', table.concat(q, '\n'), 'ts', now)
+    'q', table.concat(q, '\n'), 'ts', now, 'sd', table.concat(dues, '\n'))
   redis.call('ZADD', idx, expms, id)
+  for i = 1, #dues do redis.call('ZADD', dues[i], expms, h) end
   return out
 end

@@ -1,0 +1,11 @@
+-- orderkit schema v5 for H2 2.x: the index of holds by SKU and expiry.
+-- Applies on top of v4; v1 to v4 are never edited.
+-- ${prefix} is the table prefix (Flyway placeholder; the built-in installer substitutes it).
+-- reservation_line.held_until: the reservation's expiry while it is HELD, NULL once it left HELD
+-- (written in the same transaction as the reservation's state). A shortage on the reserve path
+-- finds the due holds of the SKUs it needs with a range scan of this index, however many holds of
+-- other SKUs are due.
+ALTER TABLE ${prefix}reservation_line ADD COLUMN IF NOT EXISTS held_until BIGINT;
+UPDATE ${prefix}reservation_line l SET held_until = (SELECT r.expires_at FROM ${prefix}reservation r
+    WHERE r.id = l.reservation_id AND r.state = 'HELD') WHERE l.held_until IS NULL;
+CREATE INDEX IF NOT EXISTS ${prefix}reservation_line_due ON ${prefix}reservation_line (sku, held_until);
