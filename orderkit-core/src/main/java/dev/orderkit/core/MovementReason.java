@@ -13,5 +13,12 @@ public enum MovementReason {
     /** A hold expired. */
     EXPIRE,
     /** Committed stock shipped. */
-    FULFIL
+    FULFIL,
+    /**
+     * The sums of a level's older movements, folded into one by {@code OrderKit#purge()} (see
+     * {@link Retention#movements()}): it stands first in the level's movements, in place of those
+     * it replaced, so replaying the movements still gives the level. Its reference is
+     * {@value Movement#SNAPSHOT_REFERENCE}; its time is that of the newest movement folded into it.
+     */
+    SNAPSHOT
 }

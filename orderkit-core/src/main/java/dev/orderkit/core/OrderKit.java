@@ -4,6 +4,7 @@ import dev.orderkit.core.internal.BackgroundRunner;
 import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
+import dev.orderkit.core.internal.Purger;
 import dev.orderkit.core.internal.Retries;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
@@ -12,6 +13,7 @@ import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepHook;
 import dev.orderkit.core.spi.StepTransactions;
@@ -44,6 +46,7 @@ public final class OrderKit implements AutoCloseable {
     private final DefaultOrderService orders;
     private final Background background;
     private final @Nullable BackgroundRunner runner;
+    private final Purger purger;
 
     private OrderKit(
             OrderKitConfig config,
@@ -54,6 +57,7 @@ public final class OrderKit implements AutoCloseable {
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
+        this.purger = new Purger(config, retries, config.inboxStore());
         this.background = background;
         this.runner = background.enabled()
                 ? BackgroundRunner.start(
@@ -128,6 +132,31 @@ public final class OrderKit implements AutoCloseable {
     }
 
     /**
+     * Deletes what the {@link Retention} settings ({@link Builder#retention}) say is old enough:
+     * completed idempotency keys past their retention, terminal reservations with their lines,
+     * published outbox events, completed inbox messages (of {@link Builder#inboxStore}), and, with
+     * an {@link OrderArchiver} only, terminal orders (archived first); it folds old movements into
+     * one snapshot movement per level (replaying a level's movements still gives its on-hand and
+     * reserved). Active reservations, unpublished events and orders without an archiver are never
+     * deleted.
+     *
+     * <p>Bounded: every kind is deleted in batches of {@link Retention#batchSize()}, at most
+     * {@link Retention#maxBatches()} batches per kind; a report that is not
+     * {@linkplain PurgeReport#complete() complete} left work for the next call. Run it periodically
+     * (e.g. hourly) on any instance: it is safe on several instances at once (every deletion is
+     * conditional) and safe to interrupt (each batch is atomic, the next call continues). Safe to
+     * call concurrently with every other operation of the kit.
+     *
+     * @return what was deleted
+     * @throws BackendUnavailableException if a backend failed after the configured retries (the
+     *     batches before it stay deleted)
+     * @throws RuntimeException whatever the {@link OrderArchiver} throws (that batch is kept)
+     */
+    public PurgeReport purge() {
+        return purger.purge();
+    }
+
+    /**
      * The configuration this kit was built with (defaults filled in).
      *
      * @return the immutable configuration
@@ -197,6 +226,8 @@ public final class OrderKit implements AutoCloseable {
         private Background background = Background.off();
         private @Nullable ScheduledExecutorService backgroundExecutor;
         private @Nullable BackgroundTask outboxPublishing;
+        private Retention retention = Retention.defaults();
+        private @Nullable InboxStore inboxStore;
 
         private Builder() {}
 
@@ -400,6 +431,19 @@ public final class OrderKit implements AutoCloseable {
         }
 
         /**
+         * What {@link OrderKit#purge()} deletes and when (default {@link Retention#defaults()}:
+         * terminal reservations after 7 days, movements folded after 30 days, published events and
+         * completed inbox messages after 7 days, orders kept).
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder retention(Retention value) {
+            this.retention = Check.notNull(value, "retention");
+            return this;
+        }
+
+        /**
          * Runs the background work on the application's executor instead of a thread the kit owns.
          * {@link OrderKit#close()} cancels the kit's pending runs on it but never shuts it down.
          * Runs of one task never overlap, whatever the executor's pool size; with one thread the
@@ -410,6 +454,19 @@ public final class OrderKit implements AutoCloseable {
          */
         public Builder backgroundExecutor(ScheduledExecutorService value) {
             this.backgroundExecutor = Check.notNull(value, "backgroundExecutor");
+            return this;
+        }
+
+        /**
+         * The message inbox (e.g. the one given to the Stripe webhook handler) whose completed
+         * messages {@link OrderKit#purge()} deletes after {@link Retention#inbox()} (default: none;
+         * the kit itself does not use an inbox otherwise).
+         *
+         * @param value the inbox
+         * @return this builder
+         */
+        public Builder inboxStore(InboxStore value) {
+            this.inboxStore = Check.notNull(value, "inboxStore");
             return this;
         }
 
@@ -470,7 +527,9 @@ public final class OrderKit implements AutoCloseable {
                             inProgressWait,
                             stepHook,
                             stepTransactions,
-                            combine),
+                            combine,
+                            retention,
+                            inboxStore),
                     background,
                     backgroundExecutor,
                     outboxPublishing);

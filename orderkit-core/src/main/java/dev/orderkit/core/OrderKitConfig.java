@@ -3,6 +3,7 @@ package dev.orderkit.core;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
+import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepHook;
 import dev.orderkit.core.spi.StepTransactions;
@@ -10,6 +11,7 @@ import dev.orderkit.core.spi.StockStorage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The immutable configuration of one {@link OrderKit}, as {@link OrderKit.Builder#build()} resolved
@@ -32,6 +34,8 @@ import java.util.Objects;
  * @param stepHook step observer
  * @param stepTransactions atomic phases of a transactional backend, or {@link StepTransactions#NONE}
  * @param combining hot-SKU combining of concurrent reservations (resolved: on or off)
+ * @param retention what {@link OrderKit#purge()} deletes, and when
+ * @param inboxStore the message inbox {@link OrderKit#purge()} purges, or {@code null} for none
  */
 public record OrderKitConfig(
         Clock clock,
@@ -49,7 +53,9 @@ public record OrderKitConfig(
         Duration inProgressWait,
         StepHook stepHook,
         StepTransactions stepTransactions,
-        Combining combining) {
+        Combining combining,
+        Retention retention,
+        @Nullable InboxStore inboxStore) {
 
     /** Rejects missing parts. */
     public OrderKitConfig {
@@ -69,5 +75,6 @@ public record OrderKitConfig(
         Objects.requireNonNull(stepHook, "stepHook");
         Objects.requireNonNull(stepTransactions, "stepTransactions");
         Objects.requireNonNull(combining, "combining");
+        Objects.requireNonNull(retention, "retention");
     }
 }

@@ -17,7 +17,9 @@ public interface StockLedger {
     /**
      * Holds stock for all lines, choosing locations with the configured {@link AllocationStrategy}.
      * Repeating a call with the same reservation id returns the existing reservation (whatever its
-     * state) without holding more stock.
+     * state) without holding more stock, for as long as the reservation is kept: a released, expired
+     * or fulfilled one is deleted by {@link OrderKit#purge()} after {@link Retention#reservations()}
+     * (default 7 days), after which the id reserves afresh.
      *
      * @param request the reservation
      * @return the HELD reservation (or the existing one for a repeated id)
@@ -60,10 +62,13 @@ public interface StockLedger {
     /**
      * Changes on-hand by a delta (restock, shrinkage). Creates the level on first positive delta.
      *
-     * <p>The reference is an operation id, de-duplicated per stock level for as long as the level's
-     * movements are kept: repeating the call with the same key, reference and delta (for example
-     * after a timeout that left you unsure whether it was applied) applies nothing and returns the
-     * level as the first application left it. Use a new reference for every distinct change.
+     * <p>The reference is an operation id, de-duplicated per stock level for as long as its movement
+     * is kept, which is at least {@link Retention#movements()} (default 30 days): repeating the call
+     * with the same key, reference and delta (for example after a timeout that left you unsure
+     * whether it was applied) applies nothing and returns the level as the first application left
+     * it. {@link OrderKit#purge()} folds older movements into the level's snapshot and forgets their
+     * references with them; a reference repeated after that applies again. Use a new reference for
+     * every distinct change.
      *
      * @param key SKU and location
      * @param delta units to add (negative to remove), |delta| at most 1,000,000,000
@@ -79,8 +84,9 @@ public interface StockLedger {
      * Sets on-hand to an absolute value (a stock count) if nobody changed the level since the caller
      * read {@code expectedVersion}; use {@code -1} to create a new level.
      *
-     * <p>De-duplicated on the reference like {@link #adjust}: a repeat with the same reference,
-     * on-hand and expected version returns the first application's level instead of a conflict.
+     * <p>De-duplicated on the reference like {@link #adjust} (for as long as its movement is kept):
+     * a repeat with the same reference, on-hand and expected version returns the first
+     * application's level instead of a conflict.
      *
      * @param key SKU and location
      * @param onHand new on-hand

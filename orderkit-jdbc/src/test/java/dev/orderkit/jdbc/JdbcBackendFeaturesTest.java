@@ -245,7 +245,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3, 4, 5);
+            assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -255,7 +255,7 @@ class JdbcBackendFeaturesTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void installerUpgradesASchemaFromV1ToV5KeepingItsData(Kind kind) throws Exception {
+    void installerUpgradesASchemaFromV1ToV6KeepingItsData(Kind kind) throws Exception {
         try (JdbcFixture f = JdbcFixture.create(kind);
                 JdbcFixture peer = f.peer()) {
             String prefix = f.backend().tablePrefix() + "u_";
@@ -320,7 +320,7 @@ class JdbcBackendFeaturesTest {
                 assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(3))
                         .containsExactly(3);
 
-                // the current release starts (on two instances at once): only V4 is applied, once
+                // the current release starts (on two instances at once): only V4 to V6 are applied, once
                 JdbcBackend a = JdbcBackend.builder()
                         .dataSource(f.dataSource())
                         .tablePrefix(prefix)
@@ -331,13 +331,13 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(4, 5);
+                assertThat(applied).containsExactly(4, 5, 6);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3, 4, 5);
+                assertThat(history).containsExactly(1, 2, 3, 4, 5, 6);
                 // V5 indexed the hold written before it by SKU and expiry
                 assertThat(a.stockStorage().dueReservations(Set.of("KEPT"), T0.plusSeconds(60), 10))
                         .containsExactly("r-old");

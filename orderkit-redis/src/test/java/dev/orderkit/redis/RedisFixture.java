@@ -66,6 +66,11 @@ final class RedisFixture implements BackendFixture {
         return backend;
     }
 
+    /** This fixture's client. */
+    UnifiedJedis client() {
+        return client;
+    }
+
     /** The Redis-specific fault controls of this fixture's client (aimed faults, re-send, counter). */
     FaultyJedis.ScriptFaults scriptFaults() {
         return scriptFaults;

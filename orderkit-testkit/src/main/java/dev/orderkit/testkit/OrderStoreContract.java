@@ -111,6 +111,31 @@ public abstract class OrderStoreContract extends ContractSupport {
     }
 
     @Test
+    void deleteIsCompareAndSetOnTheVersionAndForgetsTheOrder() {
+        Order o = sampleOrder("ord-del", now());
+        Order other = sampleOrder("ord-kept", now());
+        orders().insert(o, events(o, EventType.ORDER_CREATED));
+        orders().insert(other, events(other, EventType.ORDER_CREATED));
+        clock.advance(Duration.ofSeconds(1));
+        Order cancelled = o.withFailureReason("test").transition(OrderStatus.CANCELLED, now());
+        assertThat(orders().update(cancelled, 0, events(cancelled, EventType.ORDER_CANCELLED)))
+                .isTrue();
+
+        assertThat(orders().delete("ord-del", 0)).as("stale version").isFalse();
+        assertThat(orders().find("ord-del")).contains(cancelled);
+        assertThat(orders().delete("ord-del", 1)).isTrue();
+
+        assertThat(orders().find("ord-del")).isEmpty();
+        assertThat(orders().findByKey(o.scope(), o.idempotencyKey())).isEmpty();
+        assertThat(orders().findStale(EnumSet.allOf(OrderStatus.class), now().plusSeconds(60), 10))
+                .extracting(Order::id)
+                .containsExactly("ord-kept");
+        assertThat(orders().delete("ord-del", 1)).as("already gone").isFalse();
+        assertThat(orders().delete("never-existed", 0)).isFalse();
+        assertThat(orders().find("ord-kept")).contains(other);
+    }
+
+    @Test
     void updateIsCompareAndSetOnTheVersion() {
         Order o = sampleOrder("ord-1", now());
         orders().insert(o, events(o, EventType.ORDER_CREATED));

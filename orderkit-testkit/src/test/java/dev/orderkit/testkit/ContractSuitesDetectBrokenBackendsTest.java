@@ -174,6 +174,42 @@ class ContractSuitesDetectBrokenBackendsTest {
         public List<Movement> movements(StockKey key) {
             return d.movements(key);
         }
+
+        @Override
+        public int purgeReservations(Instant olderThan, int limit) {
+            return d.purgeReservations(olderThan, limit);
+        }
+
+        @Override
+        public int compactMovements(Instant olderThan, int limit) {
+            return d.compactMovements(olderThan, limit);
+        }
+    }
+
+    /** Bug: the reservation purge ignores its bound: recent terminal reservations go too. */
+    static final class PurgeIgnoresBound extends ForwardingStock {
+        @Override
+        public int purgeReservations(Instant olderThan, int limit) {
+            return d.purgeReservations(Instant.MAX, limit);
+        }
+    }
+
+    /** Bug: compaction ignores its batch limit. */
+    static final class UnboundedCompaction extends ForwardingStock {
+        @Override
+        public int compactMovements(Instant olderThan, int limit) {
+            return d.compactMovements(olderThan, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Bug: compaction deletes old movements without leaving their snapshot (conservation breaks). */
+    static final class SnapshotLost extends ForwardingStock {
+        @Override
+        public List<Movement> movements(StockKey key) {
+            return d.movements(key).stream()
+                    .filter(m -> m.reason() != MovementReason.SNAPSHOT)
+                    .toList();
+        }
     }
 
     /** Bug: multi-line holds are applied line by line, so a short line leaves the others held. */
@@ -494,6 +530,27 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     // ------------------------------------------------------------------ suites over the planted bugs
+
+    static final class PurgeIgnoresBoundRetention extends RetentionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(PurgeIgnoresBound::new);
+        }
+    }
+
+    static final class UnboundedCompactionRetention extends RetentionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(UnboundedCompaction::new);
+        }
+    }
+
+    static final class SnapshotLostRetention extends RetentionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(SnapshotLost::new);
+        }
+    }
 
     static final class PartialReserveStock extends StockStorageContract {
         @Override
@@ -981,6 +1038,18 @@ class ContractSuitesDetectBrokenBackendsTest {
     void inboxPurgeOfUnfinishedClaimsIsCaught() {
         assertThat(failuresOf(PurgeEverythingInboxContract.class))
                 .contains("purgeDeletesOnlyCompletedRecordsOlderThanTheBound()");
+    }
+
+    @Test
+    void brokenRetentionPrimitivesAreCaught() {
+        assertThat(failuresOf(PurgeIgnoresBoundRetention.class))
+                .contains("purgeReservationsDeletesOnlyTerminalOnesOlderThanTheBound()");
+        assertThat(failuresOf(UnboundedCompactionRetention.class))
+                .contains("compactionStaysWithinItsLimitAndEndsWithOneSnapshot()");
+        assertThat(failuresOf(SnapshotLostRetention.class))
+                .contains(
+                        "compactionFoldsOldMovementsIntoOneSnapshotAndKeepsTheReplayExact()",
+                        "compactionStaysWithinItsLimitAndEndsWithOneSnapshot()");
     }
 
     @Test

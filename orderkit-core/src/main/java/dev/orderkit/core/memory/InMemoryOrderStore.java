@@ -190,6 +190,29 @@ public final class InMemoryOrderStore implements OrderStore {
         });
     }
 
+    /** Deletes the order (and its key entry, if it is the latest of its key) if its version matches. */
+    @Override
+    public boolean delete(String orderId, long expectedVersion) {
+        Order seen = orders.get(orderId);
+        if (seen == null || seen.version() != expectedVersion) {
+            return false;
+        }
+        List<String> key = keyOf(seen.scope(), seen.idempotencyKey());
+        return stripes.write(orderId, key, () -> {
+            Order current = orders.get(orderId);
+            if (current == null || current.version() != expectedVersion) {
+                return false;
+            }
+            orders.remove(orderId);
+            indexOf(orderId, current.status()).remove(Touched.of(current));
+            KeyEntry latest = byKey.get(key);
+            if (latest != null && latest.orderId().equals(orderId)) {
+                byKey.remove(key);
+            }
+            return true;
+        });
+    }
+
     private void publish(List<OrderKitEvent> events) {
         for (OrderKitEvent e : events) {
             try {

@@ -436,9 +436,10 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         List<Sku> locked = lockSkus(seen.lines());
         try {
-            // reservations are never removed, and it was there before the locks
-            Reservation current =
-                    Objects.requireNonNull(reservations.get(reservationId), "reservation " + reservationId);
+            Reservation current = reservations.get(reservationId);
+            if (current == null) { // purged (terminal and old) between the read and the locks
+                return new TransitionResult.NotFound(reservationId);
+            }
             ReservationTransition.Rule rule = transition.rule(current, now);
             TransitionResult result = rule.outcome(current, now);
             if (result instanceof TransitionResult.Applied applied) {
@@ -675,6 +676,111 @@ public final class InMemoryStockStorage implements StockStorage {
         } finally {
             s.lock.unlockRead(stamp);
         }
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    /**
+     * Deletes old terminal reservations, each under the write locks of its SKUs (as every write of
+     * it), after checking again under them that it is still the terminal one seen.
+     */
+    @Override
+    public int purgeReservations(Instant olderThan, int limit) {
+        int purged = 0;
+        for (Reservation seen : reservations.values()) {
+            if (purged >= limit) {
+                break;
+            }
+            if (!purgeable(seen, olderThan)) {
+                continue;
+            }
+            List<Sku> locked = lockSkus(seen.lines());
+            try {
+                Reservation current = reservations.get(seen.id());
+                if (current != null && purgeable(current, olderThan) && reservations.remove(seen.id(), current)) {
+                    purged++;
+                }
+            } finally {
+                unlockSkus(locked);
+            }
+        }
+        return purged;
+    }
+
+    private static boolean purgeable(Reservation r, Instant olderThan) {
+        return !r.state().isActive() && r.updatedAt().isBefore(olderThan);
+    }
+
+    /**
+     * Folds each level's movements older than {@code olderThan} into one snapshot movement (at the
+     * position of the first of them), under the SKU's write lock, dropping the recorded writes
+     * whose movements were folded.
+     */
+    @Override
+    public int compactMovements(Instant olderThan, int limit) {
+        int removed = 0;
+        for (Sku s : skus.values()) {
+            if (removed >= limit) {
+                break;
+            }
+            long stamp = s.lock.writeLock();
+            try {
+                for (Slot slot : s.slots) {
+                    if (removed >= limit) {
+                        break;
+                    }
+                    removed += fold(slot, olderThan, limit - removed);
+                }
+            } finally {
+                s.lock.unlockWrite(stamp);
+            }
+        }
+        return removed;
+    }
+
+    /** Folds up to {@code budget + 1} old movements of a slot into one; returns how many went. */
+    private static int fold(Slot slot, Instant olderThan, int budget) {
+        List<Movement> ms = slot.movements;
+        boolean[] folded = new boolean[ms.size()];
+        int first = -1;
+        int count = 0;
+        for (int i = 0; i < ms.size() && count <= budget; i++) {
+            if (ms.get(i).at().isBefore(olderThan)) {
+                folded[i] = true;
+                first = first < 0 ? i : first;
+                count++;
+            }
+        }
+        if (count < 2) {
+            return 0;
+        }
+        long onHand = 0;
+        long reserved = 0;
+        Instant last = ms.get(first).at();
+        List<Movement> kept = new ArrayList<>(ms.size() - count + 1);
+        for (int i = 0; i < ms.size(); i++) {
+            Movement m = ms.get(i);
+            if (!folded[i]) {
+                kept.add(m);
+                continue;
+            }
+            onHand += m.onHandDelta();
+            reserved += m.reservedDelta();
+            last = m.at().isAfter(last) ? m.at() : last;
+            if (m.reason() == MovementReason.ADJUST || m.reason() == MovementReason.SET_ON_HAND) {
+                slot.writes.remove(m.reference());
+            }
+            if (i == first) {
+                kept.add(m); // its place goes to the snapshot below
+            }
+        }
+        // every movement before the first folded one was kept: the snapshot takes index `first`
+        kept.set(
+                first,
+                new Movement(slot.key, onHand, reserved, MovementReason.SNAPSHOT, Movement.SNAPSHOT_REFERENCE, last));
+        ms.clear();
+        ms.addAll(kept);
+        return count - 1;
     }
 
     /**

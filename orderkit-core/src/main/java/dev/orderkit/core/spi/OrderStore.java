@@ -77,4 +77,35 @@ public interface OrderStore {
      * @return matching orders
      */
     List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit);
+
+    // ------------------------------------------------------------------ retention (OrderKit#purge)
+
+    /**
+     * Retention primitive: deletes up to {@code limit} recorded events that were published already
+     * (an outbox's {@code SENT} rows) with a send time strictly before {@code olderThan}. Events
+     * not yet published, or given up on, are never deleted. Idempotent; core calls it again while
+     * it returns {@code limit}. The default deletes nothing (a store without an outbox has nothing
+     * to purge).
+     *
+     * @param olderThan exclusive upper bound of the send times
+     * @param limit maximum number deleted by this call, at least 1
+     * @return the number deleted
+     */
+    default int purgeSentEvents(Instant olderThan, int limit) {
+        return 0;
+    }
+
+    /**
+     * Retention primitive: deletes an order if its stored version equals {@code expectedVersion}
+     * (core deletes only terminal orders it handed to the application's archiver). Its events are
+     * not touched.
+     *
+     * @param orderId the id
+     * @param expectedVersion the version the caller read
+     * @return true if deleted; false if the order is gone or has another version (nothing written)
+     * @throws UnsupportedOperationException if the store cannot delete orders (the default)
+     */
+    default boolean delete(String orderId, long expectedVersion) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot delete orders");
+    }
 }

@@ -5,6 +5,7 @@ import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
+import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
@@ -211,7 +212,8 @@ public interface StockStorage {
      * {@code delta} changes nothing and returns that recorded level (a retry after a lost
      * acknowledgement); with any other arguments, or when the reference was recorded by
      * {@link #setOnHand}, it throws {@link ReferenceReuseException}. A call that failed (short
-     * stock) records nothing. Records are kept as long as the level's movements.
+     * stock) records nothing. A record is kept as long as its movement: {@link #compactMovements}
+     * deletes it when it folds that movement into the level's snapshot.
      *
      * @param key SKU and location
      * @param delta change of on-hand, may be negative
@@ -266,6 +268,52 @@ public interface StockStorage {
      * @return the movements
      */
     List<Movement> movements(StockKey key);
+
+    // ------------------------------------------------------------------ retention (OrderKit#purge)
+
+    /**
+     * Retention primitive: deletes up to {@code limit} reservations in a terminal state
+     * ({@link ReservationState#RELEASED}, {@link ReservationState#EXPIRED},
+     * {@link ReservationState#FULFILLED}) whose last change ({@link Reservation#updatedAt()}) is
+     * strictly before {@code olderThan}, with their lines (and whatever else the backend keeps for
+     * them). A held or committed reservation is never deleted, however old; each deletion is
+     * conditional on the reservation still being terminal and old at the instant it happens.
+     * Levels and movements are not touched. Idempotent; core calls it again while it returns
+     * {@code limit}. A backend may also delete its own invisible leftovers of the same age (e.g.
+     * rolled-back attempts of a cross-slot reserve) and count them.
+     *
+     * <p>The default deletes nothing (a backend without retention keeps everything).
+     *
+     * @param olderThan exclusive upper bound of the last change of the reservations to delete
+     * @param limit maximum number of reservations deleted by this call, at least 1
+     * @return the number deleted
+     */
+    default int purgeReservations(Instant olderThan, int limit) {
+        return 0;
+    }
+
+    /**
+     * Retention primitive: folds old movements into a snapshot. For levels with at least two
+     * movements older than {@code olderThan} ({@link Movement#at()} strictly before it), replaces
+     * the oldest of them by one {@link MovementReason#SNAPSHOT} movement carrying their summed
+     * deltas (reference {@link Movement#SNAPSHOT_REFERENCE}, time of the newest folded movement),
+     * first in the level's movements, and deletes the others, atomically per level with respect to
+     * every write of that level; newer movements stay as they are. The recorded {@link #adjust} /
+     * {@link #setOnHand} writes whose movements were folded are deleted in the same step (a later
+     * call with such a reference applies again). Replaying the movements of a level therefore still
+     * gives its on-hand and reserved.
+     *
+     * <p>Removes at most {@code limit} movements per call (a level may be folded in several
+     * steps); core calls it again while it returns {@code limit}. Idempotent. The default folds
+     * nothing.
+     *
+     * @param olderThan exclusive upper bound of the times of the movements to fold
+     * @param limit maximum number of movements removed by this call, at least 1
+     * @return the number of movements removed (folded into a snapshot)
+     */
+    default int compactMovements(Instant olderThan, int limit) {
+        return 0;
+    }
 
     /**
      * How a recorded stock write is described in a {@link ReferenceReuseException}, so every

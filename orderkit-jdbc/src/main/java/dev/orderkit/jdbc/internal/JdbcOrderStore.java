@@ -164,4 +164,17 @@ public final class JdbcOrderStore implements OrderStore {
                 .map(b -> Codec.read(b, Order.class))
                 .toList();
     }
+
+    // ------------------------------------------------------------------ retention (see JdbcPurge)
+
+    /** Deletes published ({@code SENT}) outbox rows sent before the bound. */
+    @Override
+    public int purgeSentEvents(Instant olderThan, int limit) {
+        return new JdbcPurge(db).purgeSentEvents(olderThan, limit);
+    }
+
+    @Override
+    public boolean delete(String orderId, long expectedVersion) {
+        return new JdbcPurge(db).deleteOrder(orderId, expectedVersion);
+    }
 }

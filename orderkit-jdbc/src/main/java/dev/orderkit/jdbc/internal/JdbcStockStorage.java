@@ -1263,4 +1263,16 @@ public final class JdbcStockStorage implements StockStorage {
                                 Db.instant(rs.getLong("at"))))
                         .list());
     }
+
+    // ------------------------------------------------------------------ retention (see JdbcPurge)
+
+    @Override
+    public int purgeReservations(Instant olderThan, int limit) {
+        return new JdbcPurge(db).purgeReservations(olderThan, limit);
+    }
+
+    @Override
+    public int compactMovements(Instant olderThan, int limit) {
+        return new JdbcPurge(db).compactMovements(olderThan, limit);
+    }
 }

@@ -36,7 +36,8 @@ public final class SchemaInstaller {
             new Script(2, "inbox", "V2__inbox.sql"),
             new Script(3, "stock writes", "V3__stock_writes.sql"),
             new Script(4, "claim table", "V4__claim_table.sql"),
-            new Script(5, "hold expiry index", "V5__hold_expiry_index.sql"));
+            new Script(5, "hold expiry index", "V5__hold_expiry_index.sql"),
+            new Script(6, "retention", "V6__retention.sql"));
 
     private final Db db;
 

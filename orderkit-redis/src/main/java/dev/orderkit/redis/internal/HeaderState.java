@@ -112,4 +112,13 @@ enum HeaderState {
     Due due() {
         return due;
     }
+
+    /**
+     * Whether the header never changes again (a terminal lifecycle state, or a rolled-back saga
+     * attempt): the retention purge may delete it once it is old (a new attempt of an ABORTED id
+     * restarts the header, and the purge checks the state again before it deletes).
+     */
+    boolean finalState() {
+        return this == EXPIRED || this == RELEASED || this == FULFILLED || this == ABORTED;
+    }
 }

@@ -15,6 +15,8 @@ import dev.orderkit.core.spi.ScopedKey;
  * P{s:SKU}:p:ID:ATT     hash   reservation part: lines of one slot (anchor SKU = first SKU of the part)
  * P{r:B}:h:ID           hash   reservation header (B = bucket of the id; raw id after the tag)
  * P{r:B}:due            zset   ids of HELD / unfinished reservations of bucket B
+ * P{r:B}:done           zset   ids of final (expired, released, fulfilled, aborted) reservations of bucket B,
+ *                              score = seconds part of the time encoding of the final change (retention purge)
  * P{i:B}:k:SCOPE:KEY    hash   idempotency record (B = bucket of scope+key)
  * P{i:B}:retain         zset   completed records of bucket B, score = retain-until ms
  * P{in:B}:m:ID          hash   inbox message: lease (time, '' = released), done (time) (B = bucket of the id)
@@ -108,6 +110,11 @@ public final class Keys {
     /** @param bucket bucket @return due index of reservation headers */
     public String headerDue(int bucket) {
         return prefix + "{r:" + bucket + "}:due";
+    }
+
+    /** @param bucket bucket @return index of the final reservation headers of the bucket (retention) */
+    public String headerDone(int bucket) {
+        return prefix + "{r:" + bucket + "}:done";
     }
 
     /** @param key scoped key @return idempotency record key */

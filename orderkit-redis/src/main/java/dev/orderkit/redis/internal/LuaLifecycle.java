@@ -91,8 +91,8 @@ final class LuaLifecycle {
     /**
      * The prelude.
      *
-     * @return Lua source defining {@code ST}, {@code HEADER_DUE}, {@code VERDICT}, {@code PART_OP}
-     *     and {@code TOMBSTONE_MS}
+     * @return Lua source defining {@code ST}, {@code HEADER_DUE}, {@code HEADER_FINAL},
+     *     {@code VERDICT}, {@code PART_OP} and {@code TOMBSTONE_MS}
      */
     static String prelude() {
         StringBuilder b = new StringBuilder();
@@ -111,6 +111,13 @@ final class LuaLifecycle {
             }
         }
         b.append("local HEADER_DUE = {").append(String.join(", ", due)).append("}\n");
+        List<String> fin = new ArrayList<>();
+        for (HeaderState s : HeaderState.values()) {
+            if (s.finalState()) {
+                fin.add(s.name() + "=true");
+            }
+        }
+        b.append("local HEADER_FINAL = {").append(String.join(", ", fin)).append("}\n");
         List<String> verdicts = new ArrayList<>();
         for (ReservationTransition.Verdict v : ReservationTransition.Verdict.values()) {
             verdicts.add(v.name() + "='" + v.name() + "'");

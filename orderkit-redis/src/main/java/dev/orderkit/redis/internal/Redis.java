@@ -67,7 +67,11 @@ public final class Redis {
         /** Inbox: release a message. */
         INBOX_RELEASE("inbox_release.lua"),
         /** Inbox: purge completed messages of one bucket. */
-        INBOX_PURGE("inbox_purge.lua");
+        INBOX_PURGE("inbox_purge.lua"),
+        /** Retention: list / delete the old final reservation headers of one bucket. */
+        PURGE_RESERVATIONS("purge_reservations.lua"),
+        /** Retention: fold the old movements of one level into a snapshot. */
+        COMPACT_MOVEMENTS("compact_movements.lua");
 
         private final String file;
 

@@ -343,7 +343,8 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private List<String> headerKeys(String id) {
-        return List.of(keys.header(id), keys.headerDue(keys.bucket(id)));
+        int b = keys.bucket(id);
+        return List.of(keys.header(id), keys.headerDue(b), keys.headerDone(b));
     }
 
     /**
@@ -1233,5 +1234,67 @@ public final class RedisStockStorage implements StockStorage {
             redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(mine), List.of("finish", Codec.time(now)));
             out.addAll(done); // finished here, or by another caller that met them EXPIRING
         }
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    /**
+     * Per bucket: lists the old final headers (purge_reservations.lua), deletes the parts of the
+     * cluster ones (their own slots; a standalone record's part is its header), then deletes the
+     * headers, each checked again in the script. Parts go first, so a purge that stops half-way
+     * leaves indexed headers for the next one, never unreachable parts.
+     */
+    @Override
+    public int purgeReservations(Instant olderThan, int limit) {
+        String bound = Codec.time(olderThan);
+        String boundScore = Long.toString(Long.parseLong(bound.substring(0, 12)));
+        int total = 0;
+        for (int b = 0; b < keys.buckets() && total < limit; b++) {
+            List<String> idx = List.of(keys.headerDone(b));
+            String prefix = keys.headerPrefix(b);
+            List<String> found = redis.evalList(
+                    Redis.Script.PURGE_RESERVATIONS,
+                    idx,
+                    List.of("list", bound, boundScore, Integer.toString(limit - total), prefix));
+            if (found.isEmpty()) {
+                continue;
+            }
+            List<String> args = new ArrayList<>(List.of("delete", bound, boundScore, "0", prefix));
+            for (int i = 0; i + 3 < found.size(); i += 4) {
+                String id = found.get(i);
+                if (!"1".equals(found.get(i + 1)) && !found.get(i + 2).isEmpty()) {
+                    for (String part : partKeys(id, decodeLines(found.get(i + 2)), Long.parseLong(found.get(i + 3)))) {
+                        redis.call(() -> redis.client().del(part));
+                    }
+                }
+                args.add(id);
+            }
+            Object n = redis.eval(Redis.Script.PURGE_RESERVATIONS, idx, args);
+            total += n instanceof Long l ? l.intValue() : 0;
+        }
+        return total;
+    }
+
+    /** Every level (SCAN), each folded by compact_movements.lua in its own slot, until the budget is spent. */
+    @Override
+    public int compactMovements(Instant olderThan, int limit) {
+        String bound = Codec.time(olderThan);
+        int removed = 0;
+        for (String k : redis.scan(keys.levelPattern())) {
+            if (removed >= limit) {
+                break;
+            }
+            List<String> f = redis.call(() -> redis.client().hmget(k, "sku", "loc"));
+            if (f.get(0) == null || f.get(1) == null) {
+                continue;
+            }
+            StockKey key = StockKey.of(f.get(0), f.get(1));
+            Object n = redis.eval(
+                    Redis.Script.COMPACT_MOVEMENTS,
+                    List.of(keys.movements(key), keys.writes(key)),
+                    List.of(bound, Integer.toString(limit - removed), Movement.SNAPSHOT_REFERENCE));
+            removed += n instanceof Long l ? l.intValue() : 0;
+        }
+        return removed;
     }
 }

@@ -1,5 +1,6 @@
 -- Reservation header operations (the header lives in its id bucket's slot with the bucket's due index).
--- KEYS[1] = header, KEYS[2] = due index of the bucket (members: reservation ids)
+-- KEYS[1] = header, KEYS[2] = due index of the bucket (members: reservation ids), KEYS[3] = done index
+-- of the bucket (final states, for the retention purge; see index_done in lib.lua)
 -- ARGV[1] = op:
 --   begin  id lines expiresAt expiresAtMs now parts  -> {'NEW', attempt} | {'EXISTS', field, value, ...}
 --          (restarts an ABORTED header with attempt + 1)
@@ -46,6 +47,7 @@ elseif op == 'cas' then
   else
     redis.call('ZADD', due, ARGV[5], id)
   end
+  index_done(KEYS[3], id, ARGV[3], ARGV[4])
   return {'OK'}
 end
 return redis.error_reply('unknown header op ' .. tostring(op))

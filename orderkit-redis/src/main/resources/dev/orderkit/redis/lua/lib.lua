@@ -18,6 +18,14 @@ local function split(s, sep)
   end
 end
 
+-- Retention: a header that reached a final state (HEADER_FINAL) is indexed in its bucket's done
+-- index (done = its key, same slot as the header; score = the seconds part of the time encoding of
+-- now), where purge_reservations.lua finds it once it is old. A restarted (ABORTED) header keeps its
+-- entry; the purge drops entries whose header is no longer final.
+local function index_done(done, id, st, now)
+  if HEADER_FINAL[st] then redis.call('ZADD', done, tonumber(string.sub(now, 1, 12)), id) end
+end
+
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
 -- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
 -- and one RPUSH. Returns the new oh, rs, v.
