@@ -17,9 +17,9 @@ import java.time.Duration;
  *   <li>{@value #OUTBOX}: the backend's outbox publishing round given to
  *       {@link OrderKit.Builder#outboxPublishing(BackgroundTask)} (e.g. the JDBC
  *       {@code OutboxPublisher}) every {@link #outboxEvery()} (default 1 s); absent when none was given;
- *   <li>{@value #PURGE}: the retention purge every {@link #purgeEvery()} (default 10 min). Not
- *       registered yet: it plugs in with the kit's retention purge (issue 12), until then
- *       {@link OrderKit#backgroundStatus()} does not list it.
+ *   <li>{@value #PURGE}: {@link OrderKit#purge()} every {@link #purgeEvery()} (default 10 min),
+ *       deleting what the kit's {@link Retention} lets go (a purge that left work, not
+ *       {@link PurgeReport#complete()}, continues on the next run).
  * </ul>
  *
  * <p>Every task is safe to run on every instance of the application at once (recovery takes over
@@ -72,7 +72,7 @@ public record Background(
     /** Name of the outbox publishing task ({@link OrderKit.Builder#outboxPublishing(BackgroundTask)}). */
     public static final String OUTBOX = "outbox";
 
-    /** Name of the retention purge task. */
+    /** Name of the retention purge task ({@link OrderKit#purge()}). */
     public static final String PURGE = "purge";
 
     private static final Duration MIN_PERIOD = Duration.ofMillis(10);

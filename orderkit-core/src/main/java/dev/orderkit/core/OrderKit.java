@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>An {@code OrderKit} is thread-safe; build one per application and share it. With
  * {@link Builder#background(Background) background work} on, {@link Builder#build()} starts the
- * periodic tasks (recovery, expiry, outbox publishing) and {@link #close()} stops them; close the
+ * periodic tasks (recovery, expiry, outbox publishing, purge) and {@link #close()} stops them; close the
  * kit on shutdown, before the data source its backends use.
  */
 public final class OrderKit implements AutoCloseable {
@@ -61,13 +61,16 @@ public final class OrderKit implements AutoCloseable {
         this.background = background;
         this.runner = background.enabled()
                 ? BackgroundRunner.start(
-                        backgroundTasks(orders, stock, background, outbox), background, config.clock(), executor)
+                        backgroundTasks(orders, stock, purger, background, outbox),
+                        background,
+                        config.clock(),
+                        executor)
                 : null;
     }
 
     /** The periodic tasks of {@link Background}, in the order {@link #backgroundStatus()} lists them. */
     private static List<BackgroundRunner.Task> backgroundTasks(
-            OrderService orders, StockLedger stock, Background bg, @Nullable BackgroundTask outbox) {
+            OrderService orders, StockLedger stock, Purger purger, Background bg, @Nullable BackgroundTask outbox) {
         List<BackgroundRunner.Task> tasks = new ArrayList<>();
         tasks.add(new BackgroundRunner.Task(Background.RECOVERY, bg.recoveryEvery(), () -> {
             OrderService.SweepReport r = orders.recover();
@@ -78,9 +81,8 @@ public final class OrderKit implements AutoCloseable {
         if (outbox != null) {
             tasks.add(new BackgroundRunner.Task(Background.OUTBOX, bg.outboxEvery(), outbox));
         }
-        // Background.PURGE plugs in here: pass the retention purge round in (the work behind
-        // OrderKit#purge(), issue 12) and add
-        // new BackgroundRunner.Task(Background.PURGE, bg.purgeEvery(), <one purge round>).
+        tasks.add(new BackgroundRunner.Task(Background.PURGE, bg.purgeEvery(), () ->
+                (int) Math.min(Integer.MAX_VALUE, purger.purge().total())));
         return tasks;
     }
 
@@ -179,8 +181,8 @@ public final class OrderKit implements AutoCloseable {
      * checks and metrics. Thread-safe; each call takes a new snapshot.
      *
      * @return one status per scheduled task ({@link Background#RECOVERY}, {@link Background#EXPIRY},
-     *     then {@link Background#OUTBOX} if an outbox round was given); empty when background work
-     *     is off
+     *     {@link Background#OUTBOX} if an outbox round was given, {@link Background#PURGE}); empty
+     *     when background work is off
      */
     public List<BackgroundTaskStatus> backgroundStatus() {
         return runner != null ? runner.status() : List.of();
@@ -419,7 +421,7 @@ public final class OrderKit implements AutoCloseable {
 
         /**
          * Background work (default {@link Background#off()}): with {@link Background#on()} the kit
-         * runs recovery, expiry of due holds and outbox publishing periodically, from
+         * runs recovery, expiry of due holds, outbox publishing and the retention purge periodically, from
          * {@link #build()} until {@link OrderKit#close()}, safe on every instance.
          *
          * @param value the settings, e.g. {@code Background.on().withRecoveryEvery(Duration.ofSeconds(10))}

@@ -57,6 +57,7 @@ class OrderKitBackgroundTest {
                 .withRecoveryEvery(Duration.ofMillis(10))
                 .withExpiryEvery(Duration.ofMillis(10))
                 .withOutboxEvery(Duration.ofMillis(10))
+                .withPurgeEvery(Duration.ofMillis(10))
                 .withInitialDelay(Duration.ZERO);
     }
 
@@ -111,6 +112,7 @@ class OrderKitBackgroundTest {
                         .withRecoveryEvery(Duration.ofSeconds(30))
                         .withExpiryEvery(Duration.ofSeconds(5))
                         .withOutboxEvery(Duration.ofSeconds(1))
+                        .withPurgeEvery(Duration.ofMinutes(1))
                         .withInitialDelay(Duration.ofSeconds(2)))
                 .backgroundExecutor(scheduler)
                 .outboxPublishing(() -> {
@@ -120,7 +122,7 @@ class OrderKitBackgroundTest {
                 .build();
         assertThat(kit.backgroundStatus())
                 .extracting(BackgroundTaskStatus::task)
-                .containsExactly(Background.RECOVERY, Background.EXPIRY, Background.OUTBOX);
+                .containsExactly(Background.RECOVERY, Background.EXPIRY, Background.OUTBOX, Background.PURGE);
         for (BackgroundTaskStatus s : kit.backgroundStatus()) {
             // first run: initial delay plus a random part of one period
             assertThat(s.nextRunAt())
@@ -136,6 +138,7 @@ class OrderKitBackgroundTest {
         assertThat(status(kit, Background.RECOVERY).runs()).isBetween(18L, 23L); // 1 + 568/33 .. 1 + 598/27
         assertThat(status(kit, Background.EXPIRY).runs()).isBetween(108L, 133L); // 1 + 593/5.5 .. 1 + 598/4.5
         assertThat(outboxRuns).hasSizeBetween(543, 665); // 1 + 597/1.1 .. 1 + 598/0.9
+        assertThat(status(kit, Background.PURGE).runs()).isBetween(9L, 12L); // 1 + 538/66 .. 1 + 598/54
         for (int i = 1; i < outboxRuns.size(); i++) {
             Duration gap = Duration.between(outboxRuns.get(i - 1), outboxRuns.get(i));
             assertThat(gap).isBetween(Duration.ofMillis(900), Duration.ofMillis(1100));
@@ -321,6 +324,42 @@ class OrderKitBackgroundTest {
         assertThat(recovery.failures()).isEqualTo(recovery.runs()).isBetween(3L, 7L);
         assertThat(recovery.consecutiveFailures()).isEqualTo((int) recovery.runs());
         assertThat(recovery.lastError()).contains("order database down");
+        kit.close();
+    }
+
+    @Test
+    void aReleasedReservationPastItsRetentionIsPurgedByTheRunner() {
+        ManualScheduler scheduler = new ManualScheduler(T0);
+        OrderKit kit = OrderKit.builder()
+                .clock(scheduler.clock())
+                .retention(Retention.defaults().withReservations(Duration.ofMinutes(5)))
+                .background(Background.on().withInitialDelay(Duration.ZERO).withPurgeEvery(Duration.ofMinutes(1)))
+                .backgroundExecutor(scheduler)
+                .build();
+        kit.stock().adjust(StockKey.of("mug"), 2, "initial");
+        kit.stock()
+                .reserve(new ReservationRequest(
+                        "cart-1", List.of(ReservationLine.of("mug", 1)), Duration.ofMinutes(10)));
+        kit.stock().release("cart-1");
+
+        scheduler.advance(Duration.ofMinutes(4)); // within retention: kept
+        assertThat(kit.stock().reservation("cart-1")).isPresent();
+        long handled = 0;
+        for (int i = 0; i < 4; i++) { // a minute at a time, summing what each purge run handled
+            long runs = status(kit, Background.PURGE).runs();
+            scheduler.advance(Duration.ofMinutes(1));
+            BackgroundTaskStatus s = status(kit, Background.PURGE);
+            if (s.runs() > runs) {
+                handled += s.lastHandled();
+            }
+        }
+        assertThat(kit.stock().reservation("cart-1"))
+                .as("purged with no manual purge()")
+                .isEmpty();
+        assertThat(handled).isPositive();
+        assertThat(status(kit, Background.PURGE).failures()).isZero();
+        assertThat(kit.stock().level(StockKey.of("mug")).orElseThrow().available())
+                .isEqualTo(2);
         kit.close();
     }
 

@@ -47,10 +47,13 @@ class ReadmeSnippetsTest {
     }
 
     @Test
-    void backgroundWorkSnippetSchedulesRecoveryAndExpiryAndCloseCancelsThem() {
+    void backgroundWorkSnippetSchedulesItsTasksAndCloseCancelsThem() {
         assertThat(ReadmeSnippets.backgroundWork())
                 .extracting(BackgroundTaskStatus::task, BackgroundTaskStatus::nextRunAt)
-                .containsExactly(tuple(Background.RECOVERY, null), tuple(Background.EXPIRY, null));
+                .containsExactly(
+                        tuple(Background.RECOVERY, null),
+                        tuple(Background.EXPIRY, null),
+                        tuple(Background.PURGE, null));
     }
 
     @Test
