@@ -1,5 +1,6 @@
 package dev.orderkit.core;
 
+import dev.orderkit.core.internal.BackgroundRunner;
 import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
@@ -20,6 +21,9 @@ import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,24 +36,59 @@ import org.jspecify.annotations.Nullable;
  * PlaceOrderResult r = kit.orders().place(request);
  * }</pre>
  *
- * <p>An {@code OrderKit} is immutable and thread-safe; build one per application and share it.
+ * <p>An {@code OrderKit} is thread-safe; build one per application and share it. With
+ * {@link Builder#background(Background) background work} on, {@link Builder#build()} starts the
+ * periodic tasks (recovery, expiry, outbox publishing, purge) and {@link #close()} stops them; close the
+ * kit on shutdown, before the data source its backends use.
  */
-public final class OrderKit {
+public final class OrderKit implements AutoCloseable {
     private final OrderKitConfig config;
     private final DefaultStockLedger stock;
     private final DefaultOrderService orders;
     /** {@link #stock} as applications see it: order-owned holds refused. */
     private final PublicStockLedger publicStock;
 
+    private final Background background;
+    private final @Nullable BackgroundRunner runner;
     private final Purger purger;
 
-    private OrderKit(OrderKitConfig config) {
+    private OrderKit(
+            OrderKitConfig config,
+            Background background,
+            @Nullable ScheduledExecutorService executor,
+            @Nullable BackgroundTask outbox) {
         Retries retries = new Retries(config.retry());
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
         this.publicStock = new PublicStockLedger(stock, config.orderStore(), retries);
         this.purger = new Purger(config, retries, config.inboxStore());
+        this.background = background;
+        this.runner = background.enabled()
+                ? BackgroundRunner.start(
+                        backgroundTasks(orders, stock, purger, background, outbox),
+                        background,
+                        config.clock(),
+                        executor)
+                : null;
+    }
+
+    /** The periodic tasks of {@link Background}, in the order {@link #backgroundStatus()} lists them. */
+    private static List<BackgroundRunner.Task> backgroundTasks(
+            OrderService orders, StockLedger stock, Purger purger, Background bg, @Nullable BackgroundTask outbox) {
+        List<BackgroundRunner.Task> tasks = new ArrayList<>();
+        tasks.add(new BackgroundRunner.Task(Background.RECOVERY, bg.recoveryEvery(), () -> {
+            OrderService.SweepReport r = orders.recover();
+            return r.ordersResumed() + r.ordersExpired();
+        }));
+        tasks.add(new BackgroundRunner.Task(
+                Background.EXPIRY, bg.expiryEvery(), () -> stock.expireDue(bg.expiryBatches())));
+        if (outbox != null) {
+            tasks.add(new BackgroundRunner.Task(Background.OUTBOX, bg.outboxEvery(), outbox));
+        }
+        tasks.add(new BackgroundRunner.Task(Background.PURGE, bg.purgeEvery(), () ->
+                (int) Math.min(Integer.MAX_VALUE, purger.purge().total())));
+        return tasks;
     }
 
     /**
@@ -138,6 +177,42 @@ public final class OrderKit {
     }
 
     /**
+     * The background work settings this kit was built with.
+     *
+     * @return the settings ({@link Background#off()} unless {@link Builder#background} enabled them)
+     */
+    public Background background() {
+        return background;
+    }
+
+    /**
+     * What each background task has done so far (runs, failures, last error, next run), for health
+     * checks and metrics. Thread-safe; each call takes a new snapshot.
+     *
+     * @return one status per scheduled task ({@link Background#RECOVERY}, {@link Background#EXPIRY},
+     *     {@link Background#OUTBOX} if an outbox round was given, {@link Background#PURGE}); empty
+     *     when background work is off
+     */
+    public List<BackgroundTaskStatus> backgroundStatus() {
+        return runner != null ? runner.status() : List.of();
+    }
+
+    /**
+     * Stops the background work: no new run starts, pending runs are cancelled, a run in flight is
+     * not interrupted and is awaited up to {@link Background#shutdownTimeout()}. An executor the
+     * kit owns is shut down (and awaited within the same bound); one given to
+     * {@link Builder#backgroundExecutor} is left running. The services stay usable: call
+     * {@link OrderService#recover()} yourself if needed. Idempotent; a no-op when background work is
+     * off.
+     */
+    @Override
+    public void close() {
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
+    /**
      * Builder of {@link OrderKit}. Not thread-safe; every setter rejects {@code null}. Reusable:
      * every {@link #build()} creates an independent kit (unset backends get fresh in-memory ones
      * each time; nothing is written back into the builder).
@@ -161,6 +236,9 @@ public final class OrderKit {
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
         private @Nullable Combining combining;
+        private Background background = Background.off();
+        private @Nullable ScheduledExecutorService backgroundExecutor;
+        private @Nullable BackgroundTask outboxPublishing;
         private Retention retention = Retention.defaults();
         private @Nullable InboxStore inboxStore;
         private RecoverySettings recovery = RecoverySettings.defaults();
@@ -365,6 +443,19 @@ public final class OrderKit {
         }
 
         /**
+         * Background work (default {@link Background#off()}): with {@link Background#on()} the kit
+         * runs recovery, expiry of due holds, outbox publishing and the retention purge periodically, from
+         * {@link #build()} until {@link OrderKit#close()}, safe on every instance.
+         *
+         * @param value the settings, e.g. {@code Background.on().withRecoveryEvery(Duration.ofSeconds(10))}
+         * @return this builder
+         */
+        public Builder background(Background value) {
+            this.background = Check.notNull(value, "background");
+            return this;
+        }
+
+        /**
          * What {@link OrderKit#purge()} deletes and when (default {@link Retention#defaults()}:
          * terminal reservations after 7 days, movements folded after 30 days, published events and
          * completed inbox messages after 7 days, orders kept).
@@ -374,6 +465,20 @@ public final class OrderKit {
          */
         public Builder retention(Retention value) {
             this.retention = Check.notNull(value, "retention");
+            return this;
+        }
+
+        /**
+         * Runs the background work on the application's executor instead of a thread the kit owns.
+         * {@link OrderKit#close()} cancels the kit's pending runs on it but never shuts it down.
+         * Runs of one task never overlap, whatever the executor's pool size; with one thread the
+         * tasks run one after another.
+         *
+         * @param value the executor
+         * @return this builder
+         */
+        public Builder backgroundExecutor(ScheduledExecutorService value) {
+            this.backgroundExecutor = Check.notNull(value, "backgroundExecutor");
             return this;
         }
 
@@ -404,39 +509,73 @@ public final class OrderKit {
         }
 
         /**
-         * Builds the kit, creating in-memory defaults for unset backends.
+         * The backend's outbox publishing round, run as the {@link Background#OUTBOX} task every
+         * {@link Background#outboxEvery()}, e.g. {@code jdbcBackend.outboxPublisher(sink)} (then do
+         * not also {@code start()} that publisher). Requires background work on.
+         *
+         * @param value one publishing round
+         * @return this builder
+         */
+        public Builder outboxPublishing(BackgroundTask value) {
+            this.outboxPublishing = Check.notNull(value, "outboxPublishing");
+            return this;
+        }
+
+        /**
+         * Builds the kit, creating in-memory defaults for unset backends, and starts its background
+         * work if {@link #background(Background)} enabled it.
          *
          * @return the kit
-         * @throws InvalidRequestException naming {@code lease} if the configured lease is shorter than
-         *     the payment call budget (see {@link #lease(Duration)}), or if that budget is longer than
-         *     the longest lease (1 h)
+         * @throws InvalidRequestException if a background executor or an outbox round was given
+         *     while background work is off (it would never run), or the executor is shut down; naming
+         *     {@code lease} if the configured lease is shorter than the payment call budget (see
+         *     {@link #lease(Duration)}), or if that budget is longer than the longest lease (1 h)
          */
         public OrderKit build() {
+            if (!background.enabled() && backgroundExecutor != null) {
+                throw new InvalidRequestException(
+                        "backgroundExecutor",
+                        backgroundExecutor,
+                        "is set but background work is off: set background(Background.on())");
+            }
+            if (backgroundExecutor != null && backgroundExecutor.isShutdown()) {
+                throw new InvalidRequestException("backgroundExecutor", backgroundExecutor, "is shut down");
+            }
+            if (!background.enabled() && outboxPublishing != null) {
+                throw new InvalidRequestException(
+                        "outboxPublishing",
+                        outboxPublishing,
+                        "is set but background work is off: set background(Background.on())");
+            }
             PaymentPort payments = paymentPort != null ? paymentPort : new SimulatedPaymentPort();
             Duration resolvedLease = leaseCovering(lease, retry, payments);
             StockStorage stock = stockStorage != null ? stockStorage : new InMemoryStockStorage();
             Combining combine =
                     combining != null ? combining : stock.reserveBatchLimit() > 1 ? Combining.on() : Combining.off();
-            return new OrderKit(new OrderKitConfig(
-                    clock,
-                    stock,
-                    idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
-                    orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
-                    eventSink,
-                    payments,
-                    allocation,
-                    retry,
-                    resolvedLease,
-                    keyRetention,
-                    reservationTtl,
-                    stuckAfter,
-                    inProgressWait,
-                    stepHook,
-                    stepTransactions,
-                    combine,
-                    retention,
-                    inboxStore,
-                    recovery));
+            return new OrderKit(
+                    new OrderKitConfig(
+                            clock,
+                            stock,
+                            idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
+                            orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
+                            eventSink,
+                            payments,
+                            allocation,
+                            retry,
+                            resolvedLease,
+                            keyRetention,
+                            reservationTtl,
+                            stuckAfter,
+                            inProgressWait,
+                            stepHook,
+                            stepTransactions,
+                            combine,
+                            retention,
+                            inboxStore,
+                            recovery),
+                    background,
+                    backgroundExecutor,
+                    outboxPublishing);
         }
 
         /**

@@ -1,37 +1,31 @@
 package dev.orderkit.examples;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.orderkit.core.Background;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.jdbc.HikariPools;
 import dev.orderkit.jdbc.JdbcBackend;
-import dev.orderkit.jdbc.OutboxPublisher;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Template: everything (stock, keys, orders, outbox) in one PostgreSQL / MySQL / MariaDB / H2
- * database, shared by every instance of the application.
+ * database, shared by every instance of the application; the kit runs recovery, expiry of due
+ * holds and outbox publishing itself ({@link Background}).
  */
 public final class JdbcExample {
     private JdbcExample() {}
 
     /**
-     * A running application wiring: the kit, its pool, the outbox publisher and the recovery sweep.
+     * A running application wiring: the kit (with its background work) and its pool.
      *
      * @param kit the kit
      * @param pool the connection pool
-     * @param outbox the outbox publisher
-     * @param scheduler runs the recovery sweep
      */
-    public record App(OrderKit kit, HikariDataSource pool, OutboxPublisher outbox, ScheduledExecutorService scheduler)
-            implements AutoCloseable {
+    public record App(OrderKit kit, HikariDataSource pool) implements AutoCloseable {
         @Override
         public void close() {
-            scheduler.shutdownNow();
-            outbox.close();
+            kit.close(); // stops the background work first: it uses the pool
             pool.close();
         }
     }
@@ -62,13 +56,11 @@ public final class JdbcExample {
                 .orderStore(db.orderStore()) // order changes + their events commit in one transaction
                 .stepTransactions(db.stepTransactions()) // each step + its recovery point: one transaction
                 .paymentPort(payments)
+                .background(Background.on()) // recovery, hold expiry, outbox publishing; on every instance
+                .outboxPublishing(db.outboxPublisher(events)) // claimed batches: no event sent twice
                 .build();
-        OutboxPublisher outbox = db.outboxPublisher(events);
-        outbox.start(); // safe on every instance: claimed batches are not shared
-
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        scheduler.scheduleWithFixedDelay(kit.orders()::recover, 30, 30, TimeUnit.SECONDS); // on every instance
+        // on shutdown: kit.close() (stops the background work), then pool.close()
         // END
-        return new App(kit, pool, outbox, scheduler);
+        return new App(kit, pool);
     }
 }

@@ -1,6 +1,8 @@
 package dev.orderkit.examples;
 
 import dev.orderkit.core.AllocationStrategy;
+import dev.orderkit.core.Background;
+import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.InsufficientStockException;
@@ -19,6 +21,8 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.memory.InMemoryEventSink;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -131,5 +135,29 @@ public final class ReadmeSnippets {
         }
         // END
         return hold;
+    }
+
+    /**
+     * README "Operations": background work on the application's executor, its status, close.
+     *
+     * @return the status of each task when the kit was closed
+     */
+    public static List<BackgroundTaskStatus> backgroundWork() {
+        // README:background
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(); // optional
+        OrderKit kit = OrderKit.builder()
+                .background(Background.on() // off by default
+                        .withRecoveryEvery(Duration.ofSeconds(15))
+                        .withExpiryEvery(Duration.ofSeconds(2)))
+                .backgroundExecutor(executor) // leave out: the kit owns one daemon thread
+                .build();
+        for (BackgroundTaskStatus s : kit.backgroundStatus()) { // health checks, metrics
+            System.out.println(s.task() + ": " + s.runs() + " runs, " + s.consecutiveFailures()
+                    + " failures in a row, last error " + s.lastError() + ", next at " + s.nextRunAt());
+        }
+        kit.close(); // on shutdown: cancels the kit's runs, waits for one in flight
+        executor.shutdown(); // yours: the kit never shuts it down
+        // END
+        return kit.backgroundStatus();
     }
 }

@@ -2,6 +2,7 @@ package dev.orderkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.orderkit.core.Background;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class JdbcExampleTest {
 
     @Test
-    void jdbcTemplatePlacesOrdersAndPublishesTheirEventsFromTheOutbox() throws Exception {
+    void jdbcTemplatePlacesOrdersAndItsBackgroundWorkPublishesTheirEvents() throws Exception {
         InMemoryEventSink events = new InMemoryEventSink();
         try (JdbcExample.App app = JdbcExample.start(
                 "jdbc:h2:mem:example;DB_CLOSE_DELAY=-1", "sa", "", "ok_", new SimulatedPaymentPort(), events)) {
@@ -29,12 +30,15 @@ class JdbcExampleTest {
             assertThat(app.kit().orders().place(req).replayed()).isTrue();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (events.events(EventType.ORDER_CONFIRMED).isEmpty() && System.nanoTime() < deadline) {
-                app.outbox().publishPending();
-                Thread.sleep(20);
+                Thread.sleep(20); // the kit's background runner publishes the outbox
             }
             assertThat(events.events(EventType.ORDER_CONFIRMED))
                     .extracting(e -> e.subjectId())
                     .containsExactly(placed.order().id());
+            assertThat(app.kit().backgroundStatus())
+                    .filteredOn(s -> s.task().equals(Background.OUTBOX))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.lastSucceededAt()).isNotNull());
         }
     }
 }

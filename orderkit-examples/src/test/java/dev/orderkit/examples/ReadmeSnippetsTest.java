@@ -1,8 +1,12 @@
 package dev.orderkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.Background;
+import dev.orderkit.core.BackgroundTaskStatus;
+import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
@@ -41,6 +45,16 @@ class ReadmeSnippetsTest {
         assertThat(ReadmeSnippets.httpStatusFor(kit, "k2", 5))
                 .as("replayed outcome")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void backgroundWorkSnippetSchedulesItsTasksAndCloseCancelsThem() {
+        assertThat(ReadmeSnippets.backgroundWork())
+                .extracting(BackgroundTaskStatus::task, BackgroundTaskStatus::nextRunAt)
+                .containsExactly(
+                        tuple(Background.RECOVERY, null),
+                        tuple(Background.EXPIRY, null),
+                        tuple(Background.PURGE, null));
     }
 
     @Test

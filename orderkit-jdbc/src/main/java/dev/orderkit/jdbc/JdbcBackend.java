@@ -36,9 +36,10 @@ import org.jspecify.annotations.Nullable;
  *         .stockStorage(backend.stockStorage())
  *         .idempotencyStore(backend.idempotencyStore())
  *         .orderStore(backend.orderStore())
+ *         .background(Background.on())                           // recovery, expiry ...
+ *         .outboxPublishing(backend.outboxPublisher(mySink))     // ... and outbox publishing
  *         .build();
- * OutboxPublisher publisher = backend.outboxPublisher(mySink);
- * publisher.start();
+ * // on shutdown: kit.close(), then close the pool
  * }</pre>
  *
  * <p>Immutable and thread-safe; the storages it hands out are shared singletons. The backend does

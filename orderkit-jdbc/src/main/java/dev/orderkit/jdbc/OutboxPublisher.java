@@ -1,6 +1,7 @@
 package dev.orderkit.jdbc;
 
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.BackgroundTask;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
@@ -40,8 +41,13 @@ import org.slf4j.LoggerFactory;
  * <p>Delivery is at least once: a publisher that dies after the sink accepted an event but before
  * it marked the row is redelivered by another publisher after the claim expires. Sinks must
  * de-duplicate by {@link OrderKitEvent#id()}. Thread-safe.
+ *
+ * <p>Two ways to run it: give it to the kit's background runner
+ * ({@code OrderKit.builder().background(Background.on()).outboxPublishing(publisher)}: one round
+ * every {@code Background.outboxEvery()}, stopped by {@code OrderKit.close()}), or {@link #start()}
+ * its own thread. Not both.
  */
-public final class OutboxPublisher implements AutoCloseable {
+public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxPublisher.class);
 
     /**
@@ -190,6 +196,18 @@ public final class OutboxPublisher implements AutoCloseable {
             delivered++;
         }
         return delivered;
+    }
+
+    /**
+     * One round for the kit's background runner: {@link #publishPending()}.
+     *
+     * @return the number of events delivered
+     * @throws BackendUnavailableException if the database fails
+     * @throws ConcurrencyConflictException if the claim of the batch was rolled back
+     */
+    @Override
+    public int runOnce() {
+        return publishPending();
     }
 
     private void unclaim(Row r, String token) {
