@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTaskStatus;
-import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
