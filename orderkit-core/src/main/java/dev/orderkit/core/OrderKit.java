@@ -154,7 +154,8 @@ public final class OrderKit implements AutoCloseable {
      * <p>Bounded: every kind is deleted in batches of {@link Retention#batchSize()}, at most
      * {@link Retention#maxBatches()} batches per kind; a report that is not
      * {@linkplain PurgeReport#complete() complete} left work for the next call. Run it periodically
-     * (e.g. hourly) on any instance: it is safe on several instances at once (every deletion is
+     * on any instance (the {@link Background#PURGE} background task does, every 10 minutes by
+     * default, when {@link Builder#background(Background) background work} is on): it is safe on several instances at once (every deletion is
      * conditional) and safe to interrupt (each batch is atomic, the next call continues). Safe to
      * call concurrently with every other operation of the kit.
      *
