@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -141,30 +142,13 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
-        if (statuses.isEmpty()) {
-            return List.of();
-        }
-        List<OrderStatus> list = new ArrayList<>(EnumSet.copyOf(statuses));
-        StringBuilder in = new StringBuilder();
-        for (int i = 0; i < list.size(); i++) {
-            in.append(i == 0 ? "" : ", ").append(":s").append(i);
-        }
-        return db
-                .read("find stale orders", tx -> {
-                    var q = tx.handle()
-                            .createQuery(db.sql("SELECT body FROM {p}orders WHERE status IN (" + in
-                                    + ") AND updated_at < :before ORDER BY updated_at, id LIMIT :lim"));
-                    for (int i = 0; i < list.size(); i++) {
-                        q.bind("s" + i, list.get(i).name());
-                    }
-                    return q.bind("before", Db.nanos(updatedBefore))
-                            .bind("lim", limit)
-                            .mapTo(String.class)
-                            .list();
-                })
-                .stream()
-                .map(b -> Codec.read(b, Order.class))
-                .toList();
+        return byStatus(
+                "find stale orders",
+                statuses,
+                n -> "SELECT body FROM {p}orders WHERE status IN (" + joined(n, i -> ":s" + i, ", ")
+                        + ") AND updated_at < :t ORDER BY updated_at, id LIMIT :lim",
+                updatedBefore,
+                limit);
     }
 
     /**
@@ -175,25 +159,45 @@ public final class JdbcOrderStore implements OrderStore {
      */
     @Override
     public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+        return byStatus(
+                "find due orders",
+                statuses,
+                n -> "SELECT body FROM ("
+                        + joined(
+                                n,
+                                i -> "(SELECT body, next_attempt_at, id FROM {p}orders WHERE status = :s" + i
+                                        + " AND next_attempt_at <= :t ORDER BY next_attempt_at, id LIMIT :lim)",
+                                " UNION ALL ")
+                        + ") due ORDER BY next_attempt_at, id LIMIT :lim",
+                now,
+                limit);
+    }
+
+    private static String joined(int n, IntFunction<String> part, String separator) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "" : separator).append(part.apply(i));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Orders of some statuses by a query whose text {@code sql} writes for n statuses, bound as
+     * {@code :s0..:s(n-1)}, the instant {@code :t} and the limit {@code :lim}.
+     */
+    private List<Order> byStatus(String op, Set<OrderStatus> statuses, IntFunction<String> sql, Instant t, int limit) {
         if (statuses.isEmpty()) {
             return List.of();
         }
         List<OrderStatus> list = new ArrayList<>(EnumSet.copyOf(statuses));
-        StringBuilder sql = new StringBuilder("SELECT body FROM (");
-        for (int i = 0; i < list.size(); i++) {
-            sql.append(i == 0 ? "" : " UNION ALL ")
-                    .append("(SELECT body, next_attempt_at, id FROM {p}orders WHERE status = :s")
-                    .append(i)
-                    .append(" AND next_attempt_at <= :t ORDER BY next_attempt_at, id LIMIT :lim)");
-        }
-        sql.append(") due ORDER BY next_attempt_at, id LIMIT :lim");
+        String text = db.sql(sql.apply(list.size()));
         return db
-                .read("find due orders", tx -> {
-                    var q = tx.handle().createQuery(db.sql(sql.toString()));
+                .read(op, tx -> {
+                    var q = tx.handle().createQuery(text);
                     for (int i = 0; i < list.size(); i++) {
                         q.bind("s" + i, list.get(i).name());
                     }
-                    return q.bind("t", Db.nanos(now))
+                    return q.bind("t", Db.nanos(t))
                             .bind("lim", limit)
                             .mapTo(String.class)
                             .list();
