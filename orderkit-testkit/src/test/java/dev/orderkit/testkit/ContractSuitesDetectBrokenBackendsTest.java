@@ -237,8 +237,7 @@ class ContractSuitesDetectBrokenBackendsTest {
     @Test
     void brokenHoldExtensionsAreCaught() {
         assertThat(failuresOf(RevivingExtendHolds.class))
-                .contains(
-                        "aDueHoldIsRefusedAndNotRevived()", "recoveryCancelsTheOrderOnceItsExtendedHoldIsDue()");
+                .contains("aDueHoldIsRefusedAndNotRevived()", "recoveryCancelsTheOrderOnceItsExtendedHoldIsDue()");
         assertThat(failuresOf(ForgetfulExtendHolds.class))
                 .contains(
                         "anExtendedHoldSurvivesItsOldExpiryAndExpiresAfterTheNewOne()",
