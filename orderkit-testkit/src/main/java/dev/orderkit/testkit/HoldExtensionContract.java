@@ -501,6 +501,25 @@ public abstract class HoldExtensionContract extends ContractSupport {
     }
 
     @Test
+    void aLostReplyOfAnOrdersExtensionIsAnsweredByTheRetryWithOneOrderWrite() {
+        OrderKit kit = kit();
+        stockUp(WIDGET, 10);
+        Order o = awaitingAction(kit, "k-1");
+        Instant until = now().plus(Duration.ofMinutes(20));
+
+        fixture.faults().arm(FaultInjection.Fault.LOSE_ACK, 1);
+        Reservation hold = kit.orders().extendHold(SHOP, o.id(), until);
+
+        assertThat(fixture.faults().injected()).as("faults injected").isEqualTo(1);
+        assertThat(hold.expiresAt()).isEqualTo(until);
+        assertThat(stored(o.id()).expiresAt()).isEqualTo(until);
+        Order noted = order(o.id());
+        assertThat(noted.status()).isEqualTo(OrderStatus.AWAITING_PAYMENT_ACTION);
+        assertThat(noted.version()).isEqualTo(o.version() + 1);
+        assertThat(noted.recovery().nextAttemptAt()).isEqualTo(until);
+    }
+
+    @Test
     void onlyAnOrderAwaitingAPaymentActionCanHaveItsHoldExtended() {
         OrderKit kit = kit();
         stockUp(WIDGET, 10);
