@@ -13,9 +13,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.jspecify.annotations.Nullable;
 
@@ -234,6 +236,55 @@ public final class JdbcOrderStore implements OrderStore {
      */
     @Override
     public List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+        return listQuery(
+                        "list orders",
+                        "",
+                        scope,
+                        filter,
+                        after,
+                        limit,
+                        q -> q.mapTo(String.class).list())
+                .stream()
+                .map(b -> Codec.read(b, Order.class))
+                .toList();
+    }
+
+    /**
+     * Diagnostics: the database's plan for the query of {@link #list} with these arguments
+     * ({@code EXPLAIN (FORMAT JSON)} on PostgreSQL, {@code EXPLAIN FORMAT=JSON} on MySQL/MariaDB,
+     * {@code EXPLAIN} on H2), one string per row of the answer.
+     *
+     * @param scope the scope
+     * @param filter the filter
+     * @param after the position to start after, or {@code null}
+     * @param limit the limit
+     * @return the plan
+     * @throws dev.orderkit.core.BackendUnavailableException if the database fails
+     */
+    public List<String> explainList(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+        String explain = switch (db.dialect()) {
+            case POSTGRESQL -> "EXPLAIN (FORMAT JSON) ";
+            case MYSQL -> "EXPLAIN FORMAT=JSON ";
+            default -> "EXPLAIN ";
+        };
+        return listQuery(
+                "explain list orders",
+                explain,
+                scope,
+                filter,
+                after,
+                limit,
+                q -> q.mapTo(String.class).list());
+    }
+
+    private <R> R listQuery(
+            String op,
+            String prefix,
+            String scope,
+            OrderFilter filter,
+            @Nullable OrderPosition after,
+            int limit,
+            Function<Query, R> run) {
         List<OrderStatus> statuses = new ArrayList<>(
                 filter.statuses().isEmpty() ? EnumSet.noneOf(OrderStatus.class) : EnumSet.copyOf(filter.statuses()));
         String customer = filter.customerRef();
@@ -269,30 +320,26 @@ public final class JdbcOrderStore implements OrderStore {
         } else {
             sql = "SELECT body FROM {p}orders WHERE scope = :scope" + common + order;
         }
-        String text = db.sql(sql);
-        return db
-                .read("list orders", tx -> {
-                    var q = tx.handle().createQuery(text).bind("scope", scope).bind("lim", limit);
-                    for (int i = 0; i < statuses.size(); i++) {
-                        q.bind("s" + i, statuses.get(i).name());
-                    }
-                    if (customer != null) {
-                        q.bind("customer", customer);
-                    }
-                    if (from != null) {
-                        q.bind("from", Db.nanos(from));
-                    }
-                    if (to != null) {
-                        q.bind("to", Db.nanos(to));
-                    }
-                    if (after != null) {
-                        q.bind("ac", Db.nanos(after.createdAt())).bind("aid", after.orderId());
-                    }
-                    return q.mapTo(String.class).list();
-                })
-                .stream()
-                .map(b -> Codec.read(b, Order.class))
-                .toList();
+        String text = prefix + db.sql(sql);
+        return db.read(op, tx -> {
+            var q = tx.handle().createQuery(text).bind("scope", scope).bind("lim", limit);
+            for (int i = 0; i < statuses.size(); i++) {
+                q.bind("s" + i, statuses.get(i).name());
+            }
+            if (customer != null) {
+                q.bind("customer", customer);
+            }
+            if (from != null) {
+                q.bind("from", Db.nanos(from));
+            }
+            if (to != null) {
+                q.bind("to", Db.nanos(to));
+            }
+            if (after != null) {
+                q.bind("ac", Db.nanos(after.createdAt())).bind("aid", after.orderId());
+            }
+            return run.apply(q);
+        });
     }
 
     // ------------------------------------------------------------------ retention (see JdbcPurge)

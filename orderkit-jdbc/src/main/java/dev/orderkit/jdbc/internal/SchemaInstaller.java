@@ -47,7 +47,7 @@ public final class SchemaInstaller {
     /** The version that added {@code orders.customer_ref}, filled in by {@link #backfillCustomerRefs()}. */
     private static final int CUSTOMER_REF_VERSION = 8;
     /** Rows read and updated per transaction of {@link #backfillCustomerRefs()}. */
-    static final int BACKFILL_BATCH = 500;
+    public static final int BACKFILL_BATCH = 500;
 
     private final Db db;
 
