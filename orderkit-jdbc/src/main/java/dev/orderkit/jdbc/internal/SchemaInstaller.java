@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS} / {@code ADD COLUMN IF
  * NOT EXISTS} (MySQL's V3 to V7 change existing tables only when {@code information_schema} does not
  * list the change yet), so re-running a half-applied version (MySQL commits DDL implicitly) completes
- * it. Thread-safe.
+ * it. After the scripts, {@link #migrate()} fills in {@code orders.customer_ref} (V8) from the JSON
+ * body of the rows that have none ({@link #backfillCustomerRefs()}). Thread-safe.
  */
 public final class SchemaInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInstaller.class);
@@ -112,7 +113,7 @@ public final class SchemaInstaller {
     }
 
     /**
-     * Applies every missing version.
+     * Applies every missing version, then fills in missing {@code orders.customer_ref} values.
      *
      * @return the versions applied by this call (empty if the schema was current)
      * @throws BackendUnavailableException if the database fails
