@@ -76,7 +76,9 @@ class ReadmeSnippetsTest {
         assertThat(listed).hasSize(114).allMatch(o -> o.customerRef().equals("customer-42"));
         assertThat(listed).extracting(Order::id).doesNotHaveDuplicates().doesNotContain(mine.get(0));
         assertThat(listed)
-                .isSortedAccordingTo(Comparator.comparing(Order::createdAt).thenComparing(Order::id).reversed());
+                .isSortedAccordingTo(Comparator.comparing(Order::createdAt)
+                        .thenComparing(Order::id)
+                        .reversed());
     }
 
     @Test
