@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import dev.orderkit.core.payment.PaymentResult;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -65,6 +66,37 @@ public interface OrderService {
      * @throws IllegalStateTransitionException if the order was rejected or declined
      */
     Order cancel(Scope scope, String orderId, String reason);
+
+    /**
+     * Keeps an order's stock held while the customer completes a payment action (3-D Secure, a bank
+     * redirect): moves the expiry of the order's hold to {@code until} and tells recovery not to
+     * cancel the order before then. Allowed only for an order in
+     * {@link OrderStatus#AWAITING_PAYMENT_ACTION} (earlier statuses belong to a placement still
+     * running; a paid order's hold no longer expires). Extension only: an {@code until} at or
+     * before the hold's current expiry changes nothing. Idempotent: repeating the call (after a
+     * timeout) answers the same reservation.
+     *
+     * <p>The extension and the order's record of it (its recovery deadline, the
+     * {@link dev.orderkit.core.event.EventType#HOLD_EXTENDED} event, a new order version) are one
+     * transaction where the stock and the orders share a database; elsewhere the hold moves first
+     * and the order is written after it by version compare-and-set (a lost race with another writer
+     * re-reads the order and tries again while it still awaits the payment action). A hold that is
+     * already due is never revived.
+     *
+     * @param scope the caller's scope
+     * @param orderId the id
+     * @param until the new expiry: after now, at most the order's creation time plus the kit's
+     *     {@code maxHold} ({@link OrderKit.Builder#maxHold})
+     * @return the order's hold, HELD, expiring at {@code until} (or later if it already did)
+     * @throws NotFoundException if absent or in another scope
+     * @throws InvalidRequestException if {@code until} is not after now, or past the order's
+     *     creation plus {@code maxHold} (field {@code until}); nothing is written
+     * @throws IllegalStateTransitionException if the order is not awaiting a payment action
+     * @throws ReservationExpiredException if the hold is already due or expired; nothing is written
+     *     (recovery then cancels the order)
+     * @throws BackendUnavailableException if storage failed (repeat the call)
+     */
+    Reservation extendHold(Scope scope, String orderId, Instant until);
 
     /**
      * Fulfils (ships) a confirmed order: its units leave on-hand and the payment is captured.

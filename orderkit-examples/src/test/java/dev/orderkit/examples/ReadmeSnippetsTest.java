@@ -17,6 +17,8 @@ import dev.orderkit.core.StockKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class ReadmeSnippetsTest {
@@ -94,5 +96,17 @@ class ReadmeSnippetsTest {
     @Test
     void demoRuns() throws Exception {
         QuickStartDemo.main(new String[0]);
+    }
+
+    @Test
+    void holdRenewalExtendsTheOrdersHoldAndTheCarts() {
+        OrderKit kit = OrderKit.builder().maxHold(Duration.ofHours(1)).build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        Instant before = Instant.now();
+        var hold = ReadmeSnippets.holdRenewal(kit);
+        assertThat(hold.state()).isEqualTo(ReservationState.HELD);
+        assertThat(hold.expiresAt()).isAfter(before.plus(Duration.ofMinutes(19)));
+        assertThat(kit.stock().reservation("cart-77").orElseThrow().expiresAt())
+                .isAfter(before.plus(Duration.ofMinutes(14)));
     }
 }

@@ -20,6 +20,7 @@ import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.KeyRecord;
@@ -188,6 +189,68 @@ class ContractSuitesDetectBrokenBackendsTest {
         public int compactMovements(Instant olderThan, int limit) {
             return d.compactMovements(olderThan, limit);
         }
+
+        @Override
+        public ExtendResult extend(String id, Instant newExpiry, Instant now) {
+            return d.extend(id, newExpiry, now);
+        }
+    }
+
+    /** Bug: an extension that ignores the hold's expiry: a due hold is revived. */
+    static final class RevivingExtend extends ForwardingStock {
+        @Override
+        public ExtendResult extend(String id, Instant newExpiry, Instant now) {
+            return d.extend(id, newExpiry, Instant.EPOCH);
+        }
+    }
+
+    /** Bug: an extension that answers Extended but writes nothing. */
+    static final class ForgetfulExtend extends ForwardingStock {
+        @Override
+        public ExtendResult extend(String id, Instant newExpiry, Instant now) {
+            Optional<Reservation> r = d.reservation(id);
+            if (r.isEmpty()) {
+                return new ExtendResult.NotFound(id);
+            }
+            ExtendResult decided = ExtendResult.decide(r.get(), newExpiry, now);
+            return decided != null ? decided : new ExtendResult.Extended(r.get().withExpiry(newExpiry));
+        }
+    }
+
+    static final class RevivingExtendHolds extends HoldExtensionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(RevivingExtend::new);
+        }
+    }
+
+    static final class ForgetfulExtendHolds extends HoldExtensionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(ForgetfulExtend::new);
+        }
+    }
+
+    static final class BlindBatchExpiryHolds extends HoldExtensionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(BlindBatchExpiry::new);
+        }
+    }
+
+    @Test
+    void brokenHoldExtensionsAreCaught() {
+        assertThat(failuresOf(RevivingExtendHolds.class))
+                .contains("aDueHoldIsRefusedAndNotRevived()", "recoveryCancelsTheOrderOnceItsExtendedHoldIsDue()");
+        assertThat(failuresOf(ForgetfulExtendHolds.class))
+                .contains(
+                        "anExtendedHoldSurvivesItsOldExpiryAndExpiresAfterTheNewOne()",
+                        "anExtendedPaymentActionIsNotCancelledByRecoveryUntilItsHoldIsDue()",
+                        "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
+        assertThat(failuresOf(BlindBatchExpiryHolds.class))
+                .contains(
+                        "anExtendedHoldSurvivesItsOldExpiryAndExpiresAfterTheNewOne()",
+                        "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
     }
 
     /** Bug: the reservation purge ignores its bound: recent terminal reservations go too. */

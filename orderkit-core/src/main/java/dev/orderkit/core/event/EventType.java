@@ -34,5 +34,11 @@ public enum EventType {
      */
     ORDER_NEEDS_ATTENTION,
     /** A parked order was put back into the status it was parked from ({@code retryParked}). */
-    ORDER_RETRIED
+    ORDER_RETRIED,
+    /**
+     * A hold's expiry moved later: {@code StockLedger#extend} (subject: the reservation) or
+     * {@code OrderService#extendHold} (subject: the order, written with the order); attribute
+     * {@code expiresAt} (ISO-8601).
+     */
+    HOLD_EXTENDED
 }
