@@ -312,7 +312,9 @@ public abstract class RefundContract extends ContractSupport {
         assertThat(end.refunds()).hasSize(3).allMatch(r -> r.status() == Refund.Status.SUCCEEDED);
         assertThat(end.refunded()).isEqualTo(usd(TOTAL));
         assertThat(gatewayRefunded(o)).isEqualTo(TOTAL);
-        assertThat(recording.refundKeys).doesNotHaveDuplicates().hasSize(3);
+        // a caller that finds another refund in progress finishes it with that refund's key (the
+        // gateway answers a repeat with the first result), so keys may repeat but only three exist
+        assertThat(recording.refundKeys.stream().distinct().count()).isEqualTo(3);
         assertConsistent();
     }
 
