@@ -18,6 +18,7 @@ import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.Refund.Status;
 import dev.orderkit.core.RefundUpdate;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.memory.InMemoryInboxStore;
@@ -31,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -141,7 +143,7 @@ public final class StripeWebhookHandler {
 
     @SafeVarargs
     private static Set<String> union(Set<String>... sets) {
-        java.util.HashSet<String> all = new java.util.HashSet<>();
+        HashSet<String> all = new HashSet<>();
         for (Set<String> set : sets) {
             all.addAll(set);
         }
@@ -382,14 +384,14 @@ public final class StripeWebhookHandler {
     }
 
     /** Stripe's refund status as orderkit's: pending and requires_action are pending; failed and canceled failed. */
-    static dev.orderkit.core.Refund.Status refundStatus(@Nullable String status) {
+    static Status refundStatus(@Nullable String status) {
         if ("succeeded".equals(status)) {
-            return dev.orderkit.core.Refund.Status.SUCCEEDED;
+            return Status.SUCCEEDED;
         }
         if ("failed".equals(status) || "canceled".equals(status)) {
-            return dev.orderkit.core.Refund.Status.FAILED;
+            return Status.FAILED;
         }
-        return dev.orderkit.core.Refund.Status.PENDING;
+        return Status.PENDING;
     }
 
     private WebhookOutcome applyDispute(Event event, com.stripe.model.Dispute d) {

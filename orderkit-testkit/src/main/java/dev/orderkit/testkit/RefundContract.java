@@ -32,7 +32,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -315,6 +318,46 @@ public abstract class RefundContract extends ContractSupport {
         // a caller that finds another refund in progress finishes it with that refund's key (the
         // gateway answers a repeat with the first result), so keys may repeat but only three exist
         assertThat(recording.refundKeys.stream().distinct().count()).isEqualTo(3);
+        assertConsistent();
+    }
+
+    @Test
+    void twoRefundsDecidedOnTheSameVersionNeverBothPass() throws InterruptedException {
+        stockUp(WIDGET, 10);
+        Order o = fulfilledOrder(kit(), "k-1");
+        // the first two refunds both check the cap on the same FULFILLED version, then race to claim
+        CyclicBarrier sameSnapshot = new CyclicBarrier(2);
+        AtomicInteger arrivals = new AtomicInteger();
+        StepHook meet = (orderId, step) -> {
+            if (step.equals("refund") && arrivals.incrementAndGet() <= 2) {
+                try {
+                    sameSnapshot.await(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        OrderKit a = kit(meet);
+        OrderKit b = kit(meet);
+        List<Object> results = runConcurrently(
+                2,
+                List.of(
+                        () -> a.orders().refund(SHOP, o.id(), usd(1500), IdempotencyKey.of("r-a")),
+                        () -> b.orders().refund(SHOP, o.id(), usd(1500), IdempotencyKey.of("r-b"))));
+
+        assertThat(results).filteredOn(Order.class::isInstance).hasSize(1);
+        assertThat(results)
+                .filteredOn(RefundExceedsCaptureException.class::isInstance)
+                .singleElement()
+                .satisfies(e -> assertThat(((RefundExceedsCaptureException) e).refundable())
+                        .isEqualTo(usd(600)));
+        Order end = stored(o);
+        assertThat(end.status()).isEqualTo(OrderStatus.FULFILLED);
+        assertThat(end.refunds())
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(Refund.Status.SUCCEEDED));
+        assertThat(end.refunded()).isEqualTo(usd(1500));
+        assertThat(gatewayRefunded(o)).isEqualTo(1500);
         assertConsistent();
     }
 

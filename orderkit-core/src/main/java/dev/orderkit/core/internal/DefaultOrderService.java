@@ -941,6 +941,7 @@ public final class DefaultOrderService implements OrderService {
                             null,
                             now,
                             now);
+                    hook.before(orderId, "refund"); // decided on this snapshot: the claim below is its CAS
                     // the recovery point: recorded (and counted against the capture) before the gateway call
                     Order from = order;
                     Order refunding = writeIfCurrent(
