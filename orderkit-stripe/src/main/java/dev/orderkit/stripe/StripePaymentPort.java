@@ -304,8 +304,10 @@ public final class StripePaymentPort implements PaymentPort {
             return new PaymentResult.Approved(paymentId);
         }
         if ("succeeded".equals(status) && captureMode == CaptureMode.AUTOMATIC) {
-            // already charged by automatic capture: voiding means giving the money back
-            return refund(idempotencyKey + "/refund", paymentId, null);
+            // already charged by automatic capture: voiding means giving the money back; a void
+            // answers with the PaymentIntent it voided, not with the refund's id
+            PaymentResult refunded = refund(idempotencyKey + "/refund", paymentId, null);
+            return refunded instanceof PaymentResult.Approved ? new PaymentResult.Approved(paymentId) : refunded;
         }
         return count(new PaymentResult.Declined(
                 PaymentIntents.UNEXPECTED_STATE, "cannot void a PaymentIntent in status " + status));

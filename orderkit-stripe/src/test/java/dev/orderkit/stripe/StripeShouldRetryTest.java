@@ -3,6 +3,7 @@ package dev.orderkit.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.stripe.net.HttpHeaders;
 import com.sun.net.httpserver.HttpServer;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Money;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -140,16 +143,12 @@ class StripeShouldRetryTest {
 
     @Test
     void onlyTheExactValuesCount() {
-        assertThat(StripePaymentPort.shouldRetry(com.stripe.net.HttpHeaders.of(
-                        java.util.Map.of("Stripe-Should-Retry", java.util.List.of("true")))))
+        assertThat(StripePaymentPort.shouldRetry(HttpHeaders.of(Map.of("Stripe-Should-Retry", List.of("true")))))
                 .isTrue();
-        assertThat(StripePaymentPort.shouldRetry(com.stripe.net.HttpHeaders.of(
-                        java.util.Map.of("stripe-should-retry", java.util.List.of("false")))))
+        assertThat(StripePaymentPort.shouldRetry(HttpHeaders.of(Map.of("stripe-should-retry", List.of("false")))))
                 .isFalse();
-        assertThat(StripePaymentPort.shouldRetry(com.stripe.net.HttpHeaders.of(
-                        java.util.Map.of("Stripe-Should-Retry", java.util.List.of("yes")))))
+        assertThat(StripePaymentPort.shouldRetry(HttpHeaders.of(Map.of("Stripe-Should-Retry", List.of("yes")))))
                 .isNull();
-        assertThat(StripePaymentPort.shouldRetry(com.stripe.net.HttpHeaders.of(java.util.Map.of())))
-                .isNull();
+        assertThat(StripePaymentPort.shouldRetry(HttpHeaders.of(Map.of()))).isNull();
     }
 }

@@ -863,7 +863,7 @@ public final class FakeStripeServer implements AutoCloseable {
                 }
             });
             refundsByPaymentIntent
-                    .computeIfAbsent(piId, x -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                    .computeIfAbsent(piId, x -> new CopyOnWriteArrayList<>())
                     .add(re.deepCopy());
             return new Applied(new Reply(200, re.toString()), true);
         }
