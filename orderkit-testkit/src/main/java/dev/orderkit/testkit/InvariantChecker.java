@@ -111,8 +111,10 @@ public final class InvariantChecker {
     /**
      * Checks that money follows the orders: no order that ended without being confirmed (rejected,
      * declined, cancelled) leaves a live authorization behind, no order has more than one payment
-     * that was not voided, a confirmed order's payment is authorized and a fulfilled order's is
-     * captured.
+     * that was not voided, a confirmed order's payment is authorized and a fulfilled (or refunded)
+     * order's is captured, with exactly the succeeded refunds the order records refunded at the
+     * gateway (refunds reported by a gateway webhook are not made at the simulated gateway: do not
+     * check orders that have them).
      *
      * @param orders the order backend
      * @param orderIds ids of the orders to check
