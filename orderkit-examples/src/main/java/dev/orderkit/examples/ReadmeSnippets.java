@@ -9,6 +9,8 @@ import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderFilter;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderPage;
@@ -16,6 +18,8 @@ import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PageRequest;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.Refund;
+import dev.orderkit.core.RefundExceedsCaptureException;
 import dev.orderkit.core.RequestInProgressException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationExpiredException;
@@ -230,5 +234,27 @@ public final class ReadmeSnippets {
         kit.stock().extend("cart-77", Instant.now().plus(Duration.ofMinutes(15))); // never shortens
         // END
         return kit.stock().reservation(order.id()).orElseThrow();
+     * README "Refunds and disputes": a partial refund of a fulfilled order, idempotent on the
+     * caller's refund key (here the return's id), and what an over-refund answers.
+     *
+     * @param kit the kit
+     * @param orderId a fulfilled order of 39.98 EUR
+     * @return the order after the refund
+     */
+    public static Order refundAReturn(OrderKit kit, String orderId) {
+        // README:refund
+        Scope shop = Scope.of("my-shop");
+        Order order = kit.orders()
+                .refund(shop, orderId, Money.of(1999, "eur"), IdempotencyKey.of("return-8812")); // safe to retry
+        Refund refund = order.refund(Refund.idFor("return-8812")).orElseThrow();
+        System.out.println(refund.status() + " " + refund.amount() + ", refunded " + order.refunded() + " of "
+                + order.total() + ", order " + order.status()); // FULFILLED, or REFUNDED when all of it
+        try {
+            kit.orders().refund(shop, orderId, Money.of(5000, "eur"), IdempotencyKey.of("return-8813"));
+        } catch (RefundExceedsCaptureException e) { // never above what was captured; nothing written
+            System.out.println("at most " + e.refundable() + " can still be refunded");
+        }
+        // END
+        return order;
     }
 }

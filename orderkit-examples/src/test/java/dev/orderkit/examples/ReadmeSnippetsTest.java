@@ -9,6 +9,10 @@ import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
@@ -91,6 +95,24 @@ class ReadmeSnippetsTest {
                         tuple(Background.RECOVERY, null),
                         tuple(Background.EXPIRY, null),
                         tuple(Background.PURGE, null));
+    }
+
+    @Test
+    void refundSnippetRefundsHalfOnceAndRefusesTheOverRefund() {
+        OrderKit kit = OrderKit.builder().build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        Order placed = kit.orders()
+                .place(PlaceOrderRequest.builder(Scope.of("my-shop"), IdempotencyKey.of("checkout-1"))
+                        .currency("EUR")
+                        .line("tee-black-m", 2, 1999)
+                        .build())
+                .order();
+        kit.orders().fulfil(Scope.of("my-shop"), placed.id());
+        Order refunded = ReadmeSnippets.refundAReturn(kit, placed.id());
+        assertThat(refunded.status()).isEqualTo(OrderStatus.FULFILLED);
+        assertThat(refunded.refunded()).isEqualTo(Money.of(1999, "eur"));
+        // the snippet run twice: the same refund, nothing more
+        assertThat(ReadmeSnippets.refundAReturn(kit, placed.id())).isEqualTo(refunded);
     }
 
     @Test
