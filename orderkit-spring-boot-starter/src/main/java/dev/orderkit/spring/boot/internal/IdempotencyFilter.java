@@ -29,10 +29,20 @@ public final class IdempotencyFilter extends OncePerRequestFilter {
         this.header = Objects.requireNonNull(header, "header");
     }
 
+    /**
+     * Whether the idempotency layer applies to a method.
+     *
+     * @param method the HTTP method
+     * @return true for POST, PUT, PATCH and DELETE
+     */
+    static boolean unsafe(String method) {
+        return UNSAFE.contains(method);
+    }
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getHeader(header) == null || !UNSAFE.contains(request.getMethod())) {
+        if (request.getHeader(header) == null || !unsafe(request.getMethod())) {
             chain.doFilter(request, response);
             return;
         }

@@ -116,8 +116,10 @@ public final class IdempotencyInterceptor implements HandlerInterceptor {
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws IOException {
-        if (!(handler instanceof HandlerMethod method) || !idempotent(method)) {
-            return true;
+        if (!(handler instanceof HandlerMethod method)
+                || !idempotent(method)
+                || !IdempotencyFilter.unsafe(request.getMethod())) {
+            return true; // safe methods are idempotent already
         }
         String raw = request.getHeader(header);
         if (raw == null || raw.isBlank()) {
