@@ -1,6 +1,7 @@
 package dev.orderkit.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import dev.orderkit.spring.boot.internal.IdempotencyFilter;
@@ -24,6 +25,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -70,6 +72,12 @@ class IdempotencyMvcTest {
                     .contentType(MediaType.APPLICATION_JSON)
                     .header("X-Not-Replayed", "x")
                     .body("{\"order\":" + n + ",\"echo\":" + body + "}");
+        }
+
+        @Idempotent
+        @GetMapping("/orders/latest")
+        String latest() {
+            return "latest " + executions.get();
         }
 
         @PostMapping("/plain")
@@ -133,6 +141,13 @@ class IdempotencyMvcTest {
             assertThat(send(mvc, post("/plain")).getStatus()).isEqualTo(200);
             assertThat(send(mvc, post("/plain").header("Idempotency-Key", "p")).getStatus())
                     .isEqualTo(200);
+            // safe methods are idempotent already: no key needed, nothing stored or replayed
+            MockHttpServletResponse read = send(mvc, get("/orders/latest"));
+            assertThat(read.getStatus()).isEqualTo(200);
+            assertThat(read.getContentAsString()).isEqualTo("latest 2");
+            assertThat(send(mvc, get("/orders/latest").header("Idempotency-Key", "g"))
+                            .getHeader(IdempotencyFilterNames.REPLAYED))
+                    .isNull();
         });
     }
 
