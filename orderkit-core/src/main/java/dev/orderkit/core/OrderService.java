@@ -145,6 +145,36 @@ public interface OrderService {
     Order retryParked(String orderId);
 
     /**
+     * Lists the orders of a scope that match a filter, a page at a time, newest first:
+     * {@link Order#createdAt()} descending, ties by {@link Order#id()} descending. Pass
+     * {@link PageRequest#first(int)} for the first page and
+     * {@link PageRequest#after(String, int)} with the returned {@link OrderPage#nextCursor()} for the
+     * next, with the same scope and filter.
+     *
+     * <p>Keyset (cursor) pagination: a cursor encodes the position of the last order of its page,
+     * not an offset, so paging through a listing never returns an order twice and never skips one
+     * that existed when the listing started, however many orders are placed meanwhile (they are
+     * newer, so they sort before the pages already read). An order whose status changes between
+     * pages is listed if its current status matches. A page is not a snapshot: each order is as of
+     * some instant during the call. Each page is one index range scan on the SQL backends (see the
+     * architecture notes), so its cost does not grow with the page number.
+     *
+     * <p>Orders of other scopes are never returned, and a cursor is only valid with the scope and
+     * filter that produced it. Thread-safe.
+     *
+     * @param scope the caller's scope
+     * @param filter which orders ({@link OrderFilter#all()} for every order of the scope)
+     * @param page the page size ({@value PageRequest#DEFAULT_SIZE} by {@link PageRequest#first()},
+     *     at most {@value PageRequest#MAX_SIZE}) and cursor
+     * @return the page; its {@code nextCursor} is null on the last page
+     * @throws InvalidRequestException naming {@code cursor} if the cursor was not returned by a
+     *     listing with this scope and filter (or was altered)
+     * @throws NullPointerException if an argument is null
+     * @throws BackendUnavailableException if storage failed
+     */
+    OrderPage list(Scope scope, OrderFilter filter, PageRequest page);
+
+    /**
      * Counts of what one recovery sweep did.
      *
      * @param ordersResumed stuck placements driven to a terminal state

@@ -7,8 +7,13 @@ import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
+import dev.orderkit.core.OrderPage;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PageRequest;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.RequestInProgressException;
@@ -20,6 +25,8 @@ import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.memory.InMemoryEventSink;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -100,6 +107,31 @@ public final class ReadmeSnippets {
             return e.isRetryable() ? 503 : 500; // backend / gateway trouble: retry with the same key
         }
         // END
+    }
+
+    /**
+     * README "Listing orders": every confirmed or fulfilled order of one customer created since the
+     * start of 2026, a page at a time.
+     *
+     * @param kit the kit
+     * @return the orders, newest first
+     */
+    public static List<Order> listOrders(OrderKit kit) {
+        // README:list-orders
+        Scope shop = Scope.of("my-shop");
+        OrderFilter filter = OrderFilter.all()
+                .withCustomer("customer-42")
+                .withStatuses(OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
+                .createdBetween(Instant.parse("2026-01-01T00:00:00Z"), null); // [from, to), null: open
+        List<Order> orders = new ArrayList<>();
+        OrderPage page = kit.orders().list(shop, filter, PageRequest.first(100)); // 1..500 (default 50)
+        orders.addAll(page.orders()); // newest first: createdAt descending, ties by id descending
+        while (page.hasMore()) { // nextCursor(): an opaque string, hand it to the client as is
+            page = kit.orders().list(shop, filter, PageRequest.after(page.nextCursor(), 100));
+            orders.addAll(page.orders());
+        }
+        // END
+        return orders;
     }
 
     /**

@@ -9,9 +9,12 @@ import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderKitConfig;
+import dev.orderkit.core.OrderPage;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PageRequest;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
@@ -33,6 +36,7 @@ import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.spi.ClaimRequest;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ScopedKey;
@@ -1223,6 +1227,22 @@ public final class DefaultOrderService implements OrderService {
         }
         work(back, now, true);
         return reload(back);
+    }
+
+    @Override
+    public OrderPage list(Scope scope, OrderFilter filter, PageRequest page) {
+        Check.notNull(scope, "scope");
+        Check.notNull(filter, "filter");
+        Check.notNull(page, "page");
+        String cursor = page.cursor();
+        OrderPosition after = cursor == null ? null : OrderCursors.decode(scope, filter, cursor);
+        int size = page.size();
+        List<Order> found = retries.backend(() -> orders.list(scope.value(), filter, after, size + 1));
+        if (found.size() <= size) {
+            return new OrderPage(found, null);
+        }
+        List<Order> shown = found.subList(0, size);
+        return new OrderPage(shown, OrderCursors.encode(scope, filter, OrderPosition.of(shown.get(size - 1))));
     }
 
     /**
