@@ -9,6 +9,10 @@ import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
@@ -17,6 +21,8 @@ import dev.orderkit.core.StockKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class ReadmeSnippetsTest {
@@ -92,7 +98,37 @@ class ReadmeSnippetsTest {
     }
 
     @Test
+    void refundSnippetRefundsHalfOnceAndRefusesTheOverRefund() {
+        OrderKit kit = OrderKit.builder().build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        Order placed = kit.orders()
+                .place(PlaceOrderRequest.builder(Scope.of("my-shop"), IdempotencyKey.of("checkout-1"))
+                        .currency("EUR")
+                        .line("tee-black-m", 2, 1999)
+                        .build())
+                .order();
+        kit.orders().fulfil(Scope.of("my-shop"), placed.id());
+        Order refunded = ReadmeSnippets.refundAReturn(kit, placed.id());
+        assertThat(refunded.status()).isEqualTo(OrderStatus.FULFILLED);
+        assertThat(refunded.refunded()).isEqualTo(Money.of(1999, "eur"));
+        // the snippet run twice: the same refund, nothing more
+        assertThat(ReadmeSnippets.refundAReturn(kit, placed.id())).isEqualTo(refunded);
+    }
+
+    @Test
     void demoRuns() throws Exception {
         QuickStartDemo.main(new String[0]);
+    }
+
+    @Test
+    void holdRenewalExtendsTheOrdersHoldAndTheCarts() {
+        OrderKit kit = OrderKit.builder().maxHold(Duration.ofHours(1)).build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        Instant before = Instant.now();
+        var hold = ReadmeSnippets.holdRenewal(kit);
+        assertThat(hold.state()).isEqualTo(ReservationState.HELD);
+        assertThat(hold.expiresAt()).isAfter(before.plus(Duration.ofMinutes(19)));
+        assertThat(kit.stock().reservation("cart-77").orElseThrow().expiresAt())
+                .isAfter(before.plus(Duration.ofMinutes(14)));
     }
 }

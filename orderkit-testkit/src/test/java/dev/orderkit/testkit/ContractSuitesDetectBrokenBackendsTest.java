@@ -718,6 +718,55 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** Bug: the order's refunds are not stored (an order store that writes only the columns it knew). */
+    static final class RefundForgettingOrders implements OrderStore {
+        final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
+
+        @Override
+        public boolean insert(Order order, List<OrderKitEvent> events) {
+            return d.insert(order.withRefunds(List.of()), events);
+        }
+
+        @Override
+        public Optional<Order> find(String orderId) {
+            return d.find(orderId);
+        }
+
+        @Override
+        public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+            return d.update(order.withRefunds(List.of()), expectedVersion, events);
+        }
+
+        @Override
+        public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+            return d.findStale(statuses, updatedBefore, limit);
+        }
+
+        @Override
+        public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+            return d.findDue(statuses, now, limit);
+        }
+
+        @Override
+        public Optional<Order> findByKey(String scope, String idempotencyKey) {
+            return d.findByKey(scope, idempotencyKey);
+        }
+    }
+
+    static final class RefundForgettingRefunds extends RefundContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new RefundForgettingOrders());
+        }
+    }
+
+    static final class NoCasRefunds extends RefundContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new NoCompareAndSet());
+        }
+    }
+
     static final class LossyOrderStore extends OrderStoreContract {
         @Override
         protected BackendFixture createFixture() {
@@ -1331,5 +1380,15 @@ class ContractSuitesDetectBrokenBackendsTest {
                         "ordersSharingACreationInstantAreOrderedByIdDescendingAcrossPages()",
                         "pagesListEveryOrderOnceNewestFirstWithTiesById()",
                         "pagingWhileOrdersAreInsertedConcurrentlyHasNoDuplicatesAndNoGaps()");
+    }
+
+    @Test
+    void brokenRefundStorageIsCaught() {
+        assertThat(failuresOf(RefundForgettingRefunds.class))
+                .contains(
+                        "aRepeatWithTheSameKeyAndAmountReturnsTheRefundWithoutASecondGatewayCall()",
+                        "overRefundIsRefusedWithNothingWritten()",
+                        "theSameKeyWithAnotherAmountIsATypedReuseErrorAndWritesNothing()");
+        assertThat(failuresOf(NoCasRefunds.class)).contains("twoRefundsDecidedOnTheSameVersionNeverBothPass()");
     }
 }
