@@ -248,9 +248,7 @@ class ContractSuitesDetectBrokenBackendsTest {
                         "anExtendedPaymentActionIsNotCancelledByRecoveryUntilItsHoldIsDue()",
                         "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
         assertThat(failuresOf(BlindBatchExpiryHolds.class))
-                .contains(
-                        "anExtendedHoldSurvivesItsOldExpiryAndExpiresAfterTheNewOne()",
-                        "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
+                .contains("extensionRacingExpiryHasExactlyOneWinnerPerHold()");
     }
 
     /** Bug: the reservation purge ignores its bound: recent terminal reservations go too. */
