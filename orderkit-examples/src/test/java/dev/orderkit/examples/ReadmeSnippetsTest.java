@@ -7,8 +7,6 @@ import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.IdempotencyKey;
-import dev.orderkit.core.Order;
-import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
@@ -18,11 +16,11 @@ import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class ReadmeSnippetsTest {
