@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import dev.orderkit.core.payment.PaymentResult;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -65,6 +66,37 @@ public interface OrderService {
      * @throws IllegalStateTransitionException if the order was rejected or declined
      */
     Order cancel(Scope scope, String orderId, String reason);
+
+    /**
+     * Keeps an order's stock held while the customer completes a payment action (3-D Secure, a bank
+     * redirect): moves the expiry of the order's hold to {@code until} and tells recovery not to
+     * cancel the order before then. Allowed only for an order in
+     * {@link OrderStatus#AWAITING_PAYMENT_ACTION} (earlier statuses belong to a placement still
+     * running; a paid order's hold no longer expires). Extension only: an {@code until} at or
+     * before the hold's current expiry changes nothing. Idempotent: repeating the call (after a
+     * timeout) answers the same reservation.
+     *
+     * <p>The extension and the order's record of it (its recovery deadline, the
+     * {@link dev.orderkit.core.event.EventType#HOLD_EXTENDED} event, a new order version) are one
+     * transaction where the stock and the orders share a database; elsewhere the hold moves first
+     * and the order is written after it by version compare-and-set (a lost race with another writer
+     * re-reads the order and tries again while it still awaits the payment action). A hold that is
+     * already due is never revived.
+     *
+     * @param scope the caller's scope
+     * @param orderId the id
+     * @param until the new expiry: after now, at most the order's creation time plus the kit's
+     *     {@code maxHold} ({@link OrderKit.Builder#maxHold})
+     * @return the order's hold, HELD, expiring at {@code until} (or later if it already did)
+     * @throws NotFoundException if absent or in another scope
+     * @throws InvalidRequestException if {@code until} is not after now, or past the order's
+     *     creation plus {@code maxHold} (field {@code until}); nothing is written
+     * @throws IllegalStateTransitionException if the order is not awaiting a payment action
+     * @throws ReservationExpiredException if the hold is already due or expired; nothing is written
+     *     (recovery then cancels the order)
+     * @throws BackendUnavailableException if storage failed (repeat the call)
+     */
+    Reservation extendHold(Scope scope, String orderId, Instant until);
 
     /**
      * Fulfils (ships) a confirmed order: its units leave on-hand and the payment is captured.
@@ -223,6 +255,36 @@ public interface OrderService {
      *     failed again; the order is back in the sweep's hands
      */
     Order retryParked(String orderId);
+
+    /**
+     * Lists the orders of a scope that match a filter, a page at a time, newest first:
+     * {@link Order#createdAt()} descending, ties by {@link Order#id()} descending. Pass
+     * {@link PageRequest#first(int)} for the first page and
+     * {@link PageRequest#after(String, int)} with the returned {@link OrderPage#nextCursor()} for the
+     * next, with the same scope and filter.
+     *
+     * <p>Keyset (cursor) pagination: a cursor encodes the position of the last order of its page,
+     * not an offset, so paging through a listing never returns an order twice and never skips one
+     * that existed when the listing started, however many orders are placed meanwhile (they are
+     * newer, so they sort before the pages already read). An order whose status changes between
+     * pages is listed if its current status matches. A page is not a snapshot: each order is as of
+     * some instant during the call. Each page is one index range scan on the SQL backends (see the
+     * architecture notes), so its cost does not grow with the page number.
+     *
+     * <p>Orders of other scopes are never returned, and a cursor is only valid with the scope and
+     * filter that produced it. Thread-safe.
+     *
+     * @param scope the caller's scope
+     * @param filter which orders ({@link OrderFilter#all()} for every order of the scope)
+     * @param page the page size ({@value PageRequest#DEFAULT_SIZE} by {@link PageRequest#first()},
+     *     at most {@value PageRequest#MAX_SIZE}) and cursor
+     * @return the page; its {@code nextCursor} is null on the last page
+     * @throws InvalidRequestException naming {@code cursor} if the cursor was not returned by a
+     *     listing with this scope and filter (or was altered)
+     * @throws NullPointerException if an argument is null
+     * @throws BackendUnavailableException if storage failed
+     */
+    OrderPage list(Scope scope, OrderFilter filter, PageRequest page);
 
     /**
      * Counts of what one recovery sweep did.

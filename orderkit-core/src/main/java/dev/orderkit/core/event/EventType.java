@@ -36,6 +36,12 @@ public enum EventType {
     /** A parked order was put back into the status it was parked from ({@code retryParked}). */
     ORDER_RETRIED,
     /**
+     * A hold's expiry moved later: {@code StockLedger#extend} (subject: the reservation) or
+     * {@code OrderService#extendHold} (subject: the order, written with the order); attribute
+     * {@code expiresAt} (ISO-8601).
+     */
+    HOLD_EXTENDED,
+    /**
      * A refund was recorded as pending ({@code OrderService.refund}: the order is
      * {@code REFUNDING}; or a pending refund reported by the gateway); attributes {@code refundId},
      * {@code amount}, {@code currency}, {@code refundStatus}.

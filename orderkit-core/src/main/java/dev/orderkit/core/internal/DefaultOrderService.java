@@ -11,9 +11,12 @@ import dev.orderkit.core.LeaseLostException;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderKitConfig;
+import dev.orderkit.core.OrderPage;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PageRequest;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
@@ -38,6 +41,7 @@ import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.spi.ClaimRequest;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ScopedKey;
@@ -865,6 +869,93 @@ public final class DefaultOrderService implements OrderService {
     }
 
     @Override
+    public Reservation extendHold(Scope scope, String orderId, Instant until) {
+        Check.notNull(until, "until");
+        Order order = visible(scope, orderId);
+        Instant latest = order.createdAt().plus(settings.maxHold());
+        if (until.isAfter(latest)) {
+            throw new InvalidRequestException(
+                    "until",
+                    until,
+                    "exceeds maxHold (" + settings.maxHold() + " since the order was placed at " + order.createdAt()
+                            + "): at most " + latest);
+        }
+        Instant asked = clock.instant();
+        if (!until.isAfter(asked)) {
+            throw new InvalidRequestException("until", until, "must be after now (" + asked + ")");
+        }
+        while (true) {
+            if (order.status() != OrderStatus.AWAITING_PAYMENT_ACTION) {
+                throw new IllegalStateTransitionException(
+                        orderId, order.status().name(), "extend the hold of");
+            }
+            hook.before(order.id(), "EXTEND_HOLD");
+            Order read = order;
+            try {
+                // one unit where stock and orders share a database: the hold and the order's record
+                // of it commit together; elsewhere the hold moves first (a later lost write of the
+                // order only leaves a longer hold, which recovery reads, see holdExpiry)
+                return retries.unit(steps, () -> {
+                    DefaultStockLedger.Extension e = ledger.extended(orderId, until, false);
+                    recordExtension(read, e.reservation().expiresAt());
+                    return e.reservation();
+                });
+            } catch (StaleOrder stale) {
+                order = reload(read); // another writer moved the order: decide again on what it wrote
+            }
+        }
+    }
+
+    /**
+     * Records a hold extension on the order: a version compare-and-set (so a writer that read an
+     * older version, a recovery sweep that claimed the order meanwhile, loses and re-reads) of the
+     * same status, due for recovery at the new expiry, with a {@code HOLD_EXTENDED} event in the
+     * same write. Nothing is written when the order already records it (a repeated call); a retried
+     * write whose first attempt committed is recognised as ours.
+     */
+    private void recordExtension(Order order, Instant expiresAt) {
+        Order.Recovery r = order.recovery();
+        if (r.nextAttemptAt().equals(expiresAt) && r.attempts() == 0) {
+            return; // recorded by an earlier call
+        }
+        Instant now = clock.instant();
+        Order next = order.transition(order.status(), order.updatedAt())
+                .withRecovery(new Order.Recovery(0, expiresAt, r.lastError(), null));
+        List<OrderKitEvent> events = discardsEvents
+                ? List.of()
+                : List.of(OrderKitEvent.of(
+                        EventType.HOLD_EXTENDED,
+                        next.id(),
+                        next.version(),
+                        next.scope(),
+                        Map.of("status", next.status().name(), "expiresAt", expiresAt.toString()),
+                        now));
+        if (retries.backend(() -> orders.update(next, order.version(), events))) {
+            return;
+        }
+        Order stored = retries.backend(() -> orders.find(order.id())).orElseThrow();
+        if (stored.version() == next.version()
+                && stored.recovery().nextAttemptAt().equals(expiresAt)) {
+            return; // our own write, retried after its acknowledgement was lost
+        }
+        throw new StaleOrder(order.id());
+    }
+
+    /**
+     * The expiry of the order's hold if it is HELD and not due at {@code now} (it was extended
+     * past the payment action's grace period), else null.
+     */
+    private @Nullable Instant liveHold(Order order, Instant now) {
+        Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
+        if (r.isPresent()
+                && r.get().state() == ReservationState.HELD
+                && r.get().expiresAt().isAfter(now)) {
+            return r.get().expiresAt();
+        }
+        return null;
+    }
+
+    @Override
     public Order fulfil(Scope scope, String orderId) {
         Order order = visible(scope, orderId);
         while (true) {
@@ -1345,9 +1436,15 @@ public final class DefaultOrderService implements OrderService {
         if (done == Worked.DEFERRED) {
             // nothing was done: look again after the status's grace period, no failure counted
             Order.Recovery r = claimed.recovery();
+            Instant next = clock.instant().plus(settings.stuckAfter());
+            if (claimed.status() == OrderStatus.AWAITING_PAYMENT_ACTION) {
+                Instant hold = liveHold(claimed, now); // an extended hold: look again when it is due
+                if (hold != null && hold.isAfter(next)) {
+                    next = hold;
+                }
+            }
             Order later = claimed.transition(claimed.status(), claimed.updatedAt())
-                    .withRecovery(new Order.Recovery(
-                            r.attempts(), clock.instant().plus(settings.stuckAfter()), r.lastError(), null));
+                    .withRecovery(new Order.Recovery(r.attempts(), next, r.lastError(), null));
             try {
                 writeRecovery(claimed, later, List.of()); // lost: the order moved on, nothing to reschedule
             } catch (RuntimeException e) {
@@ -1361,6 +1458,11 @@ public final class DefaultOrderService implements OrderService {
     /** Cancels an order whose payment action timed out (the sweep finds it due at that moment). */
     private Worked expireAction(Order order, Instant now, boolean retry) {
         if (!retry && order.updatedAt().plus(settings.reservationTtl()).isAfter(now)) {
+            return Worked.DEFERRED;
+        }
+        if (!retry && liveHold(order, now) != null) {
+            // its hold was extended (extendHold): the action has time until the hold is due; a due
+            // hold is never extended again, so the cancellation below cannot race a live extension
             return Worked.DEFERRED;
         }
         Order cancelling = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(RESERVATION_EXPIRED));
@@ -1534,6 +1636,22 @@ public final class DefaultOrderService implements OrderService {
         }
         work(back, now, true);
         return reload(back);
+    }
+
+    @Override
+    public OrderPage list(Scope scope, OrderFilter filter, PageRequest page) {
+        Check.notNull(scope, "scope");
+        Check.notNull(filter, "filter");
+        Check.notNull(page, "page");
+        String cursor = page.cursor();
+        OrderPosition after = cursor == null ? null : OrderCursors.decode(scope, filter, cursor);
+        int size = page.size();
+        List<Order> found = retries.backend(() -> orders.list(scope.value(), filter, after, size + 1));
+        if (found.size() <= size) {
+            return new OrderPage(found, null);
+        }
+        List<Order> shown = found.subList(0, size);
+        return new OrderPage(shown, OrderCursors.encode(scope, filter, OrderPosition.of(shown.get(size - 1))));
     }
 
     /**
