@@ -234,6 +234,9 @@ public final class ReadmeSnippets {
         kit.stock().extend("cart-77", Instant.now().plus(Duration.ofMinutes(15))); // never shortens
         // END
         return kit.stock().reservation(order.id()).orElseThrow();
+    }
+
+    /**
      * README "Refunds and disputes": a partial refund of a fulfilled order, idempotent on the
      * caller's refund key (here the return's id), and what an over-refund answers.
      *
