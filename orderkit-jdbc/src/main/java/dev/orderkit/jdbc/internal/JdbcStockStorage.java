@@ -71,12 +71,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdbcStockStorage implements StockStorage {
     private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
+    /** The columns a level is read from (schema version 9 added {@code committed}). */
+    private static final String LEVEL_READ = LEVEL_COLS + ", committed";
+
     private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + ?, "
             + "version = version + 1, updated_at = ? "
             + "WHERE sku = ? AND location = ? AND on_hand - reserved >= ?";
     private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
             + "reserved = reserved + ?, version = version + 1, "
             + "updated_at = ? WHERE sku = ? AND location = ?";
+    /** A transition's change of one level: on-hand, reserved and committed deltas. */
+    private static final String APPLY_TRANSITION = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
+            + "reserved = reserved + ?, committed = committed + ?, version = version + 1, "
+            + "updated_at = ? WHERE sku = ? AND location = ?";
+
     private static final String INSERT_RESERVATION = "INSERT INTO {p}reservation "
             + "(id, state, expires_at, created_at, updated_at, version) VALUES (?, 'HELD', ?, ?, ?, 0)";
     private static final String CAS_STATE = "UPDATE {p}reservation SET state = ?, updated_at = ?, "
@@ -120,6 +128,7 @@ public final class JdbcStockStorage implements StockStorage {
                 new StockKey(rs.getString("sku"), rs.getString("location")),
                 rs.getLong("on_hand"),
                 rs.getLong("reserved"),
+                rs.getLong("committed"),
                 rs.getLong("version"),
                 Db.instant(rs.getLong("updated_at")));
     }
@@ -129,7 +138,7 @@ public final class JdbcStockStorage implements StockStorage {
     public List<StockLevel> levels(String sku) {
         List<StockLevel> out = db.withConnection("levels", (c, ambient) -> {
             try (PreparedStatement ps =
-                    c.prepareStatement(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ?"))) {
+                    c.prepareStatement(db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE sku = ?"))) {
                 ps.setString(1, sku);
                 try (ResultSet rs = ps.executeQuery()) {
                     List<StockLevel> list = new ArrayList<>(2);
@@ -150,7 +159,7 @@ public final class JdbcStockStorage implements StockStorage {
     public Optional<StockLevel> level(StockKey key) {
         return db.withConnection("level", (c, ambient) -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
+                    db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
                 ps.setString(1, key.sku());
                 ps.setString(2, key.location());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -162,7 +171,7 @@ public final class JdbcStockStorage implements StockStorage {
 
     private Optional<StockLevel> findLevel(Handle h, StockKey key) {
         return h.createQuery(
-                        db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
+                        db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
                 .bind("sku", key.sku())
                 .bind("loc", key.location())
                 .map((rs, ctx) -> level(rs))
@@ -493,7 +502,7 @@ public final class JdbcStockStorage implements StockStorage {
             where.append(i == 0 ? "" : " OR ").append("(sku = ? AND location = ?)");
         }
         Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
-            var q = tx.handle().createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE " + where));
+            var q = tx.handle().createQuery(db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE " + where));
             int i = 0;
             for (AllocatedLine l : sorted) {
                 q.bind(i++, l.key().sku()).bind(i++, l.key().location());
@@ -619,25 +628,14 @@ public final class JdbcStockStorage implements StockStorage {
             if (!rule.applies()) {
                 return rule.outcome(current, now);
             }
-            if (!transition.movesStock()) {
-                // one conditional update changes nothing else: atomic on its own, no transaction
-                // (H2 clears the hold's index entries with a second statement: in one transaction)
-                boolean won = current.state() != ReservationState.HELD || db.dialect() == JdbcDialect.MYSQL
-                        ? autoCommitted(c, ambient, cc -> casState(cc, reservationId, rule.to(), current, nowN))
-                        : inTx(c, ambient, tx -> {
-                            boolean w = casState(tx, reservationId, rule.to(), current, nowN);
-                            return new Done<>(w, w);
-                        });
-                return won
-                        ? rule.outcome(current, now)
-                        : new TransitionResult.Conflict(
-                                reservationId, "changed from " + current.state() + " meanwhile");
-            }
+            // every applying action changes levels (a commit moves units from held to committed):
+            // the state's compare-and-set, the levels and the movements in one transaction
             boolean won = inTx(c, ambient, tx -> {
                 if (!casState(tx, reservationId, rule.to(), current, nowN)) {
                     return new Done<>(Boolean.FALSE, false);
                 }
-                applyMovements(tx, transition.movements(current, now));
+                applyTransition(tx, transition, current, nowN);
+                insertMovements(tx, transition.movements(current, now));
                 return new Done<>(Boolean.TRUE, true);
             });
             return won
@@ -711,29 +709,32 @@ public final class JdbcStockStorage implements StockStorage {
         }
     }
 
-    /** Applies each movement to its level and records it; levels in canonical order (lines are stored so). */
-    private void applyMovements(Connection c, List<Movement> ms) throws SQLException {
-        if (ms.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement(db.sql(APPLY_DELTA))) {
-            for (Movement m : ms) {
-                ps.setLong(1, m.onHandDelta());
-                ps.setLong(2, m.reservedDelta());
-                ps.setLong(3, Db.nanos(m.at()));
-                ps.setString(4, m.key().sku());
-                ps.setString(5, m.key().location());
-                if (ms.size() > 1) {
+    /**
+     * Applies a transition's level deltas (on-hand, reserved, committed) to the level of every line
+     * of {@code current}; levels in canonical order (lines are stored so).
+     */
+    private void applyTransition(Connection c, ReservationTransition t, Reservation current, long nowN)
+            throws SQLException {
+        List<AllocatedLine> lines = current.lines();
+        long committedSign = t.committedSign(current.state());
+        try (PreparedStatement ps = c.prepareStatement(db.sql(APPLY_TRANSITION))) {
+            for (AllocatedLine l : lines) {
+                ps.setLong(1, t.onHandSign() * l.quantity());
+                ps.setLong(2, t.reservedSign() * l.quantity());
+                ps.setLong(3, committedSign * l.quantity());
+                ps.setLong(4, nowN);
+                ps.setString(5, l.key().sku());
+                ps.setString(6, l.key().location());
+                if (lines.size() > 1) {
                     ps.addBatch();
                 } else {
                     ps.executeUpdate();
                 }
             }
-            if (ms.size() > 1) {
+            if (lines.size() > 1) {
                 ps.executeBatch();
             }
         }
-        insertMovements(c, ms);
     }
 
     @Override
@@ -1025,7 +1026,7 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     private Optional<AppliedWrite> findWrite(Handle h, StockKey key, String reference) {
-        return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, version, at "
+        return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, committed, version, at "
                         + "FROM {p}stock_write WHERE sku = :sku AND location = :loc AND reference = :ref"))
                 .bind("sku", key.sku())
                 .bind("loc", key.location())
@@ -1038,6 +1039,7 @@ public final class JdbcStockStorage implements StockStorage {
                                 key,
                                 rs.getLong("on_hand"),
                                 rs.getLong("reserved"),
+                                rs.getLong("committed"),
                                 rs.getLong("version"),
                                 Db.instant(rs.getLong("at")))))
                 .findOne();
@@ -1066,13 +1068,14 @@ public final class JdbcStockStorage implements StockStorage {
         row.put("ev", expectedVersion);
         row.put("onHand", result.onHand());
         row.put("reserved", result.reserved());
+        row.put("committed", result.committed());
         row.put("version", result.version());
         row.put("at", nowN);
         return insertIfAbsent(
                 h,
                 "INSERT INTO {p}stock_write (sku, location, reference, kind, amount, expected_version, "
-                        + "on_hand, reserved, version, at) VALUES (:sku, :loc, "
-                        + ":ref, :kind, :amount, :ev, :onHand, :reserved, "
+                        + "on_hand, reserved, committed, version, at) VALUES (:sku, :loc, "
+                        + ":ref, :kind, :amount, :ev, :onHand, :reserved, :committed, "
                         + ":version, :at)",
                 row);
     }
@@ -1206,7 +1209,8 @@ public final class JdbcStockStorage implements StockStorage {
                     throw new ConcurrencyConflictException(
                             "stock level " + key + " changed concurrently (expected version " + expectedVersion + ")");
                 }
-                result = new StockLevel(key, onHand, cur.reserved(), expectedVersion + 1, Db.instant(nowN));
+                result = new StockLevel(
+                        key, onHand, cur.reserved(), cur.committed(), expectedVersion + 1, Db.instant(nowN));
                 delta = onHand - cur.onHand();
             }
             if (!recordWrite(h, key, reference, SET_ON_HAND, onHand, expectedVersion, result, nowN)) {
@@ -1222,7 +1226,7 @@ public final class JdbcStockStorage implements StockStorage {
         List<StockLevel> out = new ArrayList<>(db.read(
                 "all levels",
                 tx -> tx.handle()
-                        .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level"))
+                        .createQuery(db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level"))
                         .map((rs, ctx) -> level(rs))
                         .list()));
         out.sort(Comparator.comparing(StockLevel::key));

@@ -38,7 +38,8 @@ public final class SchemaInstaller {
             new Script(4, "claim table", "V4__claim_table.sql"),
             new Script(5, "hold expiry index", "V5__hold_expiry_index.sql"),
             new Script(6, "retention", "V6__retention.sql"),
-            new Script(7, "recovery", "V7__recovery.sql"));
+            new Script(7, "recovery", "V7__recovery.sql"),
+            new Script(9, "held vs committed, stock policies", "V9__stock_split.sql"));
 
     private final Db db;
 

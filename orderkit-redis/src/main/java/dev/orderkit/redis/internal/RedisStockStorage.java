@@ -89,8 +89,8 @@ public final class RedisStockStorage implements StockStorage {
         // one script: the location set and every level of the SKU (one slot), instead of N + 1 calls
         List<String> r =
                 redis.evalList(Redis.Script.LEVELS, List.of(keys.locations(sku)), List.of(keys.levelPrefix(sku)));
-        List<StockLevel> out = new ArrayList<>(r.size() / 5);
-        for (int i = 0; i + 4 < r.size(); i += 5) {
+        List<StockLevel> out = new ArrayList<>(r.size() / 6);
+        for (int i = 0; i + 5 < r.size(); i += 6) {
             if (r.get(i + 2) == null || r.get(i + 3) == null || r.get(i + 4) == null) {
                 throw new BackendUnavailableException(
                         "corrupt record: a field of level " + sku + "@" + r.get(i) + " is missing", null);
@@ -99,6 +99,7 @@ public final class RedisStockStorage implements StockStorage {
                     StockKey.of(sku, r.get(i)),
                     Long.parseLong(r.get(i + 1)),
                     Long.parseLong(r.get(i + 2)),
+                    Long.parseLong(r.get(i + 5)),
                     Long.parseLong(r.get(i + 3)),
                     Codec.time(r.get(i + 4))));
         }
@@ -110,11 +111,11 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        List<String> h = redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts"));
+        List<String> h = redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts", "cm"));
         if (h.get(0) == null) {
             return Optional.empty();
         }
-        for (String f : h) {
+        for (String f : h.subList(0, 4)) {
             if (f == null) {
                 throw new BackendUnavailableException("corrupt record: a field of level " + key + " is missing", null);
             }
@@ -123,8 +124,14 @@ public final class RedisStockStorage implements StockStorage {
                 key,
                 Long.parseLong(h.get(0)),
                 Long.parseLong(h.get(1)),
+                committed(h.get(4)),
                 Long.parseLong(h.get(2)),
                 Codec.time(h.get(3))));
+    }
+
+    /** A level's committed units; a level written before they were tracked has no field: 0. */
+    private static long committed(@Nullable String field) {
+        return field == null ? 0 : Long.parseLong(field);
     }
 
     private static StockLevel toLevel(StockKey key, Map<String, String> h) {
@@ -132,6 +139,7 @@ public final class RedisStockStorage implements StockStorage {
                 key,
                 Long.parseLong(Codec.field(h, "oh")),
                 Long.parseLong(Codec.field(h, "rs")),
+                committed(h.get("cm")),
                 Long.parseLong(Codec.field(h, "v")),
                 Codec.time(Codec.field(h, "ts")));
     }
@@ -141,6 +149,7 @@ public final class RedisStockStorage implements StockStorage {
                 key,
                 Long.parseLong(r.get(1)),
                 Long.parseLong(r.get(2)),
+                committed(r.size() > 5 ? r.get(5) : null),
                 Long.parseLong(r.get(3)),
                 Codec.time(r.get(4)));
     }
@@ -571,11 +580,11 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /**
-     * Adds the levels of an {@code {'OK', oh, rs, v per line}} reply (a key on several lines once;
+     * Adds the levels of an {@code {'OK', oh, rs, v, cm per line}} reply (a key on several lines once;
      * {@code updatedAt} is the script's {@code now}). A reply without levels adds nothing.
      */
     private static void addLevels(List<StockLevel> out, List<String> r, List<AllocatedLine> group, Instant now) {
-        if (r.size() != 1 + 3 * group.size()) {
+        if (r.size() != 1 + 4 * group.size()) {
             return;
         }
         for (int i = 0; i < group.size(); i++) {
@@ -585,9 +594,10 @@ public final class RedisStockStorage implements StockStorage {
             }
             out.add(new StockLevel(
                     key,
-                    Long.parseLong(r.get(1 + 3 * i)),
-                    Long.parseLong(r.get(2 + 3 * i)),
-                    Long.parseLong(r.get(3 + 3 * i)),
+                    Long.parseLong(r.get(1 + 4 * i)),
+                    Long.parseLong(r.get(2 + 4 * i)),
+                    Long.parseLong(r.get(4 + 4 * i)),
+                    Long.parseLong(r.get(3 + 4 * i)),
                     now));
         }
     }
@@ -1296,5 +1306,23 @@ public final class RedisStockStorage implements StockStorage {
             removed += n instanceof Long l ? l.intValue() : 0;
         }
         return removed;
+    }
+
+    /**
+     * The upgrade of held vs committed: counts every reservation part committed before levels
+     * tracked their committed units into its levels (see count_committed.lua), one part per atomic
+     * script. Idempotent; safe while other processes write.
+     *
+     * @return the number of parts counted by this call
+     */
+    public int countCommitted() {
+        int counted = 0;
+        for (String pattern : List.of(keys.partPattern(), keys.headerPattern())) {
+            for (String k : redis.scan(pattern)) {
+                Object n = redis.eval(Redis.Script.COUNT_COMMITTED, List.of(k), List.of());
+                counted += n instanceof Long l ? l.intValue() : 0;
+            }
+        }
+        return counted;
     }
 }

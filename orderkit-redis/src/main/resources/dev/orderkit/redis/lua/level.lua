@@ -1,14 +1,15 @@
 -- Stock level changes outside reservations, idempotent on their reference.
 -- KEYS[1] = level, KEYS[2] = movements, KEYS[3] = location set of the SKU,
--- KEYS[4] = applied writes of the level (hash: reference -> 'A|delta||oh|rs|v|ts' or
---           'S|onHand|expectedVersion|oh|rs|v|ts', the arguments and the resulting level)
+-- KEYS[4] = applied writes of the level (hash: reference -> 'A|delta||oh|rs|v|ts|cm' or
+--           'S|onHand|expectedVersion|oh|rs|v|ts|cm', the arguments and the resulting level; a
+--           record written before committed was tracked has no cm: 0)
 -- ARGV[1] = op:
 --   adjust delta '' reference now sku location
 --   set    onHand expectedVersion reference now sku location
 -- A reference already recorded for this level answers with its recorded level when the arguments
 -- match, else {'REUSED', kind, amount, expectedVersion}; nothing is written in either case. Only a
 -- successful write is recorded, in the same script as the change.
--- returns {'OK', onHand, reserved, version, updatedAt} | {'NOTFOUND'} | {'SHORT', available, reserved}
+-- returns {'OK', onHand, reserved, version, updatedAt, committed} | {'NOTFOUND'} | {'SHORT', available, reserved}
 --       | {'CONFLICT', version} | {'REUSED', 'A'|'S', amount, expectedVersion}
 local level, mv, locs, writes, op = KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1]
 local ref, now, sku, loc = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
@@ -17,7 +18,7 @@ local prior = redis.call('HGET', writes, ref)
 if prior then
   local f = split(prior, '|')
   if f[1] == kind and f[2] == ARGV[2] and (kind == 'A' or f[3] == ARGV[3]) then
-    return {'OK', f[4], f[5], f[6], f[7]}
+    return {'OK', f[4], f[5], f[6], f[7], f[8] or '0'}
   end
   return {'REUSED', f[1], f[2], f[3]}
 end
@@ -30,10 +31,11 @@ local function create()
   exists = true
 end
 local function result()
-  local r = redis.call('HMGET', level, 'oh', 'rs', 'v', 'ts')
+  local r = redis.call('HMGET', level, 'oh', 'rs', 'v', 'ts', 'cm')
+  local cm = r[5] or '0'
   redis.call('HSET', writes, ref, kind .. '|' .. ARGV[2] .. '|' .. (kind == 'S' and ARGV[3] or '') .. '|'
-    .. r[1] .. '|' .. r[2] .. '|' .. r[3] .. '|' .. r[4])
-  return {'OK', r[1], r[2], r[3], r[4]}
+    .. r[1] .. '|' .. r[2] .. '|' .. r[3] .. '|' .. r[4] .. '|' .. cm)
+  return {'OK', r[1], r[2], r[3], r[4], cm}
 end
 if op == 'adjust' then
   local delta = tonumber(ARGV[2])

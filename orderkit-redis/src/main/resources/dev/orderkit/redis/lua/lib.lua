@@ -65,7 +65,7 @@ end
 local function apply_part(part, op, now, expect, extra)
   local rules = PART_OP(op)
   if not rules then return redis.error_reply('unknown part op ' .. tostring(op)) end
-  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps', 'sd')
+  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps', 'sd', 'cc')
   local merged = p[8] ~= false
   if expect and p[1] ~= expect then return 'HEADER:' .. (p[1] or '') end
   local st = merged and p[8] or p[1]
@@ -81,15 +81,30 @@ local function apply_part(part, op, now, expect, extra)
   if not row then return redis.error_reply('unknown part state ' .. tostring(st)) end
   if row.v == VERDICT.UNCHANGED then return 'NOOP' end
   if row.v ~= VERDICT.APPLY then return 'STATE:' .. st end
-  if row.reason then
+  -- held vs committed: a part's units count in its levels' committed field ('cm') from the commit
+  -- that sets the part's 'cc' flag; a part committed before committed was tracked has no flag, was
+  -- never counted, and is not subtracted when it leaves COMMITTED (count_committed.lua counts it)
+  local cm = row.cm
+  if cm < 0 and not p[10] then cm = 0 end
+  if row.reason or cm ~= 0 then
     local lv, mv, q = split(p[4], '\n'), split(p[5], '\n'), split(p[7], '\n')
     for i = 1, #lv do
       local n = tonumber(q[i])
-      move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
+      if row.reason then
+        move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
+      else
+        redis.call('HINCRBY', lv[i], 'v', 1)
+        redis.call('HSET', lv[i], 'ts', now)
+      end
+      if cm ~= 0 then redis.call('HINCRBY', lv[i], 'cm', cm * n) end
     end
   end
   if merged then
     local f = {'ps', row.to, 'ts', now}
+    if cm > 0 then
+      f[#f + 1] = 'cc'
+      f[#f + 1] = '1'
+    end
     if extra then
       for i = 1, #extra do f[#f + 1] = extra[i] end
     end
@@ -101,7 +116,11 @@ local function apply_part(part, op, now, expect, extra)
     end
     return 'OK'
   end
-  redis.call('HSET', part, 'st', row.to, 'ts', now)
+  if cm > 0 then
+    redis.call('HSET', part, 'st', row.to, 'ts', now, 'cc', '1')
+  else
+    redis.call('HSET', part, 'st', row.to, 'ts', now)
+  end
   if row.unindex then
     local du = split(p[6], '\n')
     for i = 1, #du do redis.call('ZREM', du[i], part) end
@@ -120,7 +139,7 @@ local function expire_due_parts(due, now, nowms)
 end
 
 -- Reads the levels of the lines (one HMGET per distinct level) and checks that every line fits,
--- lines on the same level counted together. Returns the levels read (level key -> {oh, rs, v, ne})
+-- lines on the same level counted together. Returns the levels read (level key -> {oh, rs, v, ne, cm})
 -- and {'OK'} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}.
 local function check_levels(lv, q)
   local cur, need = {}, {}
@@ -128,7 +147,7 @@ local function check_levels(lv, q)
   for i = 1, #lv do
     local c = cur[lv[i]]
     if not c then
-      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne')
+      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne', 'cm')
       cur[lv[i]] = c
     end
     if not c[1] then
@@ -155,7 +174,7 @@ local function check_levels(lv, q)
 end
 
 -- Writes the RESERVE movement of every line on the levels read by check_levels (levels shared by
--- several lines are updated in place). Returns {'OK', oh, rs, v of line 1, ...}: each line's level
+-- several lines are updated in place). Returns {'OK', oh, rs, v, cm of line 1, ...}: each line's level
 -- after the whole reservation. lowerNe: a known next-expiry hint ('ne') above expms is lowered to
 -- it in the same write (an unknown one stays unknown).
 local function hold_levels(lv, mv, q, cur, id, now, expms, lowerNe)
@@ -175,6 +194,7 @@ local function hold_levels(lv, mv, q, cur, id, now, expms, lowerNe)
     out[#out + 1] = tostring(c[1])
     out[#out + 1] = tostring(c[2])
     out[#out + 1] = tostring(c[3])
+    out[#out + 1] = tostring(c[5] or 0)
   end
   return out
 end
@@ -247,7 +267,7 @@ end
 -- HSET reservation, ZADD due index, ZADD SKU due set. The level's 'ne' field (a lower bound of the expiry of the
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
--- returns {'OK', oh, rs, v per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
+-- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
 local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines)
   local st = redis.call('HGET', h, 'st')
   local att = 1
