@@ -25,3 +25,27 @@ PREPARE orderkit_v9 FROM @orderkit_v9;
 EXECUTE orderkit_v9;
 DEALLOCATE PREPARE orderkit_v9;
 UPDATE ${prefix}stock_level s SET committed = (SELECT COALESCE(SUM(l.quantity), 0) FROM ${prefix}reservation_line l JOIN ${prefix}reservation r ON r.id = l.reservation_id WHERE r.state = 'COMMITTED' AND l.sku = s.sku AND l.location = s.location);
+-- Stock policies (StockPolicy): policy_kind NONE / BACKORDER / PREORDER, policy_limit the units
+-- that may be reserved beyond on-hand, policy_until (BIGINT nanoseconds since the epoch) the
+-- exclusive end of that allowance (the maximum for a backorder). A reserve admits a line when
+-- on_hand - reserved + (CASE WHEN policy_until > now THEN policy_limit ELSE 0 END) >= quantity.
+-- stock_write rows of a setPolicy: kind P_<policy kind>, amount = limit, expected_version = until.
+SET @orderkit_v9 = (SELECT IF(COUNT(*) = 0,
+    'ALTER TABLE ${prefix}stock_level ADD COLUMN policy_kind VARCHAR(16) NOT NULL DEFAULT ''NONE'', ADD COLUMN policy_limit BIGINT NOT NULL DEFAULT 0, ADD COLUMN policy_until BIGINT NOT NULL DEFAULT 0',
+    'DO 0')
+    FROM information_schema.columns
+    WHERE table_schema = DATABASE() AND table_name = '${prefix}stock_level' AND column_name = 'policy_kind');
+PREPARE orderkit_v9 FROM @orderkit_v9;
+EXECUTE orderkit_v9;
+DEALLOCATE PREPARE orderkit_v9;
+-- V1's unnamed CHECK (reserved >= 0 AND reserved <= on_hand) is dropped by the installer after this
+-- script (SchemaInstaller: MariaDB named it CONSTRAINT_1, MySQL <table>_chk_1); this named one
+-- replaces it (added only when information_schema does not list it).
+SET @orderkit_v9 = (SELECT IF(COUNT(*) = 0,
+    'ALTER TABLE ${prefix}stock_level ADD CONSTRAINT ${prefix}stock_level_v9 CHECK (on_hand >= 0 AND reserved >= 0 AND committed >= 0 AND committed <= reserved)',
+    'DO 0')
+    FROM information_schema.table_constraints
+    WHERE table_schema = DATABASE() AND table_name = '${prefix}stock_level' AND constraint_name = '${prefix}stock_level_v9');
+PREPARE orderkit_v9 FROM @orderkit_v9;
+EXECUTE orderkit_v9;
+DEALLOCATE PREPARE orderkit_v9;

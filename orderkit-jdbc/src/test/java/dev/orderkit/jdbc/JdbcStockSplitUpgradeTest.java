@@ -2,9 +2,12 @@ package dev.orderkit.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.jdbc.internal.Db;
@@ -90,9 +93,20 @@ class JdbcStockSplitUpgradeTest {
                         .isInstanceOf(TransitionResult.Applied.class);
                 assertThat(stock.transition("u-3", ReservationTransition.FULFIL, T0))
                         .isInstanceOf(TransitionResult.Applied.class);
-                StockLevel after = stock.level(a).orElseThrow();
+                var after = stock.level(a).orElseThrow();
                 assertThat(List.of(after.onHand(), after.held(), after.committed()))
                         .containsExactly(6L, 0L, 2L);
+                assertThat(InvariantChecker.checkStock(stock)).isEmpty();
+
+                // V1's CHECK (reserved <= on_hand) is gone: a backorder reserves beyond on-hand
+                assertThat(stock.setPolicy(a, StockPolicy.backorder(3), "bo", T0)
+                                .policy())
+                        .isEqualTo(StockPolicy.backorder(3));
+                assertThat(stock.reserve("u-4", List.of(new AllocatedLine(a, 7)), T0.plusSeconds(60), T0))
+                        .isInstanceOf(ReserveResult.Reserved.class);
+                after = stock.level(a).orElseThrow();
+                assertThat(List.of(after.onHand(), after.reserved(), after.committed()))
+                        .containsExactly(6L, 9L, 2L);
                 assertThat(InvariantChecker.checkStock(stock)).isEmpty();
 
                 // V9 applied but not recorded (MySQL commits DDL statement by statement): re-running completes it

@@ -12,6 +12,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -72,11 +73,13 @@ import org.jspecify.annotations.Nullable;
 public final class JdbcStockStorage implements StockStorage {
     private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
     /** The columns a level is read from (schema version 9 added {@code committed}). */
-    private static final String LEVEL_READ = LEVEL_COLS + ", committed";
+    private static final String LEVEL_READ = LEVEL_COLS + ", committed, policy_kind, policy_limit, policy_until";
+    /** A level's backorder / preorder allowance at the bound time (schema version 9). */
+    private static final String ALLOWANCE = "CASE WHEN policy_until > ? THEN policy_limit ELSE 0 END";
 
     private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + ?, "
             + "version = version + 1, updated_at = ? "
-            + "WHERE sku = ? AND location = ? AND on_hand - reserved >= ?";
+            + "WHERE sku = ? AND location = ? AND on_hand - reserved + " + ALLOWANCE + " >= ?";
     private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
             + "reserved = reserved + ?, version = version + 1, "
             + "updated_at = ? WHERE sku = ? AND location = ?";
@@ -130,7 +133,17 @@ public final class JdbcStockStorage implements StockStorage {
                 rs.getLong("reserved"),
                 rs.getLong("committed"),
                 rs.getLong("version"),
-                Db.instant(rs.getLong("updated_at")));
+                Db.instant(rs.getLong("updated_at")),
+                policy(rs.getString("policy_kind"), rs.getLong("policy_limit"), rs.getLong("policy_until")));
+    }
+
+    /** A policy from its columns (the until of a preorder in nanos). */
+    static StockPolicy policy(String kind, long limit, long until) {
+        return switch (StockPolicy.Kind.valueOf(kind)) {
+            case NONE -> StockPolicy.none();
+            case BACKORDER -> StockPolicy.backorder(limit);
+            case PREORDER -> StockPolicy.preorder(limit, Db.instant(until));
+        };
     }
 
     /** Core reads the levels of a SKU before every allocation: plain JDBC, no Jdbi handle. */
@@ -368,7 +381,8 @@ public final class JdbcStockStorage implements StockStorage {
                 ps.setLong(2, now);
                 ps.setString(3, l.key().sku());
                 ps.setString(4, l.key().location());
-                ps.setLong(5, l.quantity());
+                ps.setLong(5, now);
+                ps.setLong(6, l.quantity());
                 if (batch) {
                     ps.addBatch();
                 } else if (ps.executeUpdate() != 1) {
@@ -447,7 +461,7 @@ public final class JdbcStockStorage implements StockStorage {
         if (Boolean.FALSE.equals(outcome)) {
             return existing(reservationId);
         }
-        return whyShort(sorted);
+        return whyShort(sorted, now);
     }
 
     private ReserveResult existing(String reservationId) {
@@ -496,7 +510,7 @@ public final class JdbcStockStorage implements StockStorage {
      * A guarded update matched no row: finds out why, outside the rolled-back transaction (only on
      * this failure path). Stock short when the guard ran but back before this read is a lost race.
      */
-    private ReserveResult whyShort(List<AllocatedLine> sorted) {
+    private ReserveResult whyShort(List<AllocatedLine> sorted, Instant now) {
         StringBuilder where = new StringBuilder();
         for (int i = 0; i < sorted.size(); i++) {
             where.append(i == 0 ? "" : " OR ").append("(sku = ? AND location = ?)");
@@ -519,9 +533,8 @@ public final class JdbcStockStorage implements StockStorage {
             StockLevel lv = current.get(l.key());
             if (lv == null) {
                 missing.add(l.key().sku() + "@" + l.key().location());
-            } else if (lv.available() < l.quantity()) {
-                shortfalls.add(
-                        new Shortfall(l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
+            } else if (lv.reservable(now) < l.quantity()) {
+                shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), l.quantity(), lv.reservable(now)));
             }
         }
         if (!missing.isEmpty()) {
@@ -1015,15 +1028,35 @@ public final class JdbcStockStorage implements StockStorage {
     private static final String SET_ON_HAND = "SET_ON_HAND";
 
     /** A row of {@code stock_write}: an applied adjust / setOnHand, its arguments and the level it produced. */
-    private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
+    private record AppliedWrite(
+            boolean set,
+            long amount,
+            long expectedVersion,
+            @Nullable StockPolicy policy,
+            StockLevel result) {
         StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
-            if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
-                throw new ReferenceReuseException(
-                        key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
+            if (policy != null || set != isSet || amount != amt || (set && expectedVersion != expected)) {
+                throw new ReferenceReuseException(key, reference, describe());
             }
             return result;
         }
+
+        StockLevel replay(StockKey key, String reference, StockPolicy p) {
+            if (!p.equals(policy)) {
+                throw new ReferenceReuseException(key, reference, describe());
+            }
+            return result;
+        }
+
+        private String describe() {
+            return policy != null
+                    ? StockStorage.describePolicy(policy)
+                    : StockStorage.describeWrite(set, amount, expectedVersion);
+        }
     }
+
+    /** The kind of a recorded setPolicy: {@code P_} and the policy's kind. */
+    private static final String POLICY_KIND = "P_";
 
     private Optional<AppliedWrite> findWrite(Handle h, StockKey key, String reference) {
         return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, committed, version, at "
@@ -1031,17 +1064,29 @@ public final class JdbcStockStorage implements StockStorage {
                 .bind("sku", key.sku())
                 .bind("loc", key.location())
                 .bind("ref", reference)
-                .map((rs, ctx) -> new AppliedWrite(
-                        SET_ON_HAND.equals(rs.getString("kind")),
-                        rs.getLong("amount"),
-                        rs.getLong("expected_version"),
-                        new StockLevel(
-                                key,
-                                rs.getLong("on_hand"),
-                                rs.getLong("reserved"),
-                                rs.getLong("committed"),
-                                rs.getLong("version"),
-                                Db.instant(rs.getLong("at")))))
+                .map((rs, ctx) -> {
+                    String kind = rs.getString("kind");
+                    @Nullable
+                    StockPolicy policy = kind.startsWith(POLICY_KIND)
+                            ? policy(
+                                    kind.substring(POLICY_KIND.length()),
+                                    rs.getLong("amount"),
+                                    rs.getLong("expected_version"))
+                            : null;
+                    return new AppliedWrite(
+                            SET_ON_HAND.equals(kind),
+                            rs.getLong("amount"),
+                            rs.getLong("expected_version"),
+                            policy,
+                            new StockLevel(
+                                    key,
+                                    rs.getLong("on_hand"),
+                                    rs.getLong("reserved"),
+                                    rs.getLong("committed"),
+                                    rs.getLong("version"),
+                                    Db.instant(rs.getLong("at")),
+                                    policy != null ? policy : StockPolicy.none()));
+                })
                 .findOne();
     }
 
@@ -1129,9 +1174,11 @@ public final class JdbcStockStorage implements StockStorage {
                 insertIfAbsent(
                         h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
             }
+            // on-hand may drop below reserved by at most the policy's allowance at now (a restock always applies)
             int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = on_hand + :d, version = version + 1, "
-                            + "updated_at = :now WHERE sku = :sku AND location = :loc "
-                            + "AND on_hand + :d >= reserved AND on_hand + :d >= 0"))
+                            + "updated_at = :now WHERE sku = :sku AND location = :loc AND (:d >= 0 OR on_hand + :d "
+                            + "+ CASE WHEN policy_until > :now THEN policy_limit ELSE 0 END >= reserved) "
+                            + "AND on_hand + :d >= 0"))
                     .bind("d", delta)
                     .bind("now", nowN)
                     .bind("sku", key.sku())
@@ -1140,8 +1187,8 @@ public final class JdbcStockStorage implements StockStorage {
             if (n != 1) {
                 StockLevel l = findLevel(h, key)
                         .orElseThrow(() -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
-                throw new InsufficientStockException(
-                        List.of(new Shortfall(key.sku(), key.location(), -delta, l.available())));
+                throw new InsufficientStockException(List.of(
+                        new Shortfall(key.sku(), key.location(), -delta, Math.min(l.onHand(), l.reservable(now)))));
             }
             StockLevel result = findLevel(h, key).orElseThrow();
             // the level row is locked by the update above, so a concurrent call with the same
@@ -1189,13 +1236,13 @@ public final class JdbcStockStorage implements StockStorage {
                     throw new ConcurrencyConflictException(
                             "stock level " + key + " is at version " + cur.version() + ", expected " + expectedVersion);
                 }
-                if (onHand < cur.reserved()) {
+                // lowering on-hand below reserved: by at most the policy's allowance (the version guards cur)
+                if (onHand < cur.onHand() && onHand + cur.policy().allowance(now) < cur.reserved()) {
                     throw new InsufficientStockException(
                             List.of(new Shortfall(key.sku(), key.location(), cur.reserved(), onHand)));
                 }
                 int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = :onHand, version = version + 1, "
-                                + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev "
-                                + "AND reserved <= :onHand"))
+                                + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev"))
                         .bind("onHand", onHand)
                         .bind("now", nowN)
                         .bind("sku", key.sku())
@@ -1210,7 +1257,13 @@ public final class JdbcStockStorage implements StockStorage {
                             "stock level " + key + " changed concurrently (expected version " + expectedVersion + ")");
                 }
                 result = new StockLevel(
-                        key, onHand, cur.reserved(), cur.committed(), expectedVersion + 1, Db.instant(nowN));
+                        key,
+                        onHand,
+                        cur.reserved(),
+                        cur.committed(),
+                        expectedVersion + 1,
+                        Db.instant(nowN),
+                        cur.policy());
                 delta = onHand - cur.onHand();
             }
             if (!recordWrite(h, key, reference, SET_ON_HAND, onHand, expectedVersion, result, nowN)) {
@@ -1219,6 +1272,54 @@ public final class JdbcStockStorage implements StockStorage {
             movements(h, List.of(new Movement(key, delta, 0, MovementReason.SET_ON_HAND, reference, now)));
             return result;
         });
+    }
+
+    @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+        long nowN = Db.nanos(now);
+        return db.tx("set policy " + key, tx -> {
+            Handle h = tx.handle();
+            Optional<AppliedWrite> applied = findWrite(h, key, reference);
+            if (applied.isPresent()) {
+                tx.rollbackOnly();
+                return applied.get().replay(key, reference, policy);
+            }
+            if (findLevel(h, key).isEmpty()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("sku", key.sku());
+                row.put("loc", key.location());
+                row.put("now", nowN);
+                insertIfAbsent(
+                        h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
+            }
+            long until = Db.nanos(policy.allowedUntil());
+            h.createUpdate(db.sql("UPDATE {p}stock_level SET policy_kind = :kind, policy_limit = :limit, "
+                            + "policy_until = :until, version = version + 1, updated_at = :now "
+                            + "WHERE sku = :sku AND location = :loc"))
+                    .bind("kind", policy.kind().name())
+                    .bind("limit", policy.limit())
+                    .bind("until", until)
+                    .bind("now", nowN)
+                    .bind("sku", key.sku())
+                    .bind("loc", key.location())
+                    .execute();
+            StockLevel result = findLevel(h, key).orElseThrow();
+            // the level row is locked by the update: a concurrent call with this reference waits, then finds it
+            if (!recordWrite(
+                    h, key, reference, POLICY_KIND + policy.kind().name(), policy.limit(), until, result, nowN)) {
+                return replay(h, key, reference, policy, tx);
+            }
+            movements(h, List.of(new Movement(key, 0, 0, MovementReason.POLICY, reference, now)));
+            return result;
+        });
+    }
+
+    private StockLevel replay(Handle h, StockKey key, String reference, StockPolicy policy, Db.Tx tx) {
+        tx.rollbackOnly();
+        return findWrite(h, key, reference)
+                .orElseThrow(() -> new ConcurrencyConflictException(
+                        "stock write '" + reference + "' on " + key + " raced a concurrent one"))
+                .replay(key, reference, policy);
     }
 
     @Override

@@ -98,7 +98,8 @@ final class PgStockSql {
                 + "x AS (SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at FROM " + p
                 + "reservation r JOIN a ON r.id = a.id), "
                 // lock the levels in canonical order; a lock returns the newest committed version
-                + "k AS (SELECT i.no, s.on_hand, s.reserved, s.version, s.on_hand - s.reserved AS avail FROM i JOIN "
+                + "k AS (SELECT i.no, s.on_hand, s.reserved, s.version, s.on_hand - s.reserved + CASE WHEN "
+                + "s.policy_until > (SELECT now FROM a) THEN s.policy_limit ELSE 0 END AS avail FROM i JOIN "
                 + p
                 + "stock_level s ON s.sku = i.sku AND s.location = i.loc "
                 + "WHERE NOT EXISTS (SELECT 1 FROM x) ORDER BY i.no FOR UPDATE OF s), "
