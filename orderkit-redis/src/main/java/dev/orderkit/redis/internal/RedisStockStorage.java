@@ -14,6 +14,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -89,8 +90,8 @@ public final class RedisStockStorage implements StockStorage {
         // one script: the location set and every level of the SKU (one slot), instead of N + 1 calls
         List<String> r =
                 redis.evalList(Redis.Script.LEVELS, List.of(keys.locations(sku)), List.of(keys.levelPrefix(sku)));
-        List<StockLevel> out = new ArrayList<>(r.size() / 6);
-        for (int i = 0; i + 5 < r.size(); i += 6) {
+        List<StockLevel> out = new ArrayList<>(r.size() / 9);
+        for (int i = 0; i + 8 < r.size(); i += 9) {
             if (r.get(i + 2) == null || r.get(i + 3) == null || r.get(i + 4) == null) {
                 throw new BackendUnavailableException(
                         "corrupt record: a field of level " + sku + "@" + r.get(i) + " is missing", null);
@@ -101,7 +102,8 @@ public final class RedisStockStorage implements StockStorage {
                     Long.parseLong(r.get(i + 2)),
                     Long.parseLong(r.get(i + 5)),
                     Long.parseLong(r.get(i + 3)),
-                    Codec.time(r.get(i + 4))));
+                    Codec.time(r.get(i + 4)),
+                    policy(blankToNull(r.get(i + 6)), blankToNull(r.get(i + 7)), blankToNull(r.get(i + 8)))));
         }
         if (out.size() > 1) {
             out.sort(Comparator.comparing(l -> l.key().location()));
@@ -111,7 +113,8 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        List<String> h = redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts", "cm"));
+        List<String> h =
+                redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts", "cm", "pk", "pl", "pu"));
         if (h.get(0) == null) {
             return Optional.empty();
         }
@@ -126,7 +129,8 @@ public final class RedisStockStorage implements StockStorage {
                 Long.parseLong(h.get(1)),
                 committed(h.get(4)),
                 Long.parseLong(h.get(2)),
-                Codec.time(h.get(3))));
+                Codec.time(h.get(3)),
+                policy(h.get(5), h.get(6), h.get(7))));
     }
 
     /** A level's committed units; a level written before they were tracked has no field: 0. */
@@ -141,7 +145,8 @@ public final class RedisStockStorage implements StockStorage {
                 Long.parseLong(Codec.field(h, "rs")),
                 committed(h.get("cm")),
                 Long.parseLong(Codec.field(h, "v")),
-                Codec.time(Codec.field(h, "ts")));
+                Codec.time(Codec.field(h, "ts")),
+                policy(h.get("pk"), h.get("pl"), h.get("pu")));
     }
 
     private StockLevel levelReply(StockKey key, List<String> r) {
@@ -212,11 +217,58 @@ public final class RedisStockStorage implements StockStorage {
 
     /** Maps {@code {'REUSED', kind, amount, expectedVersion}} of level.lua. */
     private static ReferenceReuseException reused(StockKey key, String reference, List<String> r) {
+        if ("P".equals(r.get(1))) {
+            String[] lu = r.get(3).split(",", -1);
+            return new ReferenceReuseException(
+                    key, reference, StockStorage.describePolicy(policy(r.get(2), lu[0], lu.length > 1 ? lu[1] : null)));
+        }
         boolean set = "S".equals(r.get(1));
         return new ReferenceReuseException(
                 key,
                 reference,
                 StockStorage.describeWrite(set, Long.parseLong(r.get(2)), set ? Long.parseLong(r.get(3)) : 0));
+    }
+
+    private static @Nullable String blankToNull(@Nullable String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** A policy from the level hash fields pk, pl, pu (absent: none). */
+    private static StockPolicy policy(@Nullable String kind, @Nullable String limit, @Nullable String until) {
+        if (kind == null || limit == null) {
+            return StockPolicy.none();
+        }
+        return switch (StockPolicy.Kind.valueOf(kind)) {
+            case NONE -> StockPolicy.none();
+            case BACKORDER -> StockPolicy.backorder(Long.parseLong(limit));
+            case PREORDER ->
+                StockPolicy.preorder(Long.parseLong(limit), Codec.time(Objects.requireNonNull(until, "until")));
+        };
+    }
+
+    @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+        Instant until = policy.until();
+        String limitUntil = policy.limit() + "," + (until == null ? "" : Codec.time(until));
+        List<String> r = redis.evalList(
+                Redis.Script.LEVEL,
+                levelKeys(key),
+                List.of(
+                        "policy",
+                        policy.kind().name(),
+                        limitUntil,
+                        reference,
+                        Codec.time(now),
+                        key.sku(),
+                        key.location()));
+        return switch (r.get(0)) {
+            case "OK" -> {
+                StockLevel l = levelReply(key, r);
+                yield new StockLevel(key, l.onHand(), l.reserved(), l.committed(), l.version(), l.updatedAt(), policy);
+            }
+            case "REUSED" -> throw reused(key, reference, r);
+            default -> throw unexpected("level.lua", r);
+        };
     }
 
     @Override

@@ -26,6 +26,13 @@ local function index_done(done, id, st, now)
   if HEADER_FINAL[st] then redis.call('ZADD', done, tonumber(string.sub(now, 1, 12)), id) end
 end
 
+-- A level's backorder / preorder allowance at now (StockPolicy): fields 'pl' (limit; absent = none)
+-- and 'pu' (end of a preorder's allowance, exclusive, a time string; absent = no end).
+local function allowance(pl, pu, now)
+  if not pl or (pu and pu <= now) then return 0 end
+  return tonumber(pl)
+end
+
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
 -- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
 -- and one RPUSH. Returns the new oh, rs, v.
@@ -139,15 +146,16 @@ local function expire_due_parts(due, now, nowms)
 end
 
 -- Reads the levels of the lines (one HMGET per distinct level) and checks that every line fits,
--- lines on the same level counted together. Returns the levels read (level key -> {oh, rs, v, ne, cm})
+-- lines on the same level counted together, each level's policy allowance at now included. Returns
+-- the levels read (level key -> {oh, rs, v, ne, cm, pl, pu})
 -- and {'OK'} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}.
-local function check_levels(lv, q)
+local function check_levels(lv, q, now)
   local cur, need = {}, {}
   local missing, short = {}, {}
   for i = 1, #lv do
     local c = cur[lv[i]]
     if not c then
-      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne', 'cm')
+      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne', 'cm', 'pl', 'pu')
       cur[lv[i]] = c
     end
     if not c[1] then
@@ -155,7 +163,7 @@ local function check_levels(lv, q)
     else
       local n = (need[lv[i]] or 0) + tonumber(q[i])
       need[lv[i]] = n
-      local avail = tonumber(c[1]) - tonumber(c[2])
+      local avail = tonumber(c[1]) - tonumber(c[2]) + allowance(c[6], c[7], now)
       if avail < n then
         short[#short + 1] = tostring(i)
         short[#short + 1] = tostring(avail - n + tonumber(q[i]))
@@ -215,10 +223,10 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
       dues[#dues + 1] = du[i]
     end
   end
-  local cur, r = check_levels(lv, q)
+  local cur, r = check_levels(lv, q, now)
   if r[1] == 'SHORT' then
     for i = 1, #dues do expire_due_parts(dues[i], now, nowms) end
-    cur, r = check_levels(lv, q)
+    cur, r = check_levels(lv, q, now)
   end
   if r[1] ~= 'OK' then return r end
   if checkOnly then return {'OK'} end
@@ -286,7 +294,7 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
       dues[#dues + 1] = du[i]
     end
   end
-  local cur, r = check_levels(lv, q)
+  local cur, r = check_levels(lv, q, now)
   if r[1] == 'SHORT' then
     local scan = false
     for _, c in pairs(cur) do
@@ -294,7 +302,7 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
     end
     if scan then
       local nd = expire_due_skus(dues, now, nowms)
-      cur, r = check_levels(lv, q)
+      cur, r = check_levels(lv, q, now)
       if nd ~= nil then
         for k, c in pairs(cur) do
           if c[1] then
