@@ -1,5 +1,7 @@
 package dev.orderkit.core;
 
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +21,58 @@ public interface AllocationStrategy {
      * @return the allocation, or the shortfalls if some line cannot be served
      */
     Allocation allocate(List<ReservationLine> lines, Map<String, List<StockLevel>> levels);
+
+    /**
+     * Allocates the lines at {@code now}, when levels may have a {@link StockPolicy} allowing
+     * backorders or preorders: real stock first, the policies' allowance only for what real stock
+     * cannot serve. The ledger calls this method. The default allocates on real stock with
+     * {@link #allocate(List, Map)}; if that falls short and some level has an allowance at
+     * {@code now}, it allocates again on levels whose on-hand is raised by their allowance. The
+     * built-in strategies override it to take every location's real stock before any allowance.
+     *
+     * @param lines requested lines (validated, no duplicates)
+     * @param levels every known level of every requested SKU, keyed by SKU, sorted by location
+     * @param now the time of the reservation (a preorder's allowance ends at its date)
+     * @return the allocation, or the shortfalls (counting the allowance) if some line cannot be served
+     */
+    default Allocation allocate(List<ReservationLine> lines, Map<String, List<StockLevel>> levels, Instant now) {
+        Allocation real = allocate(lines, levels);
+        if (real.isComplete() || !anyAllowance(levels, now)) {
+            return real;
+        }
+        Map<String, List<StockLevel>> raised = new HashMap<>();
+        levels.forEach((sku, ls) -> raised.put(
+                sku,
+                ls.stream()
+                        .map(l -> new StockLevel(
+                                l.key(),
+                                l.onHand() + l.policy().allowance(now),
+                                l.reserved(),
+                                l.committed(),
+                                l.version(),
+                                l.updatedAt(),
+                                l.policy()))
+                        .toList()));
+        return allocate(lines, raised);
+    }
+
+    /**
+     * Whether some level has a backorder or preorder allowance at {@code now}.
+     *
+     * @param levels levels by SKU
+     * @param now the time
+     * @return true if some {@code policy().allowance(now) > 0}
+     */
+    static boolean anyAllowance(Map<String, List<StockLevel>> levels, Instant now) {
+        for (List<StockLevel> ls : levels.values()) {
+            for (int i = 0; i < ls.size(); i++) {
+                if (ls.get(i).policy().allowance(now) > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     /**
      * Whether this strategy, for a SKU stocked at exactly one location, always allocates each line

@@ -1,5 +1,6 @@
 package dev.orderkit.core;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,15 +52,39 @@ final class PriorityAllocation implements AllocationStrategy {
         return singleLocation(lines, levels, first);
     }
 
+    /**
+     * Real stock first ({@link #allocate(List, Map)}, single location preferred as configured);
+     * only if that falls short, each line again from its locations in priority order taking every
+     * location's real stock before any backorder / preorder allowance.
+     */
+    @Override
+    public Allocation allocate(List<ReservationLine> lines, Map<String, List<StockLevel>> levels, Instant now) {
+        Allocation real = allocate(lines, levels);
+        if (real.isComplete() || !AllocationStrategy.anyAllowance(levels, now)) {
+            return real;
+        }
+        return byLine(lines, levels, now);
+    }
+
     /** Each line from its locations in priority order ({@link AllocationStrategy#locationPriority}). */
     private Allocation byLine(List<ReservationLine> lines, Map<String, List<StockLevel>> levels) {
+        return byLine(lines, levels, null);
+    }
+
+    /** Units of a level beyond its real stock that its policy allows at {@code at} (0 when null). */
+    private static long extra(StockLevel level, @Nullable Instant at) {
+        return at == null ? 0 : Math.max(0, level.reservable(at) - Math.max(0, level.available()));
+    }
+
+    /** {@link #byLine(List, Map)}, with the policies' allowance at {@code at} after real stock (null: none). */
+    private Allocation byLine(List<ReservationLine> lines, Map<String, List<StockLevel>> levels, @Nullable Instant at) {
         int n = lines.size();
         List<AllocatedLine> out = new ArrayList<>(n);
         @Nullable List<Shortfall> missing = null;
         for (int i = 0; i < n; i++) {
             ReservationLine line = lines.get(i);
             List<StockLevel> candidates = candidates(line, levels.getOrDefault(line.sku(), List.of()));
-            Shortfall s = allowSplit ? split(line, candidates, out) : whole(line, candidates, out);
+            Shortfall s = allowSplit ? split(line, candidates, out, at) : whole(line, candidates, out, at);
             if (s != null) {
                 if (missing == null) {
                     missing = new ArrayList<>(2);
@@ -93,7 +118,7 @@ final class PriorityAllocation implements AllocationStrategy {
 
     /** The whole line from the first location that has it, else its shortfall (best single location). */
     private static @Nullable Shortfall whole(
-            ReservationLine line, List<StockLevel> candidates, List<AllocatedLine> out) {
+            ReservationLine line, List<StockLevel> candidates, List<AllocatedLine> out, @Nullable Instant at) {
         long best = 0;
         for (int i = 0; i < candidates.size(); i++) {
             StockLevel level = candidates.get(i);
@@ -104,26 +129,44 @@ final class PriorityAllocation implements AllocationStrategy {
             }
             best = Math.max(best, available);
         }
+        if (at != null) { // no location has it in real stock: the first whose allowance covers it
+            for (int i = 0; i < candidates.size(); i++) {
+                StockLevel level = candidates.get(i);
+                long reservable = Math.max(0, level.available()) + extra(level, at);
+                if (reservable >= line.quantity()) {
+                    out.add(new AllocatedLine(level.key(), line.quantity()));
+                    return null;
+                }
+                best = Math.max(best, reservable);
+            }
+        }
         return new Shortfall(line.sku(), line.location(), line.quantity(), best);
     }
 
     /** The line split across locations in order, else its shortfall (all locations together). */
     private static @Nullable Shortfall split(
-            ReservationLine line, List<StockLevel> candidates, List<AllocatedLine> out) {
+            ReservationLine line, List<StockLevel> candidates, List<AllocatedLine> out, @Nullable Instant at) {
         long total = 0;
         for (int i = 0; i < candidates.size(); i++) {
-            total += Math.max(0, candidates.get(i).available());
+            total += Math.max(0, candidates.get(i).available()) + extra(candidates.get(i), at);
         }
         if (total < line.quantity()) {
             return new Shortfall(line.sku(), line.location(), line.quantity(), total);
         }
         long remaining = line.quantity();
-        for (int i = 0; remaining > 0 && i < candidates.size(); i++) {
-            StockLevel level = candidates.get(i);
-            long take = Math.min(remaining, Math.max(0, level.available()));
-            if (take > 0) {
-                out.add(new AllocatedLine(level.key(), take));
-                remaining -= take;
+        long[] take = new long[candidates.size()];
+        for (int i = 0; remaining > 0 && i < candidates.size(); i++) { // real stock everywhere first
+            take[i] = Math.min(remaining, Math.max(0, candidates.get(i).available()));
+            remaining -= take[i];
+        }
+        for (int i = 0; remaining > 0 && i < candidates.size(); i++) { // then the allowance, in order
+            long more = Math.min(remaining, extra(candidates.get(i), at));
+            take[i] += more;
+            remaining -= more;
+        }
+        for (int i = 0; i < candidates.size(); i++) {
+            if (take[i] > 0) {
+                out.add(new AllocatedLine(candidates.get(i).key(), take[i]));
             }
         }
         return null;

@@ -8,7 +8,8 @@ import java.util.Optional;
  * Stock levels and reservations. Obtain one from {@link OrderKit#stock()}. Thread-safe; correct
  * across processes when the backend is shared.
  *
- * <p>Guarantees: available stock never goes negative (no oversell); a multi-line reservation holds
+ * <p>Guarantees: no level is reserved beyond its on-hand units plus its {@link StockPolicy}'s
+ * allowance (no oversell; without a policy, available stock never goes negative); a multi-line reservation holds
  * all lines or none; every call is idempotent on the reservation id; every change is recorded as a
  * {@link Movement}. Infrastructure failures surface as {@link BackendUnavailableException} after the
  * configured retries.
@@ -139,6 +140,27 @@ public interface StockLedger {
      * @throws ReferenceReuseException if the reference was already applied to this level with other arguments
      */
     StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference);
+
+    /**
+     * Sets how far a level may be reserved beyond its on-hand units: {@link StockPolicy#none()},
+     * {@link StockPolicy#backorder(long)} or {@link StockPolicy#preorder(long, java.time.Instant)}.
+     * Creates the level (at zero on-hand) if it does not exist, so preorders can be taken before the
+     * first stock arrives. Reservations already made are never touched: when the allowance shrinks
+     * (a lower limit, a preorder's date passing) below what is reserved beyond on-hand, new
+     * reservations of the level are refused until restocks or releases cover the existing ones.
+     *
+     * <p>De-duplicated on the reference like {@link #adjust}: a repeat with the same reference and
+     * policy returns the first application's level.
+     *
+     * @param key SKU and location
+     * @param policy the policy
+     * @param reference caller reference for the movement ledger
+     * @return the level with its policy
+     * @throws InvalidRequestException if the reference is blank or too long
+     * @throws ReferenceReuseException if the reference was already applied to this level with other arguments
+     * @throws UnsupportedOperationException if the backend has no stock policies
+     */
+    StockLevel setPolicy(StockKey key, StockPolicy policy, String reference);
 
     /**
      * One stock level.

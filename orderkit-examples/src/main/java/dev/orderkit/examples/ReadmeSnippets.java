@@ -27,6 +27,8 @@ import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.memory.InMemoryEventSink;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +113,36 @@ public final class ReadmeSnippets {
             return e.isRetryable() ? 503 : 500; // backend / gateway trouble: retry with the same key
         }
         // END
+    }
+
+    /**
+     * README "Held vs committed, backorders and preorders".
+     *
+     * @return the level of the preordered SKU after the reservations
+     */
+    public static StockLevel backordersAndPreorders() {
+        // README:stock-policies
+        OrderKit kit = OrderKit.builder().build();
+        StockKey console = StockKey.of("console-x");
+        kit.stock().adjust(console, 3, "delivery-1");
+        kit.stock().setPolicy(console, StockPolicy.backorder(10), "backorder-console-x"); // 3 + 10 reservable
+
+        Reservation a = kit.stock()
+                .reserve(new ReservationRequest(
+                        "cart-1", List.of(ReservationLine.of("console-x", 5)), Duration.ofMinutes(10)));
+        kit.stock().commit(a.id()); // paid: its 5 units move from held to committed
+        StockLevel level = kit.stock().level(console).orElseThrow();
+        // onHand 3, reserved 5 = held 0 + committed 5, available -2 (owed), reservable 8
+        System.out.println(level.held() + " held, " + level.committed() + " committed, " + level.available());
+
+        StockKey game = StockKey.of("game-y");
+        kit.stock()
+                .setPolicy(game, StockPolicy.preorder(100, Instant.parse("2030-03-01T00:00:00Z")), "preorder-game-y");
+        kit.stock()
+                .reserve(
+                        new ReservationRequest("cart-2", List.of(ReservationLine.of("game-y", 2)), Duration.ofDays(7)));
+        // END
+        return kit.stock().level(game).orElseThrow();
     }
 
     /**

@@ -72,6 +72,23 @@ public final class RedisBackend {
     }
 
     /**
+     * Upgrade step for data written by a release that did not report held and committed stock
+     * apart ({@link dev.orderkit.core.StockLevel#committed()}). Such a level reads as committed
+     * {@code 0}; a reservation committed before the upgrade is not counted in it and, when it is
+     * released or fulfilled, not subtracted from it (the level converges by itself once those
+     * reservations are finished). This call counts every such reservation into its levels now, each
+     * atomically with respect to every write of its levels; it is idempotent and safe while other
+     * processes run (call it again after the last process of the older release stopped). It scans
+     * every reservation of this prefix: run it once per upgrade, not per start.
+     *
+     * @return the number of reservation parts counted by this call
+     * @throws dev.orderkit.core.BackendUnavailableException if Redis fails
+     */
+    public int countCommittedReservations() {
+        return stock.countCommitted();
+    }
+
+    /**
      * The idempotency store.
      *
      * @return the store, thread-safe

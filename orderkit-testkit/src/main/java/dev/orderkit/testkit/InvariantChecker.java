@@ -23,10 +23,14 @@ import java.util.Map;
 /**
  * Checks the design's stock invariants on a quiescent backend:
  * <ul>
- *   <li>1: {@code 0 <= reserved <= onHand} for every level;</li>
+ *   <li>1: {@code 0 <= reserved <= onHand + policy.limit} and {@code onHand >= 0} for every level
+ *       (the limit of its backorder / preorder {@link dev.orderkit.core.StockPolicy}, 0 without
+ *       one; a limit lowered below what is already reserved beyond on-hand is not checked for);</li>
  *   <li>5: replaying the movements of every level from zero gives its current on-hand and
  *       reserved (a {@code SNAPSHOT} movement left by movement compaction counts as the sum of the
  *       movements it replaced), and the sum of active reservation lines equals {@code reserved};</li>
+ *   <li>held vs committed: {@code 0 <= committed <= reserved}, the lines of HELD reservations sum to
+ *       {@code held()} and those of COMMITTED ones to {@code committed} for every level;</li>
  *   <li>orders: every confirmed order has a committed reservation, every rejected / declined /
  *       cancelled order holds nothing (a terminal reservation purged by retention counts as
  *       holding nothing).</li>
@@ -44,15 +48,20 @@ public final class InvariantChecker {
     public static List<String> checkStock(StockStorage storage) {
         List<String> violations = new ArrayList<>();
         Map<StockKey, Long> activeByKey = new HashMap<>();
+        Map<StockKey, Long> committedByKey = new HashMap<>();
         for (Reservation r : storage.reservations(EnumSet.of(ReservationState.HELD, ReservationState.COMMITTED))) {
             for (AllocatedLine l : r.lines()) {
                 activeByKey.merge(l.key(), l.quantity(), Long::sum);
+                if (r.state() == ReservationState.COMMITTED) {
+                    committedByKey.merge(l.key(), l.quantity(), Long::sum);
+                }
             }
         }
         for (StockLevel level : storage.allLevels()) {
-            if (level.reserved() < 0 || level.reserved() > level.onHand()) {
+            long limit = level.policy().limit();
+            if (level.reserved() < 0 || level.onHand() < 0 || level.reserved() > level.onHand() + limit) {
                 violations.add("oversell/negative at " + level.key() + ": onHand=" + level.onHand() + " reserved="
-                        + level.reserved());
+                        + level.reserved() + " policy=" + level.policy());
             }
             long onHand = 0;
             long reserved = 0;
@@ -68,6 +77,16 @@ public final class InvariantChecker {
             if (active != level.reserved()) {
                 violations.add("active reservation lines of " + level.key() + " sum to " + active + " but reserved="
                         + level.reserved());
+            }
+            long committed = committedByKey.getOrDefault(level.key(), 0L);
+            if (level.committed() < 0 || level.committed() > level.reserved()) {
+                violations.add("committed out of range at " + level.key() + ": reserved=" + level.reserved()
+                        + " committed=" + level.committed());
+            }
+            if (committed != level.committed() || active - committed != level.held()) {
+                violations.add("HELD lines of " + level.key() + " sum to " + (active - committed)
+                        + " and COMMITTED lines to " + committed + " but level has held=" + level.held()
+                        + " committed=" + level.committed());
             }
         }
         return violations;

@@ -161,6 +161,12 @@ public abstract class ReservationLifecycleContract extends ContractSupport {
             assertThat(is.reserved())
                     .as(row + ": reserved of " + l.key())
                     .isEqualTo(was.reserved() + action.reservedSign() * times);
+            assertThat(is.committed())
+                    .as(row + ": committed of " + l.key())
+                    .isEqualTo(was.committed() + action.committedSign(from) * times);
+            assertThat(is.held())
+                    .as(row + ": held of " + l.key())
+                    .isEqualTo(was.held() + action.heldSign(from) * times);
             List<Movement> all = stock().movements(l.key());
             List<Movement> added =
                     all.subList(Objects.requireNonNull(movementsBefore.get(l.key()), "movements before"), all.size());

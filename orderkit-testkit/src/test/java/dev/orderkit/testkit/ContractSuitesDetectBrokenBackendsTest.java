@@ -342,6 +342,28 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** Bug: a level that does not tell held from committed units (every reserved unit reads as held). */
+    static final class CommittedNotTracked extends ForwardingStock {
+        private static StockLevel flat(StockLevel l) {
+            return new StockLevel(l.key(), l.onHand(), l.reserved(), l.version(), l.updatedAt());
+        }
+
+        @Override
+        public Optional<StockLevel> level(StockKey key) {
+            return d.level(key).map(CommittedNotTracked::flat);
+        }
+
+        @Override
+        public List<StockLevel> levels(String sku) {
+            return d.levels(sku).stream().map(CommittedNotTracked::flat).toList();
+        }
+
+        @Override
+        public List<StockLevel> allLevels() {
+            return d.allLevels().stream().map(CommittedNotTracked::flat).toList();
+        }
+    }
+
     /** Bug: holds expire regardless of their expiry time. */
     static final class EagerExpiry extends ForwardingStock {
         @Override
@@ -951,6 +973,20 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    static final class CommittedNotTrackedPolicy extends StockPolicyContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(CommittedNotTracked::new);
+        }
+    }
+
+    static final class CommittedNotTrackedLifecycle extends ReservationLifecycleContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(CommittedNotTracked::new);
+        }
+    }
+
     static final class EagerExpiryLifecycle extends ReservationLifecycleContract {
         @Override
         protected BackendFixture createFixture() {
@@ -1279,6 +1315,18 @@ class ContractSuitesDetectBrokenBackendsTest {
     void earlyExpiryIsCaught() {
         assertThat(failuresOf(EagerExpiryStock.class)).contains("expireReturnsDueHoldsOnly()");
         assertThat(lifecycleRowsFailing(EagerExpiryLifecycle.class)).contains("EXPIRE from HELD, due=false");
+    }
+
+    @Test
+    void levelsThatDoNotTellHeldFromCommittedAreCaught() {
+        assertThat(failuresOf(CommittedNotTrackedPolicy.class))
+                .contains(
+                        "heldAndCommittedFollowEveryTransition()",
+                        "repeatsAndRefusalsLeaveHeldAndCommittedAlone()",
+                        "expireAllTakesOnlyHeldUnits()",
+                        "stockWritesReportAndReplayTheCommittedUnits()");
+        assertThat(lifecycleRowsFailing(CommittedNotTrackedLifecycle.class))
+                .contains("COMMIT from HELD, due=false", "RELEASE from COMMITTED, due=false");
     }
 
     @Test

@@ -19,6 +19,7 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.UnknownSkuException;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
@@ -287,7 +288,7 @@ public final class DefaultStockLedger implements StockLedger {
         }
 
         private AllocationStrategy.Allocation allocate(boolean freshLevels) {
-            return strategy.allocate(request.lines(), readLevels(request.lines(), freshLevels));
+            return strategy.allocate(request.lines(), readLevels(request.lines(), freshLevels), clock.instant());
         }
     }
 
@@ -418,7 +419,9 @@ public final class DefaultStockLedger implements StockLedger {
         // levels read lately that show too little (e.g. sold out): the general path confirms on a
         // fresh read without a refused write first, as before the fast path
         List<StockLevel> cached = cachedLevels(line.sku());
-        return cached != null && cached.size() == 1 && cached.get(0).available() < line.quantity() ? null : key;
+        return cached != null && cached.size() == 1 && cached.get(0).reservable(clock.instant()) < line.quantity()
+                ? null
+                : key;
     }
 
     private static final Comparator<AllocatedLine> BY_KEY = (a, b) -> a.key().compareTo(b.key());
@@ -632,6 +635,17 @@ public final class DefaultStockLedger implements StockLedger {
         Instant now = clock.instant();
         StockLevel level = retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
         forgetLocations(key.sku()); // it may have added a location
+        return level;
+    }
+
+    @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference) {
+        Check.notNull(key, "key");
+        Check.notNull(policy, "policy");
+        Check.identifier(reference, "reference", 255);
+        Instant now = clock.instant();
+        StockLevel level = retries.backend(() -> storage.setPolicy(key, policy, reference, now));
+        forgetLocations(key.sku()); // it may have added a location, and cached levels carry the policy
         return level;
     }
 

@@ -7,6 +7,7 @@ import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.OrderStore;
 import java.time.Instant;
 import java.util.List;
@@ -90,6 +91,11 @@ public final class PublicStockLedger implements StockLedger {
     @Override
     public StockLevel adjust(StockKey key, long delta, String reference) {
         return ledger.adjust(key, delta, reference);
+    }
+
+    @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference) {
+        return ledger.setPolicy(key, policy, reference);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
@@ -79,20 +80,25 @@ public final class InMemoryStockStorage implements StockStorage {
 
         long onHand;
         long reserved;
+        /** The part of {@code reserved} committed (the rest is held). */
+        long committed;
+
         long version;
         Instant updatedAt;
+        StockPolicy policy = StockPolicy.none();
 
         Slot(StockKey key, Instant now) {
             this.key = key;
             this.updatedAt = now;
         }
 
-        long available() {
-            return onHand - reserved;
+        /** Units a reservation may take at {@code now}: on-hand and the policy's allowance, less reserved. */
+        long reservable(Instant now) {
+            return onHand + policy.allowance(now) - reserved;
         }
 
         StockLevel level() {
-            return new StockLevel(key, onHand, reserved, version, updatedAt);
+            return new StockLevel(key, onHand, reserved, committed, version, updatedAt, policy);
         }
 
         void apply(long onHandDelta, long reservedDelta, MovementReason reason, String ref, Instant now) {
@@ -105,6 +111,15 @@ public final class InMemoryStockStorage implements StockStorage {
             version++;
             updatedAt = m.at();
             movements.add(m);
+        }
+
+        /** Moves units between held and committed (a commit records no movement). */
+        void commitDelta(long delta, Instant now, boolean countsAsChange) {
+            committed += delta;
+            if (countsAsChange) {
+                version++;
+                updatedAt = now;
+            }
         }
     }
 
@@ -224,14 +239,31 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
-    /** A recorded adjust / setOnHand: its arguments and the level it produced. */
-    private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
+    /** A recorded adjust / setOnHand / setPolicy: its arguments and the level it produced. */
+    private record AppliedWrite(
+            boolean set,
+            long amount,
+            long expectedVersion,
+            @Nullable StockPolicy policy,
+            StockLevel result) {
         StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
-            if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
-                throw new ReferenceReuseException(
-                        key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
+            if (policy != null || set != isSet || amount != amt || (set && expectedVersion != expected)) {
+                throw new ReferenceReuseException(key, reference, describe());
             }
             return result;
+        }
+
+        StockLevel replay(StockKey key, String reference, StockPolicy p) {
+            if (!p.equals(policy)) {
+                throw new ReferenceReuseException(key, reference, describe());
+            }
+            return result;
+        }
+
+        private String describe() {
+            return policy != null
+                    ? StockStorage.describePolicy(policy)
+                    : StockStorage.describeWrite(set, amount, expectedVersion);
         }
     }
 
@@ -353,12 +385,13 @@ public final class InMemoryStockStorage implements StockStorage {
             for (int i = 0; i < lines.size(); i++) {
                 Slot slot = slots[i];
                 long quantity = lines.get(i).quantity();
-                if (slot.available() < quantity) {
+                long reservable = slot.reservable(now);
+                if (reservable < quantity) {
                     if (shortfalls == null) {
                         shortfalls = new ArrayList<>();
                     }
-                    shortfalls.add(new Shortfall(
-                            slot.key.sku(), slot.key.location(), quantity, Math.max(0, slot.available())));
+                    shortfalls.add(
+                            new Shortfall(slot.key.sku(), slot.key.location(), quantity, Math.max(0, reservable)));
                 }
             }
             if (shortfalls != null) {
@@ -402,9 +435,10 @@ public final class InMemoryStockStorage implements StockStorage {
                 return new ReserveResult.UnknownStock(List.of(key.sku() + "@" + key.location()));
             }
             long quantity = line.quantity();
-            if (slot.available() < quantity) {
+            long reservable = slot.reservable(now);
+            if (reservable < quantity) {
                 return new ReserveResult.Insufficient(
-                        List.of(new Shortfall(key.sku(), key.location(), quantity, Math.max(0, slot.available()))));
+                        List.of(new Shortfall(key.sku(), key.location(), quantity, Math.max(0, reservable))));
             }
             Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
             existing = reservations.putIfAbsent(reservationId, r);
@@ -448,6 +482,13 @@ public final class InMemoryStockStorage implements StockStorage {
                     // a reservation holds only levels that existed, and levels are never removed
                     Objects.requireNonNull(slot(locked, m.key()), "level of a reserved line")
                             .apply(m);
+                }
+                long committedSign = transition.committedSign(current.state());
+                if (committedSign != 0) {
+                    for (AllocatedLine l : current.lines()) {
+                        Objects.requireNonNull(slot(locked, l.key()), "level of a reserved line")
+                                .commitDelta(committedSign * l.quantity(), now, !transition.movesStock());
+                    }
                 }
                 reservations.put(reservationId, applied.reservation());
                 if (current.state() == ReservationState.HELD) {
@@ -573,13 +614,14 @@ public final class InMemoryStockStorage implements StockStorage {
                     return applied.replay(key, reference, false, delta, 0);
                 }
             }
-            if (slot.onHand + delta < slot.reserved || slot.onHand + delta < 0) {
-                throw new InsufficientStockException(
-                        List.of(new Shortfall(key.sku(), key.location(), -delta, slot.available())));
+            if (delta < 0
+                    && (slot.onHand + delta + slot.policy.allowance(now) < slot.reserved || slot.onHand + delta < 0)) {
+                throw new InsufficientStockException(List.of(new Shortfall(
+                        key.sku(), key.location(), -delta, Math.min(slot.onHand, Math.max(0, slot.reservable(now))))));
             }
             slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
             StockLevel level = slot.level();
-            slot.writes.put(reference, new AppliedWrite(false, delta, 0, level));
+            slot.writes.put(reference, new AppliedWrite(false, delta, 0, null, level));
             if (created) {
                 s.add(slot);
             }
@@ -617,13 +659,41 @@ public final class InMemoryStockStorage implements StockStorage {
                 throw new ConcurrencyConflictException(
                         "stock level " + key + " is at version " + slot.version + ", expected " + expectedVersion);
             }
-            if (onHand < slot.reserved) {
+            if (onHand < slot.onHand && onHand + slot.policy.allowance(now) < slot.reserved) {
                 throw new InsufficientStockException(
                         List.of(new Shortfall(key.sku(), key.location(), slot.reserved, onHand)));
             }
             slot.apply(onHand - slot.onHand, 0, MovementReason.SET_ON_HAND, reference, now);
             StockLevel level = slot.level();
-            slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, level));
+            slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, null, level));
+            if (created) {
+                s.add(slot);
+            }
+            return level;
+        } finally {
+            s.lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+        Sku s = Objects.requireNonNull(sku(key.sku(), true), "registered");
+        long stamp = s.lock.writeLock();
+        try {
+            Slot slot = s.slot(key.location());
+            boolean created = slot == null;
+            if (slot == null) {
+                slot = new Slot(key, now);
+            } else {
+                AppliedWrite applied = slot.writes.get(reference);
+                if (applied != null) {
+                    return applied.replay(key, reference, policy);
+                }
+            }
+            slot.policy = policy;
+            slot.apply(0, 0, MovementReason.POLICY, reference, now);
+            StockLevel level = slot.level();
+            slot.writes.put(reference, new AppliedWrite(false, 0, 0, policy, level));
             if (created) {
                 s.add(slot);
             }
@@ -803,7 +873,9 @@ public final class InMemoryStockStorage implements StockStorage {
             onHand += m.onHandDelta();
             reserved += m.reservedDelta();
             last = m.at().isAfter(last) ? m.at() : last;
-            if (m.reason() == MovementReason.ADJUST || m.reason() == MovementReason.SET_ON_HAND) {
+            if (m.reason() == MovementReason.ADJUST
+                    || m.reason() == MovementReason.SET_ON_HAND
+                    || m.reason() == MovementReason.POLICY) {
                 slot.writes.remove(m.reference());
             }
             if (i == first) {

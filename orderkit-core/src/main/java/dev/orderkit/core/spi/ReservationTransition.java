@@ -22,7 +22,10 @@ import org.jspecify.annotations.Nullable;
  * through each backend. Stateless and thread-safe.
  */
 public enum ReservationTransition {
-    /** HELD (not yet due) → COMMITTED; idempotent on COMMITTED. Levels unchanged. */
+    /**
+     * HELD (not yet due) → COMMITTED; idempotent on COMMITTED. On-hand and reserved unchanged; each
+     * line's units move from held to committed.
+     */
     COMMIT(ReservationState.COMMITTED, 0, 0, null),
     /** HELD / COMMITTED → RELEASED, returning the stock; RELEASED / EXPIRED unchanged. */
     RELEASE(ReservationState.RELEASED, 0, -1, MovementReason.RELEASE),
@@ -223,6 +226,37 @@ public enum ReservationTransition {
      */
     public @Nullable MovementReason reason() {
         return reason;
+    }
+
+    /**
+     * Sign applied to each line's quantity on the level's held units when this action applies to a
+     * reservation in state {@code from}: the units leave the bucket of the state they were in and
+     * enter the bucket of the target (only {@link ReservationState#HELD} and
+     * {@link ReservationState#COMMITTED} have one). COMMIT: -1; RELEASE / EXPIRE of a hold: -1;
+     * RELEASE of a commitment, FULFIL: 0.
+     *
+     * @param from the state the reservation leaves
+     * @return -1, 0 or +1
+     */
+    public long heldSign(ReservationState from) {
+        return bucket(target, ReservationState.HELD) - bucket(from, ReservationState.HELD);
+    }
+
+    /**
+     * Sign applied to each line's quantity on the level's committed units when this action applies
+     * to a reservation in state {@code from} (see {@link #heldSign}). COMMIT: +1; RELEASE of a
+     * commitment, FULFIL: -1; RELEASE / EXPIRE of a hold: 0. Always {@code reservedSign() -
+     * heldSign(from)}.
+     *
+     * @param from the state the reservation leaves
+     * @return -1, 0 or +1
+     */
+    public long committedSign(ReservationState from) {
+        return bucket(target, ReservationState.COMMITTED) - bucket(from, ReservationState.COMMITTED);
+    }
+
+    private static long bucket(ReservationState state, ReservationState bucket) {
+        return state == bucket ? 1 : 0;
     }
 
     /**

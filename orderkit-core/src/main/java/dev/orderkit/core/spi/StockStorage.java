@@ -12,6 +12,7 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -276,6 +277,43 @@ public interface StockStorage {
      * @throws ReferenceReuseException if the reference was applied to this level with other arguments
      */
     StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now);
+
+    /**
+     * Sets the level's {@link StockPolicy} (backorders / preorders), creating the level (at zero)
+     * if it does not exist, and appends a {@link MovementReason#POLICY} movement with zero deltas.
+     * From then on {@link #reserve} and {@link #reserveAll} admit a line when
+     * {@code reserved + quantity <= onHand + policy.allowance(now)}, and {@link #adjust} /
+     * {@link #setOnHand} may lower on-hand to {@code reserved - allowance(now)} (never below zero).
+     * Existing reservations are never touched: lowering the limit below what is reserved beyond
+     * on-hand only refuses new reservations until stock covers them.
+     *
+     * <p><b>Idempotent on {@code (key, reference)}</b> like {@link #adjust}: a repeat with the same
+     * policy returns the level recorded by the first application; another policy, or a reference
+     * recorded by an adjust / set, throws {@link ReferenceReuseException}.
+     *
+     * <p>The default throws {@link UnsupportedOperationException}: a backend without policies.
+     *
+     * @param key SKU and location
+     * @param policy the policy
+     * @param reference operation id, also stored on the movement
+     * @param now current time
+     * @return the level with its new policy (or the level recorded by the first application)
+     * @throws ReferenceReuseException if the reference was applied to this level with other arguments
+     * @throws UnsupportedOperationException if the backend has no stock policies
+     */
+    default StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no stock policies");
+    }
+
+    /**
+     * How a recorded policy write is described in a {@link ReferenceReuseException}.
+     *
+     * @param policy the policy of the recorded write
+     * @return e.g. {@code setPolicy(BACKORDER, limit=5, until=null)}
+     */
+    static String describePolicy(StockPolicy policy) {
+        return "setPolicy(" + policy.kind() + ", limit=" + policy.limit() + ", until=" + policy.until() + ")";
+    }
 
     /**
      * Audit: every level.

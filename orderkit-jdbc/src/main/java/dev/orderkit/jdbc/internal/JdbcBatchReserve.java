@@ -54,11 +54,14 @@ final class JdbcBatchReserve {
     /** The largest batch applied in one transaction. */
     static final int MAX_BATCH = 128;
 
-    private static final String LOCK_LEVEL =
-            "SELECT on_hand, reserved FROM {p}stock_level WHERE sku = :sku AND location = :loc FOR UPDATE";
+    /** A level's reservable units at :t (its backorder / preorder allowance included), locked. */
+    private static final String LOCK_LEVEL = "SELECT on_hand - reserved + CASE WHEN policy_until > :t "
+            + "THEN policy_limit ELSE 0 END AS avail FROM {p}stock_level WHERE sku = :sku AND location = :loc FOR UPDATE";
+
     private static final String RESERVE_TOTAL = "UPDATE {p}stock_level SET reserved = reserved + :q, "
             + "version = version + :n, updated_at = :now "
-            + "WHERE sku = :sku AND location = :loc AND on_hand - reserved >= :q";
+            + "WHERE sku = :sku AND location = :loc "
+            + "AND on_hand - reserved + CASE WHEN policy_until > :t THEN policy_limit ELSE 0 END >= :q";
     private static final String INSERT_RESERVATION =
             "INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
                     + "VALUES (:id, 'HELD', :exp, :now, :now, 0)";
@@ -106,7 +109,9 @@ final class JdbcBatchReserve {
         }
         return db.tx("reserve batch of " + batch.size(), tx -> {
             Handle h = tx.handle();
-            Map<StockKey, Long> available = lock(h, keys);
+            // the allowances of the batch are those at its first command's time (one combiner drain)
+            long t0 = Db.nanos(batch.get(0).now());
+            Map<StockKey, Long> available = lock(h, keys, t0);
             Map<String, Reservation> known = existing(h, ids);
             List<ReserveResult> out = new ArrayList<>(batch.size());
             List<Reservation> admitted = new ArrayList<>();
@@ -142,19 +147,20 @@ final class JdbcBatchReserve {
                 tx.rollbackOnly();
                 return out;
             }
-            write(h, totals, admitted);
+            write(h, totals, admitted, t0);
             return out;
         });
     }
 
-    /** Locks each level once in canonical order; its available quantity, absent keys left out. */
-    private Map<StockKey, Long> lock(Handle h, TreeSet<StockKey> keys) {
+    /** Locks each level once in canonical order; its reservable quantity at t0, absent keys left out. */
+    private Map<StockKey, Long> lock(Handle h, TreeSet<StockKey> keys, long t0) {
         Map<StockKey, Long> out = new HashMap<>();
         for (StockKey k : keys) {
             Optional<Long> avail = h.createQuery(db.sql(LOCK_LEVEL))
+                    .bind("t", t0)
                     .bind("sku", k.sku())
                     .bind("loc", k.location())
-                    .map((rs, ctx) -> rs.getLong("on_hand") - rs.getLong("reserved"))
+                    .map((rs, ctx) -> rs.getLong("avail"))
                     .findOne();
             avail.ifPresent(a -> out.put(k, a));
         }
@@ -201,13 +207,14 @@ final class JdbcBatchReserve {
     }
 
     /** The admitted holds: one guarded update per key, then rows, lines and movements as batches. */
-    private void write(Handle h, TreeMap<StockKey, Total> totals, List<Reservation> admitted) {
+    private void write(Handle h, TreeMap<StockKey, Total> totals, List<Reservation> admitted, long t0) {
         for (Map.Entry<StockKey, Total> e : totals.entrySet()) {
             Total t = e.getValue();
             int n = h.createUpdate(db.sql(RESERVE_TOTAL))
                     .bind("q", t.quantity)
                     .bind("n", t.holds)
                     .bind("now", t.at)
+                    .bind("t", t0)
                     .bind("sku", e.getKey().sku())
                     .bind("loc", e.getKey().location())
                     .execute();

@@ -19,6 +19,7 @@ public final class JdbcPurge {
     private static final String TERMINAL = "('RELEASED', 'EXPIRED', 'FULFILLED')";
     private static final String ADJUST = MovementReason.ADJUST.name();
     private static final String SET_ON_HAND = MovementReason.SET_ON_HAND.name();
+    private static final String POLICY = MovementReason.POLICY.name();
 
     private final Db db;
 
@@ -158,7 +159,8 @@ public final class JdbcPurge {
             if (r != rows.get(0)) {
                 gone.add(r.id());
             }
-            if ((ADJUST.equals(r.reason()) || SET_ON_HAND.equals(r.reason())) && r.reference() != null) {
+            if ((ADJUST.equals(r.reason()) || SET_ON_HAND.equals(r.reason()) || POLICY.equals(r.reason()))
+                    && r.reference() != null) {
                 refs.add(r.reference());
             }
         }

@@ -13,6 +13,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
@@ -73,12 +74,22 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdbcStockStorage implements StockStorage {
     private static final String LEVEL_COLS = "sku, location, on_hand, reserved, version, updated_at";
+    /** The columns a level is read from (schema version 9 added {@code committed}). */
+    private static final String LEVEL_READ = LEVEL_COLS + ", committed, policy_kind, policy_limit, policy_until";
+    /** A level's backorder / preorder allowance at the bound time (schema version 9). */
+    private static final String ALLOWANCE = "CASE WHEN policy_until > ? THEN policy_limit ELSE 0 END";
+
     private static final String GUARDED_RESERVE = "UPDATE {p}stock_level SET reserved = reserved + ?, "
             + "version = version + 1, updated_at = ? "
-            + "WHERE sku = ? AND location = ? AND on_hand - reserved >= ?";
+            + "WHERE sku = ? AND location = ? AND on_hand - reserved + " + ALLOWANCE + " >= ?";
     private static final String APPLY_DELTA = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
             + "reserved = reserved + ?, version = version + 1, "
             + "updated_at = ? WHERE sku = ? AND location = ?";
+    /** A transition's change of one level: on-hand, reserved and committed deltas. */
+    private static final String APPLY_TRANSITION = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
+            + "reserved = reserved + ?, committed = committed + ?, version = version + 1, "
+            + "updated_at = ? WHERE sku = ? AND location = ?";
+
     private static final String INSERT_RESERVATION = "INSERT INTO {p}reservation "
             + "(id, state, expires_at, created_at, updated_at, version) VALUES (?, 'HELD', ?, ?, ?, 0)";
     private static final String CAS_STATE = "UPDATE {p}reservation SET state = ?, updated_at = ?, "
@@ -122,8 +133,19 @@ public final class JdbcStockStorage implements StockStorage {
                 new StockKey(rs.getString("sku"), rs.getString("location")),
                 rs.getLong("on_hand"),
                 rs.getLong("reserved"),
+                rs.getLong("committed"),
                 rs.getLong("version"),
-                Db.instant(rs.getLong("updated_at")));
+                Db.instant(rs.getLong("updated_at")),
+                policy(rs.getString("policy_kind"), rs.getLong("policy_limit"), rs.getLong("policy_until")));
+    }
+
+    /** A policy from its columns (the until of a preorder in nanos). */
+    static StockPolicy policy(String kind, long limit, long until) {
+        return switch (StockPolicy.Kind.valueOf(kind)) {
+            case NONE -> StockPolicy.none();
+            case BACKORDER -> StockPolicy.backorder(limit);
+            case PREORDER -> StockPolicy.preorder(limit, Db.instant(until));
+        };
     }
 
     /** Core reads the levels of a SKU before every allocation: plain JDBC, no Jdbi handle. */
@@ -131,7 +153,7 @@ public final class JdbcStockStorage implements StockStorage {
     public List<StockLevel> levels(String sku) {
         List<StockLevel> out = db.withConnection("levels", (c, ambient) -> {
             try (PreparedStatement ps =
-                    c.prepareStatement(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ?"))) {
+                    c.prepareStatement(db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE sku = ?"))) {
                 ps.setString(1, sku);
                 try (ResultSet rs = ps.executeQuery()) {
                     List<StockLevel> list = new ArrayList<>(2);
@@ -152,7 +174,7 @@ public final class JdbcStockStorage implements StockStorage {
     public Optional<StockLevel> level(StockKey key) {
         return db.withConnection("level", (c, ambient) -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
+                    db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
                 ps.setString(1, key.sku());
                 ps.setString(2, key.location());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -164,7 +186,7 @@ public final class JdbcStockStorage implements StockStorage {
 
     private Optional<StockLevel> findLevel(Handle h, StockKey key) {
         return h.createQuery(
-                        db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
+                        db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE sku = :sku AND location = :loc"))
                 .bind("sku", key.sku())
                 .bind("loc", key.location())
                 .map((rs, ctx) -> level(rs))
@@ -361,7 +383,8 @@ public final class JdbcStockStorage implements StockStorage {
                 ps.setLong(2, now);
                 ps.setString(3, l.key().sku());
                 ps.setString(4, l.key().location());
-                ps.setLong(5, l.quantity());
+                ps.setLong(5, now);
+                ps.setLong(6, l.quantity());
                 if (batch) {
                     ps.addBatch();
                 } else if (ps.executeUpdate() != 1) {
@@ -440,7 +463,7 @@ public final class JdbcStockStorage implements StockStorage {
         if (Boolean.FALSE.equals(outcome)) {
             return existing(reservationId);
         }
-        return whyShort(sorted);
+        return whyShort(sorted, now);
     }
 
     private ReserveResult existing(String reservationId) {
@@ -489,13 +512,13 @@ public final class JdbcStockStorage implements StockStorage {
      * A guarded update matched no row: finds out why, outside the rolled-back transaction (only on
      * this failure path). Stock short when the guard ran but back before this read is a lost race.
      */
-    private ReserveResult whyShort(List<AllocatedLine> sorted) {
+    private ReserveResult whyShort(List<AllocatedLine> sorted, Instant now) {
         StringBuilder where = new StringBuilder();
         for (int i = 0; i < sorted.size(); i++) {
             where.append(i == 0 ? "" : " OR ").append("(sku = ? AND location = ?)");
         }
         Map<StockKey, StockLevel> current = db.read("reserve check", tx -> {
-            var q = tx.handle().createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level WHERE " + where));
+            var q = tx.handle().createQuery(db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level WHERE " + where));
             int i = 0;
             for (AllocatedLine l : sorted) {
                 q.bind(i++, l.key().sku()).bind(i++, l.key().location());
@@ -512,9 +535,8 @@ public final class JdbcStockStorage implements StockStorage {
             StockLevel lv = current.get(l.key());
             if (lv == null) {
                 missing.add(l.key().sku() + "@" + l.key().location());
-            } else if (lv.available() < l.quantity()) {
-                shortfalls.add(
-                        new Shortfall(l.key().sku(), l.key().location(), l.quantity(), Math.max(0, lv.available())));
+            } else if (lv.reservable(now) < l.quantity()) {
+                shortfalls.add(new Shortfall(l.key().sku(), l.key().location(), l.quantity(), lv.reservable(now)));
             }
         }
         if (!missing.isEmpty()) {
@@ -620,25 +642,14 @@ public final class JdbcStockStorage implements StockStorage {
             if (!rule.applies()) {
                 return rule.outcome(current, now);
             }
-            if (!transition.movesStock()) {
-                // one conditional update changes nothing else: atomic on its own, no transaction
-                // (H2 clears the hold's index entries with a second statement: in one transaction)
-                boolean won = current.state() != ReservationState.HELD || db.dialect() == JdbcDialect.MYSQL
-                        ? autoCommitted(c, ambient, cc -> casState(cc, reservationId, rule.to(), current, nowN))
-                        : inTx(c, ambient, tx -> {
-                            boolean w = casState(tx, reservationId, rule.to(), current, nowN);
-                            return new Done<>(w, w);
-                        });
-                return won
-                        ? rule.outcome(current, now)
-                        : new TransitionResult.Conflict(
-                                reservationId, "changed from " + current.state() + " meanwhile");
-            }
+            // every applying action changes levels (a commit moves units from held to committed):
+            // the state's compare-and-set, the levels and the movements in one transaction
             boolean won = inTx(c, ambient, tx -> {
                 if (!casState(tx, reservationId, rule.to(), current, nowN)) {
                     return new Done<>(Boolean.FALSE, false);
                 }
-                applyMovements(tx, transition.movements(current, now));
+                applyTransition(tx, transition, current, nowN);
+                insertMovements(tx, transition.movements(current, now));
                 return new Done<>(Boolean.TRUE, true);
             });
             return won
@@ -772,29 +783,32 @@ public final class JdbcStockStorage implements StockStorage {
         }
     }
 
-    /** Applies each movement to its level and records it; levels in canonical order (lines are stored so). */
-    private void applyMovements(Connection c, List<Movement> ms) throws SQLException {
-        if (ms.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement(db.sql(APPLY_DELTA))) {
-            for (Movement m : ms) {
-                ps.setLong(1, m.onHandDelta());
-                ps.setLong(2, m.reservedDelta());
-                ps.setLong(3, Db.nanos(m.at()));
-                ps.setString(4, m.key().sku());
-                ps.setString(5, m.key().location());
-                if (ms.size() > 1) {
+    /**
+     * Applies a transition's level deltas (on-hand, reserved, committed) to the level of every line
+     * of {@code current}; levels in canonical order (lines are stored so).
+     */
+    private void applyTransition(Connection c, ReservationTransition t, Reservation current, long nowN)
+            throws SQLException {
+        List<AllocatedLine> lines = current.lines();
+        long committedSign = t.committedSign(current.state());
+        try (PreparedStatement ps = c.prepareStatement(db.sql(APPLY_TRANSITION))) {
+            for (AllocatedLine l : lines) {
+                ps.setLong(1, t.onHandSign() * l.quantity());
+                ps.setLong(2, t.reservedSign() * l.quantity());
+                ps.setLong(3, committedSign * l.quantity());
+                ps.setLong(4, nowN);
+                ps.setString(5, l.key().sku());
+                ps.setString(6, l.key().location());
+                if (lines.size() > 1) {
                     ps.addBatch();
                 } else {
                     ps.executeUpdate();
                 }
             }
-            if (ms.size() > 1) {
+            if (lines.size() > 1) {
                 ps.executeBatch();
             }
         }
-        insertMovements(c, ms);
     }
 
     @Override
@@ -1075,32 +1089,65 @@ public final class JdbcStockStorage implements StockStorage {
     private static final String SET_ON_HAND = "SET_ON_HAND";
 
     /** A row of {@code stock_write}: an applied adjust / setOnHand, its arguments and the level it produced. */
-    private record AppliedWrite(boolean set, long amount, long expectedVersion, StockLevel result) {
+    private record AppliedWrite(
+            boolean set,
+            long amount,
+            long expectedVersion,
+            @Nullable StockPolicy policy,
+            StockLevel result) {
         StockLevel replay(StockKey key, String reference, boolean isSet, long amt, long expected) {
-            if (set != isSet || amount != amt || (set && expectedVersion != expected)) {
-                throw new ReferenceReuseException(
-                        key, reference, StockStorage.describeWrite(set, amount, expectedVersion));
+            if (policy != null || set != isSet || amount != amt || (set && expectedVersion != expected)) {
+                throw new ReferenceReuseException(key, reference, describe());
             }
             return result;
         }
+
+        StockLevel replay(StockKey key, String reference, StockPolicy p) {
+            if (!p.equals(policy)) {
+                throw new ReferenceReuseException(key, reference, describe());
+            }
+            return result;
+        }
+
+        private String describe() {
+            return policy != null
+                    ? StockStorage.describePolicy(policy)
+                    : StockStorage.describeWrite(set, amount, expectedVersion);
+        }
     }
 
+    /** The kind of a recorded setPolicy: {@code P_} and the policy's kind. */
+    private static final String POLICY_KIND = "P_";
+
     private Optional<AppliedWrite> findWrite(Handle h, StockKey key, String reference) {
-        return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, version, at "
+        return h.createQuery(db.sql("SELECT kind, amount, expected_version, on_hand, reserved, committed, version, at "
                         + "FROM {p}stock_write WHERE sku = :sku AND location = :loc AND reference = :ref"))
                 .bind("sku", key.sku())
                 .bind("loc", key.location())
                 .bind("ref", reference)
-                .map((rs, ctx) -> new AppliedWrite(
-                        SET_ON_HAND.equals(rs.getString("kind")),
-                        rs.getLong("amount"),
-                        rs.getLong("expected_version"),
-                        new StockLevel(
-                                key,
-                                rs.getLong("on_hand"),
-                                rs.getLong("reserved"),
-                                rs.getLong("version"),
-                                Db.instant(rs.getLong("at")))))
+                .map((rs, ctx) -> {
+                    String kind = rs.getString("kind");
+                    @Nullable
+                    StockPolicy policy = kind.startsWith(POLICY_KIND)
+                            ? policy(
+                                    kind.substring(POLICY_KIND.length()),
+                                    rs.getLong("amount"),
+                                    rs.getLong("expected_version"))
+                            : null;
+                    return new AppliedWrite(
+                            SET_ON_HAND.equals(kind),
+                            rs.getLong("amount"),
+                            rs.getLong("expected_version"),
+                            policy,
+                            new StockLevel(
+                                    key,
+                                    rs.getLong("on_hand"),
+                                    rs.getLong("reserved"),
+                                    rs.getLong("committed"),
+                                    rs.getLong("version"),
+                                    Db.instant(rs.getLong("at")),
+                                    policy != null ? policy : StockPolicy.none()));
+                })
                 .findOne();
     }
 
@@ -1127,13 +1174,14 @@ public final class JdbcStockStorage implements StockStorage {
         row.put("ev", expectedVersion);
         row.put("onHand", result.onHand());
         row.put("reserved", result.reserved());
+        row.put("committed", result.committed());
         row.put("version", result.version());
         row.put("at", nowN);
         return insertIfAbsent(
                 h,
                 "INSERT INTO {p}stock_write (sku, location, reference, kind, amount, expected_version, "
-                        + "on_hand, reserved, version, at) VALUES (:sku, :loc, "
-                        + ":ref, :kind, :amount, :ev, :onHand, :reserved, "
+                        + "on_hand, reserved, committed, version, at) VALUES (:sku, :loc, "
+                        + ":ref, :kind, :amount, :ev, :onHand, :reserved, :committed, "
                         + ":version, :at)",
                 row);
     }
@@ -1187,9 +1235,11 @@ public final class JdbcStockStorage implements StockStorage {
                 insertIfAbsent(
                         h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
             }
+            // on-hand may drop below reserved by at most the policy's allowance at now (a restock always applies)
             int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = on_hand + :d, version = version + 1, "
-                            + "updated_at = :now WHERE sku = :sku AND location = :loc "
-                            + "AND on_hand + :d >= reserved AND on_hand + :d >= 0"))
+                            + "updated_at = :now WHERE sku = :sku AND location = :loc AND (:d >= 0 OR on_hand + :d "
+                            + "+ CASE WHEN policy_until > :now THEN policy_limit ELSE 0 END >= reserved) "
+                            + "AND on_hand + :d >= 0"))
                     .bind("d", delta)
                     .bind("now", nowN)
                     .bind("sku", key.sku())
@@ -1198,8 +1248,8 @@ public final class JdbcStockStorage implements StockStorage {
             if (n != 1) {
                 StockLevel l = findLevel(h, key)
                         .orElseThrow(() -> new NotFoundException("stock level", key.sku() + "@" + key.location()));
-                throw new InsufficientStockException(
-                        List.of(new Shortfall(key.sku(), key.location(), -delta, l.available())));
+                throw new InsufficientStockException(List.of(
+                        new Shortfall(key.sku(), key.location(), -delta, Math.min(l.onHand(), l.reservable(now)))));
             }
             StockLevel result = findLevel(h, key).orElseThrow();
             // the level row is locked by the update above, so a concurrent call with the same
@@ -1247,13 +1297,13 @@ public final class JdbcStockStorage implements StockStorage {
                     throw new ConcurrencyConflictException(
                             "stock level " + key + " is at version " + cur.version() + ", expected " + expectedVersion);
                 }
-                if (onHand < cur.reserved()) {
+                // lowering on-hand below reserved: by at most the policy's allowance (the version guards cur)
+                if (onHand < cur.onHand() && onHand + cur.policy().allowance(now) < cur.reserved()) {
                     throw new InsufficientStockException(
                             List.of(new Shortfall(key.sku(), key.location(), cur.reserved(), onHand)));
                 }
                 int n = h.createUpdate(db.sql("UPDATE {p}stock_level SET on_hand = :onHand, version = version + 1, "
-                                + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev "
-                                + "AND reserved <= :onHand"))
+                                + "updated_at = :now WHERE sku = :sku AND location = :loc AND version = :ev"))
                         .bind("onHand", onHand)
                         .bind("now", nowN)
                         .bind("sku", key.sku())
@@ -1267,7 +1317,14 @@ public final class JdbcStockStorage implements StockStorage {
                     throw new ConcurrencyConflictException(
                             "stock level " + key + " changed concurrently (expected version " + expectedVersion + ")");
                 }
-                result = new StockLevel(key, onHand, cur.reserved(), expectedVersion + 1, Db.instant(nowN));
+                result = new StockLevel(
+                        key,
+                        onHand,
+                        cur.reserved(),
+                        cur.committed(),
+                        expectedVersion + 1,
+                        Db.instant(nowN),
+                        cur.policy());
                 delta = onHand - cur.onHand();
             }
             if (!recordWrite(h, key, reference, SET_ON_HAND, onHand, expectedVersion, result, nowN)) {
@@ -1279,11 +1336,59 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+        long nowN = Db.nanos(now);
+        return db.tx("set policy " + key, tx -> {
+            Handle h = tx.handle();
+            Optional<AppliedWrite> applied = findWrite(h, key, reference);
+            if (applied.isPresent()) {
+                tx.rollbackOnly();
+                return applied.get().replay(key, reference, policy);
+            }
+            if (findLevel(h, key).isEmpty()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("sku", key.sku());
+                row.put("loc", key.location());
+                row.put("now", nowN);
+                insertIfAbsent(
+                        h, "INSERT INTO {p}stock_level (" + LEVEL_COLS + ") VALUES (:sku, :loc, 0, 0, 0, :now)", row);
+            }
+            long until = Db.nanos(policy.allowedUntil());
+            h.createUpdate(db.sql("UPDATE {p}stock_level SET policy_kind = :kind, policy_limit = :limit, "
+                            + "policy_until = :until, version = version + 1, updated_at = :now "
+                            + "WHERE sku = :sku AND location = :loc"))
+                    .bind("kind", policy.kind().name())
+                    .bind("limit", policy.limit())
+                    .bind("until", until)
+                    .bind("now", nowN)
+                    .bind("sku", key.sku())
+                    .bind("loc", key.location())
+                    .execute();
+            StockLevel result = findLevel(h, key).orElseThrow();
+            // the level row is locked by the update: a concurrent call with this reference waits, then finds it
+            if (!recordWrite(
+                    h, key, reference, POLICY_KIND + policy.kind().name(), policy.limit(), until, result, nowN)) {
+                return replay(h, key, reference, policy, tx);
+            }
+            movements(h, List.of(new Movement(key, 0, 0, MovementReason.POLICY, reference, now)));
+            return result;
+        });
+    }
+
+    private StockLevel replay(Handle h, StockKey key, String reference, StockPolicy policy, Db.Tx tx) {
+        tx.rollbackOnly();
+        return findWrite(h, key, reference)
+                .orElseThrow(() -> new ConcurrencyConflictException(
+                        "stock write '" + reference + "' on " + key + " raced a concurrent one"))
+                .replay(key, reference, policy);
+    }
+
+    @Override
     public List<StockLevel> allLevels() {
         List<StockLevel> out = new ArrayList<>(db.read(
                 "all levels",
                 tx -> tx.handle()
-                        .createQuery(db.sql("SELECT " + LEVEL_COLS + " FROM {p}stock_level"))
+                        .createQuery(db.sql("SELECT " + LEVEL_READ + " FROM {p}stock_level"))
                         .map((rs, ctx) -> level(rs))
                         .list()));
         out.sort(Comparator.comparing(StockLevel::key));

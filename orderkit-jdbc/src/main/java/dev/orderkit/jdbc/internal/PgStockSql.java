@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -97,7 +98,8 @@ final class PgStockSql {
                 + "x AS (SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at FROM " + p
                 + "reservation r JOIN a ON r.id = a.id), "
                 // lock the levels in canonical order; a lock returns the newest committed version
-                + "k AS (SELECT i.no, s.on_hand, s.reserved, s.version, s.on_hand - s.reserved AS avail FROM i JOIN "
+                + "k AS (SELECT i.no, s.on_hand, s.reserved, s.version, s.on_hand - s.reserved + CASE WHEN "
+                + "s.policy_until > (SELECT now FROM a) THEN s.policy_limit ELSE 0 END AS avail FROM i JOIN "
                 + p
                 + "stock_level s ON s.sku = i.sku AND s.location = i.loc "
                 + "WHERE NOT EXISTS (SELECT 1 FROM x) ORDER BY i.no FOR UPDATE OF s), "
@@ -289,27 +291,76 @@ final class PgStockSql {
         return sign == 0 ? column : sign > 0 ? column + " + " + q : column + " - " + q;
     }
 
+    /**
+     * The committed delta of a line as SQL: constant when every state the action applies from has
+     * the same {@link ReservationTransition#committedSign}, else a CASE on the state it left
+     * ({@code was}, read under the row lock).
+     */
+    private static @Nullable String committedDelta(ReservationTransition t, String was, String q) {
+        Map<ReservationState, Long> signs = new EnumMap<>(ReservationState.class);
+        for (ReservationState s : ReservationState.values()) {
+            if (t.verdict(s, false) == ReservationTransition.Verdict.APPLY
+                    || t.verdict(s, true) == ReservationTransition.Verdict.APPLY) {
+                signs.put(s, t.committedSign(s));
+            }
+        }
+        if (signs.values().stream().distinct().count() <= 1) {
+            long sign = signs.values().stream().findFirst().orElse(0L);
+            return sign == 0 ? null : sign + " * " + q;
+        }
+        StringBuilder c = new StringBuilder("CASE ").append(was);
+        signs.forEach((s, sign) -> c.append(" WHEN '")
+                .append(s.name())
+                .append("' THEN ")
+                .append(sign)
+                .append(" * ")
+                .append(q));
+        return c.append(" ELSE 0 END").toString();
+    }
+
+    /** Whether the committed delta of the action depends on the state it applies from (RELEASE). */
+    private static boolean needsPriorState(ReservationTransition t) {
+        String d = committedDelta(t, "o.state", "q");
+        return d != null && d.startsWith("CASE");
+    }
+
     private String buildTransition(ReservationTransition t) {
         String p = prefix;
+        boolean prior = needsPriorState(t);
+        @Nullable String committed = committedDelta(t, "w.was", "k.quantity");
         StringBuilder sql = new StringBuilder()
                 .append("WITH a AS (SELECT CAST(? AS VARCHAR) AS id, CAST(? AS BIGINT) AS now), ")
                 .append("x AS (SELECT r.id, r.state, r.expires_at, r.created_at, r.updated_at FROM ")
                 .append(p)
-                .append("reservation r JOIN a ON r.id = a.id), ")
-                .append("w AS (UPDATE ")
+                .append("reservation r JOIN a ON r.id = a.id), ");
+        if (prior) {
+            // the state the row leaves decides the committed delta: lock the row and read its
+            // newest version (the update below then sees the same one)
+            sql.append("o AS (SELECT r.id, r.state FROM ")
+                    .append(p)
+                    .append("reservation r JOIN a ON r.id = a.id FOR UPDATE OF r), ");
+        }
+        sql.append("w AS (UPDATE ")
                 .append(p)
                 .append("reservation r SET state = '")
                 .append(t.target().name())
-                .append("', updated_at = a.now, version = r.version + 1 FROM a WHERE r.id = a.id AND ")
+                .append("', updated_at = a.now, version = r.version + 1 FROM a")
+                .append(prior ? ", o" : "")
+                .append(" WHERE r.id = a.id AND ")
+                .append(prior ? "o.id = r.id AND " : "")
                 .append(applies(t))
-                .append(" RETURNING r.id), ")
+                .append(" RETURNING r.id")
+                .append(prior ? ", o.state AS was" : "")
+                .append("), ")
                 // the hold leaves the index by SKU and expiry with its state (a no-op when not HELD before)
                 .append("hl AS (UPDATE ")
                 .append(p)
                 .append("reservation_line l SET held_until = NULL FROM w WHERE l.reservation_id = w.id ")
                 .append("AND l.held_until IS NOT NULL)");
-        if (t.movesStock()) {
-            sql.append(", k AS (SELECT l.line_no, l.sku, l.location, l.quantity, s.on_hand, s.reserved, s.version ")
+        if (t.movesStock() || committed != null) {
+            sql.append(", k AS (SELECT l.line_no, l.sku, l.location, l.quantity, s.on_hand, s.reserved, ")
+                    .append("s.committed, s.version")
+                    .append(prior ? ", w.was " : " ")
                     .append("FROM w JOIN ")
                     .append(p)
                     .append("reservation_line l ON l.reservation_id = w.id JOIN ")
@@ -322,9 +373,13 @@ final class PgStockSql {
                     .append(signed(t.onHandSign(), "k.on_hand", "k.quantity"))
                     .append(", reserved = ")
                     .append(signed(t.reservedSign(), "k.reserved", "k.quantity"))
+                    .append(", committed = k.committed")
+                    .append(committed == null ? "" : " + " + committedDelta(t, "k.was", "k.quantity"))
                     .append(", version = k.version + 1, updated_at = a.now FROM k, a ")
-                    .append("WHERE s.sku = k.sku AND s.location = k.location RETURNING s.sku), ")
-                    .append("mv AS (INSERT INTO ")
+                    .append("WHERE s.sku = k.sku AND s.location = k.location RETURNING s.sku)");
+        }
+        if (t.movesStock()) {
+            sql.append(", mv AS (INSERT INTO ")
                     .append(p)
                     .append("movement (sku, location, on_hand_delta, reserved_delta, reason, reference, at) ")
                     .append("SELECT k.sku, k.location, ")

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -43,7 +44,8 @@ public final class SchemaInstaller {
             new Script(5, "hold expiry index", "V5__hold_expiry_index.sql"),
             new Script(6, "retention", "V6__retention.sql"),
             new Script(7, "recovery", "V7__recovery.sql"),
-            new Script(8, "order listing", "V8__order_listing.sql"));
+            new Script(8, "order listing", "V8__order_listing.sql"),
+            new Script(9, "held vs committed, stock policies", "V9__stock_split.sql"));
 
     /** The version that added {@code orders.customer_ref}, filled in by {@link #backfillCustomerRefs()}. */
     private static final int CUSTOMER_REF_VERSION = 8;
@@ -243,6 +245,44 @@ public final class SchemaInstaller {
         }
     }
 
+    /**
+     * Version 9: drops V1's {@code CHECK (reserved >= 0 AND reserved <= on_hand)} of
+     * {@code stock_level} (backorders and preorders reserve beyond on-hand; V9's script adds the
+     * named check that replaces it). V1 left it unnamed, so each database named it its own way
+     * (PostgreSQL {@code <table>_check}, MariaDB {@code CONSTRAINT_1}, MySQL {@code <table>_chk_1},
+     * H2 {@code CONSTRAINT_<hex>}): it is found in {@code information_schema} by its clause (one that
+     * names on_hand and reserved but not committed) in the current schema. Idempotent.
+     */
+    private void dropOnHandCheck(Handle h) {
+        String schema = switch (db.dialect()) {
+            case POSTGRESQL -> "current_schema()";
+            case MYSQL -> "DATABASE()";
+            default -> "SCHEMA()";
+        };
+        List<String> names = h.createQuery("SELECT tc.constraint_name, cc.check_clause FROM "
+                        + "information_schema.table_constraints tc JOIN information_schema.check_constraints cc "
+                        + "ON cc.constraint_schema = tc.constraint_schema AND cc.constraint_name = tc.constraint_name "
+                        + "WHERE tc.constraint_type = 'CHECK' AND tc.table_schema = " + schema
+                        + " AND UPPER(tc.table_name) = UPPER(:t)")
+                .bind("t", db.prefix() + "stock_level")
+                .map((rs, ctx) -> {
+                    String clause = rs.getString(2).toLowerCase(Locale.ROOT);
+                    return clause.contains("on_hand") && clause.contains("reserved") && !clause.contains("committed")
+                            ? rs.getString(1)
+                            : "";
+                })
+                .list();
+        for (String name : names) {
+            if (!name.isEmpty()) {
+                h.execute(db.sql("ALTER TABLE {p}stock_level DROP CONSTRAINT " + quote(name)));
+            }
+        }
+    }
+
+    private String quote(String identifier) {
+        return db.dialect() == JdbcDialect.MYSQL ? "`" + identifier + "`" : "\"" + identifier + "\"";
+    }
+
     private List<Integer> applyMissing(Handle h, int target) {
         h.execute(historyDdl());
         Set<Integer> installed = new HashSet<>(h.createQuery(db.sql("SELECT version FROM {p}schema_history"))
@@ -255,6 +295,9 @@ public final class SchemaInstaller {
             }
             for (String stmt : statements(db.dialect(), s.file(), db.prefix())) {
                 h.execute(stmt);
+            }
+            if (s.version() == 9) {
+                dropOnHandCheck(h);
             }
             h.createUpdate(db.sql("INSERT INTO {p}schema_history (version, description, script, installed_at) "
                             + "VALUES (:v, :d, :f, :at)"))

@@ -154,6 +154,11 @@ public final class Keys {
         return prefix + "{s:*}:l:*";
     }
 
+    /** @return SCAN pattern of reservation parts (cluster layout) */
+    public String partPattern() {
+        return prefix + "{s:*}:p:*";
+    }
+
     /** @return SCAN pattern of reservation headers */
     public String headerPattern() {
         return prefix + "{r:*}:h:*";

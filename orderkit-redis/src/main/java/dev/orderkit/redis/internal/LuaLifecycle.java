@@ -169,7 +169,8 @@ final class LuaLifecycle {
         String to = apply && op == PartOp.UNDO ? UNDONE : r.to().name();
         MovementReason reason = t.reason(); // null when the transition moves no stock
         return "{v='" + r.verdict().name() + "', to='" + to + "', on=" + t.onHandSign() + ", res=" + t.reservedSign()
-                + ", reason=" + (reason != null ? "'" + reason.name() + "'" : "false") + ", unindex="
+                + ", cm=" + (apply ? t.committedSign(s) : 0) + ", reason="
+                + (reason != null ? "'" + reason.name() + "'" : "false") + ", unindex="
                 + (apply && s == ReservationState.HELD) + ", ttl=" + (apply && op == PartOp.UNDO) + "}";
     }
 }

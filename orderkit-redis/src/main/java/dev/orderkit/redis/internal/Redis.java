@@ -73,7 +73,9 @@ public final class Redis {
         /** Retention: list / delete the old final reservation headers of one bucket. */
         PURGE_RESERVATIONS("purge_reservations.lua"),
         /** Retention: fold the old movements of one level into a snapshot. */
-        COMPACT_MOVEMENTS("compact_movements.lua");
+        COMPACT_MOVEMENTS("compact_movements.lua"),
+        /** Upgrade: counts a part committed before levels tracked committed units. */
+        COUNT_COMMITTED("count_committed.lua");
 
         private final String file;
 

@@ -14,6 +14,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
@@ -90,8 +91,8 @@ public final class RedisStockStorage implements StockStorage {
         // one script: the location set and every level of the SKU (one slot), instead of N + 1 calls
         List<String> r =
                 redis.evalList(Redis.Script.LEVELS, List.of(keys.locations(sku)), List.of(keys.levelPrefix(sku)));
-        List<StockLevel> out = new ArrayList<>(r.size() / 5);
-        for (int i = 0; i + 4 < r.size(); i += 5) {
+        List<StockLevel> out = new ArrayList<>(r.size() / 9);
+        for (int i = 0; i + 8 < r.size(); i += 9) {
             if (r.get(i + 2) == null || r.get(i + 3) == null || r.get(i + 4) == null) {
                 throw new BackendUnavailableException(
                         "corrupt record: a field of level " + sku + "@" + r.get(i) + " is missing", null);
@@ -100,8 +101,10 @@ public final class RedisStockStorage implements StockStorage {
                     StockKey.of(sku, r.get(i)),
                     Long.parseLong(r.get(i + 1)),
                     Long.parseLong(r.get(i + 2)),
+                    Long.parseLong(r.get(i + 5)),
                     Long.parseLong(r.get(i + 3)),
-                    Codec.time(r.get(i + 4))));
+                    Codec.time(r.get(i + 4)),
+                    policy(blankToNull(r.get(i + 6)), blankToNull(r.get(i + 7)), blankToNull(r.get(i + 8)))));
         }
         if (out.size() > 1) {
             out.sort(Comparator.comparing(l -> l.key().location()));
@@ -111,11 +114,12 @@ public final class RedisStockStorage implements StockStorage {
 
     @Override
     public Optional<StockLevel> level(StockKey key) {
-        List<String> h = redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts"));
+        List<String> h =
+                redis.call(() -> redis.client().hmget(keys.level(key), "oh", "rs", "v", "ts", "cm", "pk", "pl", "pu"));
         if (h.get(0) == null) {
             return Optional.empty();
         }
-        for (String f : h) {
+        for (String f : h.subList(0, 4)) {
             if (f == null) {
                 throw new BackendUnavailableException("corrupt record: a field of level " + key + " is missing", null);
             }
@@ -124,8 +128,15 @@ public final class RedisStockStorage implements StockStorage {
                 key,
                 Long.parseLong(h.get(0)),
                 Long.parseLong(h.get(1)),
+                committed(h.get(4)),
                 Long.parseLong(h.get(2)),
-                Codec.time(h.get(3))));
+                Codec.time(h.get(3)),
+                policy(h.get(5), h.get(6), h.get(7))));
+    }
+
+    /** A level's committed units; a level written before they were tracked has no field: 0. */
+    private static long committed(@Nullable String field) {
+        return field == null ? 0 : Long.parseLong(field);
     }
 
     private static StockLevel toLevel(StockKey key, Map<String, String> h) {
@@ -133,8 +144,10 @@ public final class RedisStockStorage implements StockStorage {
                 key,
                 Long.parseLong(Codec.field(h, "oh")),
                 Long.parseLong(Codec.field(h, "rs")),
+                committed(h.get("cm")),
                 Long.parseLong(Codec.field(h, "v")),
-                Codec.time(Codec.field(h, "ts")));
+                Codec.time(Codec.field(h, "ts")),
+                policy(h.get("pk"), h.get("pl"), h.get("pu")));
     }
 
     private StockLevel levelReply(StockKey key, List<String> r) {
@@ -142,6 +155,7 @@ public final class RedisStockStorage implements StockStorage {
                 key,
                 Long.parseLong(r.get(1)),
                 Long.parseLong(r.get(2)),
+                committed(r.size() > 5 ? r.get(5) : null),
                 Long.parseLong(r.get(3)),
                 Codec.time(r.get(4)));
     }
@@ -204,11 +218,58 @@ public final class RedisStockStorage implements StockStorage {
 
     /** Maps {@code {'REUSED', kind, amount, expectedVersion}} of level.lua. */
     private static ReferenceReuseException reused(StockKey key, String reference, List<String> r) {
+        if ("P".equals(r.get(1))) {
+            String[] lu = r.get(3).split(",", -1);
+            return new ReferenceReuseException(
+                    key, reference, StockStorage.describePolicy(policy(r.get(2), lu[0], lu.length > 1 ? lu[1] : null)));
+        }
         boolean set = "S".equals(r.get(1));
         return new ReferenceReuseException(
                 key,
                 reference,
                 StockStorage.describeWrite(set, Long.parseLong(r.get(2)), set ? Long.parseLong(r.get(3)) : 0));
+    }
+
+    private static @Nullable String blankToNull(@Nullable String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** A policy from the level hash fields pk, pl, pu (absent: none). */
+    private static StockPolicy policy(@Nullable String kind, @Nullable String limit, @Nullable String until) {
+        if (kind == null || limit == null) {
+            return StockPolicy.none();
+        }
+        return switch (StockPolicy.Kind.valueOf(kind)) {
+            case NONE -> StockPolicy.none();
+            case BACKORDER -> StockPolicy.backorder(Long.parseLong(limit));
+            case PREORDER ->
+                StockPolicy.preorder(Long.parseLong(limit), Codec.time(Objects.requireNonNull(until, "until")));
+        };
+    }
+
+    @Override
+    public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+        Instant until = policy.until();
+        String limitUntil = policy.limit() + "," + (until == null ? "" : Codec.time(until));
+        List<String> r = redis.evalList(
+                Redis.Script.LEVEL,
+                levelKeys(key),
+                List.of(
+                        "policy",
+                        policy.kind().name(),
+                        limitUntil,
+                        reference,
+                        Codec.time(now),
+                        key.sku(),
+                        key.location()));
+        return switch (r.get(0)) {
+            case "OK" -> {
+                StockLevel l = levelReply(key, r);
+                yield new StockLevel(key, l.onHand(), l.reserved(), l.committed(), l.version(), l.updatedAt(), policy);
+            }
+            case "REUSED" -> throw reused(key, reference, r);
+            default -> throw unexpected("level.lua", r);
+        };
     }
 
     @Override
@@ -572,11 +633,11 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /**
-     * Adds the levels of an {@code {'OK', oh, rs, v per line}} reply (a key on several lines once;
+     * Adds the levels of an {@code {'OK', oh, rs, v, cm per line}} reply (a key on several lines once;
      * {@code updatedAt} is the script's {@code now}). A reply without levels adds nothing.
      */
     private static void addLevels(List<StockLevel> out, List<String> r, List<AllocatedLine> group, Instant now) {
-        if (r.size() != 1 + 3 * group.size()) {
+        if (r.size() != 1 + 4 * group.size()) {
             return;
         }
         for (int i = 0; i < group.size(); i++) {
@@ -586,9 +647,10 @@ public final class RedisStockStorage implements StockStorage {
             }
             out.add(new StockLevel(
                     key,
-                    Long.parseLong(r.get(1 + 3 * i)),
-                    Long.parseLong(r.get(2 + 3 * i)),
-                    Long.parseLong(r.get(3 + 3 * i)),
+                    Long.parseLong(r.get(1 + 4 * i)),
+                    Long.parseLong(r.get(2 + 4 * i)),
+                    Long.parseLong(r.get(4 + 4 * i)),
+                    Long.parseLong(r.get(3 + 4 * i)),
                     now));
         }
     }
@@ -1370,5 +1432,23 @@ public final class RedisStockStorage implements StockStorage {
             removed += n instanceof Long l ? l.intValue() : 0;
         }
         return removed;
+    }
+
+    /**
+     * The upgrade of held vs committed: counts every reservation part committed before levels
+     * tracked their committed units into its levels (see count_committed.lua), one part per atomic
+     * script. Idempotent; safe while other processes write.
+     *
+     * @return the number of parts counted by this call
+     */
+    public int countCommitted() {
+        int counted = 0;
+        for (String pattern : List.of(keys.partPattern(), keys.headerPattern())) {
+            for (String k : redis.scan(pattern)) {
+                Object n = redis.eval(Redis.Script.COUNT_COMMITTED, List.of(k), List.of());
+                counted += n instanceof Long l ? l.intValue() : 0;
+            }
+        }
+        return counted;
     }
 }

@@ -22,7 +22,7 @@ for i = 1, #head do
   on = on + tonumber(string.sub(e, 1, p1 - 1))
   res = res + tonumber(string.sub(e, p1 + 1, p2 - 1))
   local reason = string.sub(e, p2 + 1, p3 - 1)
-  if reason == 'ADJUST' or reason == 'SET_ON_HAND' then refs[#refs + 1] = string.sub(e, p4 + 1) end
+  if reason == 'ADJUST' or reason == 'SET_ON_HAND' or reason == 'POLICY' then refs[#refs + 1] = string.sub(e, p4 + 1) end
   if last == nil or at > last then last = at end
 end
 if k < 2 then return 0 end

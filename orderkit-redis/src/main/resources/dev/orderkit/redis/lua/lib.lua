@@ -26,6 +26,13 @@ local function index_done(done, id, st, now)
   if HEADER_FINAL[st] then redis.call('ZADD', done, tonumber(string.sub(now, 1, 12)), id) end
 end
 
+-- A level's backorder / preorder allowance at now (StockPolicy): fields 'pl' (limit; absent = none)
+-- and 'pu' (end of a preorder's allowance, exclusive, a time string; absent = no end).
+local function allowance(pl, pu, now)
+  if not pl or (pu and pu <= now) then return 0 end
+  return tonumber(pl)
+end
+
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
 -- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
 -- and one RPUSH. Returns the new oh, rs, v.
@@ -65,7 +72,7 @@ end
 local function apply_part(part, op, now, expect, extra)
   local rules = PART_OP(op)
   if not rules then return redis.error_reply('unknown part op ' .. tostring(op)) end
-  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps', 'sd')
+  local p = redis.call('HMGET', part, 'st', 'exp', 'id', 'lv', 'mv', 'du', 'q', 'ps', 'sd', 'cc')
   local merged = p[8] ~= false
   if expect and p[1] ~= expect then return 'HEADER:' .. (p[1] or '') end
   local st = merged and p[8] or p[1]
@@ -81,15 +88,30 @@ local function apply_part(part, op, now, expect, extra)
   if not row then return redis.error_reply('unknown part state ' .. tostring(st)) end
   if row.v == VERDICT.UNCHANGED then return 'NOOP' end
   if row.v ~= VERDICT.APPLY then return 'STATE:' .. st end
-  if row.reason then
+  -- held vs committed: a part's units count in its levels' committed field ('cm') from the commit
+  -- that sets the part's 'cc' flag; a part committed before committed was tracked has no flag, was
+  -- never counted, and is not subtracted when it leaves COMMITTED (count_committed.lua counts it)
+  local cm = row.cm
+  if cm < 0 and not p[10] then cm = 0 end
+  if row.reason or cm ~= 0 then
     local lv, mv, q = split(p[4], '\n'), split(p[5], '\n'), split(p[7], '\n')
     for i = 1, #lv do
       local n = tonumber(q[i])
-      move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
+      if row.reason then
+        move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
+      else
+        redis.call('HINCRBY', lv[i], 'v', 1)
+        redis.call('HSET', lv[i], 'ts', now)
+      end
+      if cm ~= 0 then redis.call('HINCRBY', lv[i], 'cm', cm * n) end
     end
   end
   if merged then
     local f = {'ps', row.to, 'ts', now}
+    if cm > 0 then
+      f[#f + 1] = 'cc'
+      f[#f + 1] = '1'
+    end
     if extra then
       for i = 1, #extra do f[#f + 1] = extra[i] end
     end
@@ -101,7 +123,11 @@ local function apply_part(part, op, now, expect, extra)
     end
     return 'OK'
   end
-  redis.call('HSET', part, 'st', row.to, 'ts', now)
+  if cm > 0 then
+    redis.call('HSET', part, 'st', row.to, 'ts', now, 'cc', '1')
+  else
+    redis.call('HSET', part, 'st', row.to, 'ts', now)
+  end
   if row.unindex then
     local du = split(p[6], '\n')
     for i = 1, #du do redis.call('ZREM', du[i], part) end
@@ -120,15 +146,16 @@ local function expire_due_parts(due, now, nowms)
 end
 
 -- Reads the levels of the lines (one HMGET per distinct level) and checks that every line fits,
--- lines on the same level counted together. Returns the levels read (level key -> {oh, rs, v, ne})
+-- lines on the same level counted together, each level's policy allowance at now included. Returns
+-- the levels read (level key -> {oh, rs, v, ne, cm, pl, pu})
 -- and {'OK'} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}.
-local function check_levels(lv, q)
+local function check_levels(lv, q, now)
   local cur, need = {}, {}
   local missing, short = {}, {}
   for i = 1, #lv do
     local c = cur[lv[i]]
     if not c then
-      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne')
+      c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne', 'cm', 'pl', 'pu')
       cur[lv[i]] = c
     end
     if not c[1] then
@@ -136,7 +163,7 @@ local function check_levels(lv, q)
     else
       local n = (need[lv[i]] or 0) + tonumber(q[i])
       need[lv[i]] = n
-      local avail = tonumber(c[1]) - tonumber(c[2])
+      local avail = tonumber(c[1]) - tonumber(c[2]) + allowance(c[6], c[7], now)
       if avail < n then
         short[#short + 1] = tostring(i)
         short[#short + 1] = tostring(avail - n + tonumber(q[i]))
@@ -155,7 +182,7 @@ local function check_levels(lv, q)
 end
 
 -- Writes the RESERVE movement of every line on the levels read by check_levels (levels shared by
--- several lines are updated in place). Returns {'OK', oh, rs, v of line 1, ...}: each line's level
+-- several lines are updated in place). Returns {'OK', oh, rs, v, cm of line 1, ...}: each line's level
 -- after the whole reservation. lowerNe: a known next-expiry hint ('ne') above expms is lowered to
 -- it in the same write (an unknown one stays unknown).
 local function hold_levels(lv, mv, q, cur, id, now, expms, lowerNe)
@@ -175,6 +202,7 @@ local function hold_levels(lv, mv, q, cur, id, now, expms, lowerNe)
     out[#out + 1] = tostring(c[1])
     out[#out + 1] = tostring(c[2])
     out[#out + 1] = tostring(c[3])
+    out[#out + 1] = tostring(c[5] or 0)
   end
   return out
 end
@@ -195,10 +223,10 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
       dues[#dues + 1] = du[i]
     end
   end
-  local cur, r = check_levels(lv, q)
+  local cur, r = check_levels(lv, q, now)
   if r[1] == 'SHORT' then
     for i = 1, #dues do expire_due_parts(dues[i], now, nowms) end
-    cur, r = check_levels(lv, q)
+    cur, r = check_levels(lv, q, now)
   end
   if r[1] ~= 'OK' then return r end
   if checkOnly then return {'OK'} end
@@ -247,7 +275,7 @@ end
 -- HSET reservation, ZADD due index, ZADD SKU due set. The level's 'ne' field (a lower bound of the expiry of the
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
--- returns {'OK', oh, rs, v per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
+-- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
 local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines)
   local st = redis.call('HGET', h, 'st')
   local att = 1
@@ -266,7 +294,7 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
       dues[#dues + 1] = du[i]
     end
   end
-  local cur, r = check_levels(lv, q)
+  local cur, r = check_levels(lv, q, now)
   if r[1] == 'SHORT' then
     local scan = false
     for _, c in pairs(cur) do
@@ -274,7 +302,7 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
     end
     if scan then
       local nd = expire_due_skus(dues, now, nowms)
-      cur, r = check_levels(lv, q)
+      cur, r = check_levels(lv, q, now)
       if nd ~= nil then
         for k, c in pairs(cur) do
           if c[1] then

@@ -1,7 +1,7 @@
 -- Holds all lines of one reservation part (one slot) or none.
 -- KEYS[1] = part key; then per line i: KEYS[3i-1] = level, KEYS[3i] = movements, KEYS[3i+1] = SKU due set
 -- ARGV: id, now, expiresAt (time), expiresAt (epoch ms), checkOnly ('1' = only evaluate), nowms, attempt, q1..qn
--- returns {'OK', oh, rs, v per line} (check mode: {'OK'}) | {'EXISTS', state} | {'UNKNOWN', lineIndex...}
+-- returns {'OK', oh, rs, v, cm per line} (check mode: {'OK'}) | {'EXISTS', state} | {'UNKNOWN', lineIndex...}
 --       | {'SHORT', lineIndex, available, ...}
 local n = (#KEYS - 1) / 3
 local lv, mv, du, q = {}, {}, {}, {}

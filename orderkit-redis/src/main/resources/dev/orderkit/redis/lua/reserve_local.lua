@@ -3,7 +3,7 @@
 -- KEYS[1] = header, KEYS[2] = its bucket's due index, then per line i:
 --   KEYS[3i] = level, KEYS[3i+1] = movements, KEYS[3i+2] = due set of the line's SKU
 -- ARGV: id, now, expiresAt (time), expiresAt (ms), nowms, lines (header encoding), q1..qn
--- returns {'OK', oh, rs, v per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
+-- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
 local n = (#KEYS - 2) / 3
 local lv, mv, du, q = {}, {}, {}, {}
 for i = 1, n do
