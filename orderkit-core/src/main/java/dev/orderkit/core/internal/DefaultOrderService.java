@@ -27,6 +27,10 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.observability.Instrumentation;
+import dev.orderkit.core.observability.Operation;
+import dev.orderkit.core.observability.Outcomes;
+import dev.orderkit.core.observability.Timing;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
@@ -92,6 +96,8 @@ public final class DefaultOrderService implements OrderService {
      */
     private final Duration paymentBudget;
 
+    private final Instrumentation instrumentation;
+
     /**
      * Creates the order service of a kit.
      *
@@ -112,6 +118,7 @@ public final class DefaultOrderService implements OrderService {
         this.objectResponses = config.idempotencyStore() instanceof InMemoryIdempotencyStore;
         this.discardsEvents = orders.discardsEvents();
         this.paymentBudget = config.retry().paymentCallBudget(payments.callTimeout());
+        this.instrumentation = retries.instrumentation();
     }
 
     // ---------------------------------------------------------------- place
@@ -119,6 +126,26 @@ public final class DefaultOrderService implements OrderService {
     @Override
     public PlaceOrderResult place(PlaceOrderRequest request) {
         Check.notNull(request, "request");
+        Timing timing = instrumentation.start(Operation.PLACE);
+        PlaceOrderResult result;
+        try (RequestContext.Saved outer = RequestContext.enter(request.scope(), request.idempotencyKey())) {
+            result = placing(request);
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        instrumentation.placed(result.outcome(), result.replayed());
+        timing.success(Outcomes.of(result.outcome()));
+        return result;
+    }
+
+    /** A key as logs show it: scope and hashed key, never the raw key (see {@link RequestContext}). */
+    private static String keyHash(ScopedKey key) {
+        return key.scope().value() + "/" + RequestContext.hash(key.key());
+    }
+
+    /** {@link #place} inside its request context (MDC) and timing. */
+    private PlaceOrderResult placing(PlaceOrderRequest request) {
         // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
         ledger.requireKnown(request.lines().stream()
                 .map(l -> ReservationLine.of(l.sku(), l.quantity()))
@@ -164,6 +191,7 @@ public final class DefaultOrderService implements OrderService {
                 continue; // lease lost while completing: read what the new holder stored
             }
             if (claim instanceof ClaimResult.Completed c) {
+                RequestContext.orderId(c.resourceId());
                 PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
                         ? kept // the in-memory store keeps the object: no JSON either way
                         : Json.read(c.response(), PlaceOrderResult.class);
@@ -211,6 +239,7 @@ public final class DefaultOrderService implements OrderService {
             this.claimant = claimant;
             this.until = asked.plus(settings.lease());
             this.version = acquired.fencingToken();
+            RequestContext.orderId(acquired.resourceId()); // every later log line of the request names it
         }
 
         /**
@@ -347,7 +376,7 @@ public final class DefaultOrderService implements OrderService {
         } catch (LeaseLostException fenced) {
             // the lease was taken over: found before an external call (which was not made), or by
             // the last step's transaction completing the key (which rolled back whole)
-            LOG.info("lease on {} was no longer ours; answering with the stored response", lease.key);
+            LOG.info("lease on key {} was no longer ours; answering with the stored response", keyHash(lease.key));
             return Optional.empty();
         } catch (RuntimeException e) {
             try {
@@ -373,7 +402,9 @@ public final class DefaultOrderService implements OrderService {
         } catch (LeaseLostException fenced) {
             // another worker took the key over (or our own completion committed and only its
             // acknowledgement was lost): the caller answers with the stored response
-            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", lease.key);
+            LOG.info(
+                    "lease on key {} was no longer ours at completion; answering with the stored response",
+                    keyHash(lease.key));
             return Optional.empty();
         }
         return Optional.of(done.result());
@@ -561,7 +592,7 @@ public final class DefaultOrderService implements OrderService {
         hook.before(order.id(), "authorize");
         // fencing of the side effect: a worker whose lease was taken over never calls the gateway
         lease.coverCall(order.id(), "authorize");
-        PaymentResult paymentResult = retries.payment(() -> payments.authorize(req));
+        PaymentResult paymentResult = retries.payment(Operation.AUTHORIZE, () -> payments.authorize(req));
         hook.before(order.id(), "authorized");
         if (paymentResult instanceof PaymentResult.Approved a) {
             return approved(order, a.paymentId(), lease);
@@ -823,8 +854,8 @@ public final class DefaultOrderService implements OrderService {
         String paymentId = order.paymentId();
         if (paymentId != null) {
             if (r.isPresent() && r.get().state() == ReservationState.FULFILLED) {
-                PaymentResult paymentResult =
-                        retries.payment(() -> payments.refund(order.paymentKey("refund"), paymentId, order.total()));
+                PaymentResult paymentResult = retries.payment(
+                        Operation.REFUND, () -> payments.refund(order.paymentKey("refund"), paymentId, order.total()));
                 if (paymentResult instanceof PaymentResult.Declined d) {
                     throw new PaymentRejectedException(
                             "refund of order " + order.id() + " declined: " + d.code(), null);
@@ -837,6 +868,7 @@ public final class DefaultOrderService implements OrderService {
             // have authorized under the derived key (a crash after the approval, or a call still in
             // flight from a worker whose lease lapsed); void whatever that key did or will do
             Optional<PaymentResult> voided = retries.payment(
+                    Operation.VOID,
                     () -> payments.voidAuthorizationByKey(authorizeRequest(order), order.paymentKey("void")));
             if (voided.isPresent() && voided.get() instanceof PaymentResult.Declined d) {
                 LOG.warn("void by key of order {} declined: {}", order.id(), d.code());
@@ -847,7 +879,7 @@ public final class DefaultOrderService implements OrderService {
 
     private void voidPayment(Order order, String paymentId) {
         PaymentResult paymentResult =
-                retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
+                retries.payment(Operation.VOID, () -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
         if (paymentResult instanceof PaymentResult.Declined d) {
             LOG.warn("void of payment {} for order {} declined: {}", paymentId, order.id(), d.code());
         }
@@ -874,8 +906,8 @@ public final class DefaultOrderService implements OrderService {
         hook.before(order.id(), "FULFILLING");
         // only a CONFIRMED order reaches FULFILLING, and confirming records the authorization
         String paymentId = Objects.requireNonNull(order.paymentId(), "a FULFILLING order has a payment id");
-        PaymentResult paymentResult =
-                retries.payment(() -> payments.capture(order.paymentKey("capture"), paymentId, order.total()));
+        PaymentResult paymentResult = retries.payment(
+                Operation.CAPTURE, () -> payments.capture(order.paymentKey("capture"), paymentId, order.total()));
         if (paymentResult instanceof PaymentResult.Declined d) {
             throw new PaymentRejectedException("capture of order " + order.id() + " declined: " + d.code(), null);
         }
@@ -944,6 +976,21 @@ public final class DefaultOrderService implements OrderService {
      */
     @Override
     public SweepReport recover() {
+        Timing timing = instrumentation.start(Operation.RECOVER);
+        SweepReport report;
+        try {
+            report = sweep();
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        instrumentation.recovered(report);
+        timing.success(Outcomes.DONE);
+        return report;
+    }
+
+    /** One {@link #recover()} sweep. */
+    private SweepReport sweep() {
         RecoverySettings rs = settings.recovery();
         Instant start = clock.instant();
         int resumed = 0;
@@ -962,7 +1009,7 @@ public final class DefaultOrderService implements OrderService {
                     continue; // still due after this sweep worked it: leave it to the next sweep
                 }
                 progress = true;
-                switch (attempt(order)) {
+                switch (attemptInContext(order)) {
                     case RESUMED -> resumed++;
                     case FINISHED -> finished++;
                     case FAILED -> failed++;
@@ -980,6 +1027,13 @@ public final class DefaultOrderService implements OrderService {
         int holds = ledger.expireDue(10);
         int purged = retries.backend(() -> keys.purgeExpired(clock.instant(), 1000));
         return new SweepReport(resumed, finished, holds, purged, failed, parked);
+    }
+
+    /** {@link #attempt} with the order's id in the MDC of its log lines. */
+    private Worked attemptInContext(Order due) {
+        try (RequestContext.Saved outer = RequestContext.enterOrder(due.id())) {
+            return attempt(due);
+        }
     }
 
     /**
