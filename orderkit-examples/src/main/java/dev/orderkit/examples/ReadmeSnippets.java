@@ -19,6 +19,9 @@ import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.memory.InMemoryEventSink;
+import dev.orderkit.micrometer.MicrometerInstrumentation;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -100,6 +103,28 @@ public final class ReadmeSnippets {
             return e.isRetryable() ? 503 : 500; // backend / gateway trouble: retry with the same key
         }
         // END
+    }
+
+    /**
+     * README "Observability": meters in a registry, observations (spans) in an observation registry.
+     *
+     * @param meterRegistry where the {@code orderkit.*} meters go (Prometheus, OTLP, ...)
+     * @param observationRegistry where observations go (Micrometer Tracing / OpenTelemetry handlers)
+     * @return a kit reporting to both
+     */
+    public static OrderKit observability(MeterRegistry meterRegistry, ObservationRegistry observationRegistry) {
+        // README:observability
+        MicrometerInstrumentation instrumentation = MicrometerInstrumentation.builder()
+                .meterRegistry(meterRegistry) // orderkit.* counters, timers and gauges
+                .observationRegistry(observationRegistry) // spans around place, reserve and payment calls
+                .build();
+        OrderKit kit = OrderKit.builder()
+                .instrumentation(instrumentation) // default: Instrumentation.noop()
+                .build();
+        // with the JDBC backend, its outbox publisher reports to the same instrumentation:
+        // jdbcBackend.outboxPublisher(sink, OutboxPublisher.Settings.defaults(), instrumentation)
+        // END
+        return kit;
     }
 
     /**

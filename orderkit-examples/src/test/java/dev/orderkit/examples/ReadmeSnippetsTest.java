@@ -10,6 +10,8 @@ import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.Test;
 
 class ReadmeSnippetsTest {
@@ -54,6 +56,19 @@ class ReadmeSnippetsTest {
                         tuple(Background.RECOVERY, null),
                         tuple(Background.EXPIRY, null),
                         tuple(Background.PURGE, null));
+    }
+
+    @Test
+    void observabilitySnippetCountsAPlacement() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        OrderKit kit = ReadmeSnippets.observability(meters, ObservationRegistry.create());
+        kit.stock().adjust(StockKey.of("tee-black-m"), 2, "init");
+        ReadmeSnippets.httpStatusFor(kit, "k1", 1);
+        assertThat(meters.get("orderkit.placements")
+                        .tag("outcome", "placed")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
