@@ -178,7 +178,7 @@ public final class MicrometerInstrumentation implements Instrumentation {
 
         /**
          * Builds the instrumentation; give it to {@code OrderKit.Builder#instrumentation} (and
-         * {@code JdbcBackend.Builder#instrumentation} for the outbox meters).
+         * {@code JdbcBackend#outboxPublisher(sink, settings, instrumentation)} for the outbox meters).
          *
          * @return the instrumentation
          */

@@ -165,6 +165,7 @@ public final class DefaultOrderService implements OrderService {
                 Opening opening = open(key, fingerprint, orderId, request);
                 claim = opening.claim();
                 if (claim instanceof ClaimResult.Acquired a) {
+                    RequestContext.orderId(a.resourceId()); // every later log line of the request names it
                     Lease lease = new Lease(key, a, fingerprint, orderId, asked);
                     done = underLease(lease, () -> {
                         if (opening.done() != null) {
@@ -179,6 +180,7 @@ public final class DefaultOrderService implements OrderService {
             } else {
                 claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
                 if (claim instanceof ClaimResult.Acquired a) {
+                    RequestContext.orderId(a.resourceId());
                     Lease lease = new Lease(key, a, fingerprint, orderId, asked);
                     done = underLease(
                             lease, () -> advance(loadOrCreate(a, orderId, request, fingerprint), null, lease));
@@ -239,7 +241,6 @@ public final class DefaultOrderService implements OrderService {
             this.claimant = claimant;
             this.until = asked.plus(settings.lease());
             this.version = acquired.fencingToken();
-            RequestContext.orderId(acquired.resourceId()); // every later log line of the request names it
         }
 
         /**
@@ -1275,7 +1276,9 @@ public final class DefaultOrderService implements OrderService {
         if (!writeRecovery(order, back, events(back, EventType.ORDER_RETRIED))) {
             return reload(order); // another caller retried it first
         }
-        work(back, now, true);
+        try (RequestContext.Saved outer = RequestContext.enterOrder(orderId)) {
+            work(back, now, true);
+        }
         return reload(back);
     }
 

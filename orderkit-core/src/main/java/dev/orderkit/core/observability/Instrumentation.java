@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * What a kit reports about its work: operations with their outcome or exception, placement answers,
  * retries, expiries, recovery and purge runs, circuit-breaker transitions and outbox rounds. Set it
  * with {@link OrderKit.Builder#instrumentation(Instrumentation)} (and
- * {@code JdbcBackend.Builder#instrumentation} for the outbox). Every method has a no-op default,
+ * {@code JdbcBackend#outboxPublisher(sink, settings, instrumentation)} for the outbox). Every method has a no-op default,
  * so an implementation overrides what it needs; the {@code orderkit-micrometer} module's
  * {@code MicrometerInstrumentation} turns all of it into Micrometer meters and observations.
  *
