@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,10 @@ import org.jspecify.annotations.Nullable;
  * @param recovery the recovery sweep's bookkeeping: when the sweep may next work the order, how
  *     often it failed since the order last changed status, the last error, and (for a
  *     {@link OrderStatus#NEEDS_ATTENTION} order) the status it was parked from
+ * @param refunds the refunds of the captured payment, oldest first (made through
+ *     {@code OrderService.refund} or reported by the gateway); empty for an order stored before
+ *     refunds existed
+ * @param disputes the payment disputes the gateway reported, oldest first
  */
 public record Order(
         String id,
@@ -46,11 +51,14 @@ public record Order(
         long version,
         Instant createdAt,
         Instant updatedAt,
-        Recovery recovery) {
+        Recovery recovery,
+        List<Refund> refunds,
+        List<Dispute> disputes) {
 
     /**
      * Copies collections. A missing {@code recovery} (an order stored before it existed) is
-     * {@link Recovery#fresh(Instant) fresh} as of {@code updatedAt}.
+     * {@link Recovery#fresh(Instant) fresh} as of {@code updatedAt}; missing refunds and disputes
+     * (also from old stored JSON) are empty.
      */
     @SuppressWarnings("NullAway") // tolerates null from old stored JSON, which has no recovery part
     public Order {
@@ -60,6 +68,69 @@ public record Order(
         if (recovery == null) {
             recovery = Recovery.fresh(updatedAt);
         }
+        refunds = refunds == null ? List.of() : List.copyOf(refunds);
+        disputes = disputes == null ? List.of() : List.copyOf(disputes);
+    }
+
+    /**
+     * Creates an order without refunds or disputes.
+     *
+     * @param id order id
+     * @param scope owning scope
+     * @param idempotencyKey the key it was placed with
+     * @param fingerprint fingerprint of the placing request
+     * @param status current status
+     * @param customerRef caller's customer reference
+     * @param lines ordered lines
+     * @param total order total
+     * @param paymentMethod payment method token
+     * @param metadata request metadata
+     * @param allocations stock allocation
+     * @param paymentId the gateway's payment id, or {@code null}
+     * @param failureReason failure reason, or {@code null}
+     * @param version version
+     * @param createdAt creation time
+     * @param updatedAt time of the last update
+     * @param recovery the recovery sweep's bookkeeping
+     */
+    public Order(
+            String id,
+            String scope,
+            String idempotencyKey,
+            String fingerprint,
+            OrderStatus status,
+            String customerRef,
+            List<OrderLine> lines,
+            Money total,
+            String paymentMethod,
+            Map<String, String> metadata,
+            List<AllocatedLine> allocations,
+            @Nullable String paymentId,
+            @Nullable String failureReason,
+            long version,
+            Instant createdAt,
+            Instant updatedAt,
+            Recovery recovery) {
+        this(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                status,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                allocations,
+                paymentId,
+                failureReason,
+                version,
+                createdAt,
+                updatedAt,
+                recovery,
+                List.of(),
+                List.of());
     }
 
     /**
@@ -200,7 +271,9 @@ public record Order(
                 version + 1,
                 createdAt,
                 at,
-                Recovery.fresh(at));
+                Recovery.fresh(at),
+                refunds,
+                disputes);
     }
 
     /**
@@ -227,7 +300,9 @@ public record Order(
                 version,
                 createdAt,
                 updatedAt,
-                Objects.requireNonNull(newRecovery, "recovery"));
+                Objects.requireNonNull(newRecovery, "recovery"),
+                refunds,
+                disputes);
     }
 
     /**
@@ -254,7 +329,9 @@ public record Order(
                 version,
                 createdAt,
                 updatedAt,
-                recovery);
+                recovery,
+                refunds,
+                disputes);
     }
 
     /**
@@ -281,7 +358,9 @@ public record Order(
                 version,
                 createdAt,
                 updatedAt,
-                recovery);
+                recovery,
+                refunds,
+                disputes);
     }
 
     /**
@@ -308,6 +387,113 @@ public record Order(
                 version,
                 createdAt,
                 updatedAt,
-                recovery);
+                recovery,
+                refunds,
+                disputes);
+    }
+
+    /**
+     * Returns a copy with the given refunds.
+     *
+     * @param newRefunds the refunds
+     * @return the copy (same version)
+     */
+    public Order withRefunds(List<Refund> newRefunds) {
+        return new Order(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                status,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                allocations,
+                paymentId,
+                failureReason,
+                version,
+                createdAt,
+                updatedAt,
+                recovery,
+                newRefunds,
+                disputes);
+    }
+
+    /**
+     * Returns a copy with the given disputes.
+     *
+     * @param newDisputes the disputes
+     * @return the copy (same version)
+     */
+    public Order withDisputes(List<Dispute> newDisputes) {
+        return new Order(
+                id,
+                scope,
+                idempotencyKey,
+                fingerprint,
+                status,
+                customerRef,
+                lines,
+                total,
+                paymentMethod,
+                metadata,
+                allocations,
+                paymentId,
+                failureReason,
+                version,
+                createdAt,
+                updatedAt,
+                recovery,
+                refunds,
+                newDisputes);
+    }
+
+    /**
+     * The refund with an id ({@link Refund#id()}; for a key given to {@code OrderService.refund},
+     * {@link Refund#idFor(String)}).
+     *
+     * @param refundId the refund id
+     * @return the refund, if recorded
+     */
+    public Optional<Refund> refund(String refundId) {
+        for (Refund r : refunds) {
+            if (r.id().equals(refundId)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The sum of the {@link Refund.Status#SUCCEEDED succeeded} refunds.
+     *
+     * @return the amount refunded, in the order's currency
+     */
+    public Money refunded() {
+        long sum = 0;
+        for (Refund r : refunds) {
+            if (r.status() == Refund.Status.SUCCEEDED) {
+                sum += r.amount().minor();
+            }
+        }
+        return Money.of(sum, total.currency());
+    }
+
+    /**
+     * What may still be refunded: the total (the amount captured on fulfilment) minus every refund
+     * that is pending or succeeded, never negative.
+     *
+     * @return the refundable amount, in the order's currency
+     */
+    public Money refundable() {
+        long committed = 0;
+        for (Refund r : refunds) {
+            if (r.counts()) {
+                committed += r.amount().minor();
+            }
+        }
+        return Money.of(Math.max(0, total.minor() - committed), total.currency());
     }
 }

@@ -236,6 +236,7 @@ public final class OrderKit implements AutoCloseable {
         private Duration keyRetention = Duration.ofHours(24);
         private Duration reservationTtl = Duration.ofMinutes(15);
         private Duration stuckAfter = Duration.ofMinutes(1);
+        private @Nullable Duration maxHold;
         private Duration inProgressWait = Duration.ZERO;
         private StepHook stepHook = StepHook.NONE;
         private StepTransactions stepTransactions = StepTransactions.NONE;
@@ -383,6 +384,21 @@ public final class OrderKit implements AutoCloseable {
         public Builder reservationTtl(Duration value) {
             this.reservationTtl =
                     Check.ttl(value, "reservationTtl", ReservationRequest.MIN_TTL, ReservationRequest.MAX_TTL);
+            return this;
+        }
+
+        /**
+         * The longest an order's stock may be held since the order was placed, counting every
+         * {@link OrderService#extendHold} (default {@link OrderKitConfig#DEFAULT_MAX_HOLD}, one hour,
+         * or {@link #reservationTtl} if that is longer). An extension past it is refused with
+         * {@link InvalidRequestException} naming {@code until}.
+         *
+         * @param value the bound, within {@link ReservationRequest#MIN_TTL}..{@link ReservationRequest#MAX_TTL},
+         *     at least {@link #reservationTtl} (checked by {@link #build()})
+         * @return this builder
+         */
+        public Builder maxHold(Duration value) {
+            this.maxHold = Check.ttl(value, "maxHold", ReservationRequest.MIN_TTL, ReservationRequest.MAX_TTL);
             return this;
         }
 
@@ -567,6 +583,16 @@ public final class OrderKit implements AutoCloseable {
                         outboxPublishing,
                         "is set but background work is off: set background(Background.on())");
             }
+            Duration configuredMaxHold = maxHold;
+            if (configuredMaxHold != null && configuredMaxHold.compareTo(reservationTtl) < 0) {
+                throw new InvalidRequestException(
+                        "maxHold", configuredMaxHold, "must be at least reservationTtl (" + reservationTtl + ")");
+            }
+            Duration resolvedMaxHold = configuredMaxHold != null
+                    ? configuredMaxHold
+                    : reservationTtl.compareTo(OrderKitConfig.DEFAULT_MAX_HOLD) > 0
+                            ? reservationTtl
+                            : OrderKitConfig.DEFAULT_MAX_HOLD;
             PaymentPort payments = paymentPort != null ? paymentPort : new SimulatedPaymentPort();
             Duration resolvedLease = leaseCovering(lease, retry, payments);
             StockStorage stock = stockStorage != null ? stockStorage : new InMemoryStockStorage();
@@ -592,7 +618,8 @@ public final class OrderKit implements AutoCloseable {
                             combine,
                             retention,
                             inboxStore,
-                            recovery),
+                            recovery,
+                            resolvedMaxHold),
                     background,
                     backgroundExecutor,
                     outboxPublishing,

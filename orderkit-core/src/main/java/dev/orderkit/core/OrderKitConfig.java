@@ -37,6 +37,8 @@ import org.jspecify.annotations.Nullable;
  * @param retention what {@link OrderKit#purge()} deletes, and when
  * @param inboxStore the message inbox {@link OrderKit#purge()} purges, or {@code null} for none
  * @param recovery backoff, parking and sweep sizes of {@code OrderService.recover()}
+ * @param maxHold the longest an order's hold may last since the order was placed, counting every
+ *     {@link OrderService#extendHold} (at least {@code reservationTtl})
  */
 public record OrderKitConfig(
         Clock clock,
@@ -57,7 +59,11 @@ public record OrderKitConfig(
         Combining combining,
         Retention retention,
         @Nullable InboxStore inboxStore,
-        RecoverySettings recovery) {
+        RecoverySettings recovery,
+        Duration maxHold) {
+
+    /** The {@link #maxHold()} of a kit that does not set one: one hour, or the hold's TTL if longer. */
+    public static final Duration DEFAULT_MAX_HOLD = Duration.ofHours(1);
 
     /** Rejects missing parts. */
     public OrderKitConfig {
@@ -79,5 +85,73 @@ public record OrderKitConfig(
         Objects.requireNonNull(combining, "combining");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(recovery, "recovery");
+        Objects.requireNonNull(maxHold, "maxHold");
+    }
+
+    /**
+     * The configuration with the default {@link #maxHold()} ({@link #DEFAULT_MAX_HOLD}, or
+     * {@code reservationTtl} if longer): the constructor before hold extension existed.
+     *
+     * @param clock clock
+     * @param stockStorage stock backend
+     * @param idempotencyStore idempotency-key backend
+     * @param orderStore order backend
+     * @param eventSink stock events
+     * @param paymentPort payment gateway
+     * @param allocation allocation strategy
+     * @param retry retry budgets
+     * @param lease placement lease
+     * @param keyRetention key retention
+     * @param reservationTtl hold of a placement
+     * @param stuckAfter recovery age
+     * @param inProgressWait wait for a concurrent call
+     * @param stepHook step observer
+     * @param stepTransactions atomic phases
+     * @param combining hot-SKU combining
+     * @param retention purge settings
+     * @param inboxStore inbox or null
+     * @param recovery recovery settings
+     */
+    public OrderKitConfig(
+            Clock clock,
+            StockStorage stockStorage,
+            IdempotencyStore idempotencyStore,
+            OrderStore orderStore,
+            EventSink eventSink,
+            PaymentPort paymentPort,
+            AllocationStrategy allocation,
+            RetrySettings retry,
+            Duration lease,
+            Duration keyRetention,
+            Duration reservationTtl,
+            Duration stuckAfter,
+            Duration inProgressWait,
+            StepHook stepHook,
+            StepTransactions stepTransactions,
+            Combining combining,
+            Retention retention,
+            @Nullable InboxStore inboxStore,
+            RecoverySettings recovery) {
+        this(
+                clock,
+                stockStorage,
+                idempotencyStore,
+                orderStore,
+                eventSink,
+                paymentPort,
+                allocation,
+                retry,
+                lease,
+                keyRetention,
+                reservationTtl,
+                stuckAfter,
+                inProgressWait,
+                stepHook,
+                stepTransactions,
+                combining,
+                retention,
+                inboxStore,
+                recovery,
+                reservationTtl.compareTo(DEFAULT_MAX_HOLD) > 0 ? reservationTtl : DEFAULT_MAX_HOLD);
     }
 }

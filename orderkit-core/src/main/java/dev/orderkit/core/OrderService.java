@@ -1,6 +1,7 @@
 package dev.orderkit.core;
 
 import dev.orderkit.core.payment.PaymentResult;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -67,6 +68,37 @@ public interface OrderService {
     Order cancel(Scope scope, String orderId, String reason);
 
     /**
+     * Keeps an order's stock held while the customer completes a payment action (3-D Secure, a bank
+     * redirect): moves the expiry of the order's hold to {@code until} and tells recovery not to
+     * cancel the order before then. Allowed only for an order in
+     * {@link OrderStatus#AWAITING_PAYMENT_ACTION} (earlier statuses belong to a placement still
+     * running; a paid order's hold no longer expires). Extension only: an {@code until} at or
+     * before the hold's current expiry changes nothing. Idempotent: repeating the call (after a
+     * timeout) answers the same reservation.
+     *
+     * <p>The extension and the order's record of it (its recovery deadline, the
+     * {@link dev.orderkit.core.event.EventType#HOLD_EXTENDED} event, a new order version) are one
+     * transaction where the stock and the orders share a database; elsewhere the hold moves first
+     * and the order is written after it by version compare-and-set (a lost race with another writer
+     * re-reads the order and tries again while it still awaits the payment action). A hold that is
+     * already due is never revived.
+     *
+     * @param scope the caller's scope
+     * @param orderId the id
+     * @param until the new expiry: after now, at most the order's creation time plus the kit's
+     *     {@code maxHold} ({@link OrderKit.Builder#maxHold})
+     * @return the order's hold, HELD, expiring at {@code until} (or later if it already did)
+     * @throws NotFoundException if absent or in another scope
+     * @throws InvalidRequestException if {@code until} is not after now, or past the order's
+     *     creation plus {@code maxHold} (field {@code until}); nothing is written
+     * @throws IllegalStateTransitionException if the order is not awaiting a payment action
+     * @throws ReservationExpiredException if the hold is already due or expired; nothing is written
+     *     (recovery then cancels the order)
+     * @throws BackendUnavailableException if storage failed (repeat the call)
+     */
+    Reservation extendHold(Scope scope, String orderId, Instant until);
+
+    /**
      * Fulfils (ships) a confirmed order: its units leave on-hand and the payment is captured.
      * Idempotent.
      *
@@ -77,6 +109,86 @@ public interface OrderService {
      * @throws IllegalStateTransitionException if the order is not confirmed
      */
     Order fulfil(Scope scope, String orderId);
+
+    /**
+     * Refunds part or all of a fulfilled order's captured payment. Orderkit captures the payment
+     * when the order is fulfilled ({@link #fulfil}), so only a {@link OrderStatus#FULFILLED} order
+     * (or one whose refund is in progress, {@link OrderStatus#REFUNDING}) can be refunded; give a
+     * confirmed order's money back with {@link #cancel} instead.
+     *
+     * <p><b>Idempotent on the refund key</b> (per order): the key names the refund
+     * ({@link Refund#idFor(String)}). A repeat with the same key and amount returns the order with
+     * that refund and calls the gateway no second time; a repeat of a refund whose earlier call was
+     * interrupted (a lost reply, a crash between the gateway call and the order write) finishes it
+     * with the same gateway idempotency key ({@code <order id>:refund:<refund id>}), so the gateway
+     * refunds once. The same key with another amount is refused with
+     * {@link IdempotencyKeyReuseException} and changes nothing.
+     *
+     * <p><b>Never above the capture</b>: the refund is first recorded as {@link Refund.Status#PENDING}
+     * by a compare-and-set of the order's version (status {@link OrderStatus#REFUNDING}), and only
+     * then is the gateway called; concurrent refunds of one order, from any thread or instance, are
+     * serialized by that write (one refund is in progress at a time; a caller that finds another
+     * refund in progress finishes it first), so the pending and succeeded refunds never add up to
+     * more than the order's total. The order then returns to {@link OrderStatus#FULFILLED}, or
+     * moves to {@link OrderStatus#REFUNDED} once the succeeded refunds reach the total, with an
+     * {@link dev.orderkit.core.event.EventType#ORDER_REFUNDED} (or
+     * {@link dev.orderkit.core.event.EventType#REFUND_FAILED} when the gateway declines: the refund is
+     * then {@link Refund.Status#FAILED} and its amount may be refunded again under another key)
+     * event in the same write. An interrupted refund is also finished by {@link #recover()}.
+     *
+     * @param scope the caller's scope
+     * @param orderId the order id
+     * @param amount the amount to refund, positive, in the order's currency
+     * @param key the refund's key, chosen by the caller (e.g. the return's id or an HTTP
+     *     {@code Idempotency-Key}); one refund per key and order
+     * @return the order after the refund; {@link Order#refund(String) order.refund(Refund.idFor(key))}
+     *     tells whether it succeeded or failed
+     * @throws NotFoundException if absent or in another scope
+     * @throws InvalidRequestException if the amount is not positive or in another currency
+     * @throws IllegalStateTransitionException if the order's payment was not captured (not fulfilled)
+     * @throws RefundExceedsCaptureException if the refund would exceed what may still be refunded;
+     *     nothing is written
+     * @throws IdempotencyKeyReuseException if the key was used for this order with another amount
+     * @throws PaymentUnavailableException if the gateway failed; the refund stays pending: repeat the
+     *     call with the same key (or let the recovery sweep finish it)
+     * @throws BackendUnavailableException if storage failed; repeat the call with the same key
+     */
+    Order refund(Scope scope, String orderId, Money amount, IdempotencyKey key);
+
+    /**
+     * Records a refund the gateway reports (a webhook): updates the matching refund (by the gateway's
+     * refund id or the idempotency key it was created with) or, for a refund made at the gateway
+     * (e.g. from the Stripe Dashboard), records a new one with {@link Refund.Origin#GATEWAY}. A
+     * {@link OrderStatus#FULFILLED} order whose succeeded refunds reach its total becomes
+     * {@link OrderStatus#REFUNDED}; other statuses are kept. A failed refund stays failed, and a
+     * pending report never overwrites a settled refund, so redelivered or reordered reports change
+     * nothing. Events ({@code REFUND_REQUESTED}, {@code ORDER_REFUNDED}, {@code REFUND_FAILED}) are
+     * written with the change. Thread-safe (compare-and-set of the order's version).
+     *
+     * @param orderId the order id (from the payment's metadata)
+     * @param update the refund as the gateway reports it
+     * @return the order after the update (unchanged if the report said nothing new)
+     * @throws NotFoundException if there is no such order
+     * @throws InvalidRequestException if {@code orderId} is blank or too long, or the currency is not the order's
+     * @throws BackendUnavailableException if storage failed
+     */
+    Order applyRefundUpdate(String orderId, RefundUpdate update);
+
+    /**
+     * Records a payment dispute the gateway reports (a webhook): a new dispute is added with a
+     * {@link dev.orderkit.core.event.EventType#DISPUTE_OPENED} event, a change with
+     * {@code DISPUTE_UPDATED}, a closing status ({@link Dispute#closed()}) with {@code DISPUTE_CLOSED}.
+     * A closed dispute is never reopened by a late report; a report that says nothing new writes
+     * nothing. The order's status is not changed. Thread-safe.
+     *
+     * @param orderId the order id (from the payment's metadata)
+     * @param dispute the dispute as the gateway reports it
+     * @return the order after the update
+     * @throws NotFoundException if there is no such order
+     * @throws InvalidRequestException if {@code orderId} is blank or too long
+     * @throws BackendUnavailableException if storage failed
+     */
+    Order applyDisputeUpdate(String orderId, Dispute dispute);
 
     /**
      * Applies an asynchronous payment outcome (a webhook) to an order waiting for customer action
@@ -143,6 +255,36 @@ public interface OrderService {
      *     failed again; the order is back in the sweep's hands
      */
     Order retryParked(String orderId);
+
+    /**
+     * Lists the orders of a scope that match a filter, a page at a time, newest first:
+     * {@link Order#createdAt()} descending, ties by {@link Order#id()} descending. Pass
+     * {@link PageRequest#first(int)} for the first page and
+     * {@link PageRequest#after(String, int)} with the returned {@link OrderPage#nextCursor()} for the
+     * next, with the same scope and filter.
+     *
+     * <p>Keyset (cursor) pagination: a cursor encodes the position of the last order of its page,
+     * not an offset, so paging through a listing never returns an order twice and never skips one
+     * that existed when the listing started, however many orders are placed meanwhile (they are
+     * newer, so they sort before the pages already read). An order whose status changes between
+     * pages is listed if its current status matches. A page is not a snapshot: each order is as of
+     * some instant during the call. Each page is one index range scan on the SQL backends (see the
+     * architecture notes), so its cost does not grow with the page number.
+     *
+     * <p>Orders of other scopes are never returned, and a cursor is only valid with the scope and
+     * filter that produced it. Thread-safe.
+     *
+     * @param scope the caller's scope
+     * @param filter which orders ({@link OrderFilter#all()} for every order of the scope)
+     * @param page the page size ({@value PageRequest#DEFAULT_SIZE} by {@link PageRequest#first()},
+     *     at most {@value PageRequest#MAX_SIZE}) and cursor
+     * @return the page; its {@code nextCursor} is null on the last page
+     * @throws InvalidRequestException naming {@code cursor} if the cursor was not returned by a
+     *     listing with this scope and filter (or was altered)
+     * @throws NullPointerException if an argument is null
+     * @throws BackendUnavailableException if storage failed
+     */
+    OrderPage list(Scope scope, OrderFilter filter, PageRequest page);
 
     /**
      * Counts of what one recovery sweep did.

@@ -34,15 +34,31 @@ public enum OrderStatus {
      * ({@link Order.Recovery#parkedFrom()}); {@link Order.Recovery#lastError()} says why. Listed by
      * {@link OrderService#parked(int)}. Not terminal; {@code cancel} and {@code fulfil} refuse it.
      */
-    NEEDS_ATTENTION;
+    NEEDS_ATTENTION,
+    /**
+     * A refund of a fulfilled order is in progress ({@link OrderService#refund}): its
+     * {@link Refund.Status#PENDING pending} refund is recorded, the gateway call may have been made.
+     * The recovery point of a refund: a retry with the same refund key, any other refund or
+     * cancellation of the order, or the recovery sweep finishes it (the gateway call is keyed by the
+     * refund id) and moves the order back to {@link #FULFILLED}, or to {@link #REFUNDED}.
+     */
+    REFUNDING,
+    /** Fulfilled, then refunded in full (the succeeded refunds add up to the total). Terminal. */
+    REFUNDED;
 
     /**
      * Whether no further transition is possible.
      *
-     * @return true for REJECTED, PAYMENT_DECLINED, CANCELLED and FULFILLED
+     * @return true for REJECTED, PAYMENT_DECLINED, CANCELLED, FULFILLED and REFUNDED (a fulfilled
+     *     order may still be refunded: {@code FULFILLED → REFUNDING → FULFILLED}; that is not a
+     *     lifecycle transition of the goods)
      */
     public boolean isTerminal() {
-        return this == REJECTED || this == PAYMENT_DECLINED || this == CANCELLED || this == FULFILLED;
+        return this == REJECTED
+                || this == PAYMENT_DECLINED
+                || this == CANCELLED
+                || this == FULFILLED
+                || this == REFUNDED;
     }
 
     /**

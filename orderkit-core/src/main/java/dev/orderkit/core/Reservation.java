@@ -35,4 +35,15 @@ public record Reservation(
     public Reservation withState(ReservationState newState, Instant at) {
         return new Reservation(id, newState, lines, expiresAt, createdAt, at);
     }
+
+    /**
+     * Returns a copy with another expiry (a hold extended by {@link StockLedger#extend}); the state
+     * and {@link #updatedAt()} (the time of the last state change) are kept.
+     *
+     * @param newExpiry the expiry
+     * @return the copy
+     */
+    public Reservation withExpiry(Instant newExpiry) {
+        return new Reservation(id, state, lines, newExpiry, createdAt, updatedAt);
+    }
 }

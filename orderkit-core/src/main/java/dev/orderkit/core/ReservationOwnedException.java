@@ -47,7 +47,8 @@ public class ReservationOwnedException extends OrderKitException {
     }
 
     /**
-     * What the refused call tried: {@code reserve}, {@code commit}, {@code release} or {@code fulfil}.
+     * What the refused call tried: {@code reserve}, {@code commit}, {@code release}, {@code fulfil} or
+     * {@code extend}.
      *
      * @return the operation
      */

@@ -1,5 +1,6 @@
 package dev.orderkit.core;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +15,7 @@ import java.util.Optional;
  *
  * <p><b>Order-owned holds.</b> The hold {@link OrderService} makes for an order has the order's id.
  * Through the ledger of {@link OrderKit#stock()} such a hold can be read but not reserved, committed,
- * released or fulfilled: those calls throw {@link ReservationOwnedException} naming the order and
+ * released, fulfilled or extended: those calls throw {@link ReservationOwnedException} naming the order and
  * write nothing; the order's own operations ({@link OrderService#cancel}, {@link OrderService#fulfil})
  * move its stock.
  */
@@ -71,6 +72,33 @@ public interface StockLedger {
      * @throws ReservationOwnedException if an order owns the reservation; nothing is written
      */
     Reservation fulfil(String reservationId);
+
+    /**
+     * Keeps a held reservation longer: moves its expiry to {@code newExpiry} (for example while the
+     * customer completes a payment step). Extension only: a hold is never shortened, so a
+     * {@code newExpiry} at or before the current expiry changes nothing and returns the reservation
+     * as it is. Idempotent: repeating the call (after a timeout that left you unsure whether it was
+     * applied) returns the reservation with {@code expiresAt == newExpiry} again.
+     *
+     * <p>Atomic with respect to the hold's expiry: a hold that is due ({@code expiresAt <= now})
+     * is never revived, even if the sweeper has not expired it yet, and a hold extended before it
+     * was due is not expired at its old expiry. An extension sends {@code HOLD_EXTENDED} (attribute
+     * {@code expiresAt}). Levels and movements do not change. Thread-safe.
+     *
+     * @param reservationId the id
+     * @param newExpiry the new expiry: after now, at most {@link ReservationRequest#MAX_TTL} from now
+     * @return the reservation, HELD, expiring at {@code newExpiry} (or later if it already did)
+     * @throws NotFoundException if unknown
+     * @throws ReservationExpiredException if the hold is EXPIRED or due; nothing is written
+     * @throws IllegalStateTransitionException if the reservation is COMMITTED, RELEASED or FULFILLED
+     *     (a committed one no longer expires)
+     * @throws ReservationOwnedException if an order owns the reservation (use
+     *     {@link OrderService#extendHold}); nothing is written
+     * @throws InvalidRequestException if {@code newExpiry} is not after now or too far ahead
+     * @throws ConcurrencyConflictException if every attempt lost a race (the hold kept changing)
+     * @throws UnsupportedOperationException if the backend cannot extend holds
+     */
+    Reservation extend(String reservationId, Instant newExpiry);
 
     /**
      * Changes on-hand by a delta (restock, shrinkage). Creates the level on first positive delta.

@@ -7,12 +7,21 @@ import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
+import dev.orderkit.core.OrderPage;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PageRequest;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
+import dev.orderkit.core.Refund;
+import dev.orderkit.core.RefundExceedsCaptureException;
 import dev.orderkit.core.RequestInProgressException;
 import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationExpiredException;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.RetrySettings;
@@ -23,6 +32,8 @@ import dev.orderkit.micrometer.MicrometerInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -125,6 +136,28 @@ public final class ReadmeSnippets {
         // jdbcBackend.outboxPublisher(sink, OutboxPublisher.Settings.defaults(), instrumentation)
         // END
         return kit;
+     * README "Listing orders": every confirmed or fulfilled order of one customer created since the
+     * start of 2026, a page at a time.
+     *
+     * @param kit the kit
+     * @return the orders, newest first
+     */
+    public static List<Order> listOrders(OrderKit kit) {
+        // README:list-orders
+        Scope shop = Scope.of("my-shop");
+        OrderFilter filter = OrderFilter.all()
+                .withCustomer("customer-42")
+                .withStatuses(OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
+                .createdBetween(Instant.parse("2026-01-01T00:00:00Z"), null); // [from, to), null: open
+        List<Order> orders = new ArrayList<>();
+        OrderPage page = kit.orders().list(shop, filter, PageRequest.first(100)); // 1..500 (default 50)
+        orders.addAll(page.orders()); // newest first: createdAt descending, ties by id descending
+        while (page.hasMore()) { // nextCursor(): an opaque string, hand it to the client as is
+            page = kit.orders().list(shop, filter, PageRequest.after(page.nextCursor(), 100));
+            orders.addAll(page.orders());
+        }
+        // END
+        return orders;
     }
 
     /**
@@ -184,5 +217,68 @@ public final class ReadmeSnippets {
         executor.shutdown(); // yours: the kit never shuts it down
         // END
         return kit.backgroundStatus();
+    }
+
+    /**
+     * README "Keeping a hold longer": the order's hold while the customer completes a 3-D Secure
+     * step, and a cart's hold through the ledger.
+     *
+     * @param kit the kit (its stock has 10 {@code tee-black-m})
+     * @return the extended hold of the order
+     */
+    public static Reservation holdRenewal(OrderKit kit) {
+        Scope shop = Scope.of("my-shop");
+        Order order = kit.orders()
+                .place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("checkout-3ds"))
+                        .customerRef("customer-42")
+                        .currency("EUR")
+                        .paymentMethod("pm_action_3ds")
+                        .line("tee-black-m", 1, 1999)
+                        .build())
+                .order();
+        // README:hold-renewal
+        // the customer is still on the bank's 3-D Secure page: keep the order's stock for 20 minutes from now
+        Instant until = Instant.now().plus(Duration.ofMinutes(20));
+        try {
+            Reservation hold = kit.orders().extendHold(shop, order.id(), until); // idempotent: safe to repeat
+            System.out.println("held until " + hold.expiresAt()); // recovery will not cancel it before
+        } catch (InvalidRequestException e) {
+            System.out.println("beyond maxHold: " + e.getMessage()); // e.field() is "until"
+        } catch (ReservationExpiredException e) {
+            System.out.println("too late: the hold expired; recovery cancels the order");
+        }
+
+        // a cart's own hold (not an order's) through the ledger
+        kit.stock()
+                .reserve(new ReservationRequest(
+                        "cart-77", List.of(ReservationLine.of("tee-black-m", 1)), Duration.ofMinutes(5)));
+        kit.stock().extend("cart-77", Instant.now().plus(Duration.ofMinutes(15))); // never shortens
+        // END
+        return kit.stock().reservation(order.id()).orElseThrow();
+    }
+
+    /**
+     * README "Refunds and disputes": a partial refund of a fulfilled order, idempotent on the
+     * caller's refund key (here the return's id), and what an over-refund answers.
+     *
+     * @param kit the kit
+     * @param orderId a fulfilled order of 39.98 EUR
+     * @return the order after the refund
+     */
+    public static Order refundAReturn(OrderKit kit, String orderId) {
+        // README:refund
+        Scope shop = Scope.of("my-shop");
+        Order order = kit.orders()
+                .refund(shop, orderId, Money.of(1999, "eur"), IdempotencyKey.of("return-8812")); // safe to retry
+        Refund refund = order.refund(Refund.idFor("return-8812")).orElseThrow();
+        System.out.println(refund.status() + " " + refund.amount() + ", refunded " + order.refunded() + " of "
+                + order.total() + ", order " + order.status()); // FULFILLED, or REFUNDED when all of it
+        try {
+            kit.orders().refund(shop, orderId, Money.of(5000, "eur"), IdempotencyKey.of("return-8813"));
+        } catch (RefundExceedsCaptureException e) { // never above what was captured; nothing written
+            System.out.println("at most " + e.refundable() + " can still be refunded");
+        }
+        // END
+        return order;
     }
 }

@@ -6,12 +6,23 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTaskStatus;
+import dev.orderkit.core.IdempotencyKey;
+import dev.orderkit.core.Money;
+import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ReadmeSnippetsTest {
@@ -49,6 +60,34 @@ class ReadmeSnippetsTest {
     }
 
     @Test
+    void listOrdersPagesThroughOneCustomersOrders() {
+        OrderKit kit = OrderKit.builder().build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 500, "init");
+        List<String> mine = new ArrayList<>();
+        for (int i = 0; i < 230; i++) {
+            var r = kit.orders()
+                    .place(PlaceOrderRequest.builder(Scope.of("my-shop"), IdempotencyKey.of("k-" + i))
+                            .customerRef(i % 2 == 0 ? "customer-42" : "customer-7")
+                            .currency("EUR")
+                            .paymentMethod("pm_card_visa")
+                            .line("tee-black-m", 1, 1999)
+                            .build());
+            assertThat(r.outcome()).isEqualTo(PlacementOutcome.PLACED);
+            if (i % 2 == 0) {
+                mine.add(r.order().id());
+            }
+        }
+        kit.orders().cancel(Scope.of("my-shop"), mine.get(0), "test");
+        List<Order> listed = ReadmeSnippets.listOrders(kit);
+        assertThat(listed).hasSize(114).allMatch(o -> o.customerRef().equals("customer-42"));
+        assertThat(listed).extracting(Order::id).doesNotHaveDuplicates().doesNotContain(mine.get(0));
+        assertThat(listed)
+                .isSortedAccordingTo(Comparator.comparing(Order::createdAt)
+                        .thenComparing(Order::id)
+                        .reversed());
+    }
+
+    @Test
     void backgroundWorkSnippetSchedulesItsTasksAndCloseCancelsThem() {
         assertThat(ReadmeSnippets.backgroundWork())
                 .extracting(BackgroundTaskStatus::task, BackgroundTaskStatus::nextRunAt)
@@ -69,10 +108,37 @@ class ReadmeSnippetsTest {
                         .counter()
                         .count())
                 .isEqualTo(1);
+    void refundSnippetRefundsHalfOnceAndRefusesTheOverRefund() {
+        OrderKit kit = OrderKit.builder().build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        Order placed = kit.orders()
+                .place(PlaceOrderRequest.builder(Scope.of("my-shop"), IdempotencyKey.of("checkout-1"))
+                        .currency("EUR")
+                        .line("tee-black-m", 2, 1999)
+                        .build())
+                .order();
+        kit.orders().fulfil(Scope.of("my-shop"), placed.id());
+        Order refunded = ReadmeSnippets.refundAReturn(kit, placed.id());
+        assertThat(refunded.status()).isEqualTo(OrderStatus.FULFILLED);
+        assertThat(refunded.refunded()).isEqualTo(Money.of(1999, "eur"));
+        // the snippet run twice: the same refund, nothing more
+        assertThat(ReadmeSnippets.refundAReturn(kit, placed.id())).isEqualTo(refunded);
     }
 
     @Test
     void demoRuns() throws Exception {
         QuickStartDemo.main(new String[0]);
+    }
+
+    @Test
+    void holdRenewalExtendsTheOrdersHoldAndTheCarts() {
+        OrderKit kit = OrderKit.builder().maxHold(Duration.ofHours(1)).build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        Instant before = Instant.now();
+        var hold = ReadmeSnippets.holdRenewal(kit);
+        assertThat(hold.state()).isEqualTo(ReservationState.HELD);
+        assertThat(hold.expiresAt()).isAfter(before.plus(Duration.ofMinutes(19)));
+        assertThat(kit.stock().reservation("cart-77").orElseThrow().expiresAt())
+                .isAfter(before.plus(Duration.ofMinutes(14)));
     }
 }

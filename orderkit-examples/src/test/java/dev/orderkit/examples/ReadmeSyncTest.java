@@ -14,28 +14,35 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every code block of the top-level README is compiled here: each {@code // README:name} ...
- * {@code // END} region of the example sources must appear verbatim (dedented) in README.md, and
+ * {@code // END} region of the example sources (and of the Spring Boot starter's test sources) must
+ * appear verbatim (dedented) in README.md, and
  * every Java block of README.md must be one of those regions.
  */
 class ReadmeSyncTest {
 
     static Map<String, String> snippets() throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
-            for (Path f :
-                    files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
-                List<String> lines = Files.readAllLines(f);
-                for (int i = 0; i < lines.size(); i++) {
-                    String t = lines.get(i).trim();
-                    if (t.startsWith("// README:")) {
-                        String name = t.substring("// README:".length());
-                        List<String> body = new ArrayList<>();
-                        int j = i + 1;
-                        while (!lines.get(j).trim().equals("// END")) {
-                            body.add(lines.get(j++));
-                        }
-                        out.put(name, dedent(body));
+        // the Spring Boot quick start lives in the starter's tests (it needs Spring on its class path)
+        List<Path> sources = new ArrayList<>();
+        for (String root : List.of("src/main/java", "../orderkit-spring-boot-starter/src/test/java")) {
+            try (Stream<Path> files = Files.walk(Path.of(root))) {
+                sources.addAll(files.filter(p -> p.toString().endsWith(".java"))
+                        .sorted()
+                        .toList());
+            }
+        }
+        for (Path f : sources) {
+            List<String> lines = Files.readAllLines(f);
+            for (int i = 0; i < lines.size(); i++) {
+                String t = lines.get(i).trim();
+                if (t.startsWith("// README:")) {
+                    String name = t.substring("// README:".length());
+                    List<String> body = new ArrayList<>();
+                    int j = i + 1;
+                    while (!lines.get(j).trim().equals("// END")) {
+                        body.add(lines.get(j++));
                     }
+                    out.put(name, dedent(body));
                 }
             }
         }

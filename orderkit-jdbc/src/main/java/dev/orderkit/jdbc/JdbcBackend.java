@@ -170,7 +170,9 @@ public final class JdbcBackend {
     }
 
     /**
-     * Applies missing schema versions (idempotent; safe to call from many instances at once).
+     * Applies missing schema versions (idempotent; safe to call from many instances at once), then
+     * fills in {@code orders.customer_ref} (V8) of rows that have none, from their JSON body, in
+     * short batches (rows written before V8, or by pre-V8 instances during a rolling upgrade).
      *
      * @return the versions applied by this call
      * @throws BackendUnavailableException if the database fails

@@ -294,7 +294,7 @@ class JdbcBackendFeaturesTest {
                 JdbcFixture peer = f.peer()) {
             // the fixture already migrated: nothing left to apply
             assertThat(f.backend().migrate()).isEmpty();
-            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V7
+            // a fresh prefix, migrated by 4 "instances" at once: exactly one applies V1 to V8
             String prefix = f.backend().tablePrefix() + "x_";
             List<JdbcBackend> instances = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -313,7 +313,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6, 7);
+            assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -400,7 +400,7 @@ class JdbcBackendFeaturesTest {
                 assertThat(new SchemaInstaller(new Db(jdbi, old.dialect(), prefix)).migrate(4))
                         .containsExactly(4);
 
-                // the current release starts (on two instances at once): only V5 to V7 are applied, once
+                // the current release starts (on two instances at once): only V5 to V8 are applied, once
                 JdbcBackend a = JdbcBackend.builder()
                         .dataSource(f.dataSource())
                         .tablePrefix(prefix)
@@ -411,13 +411,13 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(5, 6, 7);
+                assertThat(applied).containsExactly(5, 6, 7, 8);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3, 4, 5, 6, 7);
+                assertThat(history).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
                 // V5 indexed the hold written before it by SKU and expiry
                 assertThat(a.stockStorage().dueReservations(Set.of("KEPT"), T0.plusSeconds(60), 10))
                         .containsExactly("r-old");

@@ -98,7 +98,17 @@ import org.slf4j.LoggerFactory;
  * <p><b>Errors.</b> Card declines → {@link PaymentResult.Declined} (never retried); 409, 429
  * (with its {@code Retry-After}), 5xx and connection failures or timeouts →
  * {@link PaymentUnavailableException} (orderkit retries with the same key); idempotency-key misuse,
- * invalid requests and authentication failures → {@link PaymentRejectedException}. stripe-java's
+ * invalid requests and authentication failures → {@link PaymentRejectedException}. As in
+ * stripe-java's own retry logic, a {@code Stripe-Should-Retry} response header overrides the
+ * status: {@code true} makes any failed answer (e.g. a 400 lock timeout) a
+ * {@link PaymentUnavailableException} that core retries with the same key, {@code false} makes it
+ * a {@link PaymentRejectedException} that is not retried (e.g. a 5xx that a replay would only
+ * repeat); any other value, or none, leaves the status to decide. Connection failures carry no
+ * header and are always retried.
+ *
+ * <p><b>Refunds.</b> {@code refund} answers {@code Approved(<refund id>)} ({@code re_...}) and
+ * records its idempotency key in the refund's metadata ({@value #IDEMPOTENCY_KEY_METADATA}), so
+ * {@link StripeWebhookHandler} can match {@code refund.*} events to the refund the order records. stripe-java's
  * own network retries are disabled ({@code maxNetworkRetries = 0}): orderkit's Failsafe policies
  * are the only retry layer, so attempts are not multiplied.
  *
@@ -110,6 +120,16 @@ import org.slf4j.LoggerFactory;
 public final class StripePaymentPort implements PaymentPort {
     /** PaymentIntent metadata key holding the orderkit order id (read by webhooks). */
     public static final String ORDER_ID_METADATA = "orderkit_order_id";
+
+    /**
+     * Refund metadata key holding the idempotency key the refund was created with: the webhook
+     * handler matches {@code refund.*} events to the refund orderkit recorded
+     * ({@code <order id>:refund:<refund id>}).
+     */
+    public static final String IDEMPOTENCY_KEY_METADATA = "orderkit_idempotency_key";
+
+    /** The response header with which Stripe says whether a failed request should be retried. */
+    static final String SHOULD_RETRY = "Stripe-Should-Retry";
 
     private static final Logger LOG = LoggerFactory.getLogger(StripePaymentPort.class);
     /** Refund errors that mean "this payment cannot be refunded (further)": a business answer. */
@@ -284,8 +304,10 @@ public final class StripePaymentPort implements PaymentPort {
             return new PaymentResult.Approved(paymentId);
         }
         if ("succeeded".equals(status) && captureMode == CaptureMode.AUTOMATIC) {
-            // already charged by automatic capture: voiding means giving the money back
-            return refund(idempotencyKey + "/refund", paymentId, null);
+            // already charged by automatic capture: voiding means giving the money back; a void
+            // answers with the PaymentIntent it voided, not with the refund's id
+            PaymentResult refunded = refund(idempotencyKey + "/refund", paymentId, null);
+            return refunded instanceof PaymentResult.Approved ? new PaymentResult.Approved(paymentId) : refunded;
         }
         return count(new PaymentResult.Declined(
                 PaymentIntents.UNEXPECTED_STATE, "cannot void a PaymentIntent in status " + status));
@@ -296,7 +318,9 @@ public final class StripePaymentPort implements PaymentPort {
     public PaymentResult refund(String idempotencyKey, String paymentId, @Nullable Money amount) {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(paymentId, "paymentId");
-        RefundCreateParams.Builder p = RefundCreateParams.builder().setPaymentIntent(paymentId);
+        RefundCreateParams.Builder p = RefundCreateParams.builder()
+                .setPaymentIntent(paymentId)
+                .putMetadata(IDEMPOTENCY_KEY_METADATA, idempotencyKey);
         if (amount != null) {
             p.setAmount(amount.minor());
         }
@@ -312,7 +336,9 @@ public final class StripePaymentPort implements PaymentPort {
                                 ? "refund " + status
                                 : r.value().getFailureReason()));
             }
-            return new PaymentResult.Approved(paymentId);
+            // the refund's own id (re_...): the order records it, and refund.* webhooks name it
+            String refundId = r.value().getId();
+            return new PaymentResult.Approved(refundId != null ? refundId : paymentId);
         }
         if (r.error() instanceof InvalidRequestException
                 && !(r.error() instanceof IdempotencyException)
@@ -335,6 +361,21 @@ public final class StripePaymentPort implements PaymentPort {
     public PaymentResult currentState(String paymentId) {
         Objects.requireNonNull(paymentId, "paymentId");
         return PaymentIntents.toResult(retrieve(paymentId));
+    }
+
+    /**
+     * The orderkit order id in a PaymentIntent's metadata ({@value #ORDER_ID_METADATA}), as read
+     * from Stripe now: how the webhook handler finds the order of a refund, charge or dispute event.
+     *
+     * @param paymentIntentId the PaymentIntent id
+     * @return the metadata value as stored (not validated), or {@code null} if there is none
+     * @throws PaymentUnavailableException on transient failure
+     * @throws PaymentRejectedException if Stripe refuses the read
+     */
+    @Nullable
+    String orderIdOf(String paymentIntentId) {
+        PaymentIntent pi = retrieve(paymentIntentId);
+        return pi.getMetadata() == null ? null : pi.getMetadata().get(ORDER_ID_METADATA);
     }
 
     // ------------------------------------------------------------------ internals
@@ -447,12 +488,20 @@ public final class StripePaymentPort implements PaymentPort {
                     scrub(where + " failed, outcome unknown: " + detail) + "; retry with the same key", null, io);
         }
         boolean unparseable = e instanceof ApiException && e.getStripeError() == null;
-        if (e instanceof RateLimitException
+        boolean byStatus = e instanceof RateLimitException
                 || unparseable
                 || status == null
                 || status == 409
                 || status == 429
-                || status >= 500) {
+                || status >= 500;
+        // as stripe-java's HttpClient#shouldRetry: the header, when it says true or false, overrides
+        // the decision by status (a lock timeout may be retried; a 5xx whose replay would only
+        // repeat the stored error may not)
+        Boolean header = shouldRetry(r.headers());
+        if (header != null && header != byStatus) {
+            LOG.info("Stripe {} answered HTTP {} with {}: {}", op, status, SHOULD_RETRY, header);
+        }
+        if (header != null ? header : byStatus) {
             // unparseable: an answer without a readable Stripe error (e.g. a truncated body); outcome unknown
             counters.transientFailures.increment();
             Duration hint = retryAfter(r.headers());
@@ -498,6 +547,24 @@ public final class StripePaymentPort implements PaymentPort {
 
     private String scrub(String text) {
         return Redaction.scrub(text, List.of(apiKey));
+    }
+
+    /**
+     * Reads {@code Stripe-Should-Retry} the way stripe-java does: exactly {@code true} or
+     * {@code false}; anything else (or no header) leaves the decision to the status.
+     */
+    static @Nullable Boolean shouldRetry(@Nullable HttpHeaders headers) {
+        if (headers == null) {
+            return null;
+        }
+        String v = headers.firstValue(SHOULD_RETRY).orElse(null);
+        if ("true".equals(v)) {
+            return Boolean.TRUE;
+        }
+        if ("false".equals(v)) {
+            return Boolean.FALSE;
+        }
+        return null;
     }
 
     /** Parses {@code Retry-After}: delta-seconds or an HTTP date. */

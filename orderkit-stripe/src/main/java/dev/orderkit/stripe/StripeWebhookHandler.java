@@ -1,7 +1,9 @@
 package dev.orderkit.stripe;
 
 import com.stripe.exception.EventDataObjectDeserializationException;
+import com.stripe.model.Charge;
 import com.stripe.model.PaymentIntent;
+import com.stripe.model.Refund;
 import com.stripe.model.StripeObject;
 import com.stripe.net.Webhook;
 import dev.failsafe.Failsafe;
@@ -9,10 +11,15 @@ import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
 import dev.failsafe.RetryPolicyBuilder;
 import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.Dispute;
+import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.Money;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.Refund.Status;
+import dev.orderkit.core.RefundUpdate;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.payment.PaymentResult;
@@ -25,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +67,24 @@ import org.slf4j.LoggerFactory;
  *       ({@link WebhookOutcome#COMPENSATED}). Without a port the event snapshot is applied; the core
  *       ignores updates for orders that are no longer awaiting payment.</li>
  * </ol>
- * Other event types, and PaymentIntents without an orderkit order, are acknowledged and ignored.
+ * <ul>
+ *   <li>Refunds: {@code refund.created}, {@code refund.updated}, {@code refund.failed} and
+ *       {@code charge.refunded} (the refunds it lists) go to {@link OrderService#applyRefundUpdate}:
+ *       a refund orderkit made is matched by its id or the idempotency key in its
+ *       {@value StripePaymentPort#IDEMPOTENCY_KEY_METADATA} metadata; one made in the Dashboard is
+ *       recorded on the order as a new refund.</li>
+ *   <li>Disputes: {@code charge.dispute.created}, {@code .updated}, {@code .closed},
+ *       {@code .funds_withdrawn} and {@code .funds_reinstated} go to
+ *       {@link OrderService#applyDisputeUpdate} with the dispute's status and amount.</li>
+ * </ul>
+ * The order of a refund, charge or dispute is the {@value StripePaymentPort#ORDER_ID_METADATA}
+ * metadata of the object itself or, with a {@link Builder#paymentPort port}, of its PaymentIntent
+ * (read from Stripe). A payload whose {@value StripePaymentPort#ORDER_ID_METADATA} is blank, longer
+ * than {@value #MAX_ORDER_ID} characters or contains control characters, or whose content the
+ * order refuses ({@link InvalidRequestException}, e.g. another currency), is answered
+ * {@link WebhookOutcome#REJECTED_PAYLOAD} (400), never with an exception (5xx): no redelivery could
+ * succeed.
+ * Other event types, and objects without an orderkit order, are acknowledged and ignored.
  * If applying fails (storage or Stripe unavailable) the claim is released and the exception
  * propagates: answer 5xx so Stripe redelivers.
  *
@@ -67,13 +92,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class StripeWebhookHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StripeWebhookHandler.class);
-    private static final Set<String> HANDLED = Set.of(
+    private static final Set<String> PAYMENT_INTENT_EVENTS = Set.of(
             "payment_intent.succeeded",
             "payment_intent.amount_capturable_updated",
             "payment_intent.payment_failed",
             "payment_intent.canceled",
             "payment_intent.requires_action",
             "payment_intent.processing");
+    private static final Set<String> REFUND_EVENTS =
+            Set.of("refund.created", "refund.updated", "refund.failed", "charge.refunded");
+    private static final Set<String> DISPUTE_EVENTS = Set.of(
+            "charge.dispute.created",
+            "charge.dispute.updated",
+            "charge.dispute.closed",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.funds_reinstated");
+    private static final Set<String> HANDLED = union(PAYMENT_INTENT_EVENTS, REFUND_EVENTS, DISPUTE_EVENTS);
+    /** The longest order id the core accepts ({@code OrderService} checks {@code orderId} against it). */
+    static final int MAX_ORDER_ID = 128;
+
     private static final int MAX_PAYLOAD = 1 << 20;
     /** Namespace of this handler's message ids in the {@link InboxStore}. */
     public static final String MESSAGE_ID_PREFIX = "stripe:";
@@ -102,6 +139,15 @@ public final class StripeWebhookHandler {
         for (WebhookOutcome o : WebhookOutcome.values()) {
             counts.put(o, new LongAdder());
         }
+    }
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        HashSet<String> all = new HashSet<>();
+        for (Set<String> set : sets) {
+            all.addAll(set);
+        }
+        return Set.copyOf(all);
     }
 
     /**
@@ -185,6 +231,18 @@ public final class StripeWebhookHandler {
             LOG.debug("ignoring event {} of type {}", event.id(), event.type());
             return WebhookOutcome.IGNORED;
         }
+        String carried = metadataOrderId(event.object());
+        if (carried != null && !validOrderId(carried)) {
+            // a signed payload whose order id no order can have: answering 5xx would make Stripe
+            // redeliver it for days, and no redelivery can ever succeed
+            LOG.warn(
+                    "rejected event {} ({}): malformed {} metadata ({} characters)",
+                    event.id(),
+                    event.type(),
+                    StripePaymentPort.ORDER_ID_METADATA,
+                    carried.length());
+            return WebhookOutcome.REJECTED_PAYLOAD;
+        }
         String messageId = MESSAGE_ID_PREFIX + event.id();
         switch (claims.get(() -> inbox.claim(messageId, clock.instant(), lease))) {
             case DONE -> {
@@ -201,6 +259,10 @@ public final class StripeWebhookHandler {
         WebhookOutcome outcome;
         try {
             outcome = apply(event);
+        } catch (InvalidRequestException e) {
+            // the event's content cannot apply to the order (e.g. another currency): it never will
+            LOG.warn("rejected event {} ({}): {}", event.id(), event.type(), e.getMessage());
+            outcome = WebhookOutcome.REJECTED_PAYLOAD;
         } catch (RuntimeException e) {
             try {
                 inbox.release(messageId);
@@ -214,7 +276,21 @@ public final class StripeWebhookHandler {
     }
 
     private WebhookOutcome apply(Event event) {
-        PaymentIntent snapshot = Objects.requireNonNull(event.paymentIntent(), "a handled event has its PaymentIntent");
+        StripeObject object = Objects.requireNonNull(event.object(), "a handled event has its object");
+        if (object instanceof Refund refund) {
+            return applyRefunds(event, refund.getMetadata(), refund.getPaymentIntent(), List.of(refund));
+        }
+        if (object instanceof Charge charge) {
+            List<Refund> listed =
+                    charge.getRefunds() == null || charge.getRefunds().getData() == null
+                            ? List.of()
+                            : charge.getRefunds().getData();
+            return applyRefunds(event, charge.getMetadata(), charge.getPaymentIntent(), listed);
+        }
+        if (object instanceof com.stripe.model.Dispute dispute) {
+            return applyDispute(event, dispute);
+        }
+        PaymentIntent snapshot = (PaymentIntent) object;
         String orderId =
                 snapshot.getMetadata() == null ? null : snapshot.getMetadata().get(StripePaymentPort.ORDER_ID_METADATA);
         if (orderId == null || orderId.isBlank() || snapshot.getId() == null) {
@@ -234,6 +310,152 @@ public final class StripeWebhookHandler {
             return WebhookOutcome.COMPENSATED;
         }
         return WebhookOutcome.ACCEPTED;
+    }
+
+    /**
+     * The order of a refund, charge or dispute: its own {@value StripePaymentPort#ORDER_ID_METADATA}
+     * metadata if it has one, else that of its PaymentIntent, read from Stripe (needs the port).
+     * Returns {@code null} when the object is no orderkit order's, {@code ""} when the id found is
+     * malformed.
+     */
+    private @Nullable String orderIdOf(@Nullable Map<String, String> metadata, @Nullable String paymentIntentId) {
+        String id = metadata == null ? null : metadata.get(StripePaymentPort.ORDER_ID_METADATA);
+        if (id == null && port != null && paymentIntentId != null) {
+            id = port.orderIdOf(paymentIntentId);
+        }
+        if (id == null) {
+            return null;
+        }
+        return validOrderId(id) ? id : "";
+    }
+
+    private WebhookOutcome applyRefunds(
+            Event event,
+            @Nullable Map<String, String> metadata,
+            @Nullable String paymentIntentId,
+            List<Refund> refunds) {
+        String orderId = orderIdOf(metadata, paymentIntentId);
+        if (orderId == null) {
+            return WebhookOutcome.IGNORED;
+        }
+        if (orderId.isEmpty()) {
+            LOG.warn("rejected event {} ({}): its PaymentIntent's order id is malformed", event.id(), event.type());
+            return WebhookOutcome.REJECTED_PAYLOAD;
+        }
+        if (refunds.isEmpty()) {
+            // charge.refunded without the refunds listed (API versions since 2022-11-15): the
+            // refund.* events of the same refunds carry them
+            LOG.debug("event {} ({}) lists no refunds; acknowledged", event.id(), event.type());
+            return WebhookOutcome.ACCEPTED;
+        }
+        try {
+            for (Refund r : refunds) {
+                if (r.getId() == null || r.getAmount() == null || r.getCurrency() == null) {
+                    LOG.warn(
+                            "rejected event {} ({}): a refund without id, amount or currency",
+                            event.id(),
+                            event.type());
+                    return WebhookOutcome.REJECTED_PAYLOAD;
+                }
+                String key = r.getMetadata() == null
+                        ? null
+                        : r.getMetadata().get(StripePaymentPort.IDEMPOTENCY_KEY_METADATA);
+                Order order = orders.applyRefundUpdate(
+                        orderId,
+                        new RefundUpdate(
+                                r.getId(),
+                                key,
+                                Money.of(r.getAmount(), r.getCurrency()),
+                                refundStatus(r.getStatus()),
+                                r.getFailureReason()));
+                LOG.debug(
+                        "event {} ({}) recorded refund {} on order {}: {}",
+                        event.id(),
+                        event.type(),
+                        r.getId(),
+                        orderId,
+                        order.status());
+            }
+        } catch (NotFoundException e) {
+            LOG.info("event {} names unknown order {}; ignored", event.id(), orderId);
+            return WebhookOutcome.IGNORED;
+        }
+        return WebhookOutcome.ACCEPTED;
+    }
+
+    /** Stripe's refund status as orderkit's: pending and requires_action are pending; failed and canceled failed. */
+    static Status refundStatus(@Nullable String status) {
+        if ("succeeded".equals(status)) {
+            return Status.SUCCEEDED;
+        }
+        if ("failed".equals(status) || "canceled".equals(status)) {
+            return Status.FAILED;
+        }
+        return Status.PENDING;
+    }
+
+    private WebhookOutcome applyDispute(Event event, com.stripe.model.Dispute d) {
+        String orderId = orderIdOf(d.getMetadata(), d.getPaymentIntent());
+        if (orderId == null) {
+            return WebhookOutcome.IGNORED;
+        }
+        if (orderId.isEmpty()) {
+            LOG.warn("rejected event {} ({}): its PaymentIntent's order id is malformed", event.id(), event.type());
+            return WebhookOutcome.REJECTED_PAYLOAD;
+        }
+        if (d.getId() == null || d.getAmount() == null || d.getCurrency() == null || d.getStatus() == null) {
+            LOG.warn(
+                    "rejected event {} ({}): a dispute without id, amount, currency or status",
+                    event.id(),
+                    event.type());
+            return WebhookOutcome.REJECTED_PAYLOAD;
+        }
+        try {
+            Order order = orders.applyDisputeUpdate(
+                    orderId,
+                    new Dispute(
+                            d.getId(),
+                            Money.of(d.getAmount(), d.getCurrency()),
+                            d.getStatus(),
+                            d.getReason(),
+                            clock.instant()));
+            LOG.debug("event {} ({}) recorded dispute {} on order {}", event.id(), event.type(), d.getId(), order.id());
+        } catch (NotFoundException e) {
+            LOG.info("event {} names unknown order {}; ignored", event.id(), orderId);
+            return WebhookOutcome.IGNORED;
+        }
+        return WebhookOutcome.ACCEPTED;
+    }
+
+    /** The {@value StripePaymentPort#ORDER_ID_METADATA} metadata the event's object carries, if any. */
+    private static @Nullable String metadataOrderId(@Nullable StripeObject object) {
+        Map<String, String> metadata = null;
+        if (object instanceof PaymentIntent pi) {
+            metadata = pi.getMetadata();
+        } else if (object instanceof Refund r) {
+            metadata = r.getMetadata();
+        } else if (object instanceof Charge c) {
+            metadata = c.getMetadata();
+        } else if (object instanceof com.stripe.model.Dispute d) {
+            metadata = d.getMetadata();
+        }
+        return metadata == null ? null : metadata.get(StripePaymentPort.ORDER_ID_METADATA);
+    }
+
+    /**
+     * Whether an order id from metadata is one the core can accept: 1..{@value #MAX_ORDER_ID}
+     * characters, not blank, no control characters.
+     */
+    static boolean validOrderId(String id) {
+        if (id.isBlank() || id.length() > MAX_ORDER_ID) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isISOControl(id.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean needsCompensation(Order order, String paymentIntentId) {
@@ -261,7 +483,7 @@ public final class StripeWebhookHandler {
     }
 
     /** The parts of an event the handler needs. */
-    private record Event(String id, String type, @Nullable PaymentIntent paymentIntent) {}
+    private record Event(String id, String type, @Nullable StripeObject object) {}
 
     private static @Nullable Event parse(byte[] payload) {
         try {
@@ -275,10 +497,15 @@ public final class StripeWebhookHandler {
                 return new Event(e.getId(), e.getType(), null);
             }
             StripeObject object = e.getDataObjectDeserializer().deserializeUnsafe();
-            if (!(object instanceof PaymentIntent pi)) {
+            boolean expected = PAYMENT_INTENT_EVENTS.contains(e.getType())
+                    ? object instanceof PaymentIntent
+                    : DISPUTE_EVENTS.contains(e.getType())
+                            ? object instanceof com.stripe.model.Dispute
+                            : object instanceof Refund || object instanceof Charge;
+            if (!expected) {
                 return null;
             }
-            return new Event(e.getId(), e.getType(), pi);
+            return new Event(e.getId(), e.getType(), object);
         } catch (RuntimeException | EventDataObjectDeserializationException malformed) {
             LOG.warn(
                     "rejected a signed webhook payload that is not a parsable event: {}",

@@ -143,8 +143,25 @@ class StripePaymentPortTest {
         assertThat(port.capture("o-4:capture", pi, Money.of(1500, "eur"))).isEqualTo(new PaymentResult.Approved(pi));
         assertThat(server.paymentIntent(pi).get("amount_received").asLong()).isEqualTo(1500);
         assertThat(server.requests().get(1).params()).containsEntry("amount_to_capture", "1500");
-        assertThat(port.refund("o-4:refund-1", pi, Money.of(500, "eur"))).isEqualTo(new PaymentResult.Approved(pi));
-        assertThat(port.refund("o-4:refund-2", pi, Money.of(1000, "eur"))).isEqualTo(new PaymentResult.Approved(pi));
+        // a refund answers with its own id (re_...) and carries its idempotency key in its metadata
+        PaymentResult first = port.refund("o-4:refund-1", pi, Money.of(500, "eur"));
+        PaymentResult second = port.refund("o-4:refund-2", pi, Money.of(1000, "eur"));
+        assertThat(server.refundsOf(pi)).hasSize(2);
+        assertThat(first)
+                .isEqualTo(new PaymentResult.Approved(
+                        server.refundsOf(pi).get(0).get("id").asText()));
+        assertThat(second)
+                .isEqualTo(new PaymentResult.Approved(
+                        server.refundsOf(pi).get(1).get("id").asText()));
+        assertThat(id(first)).startsWith("re_").isNotEqualTo(id(second));
+        assertThat(server.refundsOf(pi)
+                        .get(0)
+                        .path("metadata")
+                        .path("orderkit_idempotency_key")
+                        .asText())
+                .isEqualTo("o-4:refund-1");
+        // a repeat with the key is replayed: the same refund
+        assertThat(port.refund("o-4:refund-1", pi, Money.of(500, "eur"))).isEqualTo(first);
         assertThat(server.refundedOf(pi)).isEqualTo(1500);
         PaymentResult over = port.refund("o-4:refund-3", pi, Money.of(1, "eur"));
         assertThat(over).isInstanceOf(PaymentResult.Declined.class);

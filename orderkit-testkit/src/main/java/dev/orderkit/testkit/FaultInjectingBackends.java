@@ -18,7 +18,7 @@ import java.util.Set;
  */
 public final class FaultInjectingBackends {
     private static final Set<String> STOCK_WRITES =
-            Set.of("reserve", "reserveAll", "transition", "expireAll", "adjust", "setOnHand");
+            Set.of("reserve", "reserveAll", "transition", "expireAll", "adjust", "setOnHand", "extend");
     private static final Set<String> KEY_WRITES = Set.of("insert", "replace", "purgeExpired");
     private static final Set<String> ORDER_WRITES = Set.of("insert", "update");
     private static final Set<String> INBOX_WRITES = Set.of("claim", "complete", "release", "purgeCompleted");

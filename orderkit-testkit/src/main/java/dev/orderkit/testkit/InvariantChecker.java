@@ -95,7 +95,7 @@ public final class InvariantChecker {
             boolean ok = switch (s) {
                 case CONFIRMED -> rs == ReservationState.COMMITTED;
                 // a fulfilled order's reservation may have been purged by retention (OrderKit#purge)
-                case FULFILLED -> rs == ReservationState.FULFILLED || rs == null;
+                case FULFILLED, REFUNDED -> rs == ReservationState.FULFILLED || rs == null;
                 case REJECTED -> rs == null || !rs.isActive();
                 case PAYMENT_DECLINED, CANCELLED -> rs == null || !rs.isActive();
                 case AWAITING_PAYMENT_ACTION -> rs == ReservationState.HELD || rs == ReservationState.EXPIRED;
@@ -111,8 +111,10 @@ public final class InvariantChecker {
     /**
      * Checks that money follows the orders: no order that ended without being confirmed (rejected,
      * declined, cancelled) leaves a live authorization behind, no order has more than one payment
-     * that was not voided, a confirmed order's payment is authorized and a fulfilled order's is
-     * captured.
+     * that was not voided, a confirmed order's payment is authorized and a fulfilled (or refunded)
+     * order's is captured, with exactly the succeeded refunds the order records refunded at the
+     * gateway (refunds reported by a gateway webhook are not made at the simulated gateway: do not
+     * check orders that have them).
      *
      * @param orders the order backend
      * @param orderIds ids of the orders to check
@@ -145,7 +147,11 @@ public final class InvariantChecker {
                                 && (st != Status.CAPTURED
                                         || p.refundedMinor() == p.amount().minor());
                     case CONFIRMED -> st == Status.AUTHORIZED && p.id().equals(o.paymentId());
-                    case FULFILLED -> st == Status.CAPTURED;
+                    // refunds never exceed the capture, and the gateway refunded what the order records
+                    case FULFILLED, REFUNDED ->
+                        st == Status.CAPTURED
+                                && p.refundedMinor() == o.refunded().minor()
+                                && o.refunded().minor() <= o.total().minor();
                     case AWAITING_PAYMENT_ACTION -> true;
                     default -> false;
                 };
@@ -153,7 +159,10 @@ public final class InvariantChecker {
                     violations.add("order " + id + " is " + o.status() + " but its payment " + p.id() + " is " + st);
                 }
             }
-            if ((o.status() == OrderStatus.CONFIRMED || o.status() == OrderStatus.FULFILLED) && ps.isEmpty()) {
+            if ((o.status() == OrderStatus.CONFIRMED
+                            || o.status() == OrderStatus.FULFILLED
+                            || o.status() == OrderStatus.REFUNDED)
+                    && ps.isEmpty()) {
                 violations.add("order " + id + " is " + o.status() + " without a payment");
             }
         }

@@ -9,6 +9,7 @@ import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderLine;
 import dev.orderkit.core.OrderService.SweepReport;
@@ -25,6 +26,7 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepHook;
 import java.time.Duration;
@@ -40,6 +42,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -116,6 +119,11 @@ public abstract class RecoveryContract extends TwoProcessContractSupport {
         @Override
         public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
             return d.findDue(statuses, now, limit);
+        }
+
+        @Override
+        public List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+            return d.list(scope, filter, after, limit);
         }
     }
 

@@ -5,7 +5,8 @@
  *
  * <p>A backend proves itself by having a concrete subclass of each of {@link
  * dev.orderkit.testkit.StockStorageContract}, {@link dev.orderkit.testkit.IdempotencyStoreContract},
- * {@link dev.orderkit.testkit.OrderStoreContract}, {@link dev.orderkit.testkit.OrderServiceContract},
+ * {@link dev.orderkit.testkit.OrderStoreContract}, {@link dev.orderkit.testkit.OrderQueryContract},
+ * {@link dev.orderkit.testkit.OrderServiceContract},
  * {@link dev.orderkit.testkit.ConcurrencyContract}, {@link dev.orderkit.testkit.CrashRecoveryContract}
  * and {@link dev.orderkit.testkit.BadInputContract} in its tests, each implementing
  * {@code createFixture()}.

@@ -7,6 +7,7 @@ import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
@@ -19,9 +20,11 @@ import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.KeyRecord;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
@@ -32,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -184,6 +189,68 @@ class ContractSuitesDetectBrokenBackendsTest {
         public int compactMovements(Instant olderThan, int limit) {
             return d.compactMovements(olderThan, limit);
         }
+
+        @Override
+        public ExtendResult extend(String id, Instant newExpiry, Instant now) {
+            return d.extend(id, newExpiry, now);
+        }
+    }
+
+    /** Bug: an extension that ignores the hold's expiry: a due hold is revived. */
+    static final class RevivingExtend extends ForwardingStock {
+        @Override
+        public ExtendResult extend(String id, Instant newExpiry, Instant now) {
+            return d.extend(id, newExpiry, Instant.EPOCH);
+        }
+    }
+
+    /** Bug: an extension that answers Extended but writes nothing. */
+    static final class ForgetfulExtend extends ForwardingStock {
+        @Override
+        public ExtendResult extend(String id, Instant newExpiry, Instant now) {
+            Optional<Reservation> r = d.reservation(id);
+            if (r.isEmpty()) {
+                return new ExtendResult.NotFound(id);
+            }
+            ExtendResult decided = ExtendResult.decide(r.get(), newExpiry, now);
+            return decided != null ? decided : new ExtendResult.Extended(r.get().withExpiry(newExpiry));
+        }
+    }
+
+    static final class RevivingExtendHolds extends HoldExtensionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(RevivingExtend::new);
+        }
+    }
+
+    static final class ForgetfulExtendHolds extends HoldExtensionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(ForgetfulExtend::new);
+        }
+    }
+
+    static final class BlindBatchExpiryHolds extends HoldExtensionContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return withStock(BlindBatchExpiry::new);
+        }
+    }
+
+    @Test
+    void brokenHoldExtensionsAreCaught() {
+        assertThat(failuresOf(RevivingExtendHolds.class))
+                .contains("aDueHoldIsRefusedAndNotRevived()", "recoveryCancelsTheOrderOnceItsExtendedHoldIsDue()");
+        assertThat(failuresOf(ForgetfulExtendHolds.class))
+                .contains(
+                        "anExtendedHoldSurvivesItsOldExpiryAndExpiresAfterTheNewOne()",
+                        "anExtendedPaymentActionIsNotCancelledByRecoveryUntilItsHoldIsDue()",
+                        "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
+        assertThat(failuresOf(BlindBatchExpiryHolds.class))
+                .contains(
+                        "anExtendedHoldSurvivesItsOldExpiryAndExpiresAfterTheNewOne()",
+                        "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
     }
 
     /** Bug: the reservation purge ignores its bound: recent terminal reservations go too. */
@@ -651,10 +718,138 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
+    /** Bug: the order's refunds are not stored (an order store that writes only the columns it knew). */
+    static final class RefundForgettingOrders implements OrderStore {
+        final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
+
+        @Override
+        public boolean insert(Order order, List<OrderKitEvent> events) {
+            return d.insert(order.withRefunds(List.of()), events);
+        }
+
+        @Override
+        public Optional<Order> find(String orderId) {
+            return d.find(orderId);
+        }
+
+        @Override
+        public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+            return d.update(order.withRefunds(List.of()), expectedVersion, events);
+        }
+
+        @Override
+        public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+            return d.findStale(statuses, updatedBefore, limit);
+        }
+
+        @Override
+        public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+            return d.findDue(statuses, now, limit);
+        }
+
+        @Override
+        public Optional<Order> findByKey(String scope, String idempotencyKey) {
+            return d.findByKey(scope, idempotencyKey);
+        }
+    }
+
+    static final class RefundForgettingRefunds extends RefundContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new RefundForgettingOrders());
+        }
+    }
+
+    static final class NoCasRefunds extends RefundContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new NoCompareAndSet());
+        }
+    }
+
     static final class LossyOrderStore extends OrderStoreContract {
         @Override
         protected BackendFixture createFixture() {
             return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new LossyOrders());
+        }
+    }
+
+    /** Forwards every order-store call to the in-memory store; subclasses break {@code list}. */
+    abstract static class ForwardingOrders implements OrderStore {
+        final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
+
+        @Override
+        public boolean insert(Order order, List<OrderKitEvent> events) {
+            return d.insert(order, events);
+        }
+
+        @Override
+        public Optional<Order> find(String orderId) {
+            return d.find(orderId);
+        }
+
+        @Override
+        public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+            return d.update(order, expectedVersion, events);
+        }
+
+        @Override
+        public List<Order> findStale(Set<OrderStatus> statuses, Instant updatedBefore, int limit) {
+            return d.findStale(statuses, updatedBefore, limit);
+        }
+
+        @Override
+        public List<Order> findDue(Set<OrderStatus> statuses, Instant now, int limit) {
+            return d.findDue(statuses, now, limit);
+        }
+
+        @Override
+        public Optional<Order> findByKey(String scope, String idempotencyKey) {
+            return d.findByKey(scope, idempotencyKey);
+        }
+
+        /** Every order, unsorted. */
+        List<Order> everything() {
+            return d.findStale(EnumSet.allOf(OrderStatus.class), Instant.MAX, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Bug: the listing forgets the scope. */
+    static final class ScopeBlindListing extends ForwardingOrders {
+        @Override
+        public List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+            return everything().stream()
+                    .filter(o -> filter.matches(o) && (after == null || after.precedes(o)))
+                    .sorted(Comparator.comparing(OrderPosition::of, OrderPosition.LISTING_ORDER))
+                    .limit(limit)
+                    .toList();
+        }
+    }
+
+    /** Bug: the keyset compares the created time only, so orders tied with a page's last are skipped. */
+    static final class TimeOnlyKeyset extends ForwardingOrders {
+        @Override
+        public List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+            return everything().stream()
+                    .filter(o -> o.scope().equals(scope) && filter.matches(o))
+                    .filter(o -> after == null || o.createdAt().isBefore(after.createdAt()))
+                    .sorted(Comparator.comparing(OrderPosition::of, OrderPosition.LISTING_ORDER))
+                    .limit(limit)
+                    .toList();
+        }
+    }
+
+    static final class ScopeBlindQueries extends OrderQueryContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new ScopeBlindListing());
+        }
+    }
+
+    static final class TimeOnlyKeysetQueries extends OrderQueryContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new TimeOnlyKeyset());
         }
     }
 
@@ -1174,5 +1369,26 @@ class ContractSuitesDetectBrokenBackendsTest {
     @Test
     void lossyRoundTripsAreCaught() {
         assertThat(failuresOf(LossyOrderStore.class)).contains("insertedOrderRoundTripsExactly()");
+    }
+
+    @Test
+    void brokenListingsAreCaught() {
+        assertThat(failuresOf(ScopeBlindQueries.class))
+                .contains("aScopeNeverSeesAnotherScopesOrders()", "anEmptyListingIsOneEmptyPageWithoutCursor()");
+        assertThat(failuresOf(TimeOnlyKeysetQueries.class))
+                .contains(
+                        "ordersSharingACreationInstantAreOrderedByIdDescendingAcrossPages()",
+                        "pagesListEveryOrderOnceNewestFirstWithTiesById()",
+                        "pagingWhileOrdersAreInsertedConcurrentlyHasNoDuplicatesAndNoGaps()");
+    }
+
+    @Test
+    void brokenRefundStorageIsCaught() {
+        assertThat(failuresOf(RefundForgettingRefunds.class))
+                .contains(
+                        "aRepeatWithTheSameKeyAndAmountReturnsTheRefundWithoutASecondGatewayCall()",
+                        "overRefundIsRefusedWithNothingWritten()",
+                        "theSameKeyWithAnotherAmountIsATypedReuseErrorAndWritesNothing()");
+        assertThat(failuresOf(NoCasRefunds.class)).contains("twoRefundsDecidedOnTheSameVersionNeverBothPass()");
     }
 }

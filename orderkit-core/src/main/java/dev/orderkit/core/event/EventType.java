@@ -34,5 +34,31 @@ public enum EventType {
      */
     ORDER_NEEDS_ATTENTION,
     /** A parked order was put back into the status it was parked from ({@code retryParked}). */
-    ORDER_RETRIED
+    ORDER_RETRIED,
+    /**
+     * A hold's expiry moved later: {@code StockLedger#extend} (subject: the reservation) or
+     * {@code OrderService#extendHold} (subject: the order, written with the order); attribute
+     * {@code expiresAt} (ISO-8601).
+     */
+    HOLD_EXTENDED,
+    /**
+     * A refund was recorded as pending ({@code OrderService.refund}: the order is
+     * {@code REFUNDING}; or a pending refund reported by the gateway); attributes {@code refundId},
+     * {@code amount}, {@code currency}, {@code refundStatus}.
+     */
+    REFUND_REQUESTED,
+    /**
+     * A refund succeeded; attributes {@code refundId}, {@code amount}, {@code currency},
+     * {@code refunded} (the order's refunded total), {@code full} ({@code true} when the order is
+     * now {@code REFUNDED}), {@code origin} and, if known, {@code gatewayRefundId}.
+     */
+    ORDER_REFUNDED,
+    /** A refund failed (declined by the gateway); attributes as {@link #ORDER_REFUNDED} plus {@code reason}. */
+    REFUND_FAILED,
+    /** The gateway reported a new dispute; attributes {@code disputeId}, {@code disputeStatus}, {@code amount}, {@code currency}, {@code reason}. */
+    DISPUTE_OPENED,
+    /** A dispute changed (status, amount, funds withdrawn or reinstated); attributes as {@link #DISPUTE_OPENED}. */
+    DISPUTE_UPDATED,
+    /** A dispute was closed (won, lost, warning closed); attributes as {@link #DISPUTE_OPENED}. */
+    DISPUTE_CLOSED
 }

@@ -1,22 +1,30 @@
 package dev.orderkit.core.internal;
 
 import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.Dispute;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.LeaseLostException;
+import dev.orderkit.core.Money;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderKitConfig;
+import dev.orderkit.core.OrderPage;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PageRequest;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.RecoverySettings;
+import dev.orderkit.core.Refund;
+import dev.orderkit.core.RefundExceedsCaptureException;
+import dev.orderkit.core.RefundUpdate;
 import dev.orderkit.core.RequestInProgressException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
@@ -37,6 +45,7 @@ import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.spi.ClaimRequest;
 import dev.orderkit.core.spi.ClaimResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ScopedKey;
@@ -46,6 +55,7 @@ import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,6 +66,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -839,6 +850,7 @@ public final class DefaultOrderService implements OrderService {
                 case CONFIRMED, AWAITING_PAYMENT_ACTION, FULFILLED ->
                     order = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(reason));
                 case CANCELLING -> order = finishCancel(order);
+                case REFUNDING -> order = finishRefund(order); // the refund in progress first
                 default ->
                     throw new IllegalStateTransitionException(
                             orderId, order.status().name(), "cancel");
@@ -855,8 +867,13 @@ public final class DefaultOrderService implements OrderService {
         String paymentId = order.paymentId();
         if (paymentId != null) {
             if (r.isPresent() && r.get().state() == ReservationState.FULFILLED) {
-                PaymentResult paymentResult = retries.payment(
-                        Operation.REFUND, () -> payments.refund(order.paymentKey("refund"), paymentId, order.total()));
+                // what earlier refunds (OrderService#refund, the gateway) left of the capture
+                Money remaining = order.refundable();
+                PaymentResult paymentResult = remaining.minor() == 0
+                        ? new PaymentResult.Approved(paymentId)
+                        : retries.payment(
+                                Operation.REFUND,
+                                () -> payments.refund(order.paymentKey("refund"), paymentId, remaining));
                 if (paymentResult instanceof PaymentResult.Declined d) {
                     throw new PaymentRejectedException(
                             "refund of order " + order.id() + " declined: " + d.code(), null);
@@ -887,12 +904,99 @@ public final class DefaultOrderService implements OrderService {
     }
 
     @Override
+    public Reservation extendHold(Scope scope, String orderId, Instant until) {
+        Check.notNull(until, "until");
+        Order order = visible(scope, orderId);
+        Instant latest = order.createdAt().plus(settings.maxHold());
+        if (until.isAfter(latest)) {
+            throw new InvalidRequestException(
+                    "until",
+                    until,
+                    "exceeds maxHold (" + settings.maxHold() + " since the order was placed at " + order.createdAt()
+                            + "): at most " + latest);
+        }
+        Instant asked = clock.instant();
+        if (!until.isAfter(asked)) {
+            throw new InvalidRequestException("until", until, "must be after now (" + asked + ")");
+        }
+        while (true) {
+            if (order.status() != OrderStatus.AWAITING_PAYMENT_ACTION) {
+                throw new IllegalStateTransitionException(
+                        orderId, order.status().name(), "extend the hold of");
+            }
+            hook.before(order.id(), "EXTEND_HOLD");
+            Order read = order;
+            try {
+                // one unit where stock and orders share a database: the hold and the order's record
+                // of it commit together; elsewhere the hold moves first (a later lost write of the
+                // order only leaves a longer hold, which recovery reads, see holdExpiry)
+                return retries.unit(steps, () -> {
+                    DefaultStockLedger.Extension e = ledger.extended(orderId, until, false);
+                    recordExtension(read, e.reservation().expiresAt());
+                    return e.reservation();
+                });
+            } catch (StaleOrder stale) {
+                order = reload(read); // another writer moved the order: decide again on what it wrote
+            }
+        }
+    }
+
+    /**
+     * Records a hold extension on the order: a version compare-and-set (so a writer that read an
+     * older version, a recovery sweep that claimed the order meanwhile, loses and re-reads) of the
+     * same status, due for recovery at the new expiry, with a {@code HOLD_EXTENDED} event in the
+     * same write. Nothing is written when the order already records it (a repeated call); a retried
+     * write whose first attempt committed is recognised as ours.
+     */
+    private void recordExtension(Order order, Instant expiresAt) {
+        Order.Recovery r = order.recovery();
+        if (r.nextAttemptAt().equals(expiresAt) && r.attempts() == 0) {
+            return; // recorded by an earlier call
+        }
+        Instant now = clock.instant();
+        Order next = order.transition(order.status(), order.updatedAt())
+                .withRecovery(new Order.Recovery(0, expiresAt, r.lastError(), null));
+        List<OrderKitEvent> events = discardsEvents
+                ? List.of()
+                : List.of(OrderKitEvent.of(
+                        EventType.HOLD_EXTENDED,
+                        next.id(),
+                        next.version(),
+                        next.scope(),
+                        Map.of("status", next.status().name(), "expiresAt", expiresAt.toString()),
+                        now));
+        if (retries.backend(() -> orders.update(next, order.version(), events))) {
+            return;
+        }
+        Order stored = retries.backend(() -> orders.find(order.id())).orElseThrow();
+        if (stored.version() == next.version()
+                && stored.recovery().nextAttemptAt().equals(expiresAt)) {
+            return; // our own write, retried after its acknowledgement was lost
+        }
+        throw new StaleOrder(order.id());
+    }
+
+    /**
+     * The expiry of the order's hold if it is HELD and not due at {@code now} (it was extended
+     * past the payment action's grace period), else null.
+     */
+    private @Nullable Instant liveHold(Order order, Instant now) {
+        Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
+        if (r.isPresent()
+                && r.get().state() == ReservationState.HELD
+                && r.get().expiresAt().isAfter(now)) {
+            return r.get().expiresAt();
+        }
+        return null;
+    }
+
+    @Override
     public Order fulfil(Scope scope, String orderId) {
         Order order = visible(scope, orderId);
         while (true) {
             switch (order.status()) {
-                case FULFILLED -> {
-                    return order;
+                case FULFILLED, REFUNDING, REFUNDED -> {
+                    return order; // fulfilled (and refunded since, in part or in full)
                 }
                 case CONFIRMED -> order = transition(order, OrderStatus.FULFILLING, UnaryOperator.identity());
                 case FULFILLING -> order = finishFulfil(order);
@@ -914,6 +1018,301 @@ public final class DefaultOrderService implements OrderService {
         }
         ledger.fulfil(order.id());
         return transition(order, OrderStatus.FULFILLED, UnaryOperator.identity());
+    }
+
+    // ---------------------------------------------------------------- refunds and disputes
+
+    @Override
+    public Order refund(Scope scope, String orderId, Money amount, IdempotencyKey key) {
+        Check.notNull(scope, "scope");
+        Check.notNull(amount, "amount");
+        Check.notNull(key, "key");
+        if (amount.minor() <= 0) {
+            throw new InvalidRequestException("amount", amount.minor(), "must be positive");
+        }
+        Order order = visible(scope, orderId);
+        if (!order.total().currency().equals(amount.currency())) {
+            throw new InvalidRequestException(
+                    "amount.currency",
+                    amount.currency(),
+                    "must be the order's currency " + order.total().currency());
+        }
+        String refundId = Refund.idFor(key.value());
+        while (true) {
+            Optional<Refund> mine = order.refund(refundId);
+            if (mine.isPresent()) {
+                if (mine.get().amount().minor() != amount.minor()) {
+                    throw new IdempotencyKeyReuseException(scope.value(), key.value());
+                }
+                if (mine.get().status() != Refund.Status.PENDING || order.status() != OrderStatus.REFUNDING) {
+                    return order; // done (a repeat), or settled by the gateway's report
+                }
+                order = finishRefund(order); // ours, interrupted: finish it with the same gateway key
+                continue;
+            }
+            switch (order.status()) {
+                case FULFILLED -> {
+                    Money refundable = order.refundable();
+                    if (amount.minor() > refundable.minor()) {
+                        throw new RefundExceedsCaptureException(orderId, amount, refundable);
+                    }
+                    Instant now = clock.instant();
+                    Refund pending = new Refund(
+                            refundId,
+                            key.value(),
+                            amount,
+                            Refund.Status.PENDING,
+                            Refund.Origin.API,
+                            null,
+                            null,
+                            now,
+                            now);
+                    hook.before(orderId, "refund"); // decided on this snapshot: the claim below is its CAS
+                    // the recovery point: recorded (and counted against the capture) before the gateway call
+                    Order from = order;
+                    Order refunding = writeIfCurrent(
+                            from,
+                            OrderStatus.REFUNDING,
+                            o -> o.withRefunds(appended(o.refunds(), pending)),
+                            next -> List.of(refundEvent(next, EventType.REFUND_REQUESTED, pending)));
+                    order = refunding != null ? refunding : reload(from);
+                }
+                // another refund is in progress: finish it first, then decide on the order it leaves
+                case REFUNDING -> order = finishRefund(order);
+                case REFUNDED -> throw new RefundExceedsCaptureException(orderId, amount, order.refundable());
+                default ->
+                    throw new IllegalStateTransitionException(
+                            orderId, order.status().name(), "refund");
+            }
+        }
+    }
+
+    /**
+     * Finishes the refund a {@code REFUNDING} order records as pending: the gateway call under the
+     * refund's derived key (a repeat is answered by the gateway with the first call's result), then
+     * one compare-and-set that settles the refund and moves the order to {@code FULFILLED} or
+     * {@code REFUNDED} with its event. Returns the order as it is afterwards (re-read if the write
+     * lost a race; the caller decides again).
+     */
+    private Order finishRefund(Order order) {
+        Refund pending = null;
+        for (Refund r : order.refunds()) {
+            if (r.origin() == Refund.Origin.API && r.status() == Refund.Status.PENDING) {
+                pending = r;
+            }
+        }
+        if (pending == null) {
+            // settled meanwhile (the gateway's report): only the status is left to move on
+            Order from = order;
+            Order next = writeIfCurrent(from, afterRefund(from), UnaryOperator.identity(), o -> List.of());
+            return next != null ? next : reload(from);
+        }
+        hook.before(order.id(), "REFUNDING");
+        String paymentId = Objects.requireNonNull(order.paymentId(), "a REFUNDING order has a payment id");
+        Refund p = pending;
+        PaymentResult result = retries.payment(
+                Operation.REFUND, () -> payments.refund(order.paymentKey("refund:" + p.id()), paymentId, p.amount()));
+        hook.before(order.id(), "refunded");
+        Instant now = clock.instant();
+        Refund settled;
+        if (result instanceof PaymentResult.Declined d) {
+            settled = p.settle(Refund.Status.FAILED, null, d.code() + ": " + d.message(), now);
+        } else {
+            String gatewayId = result instanceof PaymentResult.Approved a ? a.paymentId() : null;
+            settled = p.settle(Refund.Status.SUCCEEDED, gatewayId, null, now);
+        }
+        Order withRefund = order.withRefunds(replaced(order.refunds(), settled));
+        EventType type = settled.status() == Refund.Status.FAILED ? EventType.REFUND_FAILED : EventType.ORDER_REFUNDED;
+        Order next = writeIfCurrent(
+                order,
+                afterRefund(withRefund),
+                o -> o.withRefunds(withRefund.refunds()),
+                o -> List.of(refundEvent(o, type, settled)));
+        if (next == null) {
+            LOG.debug("refund {} of order {} was settled by another writer", p.id(), order.id());
+            return reload(order);
+        }
+        return next;
+    }
+
+    /** The status a fulfilled order has with its refunds: REFUNDED once the succeeded ones reach the total. */
+    private static OrderStatus afterRefund(Order order) {
+        return order.refunded().minor() >= order.total().minor() ? OrderStatus.REFUNDED : OrderStatus.FULFILLED;
+    }
+
+    @Override
+    public Order applyRefundUpdate(String orderId, RefundUpdate update) {
+        Check.identifier(orderId, "orderId", 128);
+        Check.notNull(update, "update");
+        while (true) {
+            Order order = retries.backend(() -> orders.find(orderId))
+                    .orElseThrow(() -> new NotFoundException("order", orderId));
+            if (!order.total().currency().equals(update.amount().currency())) {
+                throw new InvalidRequestException(
+                        "amount.currency",
+                        update.amount().currency(),
+                        "must be the order's currency " + order.total().currency());
+            }
+            String gatewayId = update.gatewayRefundId();
+            Refund match = null;
+            for (Refund r : order.refunds()) {
+                if (gatewayId.equals(r.gatewayRefundId())
+                        || gatewayId.equals(r.id())
+                        || (update.idempotencyKey() != null
+                                && update.idempotencyKey().equals(order.paymentKey("refund:" + r.id())))) {
+                    match = r;
+                }
+            }
+            Instant now = clock.instant();
+            Refund changed;
+            List<Refund> refunds;
+            String reason = update.status() == Refund.Status.FAILED ? update.failureReason() : null;
+            if (match == null) {
+                changed = new Refund(
+                        gatewayId,
+                        gatewayId,
+                        update.amount(),
+                        update.status(),
+                        Refund.Origin.GATEWAY,
+                        gatewayId,
+                        reason,
+                        now,
+                        now);
+                refunds = appended(order.refunds(), changed);
+            } else {
+                boolean nothingNew = match.status() == Refund.Status.FAILED // final
+                        || (update.status() == Refund.Status.PENDING && match.status() != Refund.Status.PENDING)
+                        || (update.status() == match.status() && gatewayId.equals(match.gatewayRefundId()));
+                if (nothingNew) {
+                    return order;
+                }
+                changed = match.settle(update.status(), gatewayId, reason, now);
+                refunds = replaced(order.refunds(), changed);
+            }
+            Order withRefund = order.withRefunds(refunds);
+            OrderStatus status = order.status();
+            boolean settlesOurs = match != null
+                    && match.origin() == Refund.Origin.API
+                    && match.status() == Refund.Status.PENDING
+                    && changed.status() != Refund.Status.PENDING;
+            if (status == OrderStatus.FULFILLED
+                    || status == OrderStatus.REFUNDED
+                    || (status == OrderStatus.REFUNDING && settlesOurs)) {
+                status = afterRefund(withRefund);
+            }
+            EventType type = switch (changed.status()) {
+                case SUCCEEDED -> EventType.ORDER_REFUNDED;
+                case FAILED -> EventType.REFUND_FAILED;
+                case PENDING -> EventType.REFUND_REQUESTED;
+            };
+            Refund c = changed;
+            Order next =
+                    writeIfCurrent(order, status, o -> o.withRefunds(refunds), o -> List.of(refundEvent(o, type, c)));
+            if (next != null) {
+                return next;
+            }
+            // lost a race (or our own write's acknowledgement): decide again on what is stored
+        }
+    }
+
+    @Override
+    public Order applyDisputeUpdate(String orderId, Dispute dispute) {
+        Check.identifier(orderId, "orderId", 128);
+        Check.notNull(dispute, "dispute");
+        while (true) {
+            Order order = retries.backend(() -> orders.find(orderId))
+                    .orElseThrow(() -> new NotFoundException("order", orderId));
+            Dispute existing = null;
+            for (Dispute d : order.disputes()) {
+                if (d.id().equals(dispute.id())) {
+                    existing = d;
+                }
+            }
+            if (existing != null && (existing.sameAs(dispute) || existing.closed())) {
+                return order; // a redelivery, or a late report of a dispute already closed
+            }
+            Dispute stored =
+                    new Dispute(dispute.id(), dispute.amount(), dispute.status(), dispute.reason(), clock.instant());
+            List<Dispute> disputes = new ArrayList<>(order.disputes());
+            if (existing == null) {
+                disputes.add(stored);
+            } else {
+                disputes.set(disputes.indexOf(existing), stored);
+            }
+            EventType type = stored.closed()
+                    ? EventType.DISPUTE_CLOSED
+                    : existing == null ? EventType.DISPUTE_OPENED : EventType.DISPUTE_UPDATED;
+            Order next = writeIfCurrent(
+                    order, order.status(), o -> o.withDisputes(disputes), o -> List.of(disputeEvent(o, type, stored)));
+            if (next != null) {
+                return next;
+            }
+        }
+    }
+
+    private static List<Refund> appended(List<Refund> refunds, Refund r) {
+        List<Refund> out = new ArrayList<>(refunds);
+        out.add(r);
+        return out;
+    }
+
+    private static List<Refund> replaced(List<Refund> refunds, Refund r) {
+        List<Refund> out = new ArrayList<>(refunds.size());
+        for (Refund x : refunds) {
+            out.add(x.id().equals(r.id()) ? r : x);
+        }
+        return out;
+    }
+
+    /**
+     * One compare-and-set from {@code from}'s version to the changed order in {@code status}, with
+     * the events built from the written order. Returns the written order, or {@code null} when the
+     * stored order moved on (another writer; or this write's own acknowledgement was lost): the
+     * caller re-reads and decides again, which every caller's decision tolerates.
+     */
+    private @Nullable Order writeIfCurrent(
+            Order from, OrderStatus status, UnaryOperator<Order> change, Function<Order, List<OrderKitEvent>> events) {
+        Order next = scheduled(change.apply(from).transition(status, clock.instant()));
+        List<OrderKitEvent> written = discardsEvents ? List.of() : events.apply(next);
+        return retries.backend(() -> orders.update(next, from.version(), written)) ? next : null;
+    }
+
+    private static OrderKitEvent refundEvent(Order o, EventType type, Refund r) {
+        Map<String, String> attrs = new HashMap<>();
+        attrs.put("status", o.status().name());
+        attrs.put("refundId", r.id());
+        attrs.put("amount", Long.toString(r.amount().minor()));
+        attrs.put("currency", r.amount().currency());
+        attrs.put("refundStatus", r.status().name());
+        attrs.put("origin", r.origin().name());
+        attrs.put("refunded", Long.toString(o.refunded().minor()));
+        attrs.put("full", Boolean.toString(o.status() == OrderStatus.REFUNDED));
+        if (r.gatewayRefundId() != null) {
+            attrs.put("gatewayRefundId", r.gatewayRefundId());
+        }
+        if (r.failureReason() != null) {
+            attrs.put("reason", r.failureReason());
+        }
+        if (o.paymentId() != null) {
+            attrs.put("paymentId", o.paymentId());
+        }
+        return OrderKitEvent.of(type, o.id(), o.version(), o.scope(), attrs, o.updatedAt());
+    }
+
+    private static OrderKitEvent disputeEvent(Order o, EventType type, Dispute d) {
+        Map<String, String> attrs = new HashMap<>();
+        attrs.put("status", o.status().name());
+        attrs.put("disputeId", d.id());
+        attrs.put("disputeStatus", d.status());
+        attrs.put("amount", Long.toString(d.amount().minor()));
+        attrs.put("currency", d.amount().currency());
+        if (d.reason() != null) {
+            attrs.put("reason", d.reason());
+        }
+        if (o.paymentId() != null) {
+            attrs.put("paymentId", o.paymentId());
+        }
+        return OrderKitEvent.of(type, o.id(), o.version(), o.scope(), attrs, o.updatedAt());
     }
 
     @Override
@@ -947,7 +1346,8 @@ public final class DefaultOrderService implements OrderService {
             OrderStatus.PAYMENT_AUTHORIZED,
             OrderStatus.AWAITING_PAYMENT_ACTION,
             OrderStatus.CANCELLING,
-            OrderStatus.FULFILLING);
+            OrderStatus.FULFILLING,
+            OrderStatus.REFUNDING);
 
     private static final int MAX_ERROR_LENGTH = 500;
     private static final int MAX_PARKED_LISTED = 10_000;
@@ -1077,6 +1477,10 @@ public final class DefaultOrderService implements OrderService {
                     finishFulfil(claimed);
                     yield Worked.FINISHED;
                 }
+                case REFUNDING -> {
+                    finishRefund(claimed);
+                    yield Worked.FINISHED;
+                }
                 default -> Worked.DEFERRED;
             };
         } catch (RuntimeException e) {
@@ -1089,9 +1493,15 @@ public final class DefaultOrderService implements OrderService {
         if (done == Worked.DEFERRED) {
             // nothing was done: look again after the status's grace period, no failure counted
             Order.Recovery r = claimed.recovery();
+            Instant next = clock.instant().plus(settings.stuckAfter());
+            if (claimed.status() == OrderStatus.AWAITING_PAYMENT_ACTION) {
+                Instant hold = liveHold(claimed, now); // an extended hold: look again when it is due
+                if (hold != null && hold.isAfter(next)) {
+                    next = hold;
+                }
+            }
             Order later = claimed.transition(claimed.status(), claimed.updatedAt())
-                    .withRecovery(new Order.Recovery(
-                            r.attempts(), clock.instant().plus(settings.stuckAfter()), r.lastError(), null));
+                    .withRecovery(new Order.Recovery(r.attempts(), next, r.lastError(), null));
             try {
                 writeRecovery(claimed, later, List.of()); // lost: the order moved on, nothing to reschedule
             } catch (RuntimeException e) {
@@ -1105,6 +1515,11 @@ public final class DefaultOrderService implements OrderService {
     /** Cancels an order whose payment action timed out (the sweep finds it due at that moment). */
     private Worked expireAction(Order order, Instant now, boolean retry) {
         if (!retry && order.updatedAt().plus(settings.reservationTtl()).isAfter(now)) {
+            return Worked.DEFERRED;
+        }
+        if (!retry && liveHold(order, now) != null) {
+            // its hold was extended (extendHold): the action has time until the hold is due; a due
+            // hold is never extended again, so the cancellation below cannot race a live extension
             return Worked.DEFERRED;
         }
         Order cancelling = transition(order, OrderStatus.CANCELLING, o -> o.withFailureReason(RESERVATION_EXPIRED));
@@ -1282,6 +1697,22 @@ public final class DefaultOrderService implements OrderService {
         return reload(back);
     }
 
+    @Override
+    public OrderPage list(Scope scope, OrderFilter filter, PageRequest page) {
+        Check.notNull(scope, "scope");
+        Check.notNull(filter, "filter");
+        Check.notNull(page, "page");
+        String cursor = page.cursor();
+        OrderPosition after = cursor == null ? null : OrderCursors.decode(scope, filter, cursor);
+        int size = page.size();
+        List<Order> found = retries.backend(() -> orders.list(scope.value(), filter, after, size + 1));
+        if (found.size() <= size) {
+            return new OrderPage(found, null);
+        }
+        List<Order> shown = found.subList(0, size);
+        return new OrderPage(shown, OrderCursors.encode(scope, filter, OrderPosition.of(shown.get(size - 1))));
+    }
+
     /**
      * The parked order back in the status it was parked from as of {@code now}, no failure
      * counted, due at {@code dueAt}.
@@ -1425,6 +1856,8 @@ public final class DefaultOrderService implements OrderService {
             case FULFILLING -> EventType.ORDER_FULFILLING;
             case FULFILLED -> EventType.ORDER_FULFILLED;
             case NEEDS_ATTENTION -> EventType.ORDER_NEEDS_ATTENTION;
+            case REFUNDING -> EventType.REFUND_REQUESTED;
+            case REFUNDED -> EventType.ORDER_REFUNDED;
         };
     }
 

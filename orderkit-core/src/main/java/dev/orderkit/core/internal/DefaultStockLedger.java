@@ -4,13 +4,17 @@ import dev.failsafe.function.CheckedSupplier;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.AllocationStrategy;
 import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationExpiredException;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationMismatchException;
 import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
@@ -22,6 +26,7 @@ import dev.orderkit.core.observability.Operation;
 import dev.orderkit.core.observability.Outcomes;
 import dev.orderkit.core.observability.Timing;
 import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
@@ -535,6 +540,83 @@ public final class DefaultStockLedger implements StockLedger {
                     transition.verb() + " of reservation " + reservationId + ": " + c.reason());
         }
         return r;
+    }
+
+    @Override
+    public Reservation extend(String reservationId, Instant newExpiry) {
+        return extended(reservationId, newExpiry, true).reservation();
+    }
+
+    /** What an extension settled on: the reservation and whether this call moved its expiry. */
+    public record Extension(Reservation reservation, boolean applied) {}
+
+    /**
+     * Extends a hold (validation, the storage's atomic primitive, conflict retries); with
+     * {@code publish}, an extension this call applied sends {@code HOLD_EXTENDED} (the order
+     * lifecycle records its own event with the order instead).
+     *
+     * @param reservationId the id
+     * @param newExpiry the new expiry
+     * @param publish whether to send the stock event
+     * @return the reservation and whether this call applied the extension
+     * @throws NotFoundException if unknown
+     * @throws ReservationExpiredException if EXPIRED or due
+     * @throws IllegalStateTransitionException if COMMITTED, RELEASED or FULFILLED
+     * @throws InvalidRequestException if {@code newExpiry} is not after now or more than
+     *     {@link ReservationRequest#MAX_TTL} ahead
+     */
+    public Extension extended(String reservationId, Instant newExpiry, boolean publish) {
+        Check.identifier(reservationId, "reservationId", 128);
+        Check.notNull(newExpiry, "newExpiry");
+        Instant asked = clock.instant();
+        if (!newExpiry.isAfter(asked)) {
+            throw new InvalidRequestException("newExpiry", newExpiry, "must be after now (" + asked + ")");
+        }
+        if (newExpiry.isAfter(asked.plus(ReservationRequest.MAX_TTL))) {
+            throw new InvalidRequestException(
+                    "newExpiry",
+                    newExpiry,
+                    "must be at most " + ReservationRequest.MAX_TTL + " from now (" + asked + ")");
+        }
+        ExtendResult result = retries.racing(
+                () -> {
+                    ExtendResult r = storage.extend(reservationId, newExpiry, clock.instant());
+                    if (r instanceof ExtendResult.Conflict c) {
+                        throw new ConcurrencyConflictException(
+                                "extend of reservation " + reservationId + ": " + c.reason());
+                    }
+                    return r;
+                },
+                UnaryOperator.identity());
+        if (result instanceof ExtendResult.Extended e) {
+            if (publish && !discardEvents) {
+                publish(OrderKitEvent.of(
+                        EventType.HOLD_EXTENDED,
+                        reservationId,
+                        newExpiry.toEpochMilli(),
+                        null,
+                        Map.of("expiresAt", newExpiry.toString()),
+                        clock.instant()));
+            }
+            return new Extension(e.reservation(), true);
+        }
+        if (result instanceof ExtendResult.Unchanged u) {
+            return new Extension(u.reservation(), false);
+        }
+        if (result instanceof ExtendResult.Refused f) {
+            Reservation r = f.reservation();
+            if (f.due()) {
+                throw new ReservationExpiredException(
+                        reservationId,
+                        r.state() == ReservationState.HELD
+                                ? "HELD (expired)"
+                                : r.state().name(),
+                        r.expiresAt(),
+                        "extend");
+            }
+            throw new IllegalStateTransitionException(reservationId, r.state().name(), "extend");
+        }
+        throw new NotFoundException("reservation", ((ExtendResult.NotFound) result).reservationId());
     }
 
     @Override

@@ -8,13 +8,14 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.OrderStore;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The {@link StockLedger} applications get from {@code OrderKit#stock()}: the kit's
  * {@link DefaultStockLedger}, except that a hold an order owns can neither be created, committed,
- * released nor fulfilled through it ({@link ReservationOwnedException}, nothing written). The order
+ * released, fulfilled nor extended through it ({@link ReservationOwnedException}, nothing written). The order
  * lifecycle ({@link DefaultOrderService}) uses the {@code DefaultStockLedger} itself.
  *
  * <p><b>How ownership is known.</b> An order's hold has the order's id, and core writes the order
@@ -78,6 +79,12 @@ public final class PublicStockLedger implements StockLedger {
     public Reservation fulfil(String reservationId) {
         requireNotOwned(reservationId, "fulfil");
         return ledger.fulfil(reservationId);
+    }
+
+    @Override
+    public Reservation extend(String reservationId, Instant newExpiry) {
+        requireNotOwned(reservationId, "extend");
+        return ledger.extend(reservationId, newExpiry);
     }
 
     @Override

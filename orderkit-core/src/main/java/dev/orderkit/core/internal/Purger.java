@@ -32,7 +32,11 @@ public final class Purger {
     private static final Logger LOG = LoggerFactory.getLogger(Purger.class);
     /** The statuses an order never leaves. */
     static final Set<OrderStatus> TERMINAL_ORDERS = EnumSet.of(
-            OrderStatus.FULFILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.PAYMENT_DECLINED);
+            OrderStatus.FULFILLED,
+            OrderStatus.CANCELLED,
+            OrderStatus.REJECTED,
+            OrderStatus.PAYMENT_DECLINED,
+            OrderStatus.REFUNDED);
 
     private final OrderKitConfig config;
     private final Retries retries;

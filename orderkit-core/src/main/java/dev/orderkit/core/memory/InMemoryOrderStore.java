@@ -1,22 +1,30 @@
 package dev.orderkit.core.memory;
 
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +44,14 @@ import org.slf4j.LoggerFactory;
  * when writers kept interfering; {@link #findStale} takes all the read locks and reads only the
  * oldest entries of each stripe's index, {@link #findDue} likewise on a second per-stripe index by
  * status and next recovery attempt.
+ *
+ * <p>{@link #list} reads three listing indexes, concurrent skip-list sets in listing order (created
+ * time descending, then id descending): per scope, per (scope, status) and per (scope, customer
+ * reference), written with the order under its stripe lock. A page starts at the cursor (or the
+ * range's upper bound) with one {@code O(log n)} seek per index it reads (the customer's, else one
+ * per requested status, merged, else the scope's) and then reads about as many entries as it
+ * returns; each entry is re-checked against the order's current state, so a page is as of some
+ * instant during the call per order (the indexes are read without locks).
  */
 public final class InMemoryOrderStore implements OrderStore {
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryOrderStore.class);
@@ -72,6 +88,28 @@ public final class InMemoryOrderStore implements OrderStore {
     private final List<Map<OrderStatus, TreeSet<Touched>>> byStatus = new ArrayList<>(stripes.count());
     /** Per stripe of the order id, the orders of each status by next recovery attempt; like {@link #byStatus}. */
     private final List<Map<OrderStatus, TreeSet<Touched>>> byDue = new ArrayList<>(stripes.count());
+
+    /** An order in the listing indexes, in listing order (created time descending, then id descending). */
+    private record Listed(Instant createdAt, String orderId) implements Comparable<Listed> {
+        static Listed of(Order o) {
+            return new Listed(o.createdAt(), o.id());
+        }
+
+        @Override
+        public int compareTo(Listed o) {
+            int c = o.createdAt.compareTo(createdAt);
+            return c != 0 ? c : o.orderId.compareTo(orderId);
+        }
+    }
+
+    /** Per scope, its orders in listing order. */
+    private final ConcurrentHashMap<String, ConcurrentSkipListSet<Listed>> listByScope = new ConcurrentHashMap<>();
+    /** Per (scope, status), its orders in listing order. */
+    private final ConcurrentHashMap<List<Object>, ConcurrentSkipListSet<Listed>> listByStatus =
+            new ConcurrentHashMap<>();
+    /** Per (scope, customer reference), its orders in listing order. */
+    private final ConcurrentHashMap<List<String>, ConcurrentSkipListSet<Listed>> listByCustomer =
+            new ConcurrentHashMap<>();
 
     private final Function<String, Order> orderOf = orders::get;
     private final EventSink sink;
@@ -128,6 +166,7 @@ public final class InMemoryOrderStore implements OrderStore {
             orders.put(order.id(), order);
             indexOf(order.id(), order.status()).add(Touched.of(order));
             dueIndexOf(order.id(), order.status()).add(Touched.dueOf(order));
+            listed(order);
             KeyEntry latest = byKey.get(key);
             if (latest == null || !latest.createdAt().isAfter(order.createdAt())) {
                 byKey.put(key, new KeyEntry(order.id(), order.createdAt()));
@@ -177,6 +216,13 @@ public final class InMemoryOrderStore implements OrderStore {
                 }
                 dueIndexOf(order.id(), current.status()).remove(Touched.dueOf(current));
                 dueIndexOf(order.id(), order.status()).add(Touched.dueOf(order));
+                if (current.status() != order.status()
+                        || !current.createdAt().equals(order.createdAt())
+                        || !current.scope().equals(order.scope())
+                        || !current.customerRef().equals(order.customerRef())) {
+                    unlisted(current);
+                    listed(order);
+                }
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -254,12 +300,106 @@ public final class InMemoryOrderStore implements OrderStore {
             orders.remove(orderId);
             indexOf(orderId, current.status()).remove(Touched.of(current));
             dueIndexOf(orderId, current.status()).remove(Touched.dueOf(current));
+            unlisted(current);
             KeyEntry latest = byKey.get(key);
             if (latest != null && latest.orderId().equals(orderId)) {
                 byKey.remove(key);
             }
             return true;
         });
+    }
+
+    /** Adds the order to the listing indexes (under its stripe's write lock). */
+    private void listed(Order o) {
+        Listed l = Listed.of(o);
+        listByScope
+                .computeIfAbsent(o.scope(), k -> new ConcurrentSkipListSet<>())
+                .add(l);
+        listByStatus
+                .computeIfAbsent(List.of(o.scope(), o.status()), k -> new ConcurrentSkipListSet<>())
+                .add(l);
+        listByCustomer
+                .computeIfAbsent(List.of(o.scope(), o.customerRef()), k -> new ConcurrentSkipListSet<>())
+                .add(l);
+    }
+
+    /** Removes the order from the listing indexes (under its stripe's write lock). */
+    private void unlisted(Order o) {
+        Listed l = Listed.of(o);
+        removeFrom(listByScope.get(o.scope()), l);
+        removeFrom(listByStatus.get(List.of(o.scope(), o.status())), l);
+        removeFrom(listByCustomer.get(List.of(o.scope(), o.customerRef())), l);
+    }
+
+    private static void removeFrom(@Nullable Set<Listed> index, Listed l) {
+        if (index != null) {
+            index.remove(l);
+        }
+    }
+
+    /** The next entry of one index, for the merge of several. */
+    private record Head(Listed at, Iterator<Listed> rest) {}
+
+    /**
+     * Reads the customer's index if the filter names one, else the index of each requested status
+     * (a lazy k-way merge), else the scope's, from the later of the cursor and the range's upper
+     * bound, and stops at the range's lower bound or after {@code limit} matches. Each entry is
+     * checked against the order's current state (it may have changed since the entry was read).
+     */
+    @Override
+    public List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+        List<@Nullable NavigableSet<Listed>> sources = new ArrayList<>();
+        String customer = filter.customerRef();
+        if (customer != null) {
+            sources.add(listByCustomer.get(List.of(scope, customer)));
+        } else if (!filter.statuses().isEmpty()) {
+            for (OrderStatus s : filter.statuses()) {
+                sources.add(listByStatus.get(List.of(scope, s)));
+            }
+        } else {
+            sources.add(listByScope.get(scope));
+        }
+        Listed start = after == null ? null : new Listed(after.createdAt(), after.orderId());
+        Instant to = filter.createdTo();
+        if (to != null) {
+            Listed bound = new Listed(to, ""); // every entry after it was created before `to`
+            if (start == null || bound.compareTo(start) > 0) {
+                start = bound;
+            }
+        }
+        PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> a.at().compareTo(b.at()));
+        for (NavigableSet<Listed> index : sources) {
+            if (index == null) {
+                continue;
+            }
+            Iterator<Listed> it = (start == null ? index : index.tailSet(start, false)).iterator();
+            if (it.hasNext()) {
+                heads.add(new Head(it.next(), it));
+            }
+        }
+        Instant from = filter.createdFrom();
+        List<Order> out = new ArrayList<>(Math.min(limit, 64));
+        Set<String> seen = new HashSet<>();
+        while (out.size() < limit && !heads.isEmpty()) {
+            Head h = heads.poll();
+            Listed l = h.at();
+            if (from != null && l.createdAt().isBefore(from)) {
+                break; // every later entry of every index is older still
+            }
+            Order o = orders.get(l.orderId());
+            if (o != null
+                    && o.scope().equals(scope)
+                    && o.createdAt().equals(l.createdAt())
+                    && filter.matches(o)
+                    && (after == null || after.precedes(o))
+                    && seen.add(o.id())) {
+                out.add(o);
+            }
+            if (h.rest().hasNext()) {
+                heads.add(new Head(h.rest().next(), h.rest()));
+            }
+        }
+        return List.copyOf(out);
     }
 
     private void publish(List<OrderKitEvent> events) {

@@ -12,6 +12,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
@@ -457,6 +458,41 @@ public final class InMemoryStockStorage implements StockStorage {
                 }
             }
             return result;
+        } finally {
+            unlockSkus(locked);
+        }
+    }
+
+    /**
+     * Decides and applies under the write locks of the reservation's SKUs, which every expiry of it
+     * (the sweeper's, a lazy one on the reserve path) also takes: the expiry and the hold's entry in
+     * the due index of each of its SKUs move together. Never conflicts.
+     */
+    @Override
+    public ExtendResult extend(String reservationId, Instant newExpiry, Instant now) {
+        Reservation seen = reservations.get(reservationId);
+        if (seen == null) {
+            return new ExtendResult.NotFound(reservationId);
+        }
+        List<Sku> locked = lockSkus(seen.lines());
+        try {
+            Reservation current = reservations.get(reservationId);
+            if (current == null) { // purged (terminal and old) between the read and the locks
+                return new ExtendResult.NotFound(reservationId);
+            }
+            ExtendResult decided = ExtendResult.decide(current, newExpiry, now);
+            if (decided != null) {
+                return decided;
+            }
+            Reservation extended = current.withExpiry(newExpiry);
+            Due old = new Due(current.expiresAt(), reservationId);
+            Due moved = new Due(newExpiry, reservationId);
+            for (Sku s : locked) {
+                s.due.remove(old);
+                s.due.add(moved);
+            }
+            reservations.put(reservationId, extended);
+            return new ExtendResult.Extended(extended);
         } finally {
             unlockSkus(locked);
         }

@@ -2,13 +2,16 @@ package dev.orderkit.core.spi;
 
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.event.OrderKitEvent;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Storage of orders with compare-and-set updates. An implementation records the given events
@@ -101,6 +104,41 @@ public interface OrderStore {
                 .filter(o -> !o.recovery().nextAttemptAt().isAfter(now))
                 .sorted(Comparator.comparing((Order o) -> o.recovery().nextAttemptAt())
                         .thenComparing(Order::id))
+                .limit(limit)
+                .toList();
+    }
+
+    // ------------------------------------------------------------------ listing (OrderService#list)
+
+    /**
+     * Listing primitive of {@code OrderService.list}: up to {@code limit} orders of {@code scope}
+     * that match {@code filter}, in the listing order of {@link OrderPosition} (newest first: created
+     * time descending, ties by id descending), strictly after {@code after} if given. Core validates
+     * the arguments, decodes the cursor into {@code after}, and asks for one order more than the
+     * page size to learn whether there is a next page; it never asks for more than 501 orders.
+     *
+     * <p>Keyset semantics: an order's scope and creation time never change, so a listing resumed
+     * after a position neither repeats nor skips an order that existed when it started, whatever is
+     * inserted meanwhile. Orders whose status changes between pages are listed as their current
+     * status matches the filter. A call is not a snapshot: each returned order is as of some instant
+     * during the call, and it matches the filter at that instant.
+     *
+     * <p>The default implementation is a fallback for stores written before this method existed:
+     * it reads every order through {@link #findStale} and filters and sorts them, which is correct
+     * but costs a full read per page. A store should override it with a range scan of an index by
+     * (scope, created time, id), and per status and per customer, that reads about what it returns,
+     * as the built-in stores do.
+     *
+     * @param scope the scope whose orders are listed; orders of other scopes are never returned
+     * @param filter statuses, customer reference and creation-time range to match
+     * @param after the position of the last order of the previous page, or {@code null}
+     * @param limit maximum number of orders, at least 1
+     * @return the matching orders in listing order
+     */
+    default List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+        return findStale(EnumSet.allOf(OrderStatus.class), Instant.MAX, Integer.MAX_VALUE).stream()
+                .filter(o -> o.scope().equals(scope) && filter.matches(o) && (after == null || after.precedes(o)))
+                .sorted(Comparator.comparing(OrderPosition::of, OrderPosition.LISTING_ORDER))
                 .limit(limit)
                 .toList();
     }

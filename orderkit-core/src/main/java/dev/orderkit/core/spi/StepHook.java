@@ -19,7 +19,9 @@ public interface StepHook {
      *             {@code PAYMENT_AUTHORIZED}, {@code CANCELLING}, {@code FULFILLING}), {@code authorize}
      *             (right before the gateway is asked to authorize, after the hold was found live, and
      *             before the lease is checked and renewed for the call), {@code authorized} (right
-     *             after the gateway answered) or {@code complete} (before the key is completed)
+     *             after the gateway answered), {@code complete} (before the key is completed) or
+     *             {@code EXTEND_HOLD} ({@code OrderService.extendHold}, after the order was read and
+     *             before the hold and the order are written)
      */
     void before(String orderId, String step);
 }

@@ -144,6 +144,37 @@ public interface StockStorage {
     TransitionResult transition(String reservationId, ReservationTransition transition, Instant now);
 
     /**
+     * Moves a HELD hold's expiry later, atomically with respect to its expiry: of an extension and
+     * an expiry (the sweeper's {@link #expireAll}, a {@link #transition}{@code (EXPIRE)}, a lazy
+     * expiry on the reserve path) racing for one hold exactly one wins: either the hold is
+     * extended and is not expired at its old expiry, or it is expired and the extension is refused.
+     * The rule ({@link ExtendResult#decide}) is applied inside the backend's conditional write:
+     * the reservation must be HELD and not due ({@code expiresAt > now}) at that instant, and
+     * {@code newExpiry} must be later than its expiry; then the expiry and every index the backend
+     * keeps by expiry (per SKU and overall) move to {@code newExpiry}. Nothing else changes: no
+     * level, no movement, not {@link Reservation#updatedAt()}.
+     *
+     * <p>Idempotent: a repeat (a retry after a lost reply) finds the hold already expiring at
+     * {@code newExpiry} and answers {@code Unchanged} with it. A hold is never shortened: a
+     * {@code newExpiry} at or before the current expiry answers {@code Unchanged}. Core validates
+     * {@code newExpiry > now} before calling.
+     *
+     * <p>The default throws {@link UnsupportedOperationException}: a backend written before this
+     * primitive existed cannot extend holds (core then reports the same exception to the caller).
+     * Every backend of this project implements it.
+     *
+     * @param reservationId the id
+     * @param newExpiry the new expiry, after {@code now}
+     * @param now current time (the hold is due when {@code expiresAt <= now})
+     * @return {@code Extended}, {@code Unchanged}, {@code Refused} (not HELD, or due),
+     *     {@code NotFound}, or {@code Conflict} (changed between read and write; nothing written
+     *     that a repeat would not redo: core calls again). Never loops or recurses to retry.
+     */
+    default ExtendResult extend(String reservationId, Instant newExpiry, Instant now) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot extend holds");
+    }
+
+    /**
      * Ids of HELD reservations with {@code expiresAt <= now}, earliest first.
      *
      * @param now current time

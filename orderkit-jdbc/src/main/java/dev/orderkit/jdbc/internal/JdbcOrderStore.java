@@ -1,8 +1,10 @@
 package dev.orderkit.jdbc.internal;
 
 import dev.orderkit.core.Order;
+import dev.orderkit.core.OrderFilter;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.jdbc.JdbcDialect;
 import java.time.Instant;
@@ -11,14 +13,17 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link OrderStore} on SQL: the order is a JSON document plus indexed columns (id, scope, status,
- * version, timestamps, next recovery attempt). Inserts are idempotent on the primary key; updates compare-and-set the
+ * version, timestamps, next recovery attempt, customer reference). Inserts are idempotent on the primary key; updates compare-and-set the
  * version column. The given events are written to the outbox table in the same transaction, so an
  * order change and its events commit (or roll back) together. Thread-safe.
  */
@@ -40,7 +45,8 @@ public final class JdbcOrderStore implements OrderStore {
         return db.txWithoutSavepoint("insert order " + order.id(), tx -> {
             Handle h = tx.handle();
             String sql = "INSERT INTO {p}orders (id, scope, idem_key, status, version, created_at, updated_at, "
-                    + "next_attempt_at, body) VALUES (:id, :scope, :k, :status, :v, :created, :updated, :due, :body)";
+                    + "next_attempt_at, customer_ref, body) "
+                    + "VALUES (:id, :scope, :k, :status, :v, :created, :updated, :due, :customer, :body)";
             boolean pg = db.dialect() == JdbcDialect.POSTGRESQL;
             int n;
             try {
@@ -53,6 +59,7 @@ public final class JdbcOrderStore implements OrderStore {
                         .bind("created", Db.nanos(order.createdAt()))
                         .bind("updated", Db.nanos(order.updatedAt()))
                         .bind("due", Db.nanos(order.recovery().nextAttemptAt()))
+                        .bind("customer", order.customerRef())
                         .bind("body", Codec.write(order))
                         .execute();
             } catch (UnableToExecuteStatementException e) {
@@ -103,8 +110,10 @@ public final class JdbcOrderStore implements OrderStore {
         return db.txWithoutSavepoint("update order " + order.id(), tx -> {
             Handle h = tx.handle();
             int n = h.createUpdate(db.sql("UPDATE {p}orders SET status = :status, version = :v, updated_at = :updated, "
-                            + "next_attempt_at = :due, body = :body WHERE id = :id AND version = :ev"))
+                            + "next_attempt_at = :due, customer_ref = :customer, body = :body "
+                            + "WHERE id = :id AND version = :ev"))
                     .bind("status", order.status().name())
+                    .bind("customer", order.customerRef())
                     .bind("v", order.version())
                     .bind("updated", Db.nanos(order.updatedAt()))
                     .bind("due", Db.nanos(order.recovery().nextAttemptAt()))
@@ -205,6 +214,132 @@ public final class JdbcOrderStore implements OrderStore {
                 .stream()
                 .map(b -> Codec.read(b, Order.class))
                 .toList();
+    }
+
+    // ------------------------------------------------------------------ listing (OrderService#list)
+
+    /**
+     * One index range scan per page, newest first ({@code ORDER BY created_at DESC, id DESC}, the
+     * V8 indexes read backwards), starting after the cursor's position with the keyset predicate
+     * {@code created_at <= :ac AND (created_at < :ac OR id < :aid)} (a range on the index's
+     * {@code created_at} column on every dialect) and stopping after {@code limit} rows:
+     * <ul>
+     *   <li>a customer filter reads {@code (scope, customer_ref, created_at, id)}, other parts of the
+     *       filter checked on those rows;
+     *   <li>else a status filter reads {@code (scope, status, created_at, id)}: one branch per
+     *       status, each stopping after {@code limit} rows, merged (an {@code IN} list over a
+     *       leading column would read every matching row to sort them);
+     *   <li>else {@code (scope, created_at, id)}.
+     * </ul>
+     * Ties on {@code created_at} are ordered by the id column's own order (binary on MySQL/MariaDB
+     * and H2, the database collation on PostgreSQL), consistently with the keyset predicate.
+     */
+    @Override
+    public List<Order> list(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+        return listQuery(
+                        "list orders",
+                        "",
+                        scope,
+                        filter,
+                        after,
+                        limit,
+                        q -> q.mapTo(String.class).list())
+                .stream()
+                .map(b -> Codec.read(b, Order.class))
+                .toList();
+    }
+
+    /**
+     * Diagnostics: the database's plan for the query of {@link #list} with these arguments
+     * ({@code EXPLAIN (FORMAT JSON)} on PostgreSQL, {@code EXPLAIN FORMAT=JSON} on MySQL/MariaDB,
+     * {@code EXPLAIN} on H2), one string per row of the answer.
+     *
+     * @param scope the scope
+     * @param filter the filter
+     * @param after the position to start after, or {@code null}
+     * @param limit the limit
+     * @return the plan
+     * @throws dev.orderkit.core.BackendUnavailableException if the database fails
+     */
+    public List<String> explainList(String scope, OrderFilter filter, @Nullable OrderPosition after, int limit) {
+        String explain = switch (db.dialect()) {
+            case POSTGRESQL -> "EXPLAIN (FORMAT JSON) ";
+            case MYSQL -> "EXPLAIN FORMAT=JSON ";
+            default -> "EXPLAIN ";
+        };
+        return listQuery(
+                "explain list orders",
+                explain,
+                scope,
+                filter,
+                after,
+                limit,
+                q -> q.mapTo(String.class).list());
+    }
+
+    private <R> R listQuery(
+            String op,
+            String prefix,
+            String scope,
+            OrderFilter filter,
+            @Nullable OrderPosition after,
+            int limit,
+            Function<Query, R> run) {
+        List<OrderStatus> statuses = new ArrayList<>(
+                filter.statuses().isEmpty() ? EnumSet.noneOf(OrderStatus.class) : EnumSet.copyOf(filter.statuses()));
+        String customer = filter.customerRef();
+        Instant from = filter.createdFrom();
+        Instant to = filter.createdTo();
+        StringBuilder common = new StringBuilder();
+        if (from != null) {
+            common.append(" AND created_at >= :from");
+        }
+        if (to != null) {
+            common.append(" AND created_at < :to");
+        }
+        if (after != null) {
+            common.append(" AND created_at <= :ac AND (created_at < :ac OR id < :aid)");
+        }
+        String order = " ORDER BY created_at DESC, id DESC LIMIT :lim";
+        String sql;
+        if (customer != null) {
+            String inStatuses =
+                    statuses.isEmpty() ? "" : " AND status IN (" + joined(statuses.size(), i -> ":s" + i, ", ") + ")";
+            sql = "SELECT body FROM {p}orders WHERE scope = :scope AND customer_ref = :customer" + inStatuses + common
+                    + order;
+        } else if (statuses.size() == 1) {
+            sql = "SELECT body FROM {p}orders WHERE scope = :scope AND status = :s0" + common + order;
+        } else if (statuses.size() > 1) {
+            sql = "SELECT body FROM ("
+                    + joined(
+                            statuses.size(),
+                            i -> "(SELECT body, created_at, id FROM {p}orders WHERE scope = :scope AND status = :s" + i
+                                    + common + order + ")",
+                            " UNION ALL ")
+                    + ") listed" + order;
+        } else {
+            sql = "SELECT body FROM {p}orders WHERE scope = :scope" + common + order;
+        }
+        String text = prefix + db.sql(sql);
+        return db.read(op, tx -> {
+            var q = tx.handle().createQuery(text).bind("scope", scope).bind("lim", limit);
+            for (int i = 0; i < statuses.size(); i++) {
+                q.bind("s" + i, statuses.get(i).name());
+            }
+            if (customer != null) {
+                q.bind("customer", customer);
+            }
+            if (from != null) {
+                q.bind("from", Db.nanos(from));
+            }
+            if (to != null) {
+                q.bind("to", Db.nanos(to));
+            }
+            if (after != null) {
+                q.bind("ac", Db.nanos(after.createdAt())).bind("aid", after.orderId());
+            }
+            return run.apply(q);
+        });
     }
 
     // ------------------------------------------------------------------ retention (see JdbcPurge)

@@ -1,6 +1,7 @@
 package dev.orderkit.jdbc.internal;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
@@ -12,6 +13,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -80,11 +82,11 @@ public final class JdbcStockStorage implements StockStorage {
     private static final String INSERT_RESERVATION = "INSERT INTO {p}reservation "
             + "(id, state, expires_at, created_at, updated_at, version) VALUES (?, 'HELD', ?, ?, ?, 0)";
     private static final String CAS_STATE = "UPDATE {p}reservation SET state = ?, updated_at = ?, "
-            + "version = version + 1 WHERE id = ? AND state = ?";
+            + "version = version + 1 WHERE id = ? AND state = ? AND expires_at = ?";
     /** MySQL/MariaDB: the state's compare-and-set and the hold's index entries in one statement. */
     private static final String CAS_STATE_UNHOLD_MYSQL = "UPDATE {p}reservation r JOIN {p}reservation_line l "
             + "ON l.reservation_id = r.id SET r.state = ?, r.updated_at = ?, r.version = r.version + 1, "
-            + "l.held_until = NULL WHERE r.id = ? AND r.state = ?";
+            + "l.held_until = NULL WHERE r.id = ? AND r.state = ? AND r.expires_at = ?";
     /** Takes a hold's lines out of the index by SKU and expiry. */
     private static final String UNHOLD_LINES =
             "UPDATE {p}reservation_line SET held_until = NULL WHERE reservation_id = ? AND held_until IS NOT NULL";
@@ -577,8 +579,7 @@ public final class JdbcStockStorage implements StockStorage {
      * the {@link ReservationTransition} table, returning the reservation as its snapshot saw it.
      * MySQL/MariaDB and H2: reads the reservation (one query), asks {@link ReservationTransition}
      * (this class has no lifecycle rules of its own) and applies it in one transaction conditional
-     * on the state it read; the expiry never changes, so the state is the rule's only input that
-     * can move meanwhile. Either way a lost compare-and-set is a {@code Conflict}, for core to re-run.
+     * on the state and the expiry it read (the expiry moves only by {@link #extend}, only later). Either way a lost compare-and-set is a {@code Conflict}, for core to re-run.
      */
     @Override
     public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
@@ -646,8 +647,66 @@ public final class JdbcStockStorage implements StockStorage {
         });
     }
 
+    private static final String EXTEND_HOLD = "UPDATE {p}reservation SET expires_at = ?, version = version + 1 "
+            + "WHERE id = ? AND state = 'HELD' AND expires_at > ? AND expires_at < ?";
+    private static final String EXTEND_LINES =
+            "UPDATE {p}reservation_line SET held_until = ? WHERE reservation_id = ? AND held_until IS NOT NULL";
+
     /**
-     * Moves the reservation to {@code next} if it still is in the state read; true if it did. A
+     * One transaction (a savepoint inside a step transaction): one conditional update of the
+     * reservation row, guarded by {@code state = 'HELD' AND expires_at > now AND expires_at <
+     * newExpiry} (the rule of {@link ExtendResult#decide}, evaluated by the database on the row it
+     * locks, so a racing expiry, which locks the same row and re-checks {@code expires_at <= now},
+     * either commits first and makes this update match nothing, or waits and finds the row not due),
+     * then the lines' {@code held_until} (the index by SKU and expiry) with it; then the reservation
+     * is read in the same transaction. An update that matched nothing reads the row and answers
+     * what the rule says for it ({@code Refused}, {@code Unchanged}), or {@code Conflict} if it
+     * changed in between.
+     */
+    @Override
+    public ExtendResult extend(String reservationId, Instant newExpiry, Instant now) {
+        long nowN = Db.nanos(now);
+        long expN = Db.nanos(newExpiry);
+        return db.withConnection(
+                "extend " + reservationId,
+                (c, ambient) -> inTx(c, ambient, tx -> {
+                    int n;
+                    try (PreparedStatement ps = tx.prepareStatement(db.sql(EXTEND_HOLD))) {
+                        ps.setLong(1, expN);
+                        ps.setString(2, reservationId);
+                        ps.setLong(3, nowN);
+                        ps.setLong(4, expN);
+                        n = ps.executeUpdate();
+                    }
+                    if (n == 1) {
+                        try (PreparedStatement ps = tx.prepareStatement(db.sql(EXTEND_LINES))) {
+                            ps.setLong(1, expN);
+                            ps.setString(2, reservationId);
+                            ps.executeUpdate();
+                        }
+                    }
+                    Optional<Reservation> read = selectReservation(tx, reservationId);
+                    if (n == 1) {
+                        Reservation extended = read.orElseThrow(() -> new BackendUnavailableException(
+                                "extended reservation " + reservationId + " has no lines (inconsistent data)", null));
+                        return new Done<ExtendResult>(new ExtendResult.Extended(extended), true);
+                    }
+                    if (read.isEmpty()) {
+                        return new Done<ExtendResult>(new ExtendResult.NotFound(reservationId), false);
+                    }
+                    ExtendResult decided = ExtendResult.decide(read.get(), newExpiry, now);
+                    return new Done<ExtendResult>(
+                            decided != null
+                                    ? decided
+                                    : new ExtendResult.Conflict(reservationId, "changed between update and read"),
+                            false);
+                }));
+    }
+
+    /**
+     * Moves the reservation to {@code next} if it still is in the state read, with the expiry read
+     * (an {@link #extend} in between moves the expiry, so an expiry decided on the old one loses and
+     * is re-run as a {@code Conflict}); true if it did. A
      * hold leaving HELD leaves the index by SKU and expiry ({@code reservation_line.held_until})
      * atomically with it: on MySQL/MariaDB in the same (multi-table) statement, on H2 with a second
      * statement of the caller's transaction.
@@ -661,6 +720,7 @@ public final class JdbcStockStorage implements StockStorage {
                 ps.setLong(2, nowN);
                 ps.setString(3, reservationId);
                 ps.setString(4, current.state().name());
+                ps.setLong(5, Db.nanos(current.expiresAt()));
                 return ps.executeUpdate() > 0;
             }
         }
@@ -670,6 +730,7 @@ public final class JdbcStockStorage implements StockStorage {
             ps.setLong(2, nowN);
             ps.setString(3, reservationId);
             ps.setString(4, current.state().name());
+            ps.setLong(5, Db.nanos(current.expiresAt()));
             won = ps.executeUpdate() == 1;
         }
         if (won && unhold) {

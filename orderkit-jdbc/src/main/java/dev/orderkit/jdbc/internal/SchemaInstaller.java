@@ -1,6 +1,7 @@
 package dev.orderkit.jdbc.internal;
 
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.Order;
 import dev.orderkit.jdbc.JdbcDialect;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * process) with a JVM lock. Every script uses {@code CREATE ... IF NOT EXISTS} / {@code ADD COLUMN IF
  * NOT EXISTS} (MySQL's V3 to V7 change existing tables only when {@code information_schema} does not
  * list the change yet), so re-running a half-applied version (MySQL commits DDL implicitly) completes
- * it. Thread-safe.
+ * it. After the scripts, {@link #migrate()} fills in {@code orders.customer_ref} (V8) from the JSON
+ * body of the rows that have none ({@link #backfillCustomerRefs()}). Thread-safe.
  */
 public final class SchemaInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInstaller.class);
@@ -38,7 +42,13 @@ public final class SchemaInstaller {
             new Script(4, "claim table", "V4__claim_table.sql"),
             new Script(5, "hold expiry index", "V5__hold_expiry_index.sql"),
             new Script(6, "retention", "V6__retention.sql"),
-            new Script(7, "recovery", "V7__recovery.sql"));
+            new Script(7, "recovery", "V7__recovery.sql"),
+            new Script(8, "order listing", "V8__order_listing.sql"));
+
+    /** The version that added {@code orders.customer_ref}, filled in by {@link #backfillCustomerRefs()}. */
+    private static final int CUSTOMER_REF_VERSION = 8;
+    /** Rows read and updated per transaction of {@link #backfillCustomerRefs()}. */
+    public static final int BACKFILL_BATCH = 500;
 
     private final Db db;
 
@@ -103,7 +113,7 @@ public final class SchemaInstaller {
     }
 
     /**
-     * Applies every missing version.
+     * Applies every missing version, then fills in missing {@code orders.customer_ref} values.
      *
      * @return the versions applied by this call (empty if the schema was current)
      * @throws BackendUnavailableException if the database fails
@@ -120,6 +130,82 @@ public final class SchemaInstaller {
      * @throws BackendUnavailableException if the database fails
      */
     public List<Integer> migrate(int target) {
+        List<Integer> applied = applyScripts(target);
+        if (target >= CUSTOMER_REF_VERSION && installed().contains(CUSTOMER_REF_VERSION)) {
+            int filled = backfillCustomerRefs();
+            if (filled > 0) {
+                LOG.info(
+                        "orderkit schema: filled in orders.customer_ref of {} orders with prefix '{}'",
+                        filled,
+                        db.prefix());
+            }
+        }
+        return applied;
+    }
+
+    private Set<Integer> installed() {
+        return new HashSet<>(db.read(
+                "schema history",
+                tx -> tx.handle()
+                        .createQuery(db.sql("SELECT version FROM {p}schema_history"))
+                        .mapTo(Integer.class)
+                        .list()));
+    }
+
+    /**
+     * Fills in {@code orders.customer_ref} (V8) of the rows that have none (written before V8, or by
+     * an instance still running pre-V8 code during a rolling upgrade) from their JSON body: keyset
+     * batches of {@link #BACKFILL_BATCH} rows by id, each read and updated in its own short
+     * transaction (outside the migration lock, so writers are never blocked for long). Idempotent
+     * and safe on several instances at once (each update is guarded by {@code customer_ref IS
+     * NULL} and writes the value the body holds). Costs one scan of the orders table when nothing
+     * is missing.
+     *
+     * @return the number of rows filled in
+     */
+    int backfillCustomerRefs() {
+        int filled = 0;
+        @Nullable String last = null;
+        while (true) {
+            String after = last;
+            List<String> bodies = db.read("read orders without customer_ref", tx -> {
+                var q = tx.handle()
+                        .createQuery(db.sql("SELECT body FROM {p}orders WHERE customer_ref IS NULL"
+                                + (after == null ? "" : " AND id > :after") + " ORDER BY id LIMIT :n"))
+                        .bind("n", BACKFILL_BATCH);
+                if (after != null) {
+                    q.bind("after", after);
+                }
+                return q.mapTo(String.class).list();
+            });
+            if (bodies.isEmpty()) {
+                return filled;
+            }
+            List<Order> batch = new ArrayList<>(bodies.size());
+            for (String body : bodies) {
+                batch.add(Codec.read(body, Order.class));
+            }
+            filled += db.tx("fill in orders.customer_ref", tx -> {
+                PreparedBatch b = tx.handle()
+                        .prepareBatch(db.sql(
+                                "UPDATE {p}orders SET customer_ref = :c WHERE id = :id AND customer_ref IS NULL"));
+                for (Order o : batch) {
+                    b.bind("c", o.customerRef()).bind("id", o.id()).add();
+                }
+                int n = 0;
+                for (int c : b.execute()) {
+                    n += Math.max(c, 0);
+                }
+                return n;
+            });
+            if (bodies.size() < BACKFILL_BATCH) {
+                return filled;
+            }
+            last = batch.get(batch.size() - 1).id();
+        }
+    }
+
+    private List<Integer> applyScripts(int target) {
         switch (db.dialect()) {
             case POSTGRESQL:
                 return db.tx("schema migration", tx -> {

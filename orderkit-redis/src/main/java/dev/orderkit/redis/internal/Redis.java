@@ -48,6 +48,8 @@ public final class Redis {
         FINISH_LOCAL("finish_local.lua"),
         /** Reservation header begin / compare-and-set. */
         HEADER("header.lua"),
+        /** Moves a HELD hold's expiry later (a merged record, a cluster part or a cluster header). */
+        EXTEND("extend.lua"),
         /** Due reservations of one bucket. */
         DUE("due.lua"),
         /** Due reservations of some SKUs (cluster: of one slot), from their due sets. */

@@ -14,6 +14,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -1047,6 +1048,79 @@ public final class RedisStockStorage implements StockStorage {
                 || (h.state() == HeaderState.PENDING && !h.expiresAt().isAfter(now))) {
             abort(h, now);
         }
+    }
+
+    /**
+     * Extension, decided by {@link ExtendResult#decide} on the header as read (an unfinished
+     * transition is finished first, as {@link #transition} does) and applied by {@code extend.lua},
+     * whose guard (HELD and {@code exp > now}) is the one every expiry script reads, so of an
+     * extension and an expiry of one record exactly one applies. A standalone (merged) record is
+     * one script: its expiry, its bucket index score and its score in the due set of each of its
+     * SKUs. A cluster reservation's parts (one per slot; a part can be expired lazily at its own
+     * expiry by a reserve in its slot) are extended first, each in its slot, then the header, which
+     * is the decision: until the header moves, an expiry of the header (sweeper) still wins and its
+     * decided expiry expires every part whatever the part's own expiry; once it moved, no part can
+     * expire before the new expiry, because each was extended before. A part that refuses (expired
+     * lazily, or due) makes the whole extension refused as due; a crash or a lost reply between the
+     * steps leaves parts that expire later than their header, which a repeat completes (each step
+     * answers {@code SAME} when already applied) or the header's expiry ends.
+     */
+    @Override
+    public ExtendResult extend(String reservationId, Instant newExpiry, Instant now) {
+        Optional<Header> found = header(reservationId);
+        if (found.isEmpty() || !found.get().visible()) {
+            return new ExtendResult.NotFound(reservationId);
+        }
+        Header h = found.get();
+        if (h.state().intermediate()) {
+            Header settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
+            if (settled.state().intermediate()) {
+                return new ExtendResult.Conflict(reservationId, "another transition is finishing");
+            }
+            h = settled;
+        }
+        Reservation current = h.view();
+        ExtendResult decided = ExtendResult.decide(current, newExpiry, now);
+        if (decided != null) {
+            return decided;
+        }
+        List<String> args = List.of(Codec.time(now), Codec.time(newExpiry), Codec.millis(newExpiry));
+        if (!h.merged()) {
+            int index = 0;
+            for (String p : partKeys(h)) {
+                String r = extendScript("part", List.of(p), args);
+                hook.at("extend-part", reservationId, index++);
+                if (r.equals("DUE") || r.equals("STATE:" + ReservationState.EXPIRED.name())) {
+                    return new ExtendResult.Refused(current, true);
+                }
+                if (!r.equals("OK") && !r.equals("SAME")) {
+                    return new ExtendResult.Conflict(reservationId, "part " + p + " answered " + r);
+                }
+            }
+        }
+        String r = extendScript(
+                h.merged() ? "local" : "header", headerKeys(reservationId).subList(0, 2), args);
+        return switch (r) {
+            case "OK" -> new ExtendResult.Extended(current.withExpiry(newExpiry));
+            case "DUE", "EXPIRED" -> new ExtendResult.Refused(current, true);
+            default -> new ExtendResult.Conflict(reservationId, "header answered " + r);
+        };
+    }
+
+    private String extendScript(String mode, List<String> keys, List<String> args) {
+        List<String> a = new ArrayList<>(4);
+        a.add(mode);
+        a.addAll(args);
+        String r = redis.evalList(Redis.Script.EXTEND, keys, a).get(0);
+        if (r.equals("OK")
+                || r.equals("SAME")
+                || r.equals("DUE")
+                || r.equals("EXPIRED")
+                || r.equals("MISSING")
+                || r.startsWith("STATE:")) {
+            return r;
+        }
+        throw unexpected("extend.lua", r);
     }
 
     @Override

@@ -20,7 +20,8 @@ public interface SagaHook {
      *             {@code "release-header"} / {@code "fulfil-header"} (header moved to COMMITTING /
      *             EXPIRING / RELEASING / FULFILLING, no part touched yet); {@code "commit-part"} /
      *             {@code "expire-part"} / {@code "release-part"} / {@code "fulfil-part"} (part
-     *             {@code index} transitioned, also when finishing another caller's step)
+     *             {@code index} transitioned, also when finishing another caller's step); {@code "extend-part"}
+     *             (part {@code index} of a cluster reservation extended, its header not yet)
      * @param reservationId the reservation
      * @param index part index (0 for the header steps)
      */

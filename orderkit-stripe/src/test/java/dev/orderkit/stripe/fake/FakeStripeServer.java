@@ -173,6 +173,8 @@ public final class FakeStripeServer implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private volatile Duration processingDelay = Duration.ZERO;
     private volatile int retryAfterSeconds = 1;
+    private volatile String shouldRetry;
+    private final Map<String, List<JsonNode>> refundsByPaymentIntent = new ConcurrentHashMap<>();
 
     /**
      * Starts a server accepting the given API key.
@@ -237,6 +239,60 @@ public final class FakeStripeServer implements AutoCloseable {
      */
     public void retryAfterSeconds(int seconds) {
         this.retryAfterSeconds = seconds;
+    }
+
+    /**
+     * The {@code Stripe-Should-Retry} header value sent with injected 500s and 429s ({@code null}:
+     * no header, the default).
+     *
+     * @param value the header value, or null
+     */
+    public void shouldRetryHeader(String value) {
+        this.shouldRetry = value;
+    }
+
+    /**
+     * Sets a metadata entry of a PaymentIntent (as an edit in the Dashboard would).
+     *
+     * @param id the PaymentIntent
+     * @param key the metadata key
+     * @param value the value
+     */
+    public void putMetadata(String id, String key, String value) {
+        ObjectNode pi = paymentIntents.get(id);
+        synchronized (pi) {
+            ((ObjectNode) pi.get("metadata")).put(key, value);
+        }
+    }
+
+    /**
+     * The refunds created for a PaymentIntent, as first answered.
+     *
+     * @param id the PaymentIntent
+     * @return snapshots, oldest first
+     */
+    public List<JsonNode> refundsOf(String id) {
+        return List.copyOf(refundsByPaymentIntent.getOrDefault(id, List.of()));
+    }
+
+    /**
+     * A refund object shaped like Stripe's (from the fixtures).
+     *
+     * @param id refund id
+     * @param paymentIntentId its PaymentIntent
+     * @param amount minor units
+     * @param currency currency
+     * @param status pending, succeeded, failed, canceled
+     * @return the object
+     */
+    public ObjectNode refundObject(String id, String paymentIntentId, long amount, String currency, String status) {
+        ObjectNode re = fixtures.get("refund").deepCopy();
+        re.put("id", id);
+        re.put("amount", amount);
+        re.put("currency", currency);
+        re.put("payment_intent", paymentIntentId);
+        re.put("status", status);
+        return re;
     }
 
     /**
@@ -429,12 +485,18 @@ public final class FakeStripeServer implements AutoCloseable {
             Injection inj = take(path);
             if (inj != null && inj.fault() == Fault.SERVER_ERROR) {
                 Reply r = error(500, "api_error", null, "An unknown error occurred (injected).");
+                if (shouldRetry != null) {
+                    ex.getResponseHeaders().add("Stripe-Should-Retry", shouldRetry);
+                }
                 send(ex, record(method, path, key, params, r, false, false, inj.fault(), body), r, false);
                 return;
             }
             if (inj != null && inj.fault() == Fault.RATE_LIMIT) {
                 Reply r = error(429, "invalid_request_error", "rate_limit", "Too many requests (injected).");
                 ex.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
+                if (shouldRetry != null) {
+                    ex.getResponseHeaders().add("Stripe-Should-Retry", shouldRetry);
+                }
                 send(ex, record(method, path, key, params, r, false, false, inj.fault(), body), r, false);
                 return;
             }
@@ -794,6 +856,15 @@ public final class FakeStripeServer implements AutoCloseable {
             re.put("charge", pi.get("latest_charge").asText());
             re.put("created", Instant.now().getEpochSecond());
             re.put("status", "succeeded");
+            ObjectNode metadata = re.putObject("metadata");
+            p.forEach((k, v) -> {
+                if (k.startsWith("metadata[") && k.endsWith("]")) {
+                    metadata.put(k.substring("metadata[".length(), k.length() - 1), v);
+                }
+            });
+            refundsByPaymentIntent
+                    .computeIfAbsent(piId, x -> new CopyOnWriteArrayList<>())
+                    .add(re.deepCopy());
             return new Applied(new Reply(200, re.toString()), true);
         }
     }

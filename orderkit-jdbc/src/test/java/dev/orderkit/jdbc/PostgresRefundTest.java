@@ -1,0 +1,12 @@
+package dev.orderkit.jdbc;
+
+import dev.orderkit.testkit.BackendFixture;
+import dev.orderkit.testkit.RefundContract;
+
+/** RefundContract against Postgres (see {@link TestDatabases} for how the server is found). */
+class PostgresRefundTest extends RefundContract {
+    @Override
+    protected BackendFixture createFixture() {
+        return JdbcFixture.create(TestDatabases.Kind.POSTGRES);
+    }
+}
