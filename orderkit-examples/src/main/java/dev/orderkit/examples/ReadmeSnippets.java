@@ -136,6 +136,9 @@ public final class ReadmeSnippets {
         // jdbcBackend.outboxPublisher(sink, OutboxPublisher.Settings.defaults(), instrumentation)
         // END
         return kit;
+    }
+
+    /**
      * README "Listing orders": every confirmed or fulfilled order of one customer created since the
      * start of 2026, a page at a time.
      *

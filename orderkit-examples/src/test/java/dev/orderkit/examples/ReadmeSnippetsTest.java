@@ -108,6 +108,9 @@ class ReadmeSnippetsTest {
                         .counter()
                         .count())
                 .isEqualTo(1);
+    }
+
+    @Test
     void refundSnippetRefundsHalfOnceAndRefusesTheOverRefund() {
         OrderKit kit = OrderKit.builder().build();
         kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
