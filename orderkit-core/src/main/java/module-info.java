@@ -16,6 +16,7 @@ module dev.orderkit.core {
     exports dev.orderkit.core.payment;
     exports dev.orderkit.core.event;
     exports dev.orderkit.core.memory;
+    exports dev.orderkit.core.observability;
 
     // stored responses (PlaceOrderResult, Order ...) are records read and written by Jackson
     opens dev.orderkit.core to

@@ -10,6 +10,7 @@ import dev.orderkit.core.internal.Retries;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
+import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.EventSink;
@@ -56,13 +57,15 @@ public final class OrderKit implements AutoCloseable {
             OrderKitConfig config,
             Background background,
             @Nullable ScheduledExecutorService executor,
-            @Nullable BackgroundTask outbox) {
-        Retries retries = new Retries(config.retry());
+            @Nullable BackgroundTask outbox,
+            Instrumentation instrumentation) {
+        Retries retries = new Retries(config.retry(), instrumentation);
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
         this.orders = new DefaultOrderService(config, stock, retries);
         this.publicStock = new PublicStockLedger(stock, config.orderStore(), retries);
         this.purger = new Purger(config, retries, config.inboxStore());
+        instrumentation.watch(stock.combiner()::stats, retries::circuitState);
         this.background = background;
         this.runner = background.enabled()
                 ? BackgroundRunner.start(
@@ -249,6 +252,8 @@ public final class OrderKit implements AutoCloseable {
         private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
         /** The longest lease. */
         private static final Duration MAX_LEASE = Duration.ofHours(1);
+
+        private Instrumentation instrumentation = Instrumentation.noop();
 
         private Builder() {}
 
@@ -539,6 +544,20 @@ public final class OrderKit implements AutoCloseable {
         }
 
         /**
+         * Where the kit reports its operations, outcomes, retries and background runs (default
+         * {@link Instrumentation#noop()}): e.g. {@code MicrometerInstrumentation} of the optional
+         * {@code orderkit-micrometer} module for meters and observations. Core itself depends on
+         * no metrics library.
+         *
+         * @param value the instrumentation (thread-safe, must not throw)
+         * @return this builder
+         */
+        public Builder instrumentation(Instrumentation value) {
+            this.instrumentation = Check.notNull(value, "instrumentation");
+            return this;
+        }
+
+        /**
          * Builds the kit, creating in-memory defaults for unset backends, and starts its background
          * work if {@link #background(Background)} enabled it.
          *
@@ -603,7 +622,8 @@ public final class OrderKit implements AutoCloseable {
                             resolvedMaxHold),
                     background,
                     backgroundExecutor,
-                    outboxPublishing);
+                    outboxPublishing,
+                    instrumentation);
         }
 
         /**

@@ -30,6 +30,9 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.memory.InMemoryEventSink;
+import dev.orderkit.micrometer.MicrometerInstrumentation;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -143,6 +146,28 @@ public final class ReadmeSnippets {
                         new ReservationRequest("cart-2", List.of(ReservationLine.of("game-y", 2)), Duration.ofDays(7)));
         // END
         return kit.stock().level(game).orElseThrow();
+    }
+
+    /**
+     * README "Observability": meters in a registry, observations (spans) in an observation registry.
+     *
+     * @param meterRegistry where the {@code orderkit.*} meters go (Prometheus, OTLP, ...)
+     * @param observationRegistry where observations go (Micrometer Tracing / OpenTelemetry handlers)
+     * @return a kit reporting to both
+     */
+    public static OrderKit observability(MeterRegistry meterRegistry, ObservationRegistry observationRegistry) {
+        // README:observability
+        MicrometerInstrumentation instrumentation = MicrometerInstrumentation.builder()
+                .meterRegistry(meterRegistry) // orderkit.* counters, timers and gauges
+                .observationRegistry(observationRegistry) // spans around place, reserve and payment calls
+                .build();
+        OrderKit kit = OrderKit.builder()
+                .instrumentation(instrumentation) // default: Instrumentation.noop()
+                .build();
+        // with the JDBC backend, its outbox publisher reports to the same instrumentation:
+        // jdbcBackend.outboxPublisher(sink, OutboxPublisher.Settings.defaults(), instrumentation)
+        // END
+        return kit;
     }
 
     /**

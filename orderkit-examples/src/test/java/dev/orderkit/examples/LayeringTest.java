@@ -19,7 +19,7 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The layering rules, checked over the main code of every published module (core, testkit, jdbc,
- * redis, stripe) and of the examples, which depend on all of them; test code is not imported.
+ * redis, stripe, micrometer) and of the examples, which depend on all of them; test code is not imported.
  * {@link LayeringRulesCatchViolationsTest} shows that each rule fails on a planted violation.
  *
  * <p>Exceptions, each with its reason:
@@ -43,11 +43,14 @@ class LayeringTest {
         "dev.orderkit.core.spi",
         "dev.orderkit.core.payment",
         "dev.orderkit.core.event",
-        "dev.orderkit.core.memory"
+        "dev.orderkit.core.memory",
+        "dev.orderkit.core.observability"
     };
 
     /** Modules that build on core's published API only. */
-    static final String[] BACKENDS = {"dev.orderkit.jdbc..", "dev.orderkit.redis..", "dev.orderkit.stripe.."};
+    static final String[] BACKENDS = {
+        "dev.orderkit.jdbc..", "dev.orderkit.redis..", "dev.orderkit.stripe..", "dev.orderkit.micrometer.."
+    };
 
     private static final String CORE_INTERNAL = "dev.orderkit.core.internal..";
     private static final String ANY_INTERNAL = "..internal..";

@@ -16,6 +16,8 @@ import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,6 +95,19 @@ class ReadmeSnippetsTest {
                         tuple(Background.RECOVERY, null),
                         tuple(Background.EXPIRY, null),
                         tuple(Background.PURGE, null));
+    }
+
+    @Test
+    void observabilitySnippetCountsAPlacement() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        OrderKit kit = ReadmeSnippets.observability(meters, ObservationRegistry.create());
+        kit.stock().adjust(StockKey.of("tee-black-m"), 2, "init");
+        ReadmeSnippets.httpStatusFor(kit, "k1", 1);
+        assertThat(meters.get("orderkit.placements")
+                        .tag("outcome", "placed")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.orderkit.jdbc;
 
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
@@ -137,7 +138,23 @@ public final class JdbcBackend {
      * @return a new, not yet started publisher
      */
     public OutboxPublisher outboxPublisher(EventSink sink, OutboxPublisher.Settings settings) {
-        return new OutboxPublisher(db, sink, settings, clock);
+        return outboxPublisher(sink, settings, Instrumentation.noop());
+    }
+
+    /**
+     * A publisher draining the outbox into a sink that reports each round (events delivered,
+     * failed and dead-lettered, and the lag: the age of the oldest event the round claimed) to an
+     * {@link Instrumentation}, e.g. the kit's {@code MicrometerInstrumentation}.
+     *
+     * @param sink where events go (must tolerate duplicates)
+     * @param settings batch size, attempts, backoff, claim timeout
+     * @param instrumentation where rounds are reported (thread-safe, must not throw)
+     * @return a new, not yet started publisher
+     */
+    public OutboxPublisher outboxPublisher(
+            EventSink sink, OutboxPublisher.Settings settings, Instrumentation instrumentation) {
+        return new OutboxPublisher(
+                db, sink, settings, clock, Objects.requireNonNull(instrumentation, "instrumentation"));
     }
 
     /**

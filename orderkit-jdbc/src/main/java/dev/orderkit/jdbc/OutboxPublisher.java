@@ -4,6 +4,7 @@ import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.BackgroundTask;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.jdbc.internal.Codec;
 import dev.orderkit.jdbc.internal.Db;
@@ -106,15 +107,17 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
     private final Settings settings;
     private final Clock clock;
     private @Nullable ScheduledExecutorService scheduler;
+    private final Instrumentation instrumentation;
 
-    OutboxPublisher(Db db, EventSink sink, Settings settings, Clock clock) {
+    OutboxPublisher(Db db, EventSink sink, Settings settings, Clock clock, Instrumentation instrumentation) {
+        this.instrumentation = instrumentation;
         this.db = db;
         this.sink = Objects.requireNonNull(sink, "sink");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    private record Row(long id, String subject, String payload, int attempts) {}
+    private record Row(long id, String subject, String payload, int attempts, long createdAt) {}
 
     /**
      * Runs one round: claims up to {@code batchSize} due events, delivers them in id order and
@@ -158,17 +161,24 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
                     .bind("until", Db.nanos(now.plus(settings.claimTimeout())))
                     .bind("now", nowN)
                     .execute();
-            return h.createQuery(db.sql("SELECT id, subject_id, payload, attempts FROM {p}outbox "
+            return h.createQuery(db.sql("SELECT id, subject_id, payload, attempts, created_at FROM {p}outbox "
                             + "WHERE claim_token = :tok AND status = 'PENDING' ORDER BY id"))
                     .bind("tok", token)
                     .map((rs, ctx) -> new Row(
                             rs.getLong("id"),
                             rs.getString("subject_id"),
                             rs.getString("payload"),
-                            rs.getInt("attempts")))
+                            rs.getInt("attempts"),
+                            rs.getLong("created_at")))
                     .list();
         });
         int delivered = 0;
+        int failures = 0;
+        int dead = 0;
+        // the age of the oldest claimed event (rows come in id order, the oldest first)
+        Duration lag = rows.isEmpty()
+                ? Duration.ZERO
+                : Duration.ofNanos(Math.max(0, nowN - rows.get(0).createdAt()));
         Set<String> failedSubjects = new HashSet<>();
         for (Row r : rows) {
             if (failedSubjects.contains(r.subject())) {
@@ -179,7 +189,10 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
                 sink.publish(Codec.read(r.payload(), OrderKitEvent.class));
             } catch (RuntimeException e) {
                 failedSubjects.add(r.subject());
-                failed(r, token, e);
+                failures++;
+                if (failed(r, token, e)) {
+                    dead++;
+                }
                 continue;
             }
             db.read(
@@ -195,6 +208,7 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
                             .execute());
             delivered++;
         }
+        instrumentation.outboxRound(delivered, failures, dead, lag);
         return delivered;
     }
 
@@ -221,7 +235,8 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
                         .execute());
     }
 
-    private void failed(Row r, String token, RuntimeException e) {
+    /** Records a failed delivery; true if the event is now a dead letter. */
+    private boolean failed(Row r, String token, RuntimeException e) {
         int attempts = r.attempts() + 1;
         boolean dead = attempts >= settings.maxAttempts();
         long delayMs = Math.min(
@@ -253,6 +268,7 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
                         .bind("id", r.id())
                         .bind("tok", token)
                         .execute());
+        return dead;
     }
 
     /**

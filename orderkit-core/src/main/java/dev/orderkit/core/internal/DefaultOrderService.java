@@ -35,6 +35,10 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
+import dev.orderkit.core.observability.Instrumentation;
+import dev.orderkit.core.observability.Operation;
+import dev.orderkit.core.observability.Outcomes;
+import dev.orderkit.core.observability.Timing;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
@@ -103,6 +107,8 @@ public final class DefaultOrderService implements OrderService {
      */
     private final Duration paymentBudget;
 
+    private final Instrumentation instrumentation;
+
     /**
      * Creates the order service of a kit.
      *
@@ -123,6 +129,7 @@ public final class DefaultOrderService implements OrderService {
         this.objectResponses = config.idempotencyStore() instanceof InMemoryIdempotencyStore;
         this.discardsEvents = orders.discardsEvents();
         this.paymentBudget = config.retry().paymentCallBudget(payments.callTimeout());
+        this.instrumentation = retries.instrumentation();
     }
 
     // ---------------------------------------------------------------- place
@@ -130,6 +137,26 @@ public final class DefaultOrderService implements OrderService {
     @Override
     public PlaceOrderResult place(PlaceOrderRequest request) {
         Check.notNull(request, "request");
+        Timing timing = instrumentation.start(Operation.PLACE);
+        PlaceOrderResult result;
+        try (RequestContext.Saved outer = RequestContext.enter(request.scope(), request.idempotencyKey())) {
+            result = placing(request);
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        instrumentation.placed(result.outcome(), result.replayed());
+        timing.success(Outcomes.of(result.outcome()));
+        return result;
+    }
+
+    /** A key as logs show it: scope and hashed key, never the raw key (see {@link RequestContext}). */
+    private static String keyHash(ScopedKey key) {
+        return key.scope().value() + "/" + RequestContext.hash(key.key());
+    }
+
+    /** {@link #place} inside its request context (MDC) and timing. */
+    private PlaceOrderResult placing(PlaceOrderRequest request) {
         // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
         ledger.requireKnown(request.lines().stream()
                 .map(l -> ReservationLine.of(l.sku(), l.quantity()))
@@ -149,6 +176,7 @@ public final class DefaultOrderService implements OrderService {
                 Opening opening = open(key, fingerprint, orderId, request);
                 claim = opening.claim();
                 if (claim instanceof ClaimResult.Acquired a) {
+                    RequestContext.orderId(a.resourceId()); // every later log line of the request names it
                     Lease lease = new Lease(key, a, fingerprint, orderId, asked);
                     done = underLease(lease, () -> {
                         if (opening.done() != null) {
@@ -163,6 +191,7 @@ public final class DefaultOrderService implements OrderService {
             } else {
                 claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
                 if (claim instanceof ClaimResult.Acquired a) {
+                    RequestContext.orderId(a.resourceId());
                     Lease lease = new Lease(key, a, fingerprint, orderId, asked);
                     done = underLease(
                             lease, () -> advance(loadOrCreate(a, orderId, request, fingerprint), null, lease));
@@ -175,6 +204,7 @@ public final class DefaultOrderService implements OrderService {
                 continue; // lease lost while completing: read what the new holder stored
             }
             if (claim instanceof ClaimResult.Completed c) {
+                RequestContext.orderId(c.resourceId());
                 PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
                         ? kept // the in-memory store keeps the object: no JSON either way
                         : Json.read(c.response(), PlaceOrderResult.class);
@@ -358,7 +388,7 @@ public final class DefaultOrderService implements OrderService {
         } catch (LeaseLostException fenced) {
             // the lease was taken over: found before an external call (which was not made), or by
             // the last step's transaction completing the key (which rolled back whole)
-            LOG.info("lease on {} was no longer ours; answering with the stored response", lease.key);
+            LOG.info("lease on key {} was no longer ours; answering with the stored response", keyHash(lease.key));
             return Optional.empty();
         } catch (RuntimeException e) {
             try {
@@ -384,7 +414,9 @@ public final class DefaultOrderService implements OrderService {
         } catch (LeaseLostException fenced) {
             // another worker took the key over (or our own completion committed and only its
             // acknowledgement was lost): the caller answers with the stored response
-            LOG.info("lease on {} was no longer ours at completion; answering with the stored response", lease.key);
+            LOG.info(
+                    "lease on key {} was no longer ours at completion; answering with the stored response",
+                    keyHash(lease.key));
             return Optional.empty();
         }
         return Optional.of(done.result());
@@ -572,7 +604,7 @@ public final class DefaultOrderService implements OrderService {
         hook.before(order.id(), "authorize");
         // fencing of the side effect: a worker whose lease was taken over never calls the gateway
         lease.coverCall(order.id(), "authorize");
-        PaymentResult paymentResult = retries.payment(() -> payments.authorize(req));
+        PaymentResult paymentResult = retries.payment(Operation.AUTHORIZE, () -> payments.authorize(req));
         hook.before(order.id(), "authorized");
         if (paymentResult instanceof PaymentResult.Approved a) {
             return approved(order, a.paymentId(), lease);
@@ -839,7 +871,9 @@ public final class DefaultOrderService implements OrderService {
                 Money remaining = order.refundable();
                 PaymentResult paymentResult = remaining.minor() == 0
                         ? new PaymentResult.Approved(paymentId)
-                        : retries.payment(() -> payments.refund(order.paymentKey("refund"), paymentId, remaining));
+                        : retries.payment(
+                                Operation.REFUND,
+                                () -> payments.refund(order.paymentKey("refund"), paymentId, remaining));
                 if (paymentResult instanceof PaymentResult.Declined d) {
                     throw new PaymentRejectedException(
                             "refund of order " + order.id() + " declined: " + d.code(), null);
@@ -852,6 +886,7 @@ public final class DefaultOrderService implements OrderService {
             // have authorized under the derived key (a crash after the approval, or a call still in
             // flight from a worker whose lease lapsed); void whatever that key did or will do
             Optional<PaymentResult> voided = retries.payment(
+                    Operation.VOID,
                     () -> payments.voidAuthorizationByKey(authorizeRequest(order), order.paymentKey("void")));
             if (voided.isPresent() && voided.get() instanceof PaymentResult.Declined d) {
                 LOG.warn("void by key of order {} declined: {}", order.id(), d.code());
@@ -862,7 +897,7 @@ public final class DefaultOrderService implements OrderService {
 
     private void voidPayment(Order order, String paymentId) {
         PaymentResult paymentResult =
-                retries.payment(() -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
+                retries.payment(Operation.VOID, () -> payments.voidAuthorization(order.paymentKey("void"), paymentId));
         if (paymentResult instanceof PaymentResult.Declined d) {
             LOG.warn("void of payment {} for order {} declined: {}", paymentId, order.id(), d.code());
         }
@@ -976,8 +1011,8 @@ public final class DefaultOrderService implements OrderService {
         hook.before(order.id(), "FULFILLING");
         // only a CONFIRMED order reaches FULFILLING, and confirming records the authorization
         String paymentId = Objects.requireNonNull(order.paymentId(), "a FULFILLING order has a payment id");
-        PaymentResult paymentResult =
-                retries.payment(() -> payments.capture(order.paymentKey("capture"), paymentId, order.total()));
+        PaymentResult paymentResult = retries.payment(
+                Operation.CAPTURE, () -> payments.capture(order.paymentKey("capture"), paymentId, order.total()));
         if (paymentResult instanceof PaymentResult.Declined d) {
             throw new PaymentRejectedException("capture of order " + order.id() + " declined: " + d.code(), null);
         }
@@ -1075,8 +1110,8 @@ public final class DefaultOrderService implements OrderService {
         hook.before(order.id(), "REFUNDING");
         String paymentId = Objects.requireNonNull(order.paymentId(), "a REFUNDING order has a payment id");
         Refund p = pending;
-        PaymentResult result =
-                retries.payment(() -> payments.refund(order.paymentKey("refund:" + p.id()), paymentId, p.amount()));
+        PaymentResult result = retries.payment(
+                Operation.REFUND, () -> payments.refund(order.paymentKey("refund:" + p.id()), paymentId, p.amount()));
         hook.before(order.id(), "refunded");
         Instant now = clock.instant();
         Refund settled;
@@ -1342,6 +1377,21 @@ public final class DefaultOrderService implements OrderService {
      */
     @Override
     public SweepReport recover() {
+        Timing timing = instrumentation.start(Operation.RECOVER);
+        SweepReport report;
+        try {
+            report = sweep();
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        instrumentation.recovered(report);
+        timing.success(Outcomes.DONE);
+        return report;
+    }
+
+    /** One {@link #recover()} sweep. */
+    private SweepReport sweep() {
         RecoverySettings rs = settings.recovery();
         Instant start = clock.instant();
         int resumed = 0;
@@ -1360,7 +1410,7 @@ public final class DefaultOrderService implements OrderService {
                     continue; // still due after this sweep worked it: leave it to the next sweep
                 }
                 progress = true;
-                switch (attempt(order)) {
+                switch (attemptInContext(order)) {
                     case RESUMED -> resumed++;
                     case FINISHED -> finished++;
                     case FAILED -> failed++;
@@ -1378,6 +1428,13 @@ public final class DefaultOrderService implements OrderService {
         int holds = ledger.expireDue(10);
         int purged = retries.backend(() -> keys.purgeExpired(clock.instant(), 1000));
         return new SweepReport(resumed, finished, holds, purged, failed, parked);
+    }
+
+    /** {@link #attempt} with the order's id in the MDC of its log lines. */
+    private Worked attemptInContext(Order due) {
+        try (RequestContext.Saved outer = RequestContext.enterOrder(due.id())) {
+            return attempt(due);
+        }
     }
 
     /**
@@ -1634,7 +1691,9 @@ public final class DefaultOrderService implements OrderService {
         if (!writeRecovery(order, back, events(back, EventType.ORDER_RETRIED))) {
             return reload(order); // another caller retried it first
         }
-        work(back, now, true);
+        try (RequestContext.Saved outer = RequestContext.enterOrder(orderId)) {
+            work(back, now, true);
+        }
         return reload(back);
     }
 

@@ -23,6 +23,9 @@ import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.UnknownSkuException;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.observability.Operation;
+import dev.orderkit.core.observability.Outcomes;
+import dev.orderkit.core.observability.Timing;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
@@ -124,7 +127,16 @@ public final class DefaultStockLedger implements StockLedger {
      */
     public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
-        return retries.racing(new Reserving(request, publish), DefaultStockLedger::contendedAway);
+        Timing timing = retries.instrumentation().start(Operation.RESERVE);
+        Reservation held;
+        try {
+            held = retries.racing(new Reserving(request, publish), DefaultStockLedger::contendedAway);
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        timing.success(Outcomes.RESERVED);
+        return held;
     }
 
     /** Every attempt lost its race for the stock: it really is contended away. */
@@ -678,6 +690,19 @@ public final class DefaultStockLedger implements StockLedger {
         if (maxBatches < 1) {
             throw new InvalidRequestException("maxBatches", maxBatches, "must be >= 1");
         }
+        Timing timing = retries.instrumentation().start(Operation.EXPIRE);
+        int expired;
+        try {
+            expired = expireBatches(maxBatches);
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        timing.success(Outcomes.DONE);
+        return expired;
+    }
+
+    private int expireBatches(int maxBatches) {
         int total = 0;
         for (int b = 0; b < maxBatches; b++) {
             int n = expireBatch();
@@ -709,6 +734,9 @@ public final class DefaultStockLedger implements StockLedger {
 
     /** Sends {@code RESERVATION_EXPIRED} for holds this ledger expired. */
     private void published(List<Reservation> expired, Instant now) {
+        if (!expired.isEmpty()) {
+            retries.instrumentation().reservationsExpired(expired.size());
+        }
         if (discardEvents) {
             return;
         }

@@ -6,6 +6,9 @@ import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PurgeReport;
 import dev.orderkit.core.Retention;
+import dev.orderkit.core.observability.Operation;
+import dev.orderkit.core.observability.Outcomes;
+import dev.orderkit.core.observability.Timing;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import java.time.Clock;
@@ -63,6 +66,20 @@ public final class Purger {
      * @return what was deleted
      */
     public PurgeReport purge() {
+        Timing timing = retries.instrumentation().start(Operation.PURGE);
+        PurgeReport report;
+        try {
+            report = purgeOnce();
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        retries.instrumentation().purged(report);
+        timing.success(Outcomes.DONE);
+        return report;
+    }
+
+    private PurgeReport purgeOnce() {
         Retention r = config.retention();
         Clock clock = config.clock();
         Instant now = clock.instant();

@@ -12,10 +12,18 @@ import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
+import dev.orderkit.core.observability.CircuitState;
+import dev.orderkit.core.observability.Instrumentation;
+import dev.orderkit.core.observability.Operation;
+import dev.orderkit.core.observability.Outcomes;
+import dev.orderkit.core.observability.RetryCause;
+import dev.orderkit.core.observability.Timing;
+import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.spi.StepTransactions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -44,8 +52,20 @@ public final class Retries {
     private final FailsafeExecutor<Object> transientOnly;
     private final FailsafeExecutor<Object> payment;
     private final CircuitBreaker<Object> breaker;
+    private final Instrumentation instrumentation;
 
     public Retries(RetrySettings s) {
+        this(s, Instrumentation.noop());
+    }
+
+    /**
+     * Retry executors that report retries, circuit-breaker transitions and payment calls.
+     *
+     * @param s the budgets
+     * @param instrumentation where to report (also handed to the services through {@link #instrumentation()})
+     */
+    public Retries(RetrySettings s, Instrumentation instrumentation) {
+        this.instrumentation = instrumentation;
         RetryPolicy<Object> conflict = delays(
                         RetryPolicy.builder().handle(ConcurrencyConflictException.class),
                         s.conflictBaseDelay(),
@@ -84,8 +104,24 @@ public final class Retries {
                 .handle(PaymentUnavailableException.class)
                 .withFailureThreshold(s.breakerFailureThreshold())
                 .withDelay(s.breakerOpenDelay())
+                .onOpen(e -> instrumentation.circuitBreaker(CircuitState.OPEN))
+                .onHalfOpen(e -> instrumentation.circuitBreaker(CircuitState.HALF_OPEN))
+                .onClose(e -> instrumentation.circuitBreaker(CircuitState.CLOSED))
                 .build();
         this.payment = Failsafe.with(paymentRetry, breaker);
+    }
+
+    /** The kit's instrumentation (the no-op unless the builder set one). */
+    public Instrumentation instrumentation() {
+        return instrumentation;
+    }
+
+    /** The payment circuit breaker's current state. */
+    public CircuitState circuitState() {
+        if (breaker.isOpen()) {
+            return CircuitState.OPEN;
+        }
+        return breaker.isHalfOpen() ? CircuitState.HALF_OPEN : CircuitState.CLOSED;
     }
 
     /** Exponential backoff from base to max; a fixed delay when both are equal. */
@@ -180,6 +216,38 @@ public final class Retries {
      * it there once.
      */
     public <T> T payment(CheckedSupplier<T> call) {
+        return paymentCall(call);
+    }
+
+    /**
+     * {@link #payment(CheckedSupplier)}, timed as {@code operation}: the instrumentation sees one
+     * operation per call (its retries inside), ended with the result's outcome or the exception.
+     */
+    public <T> T payment(Operation operation, CheckedSupplier<T> call) {
+        Timing timing = instrumentation.start(operation);
+        T result;
+        try {
+            result = paymentCall(call);
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        timing.success(outcome(result));
+        return result;
+    }
+
+    private static String outcome(@Nullable Object result) {
+        Object r = result instanceof Optional<?> o ? o.orElse(null) : result;
+        if (r == null) {
+            return Outcomes.NOT_FOUND;
+        }
+        if (r instanceof PaymentResult.Declined) {
+            return Outcomes.DECLINED;
+        }
+        return r instanceof PaymentResult.ActionRequired ? Outcomes.ACTION_REQUIRED : Outcomes.APPROVED;
+    }
+
+    private <T> T paymentCall(CheckedSupplier<T> call) {
         if (!breaker.isClosed()) {
             return run(payment, call); // open or half-open: the executor rations the calls
         }
@@ -229,7 +297,7 @@ public final class Retries {
 
     /** Continues a call whose first attempt failed with {@code first} (already counted as an attempt). */
     private <T> T runAfter(FailsafeExecutor<Object> executor, CheckedSupplier<T> step, Throwable first) {
-        FailedAttempts failed = new FailedAttempts();
+        FailedAttempts failed = new FailedAttempts(instrumentation);
         boolean[] replayed = {false};
         return run(executor, failed, () -> {
             if (!replayed[0]) {
@@ -241,7 +309,7 @@ public final class Retries {
     }
 
     private <T> T run(FailsafeExecutor<Object> executor, CheckedSupplier<T> step) {
-        return run(executor, new FailedAttempts(), step);
+        return run(executor, new FailedAttempts(instrumentation), step);
     }
 
     @SuppressWarnings("unchecked")
@@ -269,9 +337,17 @@ public final class Retries {
 
     /** The failures of one call's attempts, in order; attached to the exception that surfaces. */
     private static final class FailedAttempts {
+        private final Instrumentation instrumentation;
         private @Nullable List<Throwable> failures;
 
+        FailedAttempts(Instrumentation instrumentation) {
+            this.instrumentation = instrumentation;
+        }
+
         <T> T run(CheckedSupplier<T> step) throws Throwable {
+            if (failures != null) {
+                instrumentation.retried(cause(failures.get(failures.size() - 1))); // a policy runs it again
+            }
             try {
                 return step.get();
             } catch (Throwable t) {
@@ -281,6 +357,15 @@ public final class Retries {
                 failures.add(t);
                 throw t;
             }
+        }
+
+        private static RetryCause cause(Throwable failure) {
+            if (failure instanceof ConcurrencyConflictException) {
+                return RetryCause.CONFLICT;
+            }
+            return failure instanceof PaymentUnavailableException
+                    ? RetryCause.PAYMENT_UNAVAILABLE
+                    : RetryCause.BACKEND_UNAVAILABLE;
         }
 
         void attachTo(Throwable surfacing) {
