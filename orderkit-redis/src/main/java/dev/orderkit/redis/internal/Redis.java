@@ -71,7 +71,11 @@ public final class Redis {
         /** Retention: list / delete the old final reservation headers of one bucket. */
         PURGE_RESERVATIONS("purge_reservations.lua"),
         /** Retention: fold the old movements of one level into a snapshot. */
-        COMPACT_MOVEMENTS("compact_movements.lua");
+        COMPACT_MOVEMENTS("compact_movements.lua"),
+        /** Audit: one page of a level's movements by position. */
+        MOVEMENTS_PAGE("movements_page.lua"),
+        /** Drift check: one level, its movement sums and its active holds, atomically. */
+        AUDIT_LEVEL("audit_level.lua");
 
         private final String file;
 

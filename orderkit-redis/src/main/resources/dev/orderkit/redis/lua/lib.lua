@@ -26,6 +26,11 @@ local function index_done(done, id, st, now)
   if HEADER_FINAL[st] then redis.call('ZADD', done, tonumber(string.sub(now, 1, 12)), id) end
 end
 
+-- Drift check (StockLedger.verify): P{s:SKU}:act is the set of the active (HELD / COMMITTED) holds with
+-- a line on the SKU (part keys; merged records: header keys), kept next to the SKU's due set (same
+-- slot): added when a hold is made, removed when its part leaves HELD / COMMITTED (apply_part).
+local function active_set(due) return string.sub(due, 1, -4) .. 'act' end
+
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
 -- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
 -- and one RPUSH. Returns the new oh, rs, v.
@@ -99,12 +104,20 @@ local function apply_part(part, op, now, expect, extra)
       local sd = split(p[9], '\n')
       for i = 1, #sd do redis.call('ZREM', sd[i], part) end
     end
+    if row.to ~= ST.HELD and row.to ~= ST.COMMITTED and p[9] then
+      local sd = split(p[9], '\n')
+      for i = 1, #sd do redis.call('SREM', active_set(sd[i]), part) end
+    end
     return 'OK'
   end
   redis.call('HSET', part, 'st', row.to, 'ts', now)
   if row.unindex then
     local du = split(p[6], '\n')
     for i = 1, #du do redis.call('ZREM', du[i], part) end
+  end
+  if row.to ~= ST.HELD and row.to ~= ST.COMMITTED then
+    local du = split(p[6], '\n')
+    for i = 1, #du do redis.call('SREM', active_set(du[i]), part) end
   end
   if row.ttl then redis.call('PEXPIRE', part, TOMBSTONE_MS) end
   return 'OK'
@@ -204,6 +217,7 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
   if checkOnly then return {'OK'} end
   local out = hold_levels(lv, mv, q, cur, id, now, expms, false)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, part) end
+  for i = 1, #dues do redis.call('SADD', active_set(dues[i]), part) end
   redis.call('HSET', part, 'st', ST.HELD, 'exp', exp, 'id', id, 'lv', table.concat(lv, '\n'),
     'mv', table.concat(mv, '\n'), 'du', table.concat(dues, '\n'), 'q', table.concat(q, '\n'), 'ts', now,
     'att', att)
@@ -293,5 +307,6 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
     'q', table.concat(q, '\n'), 'ts', now, 'sd', table.concat(dues, '\n'))
   redis.call('ZADD', idx, expms, id)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, h) end
+  for i = 1, #dues do redis.call('SADD', active_set(dues[i]), h) end
   return out
 end
