@@ -57,6 +57,22 @@ class ReadmeSnippetsTest {
     }
 
     @Test
+    void driftCheckSnippetReportsAConsistentLedgerAsClean() {
+        OrderKit kit = OrderKit.builder().build();
+        kit.stock().adjust(StockKey.of("mug", "paris"), 5, "restock");
+        kit.stock().adjust(StockKey.of("mug", "berlin"), 2, "restock");
+        kit.stock()
+                .reserve(new dev.orderkit.core.ReservationRequest(
+                        "cart-1",
+                        java.util.List.of(dev.orderkit.core.ReservationLine.at("mug", "paris", 2)),
+                        java.time.Duration.ofMinutes(5)));
+        var report = ReadmeSnippets.driftCheck(kit);
+        assertThat(report.checked()).isEqualTo(2);
+        assertThat(report.drifts()).isEmpty();
+        assertThat(report.unknown()).isEmpty();
+    }
+
+    @Test
     void demoRuns() throws Exception {
         QuickStartDemo.main(new String[0]);
     }
