@@ -8,8 +8,12 @@ import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ReadmeSnippetsTest {
@@ -62,10 +66,8 @@ class ReadmeSnippetsTest {
         kit.stock().adjust(StockKey.of("mug", "paris"), 5, "restock");
         kit.stock().adjust(StockKey.of("mug", "berlin"), 2, "restock");
         kit.stock()
-                .reserve(new dev.orderkit.core.ReservationRequest(
-                        "cart-1",
-                        java.util.List.of(dev.orderkit.core.ReservationLine.at("mug", "paris", 2)),
-                        java.time.Duration.ofMinutes(5)));
+                .reserve(new ReservationRequest(
+                        "cart-1", List.of(ReservationLine.at("mug", "paris", 2)), Duration.ofMinutes(5)));
         var report = ReadmeSnippets.driftCheck(kit);
         assertThat(report.checked()).isEqualTo(2);
         assertThat(report.drifts()).isEmpty();
