@@ -257,8 +257,8 @@ end
 -- one hash, one due index entry. Reused by batch scripts: it writes nothing unless it answers OK.
 -- h = header key, idx = its bucket's due index; per line lv (level), mv (movements), du (the due
 -- set of the line's SKU), q (quantity); lines = the header's line encoding.
--- Success costs 7 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
--- HSET reservation, ZADD due index, ZADD SKU due set. The level's 'ne' field (a lower bound of the expiry of the
+-- Success costs 8 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
+-- HSET reservation, ZADD due index, ZADD SKU due set, SADD SKU active set. The level's 'ne' field (a lower bound of the expiry of the
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
 -- returns {'OK', oh, rs, v per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
