@@ -1,8 +1,10 @@
 package dev.orderkit.core;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Stock levels and reservations. Obtain one from {@link OrderKit#stock()}. Thread-safe; correct
@@ -177,6 +179,63 @@ public interface StockLedger {
      * @return the levels, empty if unknown
      */
     List<StockLevel> levels(String sku);
+
+    /** The largest page {@link #movements(StockKey, String, int)} returns. */
+    int MAX_MOVEMENT_PAGE = 1000;
+
+    /** The most keys one {@link #verify} call checks. */
+    int MAX_VERIFY_KEYS = 500;
+
+    /**
+     * One page of a level's movements in append order (the audit trail of {@link Movement}s),
+     * keyset-paged: each page is one indexed range read, however long the ledger is. Paging from
+     * the first page ({@code cursor == null}) to the last returns every movement of the level
+     * exactly once, in order, also while other threads and processes keep changing the level (what
+     * they append comes after the cursors already handed out).
+     *
+     * <p><b>Compaction.</b> {@link OrderKit#purge()} folds movements older than
+     * {@link Retention#movements()} into one {@link MovementReason#SNAPSHOT} movement standing at
+     * the position of the oldest movement it folded. A cursor stays valid across it: the next page
+     * starts with the first movement the compaction kept after the cursor. The folded movements
+     * are no longer returned one by one, so a reader whose cursor lay inside the folded range does
+     * not receive those it had not read yet (their sum is in the snapshot, before its cursor); a
+     * reader that keeps up within the retention is not affected.
+     *
+     * @param key SKU and location
+     * @param cursor {@code null} for the first page, else a cursor of an earlier page of this level
+     * @param limit maximum movements in the page, 1 to {@value #MAX_MOVEMENT_PAGE}
+     * @return the page (empty, without a next cursor, for an unknown level)
+     * @throws InvalidRequestException if the cursor is not one this method returned (field
+     *     {@code cursor}) or the limit is out of range (field {@code limit})
+     * @throws BackendUnavailableException if the backend stays unavailable after the retries
+     */
+    MovementPage movements(StockKey key, @Nullable String cursor, int limit);
+
+    /**
+     * The drift check: verifies, for each of the given stock levels, that the level agrees with
+     * its own ledger, and reports every disagreement. Safe to run in production while orders keep
+     * flowing: each level is read atomically (one consistent snapshot of the level, its movements
+     * and its reservations; see the backend's documentation for how) without blocking writers
+     * beyond that read. Two checks per level (see {@link DriftReport.Check}):
+     * <ul>
+     *   <li>{@code REPLAY}: on-hand and reserved equal the sums of the deltas of its movements;
+     *   <li>{@code HOLDS}: reserved equals the sum of the lines on it of its HELD and COMMITTED
+     *       reservations.
+     * </ul>
+     * A clean report is the normal answer; a drift means something wrote the backend's data
+     * outside orderkit (or a defect): orderkit never repairs it on its own.
+     *
+     * <p>Cost per level: one read of the level, a summing pass over its movements (bounded by the
+     * retention, see {@link Retention#movements()}) and a read of its active holds through the
+     * backend's index by SKU. Check a bounded page of keys per call and spread pages over time.
+     *
+     * @param keys the levels to check, 1 to {@value #MAX_VERIFY_KEYS} (duplicates are checked once)
+     * @return the report
+     * @throws InvalidRequestException if {@code keys} is empty, too large or contains null
+     * @throws BackendUnavailableException if the backend stays unavailable after the retries
+     * @throws UnsupportedOperationException if the backend has no audit primitive
+     */
+    DriftReport verify(Collection<StockKey> keys);
 
     /**
      * A reservation by id.

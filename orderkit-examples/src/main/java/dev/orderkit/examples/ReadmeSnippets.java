@@ -3,6 +3,7 @@ package dev.orderkit.examples;
 import dev.orderkit.core.AllocationStrategy;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTaskStatus;
+import dev.orderkit.core.DriftReport;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.InsufficientStockException;
@@ -10,6 +11,7 @@ import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderFilter;
+import dev.orderkit.core.MovementPage;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderPage;
@@ -315,5 +317,32 @@ public final class ReadmeSnippets {
         }
         // END
         return order;
+    }
+
+    /**
+     * README "Drift check and the movement ledger": a page of levels verified against their own
+     * ledger, and the movements of one level read page by page.
+     *
+     * @param kit a kit whose stock has the SKU {@code mug}
+     * @return the drift report of the SKU's levels
+     */
+    public static DriftReport driftCheck(OrderKit kit) {
+        // README:drift-check
+        List<StockKey> page = kit.stock().levels("mug").stream() // or your own list, at most 500 keys
+                .map(StockLevel::key)
+                .toList();
+        DriftReport report = kit.stock().verify(page); // one consistent read per level, writers keep going
+        for (DriftReport.Drift d : report.drifts()) { // empty unless something wrote behind orderkit's back
+            System.out.println(d.key() + " " + d.check() + " " + d.quantity() + ": ledger says " + d.expected()
+                    + ", level has " + d.actual());
+        }
+        String cursor = null; // the movements of one level, oldest first, 100 at a time
+        do {
+            MovementPage movements = kit.stock().movements(StockKey.of("mug", "paris"), cursor, 100);
+            movements.movements().forEach(m -> System.out.println(m.reason() + " " + m.onHandDelta()));
+            cursor = movements.nextCursor().orElse(null); // keep resumeCursor() to read new ones later
+        } while (cursor != null);
+        // END
+        return report;
     }
 }

@@ -13,6 +13,8 @@ import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +129,20 @@ class ReadmeSnippetsTest {
         assertThat(refunded.refunded()).isEqualTo(Money.of(1999, "eur"));
         // the snippet run twice: the same refund, nothing more
         assertThat(ReadmeSnippets.refundAReturn(kit, placed.id())).isEqualTo(refunded);
+    }
+
+    @Test
+    void driftCheckSnippetReportsAConsistentLedgerAsClean() {
+        OrderKit kit = OrderKit.builder().build();
+        kit.stock().adjust(StockKey.of("mug", "paris"), 5, "restock");
+        kit.stock().adjust(StockKey.of("mug", "berlin"), 2, "restock");
+        kit.stock()
+                .reserve(new ReservationRequest(
+                        "cart-1", List.of(ReservationLine.at("mug", "paris", 2)), Duration.ofMinutes(5)));
+        var report = ReadmeSnippets.driftCheck(kit);
+        assertThat(report.checked()).isEqualTo(2);
+        assertThat(report.drifts()).isEmpty();
+        assertThat(report.unknown()).isEmpty();
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
@@ -25,7 +26,9 @@ import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.KeyRecord;
 import dev.orderkit.core.spi.OrderPosition;
+import dev.orderkit.core.spi.LevelAudit;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
@@ -33,6 +36,7 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -131,6 +135,11 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
 
         @Override
+        public StockLevel setPolicy(StockKey key, StockPolicy policy, String reference, Instant now) {
+            return d.setPolicy(key, policy, reference, now);
+        }
+
+        @Override
         public ReserveResult reserve(String id, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
             return d.reserve(id, lines, expiresAt, now);
         }
@@ -194,6 +203,16 @@ class ContractSuitesDetectBrokenBackendsTest {
         public ExtendResult extend(String id, Instant newExpiry, Instant now) {
             return d.extend(id, newExpiry, now);
         }
+
+        @Override
+        public List<PositionedMovement> movements(StockKey key, long afterPosition, int limit) {
+            return d.movements(key, afterPosition, limit);
+        }
+
+        @Override
+        public List<LevelAudit> audit(List<StockKey> keys) {
+            return d.audit(keys);
+        }
     }
 
     /** Bug: an extension that ignores the hold's expiry: a due hold is revived. */
@@ -249,6 +268,62 @@ class ContractSuitesDetectBrokenBackendsTest {
                         "extensionRacingExpiryHasExactlyOneWinnerPerHold()");
         assertThat(failuresOf(BlindBatchExpiryHolds.class))
                 .contains("extensionRacingExpiryHasExactlyOneWinnerPerHold()");
+    }
+
+    /** Bug: the drift check's read is not atomic: level, movements and holds at three instants. */
+    static final class TornAudit extends ForwardingStock {
+        @Override
+        public List<LevelAudit> audit(List<StockKey> keys) {
+            List<LevelAudit> out = new ArrayList<>();
+            for (StockKey k : keys) {
+                Optional<StockLevel> level = d.level(k);
+                if (level.isEmpty()) {
+                    continue;
+                }
+                sleepBriefly();
+                long on = 0;
+                long res = 0;
+                for (Movement m : d.movements(k)) {
+                    on += m.onHandDelta();
+                    res += m.reservedDelta();
+                }
+                sleepBriefly();
+                long holds = d.reservations(EnumSet.of(ReservationState.HELD, ReservationState.COMMITTED)).stream()
+                        .flatMap(r -> r.lines().stream())
+                        .filter(l -> l.key().equals(k))
+                        .mapToLong(AllocatedLine::quantity)
+                        .sum();
+                out.add(new LevelAudit(level.get(), on, res, holds));
+            }
+            return out;
+        }
+    }
+
+    /** Bug: the drift check takes reserved for the holds' sum instead of reading the holds. */
+    static final class HoldBlindAudit extends ForwardingStock {
+        @Override
+        public List<LevelAudit> audit(List<StockKey> keys) {
+            return d.audit(keys).stream()
+                    .map(a -> new LevelAudit(
+                            a.level(),
+                            a.movementOnHand(),
+                            a.movementReserved(),
+                            a.level().reserved()))
+                    .toList();
+        }
+    }
+
+    /** Bug: movement positions are list indexes, which a compaction shifts. */
+    static final class IndexPositions extends ForwardingStock {
+        @Override
+        public List<PositionedMovement> movements(StockKey key, long afterPosition, int limit) {
+            List<Movement> all = d.movements(key);
+            List<PositionedMovement> out = new ArrayList<>();
+            for (long i = afterPosition; i < all.size() && out.size() < limit; i++) {
+                out.add(new PositionedMovement(i + 1, all.get((int) i)));
+            }
+            return out;
+        }
     }
 
     /** Bug: the reservation purge ignores its bound: recent terminal reservations go too. */
@@ -628,6 +703,57 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     // ------------------------------------------------------------------ suites over the planted bugs
+
+    /** The drift contract over a broken stock storage, drift planted in its in-memory delegate. */
+    abstract static class DriftOn extends DriftCheckContract {
+        private ForwardingStock storage;
+
+        abstract ForwardingStock broken();
+
+        @Override
+        protected BackendFixture createFixture() {
+            storage = broken();
+            return withStock(() -> storage);
+        }
+
+        @Override
+        protected void plantLevel(StockKey key, long onHand, long reserved) {
+            InMemoryDrift.plantLevel(storage.d, key, onHand, reserved);
+        }
+
+        @Override
+        protected void plantOrphanHold(StockKey key, String reservationId, long quantity) {
+            InMemoryDrift.plantOrphanHold(storage.d, key, reservationId, quantity, clock.instant());
+        }
+    }
+
+    static final class CorrectDrift extends DriftOn {
+        @Override
+        ForwardingStock broken() {
+            return new ForwardingStock() {};
+        }
+    }
+
+    static final class TornAuditDrift extends DriftOn {
+        @Override
+        ForwardingStock broken() {
+            return new TornAudit();
+        }
+    }
+
+    static final class HoldBlindAuditDrift extends DriftOn {
+        @Override
+        ForwardingStock broken() {
+            return new HoldBlindAudit();
+        }
+    }
+
+    static final class IndexPositionsDrift extends DriftOn {
+        @Override
+        ForwardingStock broken() {
+            return new IndexPositions();
+        }
+    }
 
     static final class PurgeIgnoresBoundRetention extends RetentionContract {
         @Override
@@ -1290,6 +1416,18 @@ class ContractSuitesDetectBrokenBackendsTest {
                 .contains(
                         "compactionFoldsOldMovementsIntoOneSnapshotAndKeepsTheReplayExact()",
                         "compactionStaysWithinItsLimitAndEndsWithOneSnapshot()");
+    }
+
+    @Test
+    void brokenDriftChecksAndMovementPagingAreCaught() {
+        assertThat(failuresOf(CorrectDrift.class))
+                .as("the forwarding storage the bugs start from")
+                .isEmpty();
+        assertThat(failuresOf(TornAuditDrift.class)).containsExactly("verifyStaysSilentWhileOrdersKeepFlowing()");
+        assertThat(failuresOf(HoldBlindAuditDrift.class))
+                .containsExactlyInAnyOrder(
+                        "verifyFindsAnOrphanHold()", "verifyFindsALevelChangedBehindTheLedgersBack()");
+        assertThat(failuresOf(IndexPositionsDrift.class)).containsExactly("cursorsStayValidAcrossACompaction()");
     }
 
     @Test

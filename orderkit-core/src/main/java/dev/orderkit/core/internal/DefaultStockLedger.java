@@ -8,6 +8,10 @@ import dev.orderkit.core.IllegalStateTransitionException;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.NotFoundException;
+import dev.orderkit.core.DriftReport;
+import dev.orderkit.core.InsufficientStockException;
+import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.core.MovementPage;
 import dev.orderkit.core.OrderKitConfig;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationExpiredException;
@@ -36,6 +40,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -677,6 +682,16 @@ public final class DefaultStockLedger implements StockLedger {
     public List<StockLevel> levels(String sku) {
         Check.identifier(sku, "sku", StockKey.MAX_LENGTH);
         return retries.backend(() -> storage.levels(sku));
+    }
+
+    @Override
+    public MovementPage movements(StockKey key, @Nullable String cursor, int limit) {
+        return new LedgerAudit(storage, retries).movements(key, cursor, limit);
+    }
+
+    @Override
+    public DriftReport verify(Collection<StockKey> keys) {
+        return new LedgerAudit(storage, retries).verify(keys);
     }
 
     @Override

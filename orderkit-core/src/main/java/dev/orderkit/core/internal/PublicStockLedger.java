@@ -1,5 +1,7 @@
 package dev.orderkit.core.internal;
 
+import dev.orderkit.core.DriftReport;
+import dev.orderkit.core.MovementPage;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationOwnedException;
@@ -10,8 +12,10 @@ import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.OrderStore;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link StockLedger} applications get from {@code OrderKit#stock()}: the kit's
@@ -111,6 +115,16 @@ public final class PublicStockLedger implements StockLedger {
     @Override
     public List<StockLevel> levels(String sku) {
         return ledger.levels(sku);
+    }
+
+    @Override
+    public MovementPage movements(StockKey key, @Nullable String cursor, int limit) {
+        return ledger.movements(key, cursor, limit);
+    }
+
+    @Override
+    public DriftReport verify(Collection<StockKey> keys) {
+        return ledger.verify(keys);
     }
 
     @Override

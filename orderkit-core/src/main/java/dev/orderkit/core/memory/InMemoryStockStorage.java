@@ -14,6 +14,8 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ExtendResult;
+import dev.orderkit.core.spi.LevelAudit;
+import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +78,10 @@ public final class InMemoryStockStorage implements StockStorage {
     private static final class Slot {
         final StockKey key;
         final List<Movement> movements = new ArrayList<>();
+        /** The position of each movement (same index), see {@link StockStorage#movements(StockKey, long, int)}. */
+        final List<Long> positions = new ArrayList<>();
+        /** The position of the next movement appended. */
+        long nextPosition = 1;
         /** Applied adjust / setOnHand writes by reference. */
         final Map<String, AppliedWrite> writes = new HashMap<>();
 
@@ -111,6 +118,7 @@ public final class InMemoryStockStorage implements StockStorage {
             version++;
             updatedAt = m.at();
             movements.add(m);
+            positions.add(nextPosition++);
         }
 
         /** Moves units between held and committed (a commit records no movement). */
@@ -140,6 +148,11 @@ public final class InMemoryStockStorage implements StockStorage {
          * optimistically).
          */
         final TreeSet<Due> due = new TreeSet<>();
+        /**
+         * Ids of the active (HELD or COMMITTED) reservations with a line of this SKU: the drift
+         * check's index of holds by SKU; read and written only under this SKU's lock.
+         */
+        final Set<String> active = new HashSet<>();
 
         Sku(String sku) {
             this.sku = sku;
@@ -409,6 +422,7 @@ public final class InMemoryStockStorage implements StockStorage {
             Due entry = new Due(expiresAt, reservationId);
             for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
                 s.due.add(entry);
+                s.active.add(reservationId);
             }
             return new ReserveResult.Reserved(r);
         } finally {
@@ -447,6 +461,7 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
             s.due.add(new Due(expiresAt, reservationId));
+            s.active.add(reservationId);
             return new ReserveResult.Reserved(r);
         } finally {
             s.lock.unlockWrite(stamp);
@@ -491,6 +506,11 @@ public final class InMemoryStockStorage implements StockStorage {
                     }
                 }
                 reservations.put(reservationId, applied.reservation());
+                if (!applied.reservation().state().isActive()) {
+                    for (Sku s : locked) {
+                        s.active.remove(reservationId);
+                    }
+                }
                 if (current.state() == ReservationState.HELD) {
                     Due entry = new Due(current.expiresAt(), reservationId);
                     for (Sku s : locked) {
@@ -784,6 +804,84 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
+    /** A binary search of the positions (increasing) under the SKU's read lock. */
+    @Override
+    public List<PositionedMovement> movements(StockKey key, long afterPosition, int limit) {
+        Sku s = skus.get(key.sku());
+        if (s == null) {
+            return List.of();
+        }
+        long stamp = s.lock.readLock();
+        try {
+            Slot slot = s.slot(key.location());
+            if (slot == null) {
+                return List.of();
+            }
+            List<Long> pos = slot.positions;
+            int lo = 0;
+            int hi = pos.size();
+            while (lo < hi) { // first index with a position > afterPosition
+                int mid = (lo + hi) >>> 1;
+                if (pos.get(mid) <= afterPosition) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            List<PositionedMovement> out = new ArrayList<>(Math.min(limit, pos.size() - lo));
+            for (int i = lo; i < pos.size() && out.size() < limit; i++) {
+                out.add(new PositionedMovement(pos.get(i), slot.movements.get(i)));
+            }
+            return out;
+        } finally {
+            s.lock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Each level under its SKU's read lock (writers of that SKU wait for the summing pass only):
+     * the level, its movements and the active reservations indexed under the SKU, which only
+     * writers holding that lock change.
+     */
+    @Override
+    public List<LevelAudit> audit(List<StockKey> keys) {
+        List<LevelAudit> out = new ArrayList<>(keys.size());
+        for (StockKey key : keys) {
+            Sku s = skus.get(key.sku());
+            if (s == null) {
+                continue;
+            }
+            long stamp = s.lock.readLock();
+            try {
+                Slot slot = s.slot(key.location());
+                if (slot == null) {
+                    continue;
+                }
+                long onHand = 0;
+                long reserved = 0;
+                for (Movement m : slot.movements) {
+                    onHand += m.onHandDelta();
+                    reserved += m.reservedDelta();
+                }
+                long holds = 0;
+                for (String id : s.active) {
+                    Reservation r = reservations.get(id);
+                    if (r != null && r.state().isActive()) {
+                        for (var line : r.lines()) {
+                            if (line.key().equals(key)) {
+                                holds += line.quantity();
+                            }
+                        }
+                    }
+                }
+                out.add(new LevelAudit(slot.level(), onHand, reserved, holds));
+            } finally {
+                s.lock.unlockRead(stamp);
+            }
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- retention
 
     /**
@@ -864,10 +962,12 @@ public final class InMemoryStockStorage implements StockStorage {
         long reserved = 0;
         Instant last = ms.get(first).at();
         List<Movement> kept = new ArrayList<>(ms.size() - count + 1);
+        List<Long> keptPositions = new ArrayList<>(ms.size() - count + 1);
         for (int i = 0; i < ms.size(); i++) {
             Movement m = ms.get(i);
             if (!folded[i]) {
                 kept.add(m);
+                keptPositions.add(slot.positions.get(i));
                 continue;
             }
             onHand += m.onHandDelta();
@@ -879,7 +979,8 @@ public final class InMemoryStockStorage implements StockStorage {
                 slot.writes.remove(m.reference());
             }
             if (i == first) {
-                kept.add(m); // its place goes to the snapshot below
+                kept.add(m); // its place (and position) goes to the snapshot below
+                keptPositions.add(slot.positions.get(i));
             }
         }
         // every movement before the first folded one was kept: the snapshot takes index `first`
@@ -888,6 +989,8 @@ public final class InMemoryStockStorage implements StockStorage {
                 new Movement(slot.key, onHand, reserved, MovementReason.SNAPSHOT, Movement.SNAPSHOT_REFERENCE, last));
         ms.clear();
         ms.addAll(kept);
+        slot.positions.clear();
+        slot.positions.addAll(keptPositions);
         return count - 1;
     }
 

@@ -338,6 +338,56 @@ public interface StockStorage {
      */
     List<Movement> movements(StockKey key);
 
+    /**
+     * Audit: one page of a level's movements in append order, keyset-paged by position (see
+     * {@link PositionedMovement}): the first {@code limit} movements whose position is greater than
+     * {@code afterPosition}, oldest first.
+     *
+     * <p>Positions are stable: a movement keeps its position as long as it exists, a position is
+     * never reused, and a movement appended after a read gets a greater position than every
+     * movement that read could see, so paging with the last position read returns every movement
+     * exactly once while writers keep appending. {@link #compactMovements} keeps the positions of
+     * the movements it keeps; its {@link MovementReason#SNAPSHOT} takes the position of the oldest
+     * movement it folded.
+     *
+     * <p>The default pages {@link #movements(StockKey)} by list index (index + 1): stable while
+     * movements are appended, not across a compaction. Backends override it with a real keyset
+     * query. Thread-safe.
+     *
+     * @param key SKU and location
+     * @param afterPosition exclusive lower bound, {@code 0} for the first page
+     * @param limit maximum number of movements, at least 1
+     * @return the movements, oldest first; empty if none (or the level is unknown)
+     */
+    default List<PositionedMovement> movements(StockKey key, long afterPosition, int limit) {
+        List<Movement> all = movements(key);
+        List<PositionedMovement> out = new ArrayList<>(Math.min(limit, all.size()));
+        for (long i = Math.max(0, afterPosition); i < all.size() && out.size() < limit; i++) {
+            out.add(new PositionedMovement(i + 1, all.get((int) i)));
+        }
+        return out;
+    }
+
+    /**
+     * Audit: reads, atomically per level (one consistent snapshot of that level, its movements and
+     * its reservations, taken while writers keep writing), each existing level of {@code keys}, the
+     * sums of its movements' deltas and the sum of its active hold lines (see {@link LevelAudit}),
+     * for {@code StockLedger#verify}. A backend computes the sums where the data lives (one SQL
+     * transaction, one script per level) and finds the active holds of a level through an index
+     * by SKU (never by scanning every reservation or every key). Writers are not blocked for longer
+     * than one level's read.
+     *
+     * <p>The default throws {@link UnsupportedOperationException}: a backend without it cannot be
+     * verified.
+     *
+     * @param keys distinct keys, canonical order, at most 500
+     * @return one audit per key that has a level, in the order of {@code keys}
+     * @throws UnsupportedOperationException if the backend has no audit
+     */
+    default List<LevelAudit> audit(List<StockKey> keys) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no audit primitive");
+    }
+
     // ------------------------------------------------------------------ retention (OrderKit#purge)
 
     /**

@@ -15,6 +15,8 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ExtendResult;
+import dev.orderkit.core.spi.LevelAudit;
+import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -1428,6 +1430,18 @@ public final class JdbcStockStorage implements StockStorage {
                                 rs.getString("reference"),
                                 Db.instant(rs.getLong("at"))))
                         .list());
+    }
+
+    /** One range read of the index {@code (sku, location, id)}; positions are ids (see {@link JdbcAudit}). */
+    @Override
+    public List<PositionedMovement> movements(StockKey key, long afterPosition, int limit) {
+        return new JdbcAudit(db).movements(key, afterPosition, limit);
+    }
+
+    /** One snapshot per page (PostgreSQL, MySQL/MariaDB) or a row lock per level (H2): see {@link JdbcAudit}. */
+    @Override
+    public List<LevelAudit> audit(List<StockKey> keys) {
+        return new JdbcAudit(db).audit(keys);
     }
 
     // ------------------------------------------------------------------ retention (see JdbcPurge)

@@ -12,6 +12,10 @@ import dev.orderkit.core.spi.ScopedKey;
  * P{s:SKU}:w:LOC        hash   applied adjust / setOnHand writes of the level: reference -> arguments and result
  * P{s:SKU}:locs         set    locations of the SKU
  * P{s:SKU}:due          zset   HELD reservation parts touching the SKU, score = expiry ms
+ * P{s:SKU}:act          set    active (HELD / COMMITTED) reservation parts touching the SKU (merged
+ *                              records: header keys): the drift check's index of holds by SKU
+ * P{s:SKU}:mp:LOC       hash   movement positions of the level: base (entries folded away), snap (position
+ *                              of the head snapshot); see compact_movements.lua
  * P{s:SKU}:p:ID:ATT     hash   reservation part: lines of one slot (anchor SKU = first SKU of the part)
  * P{r:B}:h:ID           hash   reservation header (B = bucket of the id; raw id after the tag)
  * P{r:B}:due            zset   ids of HELD / unfinished reservations of bucket B
@@ -70,6 +74,16 @@ public final class Keys {
     /** @param k level @return hash of the adjust / setOnHand writes applied to the level, by reference */
     public String writes(StockKey k) {
         return sku(k.sku()) + "w:" + Codec.escape(k.location());
+    }
+
+    /** @param k level @return hash of the positions of the level's movements (base, snap) */
+    public String movementPositions(StockKey k) {
+        return sku(k.sku()) + "mp:" + Codec.escape(k.location());
+    }
+
+    /** @param sku SKU @return set of the active holds touching the SKU (drift check) */
+    public String skuActive(String sku) {
+        return sku(sku) + "act";
     }
 
     /** @param sku SKU @return location set key */

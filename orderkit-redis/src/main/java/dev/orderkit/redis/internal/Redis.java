@@ -75,7 +75,11 @@ public final class Redis {
         /** Retention: fold the old movements of one level into a snapshot. */
         COMPACT_MOVEMENTS("compact_movements.lua"),
         /** Upgrade: counts a part committed before levels tracked committed units. */
-        COUNT_COMMITTED("count_committed.lua");
+        COUNT_COMMITTED("count_committed.lua"),
+        /** Audit: one page of a level's movements by position. */
+        MOVEMENTS_PAGE("movements_page.lua"),
+        /** Drift check: one level, its movement sums and its active holds, atomically. */
+        AUDIT_LEVEL("audit_level.lua");
 
         private final String file;
 

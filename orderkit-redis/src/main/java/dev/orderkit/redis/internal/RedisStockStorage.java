@@ -16,6 +16,8 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ExtendResult;
+import dev.orderkit.core.spi.LevelAudit;
+import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -298,6 +300,63 @@ public final class RedisStockStorage implements StockStorage {
                     MovementReason.valueOf(f[2]),
                     f[4],
                     Codec.time(f[3])));
+        }
+        return out;
+    }
+
+    private static Movement movement(StockKey key, String m) {
+        String[] f = m.split("\\|", 5);
+        return new Movement(
+                key, Long.parseLong(f[0]), Long.parseLong(f[1]), MovementReason.valueOf(f[2]), f[4], Codec.time(f[3]));
+    }
+
+    /**
+     * One movements_page.lua call: positions are kept in the level's positions hash
+     * ({@link Keys#movementPositions}) so that compaction (which trims the list's head) never moves
+     * them.
+     */
+    @Override
+    public List<PositionedMovement> movements(StockKey key, long afterPosition, int limit) {
+        List<String> r = redis.evalList(
+                Redis.Script.MOVEMENTS_PAGE,
+                List.of(keys.movements(key), keys.movementPositions(key)),
+                List.of(Long.toString(afterPosition), Integer.toString(limit)));
+        List<PositionedMovement> out = new ArrayList<>(r.size() / 2);
+        for (int i = 0; i + 1 < r.size(); i += 2) {
+            out.add(new PositionedMovement(Long.parseLong(r.get(i)), movement(key, r.get(i + 1))));
+        }
+        return out;
+    }
+
+    /**
+     * One audit_level.lua call per level (its level hash, movement list and its SKU's set of active
+     * holds: one slot, {@code {s:SKU}}), never a SCAN: atomic per level, each call as long as the
+     * level's movements and its SKU's active holds take to read.
+     */
+    @Override
+    public List<LevelAudit> audit(List<StockKey> auditKeys) {
+        List<LevelAudit> out = new ArrayList<>(auditKeys.size());
+        for (StockKey key : auditKeys) {
+            List<String> r = redis.evalList(
+                    Redis.Script.AUDIT_LEVEL,
+                    List.of(keys.level(key), keys.movements(key), keys.skuActive(key.sku())),
+                    List.of());
+            if (r.isEmpty()) {
+                continue;
+            }
+            if (r.size() != 7) {
+                throw unexpected("audit_level.lua", r);
+            }
+            out.add(new LevelAudit(
+                    new StockLevel(
+                            key,
+                            Long.parseLong(r.get(0)),
+                            Long.parseLong(r.get(1)),
+                            Long.parseLong(r.get(2)),
+                            Codec.time(r.get(3))),
+                    Long.parseLong(r.get(4)),
+                    Long.parseLong(r.get(5)),
+                    Long.parseLong(r.get(6))));
         }
         return out;
     }
@@ -1427,7 +1486,7 @@ public final class RedisStockStorage implements StockStorage {
             StockKey key = StockKey.of(f.get(0), f.get(1));
             Object n = redis.eval(
                     Redis.Script.COMPACT_MOVEMENTS,
-                    List.of(keys.movements(key), keys.writes(key)),
+                    List.of(keys.movements(key), keys.writes(key), keys.movementPositions(key)),
                     List.of(bound, Integer.toString(limit - removed), Movement.SNAPSHOT_REFERENCE));
             removed += n instanceof Long l ? l.intValue() : 0;
         }

@@ -3,7 +3,10 @@
 -- at the head (the sums of their deltas, the time of the newest of them), and deletes the recorded
 -- adjust / setOnHand writes of the folded entries, in one atomic step (one slot: {s:SKU}).
 -- Movement entries: "onHandDelta|reservedDelta|REASON|time|reference" (see lib.lua).
--- KEYS[1] = movements list, KEYS[2] = applied writes of the level
+-- KEYS[1] = movements list, KEYS[2] = applied writes of the level, KEYS[3] = movement positions of
+-- the level (hash: base = entries removed so far, snap = position of the head SNAPSHOT entry): the
+-- entry at list index i has position base + i + 1, except a head snapshot (snap, the position of
+-- the oldest entry it folded), so positions of kept entries never change (movements_page.lua)
 -- ARGV: bound (time, exclusive), budget (max entries removed), snapshot reference
 -- returns the number of entries removed (0 when fewer than two entries are old)
 local mv, writes = KEYS[1], KEYS[2]
@@ -26,6 +29,9 @@ for i = 1, #head do
   if last == nil or at > last then last = at end
 end
 if k < 2 then return 0 end
+local pos = redis.call('HMGET', KEYS[3], 'base', 'snap')
+local base = tonumber(pos[1] or '0')
+redis.call('HSET', KEYS[3], 'snap', pos[2] or string.format('%d', base + 1), 'base', string.format('%d', base + k - 1))
 redis.call('LTRIM', mv, k, -1)
 redis.call('LPUSH', mv, string.format('%d', on) .. '|' .. string.format('%d', res) .. '|SNAPSHOT|' .. last
   .. '|' .. ARGV[3])

@@ -32,6 +32,10 @@ local function allowance(pl, pu, now)
   if not pl or (pu and pu <= now) then return 0 end
   return tonumber(pl)
 end
+-- Drift check (StockLedger.verify): P{s:SKU}:act is the set of the active (HELD / COMMITTED) holds with
+-- a line on the SKU (part keys; merged records: header keys), kept next to the SKU's due set (same
+-- slot): added when a hold is made, removed when its part leaves HELD / COMMITTED (apply_part).
+local function active_set(due) return string.sub(due, 1, -4) .. 'act' end
 
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
 -- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
@@ -121,6 +125,10 @@ local function apply_part(part, op, now, expect, extra)
       local sd = split(p[9], '\n')
       for i = 1, #sd do redis.call('ZREM', sd[i], part) end
     end
+    if row.to ~= ST.HELD and row.to ~= ST.COMMITTED and p[9] then
+      local sd = split(p[9], '\n')
+      for i = 1, #sd do redis.call('SREM', active_set(sd[i]), part) end
+    end
     return 'OK'
   end
   if cm > 0 then
@@ -131,6 +139,10 @@ local function apply_part(part, op, now, expect, extra)
   if row.unindex then
     local du = split(p[6], '\n')
     for i = 1, #du do redis.call('ZREM', du[i], part) end
+  end
+  if row.to ~= ST.HELD and row.to ~= ST.COMMITTED then
+    local du = split(p[6], '\n')
+    for i = 1, #du do redis.call('SREM', active_set(du[i]), part) end
   end
   if row.ttl then redis.call('PEXPIRE', part, TOMBSTONE_MS) end
   return 'OK'
@@ -232,6 +244,7 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
   if checkOnly then return {'OK'} end
   local out = hold_levels(lv, mv, q, cur, id, now, expms, false)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, part) end
+  for i = 1, #dues do redis.call('SADD', active_set(dues[i]), part) end
   redis.call('HSET', part, 'st', ST.HELD, 'exp', exp, 'id', id, 'lv', table.concat(lv, '\n'),
     'mv', table.concat(mv, '\n'), 'du', table.concat(dues, '\n'), 'q', table.concat(q, '\n'), 'ts', now,
     'att', att)
@@ -271,8 +284,8 @@ end
 -- one hash, one due index entry. Reused by batch scripts: it writes nothing unless it answers OK.
 -- h = header key, idx = its bucket's due index; per line lv (level), mv (movements), du (the due
 -- set of the line's SKU), q (quantity); lines = the header's line encoding.
--- Success costs 7 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
--- HSET reservation, ZADD due index, ZADD SKU due set. The level's 'ne' field (a lower bound of the expiry of the
+-- Success costs 8 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
+-- HSET reservation, ZADD due index, ZADD SKU due set, SADD SKU active set. The level's 'ne' field (a lower bound of the expiry of the
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
 -- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
@@ -321,5 +334,6 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
     'q', table.concat(q, '\n'), 'ts', now, 'sd', table.concat(dues, '\n'))
   redis.call('ZADD', idx, expms, id)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, h) end
+  for i = 1, #dues do redis.call('SADD', active_set(dues[i]), h) end
   return out
 end
