@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
