@@ -32,6 +32,10 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +56,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -316,8 +321,40 @@ public final class FlashSaleDemo {
                         .stepTransactions(db.stepTransactions())
                         .outboxPublishing(db.outboxPublisher(EventSink.discarding()))
                         .build();
+                boolean shared = !o.backend.equals("h2"); // a server database: drop this run's tables afterwards
                 return new Wiring(
-                        kit, url.replaceAll("password=[^&;]*", "password=***") + " (tables " + prefix + "*)", pool);
+                        kit, url.replaceAll("password=[^&;]*", "password=***") + " (tables " + prefix + "*)", () -> {
+                            if (shared) {
+                                dropTables(pool, prefix);
+                            }
+                            pool.close();
+                        });
+            }
+        }
+    }
+
+    /** Drops the tables whose names start with {@code prefix} (retried until foreign keys let each go). */
+    private static void dropTables(DataSource pool, String prefix) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getTables(c.getCatalog(), null, "%", new String[] {"TABLE"})) {
+                while (rs.next()) {
+                    String name = rs.getString("TABLE_NAME");
+                    if (name != null && name.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+                        tables.add(name);
+                    }
+                }
+            }
+            for (int round = 0; round < 5 && !tables.isEmpty(); round++) {
+                List<String> left = new ArrayList<>();
+                for (String t : tables) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("DROP TABLE " + t);
+                    } catch (SQLException e) {
+                        left.add(t); // still referenced: next round
+                    }
+                }
+                tables = left;
             }
         }
     }
@@ -626,7 +663,8 @@ public final class FlashSaleDemo {
     /** Places with client retries: 409 (in progress) and retryable failures are resent with the same key. */
     private static @Nullable PlaceOrderResult place(Run run, PlaceOrderRequest request) {
         OrderKitException last = null;
-        for (int attempt = 0; attempt < 50; attempt++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // the client gives up after 30 s
+        while (System.nanoTime() < deadline) {
             run.placeCalls.incrementAndGet();
             try {
                 return run.kit.orders().place(request);
@@ -664,9 +702,10 @@ public final class FlashSaleDemo {
         }
     }
 
-    /** Expiry and recovery until no order waits for payment any more (at most ~5 s). */
+    /** Expiry and recovery until no order waits for payment or is mid-placement any more (at most 30 s). */
     private static void finalPass(OrderKit kit, Duration ttl) throws InterruptedException {
-        for (int i = 0; i < 20; i++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
             kit.stock().expireDue(1_000);
             kit.orders().recover();
             boolean waiting = false;
