@@ -217,7 +217,9 @@ class RedisStandaloneCommandCountTest {
                     .as("commands per three-line reserve (with one SADD per SKU into its active set)")
                     .isLessThanOrEqualTo(18.0);
             assertThat(repeat.perCall(N)).as("an idempotent repeat only reads").isLessThanOrEqualTo(2.0);
-            assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(10.0);
+            // 11: one more than before levels split reserved into held and committed (the commit
+            // moves the line's units into the level's committed count)
+            assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(11.0);
         }
     }
 

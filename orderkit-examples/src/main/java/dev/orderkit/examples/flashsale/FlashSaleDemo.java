@@ -294,6 +294,12 @@ public final class FlashSaleDemo {
                 if (o.backend.equals("h2")) {
                     Path dir = o.out.resolve("h2").toAbsolutePath();
                     Files.createDirectories(dir);
+                    try (var old = Files.list(dir)) { // earlier runs' databases: each run starts fresh
+                        for (Path f : old.filter(f -> f.getFileName().toString().startsWith("flashsale-"))
+                                .toList()) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
                     url = o.url != null ? o.url : "jdbc:h2:file:" + dir.resolve("flashsale-" + suffix);
                     user = user != null ? user : "sa";
                     password = password != null ? password : "";

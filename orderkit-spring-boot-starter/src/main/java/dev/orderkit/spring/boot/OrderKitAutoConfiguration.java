@@ -6,6 +6,7 @@ import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
+import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
@@ -14,6 +15,7 @@ import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.JdbcBackend;
+import dev.orderkit.jdbc.OutboxPublisher;
 import dev.orderkit.redis.RedisBackend;
 import dev.orderkit.spring.boot.internal.BackendParts;
 import dev.orderkit.spring.boot.internal.KitRecipe;
@@ -23,6 +25,7 @@ import java.net.URI;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -82,7 +85,8 @@ public class OrderKitAutoConfiguration {
 
         @Bean
         BackendParts orderkitJdbcParts(JdbcBackend jdbc) {
-            Function<EventSink, BackgroundTask> outbox = jdbc::outboxPublisher;
+            BiFunction<EventSink, Instrumentation, BackgroundTask> outbox = (sink, instrumentation) ->
+                    jdbc.outboxPublisher(sink, OutboxPublisher.Settings.defaults(), instrumentation);
             return new BackendParts(
                     "jdbc",
                     1,
@@ -258,6 +262,8 @@ public class OrderKitAutoConfiguration {
      * @param sink the application's event sink, if any
      * @param payments the application's (or Stripe's) payment port, if any
      * @param parts the backend parts
+     * @param instrumentation the application's (or {@link OrderKitMetricsAutoConfiguration}'s)
+     *     instrumentation, if any: given to every kit and to the JDBC outbox publisher
      * @param customizers the customizers
      * @return the recipe
      */
@@ -272,9 +278,11 @@ public class OrderKitAutoConfiguration {
             ObjectProvider<EventSink> sink,
             ObjectProvider<PaymentPort> payments,
             ObjectProvider<BackendParts> parts,
+            ObjectProvider<Instrumentation> instrumentation,
             ObjectProvider<OrderKitBuilderCustomizer> customizers) {
         List<BackendParts> ranked = ranked(parts);
         EventSink userSink = sink.getIfUnique();
+        Instrumentation observer = instrumentation.getIfUnique(Instrumentation::noop);
         StepTransactions steps = null;
         BackgroundTask outbox = null;
         for (BackendParts p : ranked) {
@@ -282,9 +290,9 @@ public class OrderKitAutoConfiguration {
             if (p.steps() != null && p.stock() == stock && p.keys() == keys && p.orders() == orders) {
                 steps = p.steps();
             }
-            Function<EventSink, BackgroundTask> publisher = p.outbox();
+            BiFunction<EventSink, Instrumentation, BackgroundTask> publisher = p.outbox();
             if (publisher != null && userSink != null && p.orders() == orders && outbox == null) {
-                outbox = publisher.apply(userSink);
+                outbox = publisher.apply(userSink, observer);
             }
         }
         return new KitRecipe(
@@ -297,6 +305,7 @@ public class OrderKitAutoConfiguration {
                 payments.getIfUnique(),
                 steps,
                 outbox,
+                observer,
                 customizers.orderedStream().toList());
     }
 

@@ -36,6 +36,7 @@ public class OrderKitProperties {
     private final Redis redis = new Redis();
     private final Stripe stripe = new Stripe();
     private final Idempotency idempotency = new Idempotency();
+    private final Metrics metrics = new Metrics();
 
     /** Creates the properties with their defaults. */
     public OrderKitProperties() {}
@@ -174,6 +175,72 @@ public class OrderKitProperties {
      */
     public Idempotency getIdempotency() {
         return idempotency;
+    }
+
+    /**
+     * Metrics and observation settings ({@code orderkit.metrics.*}).
+     *
+     * @return the settings
+     */
+    public Metrics getMetrics() {
+        return metrics;
+    }
+
+    /**
+     * {@code orderkit.metrics.*}: the {@code MicrometerInstrumentation} of
+     * {@link OrderKitMetricsAutoConfiguration}, used when {@code orderkit-micrometer} is on the class
+     * path and the application has a MeterRegistry or an ObservationRegistry bean.
+     */
+    public static class Metrics {
+        /** Whether orderkit records its meters and observations in the application's registries. */
+        private boolean enabled = true;
+
+        /**
+         * Whether to record the orderkit.*.duration timers; unset: record them unless the
+         * ObservationRegistry already turns orderkit's observations into timers (a
+         * MeterObservationHandler bean, as Spring Boot's actuator defines).
+         */
+        private @Nullable Boolean timers;
+
+        /** Creates the settings with their defaults. */
+        public Metrics() {}
+
+        /**
+         * Whether orderkit's instrumentation is auto-configured (default true).
+         *
+         * @return whether enabled
+         */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /**
+         * Sets whether orderkit's instrumentation is auto-configured.
+         *
+         * @param enabled whether enabled
+         */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /**
+         * Whether the {@code orderkit.*.duration} timers are recorded.
+         *
+         * @return true or false, or {@code null} (default) to decide from the context: off when an
+         *     ObservationRegistry bean and a MeterObservationHandler bean exist, on otherwise
+         */
+        public @Nullable Boolean getTimers() {
+            return timers;
+        }
+
+        /**
+         * Sets whether the {@code orderkit.*.duration} timers are recorded.
+         *
+         * @param timers true or false; {@code null} to decide from the context
+         */
+        public void setTimers(@Nullable Boolean timers) {
+            this.timers = timers;
+        }
     }
 
     /** {@code orderkit.background.*}: the kit's periodic work, run by {@link OrderKitBackgroundLifecycle}. */

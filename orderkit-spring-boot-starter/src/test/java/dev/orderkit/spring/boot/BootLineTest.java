@@ -44,6 +44,8 @@ class BootLineTest {
                     .contains("\"name\": \"orderkit.redis.uri\"")
                     .contains("\"name\": \"orderkit.idempotency.header\"")
                     .contains("\"name\": \"orderkit.background.recovery-every\"")
+                    .contains("\"name\": \"orderkit.metrics.enabled\"")
+                    .contains("\"name\": \"orderkit.metrics.timers\"")
                     .contains("Secret or restricted Stripe API key");
         }
     }

@@ -1,13 +1,14 @@
 package dev.orderkit.spring.boot.internal;
 
 import dev.orderkit.core.BackgroundTask;
+import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param keys idempotency store, or null
  * @param orders order store, or null
  * @param inbox inbox store, or null
- * @param outbox the outbox publishing round for an event sink, or null
+ * @param outbox the outbox publishing round for an event sink, reporting to an instrumentation, or null
  * @param steps atomic phases, used only when this backend provides stock, keys and orders, or null
  */
 public record BackendParts(
@@ -30,5 +31,5 @@ public record BackendParts(
         @Nullable IdempotencyStore keys,
         @Nullable OrderStore orders,
         @Nullable InboxStore inbox,
-        @Nullable Function<EventSink, BackgroundTask> outbox,
+        @Nullable BiFunction<EventSink, Instrumentation, BackgroundTask> outbox,
         @Nullable StepTransactions steps) {}

@@ -3,6 +3,7 @@ package dev.orderkit.spring.boot.internal;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTask;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
@@ -28,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  * @param sink event sink
  * @param payments payment port, or null for the kit's simulated one
  * @param steps atomic phases, or null
- * @param outbox outbox publishing round, or null
+ * @param outbox outbox publishing round (reporting to {@code instrumentation}), or null
+ * @param instrumentation what every kit built from this recipe reports to ({@link
+ *     Instrumentation#noop()} when the context has none); a customizer may still replace it
  * @param customizers the application's customizers, in order
  */
 public record KitRecipe(
@@ -41,6 +44,7 @@ public record KitRecipe(
         @Nullable PaymentPort payments,
         @Nullable StepTransactions steps,
         @Nullable BackgroundTask outbox,
+        Instrumentation instrumentation,
         List<OrderKitBuilderCustomizer> customizers) {
 
     /**
@@ -58,7 +62,8 @@ public record KitRecipe(
                 .keyRetention(properties.getKeyRetention())
                 .reservationTtl(properties.getReservationTtl())
                 .stuckAfter(properties.getStuckAfter())
-                .inProgressWait(properties.getInProgressWait());
+                .inProgressWait(properties.getInProgressWait())
+                .instrumentation(instrumentation);
         Duration lease = properties.getLease();
         if (lease != null) {
             b.lease(lease);
