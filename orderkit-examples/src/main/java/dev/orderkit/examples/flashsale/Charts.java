@@ -1,5 +1,6 @@
 package dev.orderkit.examples.flashsale;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,12 @@ import org.knowm.xchart.style.Styler;
 final class Charts {
     private Charts() {}
 
+    private static void latency(XYSeries series, Color color) {
+        series.setYAxisGroup(1);
+        series.setLineColor(color);
+        series.setMarkerColor(color);
+    }
+
     static void write(
             Collection<FlashSaleDemo.Sale> sales,
             Collection<FlashSaleDemo.Sample> samples,
@@ -30,7 +37,7 @@ final class Charts {
             Path png,
             Path svg)
             throws IOException {
-        long bucketMs = Math.max(250, saleMs / 40);
+        long bucketMs = Math.max(250, (saleMs / 40 + 249) / 250 * 250); // whole quarter seconds
         int buckets = (int) (saleMs / bucketMs) + 1;
         List<FlashSaleDemo.Sale> ordered = new ArrayList<>(sales);
         ordered.sort(Comparator.comparingLong(FlashSaleDemo.Sale::atMs));
@@ -95,9 +102,9 @@ final class Charts {
             }
         }
         if (!lx.isEmpty()) {
-            chart.addSeries("latency p50", lx, p50).setYAxisGroup(1);
-            chart.addSeries("latency p95", lx, p95).setYAxisGroup(1);
-            chart.addSeries("latency p99", lx, p99).setYAxisGroup(1);
+            latency(chart.addSeries("latency p50 (ms)", lx, p50), new Color(0x9e, 0x9e, 0x9e));
+            latency(chart.addSeries("latency p95 (ms)", lx, p95), new Color(0xe6, 0x55, 0x0d));
+            latency(chart.addSeries("latency p99 (ms)", lx, p99), new Color(0xb2, 0x18, 0x2b));
         }
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
         VectorGraphicsEncoder.saveVectorGraphic(chart, svg.toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
