@@ -50,11 +50,21 @@ final class FaultRun {
             String name, FaultConfig.Store stock, boolean atomicPhases, double lostCommitRate, int redisRestarts) {}
 
     /** Knobs shared by the scenarios (system properties {@code faults.*}). */
-    record Settings(long seconds, int minKills, int workers, int threads, int keys, int skus, long stockPerSku) {
+    record Settings(
+            long seconds,
+            long maxSeconds,
+            int minKills,
+            int workers,
+            int threads,
+            int keys,
+            int skus,
+            long stockPerSku) {
         static Settings fromSystemProperties() {
+            long seconds = Long.getLong("faults.seconds", 40);
             return new Settings(
-                    Long.getLong("faults.seconds", 40),
-                    Integer.getInteger("faults.minKills", 20),
+                    seconds,
+                    Long.getLong("faults.maxSeconds", 2 * seconds),
+                    Integer.getInteger("faults.minKills", 10),
                     Integer.getInteger("faults.workers", 4),
                     Integer.getInteger("faults.threads", 3),
                     400,
@@ -243,7 +253,7 @@ final class FaultRun {
             long lastConnKill = start;
             long lastRestock = start;
             while ((System.nanoTime() - start < durationNs || kills < settings.minKills())
-                    && System.nanoTime() - start < 3 * durationNs) {
+                    && System.nanoTime() - start < settings.maxSeconds() * 1_000_000_000L) {
                 Thread.sleep(1000 + rnd.nextInt(2000));
                 // a random worker among those at work: started and already answered a call (none
                 // yet: no kill this tick), so every kill lands in the middle of placements
