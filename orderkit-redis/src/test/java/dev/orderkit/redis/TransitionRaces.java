@@ -10,6 +10,7 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.TransitionResult;
@@ -590,7 +591,7 @@ abstract class TransitionRaces {
      */
     @Test
     void aFulfilWhoseLevelFellAfterTheDecisionWaitsForARestockAndNeverGoesNegative() {
-        plain.setPolicy(b, dev.orderkit.core.StockPolicy.backorder(5), "bo-b", t0);
+        plain.setPolicy(b, StockPolicy.backorder(5), "bo-b", t0);
         reserveAll("f");
         commit(plain, "f", t0);
         Pause pause = new Pause("fulfil-header", 0);
