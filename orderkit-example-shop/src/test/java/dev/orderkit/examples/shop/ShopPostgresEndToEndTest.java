@@ -18,12 +18,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -33,6 +35,7 @@ import tools.jackson.databind.JsonNode;
  * {@code test} (or {@code ORDERKIT_TEST_POSTGRES_URL}), in a schema of its own, dropped afterwards.
  * Skipped without a server unless {@code ORDERKIT_IT_REQUIRED} names postgres (then it fails).
  */
+@ExtendWith(ShopPostgresEndToEndTest.DropSchema.class) // before @SpringBootTest: runs after the context closed
 @SpringBootTest(
         classes = ShopApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -43,6 +46,7 @@ import tools.jackson.databind.JsonNode;
             "shop.rate-limit.refill-per-second=100000",
             "spring.datasource.hikari.maximum-pool-size=8",
         })
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // the pool lets go of the schema
 class ShopPostgresEndToEndTest {
     static final String ACME = "sk_test_acme_pg";
     static final String GLOBEX = "sk_test_globex_pg";
@@ -66,18 +70,13 @@ class ShopPostgresEndToEndTest {
     @Autowired
     Environment env;
 
-    @Autowired
-    ConfigurableApplicationContext context;
-
-    static ConfigurableApplicationContext started;
-
-    @AfterAll
-    static void dropSchema() throws SQLException {
-        if (started != null) {
-            started.close(); // the pool and the background work let go of the schema first
-        }
-        if (server != null) {
-            exec("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+    /** Drops the test's schema once Spring closed the context. */
+    static final class DropSchema implements AfterAllCallback {
+        @Override
+        public void afterAll(ExtensionContext extension) throws SQLException {
+            if (server != null) {
+                exec("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+            }
         }
     }
 
@@ -90,7 +89,6 @@ class ShopPostgresEndToEndTest {
 
     @Test
     void placeConcurrentlyOnceCancelAndIsolateStoresOnPostgres() throws Exception {
-        started = context;
         Http acme = new Http(env.getRequiredProperty("local.server.port", Integer.class), ACME);
         String sku = "pg-" + UUID.randomUUID();
         acme.stock(sku, 10);
