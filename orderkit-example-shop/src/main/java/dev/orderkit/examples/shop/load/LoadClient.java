@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Places orders against a running shop service as fast as N client threads can, each with a unique
@@ -27,8 +28,9 @@ import java.util.concurrent.Future;
  * </pre>
  *
  * Options: {@code --url}, {@code --api-key} (default: the template's acme key), {@code --threads}
- * (16), {@code --seconds} (20), {@code --warmup} (5 seconds), {@code --quantity} (1 unit per order).
- * It creates its own SKU with enough stock. Every answer other than 201 is counted by status.
+ * (16), {@code --seconds} (20), {@code --warmup} (5 seconds), {@code --quantity} (1 unit per order),
+ * {@code --skus} (1: every order buys the same hot SKU, the worst case for row contention; N: each
+ * order buys one of N SKUs at random). It creates its own SKUs with enough stock. Every answer other than 201 is counted by status.
  */
 public final class LoadClient {
     private LoadClient() {}
@@ -65,30 +67,37 @@ public final class LoadClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
-        String sku = "load-" + UUID.randomUUID();
-        HttpResponse<String> stocked = client.send(
-                HttpRequest.newBuilder(URI.create(url + "/v1/inventory/" + sku))
-                        .header("Authorization", "Bearer " + apiKey)
-                        .header("Content-Type", "application/json")
-                        .header("If-None-Match", "*")
-                        .PUT(HttpRequest.BodyPublishers.ofString("{\"onHand\":1000000000}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (stocked.statusCode() != 200) {
-            throw new IllegalStateException(
-                    "could not stock " + sku + ": " + stocked.statusCode() + " " + stocked.body());
+        int skuCount = Integer.parseInt(o.getOrDefault("skus", "1"));
+        String run = "load-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> skus = new ArrayList<>();
+        for (int i = 0; i < skuCount; i++) {
+            String sku = run + "-" + i;
+            HttpResponse<String> stocked = client.send(
+                    HttpRequest.newBuilder(URI.create(url + "/v1/inventory/" + sku))
+                            .header("Authorization", "Bearer " + apiKey)
+                            .header("Content-Type", "application/json")
+                            .header("If-None-Match", "*")
+                            .PUT(HttpRequest.BodyPublishers.ofString("{\"onHand\":1000000000}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (stocked.statusCode() != 200) {
+                throw new IllegalStateException(
+                        "could not stock " + sku + ": " + stocked.statusCode() + " " + stocked.body());
+            }
+            skus.add(sku);
         }
         System.out.printf(
                 Locale.ROOT,
-                "load: %s, %d threads, %d s warm-up + %d s measured, sku %s%n",
+                "load: %s, %d threads, %d s warm-up + %d s measured, %d SKU(s) %s-*%n",
                 url,
                 threads,
                 warmup,
                 seconds,
-                sku);
-        run(client, url, apiKey, sku, quantity, threads, warmup * 1_000_000_000L, false);
+                skuCount,
+                run);
+        run(client, url, apiKey, skus, quantity, threads, warmup * 1_000_000_000L, false);
         long start = System.nanoTime();
-        List<Tally> tallies = run(client, url, apiKey, sku, quantity, threads, seconds * 1_000_000_000L, true);
+        List<Tally> tallies = run(client, url, apiKey, skus, quantity, threads, seconds * 1_000_000_000L, true);
         double elapsed = (System.nanoTime() - start) / 1e9;
         report(tallies, elapsed);
     }
@@ -97,7 +106,7 @@ public final class LoadClient {
             HttpClient client,
             String url,
             String apiKey,
-            String sku,
+            List<String> skus,
             int quantity,
             int threads,
             long nanos,
@@ -105,13 +114,15 @@ public final class LoadClient {
             throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long end = System.nanoTime() + nanos;
-        String body = "{\"customerRef\":\"load\",\"currency\":\"EUR\",\"paymentMethod\":\"pm_card_visa\","
-                + "\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":" + quantity + ",\"unitPriceMinor\":1000}]}";
         List<Future<Tally>> futures = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             futures.add(pool.submit(() -> {
                 Tally tally = new Tally();
                 while (System.nanoTime() < end) {
+                    String sku = skus.get(ThreadLocalRandom.current().nextInt(skus.size()));
+                    String body = "{\"customerRef\":\"load\",\"currency\":\"EUR\",\"paymentMethod\":\"pm_card_visa\","
+                            + "\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":" + quantity
+                            + ",\"unitPriceMinor\":1000}]}";
                     HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/orders"))
                             .header("Authorization", "Bearer " + apiKey)
                             .header("Content-Type", "application/json")
@@ -182,7 +193,7 @@ public final class LoadClient {
         Map<String, String> out = new TreeMap<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--help")) {
-                System.out.println("options: --url --api-key --threads --seconds --warmup --quantity");
+                System.out.println("options: --url --api-key --threads --seconds --warmup --quantity --skus");
                 System.exit(0);
             }
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
