@@ -1,12 +1,15 @@
 package dev.orderkit.examples.shop;
 
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.spring.boot.IdempotencyScopeResolver;
 import dev.orderkit.spring.boot.OrderKitProperties;
 import dev.orderkit.stripe.StripePaymentPort;
 import dev.orderkit.stripe.StripeWebhookHandler;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -17,8 +20,8 @@ import org.springframework.core.Ordered;
 
 /**
  * The shop's wiring on top of the starter: API keys, the authentication and rate-limit filter, the
- * idempotency scope (the caller's store, so one store's keys never meet another's) and the Stripe
- * webhook handler.
+ * idempotency scope (the caller's store, so one store's keys never meet another's), the event
+ * sink the outbox publishes to and the Stripe webhook handler.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ShopProperties.class)
@@ -52,6 +55,21 @@ public class ShopConfiguration {
         registration.addUrlPatterns("/v1/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
         return registration;
+    }
+
+    /**
+     * Where order events go: replace this with your broker (Kafka, RabbitMQ, a webhook to your
+     * ERP). On the JDBC backend the starter's outbox publisher hands every event written with an
+     * order change to this sink, at least once (dedupe on {@code event.id()}); without an
+     * {@link EventSink} bean nothing publishes the outbox and its rows stay pending (the purge only
+     * deletes sent ones).
+     *
+     * @return the sink (logs each event at DEBUG on {@code shop.events})
+     */
+    @Bean
+    public EventSink shopEvents() {
+        Logger log = LoggerFactory.getLogger("shop.events");
+        return event -> log.debug("{} {} {} {}", event.type(), event.subjectId(), event.id(), event.attributes());
     }
 
     /**

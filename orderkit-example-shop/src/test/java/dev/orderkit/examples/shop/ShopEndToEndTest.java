@@ -51,6 +51,8 @@ import tools.jackson.databind.JsonNode;
             "shop.rate-limit.capacity=100000",
             "shop.rate-limit.refill-per-second=100000",
             "orderkit.stripe.webhook-secret=" + ShopEndToEndTest.WEBHOOK_SECRET,
+            "orderkit.background.initial-delay=0s",
+            "orderkit.background.outbox-every=200ms",
         })
 class ShopEndToEndTest {
     static final String ACME = "sk_test_acme_e2e";
@@ -462,6 +464,21 @@ class ShopEndToEndTest {
         assertThat(Http.json(health).get("status").asString()).isEqualTo("UP");
         acme.stock(sku, 1);
         acme.post("/v1/orders", key(), Http.order("c-1", "pm_card_visa", sku, 1));
+        // the outbox is published to the shop's EventSink by the background work: nothing stays pending
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long pending;
+        do {
+            pending = Http.json(anonymous.get("/actuator/health"))
+                    .get("components")
+                    .get("orderkitJdbc")
+                    .get("details")
+                    .get("outboxPending")
+                    .asLong();
+            if (pending > 0) {
+                sleep(200);
+            }
+        } while (pending > 0 && System.nanoTime() < deadline);
+        assertThat(pending).as("outbox rows still pending").isZero();
         HttpResponse<String> metrics = anonymous.get("/actuator/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("orderkit_");
@@ -471,6 +488,15 @@ class ShopEndToEndTest {
         assertThat(paths.has("/v1/orders")).isTrue();
         assertThat(paths.has("/v1/orders/{id}/refunds")).isTrue();
         assertThat(paths.has("/v1/inventory/{sku}")).isTrue();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private HttpResponse<String> put(String sku, String ifMatch, long onHand) {
