@@ -66,6 +66,7 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
     private final RetryPolicy<Object> retryPolicy;
     private final ScheduledExecutorService scheduler;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     private WebhookDispatcher(Builder b) {
         this.store = b.store;
@@ -233,7 +234,8 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
                 .runAsync(() -> attempt(deliveryId))
                 .whenComplete((ok, failure) -> {
                     inFlight.remove(deliveryId);
-                    if (failure != null) {
+                    // a delivery cut short by close() stays PENDING: resumePending() restarts it
+                    if (failure != null && !closed) {
                         store.delivery(deliveryId).ifPresent(d -> {
                             String error = d.lastError() != null ? d.lastError() : String.valueOf(failure);
                             store.updateDelivery(d.with(Status.DEAD, d.attempts(), error, clock.instant()));
@@ -296,9 +298,13 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         throw new DeliveryFailed(error);
     }
 
-    /** Stops the delivery threads (pending deliveries stay {@code PENDING} in the store). */
+    /**
+     * Stops the delivery threads: a request in flight is interrupted, scheduled retries are
+     * dropped; their deliveries stay {@code PENDING} in the store (see {@link #resumePending()}).
+     */
     @Override
     public void close() {
+        closed = true;
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);

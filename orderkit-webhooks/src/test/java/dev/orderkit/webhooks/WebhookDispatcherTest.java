@@ -153,6 +153,47 @@ class WebhookDispatcherTest {
     }
 
     @Test
+    void aDeliveryLeftPendingByAStoppedDispatcherIsResumedByTheNextOneOnTheSameStore() throws Exception {
+        AtomicBoolean healthy = new AtomicBoolean(false);
+        URI url = receiver.endpoint("/restart", n -> healthy.get() ? new Answer(200, 0) : new Answer(500, 0));
+        InMemoryWebhookStore store = new InMemoryWebhookStore(); // stands in for a durable store
+        WebhookDispatcher first = WebhookDispatcher.builder()
+                .store(store)
+                .maxAttempts(5)
+                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(20)) // the retry would come much later
+                .build();
+        first.subscribe(WebhookSubscription.of("sub-r", Scope.of("shop"), url, SECRET));
+        // a second subscriber whose first request is still running when the dispatcher stops
+        URI hanging = receiver.endpoint("/hanging", n -> n == 1 ? new Answer(200, 3000) : new Answer(200, 0));
+        first.subscribe(WebhookSubscription.of("sub-h", Scope.of("shop"), hanging, SECRET));
+        OrderKitEvent e = event("ord_6", 1, EventType.ORDER_CREATED, "shop");
+        first.publish(e);
+        String id = WebhookDelivery.idOf(e.id(), "sub-r");
+        String inFlight = WebhookDelivery.idOf(e.id(), "sub-h");
+        await(
+                "first attempt",
+                () -> store.delivery(id).map(WebhookDelivery::attempts).orElse(0) == 1);
+        await("request in flight", () -> receiver.requests("/hanging").size() == 1);
+        first.close(); // the process stops: the scheduled retry is gone, the request interrupted
+        assertThat(store.delivery(id).orElseThrow().status()).isEqualTo(Status.PENDING);
+        assertThat(store.delivery(inFlight).orElseThrow().status()).isEqualTo(Status.PENDING);
+
+        healthy.set(true);
+        try (WebhookDispatcher second = WebhookDispatcher.builder()
+                .store(store)
+                .backoff(Duration.ofMillis(5), Duration.ofMillis(40))
+                .build()) {
+            assertThat(second.resumePending()).isEqualTo(2);
+            await("resumed", () -> store.delivery(id).orElseThrow().status() == Status.DELIVERED);
+            await("resumed", () -> store.delivery(inFlight).orElseThrow().status() == Status.DELIVERED);
+        }
+        List<Request> got = receiver.requests("/restart");
+        assertThat(got).hasSize(2);
+        assertThat(got).allSatisfy(r -> assertSigned(r, e));
+        assertThat(got).extracting(r -> r.header(WebhookHeaders.ATTEMPT)).containsExactly("1", "2");
+    }
+
+    @Test
     void subscriptionsFilterByScopeAndTypeAndEachSubscriberGetsItsOwnDelivery() throws Exception {
         URI a = receiver.endpoint("/a", n -> new Answer(200, 0));
         URI b = receiver.endpoint("/b", n -> new Answer(200, 0));
