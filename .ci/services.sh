@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the local PostgreSQL, MariaDB and Redis answer; starts any that is down with the
+# Makes sure the local PostgreSQL, MariaDB, Redis and RabbitMQ answer; starts any that is down with the
 # machine's own start commands. Exits non-zero, naming the service, if one still does not answer.
 set -euo pipefail
 
@@ -19,7 +19,7 @@ ensure() { # name port start-command...
   if port_open "$port"; then echo "services: $name answers on 127.0.0.1:$port"; return 0; fi
   echo "services: $name is down on 127.0.0.1:$port, starting it"
   "$@" || true
-  if wait_port "$name" "$port" 30; then
+  if wait_port "$name" "$port" "${WAIT_SECONDS:-30}"; then
     echo "services: $name started"
   else
     echo "services: FATAL: $name does not answer on 127.0.0.1:$port" >&2
@@ -45,6 +45,14 @@ start_redis() {
   fi
 }
 
+start_rabbitmq() {
+  if command -v rabbitmq-server >/dev/null 2>&1; then
+    rabbitmq-server -detached
+  fi
+}
+
 ensure postgres 5432 start_postgres
 ensure mariadb 3306 start_mariadb
 ensure redis 6379 start_redis
+# the broker needs a few seconds to boot: wait up to 60 s
+WAIT_SECONDS=60 ensure rabbitmq 5672 start_rabbitmq

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Seconds-long smoke of every benchmark: two in-process JMH runs (-f 0, 2 threads, one 200 ms
 # iteration, catalog of 50 SKUs), one with 1 line on the hot SKU and one with 5 lines spread, so
-# every benchmark runs both line counts and both SKU modes, with its tear-down invariant check.
-# Exits non-zero if a benchmark fails, fails its invariant check, never runs or reports no
-# throughput. Needs PostgreSQL, MariaDB and Redis like the tests (same env vars / localhost).
+# every benchmark runs both line counts and both SKU modes, with its tear-down invariant check;
+# then RelayBenchmark (outbox -> Kafka broker started in the JVM, -> RabbitMQ, -> a no-op sink)
+# once, one 500 ms iteration each. Exits non-zero if a benchmark fails, fails its invariant check,
+# never runs or reports no throughput. Needs PostgreSQL, MariaDB, Redis and RabbitMQ like the
+# tests (same env vars / localhost).
 #
 #   jmh/smoke.sh [REGEX]      (default '.': every benchmark)
 set -euo pipefail
@@ -17,13 +19,25 @@ for shape in "lines=1 skus=hot" "lines=5 skus=spread"; do
   log="$here/target/smoke-${l#*=}-${s#*=}.log"
   rm -f "$json"
   "${JAVA:-java}" -jar "$here/target/benchmarks.jar" -f 0 -wi 0 -i 1 -r 200ms -t 2 -p catalog=50 -p "$l" -p "$s" \
-    -foe true -rf json -rff "$json" "${1:-.}" > "$log" 2>&1 || {
+    -e RelayBenchmark -foe true -rf json -rff "$json" "${1:-.}" > "$log" 2>&1 || {
     tail -n 60 "$log" >&2
     echo "jmh smoke: FAILED (log: $log)" >&2
     exit 1
   }
   jsons+=("$json")
 done
+relay_json="$here/target/smoke-relay.json"
+relay_log="$here/target/smoke-relay.log"
+rm -f "$relay_json"
+if "${JAVA:-java}" -jar "$here/target/benchmarks.jar" -l "${1:-.}" | grep -q RelayBenchmark; then
+  "${JAVA:-java}" -jar "$here/target/benchmarks.jar" -f 0 -wi 0 -i 1 -r 500ms \
+    -foe true -rf json -rff "$relay_json" "RelayBenchmark" > "$relay_log" 2>&1 || {
+    tail -n 60 "$relay_log" >&2
+    echo "jmh smoke: FAILED (log: $relay_log)" >&2
+    exit 1
+  }
+  jsons+=("$relay_json")
+fi
 python3 - "$here/target/benchmarks.jar" "${1:-.}" "${jsons[@]}" <<'PY'
 import json, subprocess, sys
 jar, regex, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -34,12 +48,20 @@ for path in paths:
     results = json.load(open(path))
     n += len(results)
     ran = {r["benchmark"] for r in results}
-    missing += [b + " (" + path.rsplit("/", 1)[-1] + ")" for b in sorted(set(listed) - ran)]
+    relay = path.endswith("smoke-relay.json")  # RelayBenchmark runs in its own run only
+    expected = {b for b in listed if ("RelayBenchmark" in b) == relay}
+    missing += [b + " (" + path.rsplit("/", 1)[-1] + ")" for b in sorted(expected - ran)]
     bad += [r["benchmark"] + str(r["params"]) for r in results if not r["primaryMetric"]["score"] > 0]
     for r in results:
         p = r["params"]
-        print(f'  {r["benchmark"].rsplit(".", 2)[-2] + "." + r["benchmark"].rsplit(".", 1)[-1]:<42} '
-              f'{p["lines"]} line(s) {p["skus"]:<6} {r["primaryMetric"]["score"]:>14,.0f} ops/s')
+        name = r["benchmark"].rsplit(".", 2)[-2] + "." + r["benchmark"].rsplit(".", 1)[-1]
+        if relay:
+            events = r.get("secondaryMetrics", {}).get("events", {}).get("score", 0)
+            if not events > 0:
+                bad.append(r["benchmark"] + str(p) + " delivered no event")
+            print(f'  {name:<42} {p["broker"]:<16} {events:>14,.0f} events/s')
+        else:
+            print(f'  {name:<42} {p["lines"]} line(s) {p["skus"]:<6} {r["primaryMetric"]["score"]:>14,.0f} ops/s')
 if bad or missing or not n:
     print("jmh smoke: FAILED: zero score " + str(bad) + ", never ran " + str(missing), file=sys.stderr)
     sys.exit(1)

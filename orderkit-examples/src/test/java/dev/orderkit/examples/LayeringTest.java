@@ -19,7 +19,7 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The layering rules, checked over the main code of every published module (core, testkit, jdbc,
- * redis, stripe, micrometer) and of the examples, which depend on all of them; test code is not imported.
+ * redis, stripe, micrometer, kafka, rabbitmq, webhooks) and of the examples, which depend on all of them; test code is not imported.
  * {@link LayeringRulesCatchViolationsTest} shows that each rule fails on a planted violation.
  *
  * <p>Exceptions, each with its reason:
@@ -49,7 +49,13 @@ class LayeringTest {
 
     /** Modules that build on core's published API only. */
     static final String[] BACKENDS = {
-        "dev.orderkit.jdbc..", "dev.orderkit.redis..", "dev.orderkit.stripe..", "dev.orderkit.micrometer.."
+        "dev.orderkit.jdbc..",
+        "dev.orderkit.redis..",
+        "dev.orderkit.stripe..",
+        "dev.orderkit.micrometer..",
+        "dev.orderkit.kafka..",
+        "dev.orderkit.rabbitmq..",
+        "dev.orderkit.webhooks.."
     };
 
     private static final String CORE_INTERNAL = "dev.orderkit.core.internal..";
