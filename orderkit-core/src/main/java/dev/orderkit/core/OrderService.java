@@ -107,6 +107,9 @@ public interface OrderService {
      * @return the fulfilled order
      * @throws NotFoundException if absent or in another scope
      * @throws IllegalStateTransitionException if the order is not confirmed
+     * @throws InsufficientStockException if the order's hold was taken beyond on-hand (a backorder
+     *     or preorder) and restocks do not cover it yet; the order stays CONFIRMED and nothing is
+     *     captured (checked before the capture and again, atomically, when the stock leaves)
      */
     Order fulfil(Scope scope, String orderId);
 

@@ -66,12 +66,16 @@ public interface StockLedger {
     Reservation release(String reservationId);
 
     /**
-     * Fulfils a committed reservation: the units leave on-hand. Idempotent.
+     * Fulfils a committed reservation: the units leave on-hand. Idempotent. On-hand never goes below
+     * zero: a reservation taken beyond on-hand under a backorder or preorder {@link StockPolicy}
+     * ships once restocks cover each of its lines.
      *
      * @param reservationId the id
      * @return the fulfilled reservation
      * @throws NotFoundException if unknown
      * @throws IllegalStateTransitionException if not committed
+     * @throws InsufficientStockException if a line's level has fewer units on hand than the line
+     *     ships (its shortfalls name each such level); decided atomically, nothing is written
      * @throws ReservationOwnedException if an order owns the reservation; nothing is written
      */
     Reservation fulfil(String reservationId);

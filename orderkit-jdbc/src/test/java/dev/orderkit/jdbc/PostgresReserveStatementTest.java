@@ -148,4 +148,76 @@ class PostgresReserveStatementTest {
                 .useHandle(h ->
                         h.execute("UPDATE " + prefix + "stock_level SET reserved = reserved - 10 WHERE sku = 'RS-B'"));
     }
+
+    /** A simulated fulfil of {@code c5} (5 committed units of B) outside the storage, and its undo. */
+    private static final String FULFIL_5 = "on_hand = on_hand - 5, reserved = reserved - 5, committed = committed - 5";
+
+    private void undoFulfil5() {
+        Jdbi.create(TestDatabases.pool(TestDatabases.Kind.POSTGRES))
+                .useHandle(h -> h.execute("UPDATE " + prefix
+                        + "stock_level SET on_hand = on_hand + 5, reserved = reserved + 5, committed = committed + 5 "
+                        + "WHERE sku = 'RS-B'"));
+    }
+
+    private void commit5() {
+        assertThat(reserve(stock, "c5", List.of(new AllocatedLine(B, 5)))).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(stock.transition("c5", ReservationTransition.COMMIT, Instant.now()))
+                .isInstanceOf(TransitionResult.Applied.class);
+    }
+
+    /**
+     * Regression (seen once in three CI runs of the fuzzer): the snapshot saw 5 committed units that
+     * a fulfil took away before the reserve got the row; the reserve's new row computed reserved
+     * from the locked values but left committed to the snapshot's version, and the CHECK
+     * {@code committed <= reserved} refused the reserve (reserved 3, committed 5).
+     */
+    @Test
+    void aReserveAfterAConcurrentFulfilOfCommittedUnitsIsNotRefusedByTheCheck() throws Exception {
+        commit5();
+        ReserveResult r = whileBIsChanging(FULFIL_5, () -> reserve(stock, "r4", List.of(new AllocatedLine(B, 3))));
+        assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(stock.level(B).orElseThrow())
+                .satisfies(l -> assertThat(l.reserved()).isEqualTo(3))
+                .satisfies(l -> assertThat(l.committed()).isZero())
+                .satisfies(l -> assertThat(l.onHand()).isEqualTo(35));
+        undoFulfil5();
+        stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
+        stock.transition("r4", ReservationTransition.RELEASE, Instant.now());
+    }
+
+    /** The same interleaving for the batch expiry: its new rows take committed from the locked row too. */
+    @Test
+    void anExpiryAfterAConcurrentFulfilOfCommittedUnitsIsNotRefusedByTheCheck() throws Exception {
+        commit5();
+        Instant t0 = Instant.now();
+        assertThat(stock.reserve("h3", List.of(new AllocatedLine(B, 3)), t0.plusMillis(1), t0))
+                .isInstanceOf(ReserveResult.Reserved.class);
+        Instant later = t0.plusSeconds(1);
+        List<?> expired = whileBIsChanging(FULFIL_5, () -> stock.expireAll(List.of("h3"), later));
+        assertThat(expired).hasSize(1);
+        assertThat(stock.level(B).orElseThrow())
+                .satisfies(l -> assertThat(l.reserved()).isZero())
+                .satisfies(l -> assertThat(l.committed()).isZero());
+        undoFulfil5();
+        stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
+    }
+
+    /** The fulfil decides on the locked level: on-hand lowered under it while it waited makes it Uncovered. */
+    @Test
+    void aFulfilDecidesOnTheNewestOnHand() throws Exception {
+        commit5();
+        TransitionResult t = whileBIsChanging(
+                "on_hand = 2", () -> stock.transition("c5", ReservationTransition.FULFIL, Instant.now()));
+        assertThat(t)
+                .isInstanceOfSatisfying(
+                        TransitionResult.Uncovered.class,
+                        u -> assertThat(u.shortfalls())
+                                .singleElement()
+                                .satisfies(sf -> assertThat(sf.available()).isEqualTo(2)));
+        assertThat(stock.level(B).orElseThrow().committed()).isEqualTo(5);
+        TransitionResult later = whileBIsChanging(
+                "on_hand = 40", () -> stock.transition("c5", ReservationTransition.FULFIL, Instant.now()));
+        assertThat(later).isInstanceOf(TransitionResult.Applied.class);
+        assertThat(stock.level(B).orElseThrow().onHand()).isEqualTo(35);
+    }
 }

@@ -10,6 +10,7 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.TransitionResult;
@@ -577,5 +578,55 @@ abstract class TransitionRaces {
         assertThat(expire(plain, "r", exp))
                 .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(ReservationState.EXPIRED));
         assertReturnedOnce();
+    }
+
+    // ------------------------------------------------------------------ fulfil vs a falling on-hand
+
+    /**
+     * A fulfil decided (header FULFILLING) while b's on-hand covered its line; before its part
+     * script ran, b was counted down to 0 (allowed: b takes backorders). The part refuses, nothing
+     * goes below zero, the answer is Uncovered, and once a restock covers b a later fulfil finishes
+     * the decided one. On a cluster the parts of a and c (other slots) may already have shipped in
+     * between: the reservation then reads COMMITTED with some lines shipped until it finishes.
+     */
+    @Test
+    void aFulfilWhoseLevelFellAfterTheDecisionWaitsForARestockAndNeverGoesNegative() {
+        plain.setPolicy(b, StockPolicy.backorder(5), "bo-b", t0);
+        reserveAll("f");
+        commit(plain, "f", t0);
+        Pause pause = new Pause("fulfil-header", 0);
+        CompletableFuture<Outcome<TransitionResult>> f =
+                start(pause, s -> s.transition("f", ReservationTransition.FULFIL, t0));
+        assertThat(pause.paused()).isTrue();
+        plain.adjust(b, -5, "count-b-to-0", t0);
+        Outcome<TransitionResult> o = finish(pause, f);
+        assertThat(o.ok()).as("fulfil answered " + o.error()).isTrue();
+        assertThat(o.value())
+                .isInstanceOfSatisfying(
+                        TransitionResult.Uncovered.class,
+                        u -> assertThat(u.shortfalls())
+                                .singleElement()
+                                .satisfies(sf -> assertThat(List.of(sf.sku(), sf.requested(), sf.available()))
+                                        .containsExactly("saga-b", 1L, 0L)));
+        for (StockKey k : List.of(a, b, c)) {
+            assertThat(level(k).onHand()).as("on-hand of " + k).isNotNegative();
+        }
+        assertThat(level(b).onHand()).isZero();
+        assertThat(stateOf("f")).isEqualTo(ReservationState.COMMITTED);
+        if (parts == 1) {
+            assertClean(); // one part: nothing moved
+        }
+        assertThat(plain.transition("f", ReservationTransition.FULFIL, t0))
+                .isInstanceOf(TransitionResult.Uncovered.class);
+        assertThat(plain.transition("f", ReservationTransition.RELEASE, t0))
+                .as("a decided fulfil is not released")
+                .isNotInstanceOf(TransitionResult.Applied.class);
+        plain.adjust(b, 1, "restock-b", t0);
+        assertThat(plain.transition("f", ReservationTransition.FULFIL, t0))
+                .isInstanceOf(TransitionResult.Applied.class);
+        assertThat(stateOf("f")).isEqualTo(ReservationState.FULFILLED);
+        assertThat(List.of(level(a).onHand(), level(b).onHand(), level(c).onHand()))
+                .containsExactly(4L, 0L, 4L);
+        assertClean();
     }
 }

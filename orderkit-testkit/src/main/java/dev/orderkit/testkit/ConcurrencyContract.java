@@ -741,16 +741,9 @@ public abstract class ConcurrencyContract extends ContractSupport {
             } else if (op < 64) {
                 f.stockStorage().transition(id, ReservationTransition.RELEASE, now());
             } else if (op < 72) {
-                // Open gap (issue 13): fulfilling a backordered line before a restock covers it is not
-                // refused by the storages yet (on-hand would drop below zero; JDBC's CHECK rejects it,
-                // Redis and in-memory apply it), so the fuzzer fulfils only holds off the backordered key
-                boolean backordered = f.stockStorage()
-                        .reservation(id)
-                        .map(r -> r.lines().stream().anyMatch(l -> l.key().equals(keyset.get(3))))
-                        .orElse(false);
-                if (!backordered) {
-                    f.stockStorage().transition(id, ReservationTransition.FULFIL, now());
-                }
+                // a hold on the backordered key is often beyond on-hand: the fulfil is then refused
+                // (Uncovered) and nothing moves; restocks by the adjusts below let later ones ship
+                f.stockStorage().transition(id, ReservationTransition.FULFIL, now());
             } else if (op < 80) {
                 f.stockStorage().transition(id, ReservationTransition.EXPIRE, now());
             } else if (op < 86) {
@@ -762,22 +755,17 @@ public abstract class ConcurrencyContract extends ContractSupport {
                 }
                 f.stockStorage().expireAll(due, now());
             } else if (op < 92) {
-                f.stockStorage()
-                        .adjust(
-                                key,
-                                rnd.nextBoolean() ? 1 + rnd.nextInt(5) : -(1 + rnd.nextInt(5)),
-                                "fuzz-" + newId,
-                                now());
+                // the backordered key is only restocked here: on-hand lowered under a committed
+                // backorder while it ships is the race tests' case (on a Redis Cluster it leaves the
+                // decided fulfil waiting for a restock with some lines shipped: README, backorders)
+                boolean up = rnd.nextBoolean() || key.equals(keyset.get(3));
+                f.stockStorage().adjust(key, up ? 1 + rnd.nextInt(5) : -(1 + rnd.nextInt(5)), "fuzz-" + newId, now());
             } else if (op < 96) {
+                int step = key.equals(keyset.get(3)) ? rnd.nextInt(3) : rnd.nextInt(5) - 2;
                 f.stockStorage()
                         .level(key)
                         .ifPresent(l -> f.stockStorage()
-                                .setOnHand(
-                                        key,
-                                        Math.max(0, l.onHand() + rnd.nextInt(5) - 2),
-                                        l.version(),
-                                        "count-" + newId,
-                                        now()));
+                                .setOnHand(key, Math.max(0, l.onHand() + step), l.version(), "count-" + newId, now()));
             } else {
                 clock.advance(Duration.ofMillis(50));
             }

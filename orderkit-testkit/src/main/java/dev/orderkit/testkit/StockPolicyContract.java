@@ -4,14 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
+import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.ReferenceReuseException;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
+import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Scope;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
@@ -306,5 +312,90 @@ public abstract class StockPolicyContract extends ContractSupport {
         }
         assertLevel(east, 0, 6, 0);
         assertLevel(west, 3, 3, 0);
+    }
+
+    // ------------------------------------------------------------------ shipping backorders
+
+    @Test
+    void aBackorderShipsOnlyOnceRestocksCoverItAndNothingMovesBefore() {
+        stockUp(A, 3);
+        stock().setPolicy(A, StockPolicy.backorder(10), "ship-bo", now());
+        reserved("ship-1", new AllocatedLine(A, 5));
+        apply("ship-1", ReservationTransition.COMMIT, now());
+        TransitionResult r = stock().transition("ship-1", ReservationTransition.FULFIL, now());
+        assertThat(r).isInstanceOfSatisfying(TransitionResult.Uncovered.class, u -> {
+            assertThat(u.shortfalls()).containsExactly(new Shortfall("pol-a", "east", 5, 3));
+            assertThat(u.reservation().state()).isEqualTo(ReservationState.COMMITTED);
+        });
+        assertThatThrownBy(r::reservationOrThrow).isInstanceOf(InsufficientStockException.class);
+        assertThat(stock().reservation("ship-1").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
+        assertLevel(A, 3, 0, 5);
+        stock().adjust(A, 1, "ship-restock-1", now()); // 4 on hand: still one short
+        assertThat(stock().transition("ship-1", ReservationTransition.FULFIL, now()))
+                .isInstanceOfSatisfying(
+                        TransitionResult.Uncovered.class,
+                        u -> assertThat(u.shortfalls()).containsExactly(new Shortfall("pol-a", "east", 5, 4)));
+        assertLevel(A, 4, 0, 5);
+        stock().adjust(A, 1, "ship-restock-2", now()); // covered exactly
+        apply("ship-1", ReservationTransition.FULFIL, now());
+        assertLevel(A, 0, 0, 0);
+        assertThat(stock().transition("ship-1", ReservationTransition.FULFIL, now()))
+                .isInstanceOf(TransitionResult.Unchanged.class);
+        assertThat(stock().movements(A))
+                .extracting(Movement::reason)
+                .filteredOn(reason -> reason == MovementReason.FULFIL)
+                .hasSize(1);
+    }
+
+    @Test
+    void aFulfilWithOneShortLineWritesNothingOnAnyLine() {
+        stockUp(A, 2);
+        stockUp(B, 10);
+        stock().setPolicy(A, StockPolicy.backorder(5), "two-bo", now());
+        reserved("two-1", new AllocatedLine(A, 4), new AllocatedLine(B, 3));
+        apply("two-1", ReservationTransition.COMMIT, now());
+        assertThat(stock().transition("two-1", ReservationTransition.FULFIL, now()))
+                .isInstanceOfSatisfying(
+                        TransitionResult.Uncovered.class,
+                        u -> assertThat(u.shortfalls()).containsExactly(new Shortfall("pol-a", "east", 4, 2)));
+        assertLevel(A, 2, 0, 4);
+        assertLevel(B, 10, 0, 3);
+        assertThat(stock().reservation("two-1").orElseThrow().state()).isEqualTo(ReservationState.COMMITTED);
+        stock().adjust(A, 2, "two-restock", now());
+        apply("two-1", ReservationTransition.FULFIL, now());
+        assertLevel(A, 0, 0, 0);
+        assertLevel(B, 7, 0, 0);
+    }
+
+    @Test
+    void aBackorderedOrderIsNotFulfilledNorCapturedUntilARestockCoversIt() {
+        stockUp(A, 3);
+        stock().setPolicy(A, StockPolicy.backorder(10), "order-bo", now());
+        SimulatedPaymentPort gateway = new SimulatedPaymentPort();
+        Scope shop = Scope.of("shop-bo");
+        try (OrderKit kit = kitBuilder(fixture, gateway).build()) {
+            Order placed = kit.orders()
+                    .place(PlaceOrderRequest.builder(shop, IdempotencyKey.of("bo-order-1"))
+                            .line("pol-a", 5, 100)
+                            .build())
+                    .order();
+            assertThat(placed.status()).isEqualTo(OrderStatus.CONFIRMED);
+            assertThatThrownBy(() -> kit.orders().fulfil(shop, placed.id()))
+                    .isInstanceOfSatisfying(
+                            InsufficientStockException.class,
+                            e -> assertThat(e.shortfalls()).containsExactly(new Shortfall("pol-a", "east", 5, 3)));
+            assertThat(kit.orders().get(shop, placed.id()).orElseThrow().status())
+                    .isEqualTo(OrderStatus.CONFIRMED);
+            assertThat(gateway.payments().values())
+                    .extracting(SimulatedPaymentPort.Payment::status)
+                    .containsExactly(SimulatedPaymentPort.Status.AUTHORIZED);
+            assertLevel(A, 3, 0, 5);
+            kit.stock().adjust(A, 2, "order-restock");
+            assertThat(kit.orders().fulfil(shop, placed.id()).status()).isEqualTo(OrderStatus.FULFILLED);
+            assertThat(gateway.payments().values())
+                    .extracting(SimulatedPaymentPort.Payment::status)
+                    .containsExactly(SimulatedPaymentPort.Status.CAPTURED);
+        }
+        assertLevel(A, 0, 0, 0);
     }
 }

@@ -998,7 +998,15 @@ public final class DefaultOrderService implements OrderService {
                 case FULFILLED, REFUNDING, REFUNDED -> {
                     return order; // fulfilled (and refunded since, in part or in full)
                 }
-                case CONFIRMED -> order = transition(order, OrderStatus.FULFILLING, UnaryOperator.identity());
+                case CONFIRMED -> {
+                    // a backorder no restock covers yet ships nothing and captures nothing: refused
+                    // while the order is still CONFIRMED (the storage refuses again atomically)
+                    List<Shortfall> shortfalls = ledger.fulfilShortfalls(order.id());
+                    if (!shortfalls.isEmpty()) {
+                        throw new InsufficientStockException(shortfalls);
+                    }
+                    order = transition(order, OrderStatus.FULFILLING, UnaryOperator.identity());
+                }
                 case FULFILLING -> order = finishFulfil(order);
                 default ->
                     throw new IllegalStateTransitionException(

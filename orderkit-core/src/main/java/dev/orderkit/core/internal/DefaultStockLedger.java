@@ -689,6 +689,23 @@ public final class DefaultStockLedger implements StockLedger {
         return new LedgerAudit(storage, retries).verify(keys);
     }
 
+    /**
+     * What a fulfil of the reservation would be short of right now, read outside any lock: a
+     * pre-check so that an order is not moved to FULFILLING (and its payment captured) for a
+     * backorder no restock has covered. The storage's transition decides again atomically.
+     *
+     * @param reservationId the id
+     * @return the shortfalls; empty when covered, unknown or not committed
+     */
+    public List<Shortfall> fulfilShortfalls(String reservationId) {
+        Optional<Reservation> r = reservation(reservationId);
+        if (r.isEmpty() || r.get().state() != ReservationState.COMMITTED) {
+            return List.of();
+        }
+        return ReservationTransition.FULFIL.shortfalls(
+                r.get(), key -> level(key).map(StockLevel::onHand).orElse(0L));
+    }
+
     @Override
     public Optional<Reservation> reservation(String reservationId) {
         Check.identifier(reservationId, "reservationId", 128);

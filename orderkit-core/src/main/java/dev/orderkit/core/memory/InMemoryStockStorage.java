@@ -549,6 +549,15 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             ReservationTransition.Rule rule = transition.rule(current, now);
             TransitionResult result = rule.outcome(current, now);
+            if (result instanceof TransitionResult.Applied) {
+                List<Shortfall> shortfalls = transition.shortfalls(current, key -> {
+                    Slot slot = slot(locked, key);
+                    return slot == null ? 0 : slot.onHand;
+                });
+                if (!shortfalls.isEmpty()) { // a backorder no restock covers yet: on-hand never goes below zero
+                    return new TransitionResult.Uncovered(current, shortfalls);
+                }
+            }
             if (result instanceof TransitionResult.Applied applied) {
                 for (Movement m : transition.movements(current, now)) {
                     // a reservation holds only levels that existed, and levels are never removed

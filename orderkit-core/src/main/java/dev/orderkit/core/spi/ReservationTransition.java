@@ -5,10 +5,15 @@ import dev.orderkit.core.Movement;
 import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
+import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.StockKey;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -266,6 +271,37 @@ public enum ReservationTransition {
      */
     public boolean movesStock() {
         return reason != null;
+    }
+
+    /**
+     * The levels an applying action cannot take its units from: for an action that takes units off
+     * on-hand ({@link #FULFIL}), each key whose on-hand is below the units the reservation's lines
+     * take from it (lines on the same key summed). A level may hold more reservations than on-hand
+     * under a backorder or preorder {@code StockPolicy}; such a reservation ships only once restocks
+     * cover it, and on-hand never goes below zero. Storages call this with the on-hand they read
+     * under the locks (or inside the statement or script) that apply the change, and answer
+     * {@link TransitionResult.Uncovered} instead of applying.
+     *
+     * @param r the reservation the action applies to
+     * @param onHand each key's on-hand as read atomically with the change
+     * @return the shortfalls in line order; empty when covered or when the action leaves on-hand alone
+     */
+    public List<Shortfall> shortfalls(Reservation r, ToLongFunction<StockKey> onHand) {
+        if (onHandSign >= 0) {
+            return List.of();
+        }
+        Map<StockKey, Long> needed = new LinkedHashMap<>();
+        for (AllocatedLine l : r.lines()) {
+            needed.merge(l.key(), l.quantity(), Long::sum);
+        }
+        List<Shortfall> out = new ArrayList<>(0);
+        for (Map.Entry<StockKey, Long> e : needed.entrySet()) {
+            long have = onHand.applyAsLong(e.getKey());
+            if (have < e.getValue()) {
+                out.add(new Shortfall(e.getKey().sku(), e.getKey().location(), e.getValue(), have));
+            }
+        }
+        return out;
     }
 
     /**

@@ -2,13 +2,16 @@ package dev.orderkit.core.spi;
 
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.IllegalStateTransitionException;
+import dev.orderkit.core.InsufficientStockException;
 import dev.orderkit.core.NotFoundException;
 import dev.orderkit.core.Reservation;
+import dev.orderkit.core.Shortfall;
+import java.util.List;
 
 /**
  * The answer of {@link StockStorage#transition}: every expected outcome is a value, never an
- * exception. Core retries {@link Conflict} and maps {@link Refused} / {@link NotFound} to the public
- * exceptions.
+ * exception. Core retries {@link Conflict} and maps {@link Refused} / {@link Uncovered} /
+ * {@link NotFound} to the public exceptions.
  */
 public sealed interface TransitionResult {
 
@@ -39,6 +42,32 @@ public sealed interface TransitionResult {
             implements TransitionResult {}
 
     /**
+     * The lifecycle allows the action, but it takes units off on-hand ({@link
+     * ReservationTransition#FULFIL}) and at least one line's level has fewer units on hand than the
+     * line ships: a backordered or preordered reservation that no restock has covered yet. Decided
+     * atomically with the change (under the same locks, in the same statement or script); nothing
+     * changed. See {@link ReservationTransition#shortfalls}.
+     *
+     * @param reservation the reservation as it is (still in its state, e.g. COMMITTED)
+     * @param shortfalls each short level: requested = the units the reservation ships from it,
+     *     available = its on-hand; never empty
+     */
+    record Uncovered(Reservation reservation, List<Shortfall> shortfalls) implements TransitionResult {
+        /**
+         * Copies the shortfalls.
+         *
+         * @param reservation the reservation
+         * @param shortfalls the short levels, never empty
+         */
+        public Uncovered {
+            shortfalls = List.copyOf(shortfalls);
+            if (shortfalls.isEmpty()) {
+                throw new IllegalArgumentException("an uncovered transition names at least one shortfall");
+            }
+        }
+    }
+
+    /**
      * No (visible) reservation has this id; nothing changed.
      *
      * @param reservationId the id
@@ -61,6 +90,7 @@ public sealed interface TransitionResult {
      * @return the reservation
      * @throws NotFoundException for {@link NotFound}
      * @throws IllegalStateTransitionException for {@link Refused}
+     * @throws InsufficientStockException for {@link Uncovered}
      * @throws ConcurrencyConflictException for {@link Conflict}
      */
     default Reservation reservationOrThrow() {
@@ -73,6 +103,9 @@ public sealed interface TransitionResult {
         if (this instanceof Refused r) {
             throw new IllegalStateTransitionException(
                     r.reservation().id(), r.state(), r.transition().verb());
+        }
+        if (this instanceof Uncovered u) {
+            throw new InsufficientStockException(u.shortfalls());
         }
         if (this instanceof NotFound n) {
             throw new NotFoundException("reservation", n.reservationId());

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -92,7 +93,7 @@ public final class JdbcStockStorage implements StockStorage {
     /** A transition's change of one level: on-hand, reserved and committed deltas. */
     private static final String APPLY_TRANSITION = "UPDATE {p}stock_level SET on_hand = on_hand + ?, "
             + "reserved = reserved + ?, committed = committed + ?, version = version + 1, "
-            + "updated_at = ? WHERE sku = ? AND location = ?";
+            + "updated_at = ? WHERE sku = ? AND location = ? AND on_hand + ? >= 0";
 
     private static final String INSERT_RESERVATION = "INSERT INTO {p}reservation "
             + "(id, state, expires_at, created_at, updated_at, version) VALUES (?, 'HELD', ?, ?, ?, 0)";
@@ -643,6 +644,14 @@ public final class JdbcStockStorage implements StockStorage {
                 return new TransitionResult.Applied(current.withState(transition.target(), now));
             }
             ReservationTransition.Rule rule = transition.rule(current, now);
+            if (rule.applies() && current.state().name().equals(reply.lockedState())) {
+                // the state as locked is the one decided on: refused because a level is short
+                List<Shortfall> shortfalls =
+                        transition.shortfalls(current, k -> reply.onHand().getOrDefault(k, Long.MAX_VALUE));
+                if (!shortfalls.isEmpty()) {
+                    return new TransitionResult.Uncovered(current, shortfalls);
+                }
+            }
             return rule.applies()
                     ? new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile")
                     : rule.outcome(current, now);
@@ -659,16 +668,31 @@ public final class JdbcStockStorage implements StockStorage {
             }
             // every applying action changes levels (a commit moves units from held to committed):
             // the state's compare-and-set, the levels and the movements in one transaction
-            boolean won = inTx(c, ambient, tx -> {
+            Applied applied = inTx(c, ambient, tx -> {
                 if (!casState(tx, reservationId, rule.to(), current, nowN)) {
-                    return new Done<>(Boolean.FALSE, false);
+                    return new Done<>(Applied.LOST, false);
                 }
-                applyTransition(tx, transition, current, nowN);
+                if (!applyTransition(tx, transition, current, nowN)) {
+                    return new Done<>(Applied.SHORT, false); // a level short of what a fulfil ships: undone
+                }
                 insertMovements(tx, transition.movements(current, now));
                 JdbcOutboxStore.insert(tx, db, List.of(StockEvents.transitioned(reservationId, transition, now)));
-                return new Done<>(Boolean.TRUE, true);
+                return new Done<>(Applied.YES, true);
             });
-            return won
+            if (applied == Applied.SHORT) {
+                // the refusal's on-hand, read after the rollback: short still, or changed meanwhile
+                Map<StockKey, Long> onHand = new HashMap<>();
+                for (AllocatedLine l : current.lines()) {
+                    if (!onHand.containsKey(l.key())) {
+                        onHand.put(l.key(), readOnHand(c, l.key()));
+                    }
+                }
+                List<Shortfall> shortfalls = transition.shortfalls(current, k -> onHand.getOrDefault(k, 0L));
+                if (!shortfalls.isEmpty()) {
+                    return new TransitionResult.Uncovered(current, shortfalls);
+                }
+            }
+            return applied == Applied.YES
                     ? rule.outcome(current, now)
                     : new TransitionResult.Conflict(reservationId, "changed from " + current.state() + " meanwhile");
         });
@@ -804,10 +828,28 @@ public final class JdbcStockStorage implements StockStorage {
      * Applies a transition's level deltas (on-hand, reserved, committed) to the level of every line
      * of {@code current}; levels in canonical order (lines are stored so).
      */
-    private void applyTransition(Connection c, ReservationTransition t, Reservation current, long nowN)
+    /** How a step transition's transaction ended. */
+    private enum Applied {
+        YES,
+        /** The reservation's compare-and-set matched nothing: another writer moved it. */
+        LOST,
+        /** A level has fewer on-hand units than a fulfil ships (rolled back). */
+        SHORT
+    }
+
+    /**
+     * Applies the levels' deltas of a transition, each update guarded by {@code on_hand + delta >=
+     * 0} (a fulfil never drives on-hand below zero: a backorder ships once restocks cover it).
+     * Lines are batched, except for an action that takes on-hand, whose lines run one by one so
+     * that each guard's answer is known.
+     *
+     * @return false if a guard matched nothing (the caller rolls back)
+     */
+    private boolean applyTransition(Connection c, ReservationTransition t, Reservation current, long nowN)
             throws SQLException {
         List<AllocatedLine> lines = current.lines();
         long committedSign = t.committedSign(current.state());
+        boolean batch = lines.size() > 1 && t.onHandSign() >= 0;
         try (PreparedStatement ps = c.prepareStatement(db.sql(APPLY_TRANSITION))) {
             for (AllocatedLine l : lines) {
                 ps.setLong(1, t.onHandSign() * l.quantity());
@@ -816,14 +858,27 @@ public final class JdbcStockStorage implements StockStorage {
                 ps.setLong(4, nowN);
                 ps.setString(5, l.key().sku());
                 ps.setString(6, l.key().location());
-                if (lines.size() > 1) {
+                ps.setLong(7, t.onHandSign() * l.quantity());
+                if (batch) {
                     ps.addBatch();
-                } else {
-                    ps.executeUpdate();
+                } else if (ps.executeUpdate() == 0) {
+                    return false;
                 }
             }
-            if (lines.size() > 1) {
+            if (batch) {
                 ps.executeBatch();
+            }
+        }
+        return true;
+    }
+
+    private long readOnHand(Connection c, StockKey key) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(db.sql("SELECT on_hand FROM {p}stock_level WHERE sku = ? AND location = ?"))) {
+            ps.setString(1, key.sku());
+            ps.setString(2, key.location());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
             }
         }
     }

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,6 +57,10 @@ import org.jspecify.annotations.Nullable;
 public final class RedisStockStorage implements StockStorage {
     private static final String GUARD_DUE = "due";
     private static final String GUARD_LIVE = "live";
+    /** Header guard of a merged record's fulfil: every level has the on-hand its lines ship. */
+    private static final String GUARD_COVER = "cover";
+    /** Reply prefix of a fulfil refused because a level is short (see {@code cover} in lib.lua). */
+    private static final String SHORT = "SHORT:";
     /** The field of a standalone reservation's header hash holding its (single, merged) part's state. */
     private static final String PART_STATE = "ps";
 
@@ -472,7 +477,14 @@ public final class RedisStockStorage implements StockStorage {
      * Result of a header compare-and-set: applied, or not (another state found, null when the
      * header is gone, or the same state with the time guard failing).
      */
-    private record Cas(boolean ok, @Nullable HeaderState found) {}
+    private record Cas(
+            boolean ok,
+            @Nullable HeaderState found,
+            @Nullable String shortReply) {
+        Cas(boolean ok, @Nullable HeaderState found) {
+            this(ok, found, null);
+        }
+    }
 
     private Cas cas(Header h, HeaderState from, HeaderState to, Instant now, String guard) {
         return cas(h, EnumSet.of(from), to, now, guard);
@@ -492,7 +504,11 @@ public final class RedisStockStorage implements StockStorage {
                 Redis.Script.HEADER,
                 headerKeys(h.id()),
                 List.of("cas", fromList, to.name(), Codec.time(now), index, guard));
-        return switch (r.get(0)) {
+        String answer = r.get(0);
+        if (answer.startsWith(SHORT)) {
+            return new Cas(false, h.state(), answer);
+        }
+        return switch (answer) {
             case "OK" -> new Cas(true, to);
             case "GUARD", "STATE" -> new Cas(false, r.get(1).isEmpty() ? null : HeaderState.parse(r.get(1)));
             default -> throw unexpected("header.lua cas", r);
@@ -523,7 +539,8 @@ public final class RedisStockStorage implements StockStorage {
                 || r.equals("NOOP")
                 || r.equals("MISSING")
                 || r.startsWith("STATE:")
-                || r.startsWith("HEADER:")) {
+                || r.startsWith("HEADER:")
+                || r.startsWith(SHORT)) {
             return r;
         }
         throw unexpected("finish_local.lua", r);
@@ -532,7 +549,11 @@ public final class RedisStockStorage implements StockStorage {
     private String applyPart(String partKey, PartOp op, Instant now) {
         String r = redis.evalList(Redis.Script.PART_APPLY, List.of(partKey), List.of(op.lua(), Codec.time(now)))
                 .get(0);
-        if (r.equals("OK") || r.equals("NOOP") || r.equals("MISSING") || r.startsWith("STATE:")) {
+        if (r.equals("OK")
+                || r.equals("NOOP")
+                || r.equals("MISSING")
+                || r.startsWith("STATE:")
+                || r.startsWith(SHORT)) {
             return r;
         }
         throw unexpected("part_apply.lua", r);
@@ -976,6 +997,8 @@ public final class RedisStockStorage implements StockStorage {
             return finish(h, h.updatedAt()); // EXPIRING, RELEASING, FULFILLING; any other state as it is
         } catch (InconsistentReservation e) {
             return h; // a part this code never wrote so: show the header as it is
+        } catch (StillShort e) {
+            return h; // a decided fulfil waiting for a restock: reads COMMITTED
         }
     }
 
@@ -1030,6 +1053,67 @@ public final class RedisStockStorage implements StockStorage {
         }
     }
 
+    /**
+     * A decided fulfil (FULFILLING) met a level with fewer on-hand units than its part ships: the
+     * part wrote nothing. Only possible when on-hand dropped between the decision and the part
+     * (the decision is guarded: {@link #GUARD_COVER} on a standalone record, a read of the levels
+     * on a cluster one). Parts only move forward, so the header stays FULFILLING and a later
+     * fulfil (or the sweeper), once restocks cover it, finishes it; until then the reservation
+     * reads COMMITTED and a fulfil answers {@code Uncovered}.
+     */
+    private static final class StillShort extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Header header;
+        private final String reply;
+
+        StillShort(Header header, String reply) {
+            super("reservation " + header.id() + ": " + reply, null, false, false);
+            this.header = header;
+            this.reply = reply;
+        }
+    }
+
+    /** The on-hand of each level a {@code SHORT:} reply lists (level key to units). */
+    private static Map<String, Long> shortReply(String reply) {
+        Map<String, Long> out = new HashMap<>();
+        for (String row : reply.substring(SHORT.length()).split("\n")) {
+            int tab = row.lastIndexOf('\t');
+            if (tab > 0) {
+                out.put(row.substring(0, tab), Long.parseLong(row.substring(tab + 1)));
+            }
+        }
+        return out;
+    }
+
+    /** {@code Uncovered} from the on-hand units of levels (keyed by level key) read atomically with a refusal. */
+    private TransitionResult uncovered(Reservation current, Map<String, Long> onHand, Object reply) {
+        List<Shortfall> shortfalls = ReservationTransition.FULFIL.shortfalls(
+                current, key -> onHand.getOrDefault(keys.level(key), Long.MAX_VALUE));
+        if (shortfalls.isEmpty()) {
+            throw unexpected("a fulfil refused as short", reply);
+        }
+        return new TransitionResult.Uncovered(current, shortfalls);
+    }
+
+    private TransitionResult.@Nullable Uncovered uncoveredOrNull(Reservation current, Map<String, Long> onHand) {
+        List<Shortfall> shortfalls = ReservationTransition.FULFIL.shortfalls(
+                current, key -> onHand.getOrDefault(keys.level(key), Long.MAX_VALUE));
+        return shortfalls.isEmpty() ? null : new TransitionResult.Uncovered(current, shortfalls);
+    }
+
+    /** A fulfil decided on a cluster record: the levels read now (outside the parts' scripts; the parts check again). */
+    private Map<String, Long> onHand(List<AllocatedLine> lines) {
+        Map<String, Long> out = new HashMap<>();
+        for (AllocatedLine l : lines) {
+            String k = keys.level(l.key());
+            if (!out.containsKey(k)) {
+                String oh = redis.call(() -> redis.client().hget(k, "oh"));
+                out.put(k, oh == null ? 0L : Long.parseLong(oh));
+            }
+        }
+        return out;
+    }
+
     @Override
     public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
         Optional<Header> found = header(reservationId);
@@ -1044,7 +1128,14 @@ public final class RedisStockStorage implements StockStorage {
             return new TransitionResult.NotFound(reservationId);
         }
         if (h.state().intermediate()) {
-            Header settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
+            Header settled;
+            try {
+                settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
+            } catch (StillShort e) { // a decided fulfil waiting for a restock
+                return transition == ReservationTransition.FULFIL
+                        ? uncovered(h.view(), shortReply(e.reply), e.reply)
+                        : new TransitionResult.Refused(h.view(), transition, "FULFILLING (awaiting stock)");
+            }
             if (h.state().finishing() == transition && settled.state().view() == transition.target()) {
                 return new TransitionResult.Applied(settled.view()); // this call completed a change of its kind
             }
@@ -1058,15 +1149,33 @@ public final class RedisStockStorage implements StockStorage {
         if (!rule.applies()) {
             return rule.outcome(current, now);
         }
+        boolean ships = transition.onHandSign() < 0;
+        if (ships && !h.merged()) { // a cluster record: its levels live in other slots than its header
+            TransitionResult.Uncovered shortNow = uncoveredOrNull(current, onHand(current.lines()));
+            if (shortNow != null) {
+                return shortNow;
+            }
+        }
         HeaderState claim = HeaderState.claiming(transition);
-        String guard = h.state() == HeaderState.HELD ? (rule.due() ? GUARD_DUE : GUARD_LIVE) : "";
+        String guard = h.state() == HeaderState.HELD
+                ? (rule.due() ? GUARD_DUE : GUARD_LIVE)
+                : ships && h.merged() ? GUARD_COVER : "";
         Cas c = cas(h, h.state(), claim, now, guard);
+        String refusedShort = c.shortReply();
+        if (refusedShort != null) {
+            return uncovered(current, shortReply(refusedShort), refusedShort);
+        }
         if (!c.ok()) {
             return new TransitionResult.Conflict(
                     reservationId, "header moved from " + h.state() + " to " + c.found() + " meanwhile");
         }
         hook.at(transition.verb() + "-header", reservationId, 0);
-        Header done = finish(h.in(claim, now), now);
+        Header done;
+        try {
+            done = finish(h.in(claim, now), now);
+        } catch (StillShort e) { // on-hand dropped between the decision and a part: see StillShort
+            return uncovered(current, shortReply(e.reply), e.reply);
+        }
         if (done.state().view() == transition.target()) {
             return rule.outcome(current, now);
         }
@@ -1095,6 +1204,9 @@ public final class RedisStockStorage implements StockStorage {
         if (h.merged()) {
             String r = finishLocal(h, op, to, now);
             hook.at(op.verb() + "-part", h.id(), 0);
+            if (r.startsWith(SHORT)) {
+                throw new StillShort(h, r);
+            }
             if (r.startsWith("STATE:")) {
                 throw new InconsistentReservation(h.id(), keys.header(h.id()), r);
             }
@@ -1107,6 +1219,9 @@ public final class RedisStockStorage implements StockStorage {
         for (String p : partKeys(h)) {
             String r = applyPart(p, op, now);
             hook.at(op.verb() + "-part", h.id(), index++);
+            if (r.startsWith(SHORT)) {
+                throw new StillShort(h, r);
+            }
             if (r.startsWith("STATE:")) {
                 throw new InconsistentReservation(h.id(), p, r);
             }
@@ -1194,7 +1309,14 @@ public final class RedisStockStorage implements StockStorage {
         }
         Header h = found.get();
         if (h.state().intermediate()) {
-            Header settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
+            Header settled;
+            try {
+                settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
+            } catch (StillShort e) { // a decided fulfil waiting for a restock: not a hold
+                return ExtendResult.decide(h.view(), newExpiry, now) instanceof ExtendResult.Refused r
+                        ? r
+                        : new ExtendResult.Conflict(reservationId, "a fulfil is waiting for stock");
+            }
             if (settled.state().intermediate()) {
                 return new ExtendResult.Conflict(reservationId, "another transition is finishing");
             }

@@ -6,8 +6,9 @@
 --          (restarts an ABORTED header with attempt + 1)
 --   cas    fromStates(comma) toState now indexScore guard -> {'OK'} | {'STATE', state} | {'GUARD', state}
 --          indexScore: '-' removes the id from the due index, otherwise (re)indexes it at that score
---          guard: '' none, 'due' only if exp <= now (expiry), 'live' only if exp > now (commit); a
---          failed guard changes nothing
+--          guard: '' none, 'due' only if exp <= now (expiry), 'live' only if exp > now (commit),
+--          'cover' only if every level of a merged record (fields lv, q) has the on-hand units its
+--          lines ship (fulfil; see cover in lib.lua), else {'SHORT:..'}; a failed guard changes nothing
 local h, due, op = KEYS[1], KEYS[2], ARGV[1]
 if op == 'begin' then
   local st = redis.call('HGET', h, 'st')
@@ -36,7 +37,11 @@ elseif op == 'cas' then
   end
   if not ok then return {'STATE', st} end
   local guard = ARGV[6] or ''
-  if guard ~= '' then
+  if guard == 'cover' then
+    local f2 = redis.call('HMGET', h, 'lv', 'q')
+    local _, short = cover(split(f2[1], '\n'), split(f2[2], '\n'))
+    if short then return {short} end
+  elseif guard ~= '' then
     if (guard == 'due' and exp > ARGV[4]) or (guard == 'live' and exp <= ARGV[4]) then
       return {'GUARD', st}
     end

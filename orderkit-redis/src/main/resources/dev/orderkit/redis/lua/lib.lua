@@ -57,6 +57,32 @@ local function move(level, mv, dOn, dRes, reason, ref, now)
   return move_read(level, mv, {c[1] or 0, c[2] or 0, c[3] or 0}, dOn, dRes, reason, ref, now)
 end
 
+-- Whether the levels lv (keys) have the on-hand units q (same order; lines on one level summed) to
+-- ship: an operation that takes units off on-hand (fulfil) never drives it below zero (a backorder
+-- ships once restocks cover it). Reads each distinct level once (HMGET oh, rs, v) and returns the
+-- rows read (level -> {oh, rs, v}) and nil when covered, or the reply 'SHORT:' followed by
+-- "level<TAB>onHand" of every level, newline-separated (core computes the shortfalls from it).
+local function cover(lv, q)
+  local cur, need, order = {}, {}, {}
+  for i = 1, #lv do
+    if not need[lv[i]] then
+      need[lv[i]] = 0
+      order[#order + 1] = lv[i]
+      local c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v')
+      cur[lv[i]] = {c[1] or 0, c[2] or 0, c[3] or 0}
+    end
+    need[lv[i]] = need[lv[i]] + tonumber(q[i])
+  end
+  local short = false
+  for i = 1, #order do
+    if tonumber(cur[order[i]][1]) < need[order[i]] then short = true end
+  end
+  if not short then return cur, nil end
+  local out = {}
+  for i = 1, #order do out[#out + 1] = order[i] .. '\t' .. cur[order[i]][1] end
+  return cur, 'SHORT:' .. table.concat(out, '\n')
+end
+
 -- Applies a part operation (PART_OP(op), generated from core's ReservationTransition) to one
 -- reservation part (the lines of a reservation living in one slot). This function only interprets
 -- the rows: the verdict, the next state, the level deltas and the movement all come from the table.
@@ -72,7 +98,7 @@ end
 -- expect (optional, merged records): the header state the caller decided on; another one answers
 -- 'HEADER:<state>' and changes nothing. extra (optional, merged records): header fields written by
 -- the same HSET as the part's new state when the operation applies.
--- returns 'OK', 'NOOP', 'MISSING', 'STATE:<state>' (refused) or 'HEADER:<state>'
+-- returns 'OK', 'NOOP', 'MISSING', 'STATE:<state>' (refused), 'HEADER:<state>' or 'SHORT:..' (see cover)
 local function apply_part(part, op, now, expect, extra)
   local rules = PART_OP(op)
   if not rules then return redis.error_reply('unknown part op ' .. tostring(op)) end
@@ -99,9 +125,18 @@ local function apply_part(part, op, now, expect, extra)
   if cm < 0 and not p[10] then cm = 0 end
   if row.reason or cm ~= 0 then
     local lv, mv, q = split(p[4], '\n'), split(p[5], '\n'), split(p[7], '\n')
+    local cur = nil
+    if row.on < 0 then -- ships: refused, nothing written, while a level is short (read once, moved from the read)
+      local short
+      cur, short = cover(lv, q)
+      if short then return short end
+    end
     for i = 1, #lv do
       local n = tonumber(q[i])
-      if row.reason then
+      if cur then
+        local oh, rs, v = move_read(lv[i], mv[i], cur[lv[i]], row.on * n, row.res * n, row.reason, p[3], now)
+        cur[lv[i]] = {oh, rs, v}
+      elseif row.reason then
         move(lv[i], mv[i], row.on * n, row.res * n, row.reason, p[3], now)
       else
         redis.call('HINCRBY', lv[i], 'v', 1)
