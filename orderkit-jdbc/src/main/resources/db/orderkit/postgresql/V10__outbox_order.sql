@@ -1,6 +1,9 @@
 -- orderkit schema v10: the outbox delivers each aggregate's events in commit order (issue 17).
 -- Applies on top of v9; earlier versions are never edited.
 -- ${prefix} is the table prefix (Flyway placeholder; the built-in installer substitutes it).
+-- Stock events have level subjects (sku@location, up to 257 characters) and ids with the write's
+-- reference: subject_id widens to 512, event_id to 1024.
+ALTER TABLE ${prefix}outbox ALTER COLUMN subject_id TYPE VARCHAR(512), ALTER COLUMN event_id TYPE VARCHAR(1024);
 -- outbox_lock: one row per named lock; a claim of an outbox batch locks the 'claim' row first, so
 -- claims never interleave and an aggregate's events are claimed by one relay at a time.
 CREATE TABLE IF NOT EXISTS ${prefix}outbox_lock (
