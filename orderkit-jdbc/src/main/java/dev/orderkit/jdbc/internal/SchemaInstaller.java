@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,18 +256,35 @@ public final class SchemaInstaller {
      * names on_hand and reserved but not committed) in the current schema. Idempotent.
      */
     private void dropOnHandCheck(Handle h) {
+        if (db.dialect() == JdbcDialect.POSTGRESQL) {
+            // pg_constraint of this table only: information_schema's views evaluate privilege
+            // functions on every relation of the database, and fail ("could not open relation with
+            // OID") when another session drops a table meanwhile (tests, other tenants' installs)
+            dropOnHandChecks(
+                    h,
+                    h.createQuery("SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                                    + "WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'c'")
+                            .bind("t", db.prefix() + "stock_level"));
+            return;
+        }
         String schema = switch (db.dialect()) {
             case POSTGRESQL -> "current_schema()";
             case MYSQL -> "DATABASE()";
             default -> "SCHEMA()";
         };
-        List<String> names = h.createQuery("SELECT tc.constraint_name, cc.check_clause FROM "
-                        + "information_schema.table_constraints tc JOIN information_schema.check_constraints cc "
-                        + "ON cc.constraint_schema = tc.constraint_schema AND cc.constraint_name = tc.constraint_name "
-                        + "WHERE tc.constraint_type = 'CHECK' AND tc.table_schema = " + schema
-                        + " AND UPPER(tc.table_name) = UPPER(:t)")
-                .bind("t", db.prefix() + "stock_level")
-                .map((rs, ctx) -> {
+        dropOnHandChecks(
+                h,
+                h.createQuery("SELECT tc.constraint_name, cc.check_clause FROM "
+                                + "information_schema.table_constraints tc JOIN information_schema.check_constraints cc "
+                                + "ON cc.constraint_schema = tc.constraint_schema AND cc.constraint_name = tc.constraint_name "
+                                + "WHERE tc.constraint_type = 'CHECK' AND tc.table_schema = " + schema
+                                + " AND UPPER(tc.table_name) = UPPER(:t)")
+                        .bind("t", db.prefix() + "stock_level"));
+    }
+
+    /** Drops each check the query (name, clause) finds whose clause names on_hand and reserved, not committed. */
+    private void dropOnHandChecks(Handle h, Query query) {
+        List<String> names = query.map((rs, ctx) -> {
                     String clause = rs.getString(2).toLowerCase(Locale.ROOT);
                     return clause.contains("on_hand") && clause.contains("reserved") && !clause.contains("committed")
                             ? rs.getString(1)

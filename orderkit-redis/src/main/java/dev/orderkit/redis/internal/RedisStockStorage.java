@@ -998,7 +998,7 @@ public final class RedisStockStorage implements StockStorage {
         } catch (InconsistentReservation e) {
             return h; // a part this code never wrote so: show the header as it is
         } catch (StillShort e) {
-            return h; // a decided fulfil waiting for a restock: reads COMMITTED
+            return waiting(h); // a decided fulfil waiting for a restock: reads COMMITTED
         }
     }
 
@@ -1073,6 +1073,14 @@ public final class RedisStockStorage implements StockStorage {
         }
     }
 
+    /**
+     * How a decided fulfil that waits for a restock reads: COMMITTED (a FULFILLING header otherwise
+     * reads as its target, FULFILLED, because a decided state always finishes).
+     */
+    private static Header waiting(Header h) {
+        return h.in(HeaderState.COMMITTED, h.updatedAt());
+    }
+
     /** The on-hand of each level a {@code SHORT:} reply lists (level key to units). */
     private static Map<String, Long> shortReply(String reply) {
         Map<String, Long> out = new HashMap<>();
@@ -1132,9 +1140,10 @@ public final class RedisStockStorage implements StockStorage {
             try {
                 settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
             } catch (StillShort e) { // a decided fulfil waiting for a restock
+                Reservation waiting = waiting(h).view();
                 return transition == ReservationTransition.FULFIL
-                        ? uncovered(h.view(), shortReply(e.reply), e.reply)
-                        : new TransitionResult.Refused(h.view(), transition, "FULFILLING (awaiting stock)");
+                        ? uncovered(waiting, shortReply(e.reply), e.reply)
+                        : new TransitionResult.Refused(waiting, transition, "FULFILLING (awaiting stock)");
             }
             if (h.state().finishing() == transition && settled.state().view() == transition.target()) {
                 return new TransitionResult.Applied(settled.view()); // this call completed a change of its kind
@@ -1313,7 +1322,7 @@ public final class RedisStockStorage implements StockStorage {
             try {
                 settled = finish(h, now); // decided earlier, unfinished (a crash, or still in progress)
             } catch (StillShort e) { // a decided fulfil waiting for a restock: not a hold
-                return ExtendResult.decide(h.view(), newExpiry, now) instanceof ExtendResult.Refused r
+                return ExtendResult.decide(waiting(h).view(), newExpiry, now) instanceof ExtendResult.Refused r
                         ? r
                         : new ExtendResult.Conflict(reservationId, "a fulfil is waiting for stock");
             }
