@@ -9,6 +9,7 @@ import dev.orderkit.core.internal.Purger;
 import dev.orderkit.core.internal.Retries;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
+import dev.orderkit.core.memory.InMemoryOutbox;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.payment.PaymentPort;
@@ -24,6 +25,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 
@@ -51,17 +54,24 @@ public final class OrderKit implements AutoCloseable {
 
     private final Background background;
     private final @Nullable BackgroundRunner runner;
+    /** The relay of the in-process outbox this kit delivers, if any (see {@link #outbox()}). */
+    private final @Nullable OutboxRelay memoryRelay;
+
     private final Purger purger;
 
     private OrderKit(
             OrderKitConfig config,
             Background background,
             @Nullable ScheduledExecutorService executor,
-            @Nullable BackgroundTask outbox,
+            @Nullable BackgroundTask userOutbox,
+            @Nullable InMemoryOutbox memoryOutbox,
             Instrumentation instrumentation) {
         Retries retries = new Retries(config.retry(), instrumentation);
         this.config = config;
         this.stock = new DefaultStockLedger(config, retries);
+        InMemoryOutbox inProcess = memoryOutbox != null ? memoryOutbox : stock.fallbackOutbox();
+        this.memoryRelay = inProcess == null ? null : inProcess.relay();
+        BackgroundTask outbox = outboxTask(userOutbox, memoryRelay);
         this.orders = new DefaultOrderService(config, stock, retries);
         this.publicStock = new PublicStockLedger(stock, config.orderStore(), retries);
         this.purger = new Purger(config, retries, config.inboxStore());
@@ -74,6 +84,32 @@ public final class OrderKit implements AutoCloseable {
                         config.clock(),
                         executor)
                 : null;
+    }
+
+    /** The outbox round: the backend's publisher and the in-process outbox's retries, if any. */
+    private static @Nullable BackgroundTask outboxTask(
+            @Nullable BackgroundTask userOutbox, @Nullable OutboxRelay memoryRelay) {
+        if (userOutbox == null) {
+            return memoryRelay;
+        }
+        if (memoryRelay == null) {
+            return userOutbox;
+        }
+        return () -> userOutbox.runOnce() + memoryRelay.runOnce();
+    }
+
+    /**
+     * The relay of the in-process outbox this kit delivers: the in-memory backends' outbox (when
+     * the kit built the in-memory order store or stock storage), or the outbox in which the stock
+     * ledger records the events of a storage that does not record them itself (e.g. Redis). Use it
+     * to list and redrive dead letters ({@link OutboxRelay#deadLetters(int)},
+     * {@link OutboxRelay#redrive(String)}). Empty when every store records its events in its own
+     * outbox (JDBC: use {@code JdbcBackend#outboxPublisher(sink)}, which has the same methods).
+     *
+     * @return the relay, if any
+     */
+    public Optional<OutboxRelay> outbox() {
+        return Optional.ofNullable(memoryRelay);
     }
 
     /** The periodic tasks of {@link Background}, in the order {@link #backgroundStatus()} lists them. */
@@ -595,7 +631,13 @@ public final class OrderKit implements AutoCloseable {
                             : OrderKitConfig.DEFAULT_MAX_HOLD;
             PaymentPort payments = paymentPort != null ? paymentPort : new SimulatedPaymentPort();
             Duration resolvedLease = leaseCovering(lease, retry, payments);
-            StockStorage stock = stockStorage != null ? stockStorage : new InMemoryStockStorage();
+            // the in-memory defaults share one outbox: an order's events and its hold's events are
+            // one ordered stream, delivered after each change with retries
+            InMemoryOutbox memoryOutbox =
+                    stockStorage == null || orderStore == null ? new InMemoryOutbox(eventSink) : null;
+            StockStorage stock = stockStorage != null
+                    ? stockStorage
+                    : new InMemoryStockStorage(Objects.requireNonNull(memoryOutbox));
             Combining combine =
                     combining != null ? combining : stock.reserveBatchLimit() > 1 ? Combining.on() : Combining.off();
             return new OrderKit(
@@ -603,7 +645,9 @@ public final class OrderKit implements AutoCloseable {
                             clock,
                             stock,
                             idempotencyStore != null ? idempotencyStore : new InMemoryIdempotencyStore(),
-                            orderStore != null ? orderStore : new InMemoryOrderStore(eventSink),
+                            orderStore != null
+                                    ? orderStore
+                                    : new InMemoryOrderStore(Objects.requireNonNull(memoryOutbox)),
                             eventSink,
                             payments,
                             allocation,
@@ -623,6 +667,7 @@ public final class OrderKit implements AutoCloseable {
                     background,
                     backgroundExecutor,
                     outboxPublishing,
+                    memoryOutbox,
                     instrumentation);
         }
 

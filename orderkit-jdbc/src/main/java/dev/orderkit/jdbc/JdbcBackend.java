@@ -7,12 +7,14 @@ import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.internal.Db;
 import dev.orderkit.jdbc.internal.JdbcIdempotencyStore;
 import dev.orderkit.jdbc.internal.JdbcInboxStore;
 import dev.orderkit.jdbc.internal.JdbcOrderStore;
+import dev.orderkit.jdbc.internal.JdbcOutboxStore;
 import dev.orderkit.jdbc.internal.JdbcStockStorage;
 import dev.orderkit.jdbc.internal.SchemaInstaller;
 import java.sql.SQLException;
@@ -118,6 +120,18 @@ public final class JdbcBackend {
      */
     public InboxStore inboxStore() {
         return inbox;
+    }
+
+    /**
+     * The outbox table's delivery primitives ({@code <prefix>outbox}, ordered claims since schema
+     * version 10), for a relay of your own: {@code new OutboxRelay(backend.outboxStore(), sink)}
+     * (what {@link #outboxPublisher(EventSink)} runs). Order and stock events are written to it in
+     * the transaction of their change.
+     *
+     * @return the store (thread-safe; atomic across processes)
+     */
+    public OutboxStore outboxStore() {
+        return new JdbcOutboxStore(db);
     }
 
     /**

@@ -3,41 +3,41 @@ package dev.orderkit.jdbc;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.BackgroundTask;
 import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.OutboxRelay;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.spi.EventSink;
-import dev.orderkit.jdbc.internal.Codec;
+import dev.orderkit.core.spi.OutboxEntry;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.jdbc.internal.Db;
+import dev.orderkit.jdbc.internal.JdbcOutboxStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the events that {@code OrderStore.insert/update} wrote to the outbox table (in the
- * same transaction as the order change) to an {@link EventSink}.
+ * Delivers the events the JDBC backend wrote to the outbox table (order events from
+ * {@code OrderStore.insert/update} and stock events from every stock change, each in the
+ * transaction of its change) to an {@link EventSink}: core's {@link OutboxRelay} over the table's
+ * claim and mark primitives.
  *
- * <p>Each round claims a bounded batch of due rows: a short transaction selects candidates
- * ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MySQL/MariaDB) and stamps them with a fresh
- * claim token and a claim expiry through a conditional update, so several publishers (threads or
- * application instances) never deliver the same claimed batch twice. Delivered rows are marked
- * {@code SENT}; a failed delivery is retried later with exponential backoff and jitter, and after
- * {@link Settings#maxAttempts()} attempts the row is marked {@code DEAD} (dead letter, kept for
- * inspection). Within a batch, once an event of a subject fails, the later events of that subject
- * wait for the next round, so one subject's events are delivered in order.
+ * <p>Each round claims a bounded batch of due rows in one short transaction that first locks the
+ * {@code outbox_lock} row (schema v10), so claims of several publishers (threads or application
+ * instances) never interleave and never deliver the same claimed batch twice. Events of one
+ * aggregate (their {@code subject_id}: an order, a reservation, a stock level) are delivered in
+ * commit order: a row is claimable only while no earlier pending row of its aggregate is claimed
+ * or waiting for a retry. Delivered rows are marked {@code SENT}; a failed delivery is retried
+ * later with exponential backoff and jitter and holds back the later events of its aggregate
+ * only; after {@link Settings#maxAttempts()} attempts the row is marked {@code DEAD} (a dead
+ * letter: listed by {@link #deadLetters(int)}, back into delivery with {@link #redrive(String)}).
  *
  * <p>Delivery is at least once: a publisher that dies after the sink accepted an event but before
  * it marked the row is redelivered by another publisher after the claim expires. Sinks must
@@ -103,24 +103,37 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
     }
 
     private final Db db;
-    private final EventSink sink;
     private final Settings settings;
-    private final Clock clock;
+    private final OutboxRelay relay;
     private @Nullable ScheduledExecutorService scheduler;
-    private final Instrumentation instrumentation;
 
     OutboxPublisher(Db db, EventSink sink, Settings settings, Clock clock, Instrumentation instrumentation) {
-        this.instrumentation = instrumentation;
         this.db = db;
-        this.sink = Objects.requireNonNull(sink, "sink");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this.relay = new OutboxRelay(
+                new JdbcOutboxStore(db),
+                Objects.requireNonNull(sink, "sink"),
+                new OutboxRelay.Settings(
+                        settings.batchSize(),
+                        settings.maxAttempts(),
+                        settings.baseBackoff(),
+                        settings.maxBackoff(),
+                        settings.claimTimeout()),
+                Objects.requireNonNull(clock, "clock"),
+                instrumentation);
     }
 
-    private record Row(long id, String subject, String payload, int attempts, long createdAt) {}
+    /**
+     * The relay this publisher runs (core's delivery decisions over this backend's outbox table).
+     *
+     * @return the relay
+     */
+    public OutboxRelay relay() {
+        return relay;
+    }
 
     /**
-     * Runs one round: claims up to {@code batchSize} due events, delivers them in id order and
+     * Runs one round: claims up to {@code batchSize} due events, delivers them in order and
      * records each outcome.
      *
      * @return the number of events delivered to the sink
@@ -131,85 +144,7 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
      *     {@code pollInterval}
      */
     public int publishPending() {
-        Instant now = clock.instant();
-        long nowN = Db.nanos(now);
-        String token = UUID.randomUUID().toString();
-        String lock = db.dialect().supportsSkipLocked() ? " FOR UPDATE SKIP LOCKED" : "";
-        List<Row> rows = db.tx("claim outbox batch", tx -> {
-            Handle h = tx.handle();
-            List<Long> ids = h.createQuery(db.sql("SELECT id FROM {p}outbox WHERE status = 'PENDING' "
-                            + "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now) "
-                            + "ORDER BY id LIMIT :lim" + lock))
-                    .bind("now", nowN)
-                    .bind("lim", settings.batchSize())
-                    .mapTo(Long.class)
-                    .list();
-            if (ids.isEmpty()) {
-                return List.of();
-            }
-            StringBuilder in = new StringBuilder();
-            for (int i = 0; i < ids.size(); i++) {
-                in.append(i == 0 ? "" : ", ").append(":i").append(i);
-            }
-            var u = h.createUpdate(db.sql("UPDATE {p}outbox SET claim_token = :tok, claimed_until = :until "
-                    + "WHERE id IN (" + in + ") AND status = 'PENDING' "
-                    + "AND (claimed_until IS NULL OR claimed_until <= :now)"));
-            for (int i = 0; i < ids.size(); i++) {
-                u.bind("i" + i, ids.get(i));
-            }
-            u.bind("tok", token)
-                    .bind("until", Db.nanos(now.plus(settings.claimTimeout())))
-                    .bind("now", nowN)
-                    .execute();
-            return h.createQuery(db.sql("SELECT id, subject_id, payload, attempts, created_at FROM {p}outbox "
-                            + "WHERE claim_token = :tok AND status = 'PENDING' ORDER BY id"))
-                    .bind("tok", token)
-                    .map((rs, ctx) -> new Row(
-                            rs.getLong("id"),
-                            rs.getString("subject_id"),
-                            rs.getString("payload"),
-                            rs.getInt("attempts"),
-                            rs.getLong("created_at")))
-                    .list();
-        });
-        int delivered = 0;
-        int failures = 0;
-        int dead = 0;
-        // the age of the oldest claimed event (rows come in id order, the oldest first)
-        Duration lag = rows.isEmpty()
-                ? Duration.ZERO
-                : Duration.ofNanos(Math.max(0, nowN - rows.get(0).createdAt()));
-        Set<String> failedSubjects = new HashSet<>();
-        for (Row r : rows) {
-            if (failedSubjects.contains(r.subject())) {
-                unclaim(r, token);
-                continue;
-            }
-            try {
-                sink.publish(Codec.read(r.payload(), OrderKitEvent.class));
-            } catch (RuntimeException e) {
-                failedSubjects.add(r.subject());
-                failures++;
-                if (failed(r, token, e)) {
-                    dead++;
-                }
-                continue;
-            }
-            db.read(
-                    "mark outbox row sent",
-                    tx -> tx.handle()
-                            .createUpdate(db.sql("UPDATE {p}outbox SET status = 'SENT', "
-                                    + "sent_at = :now, attempts = attempts + 1, "
-                                    + "claim_token = NULL, claimed_until = NULL "
-                                    + "WHERE id = :id AND claim_token = :tok"))
-                            .bind("now", Db.nanos(clock.instant()))
-                            .bind("id", r.id())
-                            .bind("tok", token)
-                            .execute());
-            delivered++;
-        }
-        instrumentation.outboxRound(delivered, failures, dead, lag);
-        return delivered;
+        return relay.runOnce();
     }
 
     /**
@@ -224,53 +159,6 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
         return publishPending();
     }
 
-    private void unclaim(Row r, String token) {
-        db.read(
-                "unclaim outbox row",
-                tx -> tx.handle()
-                        .createUpdate(db.sql("UPDATE {p}outbox SET claim_token = NULL, claimed_until = NULL "
-                                + "WHERE id = :id AND claim_token = :tok"))
-                        .bind("id", r.id())
-                        .bind("tok", token)
-                        .execute());
-    }
-
-    /** Records a failed delivery; true if the event is now a dead letter. */
-    private boolean failed(Row r, String token, RuntimeException e) {
-        int attempts = r.attempts() + 1;
-        boolean dead = attempts >= settings.maxAttempts();
-        long delayMs = Math.min(
-                settings.maxBackoff().toMillis(),
-                settings.baseBackoff().toMillis() * (1L << Math.min(30, attempts - 1)));
-        delayMs = (long) (delayMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
-        String msg = String.valueOf(e);
-        if (msg.length() > 1000) {
-            msg = msg.substring(0, 1000);
-        }
-        if (dead) {
-            LOG.error("outbox event {} dead-lettered after {} attempts", r.id(), attempts, e);
-        } else {
-            LOG.warn("outbox event {} failed (attempt {}), retrying in {} ms", r.id(), attempts, delayMs, e);
-        }
-        String error = msg;
-        long next = Db.nanos(clock.instant().plusMillis(delayMs));
-        db.read(
-                "record outbox failure",
-                tx -> tx.handle()
-                        .createUpdate(db.sql("UPDATE {p}outbox SET status = :status, "
-                                + "attempts = :a, next_attempt_at = :next, "
-                                + "last_error = :err, claim_token = NULL, claimed_until "
-                                + "= NULL WHERE id = :id AND claim_token = :tok"))
-                        .bind("status", dead ? "DEAD" : "PENDING")
-                        .bind("a", attempts)
-                        .bind("next", next)
-                        .bind("err", error)
-                        .bind("id", r.id())
-                        .bind("tok", token)
-                        .execute());
-        return dead;
-    }
-
     /**
      * Counts outbox rows in a status.
      *
@@ -279,13 +167,7 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
      * @throws BackendUnavailableException if the database fails
      */
     public long count(String status) {
-        return db.read(
-                "count outbox rows",
-                tx -> tx.handle()
-                        .createQuery(db.sql("SELECT COUNT(*) FROM {p}outbox WHERE status = :s"))
-                        .bind("s", status)
-                        .mapTo(Long.class)
-                        .one());
+        return relay.count(OutboxStore.Status.valueOf(status));
     }
 
     /**
@@ -296,18 +178,19 @@ public final class OutboxPublisher implements BackgroundTask, AutoCloseable {
      * @throws BackendUnavailableException if the database fails
      */
     public List<OrderKitEvent> deadLetters(int limit) {
-        return db
-                .read(
-                        "read dead letters",
-                        tx -> tx.handle()
-                                .createQuery(db.sql(
-                                        "SELECT payload FROM {p}outbox WHERE status = 'DEAD' ORDER BY id LIMIT :lim"))
-                                .bind("lim", limit)
-                                .mapTo(String.class)
-                                .list())
-                .stream()
-                .map(p -> Codec.read(p, OrderKitEvent.class))
-                .toList();
+        return relay.deadLetters(limit).stream().map(OutboxEntry::event).toList();
+    }
+
+    /**
+     * Puts a dead-lettered event back into delivery (due now, attempts reset); a later round
+     * delivers it with its original id.
+     *
+     * @param eventId the event id
+     * @return true if a dead letter with that id was redriven
+     * @throws BackendUnavailableException if the database fails
+     */
+    public boolean redrive(String eventId) {
+        return relay.redrive(eventId);
     }
 
     /**

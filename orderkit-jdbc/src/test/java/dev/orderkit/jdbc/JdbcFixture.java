@@ -3,6 +3,7 @@ package dev.orderkit.jdbc;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.TestDatabases.Kind;
@@ -126,6 +127,11 @@ final class JdbcFixture implements BackendFixture {
     @Override
     public InboxStore inboxStore() {
         return backend.inboxStore();
+    }
+
+    @Override
+    public OutboxStore outboxStore() {
+        return backend.outboxStore();
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StepTransactions;
 import dev.orderkit.core.spi.StockStorage;
 
@@ -59,6 +60,17 @@ public interface BackendFixture extends AutoCloseable {
      */
     default StepTransactions stepTransactions() {
         return StepTransactions.NONE;
+    }
+
+    /**
+     * The backend's outbox, where its order store and stock storage record their events with
+     * their changes ({@link OutboxContract}). The default has none.
+     *
+     * @return the outbox store
+     * @throws UnsupportedOperationException if the backend records no events in an outbox
+     */
+    default OutboxStore outboxStore() {
+        throw new UnsupportedOperationException(getClass().getName() + " has no outbox; override outboxStore()");
     }
 
     /**

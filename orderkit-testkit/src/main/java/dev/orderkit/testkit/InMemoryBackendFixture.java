@@ -3,13 +3,16 @@ package dev.orderkit.testkit;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
+import dev.orderkit.core.memory.InMemoryOutbox;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StockStorage;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link BackendFixture} over fresh instances of orderkit-core's in-memory backends (the
@@ -24,9 +27,10 @@ import java.util.Objects;
 public final class InMemoryBackendFixture implements BackendFixture {
     private final FaultPlan faults = new FaultPlan();
     private final FaultInjectingBackends faulty = new FaultInjectingBackends(faults);
-    private final StockStorage stock = faulty.wrap((StockStorage) new InMemoryStockStorage());
+    private final @Nullable InMemoryOutbox outbox;
+    private final StockStorage stock;
     private final IdempotencyStore keys = faulty.wrap((IdempotencyStore) new InMemoryIdempotencyStore());
-    private final OrderStore orders = faulty.wrap((OrderStore) new InMemoryOrderStore(EventSink.discarding()));
+    private final OrderStore orders;
     private final InboxStore inbox;
 
     /** Creates a fixture with empty backends. */
@@ -35,12 +39,43 @@ public final class InMemoryBackendFixture implements BackendFixture {
     }
 
     /**
+     * Creates a fixture whose order store and stock storage record their events in one shared
+     * {@link InMemoryOutbox} (no sink: the {@link OutboxContract} runs its own relays on it).
+     *
+     * @return the fixture
+     */
+    public static InMemoryBackendFixture withOutbox() {
+        return new InMemoryBackendFixture(new InMemoryInboxStore(), new InMemoryOutbox());
+    }
+
+    private InMemoryBackendFixture(InboxStore inbox, @Nullable InMemoryOutbox outbox) {
+        this.outbox = outbox;
+        this.stock = faulty.wrap(
+                outbox == null ? (StockStorage) new InMemoryStockStorage() : new InMemoryStockStorage(outbox));
+        this.orders = faulty.wrap(
+                outbox == null
+                        ? (OrderStore) new InMemoryOrderStore(EventSink.discarding())
+                        : new InMemoryOrderStore(outbox));
+        this.inbox = faulty.wrap(Objects.requireNonNull(inbox, "inbox"));
+    }
+
+    /**
      * Creates a fixture with empty in-memory backends and the given inbox (to test an inbox alone).
      *
      * @param inbox the inbox under test
      */
     public InMemoryBackendFixture(InboxStore inbox) {
-        this.inbox = faulty.wrap(Objects.requireNonNull(inbox, "inbox"));
+        this(inbox, null);
+    }
+
+    /** The shared outbox of {@link #withOutbox()}. */
+    @Override
+    public OutboxStore outboxStore() {
+        InMemoryOutbox o = outbox;
+        if (o == null) {
+            throw new UnsupportedOperationException("made without an outbox: use InMemoryBackendFixture.withOutbox()");
+        }
+        return o;
     }
 
     @Override

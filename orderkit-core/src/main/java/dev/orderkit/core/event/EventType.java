@@ -60,5 +60,18 @@ public enum EventType {
     /** A dispute changed (status, amount, funds withdrawn or reinstated); attributes as {@link #DISPUTE_OPENED}. */
     DISPUTE_UPDATED,
     /** A dispute was closed (won, lost, warning closed); attributes as {@link #DISPUTE_OPENED}. */
-    DISPUTE_CLOSED
+    DISPUTE_CLOSED,
+    /**
+     * A hold was committed (paid; it no longer expires): {@code StockLedger#commit}, or the commit
+     * step of an order (subject: the reservation, whose id is the order id for an order's hold).
+     */
+    RESERVATION_COMMITTED,
+    /** A committed reservation was fulfilled: its units left on-hand and reserved. */
+    RESERVATION_FULFILLED,
+    /**
+     * On-hand of a stock level changed by {@code adjust} or {@code setOnHand}; subject
+     * {@code sku@location}, attributes {@code sku}, {@code location}, {@code onHand} (after the
+     * change), {@code reference} and {@code operation} ({@code adjust} / {@code setOnHand}).
+     */
+    STOCK_ADJUSTED
 }

@@ -23,8 +23,8 @@ import dev.orderkit.core.StockLedger;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
 import dev.orderkit.core.UnknownSkuException;
-import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.memory.InMemoryOutbox;
 import dev.orderkit.core.observability.Operation;
 import dev.orderkit.core.observability.Outcomes;
 import dev.orderkit.core.observability.Timing;
@@ -32,6 +32,7 @@ import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockEvents;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Clock;
@@ -48,12 +49,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Core's {@link StockLedger}: validation, allocation, retries and events over a {@link StockStorage}. */
 public final class DefaultStockLedger implements StockLedger {
-    private static final Logger LOG = LoggerFactory.getLogger(DefaultStockLedger.class);
     private static final int EXPIRY_BATCH = 500;
     /** Due holds per short SKU that one lazy expiry page on the reserve path expires. */
     static final int LAZY_EXPIRY_PAGE = 64;
@@ -91,6 +89,12 @@ public final class DefaultStockLedger implements StockLedger {
     private final boolean soleLocationFastPath;
     /** Whether the sink discards every event: then none is built. */
     private final boolean discardEvents;
+    /**
+     * For a storage that does not record its events with its changes: the in-process outbox the
+     * ledger records them in after each change (delivered with retries; lost with the process).
+     * Null when the storage records them ({@link StockStorage#recordsEvents()}).
+     */
+    private final @Nullable InMemoryOutbox fallbackOutbox;
 
     /**
      * Creates the ledger of a kit.
@@ -106,7 +110,17 @@ public final class DefaultStockLedger implements StockLedger {
         this.clock = config.clock();
         this.soleLocationFastPath = strategy.servesSoleLocationWhole();
         this.discardEvents = events.discards();
+        this.fallbackOutbox = storage.recordsEvents() ? null : new InMemoryOutbox(events);
         this.combiner = new ReservationCombiner(storage, config.combining());
+    }
+
+    /**
+     * The in-process outbox of stock events when the storage records none itself, else null.
+     *
+     * @return the outbox or null
+     */
+    public @Nullable InMemoryOutbox fallbackOutbox() {
+        return fallbackOutbox;
     }
 
     /** The hot-SKU combiner every reserve attempt goes through. */
@@ -220,12 +234,9 @@ public final class DefaultStockLedger implements StockLedger {
         /** The reservation the storage held (or found), else the race this attempt lost. */
         private Reservation held(ReserveResult result, List<AllocatedLine> lines, Instant now) {
             if (result instanceof ReserveResult.Reserved r) {
-                if (publish && !discardEvents) {
-                    Map<String, String> attributes = Map.of(
-                            "lines", String.valueOf(r.reservation().lines().size()));
-                    publish(OrderKitEvent.of(
-                            EventType.STOCK_RESERVED, r.reservation().id(), 0, null, attributes, now));
-                }
+                // recorded by the storage with the hold, or here (every hold, order holds included)
+                publish(StockEvents.reserved(
+                        r.reservation().id(), r.reservation().lines().size(), now));
                 return r.reservation();
             }
             if (result instanceof ReserveResult.AlreadyExists a) {
@@ -523,17 +534,9 @@ public final class DefaultStockLedger implements StockLedger {
         Check.identifier(reservationId, "reservationId", 128);
         TransitionResult result =
                 retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
-        if (publish
-                && !discardEvents
-                && transition == ReservationTransition.RELEASE
-                && result instanceof TransitionResult.Applied a) {
-            publish(OrderKitEvent.of(
-                    EventType.RESERVATION_RELEASED,
-                    reservationId,
-                    1,
-                    null,
-                    Map.of(),
-                    a.reservation().updatedAt()));
+        if (result instanceof TransitionResult.Applied a) {
+            publish(StockEvents.transitioned(
+                    reservationId, transition, a.reservation().updatedAt()));
         }
         return result;
     }
@@ -595,15 +598,7 @@ public final class DefaultStockLedger implements StockLedger {
                 },
                 UnaryOperator.identity());
         if (result instanceof ExtendResult.Extended e) {
-            if (publish && !discardEvents) {
-                publish(OrderKitEvent.of(
-                        EventType.HOLD_EXTENDED,
-                        reservationId,
-                        newExpiry.toEpochMilli(),
-                        null,
-                        Map.of("expiresAt", newExpiry.toString()),
-                        clock.instant()));
-            }
+            publish(StockEvents.extended(reservationId, newExpiry, clock.instant()));
             return new Extension(e.reservation(), true);
         }
         if (result instanceof ExtendResult.Unchanged u) {
@@ -634,6 +629,7 @@ public final class DefaultStockLedger implements StockLedger {
         Check.identifier(reference, "reference", 255);
         Instant now = clock.instant();
         StockLevel level = retries.backend(() -> storage.adjust(key, delta, reference, now));
+        publish(StockEvents.adjusted(key, false, level.onHand(), reference, now));
         forgetLocations(key.sku()); // it may have added a location
         return level;
     }
@@ -649,6 +645,7 @@ public final class DefaultStockLedger implements StockLedger {
         // no conflict retry: the caller's expected version is the point of this call
         Instant now = clock.instant();
         StockLevel level = retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
+        publish(StockEvents.adjusted(key, true, level.onHand(), reference, now));
         forgetLocations(key.sku()); // it may have added a location
         return level;
     }
@@ -767,19 +764,22 @@ public final class DefaultStockLedger implements StockLedger {
         if (!expired.isEmpty()) {
             retries.instrumentation().reservationsExpired(expired.size());
         }
-        if (discardEvents) {
-            return;
-        }
         for (Reservation r : expired) {
-            publish(OrderKitEvent.of(EventType.RESERVATION_EXPIRED, r.id(), 1, null, Map.of(), now));
+            publish(StockEvents.transitioned(r.id(), ReservationTransition.EXPIRE, now));
         }
     }
 
+    /**
+     * Records a stock change's event in the in-process outbox and delivers it, when the storage
+     * does not record its events itself (else the storage wrote it with the change already). A
+     * sink failure leaves the event in the outbox for a later retry; it never undoes the change.
+     */
     private void publish(OrderKitEvent event) {
-        try {
-            events.publish(event);
-        } catch (RuntimeException e) {
-            LOG.warn("event sink failed for {}", event.id(), e);
+        InMemoryOutbox outbox = fallbackOutbox;
+        if (outbox == null || discardEvents) {
+            return;
         }
+        outbox.append(event);
+        outbox.flush();
     }
 }

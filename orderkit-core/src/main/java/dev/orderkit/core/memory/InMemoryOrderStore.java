@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default {@link OrderStore}: compare-and-set on the order's version. Events are
- * handed to the {@link EventSink} after the change (a sink failure is logged, never undoes the
- * change). State lives in this JVM only.
+ * recorded in an {@link InMemoryOutbox} under the lock of the change (so one order's events are
+ * recorded in commit order) and delivered from it after the change, with retries: a sink failure
+ * never undoes the change and never drops the event. State lives in this JVM only.
  *
  * <p>Thread-safe and <b>linearizable</b> without a global lock: every operation takes effect at one
  * instant between its call and its return (a Lincheck test checks this in stress and
@@ -112,15 +113,26 @@ public final class InMemoryOrderStore implements OrderStore {
             new ConcurrentHashMap<>();
 
     private final Function<String, Order> orderOf = orders::get;
-    private final EventSink sink;
+    private final InMemoryOutbox outbox;
 
     /**
-     * Creates a store.
+     * Creates a store that delivers its events to {@code sink} after each change (its own
+     * {@link InMemoryOutbox#InMemoryOutbox(EventSink)}).
      *
      * @param sink where events go
      */
     public InMemoryOrderStore(EventSink sink) {
-        this.sink = Objects.requireNonNull(sink, "sink");
+        this(new InMemoryOutbox(Objects.requireNonNull(sink, "sink")));
+    }
+
+    /**
+     * Creates a store recording its events in {@code outbox} (shared with an
+     * {@link InMemoryStockStorage}, one ordered stream per order and per hold).
+     *
+     * @param outbox the outbox
+     */
+    public InMemoryOrderStore(InMemoryOutbox outbox) {
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
         for (int i = 0; i < stripes.count(); i++) {
             Map<OrderStatus, TreeSet<Touched>> index = new EnumMap<>(OrderStatus.class);
             for (OrderStatus s : OrderStatus.values()) {
@@ -171,10 +183,11 @@ public final class InMemoryOrderStore implements OrderStore {
             if (latest == null || !latest.createdAt().isAfter(order.createdAt())) {
                 byKey.put(key, new KeyEntry(order.id(), order.createdAt()));
             }
+            outbox.append(events);
             return true;
         });
         if (inserted) {
-            publish(events);
+            outbox.flush();
         }
         return inserted;
     }
@@ -182,7 +195,16 @@ public final class InMemoryOrderStore implements OrderStore {
     /** True when this store's sink discards every event ({@link EventSink#discards()}). */
     @Override
     public boolean discardsEvents() {
-        return sink.discards();
+        return outbox.discards();
+    }
+
+    /**
+     * The outbox this store records its events in.
+     *
+     * @return the outbox
+     */
+    public InMemoryOutbox outbox() {
+        return outbox;
     }
 
     @Override
@@ -223,12 +245,13 @@ public final class InMemoryOrderStore implements OrderStore {
                     unlisted(current);
                     listed(order);
                 }
+                outbox.append(events);
             }
         } finally {
             lock.unlockWrite(stamp);
         }
         if (updated) {
-            publish(events);
+            outbox.flush();
         }
         return updated;
     }
@@ -400,15 +423,5 @@ public final class InMemoryOrderStore implements OrderStore {
             }
         }
         return List.copyOf(out);
-    }
-
-    private void publish(List<OrderKitEvent> events) {
-        for (OrderKitEvent e : events) {
-            try {
-                sink.publish(e);
-            } catch (RuntimeException ex) {
-                LOG.warn("event sink failed for {}", e.id(), ex);
-            }
-        }
     }
 }

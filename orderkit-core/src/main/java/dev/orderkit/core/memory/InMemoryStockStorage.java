@@ -13,11 +13,13 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.LevelAudit;
 import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockEvents;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Instant;
@@ -286,8 +288,45 @@ public final class InMemoryStockStorage implements StockStorage {
     /** Reservations by id; each written only under the write locks of all its lines' SKUs. */
     private final ConcurrentHashMap<String, Reservation> reservations = new ConcurrentHashMap<>();
 
-    /** Creates an empty storage. */
-    public InMemoryStockStorage() {}
+    /** Where stock events are recorded with their changes; null: none are (core sends them). */
+    private final @Nullable InMemoryOutbox outbox;
+
+    /** Creates an empty storage that records no events (core sends the stock events itself). */
+    public InMemoryStockStorage() {
+        this.outbox = null;
+    }
+
+    /**
+     * Creates an empty storage that records the event of every stock change ({@link StockEvents})
+     * in {@code outbox} under the locks of that change, and flushes the outbox after it.
+     *
+     * @param outbox the outbox (e.g. shared with an {@link InMemoryOrderStore})
+     */
+    public InMemoryStockStorage(InMemoryOutbox outbox) {
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
+    }
+
+    /** True when built with an outbox: every change's event is recorded with it. */
+    @Override
+    public boolean recordsEvents() {
+        return outbox != null;
+    }
+
+    /** Records a change's event; called under the change's locks. */
+    private void record(OrderKitEvent event) {
+        InMemoryOutbox o = outbox;
+        if (o != null) {
+            o.append(event);
+        }
+    }
+
+    /** Delivers recorded events; called after the change's locks are released. */
+    private void flush() {
+        InMemoryOutbox o = outbox;
+        if (o != null) {
+            o.flush();
+        }
+    }
 
     /** The SKU's record; registers it (empty, so invisible to readers) when {@code create}. */
     private @Nullable Sku sku(String sku, boolean create) {
@@ -366,6 +405,14 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public ReserveResult reserve(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
+        ReserveResult out = reserve0(reservationId, lines, expiresAt, now);
+        if (out instanceof ReserveResult.Reserved) {
+            flush();
+        }
+        return out;
+    }
+
+    private ReserveResult reserve0(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
         Reservation existing = reservations.get(reservationId);
         if (existing != null) {
             return new ReserveResult.AlreadyExists(existing);
@@ -424,6 +471,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 s.due.add(entry);
                 s.active.add(reservationId);
             }
+            record(StockEvents.reserved(reservationId, lines.size(), now));
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
@@ -462,6 +510,7 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
             s.due.add(new Due(expiresAt, reservationId));
             s.active.add(reservationId);
+            record(StockEvents.reserved(reservationId, 1, now));
             return new ReserveResult.Reserved(r);
         } finally {
             s.lock.unlockWrite(stamp);
@@ -480,6 +529,14 @@ public final class InMemoryStockStorage implements StockStorage {
      */
     @Override
     public TransitionResult transition(String reservationId, ReservationTransition transition, Instant now) {
+        TransitionResult out = transition0(reservationId, transition, now);
+        if (out instanceof TransitionResult.Applied) {
+            flush();
+        }
+        return out;
+    }
+
+    private TransitionResult transition0(String reservationId, ReservationTransition transition, Instant now) {
         Reservation seen = reservations.get(reservationId);
         if (seen == null) {
             return new TransitionResult.NotFound(reservationId);
@@ -515,6 +572,7 @@ public final class InMemoryStockStorage implements StockStorage {
                     }
                 }
                 reservations.put(reservationId, applied.reservation());
+                record(StockEvents.transitioned(reservationId, transition, now));
                 if (!applied.reservation().state().isActive()) {
                     for (Sku s : locked) {
                         s.active.remove(reservationId);
@@ -540,6 +598,14 @@ public final class InMemoryStockStorage implements StockStorage {
      */
     @Override
     public ExtendResult extend(String reservationId, Instant newExpiry, Instant now) {
+        ExtendResult out = extend0(reservationId, newExpiry, now);
+        if (out instanceof ExtendResult.Extended) {
+            flush();
+        }
+        return out;
+    }
+
+    private ExtendResult extend0(String reservationId, Instant newExpiry, Instant now) {
         Reservation seen = reservations.get(reservationId);
         if (seen == null) {
             return new ExtendResult.NotFound(reservationId);
@@ -562,6 +628,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 s.due.add(moved);
             }
             reservations.put(reservationId, extended);
+            record(StockEvents.extended(reservationId, newExpiry, now));
             return new ExtendResult.Extended(extended);
         } finally {
             unlockSkus(locked);
@@ -624,6 +691,12 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public StockLevel adjust(StockKey key, long delta, String reference, Instant now) {
+        StockLevel out = adjust0(key, delta, reference, now);
+        flush();
+        return out;
+    }
+
+    private StockLevel adjust0(StockKey key, long delta, String reference, Instant now) {
         Sku s = sku(key.sku(), delta >= 0);
         if (s == null) {
             throw new NotFoundException("stock level", key.sku() + "@" + key.location());
@@ -651,6 +724,7 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
             StockLevel level = slot.level();
             slot.writes.put(reference, new AppliedWrite(false, delta, 0, null, level));
+            record(StockEvents.adjusted(key, false, level.onHand(), reference, now));
             if (created) {
                 s.add(slot);
             }
@@ -662,6 +736,12 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public StockLevel setOnHand(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
+        StockLevel out = setOnHand0(key, onHand, expectedVersion, reference, now);
+        flush();
+        return out;
+    }
+
+    private StockLevel setOnHand0(StockKey key, long onHand, long expectedVersion, String reference, Instant now) {
         Sku s = sku(key.sku(), expectedVersion == -1);
         if (s == null) {
             throw new NotFoundException("stock level", key.sku() + "@" + key.location());
@@ -695,6 +775,7 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(onHand - slot.onHand, 0, MovementReason.SET_ON_HAND, reference, now);
             StockLevel level = slot.level();
             slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, null, level));
+            record(StockEvents.adjusted(key, true, level.onHand(), reference, now));
             if (created) {
                 s.add(slot);
             }

@@ -40,6 +40,21 @@ import java.util.Set;
 public interface StockStorage {
 
     /**
+     * Whether this storage records the event of every change it applies ({@link StockEvents}:
+     * reserved, committed, released, fulfilled, expired, extended, adjusted) atomically with the
+     * change, in its outbox (the JDBC outbox table in the change's transaction, the in-memory
+     * outbox under the change's locks), for an outbox relay to deliver. Core then sends no stock
+     * event itself. The default is false: core records the events in an in-process outbox after
+     * each change (at least once while the process lives; a crash between the change and the
+     * record loses the event).
+     *
+     * @return true if events are recorded with the changes
+     */
+    default boolean recordsEvents() {
+        return false;
+    }
+
+    /**
      * Every level of a SKU, sorted by location.
      *
      * @param sku the SKU

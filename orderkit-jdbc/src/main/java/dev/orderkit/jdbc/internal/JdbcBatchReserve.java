@@ -7,8 +7,10 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockEvents;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -259,5 +261,11 @@ final class JdbcBatchReserve {
         }
         lines.execute();
         moves.execute();
+        // issue 17: every admitted hold's STOCK_RESERVED event, one batch in the same transaction
+        List<OrderKitEvent> events = new ArrayList<>(admitted.size());
+        for (Reservation r : admitted) {
+            events.add(StockEvents.reserved(r.id(), r.lines().size(), r.createdAt()));
+        }
+        JdbcOutboxStore.insert(h, db, events);
     }
 }

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.jspecify.annotations.Nullable;
@@ -131,22 +130,7 @@ public final class JdbcOrderStore implements OrderStore {
     }
 
     private void outbox(Handle h, List<OrderKitEvent> events) {
-        if (events.isEmpty()) {
-            return;
-        }
-        PreparedBatch b = h.prepareBatch(db.sql("INSERT INTO {p}outbox (event_id, event_type, subject_id, payload, "
-                + "status, attempts, next_attempt_at, created_at) VALUES "
-                + "(:eid, :type, :subject, :payload, 'PENDING', 0, 0, "
-                + ":at)"));
-        for (OrderKitEvent e : events) {
-            b.bind("eid", e.id())
-                    .bind("type", e.type().name())
-                    .bind("subject", e.subjectId())
-                    .bind("payload", Codec.write(e))
-                    .bind("at", Db.nanos(e.at()))
-                    .add();
-        }
-        b.execute();
+        JdbcOutboxStore.insert(h, db, events);
     }
 
     @Override

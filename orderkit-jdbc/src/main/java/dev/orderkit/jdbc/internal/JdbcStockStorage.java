@@ -14,12 +14,14 @@ import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.LevelAudit;
 import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockEvents;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.jdbc.JdbcDialect;
@@ -152,6 +154,12 @@ public final class JdbcStockStorage implements StockStorage {
     }
 
     /** Core reads the levels of a SKU before every allocation: plain JDBC, no Jdbi handle. */
+    /** Every change's event is inserted into the outbox table in the change's transaction. */
+    @Override
+    public boolean recordsEvents() {
+        return true;
+    }
+
     @Override
     public List<StockLevel> levels(String sku) {
         List<StockLevel> out = db.withConnection("levels", (c, ambient) -> {
@@ -455,6 +463,8 @@ public final class JdbcStockStorage implements StockStorage {
                         ms.add(new Movement(l.key(), 0, l.quantity(), MovementReason.RESERVE, reservationId, now));
                     }
                     insertMovements(tx, ms);
+                    // the event with the hold (one statement; the reservation row orders its events)
+                    JdbcOutboxStore.insert(tx, db, List.of(StockEvents.reserved(reservationId, sorted.size(), now)));
                     return new Done<Object>(
                             new ReserveResult.Reserved(
                                     new Reservation(reservationId, ReservationState.HELD, sorted, expiresAt, now, now)),
@@ -618,6 +628,9 @@ public final class JdbcStockStorage implements StockStorage {
                         try (PreparedStatement ps = cc.prepareStatement(sql.transition(transition))) {
                             ps.setString(1, reservationId);
                             ps.setLong(2, nowN);
+                            OrderKitEvent event = StockEvents.transitioned(reservationId, transition, now);
+                            ps.setString(3, event.id());
+                            ps.setString(4, Codec.write(event));
                             try (ResultSet rs = ps.executeQuery()) {
                                 return PgStockSql.readTransition(rs, reservationId);
                             }
@@ -663,6 +676,7 @@ public final class JdbcStockStorage implements StockStorage {
                     return new Done<>(Applied.SHORT, false); // a level short of what a fulfil ships: undone
                 }
                 insertMovements(tx, transition.movements(current, now));
+                JdbcOutboxStore.insert(tx, db, List.of(StockEvents.transitioned(reservationId, transition, now)));
                 return new Done<>(Applied.YES, true);
             });
             if (applied == Applied.SHORT) {
@@ -721,6 +735,7 @@ public final class JdbcStockStorage implements StockStorage {
                             ps.setString(2, reservationId);
                             ps.executeUpdate();
                         }
+                        JdbcOutboxStore.insert(tx, db, List.of(StockEvents.extended(reservationId, newExpiry, now)));
                     }
                     Optional<Reservation> read = selectReservation(tx, reservationId);
                     if (n == 1) {
@@ -953,6 +968,17 @@ public final class JdbcStockStorage implements StockStorage {
                     try (PreparedStatement ps = cc.prepareStatement(sql.expireAll())) {
                         ps.setLong(1, nowN);
                         ps.setArray(2, cc.createArrayOf("varchar", ids.toArray()));
+                        // the events of the holds it may expire (inserted for those it does)
+                        String[] eventIds = new String[ids.size()];
+                        String[] payloads = new String[ids.size()];
+                        for (int i = 0; i < ids.size(); i++) {
+                            OrderKitEvent e = StockEvents.transitioned(ids.get(i), ReservationTransition.EXPIRE, now);
+                            eventIds[i] = e.id();
+                            payloads[i] = Codec.write(e);
+                        }
+                        ps.setArray(3, cc.createArrayOf("varchar", ids.toArray()));
+                        ps.setArray(4, cc.createArrayOf("varchar", eventIds));
+                        ps.setArray(5, cc.createArrayOf("varchar", payloads));
                         try (ResultSet rs = ps.executeQuery()) {
                             return expiredReply(rs, now);
                         }
@@ -1101,9 +1127,12 @@ public final class JdbcStockStorage implements StockStorage {
                         ps.executeBatch();
                     }
                     List<Reservation> expired = new ArrayList<>(repeated);
+                    List<OrderKitEvent> events = new ArrayList<>(chosen.size());
                     for (Reservation r : chosen) {
                         expired.add(r.withState(expire.target(), now));
+                        events.add(StockEvents.transitioned(r.id(), expire, now));
                     }
+                    JdbcOutboxStore.insert(tx, db, events); // one batch, in id order
                     return new Done<List<Reservation>>(expired, true);
                 }));
     }
@@ -1315,6 +1344,7 @@ public final class JdbcStockStorage implements StockStorage {
                 return replay(tx, key, reference, false, delta, 0);
             }
             movements(h, List.of(new Movement(key, delta, 0, MovementReason.ADJUST, reference, now)));
+            JdbcOutboxStore.insert(h, db, List.of(StockEvents.adjusted(key, false, result.onHand(), reference, now)));
             return result;
         });
     }
@@ -1388,6 +1418,7 @@ public final class JdbcStockStorage implements StockStorage {
                 return replay(tx, key, reference, true, onHand, expectedVersion);
             }
             movements(h, List.of(new Movement(key, delta, 0, MovementReason.SET_ON_HAND, reference, now)));
+            JdbcOutboxStore.insert(h, db, List.of(StockEvents.adjusted(key, true, result.onHand(), reference, now)));
             return result;
         });
     }

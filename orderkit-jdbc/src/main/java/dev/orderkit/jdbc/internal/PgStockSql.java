@@ -5,8 +5,10 @@ import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Shortfall;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockEvents;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -128,6 +130,10 @@ final class PgStockSql {
                 + "mvs AS (INSERT INTO " + p + "movement "
                 + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
                 + "SELECT upd.sku, upd.loc, 0, upd.q, 'RESERVE', a.id, a.now FROM upd, a ORDER BY upd.no), "
+                // issue 17: the hold's STOCK_RESERVED event in the outbox, only if the hold was inserted
+                + "ev AS (INSERT INTO " + p + "outbox (event_id, event_type, subject_id, payload, status, attempts, "
+                + "next_attempt_at, created_at) SELECT CAST(? AS VARCHAR), 'STOCK_RESERVED', a.id, CAST(? AS TEXT), "
+                + "'PENDING', 0, 0, a.now FROM a, hold), "
                 + "cnt AS (SELECT (SELECT COUNT(*) FROM hold) AS ins, (SELECT COUNT(*) FROM upd) AS upd) "
                 + "SELECT 0 AS " + KIND + ", i.no, k.avail AS n, CAST(NULL AS BIGINT) AS n2, "
                 + "CAST(NULL AS VARCHAR) AS state, CAST(NULL AS BIGINT) AS exp, CAST(NULL AS BIGINT) AS created, "
@@ -164,6 +170,9 @@ final class PgStockSql {
             ps.setString(i++, l.key().location());
             ps.setLong(i++, l.quantity());
         }
+        OrderKitEvent event = StockEvents.reserved(reservationId, sorted.size(), Db.instant(nowN));
+        ps.setString(i++, event.id());
+        ps.setString(i++, Codec.write(event));
         return i;
     }
 
@@ -412,6 +421,13 @@ final class PgStockSql {
                     .append(Objects.requireNonNull(t.reason(), "reason").name())
                     .append("', a.id, a.now FROM k, a ORDER BY k.line_no)");
         }
+        // issue 17: the action's event in the outbox when it applied (parameters 3, 4: event id, payload)
+        sql.append(", ev AS (INSERT INTO ")
+                .append(p)
+                .append("outbox (event_id, event_type, subject_id, payload, status, attempts, next_attempt_at, ")
+                .append("created_at) SELECT CAST(? AS VARCHAR), '")
+                .append(StockEvents.typeOf(t).name())
+                .append("', a.id, CAST(? AS TEXT), 'PENDING', 0, 0, a.now FROM w, a)");
         sql.append(" SELECT (SELECT COUNT(*) FROM w) AS applied, x.state, x.expires_at, x.created_at, ")
                 .append("x.updated_at, l.sku, l.location, l.quantity, ")
                 // FULFIL: each line's on-hand and the state as locked (the newest), for the refusal
@@ -478,7 +494,14 @@ final class PgStockSql {
                 + "reference, at) SELECT ln.sku, ln.location, " + t.onHandSign() + " * ln.quantity, "
                 + t.reservedSign() + " * ln.quantity, '"
                 + Objects.requireNonNull(t.reason(), "reason").name()
-                + "', ln.id, a.now FROM ln, a ORDER BY ln.id, ln.line_no) "
+                + "', ln.id, a.now FROM ln, a ORDER BY ln.id, ln.line_no), "
+                // issue 17: one RESERVATION_EXPIRED event per expired hold (parameters 3..5: the ids,
+                // their event ids and payloads, as parallel arrays)
+                + "evs AS (SELECT unnest(CAST(? AS VARCHAR[])) AS id, unnest(CAST(? AS VARCHAR[])) AS eid, "
+                + "unnest(CAST(? AS VARCHAR[])) AS payload), "
+                + "ev AS (INSERT INTO " + p + "outbox (event_id, event_type, subject_id, payload, status, attempts, "
+                + "next_attempt_at, created_at) SELECT evs.eid, 'RESERVATION_EXPIRED', w.id, evs.payload, 'PENDING', 0, 0, a.now "
+                + "FROM w JOIN evs ON evs.id = w.id CROSS JOIN a ORDER BY w.id) "
                 + "SELECT w.id, w.expires_at, w.created_at, ln.line_no, ln.sku, ln.location, ln.quantity "
                 + "FROM w JOIN ln ON ln.id = w.id "
                 // a repeat of the statement (same ids and now, after a lost acknowledgement) answers

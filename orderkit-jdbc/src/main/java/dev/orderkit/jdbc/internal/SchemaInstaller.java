@@ -46,7 +46,8 @@ public final class SchemaInstaller {
             new Script(6, "retention", "V6__retention.sql"),
             new Script(7, "recovery", "V7__recovery.sql"),
             new Script(8, "order listing", "V8__order_listing.sql"),
-            new Script(9, "held vs committed, stock policies", "V9__stock_split.sql"));
+            new Script(9, "held vs committed, stock policies", "V9__stock_split.sql"),
+            new Script(10, "outbox order per aggregate", "V10__outbox_order.sql"));
 
     /** The version that added {@code orders.customer_ref}, filled in by {@link #backfillCustomerRefs()}. */
     private static final int CUSTOMER_REF_VERSION = 8;
@@ -341,6 +342,7 @@ public final class SchemaInstaller {
         for (String t : List.of(
                 "inbox",
                 "outbox",
+                "outbox_lock",
                 "orders",
                 "idempotency",
                 "movement",
