@@ -291,8 +291,10 @@ public class OrderKitAutoConfiguration {
                 steps = p.steps();
             }
             BiFunction<EventSink, Instrumentation, BackgroundTask> publisher = p.outbox();
-            if (publisher != null && userSink != null && p.orders() == orders && outbox == null) {
-                outbox = publisher.apply(userSink, observer);
+            if (publisher != null && p.orders() == orders && outbox == null) {
+                // without an EventSink bean the rows are still published (to nowhere) and marked
+                // sent, so the purge can delete them: otherwise the outbox only grows
+                outbox = publisher.apply(userSink != null ? userSink : EventSink.discarding(), observer);
             }
         }
         return new KitRecipe(

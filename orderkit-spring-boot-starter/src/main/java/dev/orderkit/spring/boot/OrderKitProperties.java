@@ -254,7 +254,7 @@ public class OrderKitProperties {
         /** Period of the expiry of lapsed stock holds. */
         private Duration expiryEvery = Duration.ofSeconds(5);
 
-        /** Period of the outbox publishing round (JDBC backend with an EventSink bean). */
+        /** Period of the outbox publishing round (JDBC backend; to the EventSink bean, or marked sent without one). */
         private Duration outboxEvery = Duration.ofSeconds(1);
 
         /** Period of the retention purge. */

@@ -8,6 +8,7 @@ import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
+import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
@@ -102,6 +103,28 @@ class OrderKitAutoConfigurationTest {
                             Kits.health(ctx.getBean("orderkitJdbcHealthIndicator"));
                     assertThat(health.getKey()).isEqualTo("UP");
                     assertThat(health.getValue()).containsEntry("dialect", "H2").containsEntry("outboxDead", 0L);
+                });
+    }
+
+    /** Without an EventSink bean the outbox is still drained (marked sent), so the purge can delete it. */
+    @Test
+    void withoutAnEventSinkTheJdbcOutboxStillDrains() {
+        String db = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        runner.withBean(DataSource.class, () -> pool(db, "sa", ""))
+                .withPropertyValues("orderkit.background.outbox-every=100ms")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed().doesNotHaveBean(EventSink.class);
+                    Kits.placeOneOrder(ctx.getBean(OrderKit.class));
+                    DataSource ds = ctx.getBean(DataSource.class);
+                    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (count(ds, "SELECT COUNT(*) FROM ok_outbox WHERE status <> 'SENT'") > 0
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    assertThat(count(ds, "SELECT COUNT(*) FROM ok_outbox")).isPositive();
+                    assertThat(count(ds, "SELECT COUNT(*) FROM ok_outbox WHERE status <> 'SENT'"))
+                            .as("pending outbox rows")
+                            .isZero();
                 });
     }
 
