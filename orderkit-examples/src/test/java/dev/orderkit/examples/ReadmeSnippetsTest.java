@@ -96,6 +96,7 @@ class ReadmeSnippetsTest {
                 .containsExactly(
                         tuple(Background.RECOVERY, null),
                         tuple(Background.EXPIRY, null),
+                        tuple(Background.OUTBOX, null), // the in-memory outbox's retries
                         tuple(Background.PURGE, null));
     }
 

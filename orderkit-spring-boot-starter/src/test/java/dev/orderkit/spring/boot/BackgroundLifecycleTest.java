@@ -29,7 +29,8 @@ class BackgroundLifecycleTest {
                         "orderkit.background.initial-delay=0s",
                         "orderkit.background.expiry-every=20ms",
                         "orderkit.background.recovery-every=20ms",
-                        "orderkit.background.purge-every=20ms")
+                        "orderkit.background.purge-every=20ms",
+                        "orderkit.background.outbox-every=20ms")
                 .run(ctx -> {
                     OrderKitBackgroundLifecycle lifecycle = ctx.getBean(OrderKitBackgroundLifecycle.class);
                     seen[0] = lifecycle;
@@ -41,7 +42,8 @@ class BackgroundLifecycleTest {
                     }
                     assertThat(lifecycle.status())
                             .extracting(BackgroundTaskStatus::task)
-                            .containsExactlyInAnyOrder(Background.RECOVERY, Background.EXPIRY, Background.PURGE);
+                            .containsExactlyInAnyOrder(
+                                    Background.RECOVERY, Background.EXPIRY, Background.OUTBOX, Background.PURGE);
                     assertThat(allRan(lifecycle)).isTrue();
                     assertThat(lifecycle.status()).allMatch(s -> s.failures() == 0);
                 });
@@ -56,6 +58,6 @@ class BackgroundLifecycleTest {
     }
 
     static boolean allRan(OrderKitBackgroundLifecycle lifecycle) {
-        return lifecycle.status().size() == 3 && lifecycle.status().stream().allMatch(s -> s.runs() >= 2);
+        return lifecycle.status().size() == 4 && lifecycle.status().stream().allMatch(s -> s.runs() >= 2);
     }
 }
