@@ -5,11 +5,13 @@ import dev.orderkit.core.spi.OutboxEntry;
 import dev.orderkit.core.spi.OutboxStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outbox table's delivery primitives (core's {@code OutboxRelay} decides). A claim locks the
@@ -131,13 +133,7 @@ public final class JdbcOutboxStore implements OutboxStore {
             return h.createQuery(db.sql("SELECT id, payload, attempts, created_at, last_error FROM {p}outbox "
                             + "WHERE claim_token = :tok AND status = 'PENDING' ORDER BY id"))
                     .bind("tok", token)
-                    .map((rs, ctx) -> new OutboxEntry(
-                            rs.getLong("id"),
-                            Codec.read(rs.getString("payload"), OrderKitEvent.class),
-                            rs.getInt("attempts"),
-                            Db.instant(rs.getLong("created_at")),
-                            token,
-                            rs.getString("last_error")))
+                    .map((rs, ctx) -> entry(rs, token))
                     .list();
         });
     }
@@ -196,14 +192,19 @@ public final class JdbcOutboxStore implements OutboxStore {
                         .createQuery(db.sql("SELECT id, payload, attempts, created_at, last_error FROM {p}outbox "
                                 + "WHERE status = 'DEAD' ORDER BY id LIMIT :lim"))
                         .bind("lim", limit)
-                        .map((rs, ctx) -> new OutboxEntry(
-                                rs.getLong("id"),
-                                Codec.read(rs.getString("payload"), OrderKitEvent.class),
-                                rs.getInt("attempts"),
-                                Db.instant(rs.getLong("created_at")),
-                                null,
-                                rs.getString("last_error")))
+                        .map((rs, ctx) -> entry(rs, null))
                         .list());
+    }
+
+    /** An outbox row (id, payload, attempts, created_at, last_error) as an entry of a claim ({@code token}) or none. */
+    private static OutboxEntry entry(ResultSet rs, @Nullable String token) throws SQLException {
+        return new OutboxEntry(
+                rs.getLong("id"),
+                Codec.read(rs.getString("payload"), OrderKitEvent.class),
+                rs.getInt("attempts"),
+                Db.instant(rs.getLong("created_at")),
+                token,
+                rs.getString("last_error"));
     }
 
     @Override
