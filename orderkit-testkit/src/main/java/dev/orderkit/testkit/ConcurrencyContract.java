@@ -572,14 +572,17 @@ public abstract class ConcurrencyContract extends ContractSupport {
 
     @Test
     void racingTakeoversOfAnExpiredLeaseAcquireOnce() throws InterruptedException {
-        ScopedKey key = ScopedKey.of("shop-1", "takeover-race");
-        ClaimResult.Acquired first =
-                (ClaimResult.Acquired) keys().claim(key, "f".repeat(64), "ord-0", now(), Duration.ofSeconds(1));
-        clock.advance(Duration.ofSeconds(2));
-        ClaimResult.Acquired winner = raceClaims(key, "ord-x");
-        assertThat(winner.resumed()).isTrue();
-        assertThat(winner.resourceId()).isEqualTo("ord-0");
-        assertThat(winner.fencingToken()).isGreaterThan(first.fencingToken());
+        // several rounds: one race alone lets a blind (unversioned) replace win twice only sometimes
+        for (int round = 0; round < 10; round++) {
+            ScopedKey key = ScopedKey.of("shop-1", "takeover-race-" + round);
+            ClaimResult.Acquired first = (ClaimResult.Acquired)
+                    keys().claim(key, "f".repeat(64), "ord-" + round, now(), Duration.ofSeconds(1));
+            clock.advance(Duration.ofSeconds(2));
+            ClaimResult.Acquired winner = raceClaims(key, "ord-x");
+            assertThat(winner.resumed()).as("round %d", round).isTrue();
+            assertThat(winner.resourceId()).as("round %d", round).isEqualTo("ord-" + round);
+            assertThat(winner.fencingToken()).as("round %d", round).isGreaterThan(first.fencingToken());
+        }
     }
 
     @Test
