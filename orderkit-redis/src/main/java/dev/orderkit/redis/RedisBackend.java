@@ -1,14 +1,21 @@
 package dev.orderkit.redis;
 
 import dev.orderkit.core.BackendUnavailableException;
+import dev.orderkit.core.OutboxRelay;
+import dev.orderkit.core.observability.Instrumentation;
+import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.redis.internal.Keys;
 import dev.orderkit.redis.internal.Redis;
 import dev.orderkit.redis.internal.RedisIdempotencyStore;
 import dev.orderkit.redis.internal.RedisInboxStore;
+import dev.orderkit.redis.internal.RedisOutboxStore;
 import dev.orderkit.redis.internal.RedisStockStorage;
+import dev.orderkit.redis.internal.SagaHook;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -16,8 +23,9 @@ import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * Entry point of the Redis backend: a {@link StockStorage}, an {@link IdempotencyStore} and an
- * {@link InboxStore} (shared webhook de-duplication) over
+ * Entry point of the Redis backend: a {@link StockStorage} (recording its events in an outbox of
+ * Redis streams with each change: {@link #outboxPublisher(EventSink)} delivers them), an
+ * {@link IdempotencyStore} and an {@link InboxStore} (shared webhook de-duplication) over
  * one Jedis {@link UnifiedJedis} ({@code RedisClient} / {@code JedisPooled} for a standalone
  * server, {@code RedisClusterClient} / {@code JedisCluster} for Redis Cluster) under a key prefix.
  *
@@ -26,6 +34,8 @@ import redis.clients.jedis.UnifiedJedis;
  * OrderKit kit = OrderKit.builder()
  *     .stockStorage(redis.stockStorage())
  *     .idempotencyStore(redis.idempotencyStore())
+ *     .background(Background.on())
+ *     .outboxPublishing(redis.outboxPublisher(mySink))   // the stock events, at least once
  *     .build();
  * }</pre>
  *
@@ -44,11 +54,13 @@ public final class RedisBackend {
     private final RedisStockStorage stock;
     private final RedisIdempotencyStore idempotency;
     private final RedisInboxStore inbox;
+    private final RedisOutboxStore outbox;
 
     private RedisBackend(Builder b, UnifiedJedis client) {
         this.redis = new Redis(client, b.cluster != null ? b.cluster : Redis.isClusterClient(client));
         this.keys = new Keys(b.prefix, b.buckets);
-        this.stock = new RedisStockStorage(redis, keys);
+        this.outbox = new RedisOutboxStore(redis, keys);
+        this.stock = new RedisStockStorage(redis, keys, SagaHook.NONE, outbox);
         this.idempotency = new RedisIdempotencyStore(redis, keys);
         this.inbox = new RedisInboxStore(redis, keys);
     }
@@ -106,6 +118,51 @@ public final class RedisBackend {
      */
     public InboxStore inboxStore() {
         return inbox;
+    }
+
+    /**
+     * The outbox's delivery primitives, for a relay of your own ({@code new OutboxRelay(
+     * redis.outboxStore(), sink)}, what {@link #outboxPublisher(EventSink)} returns). Every stock
+     * change appends its event ({@code StockEvents}: reserved, committed, released, fulfilled,
+     * expired, extended, adjusted) to an outbox stream in the same Lua script as the change: one
+     * stream per hash slot group (a reservation's events in its header's bucket stream, a level's
+     * {@code STOCK_ADJUSTED} in its SKU's stream on a cluster), so the events of one aggregate are
+     * one stream in commit order. A redriven dead letter is appended again at its stream's end (a
+     * new {@code sequence}, same event id).
+     *
+     * @return the store, thread-safe and atomic per stream across every client of this prefix
+     */
+    public OutboxStore outboxStore() {
+        return outbox;
+    }
+
+    /**
+     * A relay delivering the stock events recorded in this backend's outbox to a sink, at least
+     * once, in commit order per aggregate, with {@link OutboxRelay.Settings#defaults()}: run it as
+     * the kit's background task ({@code OrderKit.builder().background(Background.on())
+     * .outboxPublishing(redis.outboxPublisher(sink))}) or call {@link OutboxRelay#runOnce()}
+     * yourself; {@link OutboxRelay#deadLetters(int)} and {@link OutboxRelay#redrive(String)} list and
+     * redrive dead letters. Any number of relays (threads, processes) may run on one prefix.
+     *
+     * @param sink where events go (a discarding sink marks them sent, so the purge can delete them)
+     * @return the relay, thread-safe
+     */
+    public OutboxRelay outboxPublisher(EventSink sink) {
+        return outboxPublisher(sink, OutboxRelay.Settings.defaults(), Clock.systemUTC(), Instrumentation.noop());
+    }
+
+    /**
+     * A relay delivering this backend's outbox to a sink (see {@link #outboxPublisher(EventSink)}).
+     *
+     * @param sink where events go
+     * @param settings batch, retry and claim settings
+     * @param clock time of claims and backoffs (the kit's clock)
+     * @param instrumentation reports each round
+     * @return the relay, thread-safe
+     */
+    public OutboxRelay outboxPublisher(
+            EventSink sink, OutboxRelay.Settings settings, Clock clock, Instrumentation instrumentation) {
+        return new OutboxRelay(outbox, sink, settings, clock, instrumentation);
     }
 
     /**

@@ -5,11 +5,14 @@ import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StockStorage;
+import dev.orderkit.redis.internal.RedisOutboxStore;
 import dev.orderkit.testkit.BackendFixture;
 import dev.orderkit.testkit.FaultInjection;
 import dev.orderkit.testkit.FaultPlan;
 import dev.orderkit.testkit.TestServices;
+import java.util.function.Function;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -28,13 +31,18 @@ final class RedisFixture implements BackendFixture {
     private final String kind;
 
     private RedisFixture(boolean cluster, String prefix, OrderStore orders, boolean primary, String kind) {
+        this(cluster, prefix, b -> orders, primary, kind);
+    }
+
+    private RedisFixture(
+            boolean cluster, String prefix, Function<RedisBackend, OrderStore> orders, boolean primary, String kind) {
         this.faults = new FaultPlan();
         this.scriptFaults = new FaultyJedis.ScriptFaults(faults);
         this.client = cluster
                 ? new FaultyJedis.Cluster(RedisTestServices.clusterNodes(), scriptFaults)
                 : new FaultyJedis.Standalone(RedisTestServices.standaloneUrl(), scriptFaults);
         this.backend = RedisBackend.builder().client(client).keyPrefix(prefix).build();
-        this.orders = orders;
+        this.orders = orders.apply(backend);
         this.primary = primary;
         this.kind = kind;
     }
@@ -55,6 +63,22 @@ final class RedisFixture implements BackendFixture {
                 new InMemoryOrderStore(EventSink.discarding()),
                 true,
                 "redis cluster");
+    }
+
+    /**
+     * A fixture for the outbox contract: the in-memory order store delivers each order event right
+     * after its change into the Redis outbox (the stream of the order id's bucket, where the stock
+     * scripts record the events of the order's hold), so the order's and its hold's events are one
+     * ordered stream, as the contract checks. (An in-memory order store is lost with its process
+     * anyway; only the stock events are recorded atomically with their changes.)
+     */
+    static RedisFixture withOutbox(boolean cluster) {
+        return new RedisFixture(
+                cluster,
+                TestServices.uniqueName("okt") + ":",
+                b -> new InMemoryOrderStore(e -> ((RedisOutboxStore) b.outboxStore()).append(e)),
+                true,
+                (cluster ? "redis cluster" : "redis standalone") + " (order events forwarded into the Redis outbox)");
     }
 
     /** A second client on the same prefix, as another process would open it (with its own faults). */
@@ -94,6 +118,11 @@ final class RedisFixture implements BackendFixture {
     @Override
     public OrderStore orderStore() {
         return orders;
+    }
+
+    @Override
+    public OutboxStore outboxStore() {
+        return backend.outboxStore();
     }
 
     /**

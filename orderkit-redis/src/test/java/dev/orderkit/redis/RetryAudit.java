@@ -19,18 +19,23 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.event.EventJson;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ClaimResult;
+import dev.orderkit.core.spi.ExtendResult;
 import dev.orderkit.core.spi.IdempotencyClaims;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.ScopedKey;
+import dev.orderkit.core.spi.StockEvents;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.testkit.BackendFixture;
 import dev.orderkit.testkit.ContractSupport;
 import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,6 +47,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * Audit of every Redis write primitive under a retry after an ambiguous failure (see
@@ -155,6 +161,41 @@ abstract class RetryAudit extends ContractSupport {
         }
     }
 
+    /**
+     * The ids of the events recorded in the Redis outbox streams (read, not claimed) whose subject
+     * is {@code subject}, in stream order.
+     */
+    private List<String> recorded(String subject) {
+        RedisFixture f = (RedisFixture) fixture;
+        List<String> out = new ArrayList<>();
+        for (String stream : f.client().smembers(f.backend().keyPrefix() + "{ob}:streams")) {
+            for (StreamEntry e : f.client().xrange(stream, "-", "+")) {
+                OrderKitEvent ev = EventJson.fromBytes(e.getFields().get("e").getBytes(StandardCharsets.UTF_8));
+                if (ev.subjectId().equals(subject)) {
+                    out.add(ev.id());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every event of the reservation, each recorded once, in order. */
+    private void recordedOnce(String id, String... types) {
+        List<String> want = new ArrayList<>();
+        for (String type : types) {
+            want.add(id + ":" + type + (type.equals("stock_reserved") ? ":0" : ":1"));
+        }
+        assertThat(recorded(id)).as("outbox events of " + id).containsExactlyElementsOf(want);
+    }
+
+    /** The level's STOCK_ADJUSTED of the write with reference {@code ref}, recorded once. */
+    private void adjustedOnce(StockKey key, String ref) {
+        String subject = StockEvents.subjectOf(key);
+        assertThat(recorded(subject))
+                .as("outbox events of " + subject)
+                .containsOnlyOnce(subject + ":stock_adjusted:" + ref);
+    }
+
     private ReservationState state(String id) {
         return stock().reservation(id).map(Reservation::state).orElseThrow();
     }
@@ -167,6 +208,7 @@ abstract class RetryAudit extends ContractSupport {
             assertThat(r).isInstanceOfAny(ReserveResult.Reserved.class, ReserveResult.AlreadyExists.class);
             assertThat(state(id)).isEqualTo(ReservationState.HELD);
             movedOnce(id, MovementReason.RESERVE);
+            recordedOnce(id, "stock_reserved");
         });
     }
 
@@ -175,6 +217,7 @@ abstract class RetryAudit extends ContractSupport {
         everyScript("commit", this::reserve, id -> commit(id, t), (id, f, r) -> {
             assertThat(r.state()).isEqualTo(ReservationState.COMMITTED);
             assertThat(state(id)).isEqualTo(ReservationState.COMMITTED);
+            recordedOnce(id, "stock_reserved", "reservation_committed");
         });
     }
 
@@ -201,10 +244,12 @@ abstract class RetryAudit extends ContractSupport {
                                 .as("never claimed before the deadline: too late now")
                                 .isNull();
                         assertThat(state(id)).isEqualTo(ReservationState.HELD);
+                        recordedOnce(id, "stock_reserved");
                         return;
                     }
                     assertThat(r.state()).isEqualTo(ReservationState.COMMITTED);
                     assertThat(state(id)).isEqualTo(ReservationState.COMMITTED);
+                    recordedOnce(id, "stock_reserved", "reservation_committed");
                 });
     }
 
@@ -214,6 +259,7 @@ abstract class RetryAudit extends ContractSupport {
             assertThat(r.state()).isEqualTo(ReservationState.RELEASED);
             assertThat(state(id)).isEqualTo(ReservationState.RELEASED);
             movedOnce(id, MovementReason.RELEASE);
+            recordedOnce(id, "stock_reserved", "reservation_released");
         });
     }
 
@@ -229,6 +275,7 @@ abstract class RetryAudit extends ContractSupport {
                 (id, f, r) -> {
                     assertThat(state(id)).isEqualTo(ReservationState.RELEASED);
                     movedOnce(id, MovementReason.RELEASE);
+                    recordedOnce(id, "stock_reserved", "reservation_committed", "reservation_released");
                 });
     }
 
@@ -245,6 +292,7 @@ abstract class RetryAudit extends ContractSupport {
                     assertThat(r.state()).isEqualTo(ReservationState.FULFILLED);
                     assertThat(state(id)).isEqualTo(ReservationState.FULFILLED);
                     movedOnce(id, MovementReason.FULFIL);
+                    recordedOnce(id, "stock_reserved", "reservation_committed", "reservation_fulfilled");
                 });
     }
 
@@ -256,6 +304,28 @@ abstract class RetryAudit extends ContractSupport {
             }
             assertThat(state(id)).isEqualTo(ReservationState.EXPIRED);
             movedOnce(id, MovementReason.EXPIRE);
+            recordedOnce(id, "stock_reserved", "reservation_expired");
+        });
+    }
+
+    @Test
+    void expireAll() {
+        everyScript("expire-all", this::reserve, id -> stock().expireAll(List.of(id), exp), (id, f, r) -> {
+            assertThat(state(id)).isEqualTo(ReservationState.EXPIRED);
+            movedOnce(id, MovementReason.EXPIRE);
+            recordedOnce(id, "stock_reserved", "reservation_expired");
+        });
+    }
+
+    @Test
+    void extend() {
+        Instant later = exp.plusSeconds(60);
+        everyScript("extend", this::reserve, id -> stock().extend(id, later, t), (id, f, r) -> {
+            assertThat(r).isInstanceOfAny(ExtendResult.Extended.class, ExtendResult.Unchanged.class);
+            assertThat(stock().reservation(id).orElseThrow().expiresAt()).isEqualTo(later);
+            assertThat(recorded(id))
+                    .as("outbox events of " + id)
+                    .containsExactly(id + ":stock_reserved:0", id + ":hold_extended:" + later.toEpochMilli());
         });
     }
 
@@ -266,6 +336,7 @@ abstract class RetryAudit extends ContractSupport {
                     .filter(m -> m.reference().equals(id))
                     .toList();
             assertThat(ms).hasSize(1);
+            adjustedOnce(a, id);
         });
         assertThat(stock().level(a).orElseThrow().onHand()).isEqualTo(10_000 + 3 * (1 + 2 * 1));
     }
@@ -284,6 +355,7 @@ abstract class RetryAudit extends ContractSupport {
                     assertThat(stock().movements(b).stream()
                                     .filter(m -> m.reference().equals(id)))
                             .hasSize(1);
+                    adjustedOnce(b, id);
                 });
     }
 
@@ -445,6 +517,13 @@ abstract class RetryAudit extends ContractSupport {
             assertThat(InvariantChecker.checkOrders(stock(), orders(), ids)).isEmpty();
             Optional<Reservation> r2 = stock().reservation(ids.get(2));
             assertThat(r2.map(Reservation::state)).hasValue(ReservationState.COMMITTED);
+            // every stock change's event recorded once, though every script ran twice
+            recordedOnce(ids.get(0), "stock_reserved", "reservation_committed", "reservation_fulfilled");
+            recordedOnce(ids.get(1), "stock_reserved", "reservation_committed", "reservation_released");
+            recordedOnce(ids.get(2), "stock_reserved", "reservation_committed");
+            recordedOnce("hold-1", "stock_reserved", "reservation_expired");
+            adjustedOnce(a, "restock-1");
+            adjustedOnce(b, "count-1");
         } finally {
             scripts.resend(false);
         }

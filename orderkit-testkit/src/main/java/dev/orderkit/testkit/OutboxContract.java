@@ -158,9 +158,11 @@ public abstract class OutboxContract extends ContractSupport {
                 .isInstanceOf(ReserveResult.AlreadyExists.class); // a repeat writes nothing
         RecordingSink sink = new RecordingSink();
         deliverAll(relay(sink, 10));
+        // two aggregates: ordered per aggregate only (a backend may keep them in different streams)
         assertThat(sink.received())
                 .extracting(OrderKitEvent::id)
-                .containsExactly(StockEvents.subjectOf(key) + ":stock_adjusted:restock-1", "fits:stock_reserved:0");
+                .containsExactlyInAnyOrder(
+                        StockEvents.subjectOf(key) + ":stock_adjusted:restock-1", "fits:stock_reserved:0");
     }
 
     @Test

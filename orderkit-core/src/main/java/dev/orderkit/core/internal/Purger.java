@@ -88,7 +88,8 @@ public final class Purger {
         long reservations =
                 batches(budget, r, n -> config.stockStorage().purgeReservations(now.minus(r.reservations()), n));
         long movements = batches(budget, r, n -> config.stockStorage().compactMovements(now.minus(r.movements()), n));
-        long sent = batches(budget, r, n -> config.orderStore().purgeSentEvents(now.minus(r.sentEvents()), n));
+        long sent = batches(budget, r, n -> config.orderStore().purgeSentEvents(now.minus(r.sentEvents()), n))
+                + batches(budget, r, n -> config.stockStorage().purgeSentEvents(now.minus(r.sentEvents()), n));
         InboxStore in = inbox;
         long messages = in == null ? 0 : batches(budget, r, n -> in.purgeCompleted(now.minus(r.inbox()), n));
         OrderArchiver archiver = r.orderArchiver();

@@ -427,6 +427,21 @@ public interface StockStorage {
     }
 
     /**
+     * Retention primitive of a storage that records its events in an outbox of its own (one the
+     * order store does not share; {@link OrderStore#purgeSentEvents} purges a shared one): deletes
+     * up to {@code limit} delivered ({@code SENT}) events sent strictly before {@code olderThan};
+     * never a pending or dead one. Idempotent; core calls it again while it returns {@code limit}.
+     * The default deletes nothing.
+     *
+     * @param olderThan exclusive upper bound of the send times
+     * @param limit maximum number deleted by this call, at least 1
+     * @return the number deleted
+     */
+    default int purgeSentEvents(Instant olderThan, int limit) {
+        return 0;
+    }
+
+    /**
      * Retention primitive: folds old movements into a snapshot. For levels with at least two
      * movements older than {@code olderThan} ({@link Movement#at()} strictly before it), replaces
      * the oldest of them by one {@link MovementReason#SNAPSHOT} movement carrying their summed

@@ -25,6 +25,15 @@ import dev.orderkit.core.spi.ScopedKey;
  * P{i:B}:retain         zset   completed records of bucket B, score = retain-until ms
  * P{in:B}:m:ID          hash   inbox message: lease (time, '' = released), done (time) (B = bucket of the id)
  * P{in:B}:done          zset   completed inbox messages of bucket B (record keys), score = completion ms
+ * P{r:B}:ob             stream outbox of bucket B: the pending events of the reservations (and, standalone,
+ *                              of the levels and any other aggregate) whose id falls in bucket B; fields
+ *                              a (aggregate id), e (event JSON, EventJson)
+ * P{s:SKU}:ob           stream cluster only: outbox of the STOCK_ADJUSTED events of the SKU's levels
+ * STREAM:c              hash   claims and failures of entries of STREAM: entry id -> token|claimUntilMs|
+ *                              attempts|nextAttemptMs|error (only entries claimed or failed once)
+ * STREAM:s              zset   sent events of STREAM (event ids), score = send ms (count, retention)
+ * STREAM:d              hash   dead letters of STREAM: event id -> entryId|attempts|error length|error|a|json
+ * P{ob}:streams         set    registry of every outbox stream key (added before the first write into it)
  * </pre>
  */
 public final class Keys {
@@ -161,6 +170,21 @@ public final class Keys {
     /** @param bucket bucket @return the index of completed inbox messages of the bucket */
     public String inboxDone(int bucket) {
         return prefix + "{in:" + bucket + "}:done";
+    }
+
+    /** @param bucket bucket @return the outbox stream of the bucket */
+    public String outbox(int bucket) {
+        return prefix + "{r:" + bucket + "}:ob";
+    }
+
+    /** @param sku SKU @return the outbox stream of the SKU's level events (cluster layout) */
+    public String levelOutbox(String sku) {
+        return sku(sku) + "ob";
+    }
+
+    /** @return the registry of outbox streams */
+    public String outboxRegistry() {
+        return prefix + "{ob}:streams";
     }
 
     /** @return SCAN pattern of level hashes */

@@ -79,7 +79,9 @@ public final class Redis {
         /** Audit: one page of a level's movements by position. */
         MOVEMENTS_PAGE("movements_page.lua"),
         /** Drift check: one level, its movement sums and its active holds, atomically. */
-        AUDIT_LEVEL("audit_level.lua");
+        AUDIT_LEVEL("audit_level.lua"),
+        /** Outbox delivery primitives of one outbox stream (claim, marks, redrive, purge). */
+        OUTBOX("outbox.lua");
 
         private final String file;
 

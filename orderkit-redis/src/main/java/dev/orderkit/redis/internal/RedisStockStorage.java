@@ -21,6 +21,7 @@ import dev.orderkit.core.spi.PositionedMovement;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
+import dev.orderkit.core.spi.StockEvents;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import dev.orderkit.redis.internal.LuaLifecycle.PartOp;
@@ -64,9 +65,13 @@ public final class RedisStockStorage implements StockStorage {
     /** The field of a standalone reservation's header hash holding its (single, merged) part's state. */
     private static final String PART_STATE = "ps";
 
+    /** The value the STOCK_ADJUSTED event carries in place of the on-hand the script splices in. */
+    private static final String ON_HAND_MARK = "\"onHand\":\"" + Long.MIN_VALUE + "\"";
+
     private final Redis redis;
     private final Keys keys;
     private final SagaHook hook;
+    private final RedisOutboxStore outbox;
 
     /**
      * Creates the storage.
@@ -86,9 +91,42 @@ public final class RedisStockStorage implements StockStorage {
      * @param hook called between saga steps
      */
     public RedisStockStorage(Redis redis, Keys keys, SagaHook hook) {
+        this(redis, keys, hook, new RedisOutboxStore(redis, keys));
+    }
+
+    /**
+     * Creates the storage recording its events in {@code outbox}.
+     *
+     * @param redis script runner
+     * @param keys key layout
+     * @param hook called between saga steps
+     * @param outbox the outbox of the same prefix (its stream registry)
+     */
+    public RedisStockStorage(Redis redis, Keys keys, SagaHook hook, RedisOutboxStore outbox) {
         this.redis = redis;
         this.keys = keys;
         this.hook = hook;
+        this.outbox = outbox;
+    }
+
+    /**
+     * The outbox this storage records its events in.
+     *
+     * @return the outbox store
+     */
+    public RedisOutboxStore outbox() {
+        return outbox;
+    }
+
+    /**
+     * True: every script that applies a stock change appends the change's event to an outbox
+     * stream in the same script call ({@link RedisOutboxStore}).
+     *
+     * @return true
+     */
+    @Override
+    public boolean recordsEvents() {
+        return true;
     }
 
     // ---------------------------------------------------------------- levels
@@ -168,7 +206,34 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private List<String> levelKeys(StockKey key) {
-        return List.of(keys.level(key), keys.movements(key), keys.locations(key.sku()), keys.writes(key));
+        return List.of(
+                keys.level(key),
+                keys.movements(key),
+                keys.locations(key.sku()),
+                keys.writes(key),
+                outbox.levelStream(key.sku(), StockEvents.subjectOf(key)));
+    }
+
+    /**
+     * ARGV 8 and 9 of level.lua for an adjust / setOnHand: the STOCK_ADJUSTED event's JSON before and
+     * after its on-hand value, which only the script knows.
+     */
+    private static List<String> adjustedEvent(StockKey key, boolean set, String reference, Instant now) {
+        String json = RedisOutboxStore.json(StockEvents.adjusted(key, set, Long.MIN_VALUE, reference, now));
+        int at = json.indexOf(ON_HAND_MARK);
+        if (at < 0) {
+            throw new IllegalStateException("STOCK_ADJUSTED without an onHand attribute: " + json);
+        }
+        int value =
+                at + ON_HAND_MARK.length() - 1 - Long.toString(Long.MIN_VALUE).length();
+        return List.of(json.substring(0, value), json.substring(at + ON_HAND_MARK.length() - 1));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a.size() + b.size());
+        out.addAll(a);
+        out.addAll(b);
+        return out;
     }
 
     @Override
@@ -176,7 +241,16 @@ public final class RedisStockStorage implements StockStorage {
         List<String> r = redis.evalList(
                 Redis.Script.LEVEL,
                 levelKeys(key),
-                List.of("adjust", Long.toString(delta), "", reference, Codec.time(now), key.sku(), key.location()));
+                concat(
+                        List.of(
+                                "adjust",
+                                Long.toString(delta),
+                                "",
+                                reference,
+                                Codec.time(now),
+                                key.sku(),
+                                key.location()),
+                        adjustedEvent(key, false, reference, now)));
         return switch (r.get(0)) {
             case "OK" -> levelReply(key, r);
             case "NOTFOUND" -> throw new NotFoundException("stock level", key.sku() + "@" + key.location());
@@ -193,14 +267,16 @@ public final class RedisStockStorage implements StockStorage {
         List<String> r = redis.evalList(
                 Redis.Script.LEVEL,
                 levelKeys(key),
-                List.of(
-                        "set",
-                        Long.toString(onHand),
-                        Long.toString(expectedVersion),
-                        reference,
-                        Codec.time(now),
-                        key.sku(),
-                        key.location()));
+                concat(
+                        List.of(
+                                "set",
+                                Long.toString(onHand),
+                                Long.toString(expectedVersion),
+                                reference,
+                                Codec.time(now),
+                                key.sku(),
+                                key.location()),
+                        adjustedEvent(key, true, reference, now)));
         return switch (r.get(0)) {
             case "OK" -> levelReply(key, r);
             case "NOTFOUND" -> throw new NotFoundException("stock level", key.sku() + "@" + key.location());
@@ -468,9 +544,30 @@ public final class RedisStockStorage implements StockStorage {
         return h.isEmpty() ? Optional.empty() : Optional.of(Header.of(h));
     }
 
+    /** Header, due index, done index and outbox stream of the reservation's bucket (all one slot). */
     private List<String> headerKeys(String id) {
         int b = keys.bucket(id);
-        return List.of(keys.header(id), keys.headerDue(b), keys.headerDone(b));
+        return List.of(keys.header(id), keys.headerDue(b), keys.headerDone(b), outbox.reservationStream(id));
+    }
+
+    /**
+     * The event (JSON) of a header reaching {@code to}: {@code STOCK_RESERVED} of a hold becoming
+     * visible (HELD), the transition's event of a final state; {@code ""} for any other state.
+     */
+    private static String eventOf(Header h, HeaderState to, Instant now) {
+        return switch (to) {
+            case HELD ->
+                RedisOutboxStore.json(StockEvents.reserved(h.id(), h.lines().size(), now));
+            case COMMITTED -> transitioned(h.id(), ReservationTransition.COMMIT, now);
+            case RELEASED -> transitioned(h.id(), ReservationTransition.RELEASE, now);
+            case FULFILLED -> transitioned(h.id(), ReservationTransition.FULFIL, now);
+            case EXPIRED -> transitioned(h.id(), ReservationTransition.EXPIRE, now);
+            default -> "";
+        };
+    }
+
+    private static String transitioned(String id, ReservationTransition t, Instant now) {
+        return RedisOutboxStore.json(StockEvents.transitioned(id, t, now));
     }
 
     /**
@@ -503,7 +600,7 @@ public final class RedisStockStorage implements StockStorage {
         List<String> r = redis.evalList(
                 Redis.Script.HEADER,
                 headerKeys(h.id()),
-                List.of("cas", fromList, to.name(), Codec.time(now), index, guard));
+                List.of("cas", fromList, to.name(), Codec.time(now), index, guard, eventOf(h, to, now)));
         String answer = r.get(0);
         if (answer.startsWith(SHORT)) {
             return new Cas(false, h.state(), answer);
@@ -533,7 +630,14 @@ public final class RedisStockStorage implements StockStorage {
         String r = redis.evalList(
                         Redis.Script.FINISH_LOCAL,
                         headerKeys(h.id()),
-                        List.of(op.lua(), Codec.time(now), h.state().name(), to.name(), indexScore(h, to), h.id()))
+                        List.of(
+                                op.lua(),
+                                Codec.time(now),
+                                h.state().name(),
+                                to.name(),
+                                indexScore(h, to),
+                                h.id(),
+                                eventOf(h, to, now)))
                 .get(0);
         if (r.equals("OK")
                 || r.equals("NOOP")
@@ -658,13 +762,14 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     /**
-     * KEYS of {@code reserve_one} for one reservation: header, its due index, then level, movements
-     * and the SKU's due set per line.
+     * KEYS of {@code reserve_one} for one reservation: header, its due index, its bucket's outbox
+     * stream, then level, movements and the SKU's due set per line.
      */
     private List<String> localKeys(String reservationId, List<AllocatedLine> lines) {
-        List<String> k = new ArrayList<>(2 + 3 * lines.size());
+        List<String> k = new ArrayList<>(3 + 3 * lines.size());
         k.add(keys.header(reservationId));
         k.add(keys.headerDue(keys.bucket(reservationId)));
+        k.add(outbox.reservationStream(reservationId));
         for (AllocatedLine l : lines) {
             k.add(keys.level(l.key()));
             k.add(keys.movements(l.key()));
@@ -675,13 +780,14 @@ public final class RedisStockStorage implements StockStorage {
 
     /** ARGV of {@code reserve_one} for one reservation (see reserve_local.lua). */
     private List<String> localArgs(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
-        List<String> a = new ArrayList<>(6 + lines.size());
+        List<String> a = new ArrayList<>(7 + lines.size());
         a.add(reservationId);
         a.add(Codec.time(now));
         a.add(Codec.time(expiresAt));
         a.add(Codec.millis(expiresAt));
         a.add(Codec.millis(now));
         a.add(encodeLines(lines));
+        a.add(RedisOutboxStore.json(StockEvents.reserved(reservationId, lines.size(), now)));
         for (AllocatedLine l : lines) {
             a.add(Long.toString(l.quantity()));
         }
@@ -1350,8 +1456,11 @@ public final class RedisStockStorage implements StockStorage {
                 }
             }
         }
+        List<String> hk = headerKeys(reservationId);
         String r = extendScript(
-                h.merged() ? "local" : "header", headerKeys(reservationId).subList(0, 2), args);
+                h.merged() ? "local" : "header",
+                List.of(hk.get(0), hk.get(1), hk.get(3)),
+                concat(args, List.of(RedisOutboxStore.json(StockEvents.extended(reservationId, newExpiry, now)))));
         return switch (r) {
             case "OK" -> new ExtendResult.Extended(current.withExpiry(newExpiry));
             case "DUE", "EXPIRED" -> new ExtendResult.Refused(current, true);
@@ -1447,12 +1556,24 @@ public final class RedisStockStorage implements StockStorage {
         return out;
     }
 
+    /** The header keys of each reservation (see {@link #headerKeys}), in order. */
     private List<String> headerPairs(List<String> ids) {
-        List<String> k = new ArrayList<>(2 * ids.size());
+        List<String> k = new ArrayList<>(4 * ids.size());
         for (String id : ids) {
             k.addAll(headerKeys(id));
         }
         return k;
+    }
+
+    /** ARGV of expire_batch.lua: the mode, now and each reservation's RESERVATION_EXPIRED event. */
+    private static List<String> expireArgs(String mode, List<String> ids, Instant now) {
+        List<String> a = new ArrayList<>(2 + ids.size());
+        a.add(mode);
+        a.add(Codec.time(now));
+        for (String id : ids) {
+            a.add(transitioned(id, ReservationTransition.EXPIRE, now));
+        }
+        return a;
     }
 
     private static Reservation expiredReservation(String id, List<String> r, int at, Instant now) {
@@ -1466,7 +1587,7 @@ public final class RedisStockStorage implements StockStorage {
     }
 
     private void expireLocal(List<String> ids, Instant now, List<Reservation> out, List<String> fallback) {
-        List<String> r = redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(ids), List.of("local", Codec.time(now)));
+        List<String> r = redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(ids), expireArgs("local", ids, now));
         int at = 0;
         for (String id : ids) {
             String code = at < r.size() ? r.get(at) : "";
@@ -1557,7 +1678,7 @@ public final class RedisStockStorage implements StockStorage {
             if (mine.isEmpty()) {
                 continue;
             }
-            redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(mine), List.of("finish", Codec.time(now)));
+            redis.evalList(Redis.Script.EXPIRE_BATCH, headerPairs(mine), expireArgs("finish", mine, now));
             out.addAll(done); // finished here, or by another caller that met them EXPIRING
         }
     }
@@ -1570,6 +1691,12 @@ public final class RedisStockStorage implements StockStorage {
      * headers, each checked again in the script. Parts go first, so a purge that stops half-way
      * leaves indexed headers for the next one, never unreachable parts.
      */
+    /** Deletes delivered events of this storage's outbox ({@link RedisOutboxStore#purgeSent}). */
+    @Override
+    public int purgeSentEvents(Instant olderThan, int limit) {
+        return outbox.purgeSent(olderThan, limit);
+    }
+
     @Override
     public int purgeReservations(Instant olderThan, int limit) {
         String bound = Codec.time(olderThan);

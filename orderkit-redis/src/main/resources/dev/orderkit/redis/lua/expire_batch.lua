@@ -4,19 +4,24 @@
 -- so of a racing commit's claim (HELD -> COMMITTING, guarded 'live') and this one exactly one applies.
 -- A repeat of a call (a retry after a lost reply, same now) recognises its own writes by the
 -- header's 'up' = now and answers as the first run did, changing nothing more.
--- ARGV[1] = mode, ARGV[2] = now (time); KEYS as the mode says.
---   local  (standalone, merged records) KEYS: header, bucket due index, bucket done index per
---          reservation (the done index lists final headers for the retention purge, see index_done).
+-- ARGV[1] = mode, ARGV[2] = now (time); KEYS as the mode says. Modes local and finish: ARGV[2 + j] =
+-- the RESERVATION_EXPIRED event (JSON) of the j-th reservation, appended to its bucket's outbox
+-- stream when this call moves its header to EXPIRED.
+--   local  (standalone, merged records) KEYS: header, bucket due index, bucket done index, bucket
+--          outbox stream per reservation (the done index lists final headers for the retention
+--          purge, see index_done).
 --          A due HELD record is expired completely (part, levels, movements, SKU due sets, header
 --          EXPIRED, out of its bucket index), as transition(EXPIRE) would do in two scripts.
 --          per reservation: 'E', lines, exp, cr (expired) | 'X' (an unfinished step, a saga or a
 --          record this mode does not handle: Java runs transition(EXPIRE)) | 'N' (left as it is)
---   claim  (cluster, the headers of one slot) KEYS: header, bucket due index, bucket done index per reservation.
+--   claim  (cluster, the headers of one slot) KEYS: header, bucket due index, bucket done index, bucket
+--          outbox stream per reservation.
 --          A due HELD header moves to EXPIRING (indexed due now, so the sweeper finishes it if the
 --          caller dies). per reservation: 'C', lines, exp, cr, att | 'X' | 'N'
 --   parts  (cluster, the parts of one slot) KEYS: parts. Applies the decided part expiry to each.
 --          per part: apply_part's answer
---   finish (cluster, the headers of one slot) KEYS: header, bucket due index, bucket done index per reservation.
+--   finish (cluster, the headers of one slot) KEYS: header, bucket due index, bucket done index, bucket
+--          outbox stream per reservation.
 --          EXPIRING -> EXPIRED, out of the bucket index. per reservation: 'OK' | 'N'
 local mode, now = ARGV[1], ARGV[2]
 local out = {}
@@ -25,8 +30,8 @@ local function needs_transition(st, exp)
   return due == 'now' or (st == ST.PENDING and exp <= now)
 end
 if mode == 'local' or mode == 'claim' then
-  for k = 1, #KEYS, 3 do
-    local h, idx, done = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  for k = 1, #KEYS, 4 do
+    local h, idx, done, ob, ev = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[2 + (k + 3) / 4]
     local f = redis.call('HMGET', h, 'st', 'exp', 'id', 'lines', 'cr', 'att', 'ps', 'up')
     local st, exp = f[1], f[2]
     local mine = f[8] == now and (st == ST.EXPIRED or (mode == 'claim' and st == ST.EXPIRING))
@@ -50,6 +55,7 @@ if mode == 'local' or mode == 'claim' then
         if r == 'OK' or r == 'NOOP' then
           redis.call('ZREM', idx, f[3])
           index_done(done, f[3], ST.EXPIRED, now)
+          emit(ob, f[3], ev)
           out[#out + 1] = 'E'
           out[#out + 1] = f[4]
           out[#out + 1] = exp
@@ -77,13 +83,14 @@ elseif mode == 'parts' then
     out[#out + 1] = apply_part(KEYS[k], 'expire', now)
   end
 elseif mode == 'finish' then
-  for k = 1, #KEYS, 3 do
-    local h, idx, done = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  for k = 1, #KEYS, 4 do
+    local h, idx, done, ob, ev = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[2 + (k + 3) / 4]
     local f = redis.call('HMGET', h, 'st', 'id')
     if f[1] == ST.EXPIRING then
       redis.call('HSET', h, 'st', ST.EXPIRED, 'up', now)
       redis.call('ZREM', idx, f[2])
       index_done(done, f[2], ST.EXPIRED, now)
+      emit(ob, f[2], ev)
       out[#out + 1] = 'OK'
     else
       out[#out + 1] = 'N'

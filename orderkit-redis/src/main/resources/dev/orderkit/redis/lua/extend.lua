@@ -2,7 +2,8 @@
 -- RedisStockStorage.extend). Guarded in the same script by what the expiry scripts check (state HELD
 -- and exp > now, as header.lua 'cas ... due', expire_batch.lua and the lazy expiry of lib.lua read
 -- them), so of an extension and an expiry of the same record exactly one applies.
--- ARGV: mode, now (time), newExpiry (time), newExpiry (epoch ms)
+-- ARGV: mode, now (time), newExpiry (time), newExpiry (epoch ms), event (local / header: the
+--       HOLD_EXTENDED event, JSON, appended with the change; KEYS[3] = the bucket's outbox stream)
 --   local  (standalone merged record) KEYS: header, its bucket due index. Moves 'exp', the bucket
 --          index score and the score in the due set of each SKU of its lines (field 'sd').
 --   part   (cluster part) KEYS: part. Moves the part's 'exp' and its score in the SKU due sets of
@@ -38,4 +39,5 @@ if mode == 'local' then
   local sd = split(f[5], '\n')
   for i = 1, #sd do redis.call('ZADD', sd[i], nms, k) end
 end
+emit(KEYS[3], f[3], ARGV[5])
 return 'OK'

@@ -1,14 +1,17 @@
 -- Reservation header operations (the header lives in its id bucket's slot with the bucket's due index).
 -- KEYS[1] = header, KEYS[2] = due index of the bucket (members: reservation ids), KEYS[3] = done index
--- of the bucket (final states, for the retention purge; see index_done in lib.lua)
+-- of the bucket (final states, for the retention purge; see index_done in lib.lua), KEYS[4] = the
+-- outbox stream of the bucket
 -- ARGV[1] = op:
 --   begin  id lines expiresAt expiresAtMs now parts  -> {'NEW', attempt} | {'EXISTS', field, value, ...}
 --          (restarts an ABORTED header with attempt + 1)
---   cas    fromStates(comma) toState now indexScore guard -> {'OK'} | {'STATE', state} | {'GUARD', state}
+--   cas    fromStates(comma) toState now indexScore guard event -> {'OK'} | {'STATE', state} | {'GUARD', state}
 --          indexScore: '-' removes the id from the due index, otherwise (re)indexes it at that score
 --          guard: '' none, 'due' only if exp <= now (expiry), 'live' only if exp > now (commit),
 --          'cover' only if every level of a merged record (fields lv, q) has the on-hand units its
 --          lines ship (fulfil; see cover in lib.lua), else {'SHORT:..'}; a failed guard changes nothing
+--          event (optional): the event of reaching toState (STOCK_RESERVED of PENDING -> HELD, the
+--          transition's event of a final state), appended when this call moves the header into it
 local h, due, op = KEYS[1], KEYS[2], ARGV[1]
 if op == 'begin' then
   local st = redis.call('HGET', h, 'st')
@@ -53,6 +56,7 @@ elseif op == 'cas' then
     redis.call('ZADD', due, ARGV[5], id)
   end
   index_done(KEYS[3], id, ARGV[3], ARGV[4])
+  if st ~= ARGV[3] then emit(KEYS[4], id, ARGV[7]) end
   return {'OK'}
 end
 return redis.error_reply('unknown header op ' .. tostring(op))

@@ -3,7 +3,10 @@
 -- KEYS[4] = applied writes of the level (hash: reference -> 'A|delta||oh|rs|v|ts|cm' or
 --           'S|onHand|expectedVersion|oh|rs|v|ts|cm' or 'P|kind|limit,until|oh|rs|v|ts|cm', the
 --           arguments and the resulting level; a
---           record written before committed was tracked has no cm: 0)
+--           record written before committed was tracked has no cm: 0),
+-- KEYS[5] = the outbox stream of the level's events
+-- ARGV[8], ARGV[9] (adjust, set): the STOCK_ADJUSTED event's JSON before and after its on-hand value:
+--   the event (on-hand after the change spliced in) is appended when the write applies
 -- ARGV[1] = op:
 --   adjust delta '' reference now sku location
 --   set    onHand expectedVersion reference now sku location
@@ -38,6 +41,7 @@ local function result()
   local cm = r[5] or '0'
   redis.call('HSET', writes, ref, kind .. '|' .. ARGV[2] .. '|' .. (kind ~= 'A' and ARGV[3] or '') .. '|'
     .. r[1] .. '|' .. r[2] .. '|' .. r[3] .. '|' .. r[4] .. '|' .. cm)
+  if kind ~= 'P' and ARGV[8] and ARGV[8] ~= '' then emit(KEYS[5], sku .. '@' .. loc, ARGV[8] .. r[1] .. ARGV[9]) end
   return {'OK', r[1], r[2], r[3], r[4], cm}
 end
 if op == 'adjust' then

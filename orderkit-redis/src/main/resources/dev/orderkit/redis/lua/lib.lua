@@ -3,6 +3,15 @@
 -- Times are fixed-width digit strings (see Codec.time): plain string comparison orders them.
 -- Movement entries: "onHandDelta|reservedDelta|REASON|time|reference".
 
+-- Outbox (see outbox.lua and RedisOutboxStore): appends the event of a change applied by this
+-- script to its outbox stream, in the same script as the change (one XADD; fields a = aggregate
+-- id, e = event JSON built by the caller with core's StockEvents / EventJson). No event ('' or
+-- absent) appends nothing: callers pass one only for a change they may apply, and call this only
+-- where the script applied it, so a repeated script (which finds its change applied) appends none.
+local function emit(stream, aggregate, json)
+  if stream and json and json ~= '' then redis.call('XADD', stream, '*', 'a', aggregate, 'e', json) end
+end
+
 local function split(s, sep)
   local out = {}
   if s == nil or s == false or s == '' then return out end
@@ -318,13 +327,14 @@ end
 -- The body of one standalone reservation (all lines on one server): header and its single part in
 -- one hash, one due index entry. Reused by batch scripts: it writes nothing unless it answers OK.
 -- h = header key, idx = its bucket's due index; per line lv (level), mv (movements), du (the due
--- set of the line's SKU), q (quantity); lines = the header's line encoding.
--- Success costs 8 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
--- HSET reservation, ZADD due index, ZADD SKU due set, SADD SKU active set. The level's 'ne' field (a lower bound of the expiry of the
+-- set of the line's SKU), q (quantity); lines = the header's line encoding; ob = the outbox stream
+-- of the header's bucket, ev = the STOCK_RESERVED event (JSON), appended on success only.
+-- Success costs 9 commands for one line: HGET header, HMGET level, HSET level, RPUSH movement,
+-- HSET reservation, ZADD due index, ZADD SKU due set, SADD SKU active set, XADD outbox. The level's 'ne' field (a lower bound of the expiry of the
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
 -- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
-local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines)
+local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines, ob, ev)
   local st = redis.call('HGET', h, 'st')
   local att = 1
   if st then
@@ -370,5 +380,6 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
   redis.call('ZADD', idx, expms, id)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, h) end
   for i = 1, #dues do redis.call('SADD', active_set(dues[i]), h) end
+  emit(ob, id, ev)
   return out
 end

@@ -2,7 +2,7 @@
 -- exactly as reserve_local.lua applies one alone (both call reserve_one in lib.lua), so a member
 -- gets its own reply; whatever reserve_one does (idempotency on the header, all-or-nothing holds,
 -- the movements, the due indexes, lazy expiry when short) it does per member, and members see the
--- levels earlier ones left.
+-- levels earlier ones left; each member that is held appends its own STOCK_RESERVED event.
 -- ARGV[1] = member count; then per member: #keys, #args, its args (as reserve_local.lua's ARGV);
 -- KEYS = the members' keys in order (each as reserve_local.lua's KEYS).
 -- returns one reply per member, as reserve_local.lua's
@@ -12,13 +12,13 @@ local ki, ai = 1, 2
 for j = 1, m do
   local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
   ai = ai + 2
-  local n = (nk - 2) / 3
+  local n = (nk - 3) / 3
   local lv, mv, du, q = {}, {}, {}, {}
   for i = 1, n do
-    lv[i], mv[i], du[i], q[i] = KEYS[ki + 3 * i - 1], KEYS[ki + 3 * i], KEYS[ki + 3 * i + 1], ARGV[ai + 5 + i]
+    lv[i], mv[i], du[i], q[i] = KEYS[ki + 3 * i], KEYS[ki + 3 * i + 1], KEYS[ki + 3 * i + 2], ARGV[ai + 6 + i]
   end
   out[j] = reserve_one(KEYS[ki], KEYS[ki + 1], lv, mv, du, q, ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3],
-    ARGV[ai + 4], ARGV[ai + 5])
+    ARGV[ai + 4], ARGV[ai + 5], KEYS[ki + 2], ARGV[ai + 6])
   ki, ai = ki + nk, ai + na
 end
 return out
