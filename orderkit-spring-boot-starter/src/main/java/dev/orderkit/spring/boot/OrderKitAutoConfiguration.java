@@ -2,6 +2,7 @@ package dev.orderkit.spring.boot;
 
 import dev.orderkit.core.BackgroundTask;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OutboxRelay;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
@@ -22,6 +23,8 @@ import dev.orderkit.spring.boot.internal.KitRecipe;
 import dev.orderkit.stripe.StripePaymentPort;
 import dev.orderkit.stripe.StripeWebhookHandler;
 import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -129,8 +132,12 @@ public class OrderKitAutoConfiguration {
 
         @Bean
         BackendParts orderkitRedisParts(RedisBackend redis) {
+            // the stock scripts record their events in the Redis outbox streams: published when
+            // Redis is the kit's stock storage
+            BiFunction<EventSink, Instrumentation, BackgroundTask> outbox = (sink, instrumentation) ->
+                    redis.outboxPublisher(sink, OutboxRelay.Settings.defaults(), Clock.systemUTC(), instrumentation);
             return new BackendParts(
-                    "redis", 0, redis.stockStorage(), redis.idempotencyStore(), null, redis.inboxStore(), null, null);
+                    "redis", 0, redis.stockStorage(), redis.idempotencyStore(), null, redis.inboxStore(), outbox, null);
         }
     }
 
@@ -263,7 +270,7 @@ public class OrderKitAutoConfiguration {
      * @param payments the application's (or Stripe's) payment port, if any
      * @param parts the backend parts
      * @param instrumentation the application's (or {@link OrderKitMetricsAutoConfiguration}'s)
-     *     instrumentation, if any: given to every kit and to the JDBC outbox publisher
+     *     instrumentation, if any: given to every kit and to the outbox publishers (JDBC, Redis)
      * @param customizers the customizers
      * @return the recipe
      */
@@ -284,19 +291,28 @@ public class OrderKitAutoConfiguration {
         EventSink userSink = sink.getIfUnique();
         Instrumentation observer = instrumentation.getIfUnique(Instrumentation::noop);
         StepTransactions steps = null;
-        BackgroundTask outbox = null;
+        List<BackgroundTask> outboxes = new ArrayList<>();
         for (BackendParts p : ranked) {
             // one database holding stock, keys and orders: each step commits with its order status
             if (p.steps() != null && p.stock() == stock && p.keys() == keys && p.orders() == orders) {
                 steps = p.steps();
             }
             BiFunction<EventSink, Instrumentation, BackgroundTask> publisher = p.outbox();
-            if (publisher != null && p.orders() == orders && outbox == null) {
-                // without an EventSink bean the rows are still published (to nowhere) and marked
-                // sent, so the purge can delete them: otherwise the outbox only grows
-                outbox = publisher.apply(userSink != null ? userSink : EventSink.discarding(), observer);
+            if (publisher != null && (p.orders() == orders || p.stock() == stock)) {
+                // the outbox of every backend the kit records events in (JDBC's for its orders and
+                // stock, Redis's for its stock). Without an EventSink bean the events are still
+                // published (to nowhere) and marked sent, so the purge can delete them: otherwise
+                // the outbox only grows
+                outboxes.add(publisher.apply(userSink != null ? userSink : EventSink.discarding(), observer));
             }
         }
+        BackgroundTask outbox = outboxes.isEmpty()
+                ? null
+                : outboxes.size() == 1
+                        ? outboxes.get(0)
+                        : () -> outboxes.stream()
+                                .mapToInt(BackgroundTask::runOnce)
+                                .sum();
         return new KitRecipe(
                 properties,
                 stock,

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
@@ -12,6 +14,7 @@ import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.core.spi.OrderStore;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.jdbc.JdbcBackend;
 import dev.orderkit.jdbc.JdbcDialect;
@@ -24,8 +27,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -218,6 +223,79 @@ class OrderKitAutoConfigurationTest {
                         // stock and keys are not in the order database: no shared step transactions
                         assertThat(ctx.getBean(KitRecipe.class).steps()).isNull();
                         Kits.placeOneOrder(ctx.getBean(OrderKit.class));
+                    } finally {
+                        redis.deleteAllKeys();
+                    }
+                });
+    }
+
+    /**
+     * Redis stock records its events in the Redis outbox: the kit publishes it (with JDBC's outbox of
+     * the orders) to the EventSink bean.
+     */
+    @Test
+    void redisStockEventsAndJdbcOrderEventsReachTheEventSink() {
+        String prefix = "boot-" + UUID.randomUUID() + ":";
+        String db = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        List<OrderKitEvent> received = new CopyOnWriteArrayList<>();
+        runner.withBean(DataSource.class, () -> pool(db, "sa", ""))
+                .withBean(EventSink.class, () -> received::add)
+                .withPropertyValues(
+                        "orderkit.redis.uri=redis://127.0.0.1:6379",
+                        "orderkit.redis.key-prefix=" + prefix,
+                        "orderkit.background.outbox-every=100ms")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    RedisBackend redis = ctx.getBean(RedisBackend.class);
+                    try {
+                        Kits.placeOneOrder(ctx.getBean(OrderKit.class));
+                        long deadline =
+                                System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                        while ((redis.outboxStore().count(OutboxStore.Status.PENDING) > 0
+                                        || received.stream().noneMatch(e -> e.type() == EventType.ORDER_CONFIRMED))
+                                && System.nanoTime() < deadline) {
+                            Thread.sleep(50);
+                        }
+                        assertThat(received)
+                                .extracting(OrderKitEvent::type)
+                                .contains(
+                                        EventType.ORDER_CREATED,
+                                        EventType.STOCK_RESERVED,
+                                        EventType.RESERVATION_COMMITTED,
+                                        EventType.ORDER_CONFIRMED);
+                        assertThat(redis.outboxStore().count(OutboxStore.Status.PENDING))
+                                .as("pending Redis outbox events")
+                                .isZero();
+                        assertThat(redis.outboxStore().count(OutboxStore.Status.SENT))
+                                .isPositive();
+                    } finally {
+                        redis.deleteAllKeys();
+                    }
+                });
+    }
+
+    /** Without an EventSink bean the Redis outbox is still drained (marked sent), so the purge can delete it. */
+    @Test
+    void withoutAnEventSinkTheRedisOutboxStillDrains() {
+        String prefix = "boot-" + UUID.randomUUID() + ":";
+        runner.withBean(UnifiedJedis.class, () -> RedisClient.create("127.0.0.1", 6379))
+                .withPropertyValues("orderkit.redis.key-prefix=" + prefix, "orderkit.background.outbox-every=100ms")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed().doesNotHaveBean(EventSink.class);
+                    RedisBackend redis = ctx.getBean(RedisBackend.class);
+                    try {
+                        Kits.placeOneOrder(ctx.getBean(OrderKit.class));
+                        long deadline =
+                                System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                        while (redis.outboxStore().count(OutboxStore.Status.PENDING) > 0
+                                && System.nanoTime() < deadline) {
+                            Thread.sleep(50);
+                        }
+                        assertThat(redis.outboxStore().count(OutboxStore.Status.PENDING))
+                                .as("pending Redis outbox events")
+                                .isZero();
+                        assertThat(redis.outboxStore().count(OutboxStore.Status.SENT))
+                                .isPositive();
                     } finally {
                         redis.deleteAllKeys();
                     }
