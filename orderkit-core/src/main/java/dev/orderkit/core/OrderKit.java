@@ -101,10 +101,11 @@ public final class OrderKit implements AutoCloseable {
     /**
      * The relay of the in-process outbox this kit delivers: the in-memory backends' outbox (when
      * the kit built the in-memory order store or stock storage), or the outbox in which the stock
-     * ledger records the events of a storage that does not record them itself (e.g. Redis). Use it
+     * ledger records the events of a storage that does not record them itself. Use it
      * to list and redrive dead letters ({@link OutboxRelay#deadLetters(int)},
      * {@link OutboxRelay#redrive(String)}). Empty when every store records its events in its own
-     * outbox (JDBC: use {@code JdbcBackend#outboxPublisher(sink)}, which has the same methods).
+     * outbox (JDBC: use {@code JdbcBackend#outboxPublisher(sink)}, which has the same methods; Redis stock:
+     * {@code RedisBackend#outboxPublisher(sink)}).
      *
      * @return the relay, if any
      */

@@ -1,7 +1,9 @@
 package dev.orderkit.examples;
 
+import dev.orderkit.core.Background;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.redis.RedisBackend;
 import redis.clients.jedis.UnifiedJedis;
@@ -16,10 +18,13 @@ public final class RedisExample {
      * @param redis a {@code RedisClient} (Jedis 8) for standalone, or a cluster client
      * @param keyPrefix prefix of every key this shop writes
      * @param orders where orders live (JDBC in production; in-memory for a single instance)
+     * @param events where the stock events go (the Redis scripts record them in Redis with each
+     *     change; the kit's background work delivers them)
      * @param payments the payment gateway
-     * @return the kit
+     * @return the kit (close it on shutdown: it runs background work)
      */
-    public static OrderKit redisKit(UnifiedJedis redis, String keyPrefix, OrderStore orders, PaymentPort payments) {
+    public static OrderKit redisKit(
+            UnifiedJedis redis, String keyPrefix, OrderStore orders, EventSink events, PaymentPort payments) {
         // README:redis
         RedisBackend backend = RedisBackend.builder()
                 .client(redis) // standalone or cluster: one UnifiedJedis
@@ -30,6 +35,8 @@ public final class RedisExample {
                 .idempotencyStore(backend.idempotencyStore())
                 .orderStore(orders)
                 .paymentPort(payments)
+                .background(Background.on()) // recovery, expiry, purge and ...
+                .outboxPublishing(backend.outboxPublisher(events)) // ... the stock events, at least once
                 .build();
         // END
     }

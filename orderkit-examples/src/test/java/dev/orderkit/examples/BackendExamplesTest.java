@@ -9,6 +9,8 @@ import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.EventSink;
@@ -19,7 +21,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
@@ -29,21 +33,42 @@ import redis.clients.jedis.UnifiedJedis;
 class BackendExamplesTest {
 
     @Test
-    void redisTemplatePlacesAndReplaysAgainstRealRedis() {
+    void redisTemplatePlacesAndReplaysAgainstRealRedis() throws InterruptedException {
         String url = TestServices.resolve("redis", "ORDERKIT_TEST_REDIS_URL", 6379, "redis://127.0.0.1:6379", null);
         String prefix = TestServices.uniqueName("okex") + ":";
         try (UnifiedJedis jedis = RedisClient.create(URI.create(url))) {
             try {
-                OrderKit kit = RedisExample.redisKit(
-                        jedis, prefix, new InMemoryOrderStore(EventSink.discarding()), new SimulatedPaymentPort());
-                kit.stock().adjust(StockKey.of("tee"), 1, "init");
-                PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("shop1"), IdempotencyKey.of("k1"))
-                        .line("tee", 1, 500)
-                        .build();
-                assertThat(kit.orders().place(req).outcome()).isEqualTo(PlacementOutcome.PLACED);
-                assertThat(kit.orders().place(req).replayed()).isTrue();
-                assertThat(kit.stock().level(StockKey.of("tee")).orElseThrow().available())
-                        .isZero();
+                List<OrderKitEvent> events = new CopyOnWriteArrayList<>();
+                try (OrderKit kit = RedisExample.redisKit(
+                        jedis,
+                        prefix,
+                        new InMemoryOrderStore(EventSink.discarding()),
+                        events::add,
+                        new SimulatedPaymentPort())) {
+                    kit.stock().adjust(StockKey.of("tee"), 1, "init");
+                    PlaceOrderRequest req = PlaceOrderRequest.builder(Scope.of("shop1"), IdempotencyKey.of("k1"))
+                            .line("tee", 1, 500)
+                            .build();
+                    assertThat(kit.orders().place(req).outcome()).isEqualTo(PlacementOutcome.PLACED);
+                    assertThat(kit.orders().place(req).replayed()).isTrue();
+                    assertThat(kit.stock()
+                                    .level(StockKey.of("tee"))
+                                    .orElseThrow()
+                                    .available())
+                            .isZero();
+                    // the stock events recorded by the Redis scripts reach the sink (background outbox round)
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (events.stream().noneMatch(e -> e.type() == EventType.RESERVATION_COMMITTED)
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertThat(events)
+                            .extracting(OrderKitEvent::type)
+                            .contains(
+                                    EventType.STOCK_ADJUSTED,
+                                    EventType.STOCK_RESERVED,
+                                    EventType.RESERVATION_COMMITTED);
+                }
             } finally {
                 Set<String> keys = jedis.keys(prefix + "*");
                 if (!keys.isEmpty()) {

@@ -11,7 +11,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * The applied-writes hash of a level ({@code P{s:SKU}:w:LOC}): in the level's slot, escaped like the
- * other keys, invisible to the level audit, removed by {@code deleteAllKeys}.
+ * other keys, invisible to the level audit, removed by {@code deleteAllKeys} (with the outbox stream
+ * of the level's events and the stream registry).
  */
 class RedisKeyLayoutTest {
     private final StockKey odd = StockKey.of("sku:{x}%", "loc:{y}");
@@ -34,9 +35,12 @@ class RedisKeyLayoutTest {
                                 .adjust(odd, 3, "ref|with|bars", Instant.EPOCH)
                                 .onHand())
                         .isEqualTo(3);
+                assertThat(JedisClusterCRC16.getSlot(keys.levelOutbox(odd.sku())))
+                        .as("a level's events are appended by its own script: the outbox stream is in its slot")
+                        .isEqualTo(JedisClusterCRC16.getSlot(keys.level(odd)));
                 assertThat(f.backend().deleteAllKeys())
-                        .as("level, movements, locations, writes")
-                        .isEqualTo(4);
+                        .as("level, movements, locations, writes, the outbox stream of its events, the stream registry")
+                        .isEqualTo(6);
                 assertThat(f.stockStorage().level(odd)).isEmpty();
             }
         }

@@ -43,7 +43,8 @@ public interface StockStorage {
      * Whether this storage records the event of every change it applies ({@link StockEvents}:
      * reserved, committed, released, fulfilled, expired, extended, adjusted) atomically with the
      * change, in its outbox (the JDBC outbox table in the change's transaction, the in-memory
-     * outbox under the change's locks), for an outbox relay to deliver. Core then sends no stock
+     * outbox under the change's locks, a Redis outbox stream in the change's script), for an
+     * outbox relay to deliver. Core then sends no stock
      * event itself. The default is false: core records the events in an in-process outbox after
      * each change (at least once while the process lives; a crash between the change and the
      * record loses the event).

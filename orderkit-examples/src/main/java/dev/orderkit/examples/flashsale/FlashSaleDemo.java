@@ -278,6 +278,7 @@ public final class FlashSaleDemo {
                 OrderKit kit = builder.stockStorage(redis.stockStorage())
                         .idempotencyStore(redis.idempotencyStore())
                         .orderStore(new InMemoryOrderStore(EventSink.discarding())) // orders: in memory here
+                        .outboxPublishing(redis.outboxPublisher(EventSink.discarding())) // stock events
                         .build();
                 return new Wiring(kit, "Redis " + url + " (key prefix " + prefix + "; orders in memory)", () -> {
                     Set<String> keys = jedis.keys(prefix + "*");
