@@ -3,7 +3,13 @@ package dev.orderkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.OutboxRelay;
+import dev.orderkit.core.PurgeReport;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.observability.Instrumentation;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.OutboxEntry;
 import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.core.spi.ReserveCommand;
@@ -44,5 +50,24 @@ class RedisStandaloneOutboxTest extends OutboxContract {
                 .filteredOn(id -> id.startsWith("b-"))
                 .containsExactlyInAnyOrder("b-1:stock_reserved:0", "b-3:stock_reserved:0");
         assertThat(fixture.outboxStore().count(OutboxStore.Status.PENDING)).isEqualTo(claimed.size());
+    }
+
+    @Test
+    void theKitsPurgeDeletesTheSentEventsOfTheRedisOutbox() {
+        StockKey key = StockKey.of("outbox-retention");
+        stockUp(key, 5);
+        OutboxStore outbox = fixture.outboxStore();
+        OutboxRelay relay = new OutboxRelay(
+                outbox, EventSink.discarding(), OutboxRelay.Settings.defaults(), clock, Instrumentation.noop());
+        relay.drain(10);
+        assertThat(outbox.count(OutboxStore.Status.PENDING)).isZero();
+        long sent = outbox.count(OutboxStore.Status.SENT);
+        assertThat(sent).isPositive();
+        OrderKit kit = kitBuilder(fixture, new SimulatedPaymentPort()).build();
+        assertThat(kit.purge().sentEvents()).as("not old yet").isZero();
+        clock.advance(Duration.ofDays(8));
+        PurgeReport report = kit.purge();
+        assertThat(report.sentEvents()).isEqualTo(sent);
+        assertThat(outbox.count(OutboxStore.Status.SENT)).isZero();
     }
 }
