@@ -199,7 +199,9 @@ class OrderKitAutoConfigurationTest {
                         Map.Entry<String, Map<String, Object>> health =
                                 Kits.health(ctx.getBean("orderkitRedisHealthIndicator"));
                         assertThat(health.getKey()).isEqualTo("UP");
-                        assertThat(health.getValue()).containsEntry("ping", "PONG");
+                        assertThat(health.getValue())
+                                .containsEntry("ping", "PONG")
+                                .containsKeys("outboxPending", "outboxDead");
                     } finally {
                         redis.deleteAllKeys();
                     }

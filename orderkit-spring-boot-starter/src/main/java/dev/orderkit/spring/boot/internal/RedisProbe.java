@@ -1,11 +1,15 @@
 package dev.orderkit.spring.boot.internal;
 
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.redis.RedisBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import redis.clients.jedis.UnifiedJedis;
 
-/** Health of the Redis backend: the server answers PING. */
+/**
+ * Health of the Redis backend: the server answers PING; details also count the outbox's pending
+ * and dead stock events (one read per outbox stream).
+ */
 public final class RedisProbe {
     private final RedisBackend redis;
     private final UnifiedJedis client;
@@ -33,6 +37,8 @@ public final class RedisProbe {
             details.put("ping", pong);
             details.put("keyPrefix", redis.keyPrefix());
             details.put("cluster", redis.clusterMode());
+            details.put("outboxPending", redis.outboxStore().count(OutboxStore.Status.PENDING));
+            details.put("outboxDead", redis.outboxStore().count(OutboxStore.Status.DEAD));
             return new Probe("PONG".equalsIgnoreCase(pong), details);
         } catch (RuntimeException e) {
             return Probe.down(e);
