@@ -32,7 +32,7 @@ import dev.orderkit.core.spi.ScopedKey;
  * STREAM:c              hash   claims and failures of entries of STREAM: entry id -> token|claimUntilMs|
  *                              attempts|nextAttemptMs|error (only entries claimed or failed once)
  * STREAM:s              zset   sent events of STREAM (event ids), score = send ms (count, retention)
- * STREAM:d              hash   dead letters of STREAM: event id -> entryId|attempts|error length|error|a|json
+ * STREAM:d              hash   dead letters of STREAM: event id -> entryId|attempts|#error|#a|<error><a><json>
  * P{ob}:streams         set    registry of every outbox stream key (added before the first write into it)
  * </pre>
  */

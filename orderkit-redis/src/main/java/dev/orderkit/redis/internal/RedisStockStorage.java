@@ -52,7 +52,10 @@ import org.jspecify.annotations.Nullable;
  * sweeper ({@code transition(id, EXPIRE, now)}) finishes or undoes them. Lifecycle decisions come
  * from core's {@link ReservationTransition} only: on the header as read in Java, and in the
  * scripts through the table {@link LuaLifecycle} generates from it; header states are
- * {@link HeaderState}. No method loops or recurses to retry: a lost race is a {@code Conflict}
+ * {@link HeaderState}. Every script that applies a change appends the change's event
+ * ({@code StockEvents}) to an outbox stream in the same call, only where it applies it
+ * ({@link RedisOutboxStore}): a reservation's events where its header becomes visible or changes.
+ * No method loops or recurses to retry: a lost race is a {@code Conflict}
  * result. See the module README. Thread-safe.
  */
 public final class RedisStockStorage implements StockStorage {
