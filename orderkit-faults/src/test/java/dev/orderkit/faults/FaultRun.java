@@ -1,14 +1,18 @@
 package dev.orderkit.faults;
 
+import dev.orderkit.core.Movement;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.OutboxRelay;
+import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.testkit.InvariantChecker;
 import dev.orderkit.testkit.JdbcPaymentLedger;
 import dev.orderkit.testkit.TestServices;
@@ -41,8 +45,10 @@ import org.jspecify.annotations.Nullable;
  * Runs one scenario of the fault suite: creates a fresh schema / database / key prefix, starts the
  * worker JVMs, and while they work SIGKILLs a random one every 1–3 s (restarting it at once),
  * terminates the workers' database connections every 5 s, crashes and restarts the suite's own
- * Redis (for that scenario) and samples every stock level every 200 ms. Then it SIGKILLs every
- * worker, drives recovery to quiescence from a fresh kit, and checks (see {@link Verdict}).
+ * Redis (for that scenario) and samples every stock level every 200 ms; every worker also
+ * delivers the run's outboxes to the durable {@link RecordingSink}. Then it SIGKILLs every worker,
+ * drives recovery to quiescence from a fresh kit, drains the outboxes into the same sink, and
+ * checks (see {@link Verdict}).
  */
 final class FaultRun {
     /** One scenario. */
@@ -95,6 +101,11 @@ final class FaultRun {
             int samples,
             int sampleErrors,
             Map<String, Integer> errors,
+            long events,
+            long redelivered,
+            long sinkFailures,
+            int outboxRows,
+            double drainSeconds,
             Verdict verdict) {}
 
     private final Scenario scenario;
@@ -204,6 +215,8 @@ final class FaultRun {
             driver = new Stores(config, "okd-" + prefix, 4, true);
             JdbcPaymentLedger ledger = new JdbcPaymentLedger(driver.gatewayPool(), prefix).createTables();
             RecordingPaymentPort.createTable(driver.gatewayPool(), prefix);
+            RecordingSink.createTable(driver.gatewayPool(), prefix);
+            List<SuiteOutbox> outboxes = driver.outboxes();
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(ledger);
             OrderKit kit =
                     FaultWorker.kit(driver, new RecordingPaymentPort(gateway, driver.gatewayPool(), prefix, "suite"));
@@ -319,6 +332,58 @@ final class FaultRun {
                 Thread.sleep(300);
             }
 
+            // deliver what the workers left in the outboxes, from fresh relays (a surviving
+            // instance's publisher): claims of killed workers lapse, failed events are retried
+            int drainFailures = 0;
+            long drainStart = System.nanoTime();
+            long drainDeadline = drainStart + 60_000_000_000L;
+            for (SuiteOutbox o : outboxes) {
+                RecordingSink sink = new RecordingSink(
+                        driver.gatewayPool(),
+                        prefix,
+                        o.name(),
+                        "drain",
+                        new Random(seed * 7 + o.name().hashCode()),
+                        FaultWorker.SINK_FAIL_EVERY,
+                        null);
+                OutboxRelay relay = o.relay(sink);
+                while (true) {
+                    int delivered = 0;
+                    try {
+                        delivered = relay.runOnce();
+                        if (delivered == 0 && relay.count(OutboxStore.Status.PENDING) == 0) {
+                            break;
+                        }
+                    } catch (OrderKitException e) {
+                        // retried: the last faults may still be settling
+                    }
+                    if (System.nanoTime() > drainDeadline) {
+                        verdict.add(
+                                Verdict.Kind.QUIESCENCE,
+                                "outbox " + o.name() + " still has PENDING events after 60 s of draining");
+                        break;
+                    }
+                    if (delivered == 0) {
+                        Thread.sleep(50); // claims of killed workers, backoffs of failed events
+                    }
+                }
+                drainFailures += sink.failures();
+                if (o.rows() == null) {
+                    // no row listing: the counts say whether anything is left undelivered
+                    long dead = relay.count(OutboxStore.Status.DEAD);
+                    if (dead > 0) {
+                        verdict.add(
+                                Verdict.Kind.LOST_EVENTS,
+                                "outbox " + o.name() + " has " + dead + " dead letters: "
+                                        + relay.deadLetters(10).stream()
+                                                .map(e -> e.event().id())
+                                                .toList());
+                    }
+                }
+            }
+
+            double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+
             // what the workers were told
             Verdict.Acks acks = new Verdict.Acks();
             try (Stream<Path> logs = Files.list(dir)) {
@@ -350,6 +415,27 @@ final class FaultRun {
             verdict.checkPayments(orders, payments);
             InvariantChecker.checkPayments(driver.orders(), ids, gateway)
                     .forEach(v -> verdict.add(Verdict.Kind.PAYMENT, v));
+            // the events: what the sink got against what the backends imply and the outboxes hold
+            List<Verdict.Delivery> deliveries = RecordingSink.read(driver.gatewayPool(), prefix);
+            List<Verdict.OutboxRow> rows = new ArrayList<>();
+            for (SuiteOutbox o : outboxes) {
+                if (o.rows() != null) {
+                    rows.addAll(o.rows().read());
+                }
+            }
+            List<Movement> movements = new ArrayList<>();
+            List<Reservation> reservations = null;
+            if (driver.stockEventsInOutbox()) {
+                reservations = driver.stock().reservations(EnumSet.allOf(ReservationState.class));
+                for (StockLevel l : levels) {
+                    movements.addAll(driver.stock().movements(l.key()));
+                }
+            }
+            verdict.checkEvents(deliveries, rows, Verdict.expectedEvents(orders, reservations, movements), orders);
+            long events = deliveries.stream()
+                    .map(Verdict.Delivery::eventId)
+                    .distinct()
+                    .count();
             long calls = count(driver.gatewayPool(), "SELECT COUNT(*) FROM " + RecordingPaymentPort.callTable(prefix));
             long auths = payments.stream()
                     .filter(p -> p.status() != SimulatedPaymentPort.Status.DECLINED)
@@ -375,6 +461,11 @@ final class FaultRun {
                     samples.get(),
                     sampleErrors.get(),
                     acks.errors,
+                    events,
+                    deliveries.size() - events,
+                    acks.sinkFailures + drainFailures,
+                    rows.size(),
+                    drainSeconds,
                     verdict);
         } finally {
             for (Worker w : workers) {
@@ -530,6 +621,8 @@ final class FaultRun {
                     "-XX:+UseSerialGC",
                     "-Xshare:auto",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    // injected sink failures are Y lines of the worker's log, not stack traces
+                    "-Dorg.slf4j.simpleLogger.log.dev.orderkit.core.OutboxRelay=error",
                     "-cp",
                     System.getProperty("java.class.path"),
                     FaultWorker.class.getName()));

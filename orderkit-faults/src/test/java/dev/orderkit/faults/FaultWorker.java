@@ -5,6 +5,7 @@ import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderService;
+import dev.orderkit.core.OutboxRelay;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.RecoverySettings;
@@ -42,7 +43,13 @@ import java.util.Random;
  * reuse; {@code C|F <key> <order>} an acknowledged cancellation / fulfilment; {@code E <op> <class>}
  * a typed (OrderKitException) failure; {@code X <op> <class> <message>} any other exception;
  * {@code R <resumed> <expired> <holdsExpired> <failed> <parked>} a recovery sweep that did
- * something; {@code L <n>} commits whose acknowledgement was lost so far.
+ * something; {@code L <n>} commits whose acknowledgement was lost so far; {@code Y <event>} a
+ * publish the recording sink failed by injection.
+ *
+ * <p>A publisher thread per outbox of the run ({@link Stores#outboxes()}) runs core's
+ * {@link OutboxRelay} into the durable {@link RecordingSink}, so workers also die in the middle of
+ * deliveries: after the sink committed an event and before the outbox marked it sent, or with a
+ * claimed batch half delivered.
  *
  * <p>Arguments: {@link FaultConfig#toArgs()} plus {@code worker=}, {@code generation=},
  * {@code threads=}, {@code log=}, {@code seed=}.
@@ -64,6 +71,9 @@ public final class FaultWorker {
             1000,
             Duration.ofMillis(1),
             0.25);
+
+    /** One publish in this many fails by injection ({@link RecordingSink}), in the workers and the final drain. */
+    static final int SINK_FAIL_EVERY = 7;
 
     /**
      * The kit every process of a run builds: 3 s leases (a killed worker's key and orders are taken
@@ -167,6 +177,21 @@ public final class FaultWorker {
                 ts.add(th);
                 th.start();
             }
+            // the backend's outbox publishers, delivering to the durable recording sink
+            for (SuiteOutbox o : s.outboxes()) {
+                RecordingSink sink = new RecordingSink(
+                        s.gatewayPool(),
+                        c.prefix(),
+                        o.name(),
+                        name,
+                        new Random(seed * 17 + o.name().hashCode()),
+                        SINK_FAIL_EVERY,
+                        log);
+                OutboxRelay relay = o.relay(sink);
+                Thread publisher = new Thread(() -> publish(relay, log), name + "-outbox-" + o.name());
+                publisher.setDaemon(true);
+                publisher.start();
+            }
             Thread sweeper = new Thread(() -> sweep(kit, s, log), name + "-recovery");
             sweeper.setDaemon(true);
             sweeper.start();
@@ -217,6 +242,30 @@ public final class FaultWorker {
             if (s.lostCommits() != lost) {
                 lost = s.lostCommits();
                 log.line("L " + lost);
+            }
+        }
+    }
+
+    /**
+     * Runs the relay's rounds, as the kit's background runner would: again at once after a round
+     * that delivered something, after 100 ms otherwise or after a failure.
+     */
+    private static void publish(OutboxRelay relay, Log log) {
+        while (true) {
+            boolean idle = true;
+            try {
+                idle = relay.runOnce() == 0;
+            } catch (OrderKitException e) {
+                log.line("E publish " + e.getClass().getSimpleName());
+            } catch (RuntimeException e) {
+                log.line("X publish " + e.getClass().getName() + " " + oneLine(e));
+            }
+            if (idle) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         }
     }
