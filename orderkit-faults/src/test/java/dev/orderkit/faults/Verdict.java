@@ -25,6 +25,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -486,8 +487,10 @@ final class Verdict {
         }
         Map<String, OutboxRow> rowOf = new HashMap<>();
         rows.forEach(r -> rowOf.putIfAbsent(r.eventId(), r));
+        Set<String> reported = new HashSet<>();
         expected.forEach((id, why) -> {
             if (!first.containsKey(id)) {
+                reported.add(id);
                 OutboxRow r = rowOf.get(id);
                 add(
                         Kind.LOST_EVENTS,
@@ -498,6 +501,9 @@ final class Verdict {
             }
         });
         for (OutboxRow r : rows) {
+            if (reported.contains(r.eventId())) {
+                continue; // one violation per lost event
+            }
             if (!r.status().equals("SENT")) {
                 add(
                         Kind.LOST_EVENTS,

@@ -367,6 +367,21 @@ class VerdictTest {
     }
 
     @Test
+    void anEventLeftPendingIsOneLostEvent() {
+        List<Verdict.Delivery> ds = deliveries();
+        List<Verdict.OutboxRow> rows = rows(ds);
+        String created = placed().id() + ":order_created:0";
+        ds.removeIf(d -> d.eventId().equals(created));
+        rows.replaceAll(r -> r.eventId().equals(created)
+                ? new Verdict.OutboxRow(r.outbox(), r.sequence(), r.eventId(), r.subject(), "PENDING")
+                : r);
+        Verdict v = events(ds, rows);
+        assertThat(v.count(Verdict.Kind.LOST_EVENTS)).isEqualTo(1);
+        assertThat(v.describe(5)).contains(created + " (order ").contains("is PENDING");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
     void aLostFinalStatusEventIsCaught() {
         List<Verdict.Delivery> ds = deliveries();
         // the last status change of a confirmed order never reached the outbox
