@@ -105,6 +105,7 @@ final class FaultRun {
             long redelivered,
             long sinkFailures,
             int outboxRows,
+            long pendingAtRest,
             double drainSeconds,
             Verdict verdict) {}
 
@@ -184,6 +185,7 @@ final class FaultRun {
         OwnedRedis owned = null;
         List<Worker> workers = new ArrayList<>();
         Stores driver = null;
+        AtomicBoolean drainStop = new AtomicBoolean();
         try {
             String ordersUrl = pgUrl;
             String redis = "-";
@@ -212,7 +214,7 @@ final class FaultRun {
                     scenario.lostCommitRate(),
                     settings.keys(),
                     settings.skus());
-            driver = new Stores(config, "okd-" + prefix, 4, true);
+            driver = new Stores(config, "okd-" + prefix, 6, true);
             JdbcPaymentLedger ledger = new JdbcPaymentLedger(driver.gatewayPool(), prefix).createTables();
             RecordingPaymentPort.createTable(driver.gatewayPool(), prefix);
             RecordingSink.createTable(driver.gatewayPool(), prefix);
@@ -304,6 +306,30 @@ final class FaultRun {
             stop.set(true);
             sampler.join(5_000);
 
+            // a surviving instance's outbox publishers: two relays per outbox, from now on (with
+            // recovery), delivering to the same durable sink; claims of killed workers lapse
+            List<RecordingSink> drainSinks = new ArrayList<>();
+            List<Thread> drainers = new ArrayList<>();
+            for (SuiteOutbox o : outboxes) {
+                for (int r = 0; r < 2; r++) {
+                    int i = r;
+                    RecordingSink sink = new RecordingSink(
+                            driver.gatewayPool(),
+                            prefix,
+                            o.name(),
+                            "drain-" + i,
+                            new Random(seed * 7 + i * 31L + o.name().hashCode()),
+                            FaultWorker.SINK_FAIL_EVERY,
+                            null);
+                    drainSinks.add(sink);
+                    OutboxRelay relay = o.relay(sink);
+                    Thread t = new Thread(() -> drain(relay, drainStop, verdict), "fault-drain-" + o.name() + "-" + i);
+                    t.setDaemon(true);
+                    drainers.add(t);
+                    t.start();
+                }
+            }
+
             // recovery to quiescence, from a fresh kit (as a surviving instance's background work would)
             long recovered = 0;
             int parked = 0;
@@ -332,56 +358,53 @@ final class FaultRun {
                 Thread.sleep(300);
             }
 
-            // deliver what the workers left in the outboxes, from fresh relays (a surviving
-            // instance's publisher): claims of killed workers lapse, failed events are retried
-            int drainFailures = 0;
+            // every outbox delivered until nothing is PENDING (the relays started with recovery)
             long drainStart = System.nanoTime();
             long drainDeadline = drainStart + 60_000_000_000L;
-            for (SuiteOutbox o : outboxes) {
-                RecordingSink sink = new RecordingSink(
-                        driver.gatewayPool(),
-                        prefix,
-                        o.name(),
-                        "drain",
-                        new Random(seed * 7 + o.name().hashCode()),
-                        FaultWorker.SINK_FAIL_EVERY,
-                        null);
-                OutboxRelay relay = o.relay(sink);
-                while (true) {
-                    int delivered = 0;
+            long pendingAtRest = -1;
+            while (true) {
+                long pending = 0;
+                for (SuiteOutbox o : outboxes) {
                     try {
-                        delivered = relay.runOnce();
-                        if (delivered == 0 && relay.count(OutboxStore.Status.PENDING) == 0) {
-                            break;
-                        }
+                        pending += o.store().count(OutboxStore.Status.PENDING);
                     } catch (OrderKitException e) {
-                        // retried: the last faults may still be settling
-                    }
-                    if (System.nanoTime() > drainDeadline) {
-                        verdict.add(
-                                Verdict.Kind.QUIESCENCE,
-                                "outbox " + o.name() + " still has PENDING events after 60 s of draining");
-                        break;
-                    }
-                    if (delivered == 0) {
-                        Thread.sleep(50); // claims of killed workers, backoffs of failed events
+                        pending++; // asked again
                     }
                 }
-                drainFailures += sink.failures();
+                if (pendingAtRest < 0) {
+                    pendingAtRest = pending;
+                }
+                if (pending == 0) {
+                    break;
+                }
+                if (System.nanoTime() > drainDeadline) {
+                    verdict.add(
+                            Verdict.Kind.QUIESCENCE,
+                            pending + " outbox events still PENDING after 60 s of draining at rest");
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            drainStop.set(true);
+            for (Thread t : drainers) {
+                t.join(10_000);
+            }
+            int drainFailures =
+                    drainSinks.stream().mapToInt(RecordingSink::failures).sum();
+            for (SuiteOutbox o : outboxes) {
                 if (o.rows() == null) {
                     // no row listing: the counts say whether anything is left undelivered
-                    long dead = relay.count(OutboxStore.Status.DEAD);
+                    long dead = o.store().count(OutboxStore.Status.DEAD);
                     if (dead > 0) {
                         verdict.add(
                                 Verdict.Kind.LOST_EVENTS,
                                 "outbox " + o.name() + " has " + dead + " dead letters: "
-                                        + relay.deadLetters(10).stream()
+                                        + o.store().deadLetters(10).stream()
                                                 .map(e -> e.event().id())
                                                 .toList());
                     }
                 }
             }
-
             double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
 
             // what the workers were told
@@ -465,9 +488,11 @@ final class FaultRun {
                     deliveries.size() - events,
                     acks.sinkFailures + drainFailures,
                     rows.size(),
+                    pendingAtRest,
                     drainSeconds,
                     verdict);
         } finally {
+            drainStop.set(true);
             for (Worker w : workers) {
                 w.kill();
             }
@@ -487,6 +512,27 @@ final class FaultRun {
                 exec(pg, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                 if (maria != null) {
                     exec(maria, "DROP DATABASE IF EXISTS " + mariaDb);
+                }
+            }
+        }
+    }
+
+    /** Relay rounds until {@code stop}: again at once after a round that delivered, else after 50 ms. */
+    private static void drain(OutboxRelay relay, AtomicBoolean stop, Verdict verdict) {
+        while (!stop.get()) {
+            int delivered = 0;
+            try {
+                delivered = relay.runOnce();
+            } catch (OrderKitException e) {
+                // the last faults may still be settling: the next round retries
+            } catch (RuntimeException e) {
+                verdict.add(Verdict.Kind.UNTYPED, "outbox relay of the final drain: " + e);
+            }
+            if (delivered == 0) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         }

@@ -51,13 +51,14 @@ class FaultSuiteTest {
         System.out.printf(
                 Locale.ROOT,
                 "  orders %s; gateway calls %d, effective authorizations %d; %d level samples (%d failed "
-                        + "while faulted); outbox rows %d (drained in %.1f s); typed failures seen by callers %s%n",
+                        + "while faulted); outbox rows %d (%d still PENDING when recovery was done, drained %.1f s later); typed failures seen by callers %s%n",
                 r.statuses(),
                 r.gatewayCalls(),
                 r.authorizations(),
                 r.samples(),
                 r.sampleErrors(),
                 r.outboxRows(),
+                r.pendingAtRest(),
                 r.drainSeconds(),
                 r.errors());
         assertThat(r.verdict().total())

@@ -164,20 +164,8 @@ public final class FaultWorker {
                 Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 2, false)) {
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(new JdbcPaymentLedger(s.gatewayPool(), c.prefix()));
             OrderKit kit = kit(s, new RecordingPaymentPort(gateway, s.gatewayPool(), c.prefix(), name));
-            warmUp(c);
-            s.armLostCommits(seed);
-            log.line("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
-            Known known = new Known();
-            List<Thread> ts = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                Random rnd = new Random(seed * 31 + t);
-                String holdPrefix = "h-" + name + "-" + t + "-";
-                Thread th = new Thread(() -> loop(c, kit, log, known, rnd, holdPrefix), name + "-" + t);
-                th.setDaemon(true);
-                ts.add(th);
-                th.start();
-            }
-            // the backend's outbox publishers, delivering to the durable recording sink
+            // the backend's outbox publishers, delivering to the durable recording sink (started
+            // before the warm-up: a restarted worker delivers what the others left sooner)
             for (SuiteOutbox o : s.outboxes()) {
                 RecordingSink sink = new RecordingSink(
                         s.gatewayPool(),
@@ -191,6 +179,19 @@ public final class FaultWorker {
                 Thread publisher = new Thread(() -> publish(relay, log), name + "-outbox-" + o.name());
                 publisher.setDaemon(true);
                 publisher.start();
+            }
+            warmUp(c);
+            s.armLostCommits(seed);
+            log.line("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
+            Known known = new Known();
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Random rnd = new Random(seed * 31 + t);
+                String holdPrefix = "h-" + name + "-" + t + "-";
+                Thread th = new Thread(() -> loop(c, kit, log, known, rnd, holdPrefix), name + "-" + t);
+                th.setDaemon(true);
+                ts.add(th);
+                th.start();
             }
             Thread sweeper = new Thread(() -> sweep(kit, s, log), name + "-recovery");
             sweeper.setDaemon(true);
