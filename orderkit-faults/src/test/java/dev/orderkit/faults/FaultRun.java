@@ -109,6 +109,9 @@ final class FaultRun {
             double drainSeconds,
             Verdict verdict) {}
 
+    /** Relays per outbox of the final drain (a surviving instance's, started when the workers are gone). */
+    private static final int DRAIN_RELAYS = 4;
+
     private final Scenario scenario;
     private final Settings settings;
     private final long seed;
@@ -214,7 +217,7 @@ final class FaultRun {
                     scenario.lostCommitRate(),
                     settings.keys(),
                     settings.skus());
-            driver = new Stores(config, "okd-" + prefix, 6, true);
+            driver = new Stores(config, "okd-" + prefix, 8, DRAIN_RELAYS, true);
             JdbcPaymentLedger ledger = new JdbcPaymentLedger(driver.gatewayPool(), prefix).createTables();
             RecordingPaymentPort.createTable(driver.gatewayPool(), prefix);
             RecordingSink.createTable(driver.gatewayPool(), prefix);
@@ -306,15 +309,15 @@ final class FaultRun {
             stop.set(true);
             sampler.join(5_000);
 
-            // a surviving instance's outbox publishers: two relays per outbox, from now on (with
+            // a surviving instance's outbox publishers: four relays per outbox, from now on (with
             // recovery), delivering to the same durable sink; claims of killed workers lapse
             List<RecordingSink> drainSinks = new ArrayList<>();
             List<Thread> drainers = new ArrayList<>();
             for (SuiteOutbox o : outboxes) {
-                for (int r = 0; r < 2; r++) {
+                for (int r = 0; r < DRAIN_RELAYS; r++) {
                     int i = r;
                     RecordingSink sink = new RecordingSink(
-                            driver.gatewayPool(),
+                            driver.sinkPool(),
                             prefix,
                             o.name(),
                             "drain-" + i,
@@ -439,7 +442,7 @@ final class FaultRun {
             InvariantChecker.checkPayments(driver.orders(), ids, gateway)
                     .forEach(v -> verdict.add(Verdict.Kind.PAYMENT, v));
             // the events: what the sink got against what the backends imply and the outboxes hold
-            List<Verdict.Delivery> deliveries = RecordingSink.read(driver.gatewayPool(), prefix);
+            List<Verdict.Delivery> deliveries = RecordingSink.read(driver.sinkPool(), prefix);
             List<Verdict.OutboxRow> rows = new ArrayList<>();
             for (SuiteOutbox o : outboxes) {
                 if (o.rows() != null) {

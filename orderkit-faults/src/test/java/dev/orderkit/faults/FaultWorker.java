@@ -161,14 +161,14 @@ public final class FaultWorker {
         long seed = Long.parseLong(rest.get("seed"));
         String name = "w" + worker + "g" + generation;
         try (Log log = new Log(Path.of(rest.get("log")));
-                Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 2, false)) {
+                Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 2, 1, false)) {
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(new JdbcPaymentLedger(s.gatewayPool(), c.prefix()));
             OrderKit kit = kit(s, new RecordingPaymentPort(gateway, s.gatewayPool(), c.prefix(), name));
             // the backend's outbox publishers, delivering to the durable recording sink (started
             // before the warm-up: a restarted worker delivers what the others left sooner)
             for (SuiteOutbox o : s.outboxes()) {
                 RecordingSink sink = new RecordingSink(
-                        s.gatewayPool(),
+                        s.sinkPool(),
                         c.prefix(),
                         o.name(),
                         name,
