@@ -1,14 +1,18 @@
 package dev.orderkit.faults;
 
+import dev.orderkit.core.Movement;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.OutboxRelay;
+import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.core.spi.OutboxStore;
 import dev.orderkit.testkit.InvariantChecker;
 import dev.orderkit.testkit.JdbcPaymentLedger;
 import dev.orderkit.testkit.TestServices;
@@ -41,8 +45,10 @@ import org.jspecify.annotations.Nullable;
  * Runs one scenario of the fault suite: creates a fresh schema / database / key prefix, starts the
  * worker JVMs, and while they work SIGKILLs a random one every 1–3 s (restarting it at once),
  * terminates the workers' database connections every 5 s, crashes and restarts the suite's own
- * Redis (for that scenario) and samples every stock level every 200 ms. Then it SIGKILLs every
- * worker, drives recovery to quiescence from a fresh kit, and checks (see {@link Verdict}).
+ * Redis (for that scenario) and samples every stock level every 200 ms; every worker also
+ * delivers the run's outboxes to the durable {@link RecordingSink}. Then it SIGKILLs every worker,
+ * drives recovery to quiescence from a fresh kit, drains the outboxes into the same sink, and
+ * checks (see {@link Verdict}).
  */
 final class FaultRun {
     /** One scenario. */
@@ -95,7 +101,16 @@ final class FaultRun {
             int samples,
             int sampleErrors,
             Map<String, Integer> errors,
+            long events,
+            long redelivered,
+            long sinkFailures,
+            int outboxRows,
+            long pendingAtRest,
+            double drainSeconds,
             Verdict verdict) {}
+
+    /** Relays per outbox of the final drain (a surviving instance's, started when the workers are gone). */
+    private static final int DRAIN_RELAYS = 4;
 
     private final Scenario scenario;
     private final Settings settings;
@@ -173,6 +188,7 @@ final class FaultRun {
         OwnedRedis owned = null;
         List<Worker> workers = new ArrayList<>();
         Stores driver = null;
+        AtomicBoolean drainStop = new AtomicBoolean();
         try {
             String ordersUrl = pgUrl;
             String redis = "-";
@@ -201,9 +217,11 @@ final class FaultRun {
                     scenario.lostCommitRate(),
                     settings.keys(),
                     settings.skus());
-            driver = new Stores(config, "okd-" + prefix, 4, true);
+            driver = new Stores(config, "okd-" + prefix, 8, DRAIN_RELAYS, true);
             JdbcPaymentLedger ledger = new JdbcPaymentLedger(driver.gatewayPool(), prefix).createTables();
             RecordingPaymentPort.createTable(driver.gatewayPool(), prefix);
+            RecordingSink.createTable(driver.gatewayPool(), prefix);
+            List<SuiteOutbox> outboxes = driver.outboxes();
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(ledger);
             OrderKit kit =
                     FaultWorker.kit(driver, new RecordingPaymentPort(gateway, driver.gatewayPool(), prefix, "suite"));
@@ -291,6 +309,30 @@ final class FaultRun {
             stop.set(true);
             sampler.join(5_000);
 
+            // a surviving instance's outbox publishers: four relays per outbox, from now on (with
+            // recovery), delivering to the same durable sink; claims of killed workers lapse
+            List<RecordingSink> drainSinks = new ArrayList<>();
+            List<Thread> drainers = new ArrayList<>();
+            for (SuiteOutbox o : outboxes) {
+                for (int r = 0; r < DRAIN_RELAYS; r++) {
+                    int i = r;
+                    RecordingSink sink = new RecordingSink(
+                            driver.sinkPool(),
+                            prefix,
+                            o.name(),
+                            "drain-" + i,
+                            new Random(seed * 7 + i * 31L + o.name().hashCode()),
+                            FaultWorker.SINK_FAIL_EVERY,
+                            null);
+                    drainSinks.add(sink);
+                    OutboxRelay relay = o.relay(sink);
+                    Thread t = new Thread(() -> drain(relay, drainStop, verdict), "fault-drain-" + o.name() + "-" + i);
+                    t.setDaemon(true);
+                    drainers.add(t);
+                    t.start();
+                }
+            }
+
             // recovery to quiescence, from a fresh kit (as a surviving instance's background work would)
             long recovered = 0;
             int parked = 0;
@@ -318,6 +360,55 @@ final class FaultRun {
                 }
                 Thread.sleep(300);
             }
+
+            // every outbox delivered until nothing is PENDING (the relays started with recovery)
+            long drainStart = System.nanoTime();
+            long drainDeadline = drainStart + 60_000_000_000L;
+            long pendingAtRest = -1;
+            while (true) {
+                long pending = 0;
+                for (SuiteOutbox o : outboxes) {
+                    try {
+                        pending += o.store().count(OutboxStore.Status.PENDING);
+                    } catch (OrderKitException e) {
+                        pending++; // asked again
+                    }
+                }
+                if (pendingAtRest < 0) {
+                    pendingAtRest = pending;
+                }
+                if (pending == 0) {
+                    break;
+                }
+                if (System.nanoTime() > drainDeadline) {
+                    verdict.add(
+                            Verdict.Kind.QUIESCENCE,
+                            pending + " outbox events still PENDING after 60 s of draining at rest");
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            drainStop.set(true);
+            for (Thread t : drainers) {
+                t.join(10_000);
+            }
+            int drainFailures =
+                    drainSinks.stream().mapToInt(RecordingSink::failures).sum();
+            for (SuiteOutbox o : outboxes) {
+                if (o.rows() == null) {
+                    // no row listing: the counts say whether anything is left undelivered
+                    long dead = o.store().count(OutboxStore.Status.DEAD);
+                    if (dead > 0) {
+                        verdict.add(
+                                Verdict.Kind.LOST_EVENTS,
+                                "outbox " + o.name() + " has " + dead + " dead letters: "
+                                        + o.store().deadLetters(10).stream()
+                                                .map(e -> e.event().id())
+                                                .toList());
+                    }
+                }
+            }
+            double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
 
             // what the workers were told
             Verdict.Acks acks = new Verdict.Acks();
@@ -350,6 +441,27 @@ final class FaultRun {
             verdict.checkPayments(orders, payments);
             InvariantChecker.checkPayments(driver.orders(), ids, gateway)
                     .forEach(v -> verdict.add(Verdict.Kind.PAYMENT, v));
+            // the events: what the sink got against what the backends imply and the outboxes hold
+            List<Verdict.Delivery> deliveries = RecordingSink.read(driver.sinkPool(), prefix);
+            List<Verdict.OutboxRow> rows = new ArrayList<>();
+            for (SuiteOutbox o : outboxes) {
+                if (o.rows() != null) {
+                    rows.addAll(o.rows().read());
+                }
+            }
+            List<Movement> movements = new ArrayList<>();
+            List<Reservation> reservations = null;
+            if (driver.stockEventsInOutbox()) {
+                reservations = driver.stock().reservations(EnumSet.allOf(ReservationState.class));
+                for (StockLevel l : levels) {
+                    movements.addAll(driver.stock().movements(l.key()));
+                }
+            }
+            verdict.checkEvents(deliveries, rows, Verdict.expectedEvents(orders, reservations, movements), orders);
+            long events = deliveries.stream()
+                    .map(Verdict.Delivery::eventId)
+                    .distinct()
+                    .count();
             long calls = count(driver.gatewayPool(), "SELECT COUNT(*) FROM " + RecordingPaymentPort.callTable(prefix));
             long auths = payments.stream()
                     .filter(p -> p.status() != SimulatedPaymentPort.Status.DECLINED)
@@ -375,8 +487,15 @@ final class FaultRun {
                     samples.get(),
                     sampleErrors.get(),
                     acks.errors,
+                    events,
+                    deliveries.size() - events,
+                    acks.sinkFailures + drainFailures,
+                    rows.size(),
+                    pendingAtRest,
+                    drainSeconds,
                     verdict);
         } finally {
+            drainStop.set(true);
             for (Worker w : workers) {
                 w.kill();
             }
@@ -396,6 +515,27 @@ final class FaultRun {
                 exec(pg, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                 if (maria != null) {
                     exec(maria, "DROP DATABASE IF EXISTS " + mariaDb);
+                }
+            }
+        }
+    }
+
+    /** Relay rounds until {@code stop}: again at once after a round that delivered, else after 50 ms. */
+    private static void drain(OutboxRelay relay, AtomicBoolean stop, Verdict verdict) {
+        while (!stop.get()) {
+            int delivered = 0;
+            try {
+                delivered = relay.runOnce();
+            } catch (OrderKitException e) {
+                // the last faults may still be settling: the next round retries
+            } catch (RuntimeException e) {
+                verdict.add(Verdict.Kind.UNTYPED, "outbox relay of the final drain: " + e);
+            }
+            if (delivered == 0) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         }
@@ -530,6 +670,8 @@ final class FaultRun {
                     "-XX:+UseSerialGC",
                     "-Xshare:auto",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    // injected sink failures are Y lines of the worker's log, not stack traces
+                    "-Dorg.slf4j.simpleLogger.log.dev.orderkit.core.OutboxRelay=error",
                     "-cp",
                     System.getProperty("java.class.path"),
                     FaultWorker.class.getName()));

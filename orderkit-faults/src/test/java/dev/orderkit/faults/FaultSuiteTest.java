@@ -51,12 +51,15 @@ class FaultSuiteTest {
         System.out.printf(
                 Locale.ROOT,
                 "  orders %s; gateway calls %d, effective authorizations %d; %d level samples (%d failed "
-                        + "while faulted); typed failures seen by callers %s%n",
+                        + "while faulted); outbox rows %d (%d still PENDING when recovery was done, drained %.1f s later); typed failures seen by callers %s%n",
                 r.statuses(),
                 r.gatewayCalls(),
                 r.authorizations(),
                 r.samples(),
                 r.sampleErrors(),
+                r.outboxRows(),
+                r.pendingAtRest(),
+                r.drainSeconds(),
                 r.errors());
         assertThat(r.verdict().total())
                 .as(
@@ -77,6 +80,10 @@ class FaultSuiteTest {
         assertThat(r.samples()).as("level samples").isPositive();
         assertThat(r.connectionKills()).as("database connections terminated").isPositive();
         assertThat(r.restarts()).as("Redis restarts").isEqualTo(scenario.redisRestarts());
+        assertThat(r.events()).as("events delivered").isPositive();
+        assertThat(r.redelivered() + r.sinkFailures())
+                .as("redeliveries and injected sink failures")
+                .isPositive();
         if (scenario.lostCommitRate() > 0) {
             assertThat(r.lostCommits())
                     .as("commits whose acknowledgement was lost")
@@ -134,11 +141,12 @@ class FaultSuiteTest {
     static String table(List<FaultRun.Result> rs) {
         StringBuilder b = new StringBuilder();
         b.append("| scenario | seed | s | kills | conn kills | redis restarts | lost commits | attempts | acknowledged "
-                + "| replays | reuses rejected | recovered | parked | orders | authorizations |");
+                + "| replays | reuses rejected | recovered | parked | orders | authorizations | events | redelivered "
+                + "| sink failures |");
         for (Verdict.Kind k : Verdict.Kind.values()) {
             b.append(' ').append(k.column).append(" |");
         }
-        b.append("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        b.append("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int i = 0; i < Verdict.Kind.values().length; i++) {
             b.append("---:|");
         }
@@ -146,7 +154,7 @@ class FaultSuiteTest {
         for (FaultRun.Result r : rs) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %.0f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |",
+                    "| %s | %d | %.0f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |",
                     r.scenario().name(),
                     r.seed(),
                     r.seconds(),
@@ -161,7 +169,10 @@ class FaultSuiteTest {
                     r.recovered(),
                     r.parked(),
                     r.orders(),
-                    r.authorizations()));
+                    r.authorizations(),
+                    r.events(),
+                    r.redelivered(),
+                    r.sinkFailures()));
             for (Verdict.Kind k : Verdict.Kind.values()) {
                 b.append(' ').append(r.verdict().count(k)).append(" |");
             }

@@ -5,6 +5,7 @@ import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderService;
+import dev.orderkit.core.OutboxRelay;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.PlacementOutcome;
 import dev.orderkit.core.RecoverySettings;
@@ -42,7 +43,13 @@ import java.util.Random;
  * reuse; {@code C|F <key> <order>} an acknowledged cancellation / fulfilment; {@code E <op> <class>}
  * a typed (OrderKitException) failure; {@code X <op> <class> <message>} any other exception;
  * {@code R <resumed> <expired> <holdsExpired> <failed> <parked>} a recovery sweep that did
- * something; {@code L <n>} commits whose acknowledgement was lost so far.
+ * something; {@code L <n>} commits whose acknowledgement was lost so far; {@code Y <event>} a
+ * publish the recording sink failed by injection.
+ *
+ * <p>A publisher thread per outbox of the run ({@link Stores#outboxes()}) runs core's
+ * {@link OutboxRelay} into the durable {@link RecordingSink}, so workers also die in the middle of
+ * deliveries: after the sink committed an event and before the outbox marked it sent, or with a
+ * claimed batch half delivered.
  *
  * <p>Arguments: {@link FaultConfig#toArgs()} plus {@code worker=}, {@code generation=},
  * {@code threads=}, {@code log=}, {@code seed=}.
@@ -64,6 +71,9 @@ public final class FaultWorker {
             1000,
             Duration.ofMillis(1),
             0.25);
+
+    /** One publish in this many fails by injection ({@link RecordingSink}), in the workers and the final drain. */
+    static final int SINK_FAIL_EVERY = 7;
 
     /**
      * The kit every process of a run builds: 3 s leases (a killed worker's key and orders are taken
@@ -151,9 +161,25 @@ public final class FaultWorker {
         long seed = Long.parseLong(rest.get("seed"));
         String name = "w" + worker + "g" + generation;
         try (Log log = new Log(Path.of(rest.get("log")));
-                Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 2, false)) {
+                Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 2, 1, false)) {
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(new JdbcPaymentLedger(s.gatewayPool(), c.prefix()));
             OrderKit kit = kit(s, new RecordingPaymentPort(gateway, s.gatewayPool(), c.prefix(), name));
+            // the backend's outbox publishers, delivering to the durable recording sink (started
+            // before the warm-up: a restarted worker delivers what the others left sooner)
+            for (SuiteOutbox o : s.outboxes()) {
+                RecordingSink sink = new RecordingSink(
+                        s.sinkPool(),
+                        c.prefix(),
+                        o.name(),
+                        name,
+                        new Random(seed * 17 + o.name().hashCode()),
+                        SINK_FAIL_EVERY,
+                        log);
+                OutboxRelay relay = o.relay(sink);
+                Thread publisher = new Thread(() -> publish(relay, log), name + "-outbox-" + o.name());
+                publisher.setDaemon(true);
+                publisher.start();
+            }
             warmUp(c);
             s.armLostCommits(seed);
             log.line("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
@@ -217,6 +243,30 @@ public final class FaultWorker {
             if (s.lostCommits() != lost) {
                 lost = s.lostCommits();
                 log.line("L " + lost);
+            }
+        }
+    }
+
+    /**
+     * Runs the relay's rounds, as the kit's background runner would: again at once after a round
+     * that delivered something, after 100 ms otherwise or after a failure.
+     */
+    private static void publish(OutboxRelay relay, Log log) {
+        while (true) {
+            boolean idle = true;
+            try {
+                idle = relay.runOnce() == 0;
+            } catch (OrderKitException e) {
+                log.line("E publish " + e.getClass().getSimpleName());
+            } catch (RuntimeException e) {
+                log.line("X publish " + e.getClass().getName() + " " + oneLine(e));
+            }
+            if (idle) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         }
     }

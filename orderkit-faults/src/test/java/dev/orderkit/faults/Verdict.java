@@ -1,14 +1,20 @@
 package dev.orderkit.faults;
 
 import dev.orderkit.core.DriftReport;
+import dev.orderkit.core.Movement;
+import dev.orderkit.core.MovementReason;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderLine;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.payment.SimulatedPaymentPort.Payment;
 import dev.orderkit.core.payment.SimulatedPaymentPort.Status;
+import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.StockEvents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,13 +22,16 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The checks of one run, on what the workers were told (their logs) and on the backends once
@@ -57,7 +66,15 @@ final class Verdict {
         REUSE("reuse"),
         /** An exception that is not an OrderKitException reached a caller. */
         UNTYPED("untyped-error"),
-        /** Recovery did not bring the backends to rest within its bound. */
+        /**
+         * An event the final state implies (an order's creation and its last status, a hold and
+         * each step of its lifecycle, a stock adjustment) that the sink never got, or an outbox
+         * row not SENT or never delivered after the final drain (a dead letter included).
+         */
+        LOST_EVENTS("lost events"),
+        /** Of one aggregate in one outbox, a first delivery that came before an earlier event's. */
+        OUT_OF_ORDER("out of order"),
+        /** Recovery did not bring the backends to rest within its bound (or the outbox not drained). */
         QUIESCENCE("quiescence");
 
         final String column;
@@ -118,6 +135,7 @@ final class Verdict {
         long reuseRejected;
         long recovered;
         long lostCommits;
+        long sinkFailures;
 
         void read(Path log) throws IOException {
             int lost = 0;
@@ -160,6 +178,7 @@ final class Verdict {
                     case "R" -> recovered += Long.parseLong(f[1]) + Long.parseLong(f[2]);
                     case "E" -> errors.merge(f[1] + ":" + f[2], 1, Integer::sum);
                     case "X" -> untyped.add(line);
+                    case "Y" -> sinkFailures++;
                     case "L" -> {
                         return Integer.parseInt(f[1]);
                     }
@@ -352,6 +371,199 @@ final class Verdict {
                             Kind.ORPHAN_AUTH,
                             "payment " + p.id() + " " + p.status() + " of order " + orderId + " which is "
                                     + (o == null ? "missing" : o.status()));
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /**
+     * One row the recording sink committed: a delivery (redeliveries are rows of their own).
+     *
+     * @param id the sink's commit order
+     * @param outbox the outbox it was delivered from
+     * @param sequence the outbox sequence of the delivered entry
+     * @param eventId the event id
+     * @param subject the event's subject (its aggregate)
+     * @param type the event type
+     * @param status the event's {@code status} attribute (order events), or null
+     */
+    record Delivery(
+            long id,
+            String outbox,
+            long sequence,
+            String eventId,
+            String subject,
+            String type,
+            @Nullable String status) {}
+
+    /**
+     * One outbox row at the end of a run.
+     *
+     * @param outbox the outbox
+     * @param sequence its sequence (the JDBC outbox's id)
+     * @param eventId the event id
+     * @param subject the event's subject
+     * @param status PENDING, SENT or DEAD
+     */
+    record OutboxRow(String outbox, long sequence, String eventId, String subject, String status) {}
+
+    /**
+     * The events the final state of the backends implies, derived from the orders, the
+     * reservations and the stock movements (not from any outbox), with why each must exist: every
+     * order was created ({@code <order>:order_created:0}); every reservation was held
+     * ({@code <id>:stock_reserved:0}) and took the lifecycle steps its state implies (COMMITTED:
+     * committed; FULFILLED: committed and fulfilled; RELEASED: released; EXPIRED: expired); every
+     * ADJUST movement was a stock adjustment ({@code sku@location:stock_adjusted:<reference>}).
+     *
+     * @param orders every order
+     * @param reservations every reservation, or null when the stock storage records no events in
+     *     a delivered outbox (its events are then not expected)
+     * @param movements the movements of every level (only ADJUST ones imply an event)
+     * @return event id to the reason it must exist
+     */
+    static Map<String, String> expectedEvents(
+            Collection<Order> orders, @Nullable Collection<Reservation> reservations, Collection<Movement> movements) {
+        Map<String, String> out = new TreeMap<>();
+        Instant t = Instant.EPOCH;
+        for (Order o : orders) {
+            out.put(
+                    OrderKitEvent.of(EventType.ORDER_CREATED, o.id(), 0, o.scope(), Map.of(), t)
+                            .id(),
+                    "order " + o.id() + " exists");
+        }
+        if (reservations == null) {
+            return out;
+        }
+        for (Reservation r : reservations) {
+            String why = "reservation " + r.id() + " is " + r.state();
+            out.put(StockEvents.reserved(r.id(), r.lines().size(), t).id(), why);
+            List<ReservationTransition> steps = switch (r.state()) {
+                case HELD -> List.of();
+                case COMMITTED -> List.of(ReservationTransition.COMMIT);
+                case FULFILLED -> List.of(ReservationTransition.COMMIT, ReservationTransition.FULFIL);
+                case RELEASED -> List.of(ReservationTransition.RELEASE);
+                case EXPIRED -> List.of(ReservationTransition.EXPIRE);
+            };
+            for (ReservationTransition step : steps) {
+                out.put(StockEvents.transitioned(r.id(), step, t).id(), why);
+            }
+        }
+        for (Movement m : movements) {
+            if (m.reason() == MovementReason.ADJUST) {
+                out.put(
+                        StockEvents.adjusted(m.key(), false, 0, m.reference(), t)
+                                .id(),
+                        "level " + StockEvents.subjectOf(m.key()) + " has adjustment " + m.reference());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Nothing lost, per-aggregate order kept:
+     *
+     * <ul>
+     *   <li>{@link Kind#LOST_EVENTS}: every expected event ({@link #expectedEvents}) was delivered;
+     *       every outbox row is SENT and was delivered; and for every order, the delivered order
+     *       event of its highest version (the last a consumer applies) carries the order's final
+     *       status (every status change writes its event, so a lost final event shows here);
+     *   <li>{@link Kind#OUT_OF_ORDER}: within one outbox, the events of one aggregate were first
+     *       delivered in their outbox sequence order (redeliveries after a crash may come later,
+     *       in any order: consumers de-duplicate by id).
+     * </ul>
+     *
+     * @param deliveries every delivery, in the sink's commit order
+     * @param rows the rows of the outboxes the suite can list
+     * @param expected {@link #expectedEvents}
+     * @param orders every order
+     */
+    void checkEvents(
+            List<Delivery> deliveries, List<OutboxRow> rows, Map<String, String> expected, Collection<Order> orders) {
+        Map<String, Delivery> first = new HashMap<>();
+        for (Delivery d : deliveries) {
+            first.merge(d.eventId(), d, (a, b) -> a.id() <= b.id() ? a : b);
+        }
+        Map<String, OutboxRow> rowOf = new HashMap<>();
+        rows.forEach(r -> rowOf.putIfAbsent(r.eventId(), r));
+        Set<String> reported = new HashSet<>();
+        expected.forEach((id, why) -> {
+            if (!first.containsKey(id)) {
+                reported.add(id);
+                OutboxRow r = rowOf.get(id);
+                add(
+                        Kind.LOST_EVENTS,
+                        "event " + id + " (" + why + ") was never delivered"
+                                + (r == null
+                                        ? rows.isEmpty() ? "" : "; it is in no outbox"
+                                        : "; its outbox row " + r.sequence() + " is " + r.status()));
+            }
+        });
+        for (OutboxRow r : rows) {
+            if (reported.contains(r.eventId())) {
+                continue; // one violation per lost event
+            }
+            if (!r.status().equals("SENT")) {
+                add(
+                        Kind.LOST_EVENTS,
+                        "outbox " + r.outbox() + " row " + r.sequence() + " (" + r.eventId() + ") is " + r.status()
+                                + " after the final drain");
+            } else if (!first.containsKey(r.eventId())) {
+                add(
+                        Kind.LOST_EVENTS,
+                        "outbox " + r.outbox() + " row " + r.sequence() + " (" + r.eventId()
+                                + ") is SENT but the sink never got it");
+            }
+        }
+        Map<String, Delivery> lastOrderEvent = new HashMap<>();
+        for (Delivery d : first.values()) {
+            if (d.status() != null) {
+                lastOrderEvent.merge(d.subject(), d, (a, b) -> version(a) >= version(b) ? a : b);
+            }
+        }
+        for (Order o : orders) {
+            Delivery last = lastOrderEvent.get(o.id());
+            if (last != null && !o.status().name().equals(last.status())) {
+                add(
+                        Kind.LOST_EVENTS,
+                        "order " + o.id() + " is " + o.status() + " (version " + o.version()
+                                + ") but the last event a consumer got says " + last.status() + " (" + last.eventId()
+                                + ")");
+            }
+        }
+        checkOrder(first.values());
+    }
+
+    /** The version of an order event: the last part of its id ({@code <order>:<type>:<version>}). */
+    private static long version(Delivery d) {
+        String id = d.eventId();
+        try {
+            return Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void checkOrder(Collection<Delivery> firstDeliveries) {
+        Map<String, List<Delivery>> byAggregate = new TreeMap<>();
+        for (Delivery d : firstDeliveries) {
+            byAggregate
+                    .computeIfAbsent(d.outbox() + " " + d.subject(), k -> new ArrayList<>())
+                    .add(d);
+        }
+        byAggregate.forEach((aggregate, ds) -> {
+            ds.sort(Comparator.comparingLong(Delivery::sequence));
+            for (int i = 1; i < ds.size(); i++) {
+                Delivery earlier = ds.get(i - 1);
+                Delivery later = ds.get(i);
+                if (later.id() < earlier.id()) {
+                    add(
+                            Kind.OUT_OF_ORDER,
+                            "aggregate " + aggregate + ": " + later.eventId() + " (sequence " + later.sequence()
+                                    + ") was first delivered (#" + later.id() + ") before " + earlier.eventId()
+                                    + " (sequence " + earlier.sequence() + ", first delivered #" + earlier.id() + ")");
+                    return; // one per aggregate
                 }
             }
         });

@@ -5,22 +5,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.orderkit.core.DriftReport;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Money;
+import dev.orderkit.core.Movement;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderLine;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationLine;
+import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.memory.InMemoryEventSink;
+import dev.orderkit.core.memory.InMemoryOrderStore;
+import dev.orderkit.core.memory.InMemoryOutbox;
+import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.payment.SimulatedPaymentPort.Payment;
 import dev.orderkit.core.payment.SimulatedPaymentPort.Status;
+import dev.orderkit.testkit.TestClock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,10 +50,23 @@ class VerdictTest {
     private final List<Order> orders = new ArrayList<>();
     private final Verdict.Acks acks = new Verdict.Acks();
 
+    /** What the kit's outbox delivered, in order (the events of the in-memory backends). */
+    private final InMemoryEventSink sink = new InMemoryEventSink();
+
+    private InMemoryStockStorage storage;
+    private final TestClock clock = TestClock.startingNow();
+
     @BeforeEach
     void placeSome() {
         gateway = new SimulatedPaymentPort();
-        kit = OrderKit.builder().paymentPort(gateway).build();
+        InMemoryOutbox outbox = new InMemoryOutbox(sink);
+        storage = new InMemoryStockStorage(outbox);
+        kit = OrderKit.builder()
+                .orderStore(new InMemoryOrderStore(outbox))
+                .stockStorage(storage)
+                .paymentPort(gateway)
+                .clock(clock)
+                .build();
         for (int i = 0; i < CONFIG.skus(); i++) {
             kit.stock().adjust(StockKey.of(FaultConfig.sku(i)), 100, "init-" + i);
         }
@@ -240,5 +265,191 @@ class VerdictTest {
         assertThat(Verdict.agrees("RESERVATION_EXPIRED", OrderStatus.CANCELLED)).isTrue();
         assertThat(Verdict.atRest(OrderStatus.CONFIRMED)).isTrue();
         assertThat(Verdict.atRest(OrderStatus.NEEDS_ATTENTION)).isFalse();
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /** The sink's events as the suite's deliveries: one each, from outbox "memory", in order. */
+    private List<Verdict.Delivery> deliveries() {
+        List<Verdict.Delivery> out = new ArrayList<>();
+        List<OrderKitEvent> events = sink.events();
+        for (int i = 0; i < events.size(); i++) {
+            OrderKitEvent e = events.get(i);
+            out.add(new Verdict.Delivery(
+                    i + 1,
+                    "memory",
+                    i + 1,
+                    e.id(),
+                    e.subjectId(),
+                    e.type().name(),
+                    e.attributes().get("status")));
+        }
+        return out;
+    }
+
+    /** The outbox rows of the deliveries, all SENT. */
+    private static List<Verdict.OutboxRow> rows(List<Verdict.Delivery> ds) {
+        return new ArrayList<>(ds.stream()
+                .map(d -> new Verdict.OutboxRow(d.outbox(), d.sequence(), d.eventId(), d.subject(), "SENT"))
+                .toList());
+    }
+
+    private Verdict events(List<Verdict.Delivery> ds, List<Verdict.OutboxRow> rows) {
+        List<Movement> movements = new ArrayList<>();
+        for (int i = 0; i < CONFIG.skus(); i++) {
+            movements.addAll(storage.movements(StockKey.of(FaultConfig.sku(i))));
+        }
+        Verdict v = new Verdict();
+        v.checkEvents(
+                ds,
+                rows,
+                Verdict.expectedEvents(orders, storage.reservations(EnumSet.allOf(ReservationState.class)), movements),
+                orders);
+        return v;
+    }
+
+    /** Orders fulfilled and cancelled, a raw hold released and one expired: every kind of event. */
+    private void moreLifecycle() {
+        List<Order> confirmed =
+                orders.stream().filter(o -> o.status() == OrderStatus.CONFIRMED).toList();
+        kit.orders().fulfil(FaultConfig.SCOPE, confirmed.get(0).id());
+        kit.orders().cancel(FaultConfig.SCOPE, confirmed.get(1).id(), "test");
+        kit.stock()
+                .release(kit.stock()
+                        .reserve(new ReservationRequest(
+                                "h-released", List.of(ReservationLine.of("SKU-0", 1)), Duration.ofMinutes(1)))
+                        .id());
+        kit.stock()
+                .reserve(new ReservationRequest(
+                        "h-expired", List.of(ReservationLine.of("SKU-1", 1)), Duration.ofSeconds(1)));
+        clock.advance(Duration.ofSeconds(2));
+        kit.stock().expireDue(10);
+        reload();
+    }
+
+    private Verdict.Delivery delivery(List<Verdict.Delivery> ds, String eventId) {
+        return ds.stream().filter(d -> d.eventId().equals(eventId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void everyEventDeliveredInOrderPasses() {
+        moreLifecycle();
+        List<Verdict.Delivery> ds = deliveries();
+        Verdict v = events(ds, rows(ds));
+        assertThat(v.describe(5)).isEmpty();
+        // the derivation covers every kind: created, held, committed, fulfilled, released, expired, adjusted
+        Map<String, String> expected = Verdict.expectedEvents(
+                orders,
+                storage.reservations(EnumSet.allOf(ReservationState.class)),
+                storage.movements(StockKey.of("SKU-0")));
+        assertThat(expected.keySet())
+                .anyMatch(id -> id.endsWith(":order_created:0"))
+                .anyMatch(id -> id.endsWith(":stock_reserved:0"))
+                .anyMatch(id -> id.endsWith(":reservation_committed:1"))
+                .anyMatch(id -> id.endsWith(":reservation_fulfilled:1"))
+                .anyMatch(id -> id.equals("h-released:reservation_released:1"))
+                .anyMatch(id -> id.equals("h-expired:reservation_expired:1"))
+                .anyMatch(id -> id.endsWith(":stock_adjusted:init-0"));
+        assertThat(ds.stream().map(Verdict.Delivery::eventId)).containsAll(expected.keySet());
+    }
+
+    @Test
+    void anEventNeverRecordedIsLost() {
+        moreLifecycle();
+        List<Verdict.Delivery> ds = deliveries();
+        // the hold of an order left no trace: not in the outbox, never delivered
+        String held = placed().id() + ":stock_reserved:0";
+        ds.removeIf(d -> d.eventId().equals(held));
+        Verdict v = events(ds, rows(ds));
+        assertThat(v.count(Verdict.Kind.LOST_EVENTS)).isEqualTo(1);
+        assertThat(v.describe(5)).contains(held).contains("in no outbox");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
+    void anEventLeftPendingIsOneLostEvent() {
+        List<Verdict.Delivery> ds = deliveries();
+        List<Verdict.OutboxRow> rows = rows(ds);
+        String created = placed().id() + ":order_created:0";
+        ds.removeIf(d -> d.eventId().equals(created));
+        rows.replaceAll(r -> r.eventId().equals(created)
+                ? new Verdict.OutboxRow(r.outbox(), r.sequence(), r.eventId(), r.subject(), "PENDING")
+                : r);
+        Verdict v = events(ds, rows);
+        assertThat(v.count(Verdict.Kind.LOST_EVENTS)).isEqualTo(1);
+        assertThat(v.describe(5)).contains(created + " (order ").contains("is PENDING");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
+    void aLostFinalStatusEventIsCaught() {
+        List<Verdict.Delivery> ds = deliveries();
+        // the last status change of a confirmed order never reached the outbox
+        ds.removeIf(d -> d.subject().equals(placed().id()) && d.type().equals("ORDER_CONFIRMED"));
+        Verdict v = events(ds, rows(ds));
+        assertThat(v.count(Verdict.Kind.LOST_EVENTS)).isEqualTo(1);
+        assertThat(v.describe(5)).contains("is CONFIRMED").contains("says PAYMENT_AUTHORIZED");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
+    void outboxRowsNotSentOrSentButNeverDeliveredAreLost() {
+        List<Verdict.Delivery> ds = deliveries();
+        List<Verdict.OutboxRow> rows = rows(ds);
+        // a dead letter (delivered earlier, then DEAD: still a violation), a PENDING row, and a SENT
+        // row of an event the sink never got (the mark committed, the delivery did not)
+        Verdict.OutboxRow dead = rows.get(0);
+        rows.set(0, new Verdict.OutboxRow(dead.outbox(), dead.sequence(), dead.eventId(), dead.subject(), "DEAD"));
+        rows.add(new Verdict.OutboxRow("memory", 1000, "x:order_created:0", "x", "PENDING"));
+        String authorized = placed().id() + ":payment_authorized:";
+        ds.removeIf(d -> d.eventId().startsWith(authorized));
+        Verdict v = events(ds, rows);
+        assertThat(v.count(Verdict.Kind.LOST_EVENTS)).isEqualTo(3);
+        assertThat(v.describe(5)).contains("DEAD").contains("PENDING").contains("SENT but the sink never got it");
+        assertThat(v.total()).isEqualTo(3);
+    }
+
+    @Test
+    void aFirstDeliveryOutOfOrderIsCaught() {
+        List<Verdict.Delivery> ds = deliveries();
+        Order o = placed();
+        // the order's STOCK_RESERVED was first delivered after its PAYMENT_AUTHORIZED
+        Verdict.Delivery reserved = delivery(ds, o.id() + ":stock_reserved:0");
+        Verdict.Delivery authorized = ds.stream()
+                .filter(d -> d.subject().equals(o.id()) && d.type().equals("PAYMENT_AUTHORIZED"))
+                .findFirst()
+                .orElseThrow();
+        List<Verdict.Delivery> swapped = new ArrayList<>();
+        for (Verdict.Delivery d : ds) {
+            Verdict.Delivery moved = d == reserved ? authorized : d == authorized ? reserved : d;
+            swapped.add(new Verdict.Delivery(
+                    d.id(),
+                    moved.outbox(),
+                    moved.sequence(),
+                    moved.eventId(),
+                    moved.subject(),
+                    moved.type(),
+                    moved.status()));
+        }
+        Verdict v = events(swapped, rows(ds));
+        assertThat(v.count(Verdict.Kind.OUT_OF_ORDER)).isEqualTo(1);
+        assertThat(v.describe(5)).contains(o.id() + ":stock_reserved:0");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
+    void redeliveriesInAnyOrderAfterTheFirstAreNoViolation() {
+        List<Verdict.Delivery> ds = deliveries();
+        Order o = placed();
+        // a relay killed after the sink took the order's events: all of them again, newest first
+        List<Verdict.Delivery> mine =
+                ds.stream().filter(d -> d.subject().equals(o.id())).toList();
+        long next = ds.size() + 1;
+        for (int i = mine.size() - 1; i >= 0; i--) {
+            Verdict.Delivery d = mine.get(i);
+            ds.add(new Verdict.Delivery(
+                    next++, d.outbox(), d.sequence(), d.eventId(), d.subject(), d.type(), d.status()));
+        }
+        assertThat(events(ds, rows(deliveries())).describe(5)).isEmpty();
     }
 }
