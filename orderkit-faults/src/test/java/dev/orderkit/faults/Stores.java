@@ -140,9 +140,8 @@ final class Stores implements AutoCloseable {
 
     /**
      * The durable outboxes of this run, delivered by every worker and drained at the end: the JDBC
-     * outbox table (order events; stock events too when stock is JDBC). Stock events of the Redis
-     * scenarios are not in it: they belong in the Redis outbox, one line below once orderkit-redis
-     * records them (until then the Redis storage hands them to the kit's in-process outbox).
+     * outbox table (order events; stock events too when stock is JDBC) and, in the Redis scenarios,
+     * the Redis outbox (the stock events, recorded by the Redis scripts with each change).
      *
      * @throws IllegalStateException if the Redis storage records its events but its outbox is not
      *     listed here (the suite would report all of them lost)
@@ -150,7 +149,9 @@ final class Stores implements AutoCloseable {
     List<SuiteOutbox> outboxes() {
         List<SuiteOutbox> out = new ArrayList<>();
         out.add(SuiteOutbox.jdbc(jdbc.outboxStore(), pool, config.prefix()));
-        // out.add(SuiteOutbox.of("redis", redis.outboxStore())); // when orderkit-redis records stock events
+        if (redis != null) {
+            out.add(SuiteOutbox.of("redis", redis.outboxStore())); // stock events of the Redis scenarios
+        }
         if (redis != null
                 && redis.stockStorage().recordsEvents()
                 && out.stream().noneMatch(o -> o.name().equals("redis"))) {
