@@ -160,7 +160,8 @@ class WebhookDispatcherTest {
         WebhookDispatcher first = WebhookDispatcher.builder()
                 .store(store)
                 .maxAttempts(5)
-                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(20)) // the retry would come much later
+                .jitter(0)
+                .backoff(Duration.ofSeconds(2), Duration.ofSeconds(4)) // the retry is due 2 s after the failure
                 .build();
         first.subscribe(WebhookSubscription.of("sub-r", Scope.of("shop"), url, SECRET));
         // a second subscriber whose first request is still running when the dispatcher stops
@@ -175,8 +176,13 @@ class WebhookDispatcherTest {
                 () -> store.delivery(id).map(WebhookDelivery::attempts).orElse(0) == 1);
         await("request in flight", () -> receiver.requests("/hanging").size() == 1);
         first.close(); // the process stops: the scheduled retry is gone, the request interrupted
-        assertThat(store.delivery(id).orElseThrow().status()).isEqualTo(Status.PENDING);
-        assertThat(store.delivery(inFlight).orElseThrow().status()).isEqualTo(Status.PENDING);
+        WebhookDelivery failed = store.delivery(id).orElseThrow();
+        assertThat(failed.status()).isEqualTo(Status.PENDING);
+        assertThat(failed.nextAttemptAt()).isAfter(failed.updatedAt()); // the backoff is stored
+        WebhookDelivery interrupted = store.delivery(inFlight).orElseThrow();
+        assertThat(interrupted.status()).isEqualTo(Status.PENDING);
+        assertThat(interrupted.claimedUntil()).isNull(); // close() gave the claim back
+        assertThat(interrupted.attempts()).isZero();
 
         healthy.set(true);
         try (WebhookDispatcher second = WebhookDispatcher.builder()
@@ -184,7 +190,10 @@ class WebhookDispatcherTest {
                 .backoff(Duration.ofMillis(5), Duration.ofMillis(40))
                 .build()) {
             assertThat(second.resumePending()).isEqualTo(2);
+            assertThat(second.resumePending()).isZero(); // already followed
             await("resumed", () -> store.delivery(id).orElseThrow().status() == Status.DELIVERED);
+            // the stored backoff was honoured: the retry came no earlier than it was due
+            assertThat(store.delivery(id).orElseThrow().updatedAt()).isAfterOrEqualTo(failed.nextAttemptAt());
             await("resumed", () -> store.delivery(inFlight).orElseThrow().status() == Status.DELIVERED);
         }
         List<Request> got = receiver.requests("/restart");
