@@ -146,7 +146,8 @@ public interface WebhookStore {
     Optional<WebhookDelivery> delivery(String id);
 
     /**
-     * Deliveries in a status, oldest first ({@code createdAt}, then id).
+     * Deliveries in a status, oldest first (by {@code createdAt}; ties in an order of the store's
+     * choosing).
      *
      * @param status the status
      * @param limit the maximum number (positive)
