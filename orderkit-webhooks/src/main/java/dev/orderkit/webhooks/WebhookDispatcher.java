@@ -148,8 +148,8 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
     }
 
     /**
-     * Records a delivery per matching subscription and starts it; returns without waiting for the
-     * endpoints.
+     * Records a delivery per matching subscription (once per event and subscription) and follows
+     * it; returns without waiting for the endpoints.
      *
      * @param event the event
      * @throws RuntimeException what the store throws (the outbox then hands the event over again)
@@ -160,9 +160,10 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         for (WebhookSubscription sub : store.subscriptions()) {
             if (sub.matches(event)) {
                 WebhookDelivery d = WebhookDelivery.pending(event, sub.id(), now);
-                if (store.addDelivery(d)) {
-                    watch(d.id());
-                }
+                store.addDelivery(d);
+                // followed also when it was recorded before: a hand-over repeated after a lost
+                // acknowledgement of the insert would otherwise leave it to resumePending()
+                watch(d.id());
             }
         }
     }
@@ -195,11 +196,9 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
      * @return true if it was restarted
      */
     public boolean replay(String deliveryId) {
-        if (!store.replay(Objects.requireNonNull(deliveryId, "deliveryId"), clock.instant())) {
-            return false;
-        }
-        watch(deliveryId);
-        return true;
+        boolean restarted = store.replay(Objects.requireNonNull(deliveryId, "deliveryId"), clock.instant());
+        watch(deliveryId); // also if pending already (e.g. a replay whose acknowledgement was lost)
+        return restarted;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.orderkit.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.event.EventJson;
@@ -9,6 +10,8 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.webhooks.Receiver.Answer;
 import dev.orderkit.webhooks.Receiver.Request;
 import dev.orderkit.webhooks.WebhookDelivery.Status;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -200,6 +203,39 @@ class WebhookDispatcherTest {
         assertThat(got).hasSize(2);
         assertThat(got).allSatisfy(r -> assertSigned(r, e));
         assertThat(got).extracting(r -> r.header(WebhookHeaders.ATTEMPT)).containsExactly("1", "2");
+    }
+
+    @Test
+    void aHandOverRepeatedAfterTheStoreLostItsAcknowledgementIsDelivered() throws Exception {
+        URI url = receiver.endpoint("/lost-ack", n -> new Answer(200, 0));
+        InMemoryWebhookStore memory = new InMemoryWebhookStore();
+        AtomicBoolean loseNextAdd = new AtomicBoolean(true);
+        // the insert is applied, but its acknowledgement is lost (connection dropped after commit)
+        WebhookStore lossy = (WebhookStore) Proxy.newProxyInstance(
+                WebhookStore.class.getClassLoader(), new Class<?>[] {WebhookStore.class}, (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(memory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("addDelivery") && loseNextAdd.getAndSet(false)) {
+                        throw new IllegalStateException("connection lost after the commit");
+                    }
+                    return result;
+                });
+        try (WebhookDispatcher d = WebhookDispatcher.builder()
+                .store(lossy)
+                .backoff(Duration.ofMillis(5), Duration.ofMillis(40))
+                .build()) {
+            d.subscribe(WebhookSubscription.of("sub-l", Scope.of("shop"), url, SECRET));
+            OrderKitEvent e = event("ord_l", 1, EventType.ORDER_CREATED, "shop");
+            assertThatThrownBy(() -> d.publish(e)).hasMessageContaining("connection lost");
+            d.publish(e); // the outbox hands the event over again: recorded already, followed now
+            String id = WebhookDelivery.idOf(e.id(), "sub-l");
+            await("delivered", () -> memory.delivery(id).orElseThrow().status() == Status.DELIVERED);
+            assertThat(receiver.requests("/lost-ack")).hasSize(1);
+        }
     }
 
     @Test
