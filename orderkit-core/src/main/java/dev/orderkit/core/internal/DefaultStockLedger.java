@@ -95,6 +95,8 @@ public final class DefaultStockLedger implements StockLedger {
      * Null when the storage records them ({@link StockStorage#recordsEvents()}).
      */
     private final @Nullable InMemoryOutbox fallbackOutbox;
+    /** Whether this ledger records events at all (a fallback outbox and a sink that keeps them). */
+    private final boolean publishing;
 
     /**
      * Creates the ledger of a kit.
@@ -111,6 +113,7 @@ public final class DefaultStockLedger implements StockLedger {
         this.soleLocationFastPath = strategy.servesSoleLocationWhole();
         this.discardEvents = events.discards();
         this.fallbackOutbox = storage.recordsEvents() ? null : new InMemoryOutbox(events);
+        this.publishing = fallbackOutbox != null && !discardEvents;
         this.combiner = new ReservationCombiner(storage, config.combining());
     }
 
@@ -235,8 +238,10 @@ public final class DefaultStockLedger implements StockLedger {
         private Reservation held(ReserveResult result, List<AllocatedLine> lines, Instant now) {
             if (result instanceof ReserveResult.Reserved r) {
                 // recorded by the storage with the hold, or here (every hold, order holds included)
-                publish(StockEvents.reserved(
-                        r.reservation().id(), r.reservation().lines().size(), now));
+                if (publishing) {
+                    publish(StockEvents.reserved(
+                            r.reservation().id(), r.reservation().lines().size(), now));
+                }
                 return r.reservation();
             }
             if (result instanceof ReserveResult.AlreadyExists a) {
@@ -535,8 +540,10 @@ public final class DefaultStockLedger implements StockLedger {
         TransitionResult result =
                 retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
         if (result instanceof TransitionResult.Applied a) {
-            publish(StockEvents.transitioned(
-                    reservationId, transition, a.reservation().updatedAt()));
+            if (publishing) {
+                publish(StockEvents.transitioned(
+                        reservationId, transition, a.reservation().updatedAt()));
+            }
         }
         return result;
     }
@@ -598,7 +605,9 @@ public final class DefaultStockLedger implements StockLedger {
                 },
                 UnaryOperator.identity());
         if (result instanceof ExtendResult.Extended e) {
-            publish(StockEvents.extended(reservationId, newExpiry, clock.instant()));
+            if (publishing) {
+                publish(StockEvents.extended(reservationId, newExpiry, clock.instant()));
+            }
             return new Extension(e.reservation(), true);
         }
         if (result instanceof ExtendResult.Unchanged u) {
@@ -629,7 +638,9 @@ public final class DefaultStockLedger implements StockLedger {
         Check.identifier(reference, "reference", 255);
         Instant now = clock.instant();
         StockLevel level = retries.backend(() -> storage.adjust(key, delta, reference, now));
-        publish(StockEvents.adjusted(key, false, level.onHand(), reference, now));
+        if (publishing) {
+            publish(StockEvents.adjusted(key, false, level.onHand(), reference, now));
+        }
         forgetLocations(key.sku()); // it may have added a location
         return level;
     }
@@ -645,7 +656,9 @@ public final class DefaultStockLedger implements StockLedger {
         // no conflict retry: the caller's expected version is the point of this call
         Instant now = clock.instant();
         StockLevel level = retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
-        publish(StockEvents.adjusted(key, true, level.onHand(), reference, now));
+        if (publishing) {
+            publish(StockEvents.adjusted(key, true, level.onHand(), reference, now));
+        }
         forgetLocations(key.sku()); // it may have added a location
         return level;
     }
@@ -765,7 +778,9 @@ public final class DefaultStockLedger implements StockLedger {
             retries.instrumentation().reservationsExpired(expired.size());
         }
         for (Reservation r : expired) {
-            publish(StockEvents.transitioned(r.id(), ReservationTransition.EXPIRE, now));
+            if (publishing) {
+                publish(StockEvents.transitioned(r.id(), ReservationTransition.EXPIRE, now));
+            }
         }
     }
 

@@ -149,15 +149,16 @@ public final class InMemoryStockStorage implements StockStorage {
          * under each of its SKUs); read and written only under this SKU's lock (never
          * optimistically).
          */
-        final TreeSet<Due> due = new TreeSet<>();
+        final DueIndex due;
         /**
          * Ids of the active (HELD or COMMITTED) reservations with a line of this SKU: the drift
          * check's index of holds by SKU; read and written only under this SKU's lock.
          */
         final Set<String> active = new HashSet<>();
 
-        Sku(String sku) {
+        Sku(String sku, Map<String, Reservation> reservations) {
             this.sku = sku;
+            this.due = new DueIndex(reservations);
         }
 
         /** The slot of a location, or null. */
@@ -245,15 +246,6 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
-    /** An expiry index entry of a HELD reservation. */
-    private record Due(Instant at, String id) implements Comparable<Due> {
-        @Override
-        public int compareTo(Due o) {
-            int c = at.compareTo(o.at);
-            return c != 0 ? c : id.compareTo(o.id);
-        }
-    }
-
     /** A recorded adjust / setOnHand / setPolicy: its arguments and the level it produced. */
     private record AppliedWrite(
             boolean set,
@@ -291,9 +283,13 @@ public final class InMemoryStockStorage implements StockStorage {
     /** Where stock events are recorded with their changes; null: none are (core sends them). */
     private final @Nullable InMemoryOutbox outbox;
 
+    /** Whether events are built at all: not for an outbox whose sink discards them. */
+    private final boolean building;
+
     /** Creates an empty storage that records no events (core sends the stock events itself). */
     public InMemoryStockStorage() {
         this.outbox = null;
+        this.building = false;
     }
 
     /**
@@ -304,6 +300,7 @@ public final class InMemoryStockStorage implements StockStorage {
      */
     public InMemoryStockStorage(InMemoryOutbox outbox) {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
+        this.building = !outbox.discards();
     }
 
     /** True when built with an outbox: every change's event is recorded with it. */
@@ -336,7 +333,7 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         long stamp = catalog.writeLock();
         try {
-            return skus.computeIfAbsent(sku, Sku::new);
+            return skus.computeIfAbsent(sku, name -> new Sku(name, reservations));
         } finally {
             catalog.unlockWrite(stamp);
         }
@@ -466,12 +463,13 @@ public final class InMemoryStockStorage implements StockStorage {
             for (int i = 0; i < lines.size(); i++) {
                 slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
-            Due entry = new Due(expiresAt, reservationId);
             for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
-                s.due.add(entry);
+                s.due.add(expiresAt, reservationId);
                 s.active.add(reservationId);
             }
-            record(StockEvents.reserved(reservationId, lines.size(), now));
+            if (building) {
+                record(StockEvents.reserved(reservationId, lines.size(), now));
+            }
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
@@ -508,9 +506,11 @@ public final class InMemoryStockStorage implements StockStorage {
                 return new ReserveResult.AlreadyExists(existing);
             }
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
-            s.due.add(new Due(expiresAt, reservationId));
+            s.due.add(expiresAt, reservationId);
             s.active.add(reservationId);
-            record(StockEvents.reserved(reservationId, 1, now));
+            if (building) {
+                record(StockEvents.reserved(reservationId, 1, now));
+            }
             return new ReserveResult.Reserved(r);
         } finally {
             s.lock.unlockWrite(stamp);
@@ -572,16 +572,17 @@ public final class InMemoryStockStorage implements StockStorage {
                     }
                 }
                 reservations.put(reservationId, applied.reservation());
-                record(StockEvents.transitioned(reservationId, transition, now));
+                if (building) {
+                    record(StockEvents.transitioned(reservationId, transition, now));
+                }
                 if (!applied.reservation().state().isActive()) {
                     for (Sku s : locked) {
                         s.active.remove(reservationId);
                     }
                 }
                 if (current.state() == ReservationState.HELD) {
-                    Due entry = new Due(current.expiresAt(), reservationId);
                     for (Sku s : locked) {
-                        s.due.remove(entry);
+                        s.due.remove(current.expiresAt(), reservationId);
                     }
                 }
             }
@@ -621,14 +622,14 @@ public final class InMemoryStockStorage implements StockStorage {
                 return decided;
             }
             Reservation extended = current.withExpiry(newExpiry);
-            Due old = new Due(current.expiresAt(), reservationId);
-            Due moved = new Due(newExpiry, reservationId);
+            reservations.put(reservationId, extended); // first: the index tells live entries by it
             for (Sku s : locked) {
-                s.due.remove(old);
-                s.due.add(moved);
+                s.due.remove(current.expiresAt(), reservationId);
+                s.due.add(newExpiry, reservationId);
             }
-            reservations.put(reservationId, extended);
-            record(StockEvents.extended(reservationId, newExpiry, now));
+            if (building) {
+                record(StockEvents.extended(reservationId, newExpiry, now));
+            }
             return new ExtendResult.Extended(extended);
         } finally {
             unlockSkus(locked);
@@ -637,23 +638,16 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public List<String> dueReservations(Instant now, int limit) {
-        // the per-SKU indexes are plain sorted sets: read under the read locks, never optimistically
+        // the per-SKU indexes are plain collections: read under the read locks, never optimistically
         return lockedReadAllSkus(() -> {
             // a hold is indexed under each of its SKUs: the first `limit` of every SKU cover the
             // first `limit` overall, once duplicates are dropped
-            TreeSet<Due> earliest = new TreeSet<>();
+            TreeSet<DueIndex.Due> earliest = new TreeSet<>();
             for (Sku s : skus.values()) {
-                int n = 0;
-                for (Due d : s.due) {
-                    if (d.at().isAfter(now) || n >= limit) {
-                        break;
-                    }
-                    earliest.add(d);
-                    n++;
-                }
+                s.due.forEachDue(now, limit, earliest::add);
             }
             List<String> out = new ArrayList<>(Math.min(limit, earliest.size()));
-            for (Due d : earliest) {
+            for (DueIndex.Due d : earliest) {
                 if (out.size() >= limit) {
                     break;
                 }
@@ -674,14 +668,7 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             long stamp = s.lock.readLock();
             try {
-                int n = 0;
-                for (Due d : s.due) {
-                    if (d.at().isAfter(now) || n >= limitPerSku) {
-                        break;
-                    }
-                    out.add(d.id());
-                    n++;
-                }
+                s.due.forEachDue(now, limitPerSku, d -> out.add(d.id()));
             } finally {
                 s.lock.unlockRead(stamp);
             }
@@ -724,7 +711,9 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
             StockLevel level = slot.level();
             slot.writes.put(reference, new AppliedWrite(false, delta, 0, null, level));
-            record(StockEvents.adjusted(key, false, level.onHand(), reference, now));
+            if (building) {
+                record(StockEvents.adjusted(key, false, level.onHand(), reference, now));
+            }
             if (created) {
                 s.add(slot);
             }
@@ -775,7 +764,9 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(onHand - slot.onHand, 0, MovementReason.SET_ON_HAND, reference, now);
             StockLevel level = slot.level();
             slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, null, level));
-            record(StockEvents.adjusted(key, true, level.onHand(), reference, now));
+            if (building) {
+                record(StockEvents.adjusted(key, true, level.onHand(), reference, now));
+            }
             if (created) {
                 s.add(slot);
             }

@@ -1,0 +1,125 @@
+package dev.orderkit.core.memory;
+
+import dev.orderkit.core.Reservation;
+import dev.orderkit.core.ReservationState;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The expiry index of one SKU's HELD reservations, earliest first, cheap on the reserve path.
+ *
+ * <p>Holds are mostly created with one TTL, so they arrive in expiry order: an entry that does not
+ * expire before the last appended one goes to the tail of a FIFO (amortised O(1), no comparisons
+ * beyond one); the rare entry that does (a shorter TTL, an extension) goes to a sorted set. Entries
+ * are not removed when their hold is committed, released or extended: an entry is <em>live</em>
+ * while the storage's reservation of its id is HELD with the entry's expiry, and readers skip the
+ * others. Every write prunes the FIFO's dead head, so dead entries stay only behind an older live
+ * hold, which itself leaves by its expiry at the latest: the index holds at most the entries of
+ * one TTL's worth of holds, like a sorted set of the live ones would at peak.
+ *
+ * <p>Not thread-safe: written under the SKU's write lock, read under its read lock (a reservation
+ * with a line of this SKU changes only under this SKU's write lock, so liveness is stable while
+ * the read lock is held).
+ */
+final class DueIndex {
+    /** An entry: a hold's expiry and id. */
+    record Due(Instant at, String id) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due o) {
+            int c = at.compareTo(o.at);
+            return c != 0 ? c : id.compareTo(o.id);
+        }
+    }
+
+    private final Map<String, Reservation> reservations;
+    /** Entries in non-decreasing expiry order, in arrival order. */
+    private final ArrayDeque<Due> fifo = new ArrayDeque<>();
+    /** Entries that arrived out of expiry order. */
+    private final TreeSet<Due> sorted = new TreeSet<>();
+
+    DueIndex(Map<String, Reservation> reservations) {
+        this.reservations = reservations;
+    }
+
+    /** Whether the entry's hold is still HELD with this expiry. */
+    private boolean live(Due d) {
+        Reservation r = reservations.get(d.id());
+        return r != null && r.state() == ReservationState.HELD && r.expiresAt().equals(d.at());
+    }
+
+    /** Indexes a hold (the reservation is already in the storage's map). */
+    void add(Instant at, String id) {
+        Due d = new Due(at, id);
+        Due last = fifo.peekLast();
+        if (last == null || !at.isBefore(last.at())) {
+            fifo.addLast(d);
+        } else {
+            sorted.add(d);
+        }
+        prune();
+    }
+
+    /** Drops a hold's entry after its reservation left HELD or moved its expiry (already stored). */
+    void remove(Instant at, String id) {
+        if (!sorted.isEmpty()) {
+            sorted.remove(new Due(at, id));
+        }
+        prune();
+    }
+
+    /** Drops the FIFO's dead head entries. */
+    private void prune() {
+        Due head;
+        while ((head = fifo.peekFirst()) != null && !live(head)) {
+            fifo.pollFirst();
+        }
+    }
+
+    /**
+     * Visits the live entries due at or before {@code now}, earliest first, at most {@code limit}.
+     *
+     * @param now the time
+     * @param limit maximum number visited
+     * @param visitor receives each entry
+     */
+    void forEachDue(Instant now, int limit, Consumer<Due> visitor) {
+        Iterator<Due> a = fifo.iterator();
+        Iterator<Due> b = sorted.iterator();
+        @Nullable Due x = nextDue(a, now);
+        @Nullable Due y = nextDue(b, now);
+        int n = 0;
+        while (n < limit) {
+            Due d;
+            if (x != null && (y == null || x.compareTo(y) <= 0)) {
+                d = x;
+                x = nextDue(a, now);
+            } else if (y != null) {
+                d = y;
+                y = nextDue(b, now);
+            } else {
+                return;
+            }
+            visitor.accept(d);
+            n++;
+        }
+    }
+
+    /** The next live entry due at or before {@code now}; null at the first entry after it (both are sorted). */
+    private @Nullable Due nextDue(Iterator<Due> it, Instant now) {
+        while (it.hasNext()) {
+            Due d = it.next();
+            if (d.at().isAfter(now)) {
+                return null;
+            }
+            if (live(d)) {
+                return d;
+            }
+        }
+        return null;
+    }
+}
