@@ -520,7 +520,8 @@ public abstract class WebhookStoreContract {
     @Test
     void aDispatcherStartedAfterAnotherWasKilledMidRequestDeliversItsPendingDeliveries() throws Exception {
         try (WebhookReceiver receiver = new WebhookReceiver(WebhookHeaders.DELIVERY_ID)) {
-            URI url = receiver.endpoint("/kill", n -> new Answer(200, 300));
+            // the killed process's requests take 600 ms (its request timeout is 800 ms): it dies meanwhile
+            URI url = receiver.endpoint("/kill", n -> n == 1 ? new Answer(200, 600) : new Answer(200, 0));
             AtomicBoolean killed = new AtomicBoolean();
             WebhookStore dying = killable(store, killed);
             Duration claimTimeout = Duration.ofMillis(1500);

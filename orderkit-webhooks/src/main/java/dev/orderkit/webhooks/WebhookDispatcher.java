@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * process killed after a request but before recording it sends it again after a restart, so a
  * receiver may see an event twice, with the same event id. With {@link InMemoryWebhookStore}
  * (the default) pending deliveries are lost if the process stops; with a durable store
- * ({@code JdbcBackend.webhookStore()}), {@link #resumePending()} at start-up picks them up: each is
+ * ({@code JdbcWebhooks.store(backend)} of orderkit-jdbc), {@link #resumePending()} at start-up picks them up: each is
  * sent when its next attempt is due and the claim of a killed dispatcher has lapsed. A dispatcher
  * keeps following the deliveries it started or resumed until they are delivered or dead, also
  * when another dispatcher sends one of them. Clocks of processes sharing a store must agree to

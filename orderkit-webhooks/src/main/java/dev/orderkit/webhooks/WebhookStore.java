@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * Where subscriptions and delivery states live: atomic primitives, the {@link WebhookDispatcher}
  * decides (when to retry, when a delivery is dead). {@link InMemoryWebhookStore} keeps them in the
- * heap (lost on restart); a durable store (e.g. {@code JdbcBackend.webhookStore()} of
+ * heap (lost on restart); a durable store (e.g. {@code JdbcWebhooks.store(backend)} of
  * orderkit-jdbc) lets {@link WebhookDispatcher#resumePending()} pick up, after a restart, the
  * deliveries that were still pending, and lets several dispatchers (threads, processes) share the
  * deliveries.
