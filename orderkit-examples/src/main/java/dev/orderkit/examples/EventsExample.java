@@ -5,6 +5,7 @@ import dev.orderkit.core.Scope;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.jdbc.JdbcBackend;
+import dev.orderkit.jdbc.JdbcWebhooks;
 import dev.orderkit.jdbc.OutboxPublisher;
 import dev.orderkit.kafka.KafkaEventSink;
 import dev.orderkit.rabbitmq.RabbitMqEventSink;
@@ -14,7 +15,7 @@ import dev.orderkit.webhooks.WebhookVerifier;
 import java.net.URI;
 import java.util.List;
 
-/** Template: relaying the JDBC outbox to Kafka, RabbitMQ and signed webhooks, and verifying one. */
+/** Template: relaying the JDBC outbox to Kafka, RabbitMQ and signed webhooks (durable on JDBC), and verifying one. */
 public final class EventsExample {
     private EventsExample() {}
 
@@ -43,6 +44,24 @@ public final class EventsExample {
         OutboxPublisher toWebhooks = backend.outboxPublisher(webhooks);
         // END
         return List.of(toKafka, toRabbit, toWebhooks);
+    }
+
+    /**
+     * Webhooks whose pending deliveries survive a restart and are shared by every instance: the
+     * dispatcher on the JDBC backend's webhook store.
+     *
+     * @param backend the JDBC backend (schema v11 or later)
+     * @return the publisher feeding the dispatcher from the outbox
+     */
+    public static OutboxPublisher durableWebhooks(JdbcBackend backend) {
+        // README:webhooks-jdbc
+        WebhookDispatcher webhooks = WebhookDispatcher.builder()
+                .store(JdbcWebhooks.store(backend)) // subscriptions and deliveries in the database (V11)
+                .build();
+        webhooks.resumePending(); // at start-up: what a stopped or killed instance left pending
+        OutboxPublisher toWebhooks = backend.outboxPublisher(webhooks);
+        // END
+        return toWebhooks;
     }
 
     /**

@@ -134,6 +134,11 @@ public final class JdbcBackend {
         return new JdbcOutboxStore(db);
     }
 
+    /** The plumbing, for the optional parts of this package ({@link JdbcWebhooks}). */
+    Db db() {
+        return db;
+    }
+
     /**
      * A publisher draining the outbox into a sink, with default settings.
      *

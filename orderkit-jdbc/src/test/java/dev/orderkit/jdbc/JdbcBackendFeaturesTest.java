@@ -313,7 +313,7 @@ class JdbcBackendFeaturesTest {
                 applied.addAll(fu.get(60, TimeUnit.SECONDS));
             }
             ex.shutdown();
-            assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+            assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
             JdbcBackend b = instances.get(0);
             assertThat(b.stockStorage().adjust(StockKey.of("X"), 1, "ok", T0).onHand())
                     .isEqualTo(1);
@@ -411,13 +411,13 @@ class JdbcBackendFeaturesTest {
                         .build();
                 applied = new ArrayList<>(a.migrate());
                 applied.addAll(b.migrate());
-                assertThat(applied).containsExactly(5, 6, 7, 8, 9, 10);
+                assertThat(applied).containsExactly(5, 6, 7, 8, 9, 10, 11);
                 assertThat(a.migrate()).isEmpty();
                 List<Integer> history = jdbi.withHandle(
                         h -> h.createQuery("SELECT version FROM " + prefix + "schema_history ORDER BY version")
                                 .mapTo(Integer.class)
                                 .list());
-                assertThat(history).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+                assertThat(history).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
                 // V5 indexed the hold written before it by SKU and expiry
                 assertThat(a.stockStorage().dueReservations(Set.of("KEPT"), T0.plusSeconds(60), 10))
                         .containsExactly("r-old");

@@ -210,7 +210,7 @@ class JdbcOrderListingUpgradeTest {
                     }
                     starters.shutdown();
                 }
-                assertThat(applied).containsExactly(8, 9, 10);
+                assertThat(applied).containsExactly(8, 9, 10, 11);
                 while (written.get() < 60 && !writer.isDone()) {
                     Thread.sleep(5);
                 }

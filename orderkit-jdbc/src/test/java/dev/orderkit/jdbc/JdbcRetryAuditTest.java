@@ -32,6 +32,8 @@ import dev.orderkit.jdbc.TestDatabases.Kind;
 import dev.orderkit.testkit.FaultInjection.Fault;
 import dev.orderkit.testkit.InvariantChecker;
 import dev.orderkit.testkit.TestClock;
+import dev.orderkit.webhooks.WebhookDelivery;
+import dev.orderkit.webhooks.WebhookStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -315,6 +317,50 @@ class JdbcRetryAuditTest {
             assertThat(p.publishPending()).isEqualTo(1);
             assertThat(delivered).containsExactly("o1:order_created:0", "o2:order_created:0");
             assertThat(p.count("SENT")).isEqualTo(2);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void webhookPrimitives(Kind kind) {
+        try (JdbcFixture f = JdbcFixture.create(kind)) {
+            WebhookStore w = JdbcWebhooks.store(f.backend());
+            OrderKitEvent e = OrderKitEvent.of(EventType.ORDER_CREATED, "ord-w", 1, "shop", Map.of(), T0);
+            WebhookDelivery d = WebhookDelivery.pending(e, "sub-1", T0);
+            // record: the repeat finds the row, one row
+            lostAck(f, () -> w.addDelivery(d));
+            assertThat(w.addDelivery(d)).isFalse();
+            assertThat(rows(f, "webhook_delivery")).isEqualTo(1);
+            // claim: the lost claim holds until it lapses, then the delivery is claimed again
+            lostAck(f, () -> w.claim(d.id(), T0, T0.plusSeconds(30)));
+            assertThat(w.claim(d.id(), T0.plusSeconds(1), T0.plusSeconds(60))).isEmpty();
+            var c = w.claim(d.id(), T0.plusSeconds(30), T0.plusSeconds(90)).orElseThrow();
+            // failure: the repeat changes nothing; the stored backoff stands
+            lostAck(f, () -> w.markFailed(c, 1, "HTTP 500", T0.plusSeconds(40), false, T0.plusSeconds(31)));
+            assertThat(w.markFailed(c, 1, "HTTP 500", T0.plusSeconds(45), false, T0.plusSeconds(32)))
+                    .isFalse();
+            WebhookDelivery failed = w.delivery(d.id()).orElseThrow();
+            assertThat(failed.attempts()).isEqualTo(1);
+            assertThat(failed.nextAttemptAt()).isEqualTo(T0.plusSeconds(40));
+            assertThat(failed.claimedUntil()).isNull();
+            // delivered: the repeat changes nothing
+            var c2 = w.claim(d.id(), T0.plusSeconds(40), T0.plusSeconds(90)).orElseThrow();
+            lostAck(f, () -> w.markDelivered(c2, 2, T0.plusSeconds(41)));
+            assertThat(w.markDelivered(c2, 3, T0.plusSeconds(42))).isFalse();
+            assertThat(w.delivery(d.id()).orElseThrow().status()).isEqualTo(WebhookDelivery.Status.DELIVERED);
+            assertThat(w.delivery(d.id()).orElseThrow().attempts()).isEqualTo(2);
+            // replay: the repeat finds it pending already
+            lostAck(f, () -> w.replay(d.id(), T0.plusSeconds(50)));
+            assertThat(w.replay(d.id(), T0.plusSeconds(51))).isFalse();
+            WebhookDelivery replayed = w.delivery(d.id()).orElseThrow();
+            assertThat(replayed.status()).isEqualTo(WebhookDelivery.Status.PENDING);
+            assertThat(replayed.nextAttemptAt()).isEqualTo(T0.plusSeconds(50));
+            // purge: the repeat deletes nothing more
+            var c3 = w.claim(d.id(), T0.plusSeconds(50), T0.plusSeconds(90)).orElseThrow();
+            assertThat(w.markDelivered(c3, 1, T0.plusSeconds(52))).isTrue();
+            lostAck(f, () -> w.purgeDelivered(T0.plusSeconds(60), 10));
+            assertThat(w.purgeDelivered(T0.plusSeconds(60), 10)).isZero();
+            assertThat(rows(f, "webhook_delivery")).isZero();
         }
     }
 }

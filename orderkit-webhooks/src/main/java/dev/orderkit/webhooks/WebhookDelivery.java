@@ -12,10 +12,15 @@ import org.jspecify.annotations.Nullable;
  * @param subscriptionId the subscription
  * @param event the event (its JSON is the request body)
  * @param status where the delivery stands
- * @param attempts HTTP requests made so far (replays included)
+ * @param attempts HTTP requests made since the delivery was recorded or last replayed (the budget
+ *     of {@code maxAttempts} counts these)
  * @param lastError the last failure (status code, timeout, connection error), or {@code null}
  * @param createdAt when the event was handed to the dispatcher
  * @param updatedAt when the state last changed
+ * @param nextAttemptAt when {@code PENDING}: the earliest time of the next request (a failed
+ *     request's backoff is durable, so a dispatcher resuming the delivery honours it)
+ * @param claimedUntil when a dispatcher is sending it: until when its claim holds (no other
+ *     dispatcher sends the delivery before), else {@code null}
  */
 public record WebhookDelivery(
         String id,
@@ -25,7 +30,9 @@ public record WebhookDelivery(
         int attempts,
         @Nullable String lastError,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Instant nextAttemptAt,
+        @Nullable Instant claimedUntil) {
 
     /** Where a delivery stands. */
     public enum Status {
@@ -37,7 +44,12 @@ public record WebhookDelivery(
         DEAD
     }
 
-    /** Validates presence. */
+    /**
+     * Validates presence.
+     *
+     * @throws NullPointerException if a required component is null
+     * @throws IllegalArgumentException if {@code attempts} is negative
+     */
     public WebhookDelivery {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(subscriptionId, "subscriptionId");
@@ -45,6 +57,23 @@ public record WebhookDelivery(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+        if (attempts < 0) {
+            throw new IllegalArgumentException("attempts must be >= 0: " + attempts);
+        }
+    }
+
+    /**
+     * A new {@code PENDING} delivery of an event to a subscription, due at once.
+     *
+     * @param event the event
+     * @param subscriptionId the subscription id
+     * @param now when the event was handed over
+     * @return the delivery, with id {@link #idOf(String, String)}
+     */
+    public static WebhookDelivery pending(OrderKitEvent event, String subscriptionId, Instant now) {
+        return new WebhookDelivery(
+                idOf(event.id(), subscriptionId), subscriptionId, event, Status.PENDING, 0, null, now, now, now, null);
     }
 
     /**
@@ -56,18 +85,5 @@ public record WebhookDelivery(
      */
     public static String idOf(String eventId, String subscriptionId) {
         return eventId + "@" + subscriptionId;
-    }
-
-    /**
-     * A copy with another state.
-     *
-     * @param newStatus the status
-     * @param newAttempts the attempt count
-     * @param error the last error or {@code null}
-     * @param at when it changed
-     * @return the copy
-     */
-    public WebhookDelivery with(Status newStatus, int newAttempts, @Nullable String error, Instant at) {
-        return new WebhookDelivery(id, subscriptionId, event, newStatus, newAttempts, error, createdAt, at);
     }
 }

@@ -1,11 +1,10 @@
 package dev.orderkit.webhooks;
 
-import dev.failsafe.Failsafe;
-import dev.failsafe.RetryPolicy;
 import dev.orderkit.core.event.EventJson;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.webhooks.WebhookDelivery.Status;
+import dev.orderkit.webhooks.WebhookStore.Claim;
 import dev.orderkit.webhooks.internal.Hmac;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -16,12 +15,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -38,34 +40,52 @@ import org.slf4j.LoggerFactory;
  * dispatcher's own threads, so a slow or failing endpoint never holds back the outbox or another
  * subscriber. Each request:
  * <ul>
+ *   <li>is sent only under a {@linkplain WebhookStore#claim claim} of the delivery (held for
+ *       {@code claimTimeout}), so dispatchers sharing a durable store (threads, processes) never
+ *       send one delivery at the same time; a dispatcher whose claim was taken over records
+ *       nothing;</li>
  *   <li>POSTs the event as {@link EventJson} ({@code application/json}, the same bytes on every
  *       attempt) with the headers of {@link WebhookHeaders}: the stable event id (receivers
  *       de-duplicate by it), the type, the delivery id, the attempt number, and
  *       {@code Orderkit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">}, one
  *       {@code v1} per secret of the subscription;</li>
  *   <li>succeeds on a 2xx answer; any other status, a timeout ({@code requestTimeout}) or a
- *       connection error is retried with exponential backoff and jitter (Failsafe), up to
- *       {@code maxAttempts} requests; then the delivery is {@code DEAD}: a dead letter, listed by
+ *       connection error is retried with exponential backoff and jitter, up to
+ *       {@code maxAttempts} requests; the time of the next attempt is stored with the delivery
+ *       (durable backoff). Then the delivery is {@code DEAD}: a dead letter, listed by
  *       {@link #deadLetters} and sent again by {@link #replay} / {@link #replayDead}.</li>
  * </ul>
  *
- * <p>Delivery is at least once: a request that timed out may still have been processed, so a
+ * <p>Delivery is at least once: a request that timed out may still have been processed, and a
+ * process killed after a request but before recording it sends it again after a restart, so a
  * receiver may see an event twice, with the same event id. With {@link InMemoryWebhookStore}
- * (the default) pending deliveries are lost if the process stops; a durable store plus
- * {@link #resumePending()} at start-up restarts them. Thread-safe. {@link #close()} stops the
- * delivery threads.
+ * (the default) pending deliveries are lost if the process stops; with a durable store
+ * ({@code JdbcWebhooks.store(backend)} of orderkit-jdbc), {@link #resumePending()} at start-up picks them up: each is
+ * sent when its next attempt is due and the claim of a killed dispatcher has lapsed. A dispatcher
+ * keeps following the deliveries it started or resumed until they are delivered or dead, also
+ * when another dispatcher sends one of them. Clocks of processes sharing a store must agree to
+ * well within {@code claimTimeout}. Thread-safe. {@link #close()} stops the delivery threads.
  */
 public final class WebhookDispatcher implements EventSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
+    /** The shortest wait before looking at a delivery another dispatcher holds again. */
+    private static final Duration MIN_FOLLOW = Duration.ofMillis(50);
 
     private final WebhookStore store;
     private final HttpClient http;
     private final Clock clock;
     private final Duration requestTimeout;
+    private final Duration claimTimeout;
     private final int maxAttempts;
-    private final RetryPolicy<Object> retryPolicy;
+    private final Duration baseBackoff;
+    private final Duration maxBackoff;
+    private final double jitter;
     private final ScheduledExecutorService scheduler;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Deliveries this dispatcher follows (a step is scheduled or running). */
+    private final Set<String> watched = ConcurrentHashMap.newKeySet();
+    /** Claims of requests running now, given back by {@link #close()}. */
+    private final Map<String, Claim> sending = new ConcurrentHashMap<>();
+
     private volatile boolean closed;
 
     private WebhookDispatcher(Builder b) {
@@ -73,6 +93,16 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         this.clock = b.clock;
         this.requestTimeout = b.requestTimeout;
         this.maxAttempts = b.maxAttempts;
+        this.baseBackoff = b.baseBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.jitter = b.jitter;
+        Duration claim = b.claimTimeout;
+        this.claimTimeout =
+                claim != null ? claim : b.requestTimeout.multipliedBy(2).plusSeconds(30);
+        if (claimTimeout.compareTo(requestTimeout) <= 0) {
+            throw new IllegalArgumentException(
+                    "claimTimeout " + claimTimeout + " must be longer than requestTimeout " + requestTimeout);
+        }
         HttpClient client = b.httpClient;
         this.http = client != null
                 ? client
@@ -80,12 +110,6 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
                         .connectTimeout(b.requestTimeout)
                         .followRedirects(HttpClient.Redirect.NEVER)
                         .build();
-        this.retryPolicy = RetryPolicy.builder()
-                .handle(DeliveryFailed.class)
-                .withMaxAttempts(b.maxAttempts)
-                .withBackoff(b.baseBackoff, b.maxBackoff)
-                .withJitter(b.jitter)
-                .build();
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(b.threads, r -> {
             Thread t = new Thread(r, "orderkit-webhooks-" + n.incrementAndGet());
@@ -96,7 +120,7 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
 
     /**
      * Starts a builder (in-memory store, 8 attempts, backoff 1 s doubling up to 5 min with 25 %
-     * jitter, 10 s request timeout, 4 delivery threads).
+     * jitter, 10 s request timeout, claims of 2 x request timeout + 30 s, 4 delivery threads).
      *
      * @return a new builder
      */
@@ -124,8 +148,8 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
     }
 
     /**
-     * Records a delivery per matching subscription and starts it; returns without waiting for the
-     * endpoints.
+     * Records a delivery per matching subscription (once per event and subscription) and follows
+     * it; returns without waiting for the endpoints.
      *
      * @param event the event
      * @throws RuntimeException what the store throws (the outbox then hands the event over again)
@@ -135,11 +159,11 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         Instant now = clock.instant();
         for (WebhookSubscription sub : store.subscriptions()) {
             if (sub.matches(event)) {
-                WebhookDelivery d = new WebhookDelivery(
-                        WebhookDelivery.idOf(event.id(), sub.id()), sub.id(), event, Status.PENDING, 0, null, now, now);
-                if (store.addDelivery(d)) {
-                    dispatch(d.id());
-                }
+                WebhookDelivery d = WebhookDelivery.pending(event, sub.id(), now);
+                store.addDelivery(d);
+                // followed also when it was recorded before: a hand-over repeated after a lost
+                // acknowledgement of the insert would otherwise leave it to resumePending()
+                watch(d.id());
             }
         }
     }
@@ -165,21 +189,16 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
     }
 
     /**
-     * Sends a dead (or delivered) delivery again, with a fresh budget of attempts; the receiver
-     * sees the same event id. Does nothing to a pending one.
+     * Sends a dead (or delivered) delivery again, with a fresh budget of attempts (the attempt
+     * count starts again at 0); the receiver sees the same event id. Does nothing to a pending one.
      *
      * @param deliveryId the delivery
      * @return true if it was restarted
      */
     public boolean replay(String deliveryId) {
-        Optional<WebhookDelivery> d = store.delivery(deliveryId);
-        if (d.isEmpty() || d.get().status() == Status.PENDING) {
-            return false;
-        }
-        WebhookDelivery current = d.get();
-        store.updateDelivery(current.with(Status.PENDING, current.attempts(), current.lastError(), clock.instant()));
-        dispatch(deliveryId);
-        return true;
+        boolean restarted = store.replay(Objects.requireNonNull(deliveryId, "deliveryId"), clock.instant());
+        watch(deliveryId); // also if pending already (e.g. a replay whose acknowledgement was lost)
+        return restarted;
     }
 
     /**
@@ -199,17 +218,17 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
     }
 
     /**
-     * Starts every {@code PENDING} delivery that is not running in this dispatcher (after a
-     * restart on a durable store).
+     * Follows every {@code PENDING} delivery of the store that this dispatcher does not follow yet
+     * (after a restart on a durable store, or to take over from a dispatcher that stopped): each is
+     * sent when its next attempt is due and no live claim holds it.
      *
      * @param limit the maximum number
-     * @return how many were started
+     * @return how many this dispatcher started to follow
      */
     public int resumePending(int limit) {
         int n = 0;
         for (WebhookDelivery d : store.deliveries(Status.PENDING, limit)) {
-            if (!inFlight.contains(d.id())) {
-                dispatch(d.id());
+            if (watch(d.id())) {
                 n++;
             }
         }
@@ -225,43 +244,134 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         return resumePending(Integer.MAX_VALUE);
     }
 
-    private void dispatch(String deliveryId) {
-        if (!inFlight.add(deliveryId)) {
-            return;
-        }
-        Failsafe.with(retryPolicy)
-                .with(scheduler)
-                .runAsync(() -> attempt(deliveryId))
-                .whenComplete((ok, failure) -> {
-                    inFlight.remove(deliveryId);
-                    // a delivery cut short by close() stays PENDING: resumePending() restarts it
-                    if (failure != null && !closed) {
-                        store.delivery(deliveryId).ifPresent(d -> {
-                            String error = d.lastError() != null ? d.lastError() : String.valueOf(failure);
-                            store.updateDelivery(d.with(Status.DEAD, d.attempts(), error, clock.instant()));
-                            LOG.warn(
-                                    "webhook delivery {} dead-lettered after {} attempts: {}",
-                                    d.id(),
-                                    d.attempts(),
-                                    error);
-                        });
-                    }
-                });
+    /**
+     * Retention: deletes delivered states last updated before a bound (see
+     * {@link WebhookStore#purgeDelivered}).
+     *
+     * @param olderThan the bound
+     * @param limit the maximum number
+     * @return how many were deleted
+     */
+    public int purgeDelivered(Instant olderThan, int limit) {
+        return store.purgeDelivered(Objects.requireNonNull(olderThan, "olderThan"), limit);
     }
 
-    /** One HTTP request; throws {@link DeliveryFailed} unless the endpoint answered 2xx. */
-    private void attempt(String deliveryId) throws InterruptedException {
-        WebhookDelivery d = store.delivery(deliveryId)
-                .orElseThrow(() -> new IllegalStateException("unknown delivery " + deliveryId));
-        WebhookSubscription sub = store.subscriptions().stream()
-                .filter(s -> s.id().equals(d.subscriptionId()))
-                .findFirst()
-                .orElse(null);
-        int attempt = d.attempts() + 1;
-        if (sub == null) {
-            store.updateDelivery(d.with(Status.PENDING, d.attempts(), "subscription removed", clock.instant()));
-            throw new IllegalStateException("subscription " + d.subscriptionId() + " removed"); // not retried
+    /** Starts following a delivery unless this dispatcher does already. */
+    private boolean watch(String deliveryId) {
+        if (closed || !watched.add(deliveryId)) {
+            return false;
         }
+        schedule(deliveryId, Duration.ZERO);
+        return true;
+    }
+
+    private void schedule(String deliveryId, Duration delay) {
+        try {
+            scheduler.schedule(() -> step(deliveryId), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            watched.remove(deliveryId); // closed: the delivery stays PENDING in the store
+        }
+    }
+
+    /** One step of a followed delivery: a request if it can be claimed, else a look later. */
+    private void step(String deliveryId) {
+        @Nullable Duration next;
+        try {
+            next = stepOnce(deliveryId);
+        } catch (RuntimeException e) {
+            next = maxBackoff.compareTo(Duration.ofSeconds(1)) < 0 ? maxBackoff : Duration.ofSeconds(1);
+            LOG.warn("webhook delivery {}: the store failed, trying again in {}", deliveryId, next, e);
+        }
+        if (closed) {
+            watched.remove(deliveryId);
+        } else if (next != null) {
+            schedule(deliveryId, next);
+        } else {
+            watched.remove(deliveryId);
+            try { // replayed while this step ended it: follow it again
+                if (store.delivery(deliveryId)
+                        .map(d -> d.status() == Status.PENDING)
+                        .orElse(false)) {
+                    watch(deliveryId);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("webhook delivery {}: the store failed", deliveryId, e);
+            }
+        }
+    }
+
+    /** Returns the wait before the next step, or null once the delivery is delivered or dead. */
+    private @Nullable Duration stepOnce(String deliveryId) {
+        Instant now = clock.instant();
+        Optional<Claim> claim = store.claim(deliveryId, now, now.plus(claimTimeout));
+        if (claim.isPresent()) {
+            return send(claim.get());
+        }
+        Optional<WebhookDelivery> d = store.delivery(deliveryId);
+        if (d.isEmpty() || d.get().status() != Status.PENDING) {
+            return null;
+        }
+        Instant at = d.get().nextAttemptAt();
+        Instant until = d.get().claimedUntil();
+        if (until != null && until.isAfter(at)) {
+            at = until; // another dispatcher sends it: look again when its claim lapses
+        }
+        Duration wait = Duration.between(clock.instant(), at);
+        return wait.compareTo(MIN_FOLLOW) < 0 ? MIN_FOLLOW : wait;
+    }
+
+    /** One HTTP request under a claim, recorded under the same claim. */
+    private @Nullable Duration send(Claim claim) {
+        WebhookDelivery d = claim.delivery();
+        sending.put(d.id(), claim);
+        try {
+            Optional<WebhookSubscription> found = store.subscription(d.subscriptionId());
+            if (found.isEmpty()) {
+                Instant now = clock.instant();
+                if (!store.markFailed(claim, d.attempts(), "subscription removed", now, true, now)) {
+                    return MIN_FOLLOW;
+                }
+                LOG.warn("webhook delivery {} dead-lettered: subscription {} removed", d.id(), d.subscriptionId());
+                return null;
+            }
+            int attempt = d.attempts() + 1;
+            String error;
+            try {
+                int status = request(found.get(), d, attempt);
+                if (status >= 200 && status < 300) {
+                    return store.markDelivered(claim, attempt, clock.instant()) ? null : MIN_FOLLOW;
+                }
+                error = "HTTP " + status;
+            } catch (HttpTimeoutException e) {
+                error = "timeout after " + requestTimeout;
+            } catch (IOException e) {
+                error = "connection error: " + e;
+            } catch (InterruptedException e) {
+                // close(): give the claim back so the next dispatcher sends it at once
+                giveBack(claim);
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            boolean dead = attempt >= maxAttempts;
+            Instant now = clock.instant();
+            Instant next = now.plus(backoff(attempt));
+            if (!store.markFailed(claim, attempt, error, next, dead, now)) {
+                return MIN_FOLLOW; // the claim lapsed and another dispatcher took over: follow it
+            }
+            if (dead) {
+                LOG.warn("webhook delivery {} dead-lettered after {} attempts: {}", d.id(), attempt, error);
+                return null;
+            }
+            LOG.debug("webhook delivery {} attempt {}/{} failed: {}", d.id(), attempt, maxAttempts, error);
+            return Duration.between(clock.instant(), next);
+        } finally {
+            sending.remove(d.id(), claim);
+        }
+    }
+
+    /** Sends one signed request; returns the status code. */
+    private int request(WebhookSubscription sub, WebhookDelivery d, int attempt)
+            throws IOException, InterruptedException {
         byte[] body = EventJson.toBytes(d.event());
         long t = clock.instant().getEpochSecond();
         StringBuilder signature = new StringBuilder("t=").append(t);
@@ -279,28 +389,38 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
                 .header(WebhookHeaders.ATTEMPT, Integer.toString(attempt))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        @Nullable String error;
+        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** The wait after the n-th failed request: base doubling up to max, with +/- jitter. */
+    private Duration backoff(int attempt) {
+        double nanos = Math.min(
+                (double) baseBackoff.toNanos() * Math.pow(2, Math.min(attempt - 1, 62)), (double) maxBackoff.toNanos());
+        double factor = 1 + jitter * (ThreadLocalRandom.current().nextDouble() * 2 - 1);
+        return Duration.ofNanos((long) (nanos * factor));
+    }
+
+    /** Unclaims, with the thread's interrupt flag cleared (drivers refuse interrupted threads). */
+    private void giveBack(Claim claim) {
+        boolean interrupted = Thread.interrupted();
         try {
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            int status = response.statusCode();
-            if (status >= 200 && status < 300) {
-                store.updateDelivery(d.with(Status.DELIVERED, attempt, null, clock.instant()));
-                return;
+            store.unclaim(claim);
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "webhook delivery {}: could not give its claim back (it lapses on its own)",
+                    claim.delivery().id(),
+                    e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
-            error = "HTTP " + status;
-        } catch (HttpTimeoutException e) {
-            error = "timeout after " + requestTimeout;
-        } catch (IOException e) {
-            error = "connection error: " + e;
         }
-        store.updateDelivery(d.with(Status.PENDING, attempt, error, clock.instant()));
-        LOG.debug("webhook delivery {} attempt {}/{} failed: {}", d.id(), attempt, maxAttempts, error);
-        throw new DeliveryFailed(error);
     }
 
     /**
-     * Stops the delivery threads: a request in flight is interrupted, scheduled retries are
-     * dropped; their deliveries stay {@code PENDING} in the store (see {@link #resumePending()}).
+     * Stops the delivery threads: a request in flight is interrupted and its claim given back,
+     * scheduled retries are dropped; their deliveries stay {@code PENDING} in the store (see
+     * {@link #resumePending()}).
      */
     @Override
     public void close() {
@@ -311,15 +431,10 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** A failed attempt (retried). */
-    private static final class DeliveryFailed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        DeliveryFailed(String message) {
-            super(message, null, false, false);
+        for (Claim claim : sending.values()) { // requests still stuck: their marks are fenced now
+            giveBack(claim);
         }
+        watched.clear();
     }
 
     /** Builds a {@link WebhookDispatcher}. Not thread-safe. */
@@ -328,6 +443,7 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
         private @Nullable HttpClient httpClient;
         private Clock clock = Clock.systemUTC();
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private @Nullable Duration claimTimeout;
         private int maxAttempts = 8;
         private Duration baseBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofMinutes(5);
@@ -381,6 +497,19 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
                 throw new IllegalArgumentException("requestTimeout must be positive");
             }
             this.requestTimeout = value;
+            return this;
+        }
+
+        /**
+         * How long a claim of a delivery holds: no other dispatcher sends it meanwhile (default
+         * 2 x request timeout + 30 s). Must exceed the longest a request can take (connect plus
+         * request timeout); a dispatcher killed mid-request delays its delivery by up to this long.
+         *
+         * @param value longer than the request timeout (checked by {@link #build()})
+         * @return this builder
+         */
+        public Builder claimTimeout(Duration value) {
+            this.claimTimeout = Objects.requireNonNull(value, "claimTimeout");
             return this;
         }
 
@@ -451,6 +580,7 @@ public final class WebhookDispatcher implements EventSink, AutoCloseable {
          * Builds the dispatcher (its threads start on the first delivery).
          *
          * @return the dispatcher
+         * @throws IllegalArgumentException if the claim timeout is not longer than the request timeout
          */
         public WebhookDispatcher build() {
             return new WebhookDispatcher(this);

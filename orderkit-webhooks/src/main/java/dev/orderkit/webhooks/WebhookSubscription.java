@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A URL subscribed to event types of one scope (a store / tenant).
  *
- * @param id unique id of the subscription (part of every delivery id)
+ * @param id unique id of the subscription (part of every delivery id), 1 to 255 characters
  * @param scope the scope whose events it receives, or {@code null} for every scope and the
  *     scope-less stock events
  * @param url the HTTPS (or HTTP) endpoint deliveries are POSTed to
@@ -24,17 +24,21 @@ import org.jspecify.annotations.Nullable;
 public record WebhookSubscription(
         String id, @Nullable String scope, URI url, Set<EventType> eventTypes, List<String> secrets) {
 
+    /** The longest subscription id (durable stores key deliveries by it). */
+    public static final int MAX_ID_LENGTH = 255;
+
     /**
      * Validates and copies.
      *
-     * @throws IllegalArgumentException if the id is blank, the URL is not absolute http(s) or no
+     * @throws IllegalArgumentException if the id is blank or longer than 255 characters, the URL is not absolute http(s) or no
      *     secret is given (or one is blank)
      */
     public WebhookSubscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
-        if (id.isBlank()) {
-            throw new IllegalArgumentException("id must not be blank");
+        if (id.isBlank() || id.length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException(
+                    "id must be 1.." + MAX_ID_LENGTH + " characters, not blank: '" + id + "'");
         }
         String s = url.getScheme();
         if (!url.isAbsolute() || !("https".equalsIgnoreCase(s) || "http".equalsIgnoreCase(s))) {

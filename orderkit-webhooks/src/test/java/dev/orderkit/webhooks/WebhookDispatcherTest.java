@@ -1,6 +1,7 @@
 package dev.orderkit.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.event.EventJson;
@@ -9,6 +10,8 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.webhooks.Receiver.Answer;
 import dev.orderkit.webhooks.Receiver.Request;
 import dev.orderkit.webhooks.WebhookDelivery.Status;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -160,7 +163,8 @@ class WebhookDispatcherTest {
         WebhookDispatcher first = WebhookDispatcher.builder()
                 .store(store)
                 .maxAttempts(5)
-                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(20)) // the retry would come much later
+                .jitter(0)
+                .backoff(Duration.ofSeconds(2), Duration.ofSeconds(4)) // the retry is due 2 s after the failure
                 .build();
         first.subscribe(WebhookSubscription.of("sub-r", Scope.of("shop"), url, SECRET));
         // a second subscriber whose first request is still running when the dispatcher stops
@@ -175,8 +179,13 @@ class WebhookDispatcherTest {
                 () -> store.delivery(id).map(WebhookDelivery::attempts).orElse(0) == 1);
         await("request in flight", () -> receiver.requests("/hanging").size() == 1);
         first.close(); // the process stops: the scheduled retry is gone, the request interrupted
-        assertThat(store.delivery(id).orElseThrow().status()).isEqualTo(Status.PENDING);
-        assertThat(store.delivery(inFlight).orElseThrow().status()).isEqualTo(Status.PENDING);
+        WebhookDelivery failed = store.delivery(id).orElseThrow();
+        assertThat(failed.status()).isEqualTo(Status.PENDING);
+        assertThat(failed.nextAttemptAt()).isAfter(failed.updatedAt()); // the backoff is stored
+        WebhookDelivery interrupted = store.delivery(inFlight).orElseThrow();
+        assertThat(interrupted.status()).isEqualTo(Status.PENDING);
+        assertThat(interrupted.claimedUntil()).isNull(); // close() gave the claim back
+        assertThat(interrupted.attempts()).isZero();
 
         healthy.set(true);
         try (WebhookDispatcher second = WebhookDispatcher.builder()
@@ -184,13 +193,49 @@ class WebhookDispatcherTest {
                 .backoff(Duration.ofMillis(5), Duration.ofMillis(40))
                 .build()) {
             assertThat(second.resumePending()).isEqualTo(2);
+            assertThat(second.resumePending()).isZero(); // already followed
             await("resumed", () -> store.delivery(id).orElseThrow().status() == Status.DELIVERED);
+            // the stored backoff was honoured: the retry came no earlier than it was due
+            assertThat(store.delivery(id).orElseThrow().updatedAt()).isAfterOrEqualTo(failed.nextAttemptAt());
             await("resumed", () -> store.delivery(inFlight).orElseThrow().status() == Status.DELIVERED);
         }
         List<Request> got = receiver.requests("/restart");
         assertThat(got).hasSize(2);
         assertThat(got).allSatisfy(r -> assertSigned(r, e));
         assertThat(got).extracting(r -> r.header(WebhookHeaders.ATTEMPT)).containsExactly("1", "2");
+    }
+
+    @Test
+    void aHandOverRepeatedAfterTheStoreLostItsAcknowledgementIsDelivered() throws Exception {
+        URI url = receiver.endpoint("/lost-ack", n -> new Answer(200, 0));
+        InMemoryWebhookStore memory = new InMemoryWebhookStore();
+        AtomicBoolean loseNextAdd = new AtomicBoolean(true);
+        // the insert is applied, but its acknowledgement is lost (connection dropped after commit)
+        WebhookStore lossy = (WebhookStore) Proxy.newProxyInstance(
+                WebhookStore.class.getClassLoader(), new Class<?>[] {WebhookStore.class}, (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(memory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("addDelivery") && loseNextAdd.getAndSet(false)) {
+                        throw new IllegalStateException("connection lost after the commit");
+                    }
+                    return result;
+                });
+        try (WebhookDispatcher d = WebhookDispatcher.builder()
+                .store(lossy)
+                .backoff(Duration.ofMillis(5), Duration.ofMillis(40))
+                .build()) {
+            d.subscribe(WebhookSubscription.of("sub-l", Scope.of("shop"), url, SECRET));
+            OrderKitEvent e = event("ord_l", 1, EventType.ORDER_CREATED, "shop");
+            assertThatThrownBy(() -> d.publish(e)).hasMessageContaining("connection lost");
+            d.publish(e); // the outbox hands the event over again: recorded already, followed now
+            String id = WebhookDelivery.idOf(e.id(), "sub-l");
+            await("delivered", () -> memory.delivery(id).orElseThrow().status() == Status.DELIVERED);
+            assertThat(receiver.requests("/lost-ack")).hasSize(1);
+        }
     }
 
     @Test

@@ -47,7 +47,8 @@ public final class SchemaInstaller {
             new Script(7, "recovery", "V7__recovery.sql"),
             new Script(8, "order listing", "V8__order_listing.sql"),
             new Script(9, "held vs committed, stock policies", "V9__stock_split.sql"),
-            new Script(10, "outbox order per aggregate", "V10__outbox_order.sql"));
+            new Script(10, "outbox order per aggregate", "V10__outbox_order.sql"),
+            new Script(11, "webhooks", "V11__webhooks.sql"));
 
     /** The version that added {@code orders.customer_ref}, filled in by {@link #backfillCustomerRefs()}. */
     private static final int CUSTOMER_REF_VERSION = 8;
@@ -340,6 +341,8 @@ public final class SchemaInstaller {
     public static List<String> tables(String prefix) {
         List<String> out = new ArrayList<>();
         for (String t : List.of(
+                "webhook_delivery",
+                "webhook_subscription",
                 "inbox",
                 "outbox",
                 "outbox_lock",
