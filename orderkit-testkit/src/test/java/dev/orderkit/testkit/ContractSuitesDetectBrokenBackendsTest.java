@@ -400,8 +400,12 @@ class ContractSuitesDetectBrokenBackendsTest {
     }
 
     private static void sleepBriefly() {
+        sleepFor(1);
+    }
+
+    private static void sleepFor(long millis) {
         try {
-            Thread.sleep(1);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -1174,7 +1178,9 @@ class ContractSuitesDetectBrokenBackendsTest {
             if (until != null && until.isAfter(now)) {
                 return Claim.IN_PROGRESS;
             }
-            sleepBriefly(); // widen the window so the race shows on every run
+            // widen the window so the race shows on every run: 1 ms was not always enough on a loaded
+            // 2-core machine (a racer could be scheduled only after the first one had written)
+            sleepFor(25);
             leases.put(messageId, now.plus(lease));
             return Claim.ACQUIRED;
         }
