@@ -484,7 +484,29 @@ public final class DefaultStockLedger implements StockLedger {
 
     /** Checks that every SKU is known without reserving anything. */
     public void requireKnown(List<ReservationLine> lines) {
-        retries.backend(() -> readLevels(lines, false));
+        for (int i = 0; i < lines.size(); i++) {
+            if (!knownLately(lines.get(i))) {
+                retries.backend(() -> readLevels(lines, false));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether a read through this ledger already saw the line's SKU (and location, if it names
+     * one). Levels are never removed, so a level once seen stays known however old the reading:
+     * {@code place()} skips the round trip of its up-front check for the SKUs it already served.
+     */
+    private boolean knownLately(ReservationLine line) {
+        Locations l = locationCache.get(line.sku());
+        if (l != null) {
+            StockKey sole = l.sole();
+            if (line.location() == null || (sole != null && sole.location().equals(line.location()))) {
+                return true;
+            }
+        }
+        List<StockLevel> cached = cachedLevels(line.sku());
+        return cached != null && covers(cached, line);
     }
 
     /** The lines merged by key, in key order (the storage's lock order). */

@@ -392,6 +392,54 @@ public final class Db {
     }
 
     /**
+     * One statement on a plain connection.
+     *
+     * @param <T> result type
+     */
+    @FunctionalInterface
+    public interface StatementBody<T> {
+        /**
+         * Runs it.
+         *
+         * @param c the connection
+         * @return the result
+         * @throws SQLException on driver failures
+         */
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs one statement that is atomic on its own (inside {@link #withConnection}): as is in
+     * auto-commit mode (one round trip, commit included) or inside the step transaction (whose
+     * commit is the unit's); committed explicitly only if the data source hands out manual-commit
+     * connections.
+     *
+     * @param c the connection
+     * @param ambient whether it is the step transaction's
+     * @param body the statement
+     * @param <T> result type
+     * @return the result
+     * @throws SQLException on driver failures (rolled back if this committed it)
+     */
+    public static <T> T autoCommitted(Connection c, boolean ambient, StatementBody<T> body) throws SQLException {
+        if (ambient || c.getAutoCommit()) {
+            return body.run(c);
+        }
+        try {
+            T result = body.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed); // connection broken: the database rolls back on its own
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Maps a driver failure to an orderkit exception, like {@link #map(String, JdbiException)}.
      *
      * @param what what was being done

@@ -7,12 +7,16 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.OrderPosition;
 import dev.orderkit.core.spi.OrderStore;
 import dev.orderkit.jdbc.JdbcDialect;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
@@ -40,6 +44,21 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public boolean insert(Order order, List<OrderKitEvent> events) {
+        if (db.dialect() == JdbcDialect.POSTGRESQL) {
+            return writePostgres("insert order " + order.id(), PG_INSERT, order, events, ps -> {
+                ps.setString(1, order.id());
+                ps.setString(2, order.scope());
+                ps.setString(3, order.idempotencyKey());
+                ps.setString(4, order.status().name());
+                ps.setLong(5, order.version());
+                ps.setLong(6, Db.nanos(order.createdAt()));
+                ps.setLong(7, Db.nanos(order.updatedAt()));
+                ps.setLong(8, Db.nanos(order.recovery().nextAttemptAt()));
+                ps.setString(9, order.customerRef());
+                ps.setString(10, Codec.write(order));
+                return 11;
+            });
+        }
         // no savepoint inside a step transaction: a lost insert writes nothing, a failure ends the unit
         return db.txWithoutSavepoint("insert order " + order.id(), tx -> {
             Handle h = tx.handle();
@@ -105,6 +124,19 @@ public final class JdbcOrderStore implements OrderStore {
 
     @Override
     public boolean update(Order order, long expectedVersion, List<OrderKitEvent> events) {
+        if (db.dialect() == JdbcDialect.POSTGRESQL) {
+            return writePostgres("update order " + order.id(), PG_UPDATE, order, events, ps -> {
+                ps.setString(1, order.status().name());
+                ps.setLong(2, order.version());
+                ps.setLong(3, Db.nanos(order.updatedAt()));
+                ps.setLong(4, Db.nanos(order.recovery().nextAttemptAt()));
+                ps.setString(5, order.customerRef());
+                ps.setString(6, Codec.write(order));
+                ps.setString(7, order.id());
+                ps.setLong(8, expectedVersion);
+                return 9;
+            });
+        }
         // no savepoint inside a step transaction: a lost compare-and-set writes nothing, a failure ends the unit
         return db.txWithoutSavepoint("update order " + order.id(), tx -> {
             Handle h = tx.handle();
@@ -127,6 +159,66 @@ public final class JdbcOrderStore implements OrderStore {
             outbox(h, events);
             return true;
         });
+    }
+
+    /** The order row's parameters of a PostgreSQL write; returns the index of the first event parameter. */
+    @FunctionalInterface
+    private interface OrderParams {
+        int bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** PostgreSQL: an order insert-if-absent, without its events. */
+    private static final String PG_INSERT = "INSERT INTO {p}orders (id, scope, idem_key, status, version, "
+            + "created_at, updated_at, next_attempt_at, customer_ref, body) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
+    /** PostgreSQL: an order compare-and-set on its version, without its events. */
+    private static final String PG_UPDATE = "UPDATE {p}orders SET status = ?, version = ?, updated_at = ?, "
+            + "next_attempt_at = ?, customer_ref = ?, body = ? WHERE id = ? AND version = ? RETURNING id";
+
+    /** Statements by (write, number of events): a placement writes 1 or 2 events per change. */
+    private final ConcurrentHashMap<String, String> pgStatements = new ConcurrentHashMap<>();
+
+    /**
+     * PostgreSQL: the order write and its events as ONE statement (a data-modifying CTE, atomic on
+     * its own: one round trip in auto-commit mode or inside a step transaction). The events are
+     * inserted only if the write applied, in list order (so an aggregate's rows keep increasing
+     * ids); the answer is whether it applied.
+     */
+    private boolean writePostgres(
+            String what, String write, Order order, List<OrderKitEvent> events, OrderParams params) {
+        int n = events.size();
+        String sql = pgStatements.computeIfAbsent(write.substring(0, 6) + n, k -> pgStatement(write, n));
+        return db.withConnection(
+                what,
+                (c, ambient) -> Db.autoCommitted(c, ambient, cc -> {
+                    try (PreparedStatement ps = cc.prepareStatement(sql)) {
+                        int at = params.bind(ps);
+                        for (OrderKitEvent e : events) {
+                            at = JdbcOutboxStore.bind(ps, at, e);
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            return rs.next() && rs.getLong(1) == 1;
+                        }
+                    }
+                }));
+    }
+
+    private String pgStatement(String write, int events) {
+        StringBuilder sb = new StringBuilder("WITH o AS (").append(write).append(')');
+        if (events > 0) {
+            sb.append(", e AS (INSERT INTO {p}outbox (event_id, event_type, subject_id, payload, status, attempts, ")
+                    .append("next_attempt_at, created_at) SELECT v.eid, v.typ, v.sub, v.pay, 'PENDING', 0, 0, v.at ")
+                    .append("FROM o, (VALUES ");
+            for (int i = 0; i < events; i++) {
+                sb.append(i == 0 ? "" : ", ")
+                        .append('(')
+                        .append(i)
+                        .append(", CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TEXT), ")
+                        .append("CAST(? AS BIGINT))");
+            }
+            sb.append(") AS v(n, eid, typ, sub, pay, at) ORDER BY v.n)");
+        }
+        return db.sql(sb.append(" SELECT COUNT(*) FROM o").toString());
     }
 
     private void outbox(Handle h, List<OrderKitEvent> events) {

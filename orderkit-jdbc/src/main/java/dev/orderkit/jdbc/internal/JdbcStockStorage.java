@@ -251,30 +251,6 @@ public final class JdbcStockStorage implements StockStorage {
         Done<T> run(Connection c) throws SQLException;
     }
 
-    @FunctionalInterface
-    private interface StatementBody<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /**
-     * Runs one statement that is atomic on its own: as is in auto-commit mode (one round trip,
-     * commit included) or inside the step transaction (whose commit is the unit's); committed
-     * explicitly only if the data source hands out manual-commit connections.
-     */
-    private static <T> T autoCommitted(Connection c, boolean ambient, StatementBody<T> body) throws SQLException {
-        if (ambient || c.getAutoCommit()) {
-            return body.run(c);
-        }
-        try {
-            T result = body.run(c);
-            c.commit();
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-        }
-    }
-
     private static void rollbackQuietly(Connection c, Exception cause) {
         try {
             c.rollback();
@@ -492,7 +468,7 @@ public final class JdbcStockStorage implements StockStorage {
         long expN = Db.nanos(expiresAt);
         Optional<ReserveResult> answer = db.withConnection(
                 "reserve " + reservationId,
-                (c, ambient) -> autoCommitted(c, ambient, cc -> {
+                (c, ambient) -> Db.autoCommitted(c, ambient, cc -> {
                     try (PreparedStatement ps = cc.prepareStatement(sql.reserve(sorted.size()))) {
                         PgStockSql.bindReserve(ps, 1, reservationId, sorted, expN, nowN);
                         try (ResultSet rs = ps.executeQuery()) {
@@ -624,7 +600,7 @@ public final class JdbcStockStorage implements StockStorage {
         if (sql != null) {
             PgStockSql.TransitionReply reply = db.withConnection(
                     what,
-                    (c, ambient) -> autoCommitted(c, ambient, cc -> {
+                    (c, ambient) -> Db.autoCommitted(c, ambient, cc -> {
                         try (PreparedStatement ps = cc.prepareStatement(sql.transition(transition))) {
                             ps.setString(1, reservationId);
                             ps.setLong(2, nowN);
@@ -964,7 +940,7 @@ public final class JdbcStockStorage implements StockStorage {
         long nowN = Db.nanos(now);
         return db.withConnection(
                 "expire " + ids.size() + " holds",
-                (c, ambient) -> autoCommitted(c, ambient, cc -> {
+                (c, ambient) -> Db.autoCommitted(c, ambient, cc -> {
                     try (PreparedStatement ps = cc.prepareStatement(sql.expireAll())) {
                         ps.setLong(1, nowN);
                         ps.setArray(2, cc.createArrayOf("varchar", ids.toArray()));
