@@ -72,6 +72,14 @@ public record Background(
     /** Name of the outbox publishing task ({@link OrderKit.Builder#outboxPublishing(BackgroundTask)}). */
     public static final String OUTBOX = "outbox";
 
+    /**
+     * Name of the payment workers' task: the kit's {@link AsyncPlacement#workers()} drive accepted
+     * orders ({@link OrderService#submit}) and stuck placements through payment, polling every
+     * {@link AsyncPlacement#pollEvery()}. While it runs, {@link OrderService#recover()} leaves
+     * placements to it.
+     */
+    public static final String PAYMENTS = "payments";
+
     /** Name of the retention purge task ({@link OrderKit#purge()}). */
     public static final String PURGE = "purge";
 

@@ -284,6 +284,8 @@ public final class OrderKit implements AutoCloseable {
         private Retention retention = Retention.defaults();
         private @Nullable InboxStore inboxStore;
         private RecoverySettings recovery = RecoverySettings.defaults();
+        private PaymentPacing paymentPacing = PaymentPacing.unlimited();
+        private AsyncPlacement asyncPlacement = AsyncPlacement.defaults();
 
         /** The shortest lease a kit uses by default (longer when the payment call budget is). */
         private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
@@ -595,6 +597,31 @@ public final class OrderKit implements AutoCloseable {
         }
 
         /**
+         * The pace of payment calls (default {@link PaymentPacing#unlimited()}): every call to the
+         * gateway takes a permit first; a 429 pauses the calls.
+         *
+         * @param value the pacing
+         * @return this builder
+         */
+        public Builder paymentPacing(PaymentPacing value) {
+            this.paymentPacing = Check.notNull(value, "paymentPacing");
+            return this;
+        }
+
+        /**
+         * Asynchronous placement ({@link OrderService#submit}): the payment workers and the backlog
+         * bound (default {@link AsyncPlacement#defaults()}). The workers run with
+         * {@link #background(Background) background work}.
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder asyncPlacement(AsyncPlacement value) {
+            this.asyncPlacement = Check.notNull(value, "asyncPlacement");
+            return this;
+        }
+
+        /**
          * Builds the kit, creating in-memory defaults for unset backends, and starts its background
          * work if {@link #background(Background)} enabled it.
          *
@@ -632,6 +659,7 @@ public final class OrderKit implements AutoCloseable {
                             : OrderKitConfig.DEFAULT_MAX_HOLD;
             PaymentPort payments = paymentPort != null ? paymentPort : new SimulatedPaymentPort();
             Duration resolvedLease = leaseCovering(lease, retry, payments);
+            checkBacklogHolds(asyncPlacement, paymentPacing, resolvedLease, resolvedMaxHold);
             // the in-memory defaults share one outbox: an order's events and its hold's events are
             // one ordered stream, delivered after each change with retries
             InMemoryOutbox memoryOutbox =
@@ -664,12 +692,40 @@ public final class OrderKit implements AutoCloseable {
                             retention,
                             inboxStore,
                             recovery,
-                            resolvedMaxHold),
+                            resolvedMaxHold,
+                            paymentPacing,
+                            asyncPlacement),
                     background,
                     backgroundExecutor,
                     outboxPublishing,
                     memoryOutbox,
                     instrumentation);
+        }
+
+        /**
+         * Checks that an accepted order's hold outlasts its wait in a full backlog at the pace, and
+         * is no longer than the kit's longest hold.
+         */
+        private static void checkBacklogHolds(
+                AsyncPlacement async, PaymentPacing pacing, Duration lease, Duration maxHold) {
+            if (async.holdTtl().compareTo(maxHold) > 0) {
+                throw new InvalidRequestException(
+                        "asyncPlacement.holdTtl", async.holdTtl(), "must be at most maxHold (" + maxHold + ")");
+            }
+            if (!pacing.limited()) {
+                return;
+            }
+            Duration drain = Duration.ofNanos(
+                    (long) Math.min(Long.MAX_VALUE / 2.0, async.maxBacklog() / pacing.permitsPerSecond() * 1e9));
+            Duration needed = drain.plus(lease);
+            if (async.holdTtl().compareTo(needed) < 0) {
+                throw new InvalidRequestException(
+                        "asyncPlacement.holdTtl",
+                        async.holdTtl(),
+                        "must outlast a full backlog at the payment pace: " + async.maxBacklog() + " orders at "
+                                + pacing.permitsPerSecond() + "/s take " + drain + ", plus the lease " + lease
+                                + " = " + needed + " (raise holdTtl or lower maxBacklog)");
+            }
         }
 
         /**

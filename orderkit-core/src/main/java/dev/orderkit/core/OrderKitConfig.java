@@ -39,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  * @param recovery backoff, parking and sweep sizes of {@code OrderService.recover()}
  * @param maxHold the longest an order's hold may last since the order was placed, counting every
  *     {@link OrderService#extendHold} (at least {@code reservationTtl})
+ * @param pacing the pace of payment calls
+ * @param async asynchronous placement ({@code OrderService.submit}) and its payment workers
  */
 public record OrderKitConfig(
         Clock clock,
@@ -60,7 +62,9 @@ public record OrderKitConfig(
         Retention retention,
         @Nullable InboxStore inboxStore,
         RecoverySettings recovery,
-        Duration maxHold) {
+        Duration maxHold,
+        PaymentPacing pacing,
+        AsyncPlacement async) {
 
     /** The {@link #maxHold()} of a kit that does not set one: one hour, or the hold's TTL if longer. */
     public static final Duration DEFAULT_MAX_HOLD = Duration.ofHours(1);
@@ -86,6 +90,8 @@ public record OrderKitConfig(
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(recovery, "recovery");
         Objects.requireNonNull(maxHold, "maxHold");
+        Objects.requireNonNull(pacing, "pacing");
+        Objects.requireNonNull(async, "async");
     }
 
     /**
@@ -152,6 +158,10 @@ public record OrderKitConfig(
                 retention,
                 inboxStore,
                 recovery,
-                reservationTtl.compareTo(DEFAULT_MAX_HOLD) > 0 ? reservationTtl : DEFAULT_MAX_HOLD);
+                reservationTtl.compareTo(DEFAULT_MAX_HOLD) > 0 ? reservationTtl : DEFAULT_MAX_HOLD,
+                PaymentPacing.unlimited(),
+                AsyncPlacement.defaults()
+                        .withHoldTtl(
+                                reservationTtl.compareTo(DEFAULT_MAX_HOLD) > 0 ? reservationTtl : DEFAULT_MAX_HOLD));
     }
 }

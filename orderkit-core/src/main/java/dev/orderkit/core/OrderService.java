@@ -32,6 +32,34 @@ public interface OrderService {
     PlaceOrderResult place(PlaceOrderRequest request);
 
     /**
+     * Accepts an order for asynchronous placement and returns at once: validates the request,
+     * claims the key, creates the order and holds its stock ({@link OrderStatus#STOCK_RESERVED}) —
+     * in one commit where the key, the orders and the stock share a database — and leaves the
+     * payment (authorize → confirm, or decline → release) to the kit's payment workers
+     * ({@link AsyncPlacement}), on this or any other instance, after any crash. The order reaches a
+     * terminal state (or {@link OrderStatus#AWAITING_PAYMENT_ACTION}) without any further call;
+     * clients learn the outcome through {@link #get}, the order's events or webhooks.
+     *
+     * <p><b>Replays.</b> The same key and payload answer {@link SubmitResult.Accepted} (replayed)
+     * while the payment is pending, and {@link SubmitResult.Finished} with the placement's final
+     * outcome once it has one (what {@link #place} would replay). {@code place} with a submitted key
+     * finishes the placement in the caller's thread. Key reuse with another payload and bad input
+     * behave exactly as in {@code place}.
+     *
+     * <p><b>Backpressure.</b> When the accepted-but-unpaid backlog has reached
+     * {@link AsyncPlacement#maxBacklog()}, a new key gets {@link SubmitResult.Busy} and nothing is
+     * written. An order rejected for lack of stock is {@link SubmitResult.Finished} at once.
+     *
+     * @param request the request
+     * @return accepted, finished or busy
+     * @throws IdempotencyKeyReuseException if the key was used with a different payload
+     * @throws RequestInProgressException if a call with the key is still creating its order
+     * @throws UnknownSkuException if a SKU has no stock level (nothing is written)
+     * @throws BackendUnavailableException if storage failed; retry with the same key
+     */
+    SubmitResult submit(PlaceOrderRequest request);
+
+    /**
      * Reads an order of a scope.
      *
      * @param scope the caller's scope

@@ -32,6 +32,7 @@ import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.Shortfall;
+import dev.orderkit.core.SubmitResult;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
@@ -148,6 +149,11 @@ public final class DefaultOrderService implements OrderService {
         instrumentation.placed(result.outcome(), result.replayed());
         timing.success(Outcomes.of(result.outcome()));
         return result;
+    }
+
+    @Override
+    public SubmitResult submit(PlaceOrderRequest request) {
+        throw new UnsupportedOperationException("not yet");
     }
 
     /** A key as logs show it: scope and hashed key, never the raw key (see {@link RequestContext}). */

@@ -108,6 +108,20 @@ public interface OrderStore {
                 .toList();
     }
 
+    /**
+     * Counts the orders in the given statuses, counting no further than {@code atMost}: the backlog
+     * of asynchronous placement ({@code OrderService.submit}), compared with its bound. The default
+     * reads the orders through {@link #findStale}; a store should override it with a count over its
+     * status index that stops at {@code atMost}.
+     *
+     * @param statuses statuses to count
+     * @param atMost the count is exact up to this, and {@code atMost} when there are more
+     * @return the number of matching orders, at most {@code atMost}
+     */
+    default int countInStatus(Set<OrderStatus> statuses, int atMost) {
+        return findStale(statuses, Instant.MAX, atMost).size();
+    }
+
     // ------------------------------------------------------------------ listing (OrderService#list)
 
     /**
