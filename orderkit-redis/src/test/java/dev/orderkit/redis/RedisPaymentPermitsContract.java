@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orderkit.core.InvalidRequestException;
+import dev.orderkit.testkit.PaymentPermitsHammer;
 import dev.orderkit.testkit.TestServices;
 import java.time.Duration;
 import java.util.List;
@@ -57,9 +58,9 @@ abstract class RedisPaymentPermitsContract {
         assertThat(a.key()).isEqualTo(b.key()).isEqualTo(prefix + "{pp:payments}");
         assertThat(a.burst()).isEqualTo(10);
 
-        PermitsHammer.Result r = PermitsHammer.run(List.of(a, b), 3, Duration.ofSeconds(2));
+        PaymentPermitsHammer.Result r = PaymentPermitsHammer.run(List.of(a, b), 3, Duration.ofSeconds(2));
 
-        PermitsHammer.assertPace(r, 100, a.burst());
+        PaymentPermitsHammer.assertPace(r, 100, a.burst());
         System.out.println("redis " + getClass().getSimpleName() + ": " + r);
     }
 

@@ -1,4 +1,4 @@
-package dev.orderkit.redis;
+package dev.orderkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,21 +13,43 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Hammers limiters that share one bucket from several threads for a while and checks the pace:
- * granted ≤ rate × elapsed + burst (+ slack) and ≥ half of that; no call waits for a permit (each
- * returns within {@link #MAX_CALL}); every denial carries a positive wait of at most
- * {@link #MAX_HINT}.
+ * Checks a shared {@link PaymentPermits} (e.g. {@code RedisPaymentPermits}, {@code
+ * JdbcPaymentPermits}): {@link #run} hammers limiters that share one bucket (one per simulated
+ * instance) from several threads for a while, {@link #assertPace} checks granted ≤ rate × elapsed +
+ * burst (+ 2 % + 2 slack) and ≥ half of that, that no call waited for a permit (each returned within
+ * {@link #MAX_CALL}) and that every denial carried a positive wait of at most {@link #MAX_HINT}.
  */
-final class PermitsHammer {
-    static final Duration MAX_CALL = Duration.ofSeconds(1);
-    static final Duration MAX_HINT = Duration.ofSeconds(1);
+public final class PaymentPermitsHammer {
+    /** The longest a {@link PaymentPermits#tryTake()} may take (a round trip, never a wait for a permit). */
+    public static final Duration MAX_CALL = Duration.ofSeconds(1);
+    /** The longest wait a denial may announce at the rates the tests use (≥ 1 permit per second). */
+    public static final Duration MAX_HINT = Duration.ofSeconds(1);
 
-    /** What a run measured. */
-    record Result(long granted, long denied, double elapsedSeconds, long maxCallNanos, long maxHintNanos) {}
+    /**
+     * What a run measured.
+     *
+     * @param granted permits taken, all threads together
+     * @param denied calls that took none
+     * @param elapsedSeconds the run's length
+     * @param maxCallNanos the longest call
+     * @param maxHintNanos the longest wait a denial announced
+     */
+    public record Result(long granted, long denied, double elapsedSeconds, long maxCallNanos, long maxHintNanos) {}
 
-    private PermitsHammer() {}
+    private PaymentPermitsHammer() {}
 
-    static Result run(List<PaymentPermits> limiters, int threadsPerLimiter, Duration duration) throws Exception {
+    /**
+     * Calls {@link PaymentPermits#tryTake()} in a loop from {@code threadsPerLimiter} threads per
+     * limiter until {@code duration} has passed.
+     *
+     * @param limiters limiters sharing one bucket
+     * @param threadsPerLimiter threads calling each limiter
+     * @param duration how long to hammer
+     * @return what was measured (a denial with a negative wait fails the run)
+     * @throws Exception if a call failed
+     */
+    public static Result run(List<? extends PaymentPermits> limiters, int threadsPerLimiter, Duration duration)
+            throws Exception {
         AtomicLong granted = new AtomicLong();
         AtomicLong denied = new AtomicLong();
         AtomicLong maxCall = new AtomicLong();
@@ -56,7 +78,6 @@ final class PermitsHammer {
                                 maxHint.accumulateAndGet(wait.toNanos(), Math::max);
                             }
                         }
-                        return null;
                     }));
                 }
             }
@@ -71,8 +92,14 @@ final class PermitsHammer {
         return new Result(granted.get(), denied.get(), elapsed, maxCall.get(), maxHint.get());
     }
 
-    /** Asserts the pace of a run against the shared rate and the bucket's burst. */
-    static void assertPace(Result r, double rate, long burst) {
+    /**
+     * Asserts the pace of a run against the shared rate and the bucket's burst.
+     *
+     * @param r the run
+     * @param rate the limiters' shared rate per second
+     * @param burst the bucket's capacity
+     */
+    public static void assertPace(Result r, double rate, long burst) {
         double allowed = rate * r.elapsedSeconds() + burst;
         String what = r + " at " + rate + "/s, burst " + burst;
         assertThat((double) r.granted())
