@@ -249,12 +249,16 @@ public final class DefaultOrderService implements OrderService {
                 throw new IdempotencyKeyReuseException(
                         key.scope().value(), key.key().value());
             }
-            // leased: a worker (or a placing caller) is on it; answer with the order as it now is
+            // leased: a worker (or a placing caller) is on it. An order that holds its stock and
+            // waits for its payment is accepted, whoever drives it; anything else (not reserved
+            // yet, or ended but its key not completed) is answered only by the key, as place does:
+            // an answer read off the order could still change (the reserve may fail, an ended
+            // order's key may be completed otherwise after a takeover)
             Optional<Order> current = retries.backend(
                     () -> orders.findByKey(key.scope().value(), key.key().value()));
-            if (current.isPresent()) {
+            if (current.isPresent() && holdsAndAwaitsPayment(current.get())) {
                 RequestContext.orderId(current.get().id());
-                return answerFor(current.get());
+                return new SubmitResult.Accepted(current.get(), true);
             }
             Instant until = ((ClaimResult.InProgress) claim).leaseExpiresAt();
             Instant now = clock.instant();
@@ -286,7 +290,8 @@ public final class DefaultOrderService implements OrderService {
                 Order created = order;
                 Step step;
                 try {
-                    step = retries.unit(steps, () -> reserveStep(created, lease, true));
+                    // not due yet: the key is still leased to this call (see handedOver)
+                    step = retries.unit(steps, () -> reserveStep(created, lease, true, false));
                 } catch (StaleOrder stale) {
                     step = new Step(reload(created), null);
                 }
@@ -295,7 +300,7 @@ public final class DefaultOrderService implements OrderService {
                 }
                 order = step.order();
             }
-            if (PLACING.contains(order.status()) || order.status() == OrderStatus.NEEDS_ATTENTION) {
+            if (holdsAndAwaitsPayment(order)) {
                 pending.set(order);
                 return null; // hand the key back: the workers take it over
             }
@@ -303,18 +308,39 @@ public final class DefaultOrderService implements OrderService {
         });
         Order accepted = pending.get();
         if (accepted != null) {
-            return accepted(accepted, replay);
+            return accepted(handedOver(accepted), replay);
         }
         return done.map(r -> (SubmitResult) new SubmitResult.Finished(replay ? r.asReplay() : r))
                 .orElse(null);
     }
 
-    /** The answer for an order found while another worker holds its key. */
-    private SubmitResult answerFor(Order order) {
-        if (PLACING.contains(order.status()) || order.status() == OrderStatus.NEEDS_ATTENTION) {
-            return new SubmitResult.Accepted(order, true);
+    /**
+     * Makes a pending order whose key this call just released due for the workers now. A worker
+     * that had found it due while the key was still leased to this call would have deferred it by
+     * {@code stuckAfter}; so the order becomes due only after the release (one compare-and-set, on
+     * the backends whose steps are separate writes). A lost race leaves it as another writer made it.
+     */
+    private Order handedOver(Order pending) {
+        Instant now = clock.instant();
+        if (!PLACING.contains(pending.status())
+                || !pending.recovery().nextAttemptAt().isAfter(now)) {
+            return pending;
         }
-        return new SubmitResult.Finished(resultOf(order).asReplay());
+        Order due = pending.transition(pending.status(), pending.updatedAt())
+                .withRecovery(new Order.Recovery(
+                        pending.recovery().attempts(), now, pending.recovery().lastError(), null));
+        try {
+            return writeRecovery(pending, due, List.of()) ? due : pending;
+        } catch (RuntimeException e) {
+            // still accepted: its claim-free schedule makes it due after stuckAfter instead
+            LOG.debug("could not make order {} due now", pending.id(), e);
+            return pending;
+        }
+    }
+
+    /** Whether an order holds its stock and waits for its payment: what "accepted" promises. */
+    private static boolean holdsAndAwaitsPayment(Order order) {
+        return order.status() == OrderStatus.STOCK_RESERVED || order.status() == OrderStatus.PAYMENT_AUTHORIZED;
     }
 
     /** An order accepted (or found pending) by this call: counted into the backlog, the workers woken. */
@@ -619,7 +645,7 @@ public final class DefaultOrderService implements OrderService {
                     return new Opening(claim, null, null, null); // our own earlier commit: resume it
                 }
                 hook.before(orderId, OrderStatus.CREATED.name()); // a crash here rolls all of it back
-                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId, now), accept);
+                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId, now), accept, accept);
                 if (accept && step.done() == null) {
                     keys.release(key, a.fencingToken()); // accepted: the key is the workers' to take
                 }
@@ -768,7 +794,7 @@ public final class DefaultOrderService implements OrderService {
                 case CREATED -> {
                     Order created = order;
                     try {
-                        step = retries.unit(steps, () -> reserveStep(created, lease, false));
+                        step = retries.unit(steps, () -> reserveStep(created, lease, false, false));
                     } catch (StaleOrder stale) {
                         order = reload(created);
                         continue;
@@ -805,7 +831,11 @@ public final class DefaultOrderService implements OrderService {
      * Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit; an outcome
      * that ends the placement completes the key in the same unit (atomic backends).
      */
-    private Step reserveStep(Order order, Lease lease, boolean accept) {
+    /**
+     * @param accept a submit's hold: {@link AsyncPlacement#holdTtl()} instead of the placement's TTL
+     * @param dueNow STOCK_RESERVED due for the workers at once (the key is released in the same commit)
+     */
+    private Step reserveStep(Order order, Lease lease, boolean accept, boolean dueNow) {
         Reservation held;
         try {
             held = ledger.reserve(
@@ -829,8 +859,8 @@ public final class DefaultOrderService implements OrderService {
             Order cancelled = claim(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
             return finalStep(cancelled, resultOf(cancelled), lease);
         }
-        if (accept) {
-            // accepted: due for the payment workers at once
+        if (dueNow) {
+            // accepted in the commit that releases the key: due for the payment workers at once
             return new Step(
                     claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines()), true), null, held);
         }
