@@ -45,8 +45,9 @@ import java.util.Random;
  * <p>Every answer is appended to the worker's log as one line with one {@code write} call on an
  * unbuffered file stream, so what a killed worker was told survives it (the page cache belongs to
  * the kernel, not to the process). Lines: {@code T <op>} an attempt; {@code P <key> <order>
- * <outcome> <replayed>} a placement's answer (a {@code submit} answered {@code Finished} too);
- * {@code S <key> <order> <replayed>} a {@code submit} answered {@code Accepted}; {@code B <key>
+ * <outcome> <replayed>} a placement's answer (a {@code submit} answered {@code Finished} too, with a
+ * trailing {@code submit}); {@code S <key> <order> <replayed> <status>} a {@code submit} answered
+ * {@code Accepted} (the order's status as the answer carried it); {@code B <key>
  * <backlog>} a {@code submit} answered {@code Busy}; {@code U <key> REJECTED|ACCEPTED ...} a deliberate key
  * reuse; {@code C|F <key> <order>} an acknowledged cancellation / fulfilment; {@code E <op> <class>}
  * a typed (OrderKitException) failure; {@code X <op> <class> <message>} any other exception;
@@ -391,12 +392,15 @@ public final class FaultWorker {
     private static void submit(FaultConfig c, OrderKit kit, Log log, Known known, int n) {
         SubmitResult res = kit.orders().submit(c.request(n, false));
         if (res instanceof SubmitResult.Accepted a) {
-            log.line("S " + FaultConfig.key(n) + " " + a.order().id() + " " + (a.replayed() ? 1 : 0));
+            // the status the answer carried: a post-mortem's evidence (the verdict reads the final one)
+            log.line("S " + FaultConfig.key(n) + " " + a.order().id() + " " + (a.replayed() ? 1 : 0) + " "
+                    + a.order().status());
             known.accepted(n);
         } else if (res instanceof SubmitResult.Finished f) {
             PlaceOrderResult r = f.result();
-            log.line("P " + FaultConfig.key(n) + " " + r.order().id() + " " + r.outcome() + " "
-                    + (r.replayed() ? 1 : 0));
+            // a place answer's line; the trailing "submit" only tells a post-mortem which call it was
+            log.line("P " + FaultConfig.key(n) + " " + r.order().id() + " " + r.outcome() + " " + (r.replayed() ? 1 : 0)
+                    + " submit");
             known.completed(n, r);
         } else if (res instanceof SubmitResult.Busy b) {
             log.line("B " + FaultConfig.key(n) + " " + b.backlog());

@@ -272,7 +272,7 @@ class VerdictTest {
         Order o = ((SubmitResult.Accepted) r).order();
         assertThat(o.status()).isEqualTo(OrderStatus.STOCK_RESERVED);
         acks.line("T submit");
-        acks.line("S " + FaultConfig.key(n) + " " + o.id() + " 0");
+        acks.line("S " + FaultConfig.key(n) + " " + o.id() + " 0 " + o.status());
         orders.add(o);
         return o;
     }
@@ -292,14 +292,14 @@ class VerdictTest {
         // a repeat while the payment is pending: accepted again, replayed
         SubmitResult again = kit.orders().submit(CONFIG.request(6, false));
         assertThat(again).isEqualTo(new SubmitResult.Accepted(o, true));
-        acks.line("S " + o.idempotencyKey() + " " + o.id() + " 1");
+        acks.line("S " + o.idempotencyKey() + " " + o.id() + " 1 STOCK_RESERVED");
         // no payment workers: recovery drives the accepted order, then a repeat answers its outcome
         assertThat(kit.orders().recover().ordersResumed()).isEqualTo(1);
         SubmitResult done = kit.orders().submit(CONFIG.request(6, false));
         assertThat(done).isInstanceOf(SubmitResult.Finished.class);
         PlaceOrderResult r = ((SubmitResult.Finished) done).result();
         assertThat(r.order().id()).isEqualTo(o.id());
-        acks.line("P " + o.idempotencyKey() + " " + o.id() + " " + r.outcome() + " 1");
+        acks.line("P " + o.idempotencyKey() + " " + o.id() + " " + r.outcome() + " 1 submit");
         assertThat(refresh(o).status()).isEqualTo(OrderStatus.CONFIRMED);
         Verdict v = check();
         assertThat(v.describe(5)).isEmpty();
