@@ -90,6 +90,8 @@ final class FaultRun {
             long lostCommits,
             long attempts,
             long acknowledged,
+            long accepted,
+            long busy,
             long replays,
             long reuseRejected,
             long recovered,
@@ -223,8 +225,8 @@ final class FaultRun {
             RecordingSink.createTable(driver.gatewayPool(), prefix);
             List<SuiteOutbox> outboxes = driver.outboxes();
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(ledger);
-            OrderKit kit =
-                    FaultWorker.kit(driver, new RecordingPaymentPort(gateway, driver.gatewayPool(), prefix, "suite"));
+            OrderKit kit = FaultWorker.kit(
+                    driver, new RecordingPaymentPort(gateway, driver.gatewayPool(), prefix, "suite"), false);
             for (int i = 0; i < settings.skus(); i++) {
                 kit.stock().adjust(StockKey.of(FaultConfig.sku(i)), settings.stockPerSku(), "initial-" + i);
             }
@@ -476,6 +478,8 @@ final class FaultRun {
                     acks.lostCommits,
                     acks.attempts,
                     acks.acknowledged,
+                    acks.acceptedAnswers,
+                    acks.busy,
                     acks.replays,
                     acks.reuseRejected,
                     acks.recovered + recovered,
@@ -646,14 +650,18 @@ final class FaultRun {
 
         private @Nullable Path log;
 
-        /** Whether the current process has acknowledged a call (a P, C, F or U line in its log). */
+        /** Whether the current process has acknowledged a call (a P, S, C, F or U line in its log). */
         boolean working() {
             try {
                 if (log == null || !Files.exists(log)) {
                     return false;
                 }
                 String text = Files.readString(log, StandardCharsets.UTF_8);
-                return text.contains("\nP ") || text.contains("\nC ") || text.contains("\nF ") || text.contains("\nU ");
+                return text.contains("\nP ")
+                        || text.contains("\nS ")
+                        || text.contains("\nC ")
+                        || text.contains("\nF ")
+                        || text.contains("\nU ");
             } catch (IOException e) {
                 return false;
             }

@@ -51,7 +51,8 @@ class FaultSuiteTest {
         System.out.printf(
                 Locale.ROOT,
                 "  orders %s; gateway calls %d, effective authorizations %d; %d level samples (%d failed "
-                        + "while faulted); outbox rows %d (%d still PENDING when recovery was done, drained %.1f s later); typed failures seen by callers %s%n",
+                        + "while faulted); outbox rows %d (%d still PENDING when recovery was done, drained %.1f s later); "
+                        + "submits answered busy %d; typed failures seen by callers %s%n",
                 r.statuses(),
                 r.gatewayCalls(),
                 r.authorizations(),
@@ -60,6 +61,7 @@ class FaultSuiteTest {
                 r.outboxRows(),
                 r.pendingAtRest(),
                 r.drainSeconds(),
+                r.busy(),
                 r.errors());
         assertThat(r.verdict().total())
                 .as(
@@ -72,6 +74,7 @@ class FaultSuiteTest {
         // the run was not vacuous
         assertThat(r.kills()).as("SIGKILLs").isGreaterThanOrEqualTo(settings.minKills());
         assertThat(r.acknowledged()).as("acknowledged answers").isPositive();
+        assertThat(r.accepted()).as("accepted submits").isPositive();
         assertThat(r.replays())
                 .as("replayed answers (keys sent by several processes)")
                 .isPositive();
@@ -141,12 +144,12 @@ class FaultSuiteTest {
     static String table(List<FaultRun.Result> rs) {
         StringBuilder b = new StringBuilder();
         b.append("| scenario | seed | s | kills | conn kills | redis restarts | lost commits | attempts | acknowledged "
-                + "| replays | reuses rejected | recovered | parked | orders | authorizations | events | redelivered "
+                + "| accepted | replays | reuses rejected | recovered | parked | orders | authorizations | events | redelivered "
                 + "| sink failures |");
         for (Verdict.Kind k : Verdict.Kind.values()) {
             b.append(' ').append(k.column).append(" |");
         }
-        b.append("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        b.append("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int i = 0; i < Verdict.Kind.values().length; i++) {
             b.append("---:|");
         }
@@ -154,7 +157,7 @@ class FaultSuiteTest {
         for (FaultRun.Result r : rs) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %.0f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |",
+                    "| %s | %d | %.0f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |",
                     r.scenario().name(),
                     r.seed(),
                     r.seconds(),
@@ -164,6 +167,7 @@ class FaultSuiteTest {
                     r.lostCommits(),
                     r.attempts(),
                     r.acknowledged(),
+                    r.accepted(),
                     r.replays(),
                     r.reuseRejected(),
                     r.recovered(),

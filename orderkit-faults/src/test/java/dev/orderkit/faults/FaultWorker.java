@@ -1,5 +1,7 @@
 package dev.orderkit.faults;
 
+import dev.orderkit.core.AsyncPlacement;
+import dev.orderkit.core.Background;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
@@ -14,6 +16,7 @@ import dev.orderkit.core.ReservationLine;
 import dev.orderkit.core.ReservationRequest;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.SubmitResult;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.testkit.JdbcPaymentLedger;
@@ -30,16 +33,22 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * One worker JVM of the fault suite. Its threads place, reuse, cancel and fulfil orders and take
- * short raw holds in a loop, over a key space every worker shares (all workers pick keys from the
- * same sliding window of the clock, so one key is sent from several processes at once), until the
- * suite kills it with SIGKILL. A recovery thread runs {@link OrderService#recover()} and
- * {@code expireDue} twice a second, as the kit's background runner would.
+ * One worker JVM of the fault suite. Its threads place (one placement in three asynchronously,
+ * with {@link OrderService#submit}), reuse, cancel and fulfil orders and take short raw holds in a
+ * loop, over a key space every worker shares (all workers pick keys from the same sliding window of
+ * the clock, so one key is sent from several processes at once), until the suite kills it with
+ * SIGKILL. The kit runs its background work ({@link #kit(Stores, PaymentPort, boolean)}): the
+ * payment workers that finish accepted orders (and placements whose caller died) on any worker
+ * JVM, and recovery and expiry; a recovery thread of its own also runs
+ * {@link OrderService#recover()} and {@code expireDue} twice a second and logs what they did.
  *
  * <p>Every answer is appended to the worker's log as one line with one {@code write} call on an
  * unbuffered file stream, so what a killed worker was told survives it (the page cache belongs to
  * the kernel, not to the process). Lines: {@code T <op>} an attempt; {@code P <key> <order>
- * <outcome> <replayed>} a placement's answer; {@code U <key> REJECTED|ACCEPTED ...} a deliberate key
+ * <outcome> <replayed>} a placement's answer (a {@code submit} answered {@code Finished} too, with a
+ * trailing {@code submit}); {@code S <key> <order> <replayed> <status>} a {@code submit} answered
+ * {@code Accepted} (the order's status as the answer carried it); {@code B <key>
+ * <backlog>} a {@code submit} answered {@code Busy}; {@code U <key> REJECTED|ACCEPTED ...} a deliberate key
  * reuse; {@code C|F <key> <order>} an acknowledged cancellation / fulfilment; {@code E <op> <class>}
  * a typed (OrderKitException) failure; {@code X <op> <class> <message>} any other exception;
  * {@code R <resumed> <expired> <holdsExpired> <failed> <parked>} a recovery sweep that did
@@ -75,13 +84,31 @@ public final class FaultWorker {
     /** One publish in this many fails by injection ({@link RecordingSink}), in the workers and the final drain. */
     static final int SINK_FAIL_EVERY = 7;
 
+    /** Payment workers per worker JVM (the kit pool has room for them: see {@link #main}). */
+    static final int PAYMENT_WORKERS = 2;
+
     /**
      * The kit every process of a run builds: 3 s leases (a killed worker's key and orders are taken
      * over 3 s after its last renewal), stuck placements resumed after 1 s, 5 s holds, recovery
-     * retried quickly and parked only after 50 failed attempts.
+     * retried quickly and parked only after 50 failed attempts, {@link #PAYMENT_WORKERS} payment
+     * workers polling every 50 ms (accepted orders' holds: the default 30 min).
+     *
+     * @param background whether the kit runs its background work: the worker JVMs do (payment
+     *     workers, recovery and expiry every 500 ms from the start); the suite's own kit, whose
+     *     final {@code recover()} drives every placement left in flight to rest, does not
      */
-    static OrderKit kit(Stores s, PaymentPort port) {
+    static OrderKit kit(Stores s, PaymentPort port, boolean background) {
+        Background bg = Background.on()
+                .withInitialDelay(Duration.ZERO)
+                .withRecoveryEvery(Duration.ofMillis(500))
+                .withExpiryEvery(Duration.ofMillis(500))
+                .withMaxBackoff(Duration.ofSeconds(2))
+                .withShutdownTimeout(Duration.ofSeconds(1))
+                .withEnabled(background);
         return OrderKit.builder()
+                .background(bg)
+                .asyncPlacement(
+                        AsyncPlacement.defaults().withWorkers(PAYMENT_WORKERS).withPollEvery(Duration.ofMillis(50)))
                 .stockStorage(s.stock())
                 .idempotencyStore(s.keys())
                 .orderStore(s.orders())
@@ -117,7 +144,7 @@ public final class FaultWorker {
         }
     }
 
-    /** What one worker learnt: keys it saw completed, orders it saw placed. Thread-safe. */
+    /** What one worker learnt: keys it saw completed or accepted, orders it saw placed. Thread-safe. */
     private static final class Known {
         private final List<Integer> completed = new ArrayList<>();
         private final List<Integer> placedKeys = new ArrayList<>();
@@ -130,6 +157,13 @@ public final class FaultWorker {
             if (r.outcome() == PlacementOutcome.PLACED && !placedOrder.containsKey(n)) {
                 placedKeys.add(n);
                 placedOrder.put(n, r.order().id());
+            }
+        }
+
+        /** An accepted key: its payload is stored, so a reuse with another one must be refused. */
+        synchronized void accepted(int n) {
+            if (!completed.contains(n)) {
+                completed.add(n);
             }
         }
 
@@ -161,9 +195,9 @@ public final class FaultWorker {
         long seed = Long.parseLong(rest.get("seed"));
         String name = "w" + worker + "g" + generation;
         try (Log log = new Log(Path.of(rest.get("log")));
-                Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 2, 1, false)) {
+                Stores s = new Stores(c, Stores.applicationName(c.prefix()), threads + 1 + PAYMENT_WORKERS, 1, false)) {
             SimulatedPaymentPort gateway = new SimulatedPaymentPort(new JdbcPaymentLedger(s.gatewayPool(), c.prefix()));
-            OrderKit kit = kit(s, new RecordingPaymentPort(gateway, s.gatewayPool(), c.prefix(), name));
+            OrderKit kit = kit(s, new RecordingPaymentPort(gateway, s.gatewayPool(), c.prefix(), name), true);
             // the backend's outbox publishers, delivering to the durable recording sink (started
             // before the warm-up: a restarted worker delivers what the others left sooner)
             for (SuiteOutbox o : s.outboxes()) {
@@ -277,7 +311,8 @@ public final class FaultWorker {
             int r = rnd.nextInt(100);
             String op;
             if (r < 55) {
-                op = "place";
+                // one placement in three asynchronous: accepted, then finished by the payment workers
+                op = rnd.nextInt(3) == 0 ? "submit" : "place";
             } else if (r < 60) {
                 op = "reuse";
             } else if (r < 72) {
@@ -289,12 +324,16 @@ public final class FaultWorker {
             }
             try {
                 switch (op) {
-                    case "place" -> {
+                    case "place", "submit" -> {
                         // every worker picks from the same window of 24 keys, moving every 1.5 s
                         long window = System.currentTimeMillis() / 1500;
                         int n = (int) ((window * 13 + rnd.nextInt(24)) % c.keys());
                         log.line("T " + op);
-                        place(c, kit, log, known, n);
+                        if (op.equals("place")) {
+                            place(c, kit, log, known, n);
+                        } else {
+                            submit(c, kit, log, known, n);
+                        }
                     }
                     case "reuse" -> {
                         int n = known.anyCompleted(rnd);
@@ -348,6 +387,24 @@ public final class FaultWorker {
         log.line("P " + FaultConfig.key(n) + " " + res.order().id() + " " + res.outcome() + " "
                 + (res.replayed() ? 1 : 0));
         known.completed(n, res);
+    }
+
+    private static void submit(FaultConfig c, OrderKit kit, Log log, Known known, int n) {
+        SubmitResult res = kit.orders().submit(c.request(n, false));
+        if (res instanceof SubmitResult.Accepted a) {
+            // the status the answer carried: a post-mortem's evidence (the verdict reads the final one)
+            log.line("S " + FaultConfig.key(n) + " " + a.order().id() + " " + (a.replayed() ? 1 : 0) + " "
+                    + a.order().status());
+            known.accepted(n);
+        } else if (res instanceof SubmitResult.Finished f) {
+            PlaceOrderResult r = f.result();
+            // a place answer's line; the trailing "submit" only tells a post-mortem which call it was
+            log.line("P " + FaultConfig.key(n) + " " + r.order().id() + " " + r.outcome() + " " + (r.replayed() ? 1 : 0)
+                    + " submit");
+            known.completed(n, r);
+        } else if (res instanceof SubmitResult.Busy b) {
+            log.line("B " + FaultConfig.key(n) + " " + b.backlog());
+        }
     }
 
     static String oneLine(Throwable e) {

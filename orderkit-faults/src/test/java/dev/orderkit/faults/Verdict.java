@@ -42,9 +42,15 @@ final class Verdict {
 
     /** What a violation breaks (the table's columns). */
     enum Kind {
-        /** Two acknowledged answers for one key name different orders or outcomes. */
+        /**
+         * Two acknowledged answers for one key name different orders or outcomes (an accepted
+         * answer and a later finished one of the same order are no conflict).
+         */
         ANSWERS("answers"),
-        /** An acknowledged answer, cancellation or fulfilment that the final state contradicts. */
+        /**
+         * An acknowledged answer, acceptance, cancellation or fulfilment that the final state
+         * contradicts.
+         */
         LOST("lost"),
         /** A sampled or final level with reserved above on-hand, or a negative quantity. */
         OVERSELL("oversell"),
@@ -120,8 +126,13 @@ final class Verdict {
 
     /** The parsed worker logs of a run. */
     static final class Acks {
-        /** key -> the distinct "order outcome" answers acknowledged for it. */
+        /** key -> the distinct "order outcome" answers acknowledged for it (place, or a finished submit). */
         final Map<String, Set<String>> answers = new TreeMap<>();
+        /**
+         * key -> the distinct orders a {@code submit} answered accepted for it (kept apart from
+         * {@link #answers}: an order accepted, then answered PLACED once paid, is one answer).
+         */
+        final Map<String, Set<String>> accepted = new TreeMap<>();
         /** order id -> key, for acknowledged cancellations / fulfilments. */
         final Map<String, String> cancelled = new HashMap<>();
 
@@ -131,6 +142,11 @@ final class Verdict {
         final Map<String, Integer> errors = new TreeMap<>();
         long attempts;
         long acknowledged;
+        /** Accepted answers of {@code submit} (counted in {@link #acknowledged} too). */
+        long acceptedAnswers;
+        /** Busy answers of {@code submit} (nothing written). */
+        long busy;
+
         long replays;
         long reuseRejected;
         long recovered;
@@ -158,6 +174,21 @@ final class Verdict {
                         }
                         answers.computeIfAbsent(f[1], k -> new LinkedHashSet<>())
                                 .add(f[2] + " " + f[3]);
+                    }
+                    case "S" -> {
+                        boolean replayed = f[3].equals("1");
+                        acknowledged++;
+                        acceptedAnswers++;
+                        if (replayed) {
+                            replays++;
+                        }
+                        accepted.computeIfAbsent(f[1], k -> new LinkedHashSet<>())
+                                .add(f[2]);
+                    }
+                    case "B" -> {
+                        if (f.length >= 3) { // a torn line tells nothing
+                            busy++;
+                        }
                     }
                     case "U" -> {
                         if (f[2].equals("REJECTED")) {
@@ -195,7 +226,10 @@ final class Verdict {
 
     /**
      * Every acknowledged answer of a key names the same order and outcome, and the final order of
-     * the key agrees with it; acknowledged cancellations and fulfilments stuck; reuses were rejected.
+     * the key agrees with it; every order a {@code submit} accepted exists, has the key, is the
+     * order every other answer of the key names, and did not end REJECTED (its stock was held; that
+     * it is at rest is {@link #checkRest}'s); acknowledged cancellations and fulfilments stuck;
+     * reuses were rejected.
      *
      * @param acks the logs
      * @param orders every order of the run
@@ -225,6 +259,32 @@ final class Verdict {
                     add(
                             Kind.LOST,
                             "key " + key + " was answered " + f[1] + " but order " + o.id() + " is " + o.status());
+                }
+            }
+        });
+        acks.accepted.forEach((key, accepted) -> {
+            List<Order> mine = byKey.getOrDefault(key, List.of());
+            Set<String> named = new LinkedHashSet<>(accepted);
+            Set<String> answers = acks.answers.getOrDefault(key, Set.of());
+            answers.forEach(a -> named.add(a.split(" ")[0]));
+            if (named.size() > 1) {
+                add(
+                        Kind.ANSWERS,
+                        "key " + key + " was accepted as " + accepted + " and answered " + answers
+                                + ": more than one order");
+            }
+            for (String id : accepted) {
+                Order o = byId.get(id);
+                if (o == null || !o.idempotencyKey().equals(key)) {
+                    add(
+                            Kind.LOST,
+                            "key " + key + " was accepted as order " + id
+                                    + " which is not an order of the key; the key's orders: " + ids(mine));
+                } else if (!acceptedMayEnd(o.status())) {
+                    add(
+                            Kind.LOST,
+                            "key " + key + " was accepted as order " + id + " (its stock held) but it is "
+                                    + o.status());
                 }
             }
         });
@@ -280,6 +340,15 @@ final class Verdict {
             case "RESERVATION_EXPIRED", "CANCELLED" -> status == OrderStatus.CANCELLED;
             default -> false; // PAYMENT_ACTION_REQUIRED: the suite's payloads never ask for it
         };
+    }
+
+    /**
+     * Whether an accepted order (created with its stock held) can end in this status: anything but
+     * REJECTED (out of stock is decided before a submit accepts). A status not at rest is
+     * {@link Kind#NOT_AT_REST}'s, not counted here a second time.
+     */
+    static boolean acceptedMayEnd(OrderStatus status) {
+        return status != OrderStatus.REJECTED;
     }
 
     // ------------------------------------------------------------------ stock

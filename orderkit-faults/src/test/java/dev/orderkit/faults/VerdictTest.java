@@ -18,6 +18,7 @@ import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
+import dev.orderkit.core.SubmitResult;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryEventSink;
 import dev.orderkit.core.memory.InMemoryOrderStore;
@@ -244,16 +245,145 @@ class VerdictTest {
         Verdict.Acks a = new Verdict.Acks();
         a.line("READY 812");
         a.line("P k-1 ord_1");
+        a.line("S k-2 ord_2");
+        a.line("B k-3 10000");
+        a.line("B k-3");
         a.line("R 2 1 0 0 0");
         a.line("E place BackendUnavailableException");
         a.line("X place java.lang.NullPointerException boom");
         assertThat(a.line("L 3")).isEqualTo(3);
         assertThat(a.answers).isEmpty();
+        assertThat(a.accepted).isEmpty();
+        assertThat(a.acceptedAnswers).isZero();
+        assertThat(a.busy).isEqualTo(1);
         assertThat(a.recovered).isEqualTo(3);
         assertThat(a.errors).containsEntry("place:BackendUnavailableException", 1);
         Verdict v = new Verdict();
         v.checkAcks(a, List.of(), CONFIG);
         assertThat(v.count(Verdict.Kind.UNTYPED)).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------ asynchronous placement
+
+    /** Submits key {@code n} (accepted: STOCK_RESERVED), logs the S line, adds the order to the final state. */
+    private Order submitted(int n) {
+        SubmitResult r = kit.orders().submit(CONFIG.request(n, false));
+        assertThat(r).isInstanceOf(SubmitResult.Accepted.class);
+        Order o = ((SubmitResult.Accepted) r).order();
+        assertThat(o.status()).isEqualTo(OrderStatus.STOCK_RESERVED);
+        acks.line("T submit");
+        acks.line("S " + FaultConfig.key(n) + " " + o.id() + " 0 " + o.status());
+        orders.add(o);
+        return o;
+    }
+
+    /** The key's order as it now is, in place of the one in {@link #orders}. */
+    private Order refresh(Order o) {
+        Order now = kit.orders()
+                .findByKey(FaultConfig.SCOPE, IdempotencyKey.of(o.idempotencyKey()))
+                .orElseThrow();
+        orders.replaceAll(x -> x.id().equals(o.id()) ? now : x);
+        return now;
+    }
+
+    @Test
+    void anAcceptedOrderFinishedAndAnsweredPlacedIsNoConflict() {
+        Order o = submitted(6);
+        // a repeat while the payment is pending: accepted again, replayed
+        SubmitResult again = kit.orders().submit(CONFIG.request(6, false));
+        assertThat(again).isEqualTo(new SubmitResult.Accepted(o, true));
+        acks.line("S " + o.idempotencyKey() + " " + o.id() + " 1 STOCK_RESERVED");
+        // no payment workers: recovery drives the accepted order, then a repeat answers its outcome
+        assertThat(kit.orders().recover().ordersResumed()).isEqualTo(1);
+        SubmitResult done = kit.orders().submit(CONFIG.request(6, false));
+        assertThat(done).isInstanceOf(SubmitResult.Finished.class);
+        PlaceOrderResult r = ((SubmitResult.Finished) done).result();
+        assertThat(r.order().id()).isEqualTo(o.id());
+        acks.line("P " + o.idempotencyKey() + " " + o.id() + " " + r.outcome() + " 1 submit");
+        assertThat(refresh(o).status()).isEqualTo(OrderStatus.CONFIRMED);
+        Verdict v = check();
+        assertThat(v.describe(5)).isEmpty();
+        assertThat(acks.acceptedAnswers).isEqualTo(2);
+        assertThat(acks.acknowledged)
+                .as("7 placements, 2 acceptances, 1 finished submit")
+                .isEqualTo(10);
+        assertThat(acks.replays).isEqualTo(3);
+        assertThat(acks.answers.get(o.idempotencyKey())).containsExactly(o.id() + " PLACED");
+        assertThat(acks.accepted.get(o.idempotencyKey())).containsExactly(o.id());
+    }
+
+    @Test
+    void anAcceptedAnswerNamingAMissingOrAnotherKeysOrderIsLost() {
+        acks.line("S k-7 ord_gone 0");
+        acks.line("S k-8 " + orders.get(1).id() + " 1");
+        Verdict v = check();
+        assertThat(v.count(Verdict.Kind.LOST)).isEqualTo(2);
+        assertThat(v.describe(5)).contains("k-7 was accepted as order ord_gone").contains("k-8 was accepted as order");
+        assertThat(v.total()).isEqualTo(2);
+    }
+
+    @Test
+    void anAcceptedOrderLeftInFlightIsNotAtRest() {
+        Order o = submitted(6);
+        Verdict v = check();
+        assertThat(v.count(Verdict.Kind.NOT_AT_REST)).isEqualTo(1);
+        assertThat(v.describe(5)).contains(o.id()).contains("is STOCK_RESERVED");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
+    void anAcceptedOrderThatEndedRejectedIsLost() {
+        Order o = submitted(6);
+        orders.replaceAll(x -> x.id().equals(o.id()) ? o.transition(OrderStatus.REJECTED, Instant.now()) : x);
+        Verdict v = check();
+        assertThat(v.count(Verdict.Kind.LOST)).isEqualTo(1);
+        assertThat(v.describe(5)).contains("(its stock held) but it is REJECTED");
+        assertThat(v.total()).isEqualTo(1);
+    }
+
+    @Test
+    void anAcceptedAnswerAndAPlacedAnswerNamingDifferentOrdersConflict() {
+        Order o = submitted(6);
+        // a (planted) second order of the key, answered PLACED by a place call
+        Order twin = new Order(
+                "ord_twin",
+                o.scope(),
+                o.idempotencyKey(),
+                o.fingerprint(),
+                OrderStatus.CONFIRMED,
+                o.customerRef(),
+                o.lines(),
+                o.total(),
+                o.paymentMethod(),
+                o.metadata(),
+                List.of(),
+                null,
+                null,
+                1,
+                o.createdAt(),
+                o.updatedAt(),
+                o.recovery(),
+                List.of(),
+                List.of());
+        kit.orders().recover();
+        refresh(o);
+        orders.add(twin);
+        acks.line("P " + o.idempotencyKey() + " ord_twin PLACED 0");
+        Verdict v = check();
+        assertThat(v.count(Verdict.Kind.ANSWERS))
+                .as("the accepted and the placed answer name two orders; the key has two orders")
+                .isEqualTo(2);
+        assertThat(v.describe(5))
+                .contains("was accepted as [" + o.id() + "] and answered [ord_twin PLACED]")
+                .contains("has 2 orders");
+        assertThat(v.total()).isEqualTo(2);
+
+        // the same without the twin in the backend: the answer's order does not exist (LOST too)
+        orders.remove(twin);
+        Verdict w = check();
+        assertThat(w.count(Verdict.Kind.ANSWERS)).isEqualTo(1);
+        assertThat(w.count(Verdict.Kind.LOST)).isEqualTo(1);
+        assertThat(w.total()).isEqualTo(2);
     }
 
     @Test
@@ -265,6 +395,9 @@ class VerdictTest {
         assertThat(Verdict.agrees("RESERVATION_EXPIRED", OrderStatus.CANCELLED)).isTrue();
         assertThat(Verdict.atRest(OrderStatus.CONFIRMED)).isTrue();
         assertThat(Verdict.atRest(OrderStatus.NEEDS_ATTENTION)).isFalse();
+        assertThat(Verdict.acceptedMayEnd(OrderStatus.PAYMENT_DECLINED)).isTrue();
+        assertThat(Verdict.acceptedMayEnd(OrderStatus.CANCELLED)).isTrue();
+        assertThat(Verdict.acceptedMayEnd(OrderStatus.REJECTED)).isFalse();
     }
 
     // ------------------------------------------------------------------ events
