@@ -4,6 +4,7 @@ import dev.orderkit.core.internal.BackgroundRunner;
 import dev.orderkit.core.internal.Check;
 import dev.orderkit.core.internal.DefaultOrderService;
 import dev.orderkit.core.internal.DefaultStockLedger;
+import dev.orderkit.core.internal.PaymentWorkers;
 import dev.orderkit.core.internal.PublicStockLedger;
 import dev.orderkit.core.internal.Purger;
 import dev.orderkit.core.internal.Retries;
@@ -58,6 +59,8 @@ public final class OrderKit implements AutoCloseable {
     private final @Nullable OutboxRelay memoryRelay;
 
     private final Purger purger;
+    /** The payment workers of asynchronous placement; null when background work is off. */
+    private final @Nullable PaymentWorkers workers;
 
     private OrderKit(
             OrderKitConfig config,
@@ -77,9 +80,11 @@ public final class OrderKit implements AutoCloseable {
         this.purger = new Purger(config, retries, config.inboxStore());
         instrumentation.watch(stock.combiner()::stats, retries::circuitState);
         this.background = background;
+        this.workers = background.enabled() ? new PaymentWorkers(orders, orders.pacedPayments(), config.async()) : null;
+        orders.workers(workers);
         this.runner = background.enabled()
                 ? BackgroundRunner.start(
-                        backgroundTasks(orders, stock, purger, background, outbox),
+                        backgroundTasks(orders, stock, purger, background, outbox, workers, config.async()),
                         background,
                         config.clock(),
                         executor)
@@ -115,8 +120,17 @@ public final class OrderKit implements AutoCloseable {
 
     /** The periodic tasks of {@link Background}, in the order {@link #backgroundStatus()} lists them. */
     private static List<BackgroundRunner.Task> backgroundTasks(
-            OrderService orders, StockLedger stock, Purger purger, Background bg, @Nullable BackgroundTask outbox) {
+            OrderService orders,
+            StockLedger stock,
+            Purger purger,
+            Background bg,
+            @Nullable BackgroundTask outbox,
+            @Nullable PaymentWorkers workers,
+            AsyncPlacement async) {
         List<BackgroundRunner.Task> tasks = new ArrayList<>();
+        if (workers != null) {
+            tasks.add(new BackgroundRunner.Task(Background.PAYMENTS, async.pollEvery(), workers));
+        }
         tasks.add(new BackgroundRunner.Task(Background.RECOVERY, bg.recoveryEvery(), () -> {
             OrderService.SweepReport r = orders.recover();
             return r.ordersResumed() + r.ordersExpired();
@@ -250,6 +264,10 @@ public final class OrderKit implements AutoCloseable {
     public void close() {
         if (runner != null) {
             runner.close();
+        }
+        if (workers != null) {
+            orders.workers(null); // the sweep (of whoever calls recover()) takes placements back
+            workers.close(background.shutdownTimeout());
         }
     }
 
@@ -658,7 +676,7 @@ public final class OrderKit implements AutoCloseable {
                             ? reservationTtl
                             : OrderKitConfig.DEFAULT_MAX_HOLD;
             PaymentPort payments = paymentPort != null ? paymentPort : new SimulatedPaymentPort();
-            Duration resolvedLease = leaseCovering(lease, retry, payments);
+            Duration resolvedLease = leaseCovering(lease, retry, payments, paymentPacing);
             checkBacklogHolds(asyncPlacement, paymentPacing, resolvedLease, resolvedMaxHold);
             // the in-memory defaults share one outbox: an order's events and its hold's events are
             // one ordered stream, delivered after each change with retries
@@ -733,11 +751,18 @@ public final class OrderKit implements AutoCloseable {
          * an {@link InvalidRequestException}; without one, the longer of {@link #DEFAULT_LEASE} and
          * the budget.
          */
-        private static Duration leaseCovering(@Nullable Duration configured, RetrySettings retry, PaymentPort port) {
+        private static Duration leaseCovering(
+                @Nullable Duration configured, RetrySettings retry, PaymentPort port, PaymentPacing pacing) {
             Duration callTimeout = Check.notNull(port.callTimeout(), "paymentPort.callTimeout()");
-            Duration budget = retry.paymentCallBudget(callTimeout);
+            // a paced call may first wait for its permit
+            Duration permitWait = pacing.limited() ? pacing.maxWait() : Duration.ZERO;
+            Duration budget = retry.paymentCallBudget(callTimeout.plus(permitWait));
             String how = (1 + retry.paymentMaxRetries()) + " attempts of up to " + callTimeout
-                    + " (paymentPort.callTimeout()) and " + retry.paymentMaxRetries() + " retry delays of up to "
+                    + " (paymentPort.callTimeout())"
+                    + (permitWait.isZero()
+                            ? ""
+                            : " plus " + permitWait + " waiting for a payment permit (paymentPacing.maxWait)")
+                    + " and " + retry.paymentMaxRetries() + " retry delays of up to "
                     + retry.paymentMaxDelay() + " + " + Math.round(retry.jitterFactor() * 100) + "% jitter";
             if (configured != null) {
                 if (configured.compareTo(budget) < 0) {

@@ -1,5 +1,6 @@
 package dev.orderkit.core.internal;
 
+import dev.orderkit.core.AsyncPlacement;
 import dev.orderkit.core.ConcurrencyConflictException;
 import dev.orderkit.core.Dispute;
 import dev.orderkit.core.IdempotencyKey;
@@ -17,6 +18,7 @@ import dev.orderkit.core.OrderPage;
 import dev.orderkit.core.OrderService;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PageRequest;
+import dev.orderkit.core.PaymentRateLimitedException;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
@@ -67,6 +69,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -109,6 +113,14 @@ public final class DefaultOrderService implements OrderService {
     private final Duration paymentBudget;
 
     private final Instrumentation instrumentation;
+    /** The application's port behind the kit's pace. */
+    private final PacedPaymentPort paced;
+    /** The payment workers, while they run (set by the kit): the sweep then leaves placements to them. */
+    private volatile @Nullable PaymentWorkers workers;
+    /** The backlog as last counted, and when (nanoTime); this instance's accepted orders since are added. */
+    private volatile Backlog backlog = new Backlog(0, 0, false);
+
+    private final AtomicInteger acceptedSinceCount = new AtomicInteger();
 
     /**
      * Creates the order service of a kit.
@@ -121,7 +133,8 @@ public final class DefaultOrderService implements OrderService {
         this.ledger = ledger;
         this.keys = new IdempotencyClaims(config.idempotencyStore());
         this.orders = config.orderStore();
-        this.payments = config.paymentPort();
+        this.paced = new PacedPaymentPort(config.paymentPort(), config.pacing());
+        this.payments = paced;
         this.retries = retries;
         this.clock = config.clock();
         this.settings = config;
@@ -151,9 +164,253 @@ public final class DefaultOrderService implements OrderService {
         return result;
     }
 
+    // ---------------------------------------------------------------- submit (asynchronous placement)
+
+    /** The statuses of a placement in flight: what the payment workers drive (and the backlog counts). */
+    private static final Set<OrderStatus> PLACING =
+            EnumSet.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED, OrderStatus.PAYMENT_AUTHORIZED);
+
+    /** A counted backlog: the count, when it was read ({@code System.nanoTime()}), whether it was read at all. */
+    private record Backlog(int count, long readAt, boolean read) {}
+
     @Override
     public SubmitResult submit(PlaceOrderRequest request) {
-        throw new UnsupportedOperationException("not yet");
+        Check.notNull(request, "request");
+        Timing timing = instrumentation.start(Operation.SUBMIT);
+        SubmitResult result;
+        try (RequestContext.Saved outer = RequestContext.enter(request.scope(), request.idempotencyKey())) {
+            result = submitting(request);
+        } catch (RuntimeException | Error e) {
+            timing.failure(e);
+            throw e;
+        }
+        timing.success(
+                result instanceof SubmitResult.Finished f
+                        ? Outcomes.of(f.result().outcome())
+                        : result instanceof SubmitResult.Busy ? Outcomes.BUSY : Outcomes.ACCEPTED);
+        return result;
+    }
+
+    /** {@link #submit} inside its request context. */
+    private SubmitResult submitting(PlaceOrderRequest request) {
+        // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
+        ledger.requireKnown(request.lines().stream()
+                .map(l -> ReservationLine.of(l.sku(), l.quantity()))
+                .toList());
+        String fingerprint = Fingerprints.of(request);
+        ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
+        SubmitResult.Busy busy = busy();
+        if (busy != null) {
+            // a repeat of a key whose order exists is answered as usual, full or not; a new key
+            // writes nothing at all
+            Optional<Order> existing = retries.backend(
+                    () -> orders.findByKey(key.scope().value(), key.key().value()));
+            if (existing.isEmpty()) {
+                return busy;
+            }
+        }
+        long waitUntilNanos = System.nanoTime() + settings.inProgressWait().toNanos();
+        while (true) {
+            String orderId = newOrderId();
+            Instant asked = clock.instant();
+            ClaimResult claim;
+            if (steps.isAtomic()) {
+                // one commit: claim + order + hold + STOCK_RESERVED + the key handed back to the workers
+                Opening opening = open(key, fingerprint, orderId, request, true);
+                claim = opening.claim();
+                if (claim instanceof ClaimResult.Acquired a) {
+                    RequestContext.orderId(a.resourceId());
+                    if (opening.done() != null) {
+                        return new SubmitResult.Finished(opening.done().result()); // out of stock, key completed
+                    }
+                    if (opening.order() != null) {
+                        return accepted(opening.order(), false);
+                    }
+                }
+            } else {
+                claim = retries.backend(() -> keys.claim(key, fingerprint, orderId, clock.instant(), settings.lease()));
+            }
+            if (claim instanceof ClaimResult.Acquired a) {
+                RequestContext.orderId(a.resourceId());
+                SubmitResult r = acceptUnderLease(new Lease(key, a, fingerprint, orderId, asked), request);
+                if (r != null) {
+                    return r;
+                }
+                continue; // lease lost: read what the new holder stored
+            }
+            if (claim instanceof ClaimResult.Completed c) {
+                RequestContext.orderId(c.resourceId());
+                PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
+                        ? kept
+                        : Json.read(c.response(), PlaceOrderResult.class);
+                return new SubmitResult.Finished(c.resourceId().equals(orderId) ? stored : stored.asReplay());
+            }
+            if (claim instanceof ClaimResult.Mismatch) {
+                throw new IdempotencyKeyReuseException(
+                        key.scope().value(), key.key().value());
+            }
+            // leased: a worker (or a placing caller) is on it; answer with the order as it now is
+            Optional<Order> current = retries.backend(
+                    () -> orders.findByKey(key.scope().value(), key.key().value()));
+            if (current.isPresent()) {
+                RequestContext.orderId(current.get().id());
+                return answerFor(current.get());
+            }
+            Instant until = ((ClaimResult.InProgress) claim).leaseExpiresAt();
+            Instant now = clock.instant();
+            if (System.nanoTime() - waitUntilNanos >= 0) {
+                throw new RequestInProgressException(key.key().value(), Duration.between(now, until));
+            }
+            pause(Duration.ofMillis(
+                    Math.max(1, Math.min(50, Duration.between(now, until).toMillis()))));
+        }
+    }
+
+    /**
+     * The general way of a submit that holds the key's lease (a fresh claim on a backend whose
+     * steps are separate transactions, a repeat, a takeover): the order is read or created, its
+     * stock held if it is still CREATED; a placement still in flight is handed back to the workers
+     * (the key's lease released) and answered as accepted; one that has ended is finished like
+     * {@link #place} would (the key completed) and answered with its outcome.
+     *
+     * @return the answer; null if the lease was lost on the way (the caller claims again)
+     */
+    private @Nullable SubmitResult acceptUnderLease(Lease lease, PlaceOrderRequest request) {
+        boolean replay = !freshClaim(lease.acquired, lease.claimant);
+        AtomicReference<@Nullable Order> pending = new AtomicReference<>();
+        Optional<PlaceOrderResult> done = underLease(lease, () -> {
+            Order order = loadOrCreate(lease.acquired, lease.claimant, request, lease.fingerprint);
+            if (order.status() == OrderStatus.CREATED) {
+                hook.before(order.id(), OrderStatus.CREATED.name());
+                Order created = order;
+                Step step;
+                try {
+                    step = retries.unit(steps, () -> reserveStep(created, lease, true));
+                } catch (StaleOrder stale) {
+                    step = new Step(reload(created), null);
+                }
+                if (step.done() != null) {
+                    return step.done();
+                }
+                order = step.order();
+            }
+            if (PLACING.contains(order.status()) || order.status() == OrderStatus.NEEDS_ATTENTION) {
+                pending.set(order);
+                return null; // hand the key back: the workers take it over
+            }
+            return advance(order, null, lease);
+        });
+        Order accepted = pending.get();
+        if (accepted != null) {
+            return accepted(accepted, replay);
+        }
+        return done.map(r -> (SubmitResult) new SubmitResult.Finished(replay ? r.asReplay() : r))
+                .orElse(null);
+    }
+
+    /** The answer for an order found while another worker holds its key. */
+    private SubmitResult answerFor(Order order) {
+        if (PLACING.contains(order.status()) || order.status() == OrderStatus.NEEDS_ATTENTION) {
+            return new SubmitResult.Accepted(order, true);
+        }
+        return new SubmitResult.Finished(resultOf(order).asReplay());
+    }
+
+    /** An order accepted (or found pending) by this call: counted into the backlog, the workers woken. */
+    private SubmitResult accepted(Order order, boolean replay) {
+        if (!replay) {
+            acceptedSinceCount.incrementAndGet();
+        }
+        PaymentWorkers w = workers;
+        if (w != null) {
+            w.wake();
+        }
+        return new SubmitResult.Accepted(order, replay);
+    }
+
+    /**
+     * Busy if the backlog (placements in flight, all instances) has reached its bound: the count is
+     * read again once {@link AsyncPlacement#backlogRefresh()} has passed (and whenever the last
+     * count was at the bound), and this instance's accepted orders since are added to it.
+     */
+    private SubmitResult.@Nullable Busy busy() {
+        AsyncPlacement async = settings.async();
+        int max = async.maxBacklog();
+        Backlog b = backlog;
+        long now = System.nanoTime();
+        int count;
+        if (!b.read()
+                || b.count() >= max
+                || now - b.readAt() >= async.backlogRefresh().toNanos()) {
+            int since = acceptedSinceCount.get();
+            int counted = retries.backend(() -> orders.countInStatus(PLACING, max));
+            acceptedSinceCount.addAndGet(-since);
+            backlog = new Backlog(counted, now, true);
+            count = counted;
+        } else {
+            count = b.count() + acceptedSinceCount.get();
+        }
+        if (count < max) {
+            return null;
+        }
+        double pace = settings.pacing().permitsPerSecond();
+        long seconds = Double.isInfinite(pace) ? 1 : (long) Math.ceil((count - max + 1) / pace);
+        return new SubmitResult.Busy(Duration.ofSeconds(Math.max(1, seconds)), count);
+    }
+
+    /**
+     * The kit's payment port with its pace.
+     *
+     * @return the paced port
+     */
+    public PacedPaymentPort pacedPayments() {
+        return paced;
+    }
+
+    /**
+     * Tells the service that payment workers run (the sweep then leaves placements to them), or
+     * that they stopped.
+     *
+     * @param running the workers, or null
+     */
+    public void workers(@Nullable PaymentWorkers running) {
+        this.workers = running;
+    }
+
+    /**
+     * Placements due for a worker, earliest due first.
+     *
+     * @param limit at most this many
+     * @return the due orders
+     */
+    List<Order> duePlacements(int limit) {
+        return retries.backend(() -> orders.findDue(PLACING, clock.instant(), limit));
+    }
+
+    /**
+     * Claims a due order for a worker (the sweep's compare-and-set of its next attempt).
+     *
+     * @param due the order as found
+     * @return the claimed order, or null if another instance claimed it first
+     */
+    @Nullable
+    Order claimDue(Order due) {
+        try (RequestContext.Saved outer = RequestContext.enterOrder(due.id())) {
+            return claimForWork(due);
+        }
+    }
+
+    /**
+     * Works a claimed order on a worker: resumes its placement; a failure is recorded on the order.
+     *
+     * @param claimed the claimed order
+     */
+    void workClaimed(Order claimed) {
+        try (RequestContext.Saved outer = RequestContext.enterOrder(claimed.id())) {
+            work(claimed, clock.instant(), false);
+        } catch (RuntimeException | Error e) {
+            LOG.warn("payment worker failed on order {}: {}", claimed.id(), describe(e));
+        }
     }
 
     /** A key as logs show it: scope and hashed key, never the raw key (see {@link RequestContext}). */
@@ -179,7 +436,7 @@ public final class DefaultOrderService implements OrderService {
             Instant asked = clock.instant(); // no earlier than the claim's own reading: bounds the lease's end
             if (steps.isAtomic()) {
                 // commit 1 of 2: claim + order + hold + STOCK_RESERVED (or REJECTED + completed key)
-                Opening opening = open(key, fingerprint, orderId, request);
+                Opening opening = open(key, fingerprint, orderId, request, false);
                 claim = opening.claim();
                 if (claim instanceof ClaimResult.Acquired a) {
                     RequestContext.orderId(a.resourceId()); // every later log line of the request names it
@@ -348,7 +605,7 @@ public final class DefaultOrderService implements OrderService {
      * takeover, a completed or leased key, or this unit's own repeat after its commit's
      * acknowledgement was lost) commits just the claim and goes the general, resumable way.
      */
-    private Opening open(ScopedKey key, String fingerprint, String orderId, PlaceOrderRequest request) {
+    private Opening open(ScopedKey key, String fingerprint, String orderId, PlaceOrderRequest request, boolean accept) {
         try {
             return retries.unit(steps, () -> {
                 Instant now = clock.instant();
@@ -361,7 +618,10 @@ public final class DefaultOrderService implements OrderService {
                     return new Opening(claim, null, null, null); // our own earlier commit: resume it
                 }
                 hook.before(orderId, OrderStatus.CREATED.name()); // a crash here rolls all of it back
-                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId, now));
+                Step step = reserveStep(fresh, new Lease(key, a, fingerprint, orderId, now), accept);
+                if (accept && step.done() == null) {
+                    keys.release(key, a.fencingToken()); // accepted: the key is the workers' to take
+                }
                 return new Opening(claim, step.order(), step.held(), step.done());
             });
         } catch (StaleOrder impossible) {
@@ -387,8 +647,8 @@ public final class DefaultOrderService implements OrderService {
      * @return the result; empty if the lease was no longer ours at completion (the caller then
      *         answers with whatever the key's current holder stored)
      */
-    private Optional<PlaceOrderResult> underLease(Lease lease, Supplier<Done> work) {
-        Done done;
+    private Optional<PlaceOrderResult> underLease(Lease lease, Supplier<@Nullable Done> work) {
+        @Nullable Done done;
         try {
             done = work.get();
         } catch (LeaseLostException fenced) {
@@ -406,6 +666,18 @@ public final class DefaultOrderService implements OrderService {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+        if (done == null) {
+            // the work handed the key back (an accepted order, the workers' to finish)
+            try {
+                retries.backend(() -> {
+                    keys.release(lease.key, lease.acquired.fencingToken());
+                    return null;
+                });
+            } catch (LeaseLostException taken) {
+                // a worker took the key over already: the order is in its hands either way
+            }
+            return Optional.empty();
         }
         if (done.completed()) {
             return Optional.of(done.result());
@@ -495,7 +767,7 @@ public final class DefaultOrderService implements OrderService {
                 case CREATED -> {
                     Order created = order;
                     try {
-                        step = retries.unit(steps, () -> reserveStep(created, lease));
+                        step = retries.unit(steps, () -> reserveStep(created, lease, false));
                     } catch (StaleOrder stale) {
                         order = reload(created);
                         continue;
@@ -532,7 +804,7 @@ public final class DefaultOrderService implements OrderService {
      * Atomic phase: hold the stock and record STOCK_RESERVED (or REJECTED) as one unit; an outcome
      * that ends the placement completes the key in the same unit (atomic backends).
      */
-    private Step reserveStep(Order order, Lease lease) {
+    private Step reserveStep(Order order, Lease lease, boolean accept) {
         Reservation held;
         try {
             held = ledger.reserve(
@@ -541,7 +813,7 @@ public final class DefaultOrderService implements OrderService {
                             order.lines().stream()
                                     .map(l -> ReservationLine.of(l.sku(), l.quantity()))
                                     .toList(),
-                            settings.reservationTtl()),
+                            accept ? settings.async().holdTtl() : settings.reservationTtl()),
                     false);
         } catch (InsufficientStockException e) {
             Order rejected = claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK));
@@ -555,6 +827,11 @@ public final class DefaultOrderService implements OrderService {
             // was never called for this order (that only happens after STOCK_RESERVED)
             Order cancelled = claim(order, OrderStatus.CANCELLED, o -> o.withFailureReason(RESERVATION_EXPIRED));
             return finalStep(cancelled, resultOf(cancelled), lease);
+        }
+        if (accept) {
+            // accepted: due for the payment workers at once
+            return new Step(
+                    claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines()), true), null, held);
         }
         return new Step(claim(order, OrderStatus.STOCK_RESERVED, o -> o.withAllocations(held.lines())), null, held);
     }
@@ -1363,6 +1640,10 @@ public final class DefaultOrderService implements OrderService {
             OrderStatus.FULFILLING,
             OrderStatus.REFUNDING);
 
+    /** What the sweep works while payment workers run: everything but placements. */
+    private static final Set<OrderStatus> SWEPT_WITH_WORKERS = EnumSet.of(
+            OrderStatus.AWAITING_PAYMENT_ACTION, OrderStatus.CANCELLING, OrderStatus.FULFILLING, OrderStatus.REFUNDING);
+
     private static final int MAX_ERROR_LENGTH = 500;
     private static final int MAX_PARKED_LISTED = 10_000;
 
@@ -1416,7 +1697,9 @@ public final class DefaultOrderService implements OrderService {
         Set<String> worked = new HashSet<>();
         while (seen < rs.maxOrdersPerSweep()) {
             int limit = Math.min(rs.batchSize(), rs.maxOrdersPerSweep() - seen);
-            List<Order> due = retries.backend(() -> orders.findDue(RECOVERABLE, start, limit));
+            // while payment workers run, placements are theirs (paced, in a bounded pool)
+            Set<OrderStatus> statuses = workers != null ? SWEPT_WITH_WORKERS : RECOVERABLE;
+            List<Order> due = retries.backend(() -> orders.findDue(statuses, start, limit));
             boolean progress = false;
             for (Order order : due) {
                 seen++;
@@ -1458,19 +1741,27 @@ public final class DefaultOrderService implements OrderService {
      */
     private Worked attempt(Order due) {
         Instant now = clock.instant();
+        Order claimed = claimForWork(due);
+        return claimed == null ? Worked.TAKEN : work(claimed, now, false);
+    }
+
+    /**
+     * The claim of a due order: a compare-and-set that moves its next attempt past the lease, so
+     * other sweeps and workers skip it. Null if another one claimed it first (or the write failed:
+     * then the order is skipped this time).
+     */
+    private @Nullable Order claimForWork(Order due) {
+        Instant now = clock.instant();
         Order.Recovery r = due.recovery();
         Order claimed = due.transition(due.status(), due.updatedAt())
                 .withRecovery(new Order.Recovery(r.attempts(), now.plus(settings.lease()), r.lastError(), null));
         try {
-            if (!writeRecovery(due, claimed, List.of())) {
-                return Worked.TAKEN;
-            }
+            return writeRecovery(due, claimed, List.of()) ? claimed : null;
         } catch (RuntimeException e) {
             LOG.warn("recovery could not claim order {} ({}): {}", due.id(), due.status(), describe(e));
             LOG.debug("claim failure of order {}", due.id(), e);
-            return Worked.TAKEN;
+            return null;
         }
-        return work(claimed, now, false);
     }
 
     /**
@@ -1576,7 +1867,7 @@ public final class DefaultOrderService implements OrderService {
                     return Worked.FAILED;
                 }
             }
-            Failure f = failure(current, error);
+            Failure f = failure(current, error, e instanceof PaymentRateLimitedException limited ? limited : null);
             try {
                 if (writeRecovery(current, f.next(), f.events())) {
                     logFailure(current, error, f.next());
@@ -1602,10 +1893,22 @@ public final class DefaultOrderService implements OrderService {
     /** A failure's write: the order with the failure recorded (or parked) and its events. */
     private record Failure(Order next, List<OrderKitEvent> events) {}
 
-    private Failure failure(Order current, String error) {
+    private Failure failure(Order current, String error, @Nullable PaymentRateLimitedException limited) {
         RecoverySettings rs = settings.recovery();
-        int attempts = current.recovery().attempts() + 1;
         Instant now = clock.instant();
+        if (limited != null) {
+            // the gateway's limit (or our pace) is no failure of the order: not counted, never
+            // parked; tried again once the pause is over
+            Duration after = paced.pauseLeft();
+            Duration hint = limited.retryAfter();
+            if (hint != null && hint.compareTo(after) > 0) {
+                after = hint;
+            }
+            Order next = current.transition(current.status(), current.updatedAt())
+                    .withRecovery(new Order.Recovery(current.recovery().attempts(), now.plus(after), error, null));
+            return new Failure(next, List.of());
+        }
+        int attempts = current.recovery().attempts() + 1;
         if (attempts >= rs.maxAttempts()) {
             Order parked = current.transition(OrderStatus.NEEDS_ATTENTION, now)
                     .withRecovery(new Order.Recovery(attempts, now, error, current.status()));
@@ -1800,7 +2103,13 @@ public final class DefaultOrderService implements OrderService {
      * attempt committed (lost acknowledgement) is recognised as ours and returned.
      */
     private Order claim(Order order, OrderStatus status, UnaryOperator<Order> change) {
-        Order next = scheduled(change.apply(order).transition(status, clock.instant()));
+        return claim(order, status, change, false);
+    }
+
+    /** {@link #claim}; {@code dueNow}: the recovery (the payment workers) may work the order at once. */
+    private Order claim(Order order, OrderStatus status, UnaryOperator<Order> change, boolean dueNow) {
+        Order changed = change.apply(order).transition(status, clock.instant());
+        Order next = dueNow ? changed.withRecovery(Order.Recovery.fresh(changed.updatedAt())) : scheduled(changed);
         List<OrderKitEvent> events = events(next, eventType(status));
         if (retries.backend(() -> orders.update(next, order.version(), events))) {
             return next;

@@ -10,6 +10,7 @@ import dev.failsafe.RetryPolicyBuilder;
 import dev.failsafe.function.CheckedSupplier;
 import dev.orderkit.core.BackendUnavailableException;
 import dev.orderkit.core.ConcurrencyConflictException;
+import dev.orderkit.core.PaymentRateLimitedException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.observability.CircuitState;
@@ -101,7 +102,9 @@ public final class Retries {
                 .withMaxRetries(s.paymentMaxRetries())
                 .build();
         this.breaker = CircuitBreaker.builder()
-                .handle(PaymentUnavailableException.class)
+                // a 429 says the gateway is up and pacing us: the pacer pauses for it, the breaker does not open
+                .handleIf((result, e) ->
+                        e instanceof PaymentUnavailableException && !(e instanceof PaymentRateLimitedException))
                 .withFailureThreshold(s.breakerFailureThreshold())
                 .withDelay(s.breakerOpenDelay())
                 .onOpen(e -> instrumentation.circuitBreaker(CircuitState.OPEN))

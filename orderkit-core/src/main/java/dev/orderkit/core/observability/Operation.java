@@ -7,6 +7,8 @@ package dev.orderkit.core.observability;
 public enum Operation {
     /** {@code OrderService.place}: one call, from validation to the answer (a replay included). */
     PLACE("place", false),
+    /** {@code OrderService.submit}: one call, from validation to the answer (accepted, finished or busy). */
+    SUBMIT("submit", false),
     /** {@code StockLedger.reserve}, also the reserve step of a placement: all attempts of one call. */
     RESERVE("reserve", false),
     /** {@code PaymentPort.authorize}, with its retries. */

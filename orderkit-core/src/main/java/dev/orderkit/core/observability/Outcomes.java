@@ -19,6 +19,10 @@ public final class Outcomes {
     public static final String ACTION_REQUIRED = "action_required";
     /** A void by key found no authorization to void. */
     public static final String NOT_FOUND = "not_found";
+    /** A submitted order was accepted (its payment follows in the background). */
+    public static final String ACCEPTED = "accepted";
+    /** A submit was refused because the backlog is full (nothing written). */
+    public static final String BUSY = "busy";
     /** A background run finished. */
     public static final String DONE = "done";
 

@@ -1,0 +1,20 @@
+package dev.orderkit.jdbc;
+
+import dev.orderkit.testkit.AsyncPlacementContract;
+import dev.orderkit.testkit.BackendFixture;
+
+/**
+ * AsyncPlacementContract against H2 (keys, orders and stock in one database: a submit is one
+ * commit; see {@link TestDatabases} for how the server is found).
+ */
+class H2AsyncPlacementTest extends AsyncPlacementContract {
+    @Override
+    protected BackendFixture createFixture() {
+        return JdbcFixture.create(TestDatabases.Kind.H2);
+    }
+
+    @Override
+    protected BackendFixture peer(BackendFixture primary) {
+        return ((JdbcFixture) primary).peer(); // another instance: its own pool, the same schema
+    }
+}

@@ -1,0 +1,9 @@
+package dev.orderkit.testkit;
+
+/** Proves the in-memory backend of orderkit-core against {@link AsyncPlacementContract}. */
+class InMemoryAsyncPlacementContractTest extends AsyncPlacementContract {
+    @Override
+    protected BackendFixture createFixture() {
+        return new InMemoryBackendFixture();
+    }
+}
