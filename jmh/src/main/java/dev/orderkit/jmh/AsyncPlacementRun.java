@@ -62,7 +62,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * java -cp jmh/target/benchmarks.jar dev.orderkit.jmh.AsyncPlacementRun [--backends memory,postgres]
  *     [--orders 10000] [--threads 64] [--rate 100] [--burst 10] [--pace 100] [--latency-ms 50]
- *     [--workers 16] [--max-backlog 10000] [--skus 50] [--max-429 N] [--out FILE.md] [--smoke]
+ *     [--workers 16] [--max-backlog 10000] [--backlog-refresh-ms 1000] [--skus 50] [--max-429 N]
+ *     [--out FILE.md] [--smoke]
  * </pre>
  *
  * {@code --smoke} is 500 orders on both backends (about 5 s each at 100/s), as {@code jmh/smoke.sh}
@@ -87,6 +88,7 @@ public final class AsyncPlacementRun {
             int maxBacklog,
             int skus,
             long max429,
+            Duration backlogRefresh,
             Path out) {
 
         static Settings parse(String[] args) {
@@ -101,6 +103,7 @@ public final class AsyncPlacementRun {
             int maxBacklog = 10_000;
             int skus = 50;
             long max429 = Long.MAX_VALUE;
+            long refreshMs = AsyncPlacement.defaults().backlogRefresh().toMillis();
             Path out = null;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -124,6 +127,7 @@ public final class AsyncPlacementRun {
                     case "--max-backlog" -> maxBacklog = Integer.parseInt(v);
                     case "--skus" -> skus = Integer.parseInt(v);
                     case "--max-429" -> max429 = Long.parseLong(v);
+                    case "--backlog-refresh-ms" -> refreshMs = Long.parseLong(v);
                     case "--out" -> out = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -145,6 +149,7 @@ public final class AsyncPlacementRun {
                     maxBacklog,
                     skus,
                     max429,
+                    Duration.ofMillis(refreshMs),
                     out);
         }
     }
@@ -160,6 +165,9 @@ public final class AsyncPlacementRun {
             long busy,
             long finished,
             long errors,
+            long gaveUp,
+            Duration maxRetryAfter,
+            int maxBusyBacklog,
             long[] latencyNanos,
             double submitSeconds,
             double drainSeconds,
@@ -186,7 +194,9 @@ public final class AsyncPlacementRun {
                     + s.latency().toMillis()
                     + " ms), kit pace " + s.pace() + "/s, " + s.workers() + " workers, max backlog "
                     + s.maxBacklog());
-            results.add(backend.equals("memory") ? inMemory(s) : postgres(s));
+            Result r = backend.equals("memory") ? inMemory(s) : postgres(s);
+            results.add(r);
+            System.err.print(report(s, List.of(r)));
         }
         String report = report(s, results);
         System.out.print(report);
@@ -217,7 +227,8 @@ public final class AsyncPlacementRun {
                 .asyncPlacement(AsyncPlacement.defaults()
                         .withWorkers(s.workers())
                         .withPollEvery(Duration.ofMillis(50))
-                        .withMaxBacklog(s.maxBacklog()))
+                        .withMaxBacklog(s.maxBacklog())
+                        .withBacklogRefresh(s.backlogRefresh()))
                 .background(Background.on()
                         .withInitialDelay(Duration.ZERO)
                         .withRecoveryEvery(Duration.ofSeconds(1))
@@ -294,6 +305,8 @@ public final class AsyncPlacementRun {
         AtomicLong busy = new AtomicLong();
         AtomicLong finished = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        AtomicLong gaveUp = new AtomicLong();
+        Busies busies = new Busies();
         List<String> violations = new CopyOnWriteArrayList<>();
         ConcurrentLinkedQueue<Samples> all = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> ids = new ConcurrentLinkedQueue<>();
@@ -301,6 +314,10 @@ public final class AsyncPlacementRun {
         CountDownLatch start = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(s.threads());
         AtomicReference<Throwable> crash = new AtomicReference<>();
+        // a client gives up on an order still busy this long after the start (the whole burst should
+        // be accepted and drained well within it)
+        long giveUpAt =
+                System.nanoTime() + TimeUnit.SECONDS.toNanos((long) (s.orders() / Math.min(s.pace(), s.rate()) + 120));
 
         for (int t = 0; t < s.threads(); t++) {
             int first = t;
@@ -314,8 +331,21 @@ public final class AsyncPlacementRun {
                             for (int i = first; i < s.orders(); i += s.threads()) {
                                 PlaceOrderRequest req = workload.order("async-" + runId + "-" + i);
                                 counter.start();
-                                submitUntilAnswered(
-                                        kit, req, mine, counter, accepted, busy, finished, errors, ids, violations);
+                                if (!submitUntilAnswered(
+                                        kit,
+                                        req,
+                                        mine,
+                                        counter,
+                                        accepted,
+                                        busy,
+                                        busies,
+                                        finished,
+                                        errors,
+                                        ids,
+                                        violations,
+                                        giveUpAt)) {
+                                    gaveUp.incrementAndGet();
+                                }
                             }
                         } catch (Throwable e) {
                             crash.compareAndSet(null, e);
@@ -357,6 +387,12 @@ public final class AsyncPlacementRun {
         double submitSeconds = (System.nanoTime() - t0) / 1e9;
         if (crash.get() != null) {
             violations.add("a submitting thread failed: " + crash.get());
+        }
+        if (gaveUp.get() > 0) {
+            violations.add(gaveUp.get() + " orders still answered busy " + Math.round((giveUpAt - t0) / 1e9)
+                    + " s after the start (largest Retry-After " + busies.maxRetryAfter() + ", largest busy backlog "
+                    + busies.maxBacklog() + ", in flight now "
+                    + store.countInStatus(IN_FLIGHT, Integer.MAX_VALUE) + ")");
         }
 
         // drain: every accepted order CONFIRMED (or another outcome, which the check reports)
@@ -412,6 +448,9 @@ public final class AsyncPlacementRun {
                 busy.get(),
                 finished.get(),
                 errors.get(),
+                gaveUp.get(),
+                busies.maxRetryAfter(),
+                busies.maxBacklog(),
                 lat,
                 submitSeconds,
                 drainSeconds,
@@ -422,18 +461,50 @@ public final class AsyncPlacementRun {
                 List.copyOf(violations));
     }
 
-    /** Submits until the kit accepts or finishes the order; a busy answer waits its Retry-After. */
-    private static void submitUntilAnswered(
+    /** The largest Retry-After and backlog of the busy answers (logs the first few long ones). */
+    private static final class Busies {
+        private final AtomicLong maxRetryMillis = new AtomicLong();
+        private final AtomicLong maxBacklog = new AtomicLong();
+        private final AtomicLong logged = new AtomicLong();
+
+        void record(SubmitResult.Busy b) {
+            long ms = b.retryAfter().toMillis();
+            maxRetryMillis.accumulateAndGet(ms, Math::max);
+            maxBacklog.accumulateAndGet(b.backlog(), Math::max);
+            if (ms > 5_000 && logged.incrementAndGet() <= 5) {
+                System.err.println(
+                        "async placement: busy with Retry-After " + b.retryAfter() + ", backlog " + b.backlog());
+            }
+        }
+
+        Duration maxRetryAfter() {
+            return Duration.ofMillis(maxRetryMillis.get());
+        }
+
+        int maxBacklog() {
+            return (int) maxBacklog.get();
+        }
+    }
+
+    /**
+     * Submits until the kit accepts or finishes the order; a busy answer waits its Retry-After (a
+     * client's retry), but not past {@code giveUpAt}.
+     *
+     * @return false if the order was still busy at {@code giveUpAt} (given up)
+     */
+    private static boolean submitUntilAnswered(
             OrderKit kit,
             PlaceOrderRequest req,
             Samples latencies,
             Tally.Counter counter,
             AtomicLong accepted,
             AtomicLong busy,
+            Busies busies,
             AtomicLong finished,
             AtomicLong errors,
             ConcurrentLinkedQueue<String> ids,
-            List<String> violations)
+            List<String> violations,
+            long giveUpAt)
             throws InterruptedException {
         while (true) {
             long t = System.nanoTime();
@@ -454,7 +525,7 @@ public final class AsyncPlacementRun {
                 accepted.incrementAndGet();
                 ids.add(a.order().id());
                 counter.done();
-                return;
+                return true;
             }
             if (r instanceof SubmitResult.Finished f) {
                 finished.incrementAndGet();
@@ -465,11 +536,16 @@ public final class AsyncPlacementRun {
                     violations.add("order " + req.idempotencyKey() + " finished "
                             + f.result().outcome());
                 }
-                return;
+                return true;
             }
             SubmitResult.Busy b = (SubmitResult.Busy) r;
             busy.incrementAndGet();
-            Thread.sleep(Math.max(1, b.retryAfter().toMillis()));
+            busies.record(b);
+            long left = TimeUnit.NANOSECONDS.toMillis(giveUpAt - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            Thread.sleep(Math.max(1, Math.min(left, b.retryAfter().toMillis())));
         }
     }
 
@@ -487,7 +563,8 @@ public final class AsyncPlacementRun {
                 Locale.ROOT,
                 "%n## Asynchronous placement: %d orders, %d submitting threads, %d SKUs%n%n"
                         + "Gateway: %d ms per call, %d calls/s (token bucket, burst %d), 429 with Retry-After 1 s. "
-                        + "Kit: PaymentPacing.perSecond(%s), %d payment workers, maxBacklog %d, poll 50 ms. %s, %s.%n%n",
+                        + "Kit: PaymentPacing.perSecond(%s), %d payment workers, maxBacklog %d, backlogRefresh %d ms, "
+                        + "poll 50 ms. %s, %s.%n%n",
                 s.orders(),
                 s.threads(),
                 s.skus(),
@@ -497,21 +574,26 @@ public final class AsyncPlacementRun {
                 fmt(s.pace()),
                 s.workers(),
                 s.maxBacklog(),
+                s.backlogRefresh().toMillis(),
                 Instant.now(),
                 Runtime.getRuntime().availableProcessors() + " cores"));
-        sb.append("| backend | submits | accepted | busy answers | finished at once | errors | submit p50 | "
-                + "submit p99 | submit max | all submitted in | drained in | drain rate | confirmed | gateway calls | "
-                + "429s | invariants |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        sb.append(
+                "| backend | submits | accepted | busy answers (max Retry-After) | given up | finished at once | errors | "
+                        + "submit p50 | "
+                        + "submit p99 | submit max | all submitted in | drained in | drain rate | confirmed | gateway calls | "
+                        + "429s | invariants |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Result r : results) {
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %d | %d | %d | %.2f ms | %.2f ms | %.1f ms | %.1f s | %.1f s | %.1f /s | %d | %d "
+                    "| %s | %d | %d | %d (%s) | %d | %d | %d | %.2f ms | %.2f ms | %.1f ms | %.1f s | %.1f s | %.1f /s | %d | %d "
                             + "| %d | %s |%n",
                     r.backend(),
                     r.latencyNanos().length,
                     r.accepted(),
                     r.busy(),
+                    r.busy() == 0 ? "-" : r.maxRetryAfter().toMillis() / 1000.0 + " s",
+                    r.gaveUp(),
                     r.finished(),
                     r.errors(),
                     percentile(r.latencyNanos(), 50),
