@@ -19,7 +19,11 @@ import java.time.Duration;
  *       {@code OutboxPublisher}) every {@link #outboxEvery()} (default 1 s); absent when none was given;
  *   <li>{@value #PURGE}: {@link OrderKit#purge()} every {@link #purgeEvery()} (default 10 min),
  *       deleting what the kit's {@link Retention} lets go (a purge that left work, not
- *       {@link PurgeReport#complete()}, continues on the next run).
+ *       {@link PurgeReport#complete()}, continues on the next run);
+ *   <li>{@value #PAYMENTS}: the payment workers of asynchronous placement ({@link AsyncPlacement}),
+ *       which drive accepted orders ({@link OrderService#submit}) and stuck placements through
+ *       payment on a bounded pool of their own, looking for work every
+ *       {@link AsyncPlacement#pollEvery()} (default 200 ms) and whenever this instance accepts an order.
  * </ul>
  *
  * <p>Every task is safe to run on every instance of the application at once (recovery takes over

@@ -128,9 +128,6 @@ public final class OrderKit implements AutoCloseable {
             @Nullable PaymentWorkers workers,
             AsyncPlacement async) {
         List<BackgroundRunner.Task> tasks = new ArrayList<>();
-        if (workers != null) {
-            tasks.add(new BackgroundRunner.Task(Background.PAYMENTS, async.pollEvery(), workers));
-        }
         tasks.add(new BackgroundRunner.Task(Background.RECOVERY, bg.recoveryEvery(), () -> {
             OrderService.SweepReport r = orders.recover();
             return r.ordersResumed() + r.ordersExpired();
@@ -142,6 +139,9 @@ public final class OrderKit implements AutoCloseable {
         }
         tasks.add(new BackgroundRunner.Task(Background.PURGE, bg.purgeEvery(), () ->
                 (int) Math.min(Integer.MAX_VALUE, purger.purge().total())));
+        if (workers != null) {
+            tasks.add(new BackgroundRunner.Task(Background.PAYMENTS, async.pollEvery(), workers));
+        }
         return tasks;
     }
 

@@ -123,7 +123,12 @@ class OrderKitBackgroundTest {
                 .build();
         assertThat(kit.backgroundStatus())
                 .extracting(BackgroundTaskStatus::task)
-                .containsExactly(Background.RECOVERY, Background.EXPIRY, Background.OUTBOX, Background.PURGE);
+                .containsExactly(
+                        Background.RECOVERY,
+                        Background.EXPIRY,
+                        Background.OUTBOX,
+                        Background.PURGE,
+                        Background.PAYMENTS);
         for (BackgroundTaskStatus s : kit.backgroundStatus()) {
             // first run: initial delay plus a random part of one period
             assertThat(s.nextRunAt())

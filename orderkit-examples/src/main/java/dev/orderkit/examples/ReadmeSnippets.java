@@ -1,6 +1,7 @@
 package dev.orderkit.examples;
 
 import dev.orderkit.core.AllocationStrategy;
+import dev.orderkit.core.AsyncPlacement;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTaskStatus;
 import dev.orderkit.core.DriftReport;
@@ -17,6 +18,7 @@ import dev.orderkit.core.OrderKitException;
 import dev.orderkit.core.OrderPage;
 import dev.orderkit.core.OrderStatus;
 import dev.orderkit.core.PageRequest;
+import dev.orderkit.core.PaymentPacing;
 import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Refund;
@@ -31,6 +33,7 @@ import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.StockPolicy;
+import dev.orderkit.core.SubmitResult;
 import dev.orderkit.core.memory.InMemoryEventSink;
 import dev.orderkit.micrometer.MicrometerInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -254,6 +257,51 @@ public final class ReadmeSnippets {
         executor.shutdown(); // yours: the kit never shuts it down
         // END
         return kit.backgroundStatus();
+    }
+
+    /**
+     * README "Two modes": a submit answered at once, the payment made by the kit's workers.
+     *
+     * @return the order's status once the workers finished it
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static OrderStatus asyncPlacement() throws InterruptedException {
+        // README:async-placement
+        OrderKit kit = OrderKit.builder()
+                // ... backends ...
+                .background(Background.on()) // the payment workers run with it
+                .paymentPacing(PaymentPacing.perSecond(80)) // stay under the gateway's limit
+                .asyncPlacement(AsyncPlacement.defaults().withMaxBacklog(20_000).withHoldTtl(Duration.ofMinutes(30)))
+                .build();
+        kit.stock().adjust(StockKey.of("tee-black-m"), 10, "initial stock");
+        PlaceOrderRequest request = PlaceOrderRequest.builder(Scope.of("shop-1"), IdempotencyKey.of("checkout-7"))
+                .customerRef("cust-7")
+                .line("tee-black-m", 1, 1999)
+                .build();
+
+        SubmitResult r = kit.orders().submit(request);
+        if (r instanceof SubmitResult.Accepted a) { // 202 + Location: /orders/{a.order().id()}
+            System.out.println("accepted " + a.order().id());
+        } else if (r instanceof SubmitResult.Finished f) { // the outcome, as place() would answer it
+            System.out.println("finished: " + f.result().outcome());
+        } else if (r instanceof SubmitResult.Busy b) { // 503 + Retry-After: b.retryAfter()
+            System.out.println("busy, retry after " + b.retryAfter());
+        }
+        // END
+        String id = ((SubmitResult.Accepted) r).order().id();
+        try {
+            for (int i = 0; i < 500; i++) {
+                OrderStatus status =
+                        kit.orders().get(Scope.of("shop-1"), id).orElseThrow().status();
+                if (!status.isPlacementInFlight()) {
+                    return status;
+                }
+                Thread.sleep(20);
+            }
+            throw new IllegalStateException("order " + id + " was not finished by the workers");
+        } finally {
+            kit.close();
+        }
     }
 
     /**

@@ -97,7 +97,13 @@ class ReadmeSnippetsTest {
                         tuple(Background.RECOVERY, null),
                         tuple(Background.EXPIRY, null),
                         tuple(Background.OUTBOX, null), // the in-memory outbox's retries
-                        tuple(Background.PURGE, null));
+                        tuple(Background.PURGE, null),
+                        tuple(Background.PAYMENTS, null));
+    }
+
+    @Test
+    void asyncPlacementSnippetAcceptsAndTheWorkersConfirm() throws Exception {
+        assertThat(ReadmeSnippets.asyncPlacement()).isEqualTo(OrderStatus.CONFIRMED);
     }
 
     @Test

@@ -19,6 +19,7 @@ import com.stripe.param.PaymentIntentCreateParams;
 import com.stripe.param.PaymentIntentRetrieveParams;
 import com.stripe.param.RefundCreateParams;
 import dev.orderkit.core.Money;
+import dev.orderkit.core.PaymentRateLimitedException;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.payment.AuthorizeRequest;
@@ -95,9 +96,12 @@ import org.slf4j.LoggerFactory;
  *       already released) until a later sweep finishes it (with the caveat above).</li>
  * </ul>
  *
- * <p><b>Errors.</b> Card declines → {@link PaymentResult.Declined} (never retried); 409, 429
- * (with its {@code Retry-After}), 5xx and connection failures or timeouts →
- * {@link PaymentUnavailableException} (orderkit retries with the same key); idempotency-key misuse,
+ * <p><b>Errors.</b> Card declines → {@link PaymentResult.Declined} (never retried); 429 (too many
+ * requests, {@code RateLimitException}) → {@link PaymentRateLimitedException} with its
+ * {@code Retry-After} ({@code null} without one): orderkit pauses every payment call of the kit
+ * until it has passed ({@code PaymentPacing}) and retries with the same key; 409, 5xx and
+ * connection failures or timeouts → {@link PaymentUnavailableException} (orderkit retries with the
+ * same key; a 409 or 5xx carries the {@code Retry-After} too if Stripe sent one); idempotency-key misuse,
  * invalid requests and authentication failures → {@link PaymentRejectedException}. As in
  * stripe-java's own retry logic, a {@code Stripe-Should-Retry} response header overrides the
  * status: {@code true} makes any failed answer (e.g. a 400 lock timeout) a
@@ -505,6 +509,12 @@ public final class StripePaymentPort implements PaymentPort {
             // unparseable: an answer without a readable Stripe error (e.g. a truncated body); outcome unknown
             counters.transientFailures.increment();
             Duration hint = retryAfter(r.headers());
+            if (e instanceof RateLimitException || (status != null && status == 429)) {
+                // too many requests: core pauses every payment call of the kit until the hint has
+                // passed instead of retrying into the limit
+                return new PaymentRateLimitedException(
+                        scrub(where + " rate limited: HTTP " + status + " " + describe(e)), hint, null);
+            }
             return new PaymentUnavailableException(
                     scrub(where + " unavailable: HTTP " + status + " " + describe(e)), hint, null);
         }

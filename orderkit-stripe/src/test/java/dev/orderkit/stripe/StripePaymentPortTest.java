@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.PaymentRateLimitedException;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.RetrySettings;
@@ -415,14 +416,17 @@ class StripePaymentPortTest {
     }
 
     @Test
-    void rateLimitCarriesRetryAfter() {
+    void rateLimitIsARateLimitedFailureCarryingRetryAfter() {
         server.retryAfterSeconds(7);
         server.inject(Fault.RATE_LIMIT, 1, "", null);
         assertThatThrownBy(() -> port.authorize(auth("o-12", "pm_card_visa")))
-                .isInstanceOfSatisfying(
-                        PaymentUnavailableException.class,
-                        e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7)));
+                .isInstanceOfSatisfying(PaymentRateLimitedException.class, e -> {
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                    assertThat(e.isRetryable()).isTrue();
+                    assertThat(e).hasMessageContaining("rate limited").hasMessageContaining("429");
+                });
         assertThat(port.metrics().transientFailures()).isEqualTo(1);
+        assertThat(server.applied("/v1/payment_intents")).isZero();
     }
 
     @Test

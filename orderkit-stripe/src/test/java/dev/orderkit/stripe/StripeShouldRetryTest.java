@@ -9,6 +9,7 @@ import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.Money;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.PaymentRateLimitedException;
 import dev.orderkit.core.PaymentRejectedException;
 import dev.orderkit.core.PaymentUnavailableException;
 import dev.orderkit.core.Refund;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.Condition;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,13 @@ class StripeShouldRetryTest {
     /** A port whose every request is answered with {@code status}, the header (if any) and a Stripe error. */
     private StripePaymentPort portAnswering(int status, @Nullable String shouldRetry, String type, String code)
             throws IOException {
+        return portAnswering(status, shouldRetry, type, code, "2");
+    }
+
+    /** As above, with the given {@code Retry-After} ({@code null}: none). */
+    private StripePaymentPort portAnswering(
+            int status, @Nullable String shouldRetry, String type, String code, @Nullable String retryAfter)
+            throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         s.createContext("/", ex -> {
             requests.incrementAndGet();
@@ -54,7 +63,9 @@ class StripeShouldRetryTest {
                     .getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.getResponseHeaders().add("Request-Id", "req_stub");
-            ex.getResponseHeaders().add("Retry-After", "2");
+            if (retryAfter != null) {
+                ex.getResponseHeaders().add("Retry-After", retryAfter);
+            }
             if (shouldRetry != null) {
                 ex.getResponseHeaders().add("Stripe-Should-Retry", shouldRetry);
             }
@@ -98,7 +109,10 @@ class StripeShouldRetryTest {
             assertThatThrownBy(() -> port.refund("o-1:refund:rf_1", "pi_1", Money.of(100, "eur")))
                     .isInstanceOfSatisfying(
                             PaymentUnavailableException.class,
-                            e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2)));
+                            e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2)))
+                    .is(new Condition<>(
+                            e -> (e instanceof PaymentRateLimitedException) == (status == 429),
+                            "a PaymentRateLimitedException exactly for a 429"));
             assertThat(port.metrics().transientFailures()).isEqualTo(1);
         } else {
             assertThatThrownBy(() -> port.refund("o-1:refund:rf_1", "pi_1", Money.of(100, "eur")))
@@ -107,6 +121,16 @@ class StripeShouldRetryTest {
         }
         assertThat(requests.get()).as("the port itself never retries").isEqualTo(1);
         assertThat(StripePaymentPort.shouldRetry(null)).isNull();
+    }
+
+    /** A 429 without {@code Retry-After} is rate limited with no hint (core then pauses for its own default). */
+    @Test
+    void aRateLimitWithoutRetryAfterHasNoHint() throws IOException {
+        StripePaymentPort port = portAnswering(429, null, "invalid_request_error", "rate_limit", null);
+        assertThatThrownBy(() -> port.refund("o-1:refund:rf_1", "pi_1", Money.of(100, "eur")))
+                .isInstanceOfSatisfying(
+                        PaymentRateLimitedException.class,
+                        e -> assertThat(e.retryAfter()).isNull());
     }
 
     /** Core retries what the port calls transient: with "false" the kit makes one request, without it two. */

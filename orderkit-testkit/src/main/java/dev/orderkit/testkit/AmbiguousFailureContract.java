@@ -23,6 +23,7 @@ import dev.orderkit.core.RetrySettings;
 import dev.orderkit.core.Scope;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
+import dev.orderkit.core.SubmitResult;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -300,6 +301,77 @@ public abstract class AmbiguousFailureContract extends ContractSupport {
         assertThat(InvariantChecker.checkPayments(orders(), ids, gateway))
                 .as("payment invariants")
                 .isEmpty();
+    }
+
+    /**
+     * Asynchronous placement under random faults: submits (each one repeated, as a client that
+     * lost the answer would) and the recovery that drives the accepted orders (no workers here, so
+     * {@code recover()} does it) while writes fail before applying or lose their acknowledgement.
+     * Every key has one order, the repeat names it, every accepted order ends, each holds once, and
+     * no authorization is left live on an order that was not confirmed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(FaultInjection.Fault.class)
+    void submitsAndTheirBackgroundPaymentsUnderRandomFaultsKeepEveryInvariant(FaultInjection.Fault fault) {
+        SimulatedPaymentPort gateway = new SimulatedPaymentPort();
+        OrderKit kit = kit(gateway);
+        stockUp(WIDGET, 10);
+        faults().armRandomly(fault, 0.2, 11);
+
+        Map<String, String> orderOfKey = new LinkedHashMap<>();
+        for (int i = 0; i < 12; i++) {
+            String key = "s-" + i;
+            PlaceOrderRequest req = PlaceOrderRequest.builder(SHOP, IdempotencyKey.of(key))
+                    .paymentMethod(i % 4 == 3 ? "pm_decline_card" : "pm_card")
+                    .line("widget", 1, 500)
+                    .build();
+            SubmitResult first = asAClient(() -> kit.orders().submit(req));
+            SubmitResult again = asAClient(() -> kit.orders().submit(req));
+            String id = orderIdOf(first);
+            assertThat(orderIdOf(again)).as("repeat of " + key).isEqualTo(id);
+            orderOfKey.put(key, id);
+        }
+        for (int round = 0; round < 40; round++) {
+            asAClient(() -> kit.orders().recover());
+            clock.advance(Duration.ofMinutes(2));
+        }
+        faults().disarm();
+        assertThat(faults().injected()).as("faults injected").isGreaterThan(3);
+        for (int round = 0; round < 3; round++) {
+            kit.orders().recover();
+            clock.advance(Duration.ofMinutes(2));
+        }
+        List<String> ids = new ArrayList<>();
+        for (Map.Entry<String, String> e : orderOfKey.entrySet()) {
+            Order found =
+                    kit.orders().findByKey(SHOP, IdempotencyKey.of(e.getKey())).orElseThrow();
+            assertThat(found.id()).as("the one order of " + e.getKey()).isEqualTo(e.getValue());
+            assertThat(found.status().isPlacementInFlight())
+                    .as(found.id() + " finished (" + found.status() + ")")
+                    .isFalse();
+            ids.add(found.id());
+            assertThat(stock().movements(WIDGET).stream()
+                            .filter(m -> m.reason() == MovementReason.RESERVE
+                                    && found.id().equals(m.reference())))
+                    .as("holds of " + found.id())
+                    .hasSizeLessThanOrEqualTo(1);
+        }
+        assertThat(InvariantChecker.checkOrders(stock(), orders(), ids))
+                .as("order invariants")
+                .isEmpty();
+        assertThat(InvariantChecker.checkPayments(orders(), ids, gateway))
+                .as("payment invariants")
+                .isEmpty();
+    }
+
+    private static String orderIdOf(SubmitResult r) {
+        if (r instanceof SubmitResult.Accepted a) {
+            return a.order().id();
+        }
+        if (r instanceof SubmitResult.Finished f) {
+            return f.result().order().id();
+        }
+        throw new AssertionError("busy with an unbounded backlog: " + r);
     }
 
     /**

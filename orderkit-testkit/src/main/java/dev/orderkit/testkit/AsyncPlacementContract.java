@@ -12,6 +12,7 @@ import dev.orderkit.core.Money;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderStatus;
+import dev.orderkit.core.OutboxRelay;
 import dev.orderkit.core.PaymentPacing;
 import dev.orderkit.core.PaymentRateLimitedException;
 import dev.orderkit.core.PlaceOrderRequest;
@@ -21,6 +22,9 @@ import dev.orderkit.core.StockKey;
 import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.SubmitResult;
 import dev.orderkit.core.UnknownSkuException;
+import dev.orderkit.core.event.EventType;
+import dev.orderkit.core.event.OrderKitEvent;
+import dev.orderkit.core.memory.InMemoryEventSink;
 import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.payment.PaymentResult;
@@ -90,8 +94,37 @@ public abstract class AsyncPlacementContract extends ContractSupport {
                 .withShutdownTimeout(Duration.ofSeconds(20));
     }
 
+    /** The events every kit of a test delivers (the outbox's, for stores that record their events). */
+    private final InMemoryEventSink events = new InMemoryEventSink();
+
+    /**
+     * Waits until an event of {@code type} about {@code orderId} was delivered, relaying the
+     * fixture's outbox when the backend records its events in one.
+     */
+    private OrderKitEvent awaitEvent(EventType type, String orderId) throws InterruptedException {
+        long deadline = System.nanoTime() + FINISH_WITHIN.toNanos();
+        while (true) {
+            try {
+                new OutboxRelay(fixture.outboxStore(), events).drain(1000);
+            } catch (UnsupportedOperationException none) {
+                // the kit delivers to the sink itself (in-process outbox)
+            }
+            Optional<OrderKitEvent> found = events.events(type).stream()
+                    .filter(e -> e.subjectId().equals(orderId))
+                    .findFirst();
+            if (found.isPresent()) {
+                return found.get();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no " + type + " event of order " + orderId + " within " + FINISH_WITHIN);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     private OrderKit kit(BackendFixture f, PaymentPort payments, AsyncPlacement async, boolean workers) {
         OrderKit.Builder b = kitBuilder(f, new SimulatedPaymentPort())
+                .eventSink(events)
                 .paymentPort(payments)
                 .asyncPlacement(async)
                 .background(workers ? fastBackground() : Background.off());
@@ -160,6 +193,8 @@ public abstract class AsyncPlacementContract extends ContractSupport {
         Order done = awaitSettled(kit, accepted.id());
         assertThat(done.status()).isEqualTo(OrderStatus.CONFIRMED);
         assertThat(done.paymentId()).isNotNull();
+        // the outcome reaches the client as an event (and so as a webhook)
+        assertThat(awaitEvent(EventType.ORDER_CONFIRMED, accepted.id()).scope()).isEqualTo(SHOP.value());
         assertThat(available()).isEqualTo(7);
         assertThat(gateway.liveAuthorizationsByOrder().get(accepted.id())).hasSize(1);
 
@@ -192,6 +227,7 @@ public abstract class AsyncPlacementContract extends ContractSupport {
         Order done = awaitSettled(worker, accepted.id());
         assertThat(done.status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
         assertThat(available()).isEqualTo(10);
+        awaitEvent(EventType.PAYMENT_DECLINED, accepted.id());
         SubmitResult finished = accepting.orders().submit(order("d-1", 4, "pm_decline"));
         assertThat(((SubmitResult.Finished) finished).result().outcome()).isEqualTo(PlacementOutcome.PAYMENT_DECLINED);
         assertStockInvariants();

@@ -4,6 +4,6 @@ package dev.orderkit.testkit;
 class InMemoryAsyncPlacementContractTest extends AsyncPlacementContract {
     @Override
     protected BackendFixture createFixture() {
-        return new InMemoryBackendFixture();
+        return InMemoryBackendFixture.withOutbox(); // the order events are checked
     }
 }

@@ -276,7 +276,8 @@ public final class DefaultOrderService implements OrderService {
      * @return the answer; null if the lease was lost on the way (the caller claims again)
      */
     private @Nullable SubmitResult acceptUnderLease(Lease lease, PlaceOrderRequest request) {
-        boolean replay = !freshClaim(lease.acquired, lease.claimant);
+        // this call's own claim (also when its first commit's acknowledgement was lost) is no replay
+        boolean replay = !lease.acquired.resourceId().equals(lease.claimant);
         AtomicReference<@Nullable Order> pending = new AtomicReference<>();
         Optional<PlaceOrderResult> done = underLease(lease, () -> {
             Order order = loadOrCreate(lease.acquired, lease.claimant, request, lease.fingerprint);

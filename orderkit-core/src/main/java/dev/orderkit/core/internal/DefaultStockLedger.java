@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -87,16 +88,17 @@ public final class DefaultStockLedger implements StockLedger {
     private final ConcurrentHashMap<String, Locations> locationCache = new ConcurrentHashMap<>();
     /** Whether the strategy lets lines of single-location SKUs skip the level read. */
     private final boolean soleLocationFastPath;
-    /** Whether the sink discards every event: then none is built. */
-    private final boolean discardEvents;
     /**
      * For a storage that does not record its events with its changes: the in-process outbox the
      * ledger records them in after each change (delivered with retries; lost with the process).
      * Null when the storage records them ({@link StockStorage#recordsEvents()}).
      */
     private final @Nullable InMemoryOutbox fallbackOutbox;
-    /** Whether this ledger records events at all (a fallback outbox and a sink that keeps them). */
-    private final boolean publishing;
+    /**
+     * Where this ledger records events: the fallback outbox when the sink keeps events; null when
+     * the storage records them or the sink discards every event (then {@link #publish} builds none).
+     */
+    private final @Nullable InMemoryOutbox publishTo;
 
     /**
      * Creates the ledger of a kit.
@@ -111,9 +113,8 @@ public final class DefaultStockLedger implements StockLedger {
         this.events = config.eventSink();
         this.clock = config.clock();
         this.soleLocationFastPath = strategy.servesSoleLocationWhole();
-        this.discardEvents = events.discards();
         this.fallbackOutbox = storage.recordsEvents() ? null : new InMemoryOutbox(events);
-        this.publishing = fallbackOutbox != null && !discardEvents;
+        this.publishTo = events.discards() ? null : fallbackOutbox;
         this.combiner = new ReservationCombiner(storage, config.combining());
     }
 
@@ -238,10 +239,8 @@ public final class DefaultStockLedger implements StockLedger {
         private Reservation held(ReserveResult result, List<AllocatedLine> lines, Instant now) {
             if (result instanceof ReserveResult.Reserved r) {
                 // recorded by the storage with the hold, or here (every hold, order holds included)
-                if (publishing) {
-                    publish(StockEvents.reserved(
-                            r.reservation().id(), r.reservation().lines().size(), now));
-                }
+                publish(() -> StockEvents.reserved(
+                        r.reservation().id(), r.reservation().lines().size(), now));
                 return r.reservation();
             }
             if (result instanceof ReserveResult.AlreadyExists a) {
@@ -485,7 +484,7 @@ public final class DefaultStockLedger implements StockLedger {
     /** Checks that every SKU is known without reserving anything. */
     public void requireKnown(List<ReservationLine> lines) {
         for (int i = 0; i < lines.size(); i++) {
-            if (!knownLately(lines.get(i))) {
+            if (!seenBefore(lines.get(i))) {
                 retries.backend(() -> readLevels(lines, false));
                 return;
             }
@@ -497,7 +496,7 @@ public final class DefaultStockLedger implements StockLedger {
      * one). Levels are never removed, so a level once seen stays known however old the reading:
      * {@code place()} skips the round trip of its up-front check for the SKUs it already served.
      */
-    private boolean knownLately(ReservationLine line) {
+    private boolean seenBefore(ReservationLine line) {
         Locations l = locationCache.get(line.sku());
         if (l != null) {
             StockKey sole = l.sole();
@@ -562,10 +561,8 @@ public final class DefaultStockLedger implements StockLedger {
         TransitionResult result =
                 retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
         if (result instanceof TransitionResult.Applied a) {
-            if (publishing) {
-                publish(StockEvents.transitioned(
-                        reservationId, transition, a.reservation().updatedAt()));
-            }
+            publish(() -> StockEvents.transitioned(
+                    reservationId, transition, a.reservation().updatedAt()));
         }
         return result;
     }
@@ -627,9 +624,7 @@ public final class DefaultStockLedger implements StockLedger {
                 },
                 UnaryOperator.identity());
         if (result instanceof ExtendResult.Extended e) {
-            if (publishing) {
-                publish(StockEvents.extended(reservationId, newExpiry, clock.instant()));
-            }
+            publish(() -> StockEvents.extended(reservationId, newExpiry, clock.instant()));
             return new Extension(e.reservation(), true);
         }
         if (result instanceof ExtendResult.Unchanged u) {
@@ -660,9 +655,7 @@ public final class DefaultStockLedger implements StockLedger {
         Check.identifier(reference, "reference", 255);
         Instant now = clock.instant();
         StockLevel level = retries.backend(() -> storage.adjust(key, delta, reference, now));
-        if (publishing) {
-            publish(StockEvents.adjusted(key, false, level.onHand(), reference, now));
-        }
+        publish(() -> StockEvents.adjusted(key, false, level.onHand(), reference, now));
         forgetLocations(key.sku()); // it may have added a location
         return level;
     }
@@ -678,9 +671,7 @@ public final class DefaultStockLedger implements StockLedger {
         // no conflict retry: the caller's expected version is the point of this call
         Instant now = clock.instant();
         StockLevel level = retries.transientOnly(() -> storage.setOnHand(key, onHand, expectedVersion, reference, now));
-        if (publishing) {
-            publish(StockEvents.adjusted(key, true, level.onHand(), reference, now));
-        }
+        publish(() -> StockEvents.adjusted(key, true, level.onHand(), reference, now));
         forgetLocations(key.sku()); // it may have added a location
         return level;
     }
@@ -800,23 +791,22 @@ public final class DefaultStockLedger implements StockLedger {
             retries.instrumentation().reservationsExpired(expired.size());
         }
         for (Reservation r : expired) {
-            if (publishing) {
-                publish(StockEvents.transitioned(r.id(), ReservationTransition.EXPIRE, now));
-            }
+            publish(() -> StockEvents.transitioned(r.id(), ReservationTransition.EXPIRE, now));
         }
     }
 
     /**
      * Records a stock change's event in the in-process outbox and delivers it, when the storage
-     * does not record its events itself (else the storage wrote it with the change already). A
+     * does not record its events itself (else the storage wrote it with the change already) and
+     * the sink keeps events. The event is built only then: with a discarding sink, or a storage
+     * that records its own events, {@code event} is never called, so no event object exists. A
      * sink failure leaves the event in the outbox for a later retry; it never undoes the change.
      */
-    private void publish(OrderKitEvent event) {
-        InMemoryOutbox outbox = fallbackOutbox;
-        if (outbox == null || discardEvents) {
-            return;
+    private void publish(Supplier<OrderKitEvent> event) {
+        InMemoryOutbox outbox = publishTo;
+        if (outbox != null) {
+            outbox.append(event.get());
+            outbox.flush();
         }
-        outbox.append(event);
-        outbox.flush();
     }
 }

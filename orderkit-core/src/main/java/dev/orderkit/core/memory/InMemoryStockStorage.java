@@ -283,13 +283,16 @@ public final class InMemoryStockStorage implements StockStorage {
     /** Where stock events are recorded with their changes; null: none are (core sends them). */
     private final @Nullable InMemoryOutbox outbox;
 
-    /** Whether events are built at all: not for an outbox whose sink discards them. */
-    private final boolean building;
+    /**
+     * Where {@link #record} records events: {@link #outbox} when its sink keeps events; null when
+     * there is no outbox or its sink discards every event (then no event is built at all).
+     */
+    private final @Nullable InMemoryOutbox recordTo;
 
     /** Creates an empty storage that records no events (core sends the stock events itself). */
     public InMemoryStockStorage() {
         this.outbox = null;
-        this.building = false;
+        this.recordTo = null;
     }
 
     /**
@@ -300,7 +303,7 @@ public final class InMemoryStockStorage implements StockStorage {
      */
     public InMemoryStockStorage(InMemoryOutbox outbox) {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
-        this.building = !outbox.discards();
+        this.recordTo = outbox.discards() ? null : outbox;
     }
 
     /** True when built with an outbox: every change's event is recorded with it. */
@@ -309,11 +312,15 @@ public final class InMemoryStockStorage implements StockStorage {
         return outbox != null;
     }
 
-    /** Records a change's event; called under the change's locks. */
-    private void record(OrderKitEvent event) {
-        InMemoryOutbox o = outbox;
+    /**
+     * Records a change's event; called under the change's locks. The event is built only when it
+     * is kept: without an outbox, or with one whose sink discards events, {@code event} is never
+     * called, so no event object exists.
+     */
+    private void record(Supplier<OrderKitEvent> event) {
+        InMemoryOutbox o = recordTo;
         if (o != null) {
-            o.append(event);
+            o.append(event.get());
         }
     }
 
@@ -467,9 +474,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 s.due.add(expiresAt, reservationId);
                 s.active.add(reservationId);
             }
-            if (building) {
-                record(StockEvents.reserved(reservationId, lines.size(), now));
-            }
+            record(() -> StockEvents.reserved(reservationId, lines.size(), now));
             return new ReserveResult.Reserved(r);
         } finally {
             unlockSkus(locked);
@@ -508,9 +513,7 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
             s.due.add(expiresAt, reservationId);
             s.active.add(reservationId);
-            if (building) {
-                record(StockEvents.reserved(reservationId, 1, now));
-            }
+            record(() -> StockEvents.reserved(reservationId, 1, now));
             return new ReserveResult.Reserved(r);
         } finally {
             s.lock.unlockWrite(stamp);
@@ -572,9 +575,7 @@ public final class InMemoryStockStorage implements StockStorage {
                     }
                 }
                 reservations.put(reservationId, applied.reservation());
-                if (building) {
-                    record(StockEvents.transitioned(reservationId, transition, now));
-                }
+                record(() -> StockEvents.transitioned(reservationId, transition, now));
                 if (!applied.reservation().state().isActive()) {
                     for (Sku s : locked) {
                         s.active.remove(reservationId);
@@ -627,9 +628,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 s.due.remove(current.expiresAt(), reservationId);
                 s.due.add(newExpiry, reservationId);
             }
-            if (building) {
-                record(StockEvents.extended(reservationId, newExpiry, now));
-            }
+            record(() -> StockEvents.extended(reservationId, newExpiry, now));
             return new ExtendResult.Extended(extended);
         } finally {
             unlockSkus(locked);
@@ -711,9 +710,7 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(delta, 0, MovementReason.ADJUST, reference, now);
             StockLevel level = slot.level();
             slot.writes.put(reference, new AppliedWrite(false, delta, 0, null, level));
-            if (building) {
-                record(StockEvents.adjusted(key, false, level.onHand(), reference, now));
-            }
+            record(() -> StockEvents.adjusted(key, false, level.onHand(), reference, now));
             if (created) {
                 s.add(slot);
             }
@@ -764,9 +761,7 @@ public final class InMemoryStockStorage implements StockStorage {
             slot.apply(onHand - slot.onHand, 0, MovementReason.SET_ON_HAND, reference, now);
             StockLevel level = slot.level();
             slot.writes.put(reference, new AppliedWrite(true, onHand, expectedVersion, null, level));
-            if (building) {
-                record(StockEvents.adjusted(key, true, level.onHand(), reference, now));
-            }
+            record(() -> StockEvents.adjusted(key, true, level.onHand(), reference, now));
             if (created) {
                 s.add(slot);
             }

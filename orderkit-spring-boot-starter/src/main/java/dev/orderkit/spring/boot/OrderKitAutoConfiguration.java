@@ -1,13 +1,17 @@
 package dev.orderkit.spring.boot;
 
+import dev.orderkit.core.AsyncPlacement;
 import dev.orderkit.core.BackgroundTask;
+import dev.orderkit.core.InvalidRequestException;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OutboxRelay;
+import dev.orderkit.core.PaymentPacing;
 import dev.orderkit.core.memory.InMemoryIdempotencyStore;
 import dev.orderkit.core.memory.InMemoryInboxStore;
 import dev.orderkit.core.memory.InMemoryOrderStore;
 import dev.orderkit.core.memory.InMemoryStockStorage;
 import dev.orderkit.core.observability.Instrumentation;
+import dev.orderkit.core.payment.PaymentPermits;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.IdempotencyStore;
@@ -271,8 +275,13 @@ public class OrderKitAutoConfiguration {
      * @param parts the backend parts
      * @param instrumentation the application's (or {@link OrderKitMetricsAutoConfiguration}'s)
      *     instrumentation, if any: given to every kit and to the outbox publishers (JDBC, Redis)
+     * @param permits the application's shared payment limiter, if any ({@code
+     *     orderkit.payment-pacing.permits-per-second} is then required)
      * @param customizers the customizers
      * @return the recipe
+     * @throws IllegalStateException naming the property if {@code orderkit.payment-pacing.*} or
+     *     {@code orderkit.async-placement.*} is invalid, or a {@code PaymentPermits} bean exists
+     *     without {@code orderkit.payment-pacing.permits-per-second}
      */
     @Bean
     @ConditionalOnMissingBean
@@ -286,7 +295,10 @@ public class OrderKitAutoConfiguration {
             ObjectProvider<PaymentPort> payments,
             ObjectProvider<BackendParts> parts,
             ObjectProvider<Instrumentation> instrumentation,
+            ObjectProvider<PaymentPermits> permits,
             ObjectProvider<OrderKitBuilderCustomizer> customizers) {
+        PaymentPacing pacing = pacing(properties.getPaymentPacing(), permits.getIfAvailable());
+        AsyncPlacement async = asyncPlacement(properties.getAsyncPlacement());
         List<BackendParts> ranked = ranked(parts);
         EventSink userSink = sink.getIfUnique();
         Instrumentation observer = instrumentation.getIfUnique(Instrumentation::noop);
@@ -324,7 +336,40 @@ public class OrderKitAutoConfiguration {
                 steps,
                 outbox,
                 observer,
+                pacing,
+                async,
                 customizers.orderedStream().toList());
+    }
+
+    /**
+     * The payment pace of {@code orderkit.payment-pacing.*}: unlimited without a rate, per JVM with
+     * one, shared through the application's {@code PaymentPermits} bean if it has one.
+     */
+    static PaymentPacing pacing(OrderKitProperties.Pacing p, @Nullable PaymentPermits shared) {
+        Double rate = p.getPermitsPerSecond();
+        if (shared != null && rate == null) {
+            throw new IllegalStateException("orderkit.payment-pacing.permits-per-second is required: the context has a "
+                    + "PaymentPermits bean (" + shared.getClass().getName() + "), and the kit needs the pace it allows "
+                    + "all instances together (PaymentPacing.shared(permits, rate))");
+        }
+        try {
+            PaymentPacing base = shared != null
+                    ? PaymentPacing.shared(shared, Objects.requireNonNull(rate))
+                    : rate != null ? PaymentPacing.perSecond(rate) : PaymentPacing.unlimited();
+            return base.withMaxWait(p.getMaxWait()).withPauseWithoutHint(p.getPauseWithoutHint());
+        } catch (InvalidRequestException e) {
+            throw new IllegalStateException("orderkit.payment-pacing: " + e.getMessage(), e);
+        }
+    }
+
+    /** The asynchronous placement settings of {@code orderkit.async-placement.*}. */
+    static AsyncPlacement asyncPlacement(OrderKitProperties.Async p) {
+        try {
+            return new AsyncPlacement(
+                    p.getWorkers(), p.getPollEvery(), p.getMaxBacklog(), p.getHoldTtl(), p.getBacklogRefresh());
+        } catch (InvalidRequestException e) {
+            throw new IllegalStateException("orderkit.async-placement: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -37,6 +37,8 @@ public class OrderKitProperties {
     private final Stripe stripe = new Stripe();
     private final Idempotency idempotency = new Idempotency();
     private final Metrics metrics = new Metrics();
+    private final Pacing paymentPacing = new Pacing();
+    private final Async asyncPlacement = new Async();
 
     /** Creates the properties with their defaults. */
     public OrderKitProperties() {}
@@ -184,6 +186,223 @@ public class OrderKitProperties {
      */
     public Metrics getMetrics() {
         return metrics;
+    }
+
+    /**
+     * Payment call pacing ({@code orderkit.payment-pacing.*}).
+     *
+     * @return the settings
+     */
+    public Pacing getPaymentPacing() {
+        return paymentPacing;
+    }
+
+    /**
+     * Asynchronous placement settings ({@code orderkit.async-placement.*}).
+     *
+     * @return the settings
+     */
+    public Async getAsyncPlacement() {
+        return asyncPlacement;
+    }
+
+    /**
+     * {@code orderkit.payment-pacing.*}: the pace of the kit's payment calls (core's
+     * {@code PaymentPacing}). Without {@code permits-per-second} the calls are not paced (a 429 still
+     * pauses them); with it and no {@code PaymentPermits} bean, this JVM is paced on its own
+     * ({@code PaymentPacing.perSecond}); with a {@code PaymentPermits} bean (e.g. a
+     * {@code RedisPaymentPermits} or {@code JdbcPaymentPermits} every instance shares), the kit takes
+     * its permits from that bean ({@code PaymentPacing.shared}) and {@code permits-per-second}, the
+     * pace the bean allows all instances together, is required.
+     */
+    public static class Pacing {
+        /**
+         * Payment calls per second, 0.001..1000000: of this JVM, or of all instances together when
+         * the context has a PaymentPermits bean (then required); unset: not paced.
+         */
+        private @Nullable Double permitsPerSecond;
+
+        /** How long a payment call waits for a permit (or for a 429's pause to end) before it fails as rate limited, 0..10 min. */
+        private Duration maxWait = Duration.ofSeconds(10);
+
+        /** How long a 429 without Retry-After pauses the payment calls, 1 ms..10 min. */
+        private Duration pauseWithoutHint = Duration.ofSeconds(1);
+
+        /** Creates the settings with their defaults. */
+        public Pacing() {}
+
+        /**
+         * Payment calls per second.
+         *
+         * @return the pace, or {@code null} (default) for none (or, with a {@code PaymentPermits}
+         *     bean, a startup failure)
+         */
+        public @Nullable Double getPermitsPerSecond() {
+            return permitsPerSecond;
+        }
+
+        /**
+         * Sets the payment calls per second.
+         *
+         * @param permitsPerSecond the pace; {@code null} for none
+         */
+        public void setPermitsPerSecond(@Nullable Double permitsPerSecond) {
+            this.permitsPerSecond = permitsPerSecond;
+        }
+
+        /**
+         * How long a call waits for a permit (default 10 s).
+         *
+         * @return the wait
+         */
+        public Duration getMaxWait() {
+            return maxWait;
+        }
+
+        /**
+         * Sets how long a call waits for a permit.
+         *
+         * @param maxWait the wait
+         */
+        public void setMaxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+        }
+
+        /**
+         * The pause after a 429 without {@code Retry-After} (default 1 s).
+         *
+         * @return the pause
+         */
+        public Duration getPauseWithoutHint() {
+            return pauseWithoutHint;
+        }
+
+        /**
+         * Sets the pause after a 429 without {@code Retry-After}.
+         *
+         * @param pauseWithoutHint the pause
+         */
+        public void setPauseWithoutHint(Duration pauseWithoutHint) {
+            this.pauseWithoutHint = pauseWithoutHint;
+        }
+    }
+
+    /**
+     * {@code orderkit.async-placement.*}: asynchronous placement ({@code OrderService.submit}, core's
+     * {@code AsyncPlacement}): the payment workers, which run with the background work
+     * ({@code orderkit.background.*}), and the bound of the accepted-but-unpaid backlog.
+     */
+    public static class Async {
+        /** Payment workers per instance (threads calling the gateway), 1..256. */
+        private int workers = 4;
+
+        /** How often an idle instance looks for accepted orders, 10 ms..1 min. */
+        private Duration pollEvery = Duration.ofMillis(200);
+
+        /** Orders accepted but not yet paid (all instances together) beyond which submit answers busy, 1..10000000. */
+        private int maxBacklog = 10_000;
+
+        /**
+         * How long the stock hold of an accepted order lasts, 1 s..1 day: it must outlast a full
+         * backlog at the payment pace (checked at startup).
+         */
+        private Duration holdTtl = Duration.ofMinutes(30);
+
+        /** How long a counted backlog is reused before it is counted again, 0..1 min (0: on every submit). */
+        private Duration backlogRefresh = Duration.ofSeconds(1);
+
+        /** Creates the settings with their defaults. */
+        public Async() {}
+
+        /**
+         * Payment workers per instance (default 4).
+         *
+         * @return the number of workers
+         */
+        public int getWorkers() {
+            return workers;
+        }
+
+        /**
+         * Sets the payment workers per instance.
+         *
+         * @param workers the number of workers
+         */
+        public void setWorkers(int workers) {
+            this.workers = workers;
+        }
+
+        /**
+         * The idle poll period (default 200 ms).
+         *
+         * @return the period
+         */
+        public Duration getPollEvery() {
+            return pollEvery;
+        }
+
+        /**
+         * Sets the idle poll period.
+         *
+         * @param pollEvery the period
+         */
+        public void setPollEvery(Duration pollEvery) {
+            this.pollEvery = pollEvery;
+        }
+
+        /**
+         * The backlog bound (default 10,000).
+         *
+         * @return the bound
+         */
+        public int getMaxBacklog() {
+            return maxBacklog;
+        }
+
+        /**
+         * Sets the backlog bound.
+         *
+         * @param maxBacklog the bound
+         */
+        public void setMaxBacklog(int maxBacklog) {
+            this.maxBacklog = maxBacklog;
+        }
+
+        /**
+         * The hold time to live of an accepted order (default 30 min).
+         *
+         * @return the time to live
+         */
+        public Duration getHoldTtl() {
+            return holdTtl;
+        }
+
+        /**
+         * Sets the hold time to live of an accepted order.
+         *
+         * @param holdTtl the time to live
+         */
+        public void setHoldTtl(Duration holdTtl) {
+            this.holdTtl = holdTtl;
+        }
+
+        /**
+         * How long a counted backlog is reused (default 1 s).
+         *
+         * @return the period
+         */
+        public Duration getBacklogRefresh() {
+            return backlogRefresh;
+        }
+
+        /**
+         * Sets how long a counted backlog is reused.
+         *
+         * @param backlogRefresh the period
+         */
+        public void setBacklogRefresh(Duration backlogRefresh) {
+            this.backlogRefresh = backlogRefresh;
+        }
     }
 
     /**

@@ -43,7 +43,11 @@ class BackgroundLifecycleTest {
                     assertThat(lifecycle.status())
                             .extracting(BackgroundTaskStatus::task)
                             .containsExactlyInAnyOrder(
-                                    Background.RECOVERY, Background.EXPIRY, Background.OUTBOX, Background.PURGE);
+                                    Background.RECOVERY,
+                                    Background.EXPIRY,
+                                    Background.OUTBOX,
+                                    Background.PURGE,
+                                    Background.PAYMENTS);
                     assertThat(allRan(lifecycle)).isTrue();
                     assertThat(lifecycle.status()).allMatch(s -> s.failures() == 0);
                 });
@@ -58,6 +62,6 @@ class BackgroundLifecycleTest {
     }
 
     static boolean allRan(OrderKitBackgroundLifecycle lifecycle) {
-        return lifecycle.status().size() == 4 && lifecycle.status().stream().allMatch(s -> s.runs() >= 2);
+        return lifecycle.status().size() == 5 && lifecycle.status().stream().allMatch(s -> s.runs() >= 2);
     }
 }

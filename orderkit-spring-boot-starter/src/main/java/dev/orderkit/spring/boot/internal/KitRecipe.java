@@ -1,8 +1,10 @@
 package dev.orderkit.spring.boot.internal;
 
+import dev.orderkit.core.AsyncPlacement;
 import dev.orderkit.core.Background;
 import dev.orderkit.core.BackgroundTask;
 import dev.orderkit.core.OrderKit;
+import dev.orderkit.core.PaymentPacing;
 import dev.orderkit.core.observability.Instrumentation;
 import dev.orderkit.core.payment.PaymentPort;
 import dev.orderkit.core.spi.EventSink;
@@ -32,6 +34,9 @@ import org.jspecify.annotations.Nullable;
  * @param outbox outbox publishing round (reporting to {@code instrumentation}), or null
  * @param instrumentation what every kit built from this recipe reports to ({@link
  *     Instrumentation#noop()} when the context has none); a customizer may still replace it
+ * @param pacing the pace of payment calls ({@code orderkit.payment-pacing.*}), one limiter shared
+ *     by every kit built from this recipe
+ * @param async asynchronous placement ({@code orderkit.async-placement.*})
  * @param customizers the application's customizers, in order
  */
 public record KitRecipe(
@@ -45,6 +50,8 @@ public record KitRecipe(
         @Nullable StepTransactions steps,
         @Nullable BackgroundTask outbox,
         Instrumentation instrumentation,
+        PaymentPacing pacing,
+        AsyncPlacement async,
         List<OrderKitBuilderCustomizer> customizers) {
 
     /**
@@ -63,6 +70,8 @@ public record KitRecipe(
                 .reservationTtl(properties.getReservationTtl())
                 .stuckAfter(properties.getStuckAfter())
                 .inProgressWait(properties.getInProgressWait())
+                .paymentPacing(pacing)
+                .asyncPlacement(async)
                 .instrumentation(instrumentation);
         Duration lease = properties.getLease();
         if (lease != null) {
