@@ -1,11 +1,9 @@
 package dev.orderkit.examples.shop;
 
-import dev.orderkit.core.AsyncPlacement;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.spi.EventSink;
 import dev.orderkit.core.spi.InboxStore;
 import dev.orderkit.spring.boot.IdempotencyScopeResolver;
-import dev.orderkit.spring.boot.OrderKitBuilderCustomizer;
 import dev.orderkit.spring.boot.OrderKitProperties;
 import dev.orderkit.stripe.StripePaymentPort;
 import dev.orderkit.stripe.StripeWebhookHandler;
@@ -22,9 +20,8 @@ import org.springframework.core.Ordered;
 
 /**
  * The shop's wiring on top of the starter: API keys, the authentication and rate-limit filter, the
- * idempotency scope (the caller's store, so one store's keys never meet another's), synchronous or
- * asynchronous placement ({@code shop.placement}), the event sink the outbox publishes to and the
- * Stripe webhook handler.
+ * idempotency scope (the caller's store, so one store's keys never meet another's), the event
+ * sink the outbox publishes to and the Stripe webhook handler.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ShopProperties.class)
@@ -58,28 +55,6 @@ public class ShopConfiguration {
         registration.addUrlPatterns("/v1/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
         return registration;
-    }
-
-    /**
-     * Asynchronous placement ({@code shop.placement=async}): the payment workers and the backlog
-     * bound from {@code shop.async.*}, applied to the application's kit (whose {@code submit}
-     * counts the backlog) and to the starter's background kit (whose payment workers pay the
-     * accepted orders; {@code orderkit.background.enabled} must stay true). A no-op in sync mode.
-     *
-     * @param properties the properties
-     * @return the customizer
-     */
-    @Bean
-    public OrderKitBuilderCustomizer shopPlacement(ShopProperties properties) {
-        return builder -> {
-            if (properties.placement() == ShopProperties.Placement.ASYNC) {
-                ShopProperties.Async async = properties.async();
-                builder.asyncPlacement(AsyncPlacement.defaults()
-                        .withWorkers(async.workers())
-                        .withMaxBacklog(async.maxBacklog())
-                        .withPollEvery(async.pollEvery()));
-            }
-        };
     }
 
     /**

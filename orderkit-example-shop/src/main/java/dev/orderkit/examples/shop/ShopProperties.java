@@ -15,22 +15,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * shop.rate-limit.refill-per-second=50        # sustained requests per second per API key
  * shop.stores.acme.rate-limit.capacity=1000   # a store's own limit (its plan)
  * shop.placement=async                        # POST /v1/orders answers 202 and pays in the background (default sync)
- * shop.async.workers=4                        # payment workers (async only)
- * shop.async.max-backlog=10000                # accepted-but-unpaid orders beyond which POST answers 503
- * shop.async.poll-every=200ms                 # how often the workers look for accepted orders
  * </pre>
+ *
+ * <p>The payment workers and the backlog bound of asynchronous placement are the starter's
+ * {@code orderkit.async-placement.*} ({@code workers}, {@code max-backlog}, {@code poll-every}, ...).
  *
  * @param stores the stores by id; each store's orders live in the orderkit scope of its id
  * @param rateLimit the per-key rate limit
  * @param placement how {@code POST /v1/orders} places an order
- * @param async the payment workers and backlog bound of {@link Placement#ASYNC}
  */
 @ConfigurationProperties("shop")
 public record ShopProperties(
         Map<String, Store> stores,
         @DefaultValue RateLimit rateLimit,
-        @DefaultValue("sync") Placement placement,
-        @DefaultValue Async async) {
+        @DefaultValue("sync") Placement placement) {
 
     /** How {@code POST /v1/orders} places an order. */
     public enum Placement {
@@ -47,19 +45,6 @@ public record ShopProperties(
          */
         ASYNC
     }
-
-    /**
-     * Asynchronous placement settings (see {@code dev.orderkit.core.AsyncPlacement}).
-     *
-     * @param workers payment workers per instance, 1..256
-     * @param maxBacklog accepted-but-unpaid orders (all instances) beyond which a new order is
-     *     answered 503
-     * @param pollEvery how often the workers look for orders accepted by any instance
-     */
-    public record Async(
-            @DefaultValue("4") int workers,
-            @DefaultValue("10000") int maxBacklog,
-            @DefaultValue("200ms") Duration pollEvery) {}
 
     /** Copies the stores. */
     public ShopProperties {

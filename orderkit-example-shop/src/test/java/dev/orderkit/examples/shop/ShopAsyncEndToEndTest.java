@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The shop in asynchronous mode ({@code shop.placement=async}) end to end: {@code POST /v1/orders}
  * answers {@code 202} + {@code Location} once the stock is held and the starter's background kit
- * pays the order; a full backlog ({@code shop.async.max-backlog=1} here) answers {@code 503} with
+ * pays the order; a full backlog ({@code orderkit.async-placement.max-backlog=1} here) answers {@code 503} with
  * {@code Retry-After} and writes nothing.
  */
 @SpringBootTest(
@@ -29,9 +29,9 @@ import tools.jackson.databind.JsonNode;
             "shop.rate-limit.capacity=100000",
             "shop.rate-limit.refill-per-second=100000",
             "shop.placement=async",
-            "shop.async.workers=2",
-            "shop.async.max-backlog=1",
-            "shop.async.poll-every=50ms",
+            "orderkit.async-placement.workers=2",
+            "orderkit.async-placement.max-backlog=1",
+            "orderkit.async-placement.poll-every=50ms",
             "orderkit.background.initial-delay=0s",
         })
 class ShopAsyncEndToEndTest {
