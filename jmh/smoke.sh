@@ -3,8 +3,9 @@
 # iteration, catalog of 50 SKUs), one with 1 line on the hot SKU and one with 5 lines spread, so
 # every benchmark runs both line counts and both SKU modes, with its tear-down invariant check;
 # then RelayBenchmark (outbox -> Kafka broker started in the JVM, -> RabbitMQ, -> a no-op sink)
-# once, one 500 ms iteration each. Exits non-zero if a benchmark fails, fails its invariant check,
-# never runs or reports no throughput. Needs PostgreSQL, MariaDB, Redis and RabbitMQ like the
+# once, one 500 ms iteration each; then AsyncPlacementRun --smoke (500 orders through
+# OrderService.submit, in-memory and PostgreSQL). Exits non-zero if a benchmark fails, fails its
+# invariant check, never runs or reports no throughput. Needs PostgreSQL, MariaDB, Redis and RabbitMQ like the
 # tests (same env vars / localhost).
 #
 #   jmh/smoke.sh [REGEX]      (default '.': every benchmark)
@@ -67,4 +68,19 @@ if bad or missing or not n:
     sys.exit(1)
 print(f"jmh smoke: OK, {n} runs of {len(listed)} benchmarks, each with its invariant check")
 PY
+# Asynchronous placement (AsyncPlacementRun, a plain main in the same jar): 500 orders submitted
+# from 64 threads to the in-memory kit and to one on PostgreSQL, paid by the payment workers at a
+# rate-limited gateway's 100 calls/s (about 5 s each). Fails if an accepted order is not CONFIRMED,
+# an invariant breaks, or the gateway refused more than 50 calls with 429 (zero expected).
+if grep -qE -- "${1:-.}" <<< "AsyncPlacementRun"; then
+  async_log="$here/target/smoke-async.log"
+  "${JAVA:-java}" -cp "$here/target/benchmarks.jar" dev.orderkit.jmh.AsyncPlacementRun --smoke --max-429 50 \
+    --out "$here/target/smoke-async.md" > "$async_log" 2>&1 || {
+    tail -n 60 "$async_log" >&2
+    echo "jmh smoke: FAILED: AsyncPlacementRun (log: $async_log)" >&2
+    exit 1
+  }
+  sed -n '/^| backend/,/^$/p' "$here/target/smoke-async.md"
+  echo "jmh smoke: AsyncPlacementRun OK"
+fi
 echo "jmh smoke: $(( $(date +%s) - start )) s" >&2

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Contract of {@link dev.orderkit.core.spi.OrderStore}: lossless round trips of every order field,
- * insert-if-absent, compare-and-set updates on the version, and the stale-order query the recovery
- * sweeper relies on. Single-threaded; racing updates are in {@link ConcurrencyContract}.
+ * insert-if-absent, compare-and-set updates on the version, the stale-order query the recovery
+ * sweeper relies on, and the capped status count of the asynchronous placement backlog. Single-threaded; racing updates are in {@link ConcurrencyContract}.
  *
  * <p>A backend proves itself with a concrete subclass that implements {@link #createFixture()}.
  */
@@ -284,6 +284,69 @@ public abstract class OrderStoreContract extends ContractSupport {
                 .containsExactly(o6, o2, o3, claimed);
         // and findStale still orders by update time, untouched by the claim
         assertThat(orders().findStale(EnumSet.of(OrderStatus.CREATED), t, 10)).containsExactly(claimed, o2, o3, o6);
+    }
+
+    @Test
+    void countInStatusCountsOnlyTheGivenStatusesExactlyUpToItsCap() {
+        Instant t = now();
+        // 5 CREATED, 3 STOCK_RESERVED, 2 CONFIRMED, 1 CANCELLED
+        List<Order> created = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            Order o = sampleOrder(String.format("ord-%02d", i), t.minusSeconds(100 - i));
+            assertThat(orders().insert(o, List.of())).isTrue();
+            created.add(o);
+        }
+        for (int i = 5; i < 8; i++) {
+            Order o = created.get(i);
+            assertThat(orders().update(o.transition(OrderStatus.STOCK_RESERVED, t.minusSeconds(10)), 0, List.of()))
+                    .isTrue();
+        }
+        for (int i = 8; i < 10; i++) {
+            Order o = created.get(i);
+            assertThat(orders().update(o.transition(OrderStatus.CONFIRMED, t.minusSeconds(10)), 0, List.of()))
+                    .isTrue();
+        }
+        assertThat(orders().update(
+                                created.get(10).withFailureReason("test").transition(OrderStatus.CANCELLED, t),
+                                0,
+                                List.of()))
+                .isTrue();
+
+        Set<OrderStatus> backlog = EnumSet.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED);
+        // exact below the cap
+        assertThat(orders().countInStatus(backlog, 100)).isEqualTo(8);
+        assertThat(orders().countInStatus(backlog, 9)).isEqualTo(8);
+        assertThat(orders().countInStatus(EnumSet.of(OrderStatus.CREATED), 100)).isEqualTo(5);
+        assertThat(orders().countInStatus(EnumSet.of(OrderStatus.STOCK_RESERVED), 100))
+                .isEqualTo(3);
+        assertThat(orders().countInStatus(EnumSet.of(OrderStatus.CONFIRMED, OrderStatus.CANCELLED), 100))
+                .isEqualTo(3);
+        assertThat(orders().countInStatus(EnumSet.allOf(OrderStatus.class), 100))
+                .isEqualTo(11);
+        // capped at atMost
+        assertThat(orders().countInStatus(backlog, 8)).isEqualTo(8);
+        assertThat(orders().countInStatus(backlog, 7)).isEqualTo(7);
+        assertThat(orders().countInStatus(backlog, 1)).isEqualTo(1);
+        assertThat(orders().countInStatus(EnumSet.allOf(OrderStatus.class), 10)).isEqualTo(10);
+        // nothing to count
+        assertThat(orders().countInStatus(EnumSet.of(OrderStatus.AWAITING_PAYMENT_ACTION), 100))
+                .isZero();
+        assertThat(orders().countInStatus(EnumSet.noneOf(OrderStatus.class), 100))
+                .isZero();
+        assertThat(orders().countInStatus(backlog, 0)).isZero();
+
+        // a transition moves the order between counts; a delete removes it
+        Order reserved = orders().find("ord-05").orElseThrow();
+        assertThat(orders().update(reserved.transition(OrderStatus.CONFIRMED, t), 1, List.of()))
+                .isTrue();
+        assertThat(orders().countInStatus(backlog, 100)).isEqualTo(7);
+        assertThat(orders().countInStatus(EnumSet.of(OrderStatus.CONFIRMED), 100))
+                .isEqualTo(3);
+        assertThat(orders().delete("ord-10", 1)).isTrue();
+        assertThat(orders().countInStatus(EnumSet.of(OrderStatus.CANCELLED), 100))
+                .isZero();
+        assertThat(orders().countInStatus(EnumSet.allOf(OrderStatus.class), 100))
+                .isEqualTo(10);
     }
 
     private static Order due(Order o, Instant at) {

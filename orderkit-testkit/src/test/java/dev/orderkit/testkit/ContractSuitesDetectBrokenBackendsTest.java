@@ -924,7 +924,7 @@ class ContractSuitesDetectBrokenBackendsTest {
         }
     }
 
-    /** Forwards every order-store call to the in-memory store; subclasses break {@code list}. */
+    /** Forwards every order-store call to the in-memory store; subclasses break {@code list} or {@code countInStatus}. */
     abstract static class ForwardingOrders implements OrderStore {
         final InMemoryOrderStore d = new InMemoryOrderStore(EventSink.discarding());
 
@@ -958,6 +958,11 @@ class ContractSuitesDetectBrokenBackendsTest {
             return d.findByKey(scope, idempotencyKey);
         }
 
+        @Override
+        public boolean delete(String orderId, long expectedVersion) {
+            return d.delete(orderId, expectedVersion);
+        }
+
         /** Every order, unsorted. */
         List<Order> everything() {
             return d.findStale(EnumSet.allOf(OrderStatus.class), Instant.MAX, Integer.MAX_VALUE);
@@ -986,6 +991,36 @@ class ContractSuitesDetectBrokenBackendsTest {
                     .sorted(Comparator.comparing(OrderPosition::of, OrderPosition.LISTING_ORDER))
                     .limit(limit)
                     .toList();
+        }
+    }
+
+    /** Bug: the backlog count ignores its cap. */
+    static final class UncappedCount extends ForwardingOrders {
+        @Override
+        public int countInStatus(Set<OrderStatus> statuses, int atMost) {
+            return d.countInStatus(statuses, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Bug: the backlog count ignores the statuses. */
+    static final class StatusBlindCount extends ForwardingOrders {
+        @Override
+        public int countInStatus(Set<OrderStatus> statuses, int atMost) {
+            return statuses.isEmpty() ? 0 : d.countInStatus(EnumSet.allOf(OrderStatus.class), atMost);
+        }
+    }
+
+    static final class UncappedCountOrders extends OrderStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new UncappedCount());
+        }
+    }
+
+    static final class StatusBlindCountOrders extends OrderStoreContract {
+        @Override
+        protected BackendFixture createFixture() {
+            return fixture(new InMemoryStockStorage(), new InMemoryIdempotencyStore(), new StatusBlindCount());
         }
     }
 
@@ -1559,6 +1594,14 @@ class ContractSuitesDetectBrokenBackendsTest {
     @Test
     void lossyRoundTripsAreCaught() {
         assertThat(failuresOf(LossyOrderStore.class)).contains("insertedOrderRoundTripsExactly()");
+    }
+
+    @Test
+    void brokenBacklogCountsAreCaught() {
+        assertThat(failuresOf(UncappedCountOrders.class))
+                .containsExactly("countInStatusCountsOnlyTheGivenStatusesExactlyUpToItsCap()");
+        assertThat(failuresOf(StatusBlindCountOrders.class))
+                .containsExactly("countInStatusCountsOnlyTheGivenStatusesExactlyUpToItsCap()");
     }
 
     @Test

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * stripe of the order id). Reads validate the stripes they depend on and fall back to read locks
  * when writers kept interfering; {@link #findStale} takes all the read locks and reads only the
  * oldest entries of each stripe's index, {@link #findDue} likewise on a second per-stripe index by
- * status and next recovery attempt.
+ * status and next recovery attempt; {@link #countInStatus} sums the sizes of the status indexes
+ * under the same locks.
  *
  * <p>{@link #list} reads three listing indexes, concurrent skip-list sets in listing order (created
  * time descending, then id descending): per scope, per (scope, status) and per (scope, customer
@@ -304,6 +305,27 @@ public final class InMemoryOrderStore implements OrderStore {
                 out.add(orders.get(due.get(i).orderId()));
             }
             return List.copyOf(out);
+        });
+    }
+
+    /**
+     * Sums the sizes of the per-stripe status indexes ({@code O(1)} each), so a count costs
+     * {@code O(#statuses × #stripes)} however many orders match. Taken under every stripe's read
+     * lock, like {@link #findStale}: the count is of one instant. {@code atMost <= 0} counts 0.
+     */
+    @Override
+    public int countInStatus(Set<OrderStatus> statuses, int atMost) {
+        if (atMost <= 0 || statuses.isEmpty()) {
+            return 0;
+        }
+        return stripes.readAllLocked(() -> {
+            long n = 0;
+            for (OrderStatus s : statuses) {
+                for (int stripe = 0; stripe < stripes.count() && n < atMost; stripe++) {
+                    n += indexOf(stripe, s).size();
+                }
+            }
+            return (int) Math.min(n, atMost);
         });
     }
 

@@ -164,7 +164,8 @@ public final class Api {
      * The answer of {@code POST /v1/orders}: a business outcome, replayed as is under its key.
      *
      * @param outcome PLACED, OUT_OF_STOCK, PAYMENT_DECLINED, PAYMENT_ACTION_REQUIRED,
-     *     RESERVATION_EXPIRED or CANCELLED
+     *     RESERVATION_EXPIRED or CANCELLED; ACCEPTED in asynchronous mode ({@code shop.placement=async})
+     *     while the payment is pending (follow the {@code Location} for the outcome)
      * @param order the order
      * @param shortfalls what was missing (OUT_OF_STOCK)
      * @param declineReason why the payment was declined
@@ -174,6 +175,10 @@ public final class Api {
             OrderView order,
             List<ShortfallView> shortfalls,
             @Nullable String declineReason) {
+        static Placement accepted(Order o) {
+            return new Placement("ACCEPTED", OrderView.of(o), List.of(), null);
+        }
+
         static Placement of(PlaceOrderResult r) {
             return new Placement(
                     r.outcome().name(),

@@ -14,7 +14,12 @@ import dev.orderkit.core.PlaceOrderRequest;
 import dev.orderkit.core.PlaceOrderResult;
 import dev.orderkit.core.Refund;
 import dev.orderkit.core.Scope;
+import dev.orderkit.core.SubmitResult;
 import dev.orderkit.spring.boot.Idempotent;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.responses.ApiResponses;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.EnumSet;
@@ -48,14 +53,17 @@ public class OrdersController {
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final OrderKit kit;
+    private final ShopProperties.Placement placement;
 
     /**
      * Creates the controller.
      *
      * @param kit the starter's kit
+     * @param properties the shop's properties ({@code shop.placement})
      */
-    public OrdersController(OrderKit kit) {
+    public OrdersController(OrderKit kit, ShopProperties properties) {
         this.kit = kit;
+        this.placement = properties.placement();
     }
 
     /**
@@ -65,14 +73,40 @@ public class OrdersController {
      * kit's placement key, so even a repeat after the stored response is gone creates no second
      * order.
      *
+     * <p>With {@code shop.placement=async} the order is submitted ({@code OrderService.submit}):
+     * {@code 202} with outcome {@code ACCEPTED} and {@code Location: /v1/orders/{id}} as soon as its
+     * stock is held (the payment workers finish it; poll the location), {@code 503} with
+     * {@code Retry-After} when too many orders await payment (nothing written; the key is
+     * released, retry with it), and an outcome known at once (out of stock, a repeat of a key whose
+     * order is finished) with the same status as in sync mode.
+     *
      * @param store the caller's store
      * @param key the Idempotency-Key header
      * @param body the order
-     * @return 201 placed, 202 the customer must act on the payment, 200 any other outcome (in the
-     *     body: out of stock, declined ... are answers, not errors)
+     * @return 201 placed, 202 the customer must act on the payment (or, async, the order is
+     *     accepted), 200 any other outcome (in the body: out of stock, declined ... are answers,
+     *     not errors)
+     * @throws PlacementBusyException (async) when the backlog is full: 503
      */
     @PostMapping
     @Idempotent
+    @ApiResponses({
+        @ApiResponse(responseCode = "201", description = "placed (sync), or a finished placement replayed"),
+        @ApiResponse(
+                responseCode = "202",
+                description = "the customer must act on the payment; in async mode (shop.placement=async) also: "
+                        + "accepted, outcome ACCEPTED, paid in the background (follow Location)"),
+        @ApiResponse(
+                responseCode = "200",
+                description = "any other outcome: out of stock, declined, reservation expired, cancelled"),
+        @ApiResponse(
+                responseCode = "503",
+                description = "async mode: too many orders await payment, nothing written; retry after the "
+                        + "Retry-After seconds with the same Idempotency-Key. Also: a backend or the gateway is "
+                        + "unavailable",
+                headers = @Header(name = "Retry-After", description = "seconds"),
+                content = @Content(mediaType = "application/problem+json"))
+    })
     public ResponseEntity<Api.Placement> place(
             @RequestAttribute(ApiKeyFilter.STORE) String store,
             @RequestHeader(IDEMPOTENCY_KEY) String key,
@@ -87,15 +121,34 @@ public class OrdersController {
                     Objects.requireNonNull(line.quantity()),
                     Objects.requireNonNull(line.unitPriceMinor()));
         }
-        PlaceOrderResult result = kit.orders().place(request.build());
+        if (placement == ShopProperties.Placement.SYNC) {
+            return finished(kit.orders().place(request.build()));
+        }
+        SubmitResult submitted = kit.orders().submit(request.build());
+        if (submitted instanceof SubmitResult.Accepted a) {
+            return ResponseEntity.status(HttpStatus.ACCEPTED)
+                    .location(location(a.order()))
+                    .body(Api.Placement.accepted(a.order()));
+        }
+        if (submitted instanceof SubmitResult.Finished f) {
+            return finished(f.result());
+        }
+        SubmitResult.Busy b = (SubmitResult.Busy) submitted;
+        throw new PlacementBusyException(b.retryAfter(), b.backlog());
+    }
+
+    /** The answer for a placement's outcome, the same in sync and async mode. */
+    private static ResponseEntity<Api.Placement> finished(PlaceOrderResult result) {
         HttpStatus status = switch (result.outcome()) {
             case PLACED -> HttpStatus.CREATED;
             case PAYMENT_ACTION_REQUIRED -> HttpStatus.ACCEPTED;
             case OUT_OF_STOCK, PAYMENT_DECLINED, RESERVATION_EXPIRED, CANCELLED -> HttpStatus.OK;
         };
-        return ResponseEntity.status(status)
-                .location(URI.create("/v1/orders/" + result.order().id()))
-                .body(Api.Placement.of(result));
+        return ResponseEntity.status(status).location(location(result.order())).body(Api.Placement.of(result));
+    }
+
+    private static URI location(Order order) {
+        return URI.create("/v1/orders/" + order.id());
     }
 
     /**

@@ -138,6 +138,26 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
+     * Asynchronous placement's backlog is full: nothing was written, retry with the same key.
+     *
+     * @param e the exception
+     * @return 503 with Retry-After (whole seconds, rounded up, at least 1) and the backlog
+     */
+    @ExceptionHandler(PlacementBusyException.class)
+    public ResponseEntity<ProblemDetail> busy(PlacementBusyException e) {
+        long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+        ProblemDetail p = Problems.of(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "busy",
+                "Too many orders awaiting payment",
+                "Nothing was written; retry after " + seconds + " s with the same Idempotency-Key.");
+        p.setProperty("backlog", e.backlog());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+                .body(p);
+    }
+
+    /**
      * Not allowed in the order's status (fulfil a cancelled order, refund an unshipped one).
      *
      * @param e the exception

@@ -486,6 +486,9 @@ class ShopEndToEndTest {
         assertThat(api.statusCode()).as(api.body()).isEqualTo(200);
         JsonNode paths = Http.json(api).get("paths");
         assertThat(paths.has("/v1/orders")).isTrue();
+        // the placement's answers, async mode's 202 and 503 included
+        assertThat(paths.get("/v1/orders").get("post").get("responses").propertyNames())
+                .contains("200", "201", "202", "503");
         assertThat(paths.has("/v1/orders/{id}/refunds")).isTrue();
         assertThat(paths.has("/v1/inventory/{sku}")).isTrue();
     }

@@ -258,6 +258,30 @@ public final class JdbcOrderStore implements OrderStore {
                 limit);
     }
 
+    /**
+     * One statement on every dialect: {@code SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE status
+     * IN (...) LIMIT :lim) t}, a scan of the status index (its leading column) that stops after
+     * {@code atMost} entries, so a count costs at most {@code atMost} index entries however large
+     * the table. {@code atMost <= 0} or no status counts 0 without a query.
+     */
+    @Override
+    public int countInStatus(Set<OrderStatus> statuses, int atMost) {
+        if (atMost <= 0 || statuses.isEmpty()) {
+            return 0;
+        }
+        List<OrderStatus> list = new ArrayList<>(EnumSet.copyOf(statuses));
+        String text = db.sql("SELECT COUNT(*) FROM (SELECT 1 AS one FROM {p}orders WHERE status IN ("
+                + joined(list.size(), i -> ":s" + i, ", ") + ") LIMIT :lim) t");
+        long n = db.read("count orders in status", tx -> {
+            var q = tx.handle().createQuery(text);
+            for (int i = 0; i < list.size(); i++) {
+                q.bind("s" + i, list.get(i).name());
+            }
+            return q.bind("lim", atMost).mapTo(Long.class).one();
+        });
+        return (int) Math.min(n, atMost);
+    }
+
     private static String joined(int n, IntFunction<String> part, String separator) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {

@@ -1,0 +1,107 @@
+package dev.orderkit.jmh.internal;
+
+import dev.orderkit.core.Money;
+import dev.orderkit.core.PaymentRateLimitedException;
+import dev.orderkit.core.payment.AuthorizeRequest;
+import dev.orderkit.core.payment.PaymentPort;
+import dev.orderkit.core.payment.PaymentResult;
+import dev.orderkit.core.payment.SimulatedPaymentPort;
+import io.github.bucket4j.Bucket;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A payment gateway with a rate limit, as a real one has: core's {@link SimulatedPaymentPort} with
+ * a fixed latency per call, behind a local Bucket4j token bucket of {@code ratePerSecond} tokens a
+ * second (refilled greedily) and a burst of {@code burst} tokens. A call that finds the bucket
+ * empty is refused at once, before any effect, with a {@link PaymentRateLimitedException} (HTTP
+ * 429) carrying {@code Retry-After}, and counted in {@link #rejected()}. Every call counts against
+ * the limit: authorize, capture, void and refund. Thread-safe.
+ */
+public final class RateLimitedGateway implements PaymentPort {
+    private final SimulatedPaymentPort delegate;
+    private final Bucket bucket;
+    private final Duration retryAfter;
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+
+    /**
+     * Creates the gateway.
+     *
+     * @param latency the latency of every accepted call
+     * @param ratePerSecond calls per second the gateway allows
+     * @param burst calls it allows at once (the bucket's capacity)
+     * @param retryAfter the {@code Retry-After} of a refused call
+     */
+    public RateLimitedGateway(Duration latency, long ratePerSecond, long burst, Duration retryAfter) {
+        this.delegate = new SimulatedPaymentPort().latency(latency);
+        this.bucket = Bucket.builder()
+                .addLimit(l -> l.capacity(burst).refillGreedy(ratePerSecond, Duration.ofSeconds(1)))
+                .build();
+        this.retryAfter = retryAfter;
+    }
+
+    private void admit(String what) {
+        calls.incrementAndGet();
+        if (!bucket.tryConsume(1)) {
+            rejected.incrementAndGet();
+            throw new PaymentRateLimitedException("429 Too Many Requests: " + what, retryAfter, null);
+        }
+    }
+
+    @Override
+    public PaymentResult authorize(AuthorizeRequest request) {
+        admit("authorize");
+        return delegate.authorize(request);
+    }
+
+    @Override
+    public PaymentResult capture(String idempotencyKey, String paymentId, Money amount) {
+        admit("capture");
+        return delegate.capture(idempotencyKey, paymentId, amount);
+    }
+
+    @Override
+    public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
+        admit("void");
+        return delegate.voidAuthorization(idempotencyKey, paymentId);
+    }
+
+    @Override
+    public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
+        admit("refund");
+        return delegate.refund(idempotencyKey, paymentId, amount);
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return delegate.callTimeout();
+    }
+
+    /**
+     * Calls that reached the gateway, refused ones included.
+     *
+     * @return the count
+     */
+    public long calls() {
+        return calls.get();
+    }
+
+    /**
+     * Calls refused with a 429.
+     *
+     * @return the count
+     */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /**
+     * The simulated gateway behind the limit (its ledger, for money checks).
+     *
+     * @return the delegate
+     */
+    public SimulatedPaymentPort simulated() {
+        return delegate;
+    }
+}
