@@ -69,6 +69,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -121,6 +122,8 @@ public final class DefaultOrderService implements OrderService {
     private volatile Backlog backlog = new Backlog(0, 0, false);
 
     private final AtomicInteger acceptedSinceCount = new AtomicInteger();
+    /** Whether a caller is counting the backlog now. */
+    private final AtomicBoolean counting = new AtomicBoolean();
 
     /**
      * Creates the order service of a kit.
@@ -366,14 +369,24 @@ public final class DefaultOrderService implements OrderService {
         Backlog b = backlog;
         long now = System.nanoTime();
         int count;
-        if (!b.read()
+        boolean stale = !b.read()
                 || b.count() >= max
-                || now - b.readAt() >= async.backlogRefresh().toNanos()) {
-            int since = acceptedSinceCount.get();
-            int counted = retries.backend(() -> orders.countInStatus(PLACING, max));
-            acceptedSinceCount.addAndGet(-since);
-            backlog = new Backlog(counted, now, true);
-            count = counted;
+                || now - b.readAt() >= async.backlogRefresh().toNanos();
+        // one caller counts at a time; the others use the last count meanwhile
+        if (stale && counting.compareAndSet(false, true)) {
+            // what this instance accepts from here on is added to the new count (those accepted
+            // while it runs may be counted twice: never fewer)
+            int since = acceptedSinceCount.getAndSet(0);
+            try {
+                int counted = retries.backend(() -> orders.countInStatus(PLACING, max));
+                backlog = new Backlog(counted, now, true);
+                count = counted + acceptedSinceCount.get();
+            } catch (RuntimeException e) {
+                acceptedSinceCount.addAndGet(since);
+                throw e;
+            } finally {
+                counting.set(false);
+            }
         } else {
             count = b.count() + acceptedSinceCount.get();
         }
