@@ -8,7 +8,6 @@ import dev.orderkit.core.Background;
 import dev.orderkit.core.IdempotencyKey;
 import dev.orderkit.core.IdempotencyKeyReuseException;
 import dev.orderkit.core.InvalidRequestException;
-import dev.orderkit.core.Money;
 import dev.orderkit.core.Order;
 import dev.orderkit.core.OrderKit;
 import dev.orderkit.core.OrderStatus;
@@ -25,9 +24,7 @@ import dev.orderkit.core.UnknownSkuException;
 import dev.orderkit.core.event.EventType;
 import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.memory.InMemoryEventSink;
-import dev.orderkit.core.payment.AuthorizeRequest;
 import dev.orderkit.core.payment.PaymentPort;
-import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
 import dev.orderkit.core.spi.ScopedKey;
 import dev.orderkit.core.spi.StepHook;
@@ -407,15 +404,14 @@ public abstract class AsyncPlacementContract extends ContractSupport {
      * A gateway that answers every call with a 429 during a storm (Retry-After given), and counts
      * the refused calls.
      */
-    private static final class StormyGateway implements PaymentPort {
-        final SimulatedPaymentPort delegate;
+    private static final class StormyGateway extends GatedPaymentPort {
         final Duration storm;
         final Duration retryAfter;
         final AtomicLong stormEndsAt = new AtomicLong();
         final AtomicInteger refused = new AtomicInteger();
 
         StormyGateway(SimulatedPaymentPort delegate, Duration storm, Duration retryAfter) {
-            this.delegate = delegate;
+            super(delegate);
             this.storm = storm;
             this.retryAfter = retryAfter;
         }
@@ -424,41 +420,13 @@ public abstract class AsyncPlacementContract extends ContractSupport {
             stormEndsAt.set(System.nanoTime() + storm.toNanos());
         }
 
-        private void gate(String call) {
+        @Override
+        protected void admit(String call) {
             long end = stormEndsAt.get();
             if (end != 0 && end - System.nanoTime() > 0) {
                 refused.incrementAndGet();
                 throw new PaymentRateLimitedException("429 on " + call, retryAfter, null);
             }
-        }
-
-        @Override
-        public PaymentResult authorize(AuthorizeRequest request) {
-            gate("authorize");
-            return delegate.authorize(request);
-        }
-
-        @Override
-        public PaymentResult capture(String idempotencyKey, String paymentId, Money amount) {
-            gate("capture");
-            return delegate.capture(idempotencyKey, paymentId, amount);
-        }
-
-        @Override
-        public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
-            gate("void");
-            return delegate.voidAuthorization(idempotencyKey, paymentId);
-        }
-
-        @Override
-        public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
-            gate("refund");
-            return delegate.refund(idempotencyKey, paymentId, amount);
-        }
-
-        @Override
-        public Duration callTimeout() {
-            return delegate.callTimeout();
         }
     }
 }

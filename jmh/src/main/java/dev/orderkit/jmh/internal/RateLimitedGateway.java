@@ -1,11 +1,8 @@
 package dev.orderkit.jmh.internal;
 
-import dev.orderkit.core.Money;
 import dev.orderkit.core.PaymentRateLimitedException;
-import dev.orderkit.core.payment.AuthorizeRequest;
-import dev.orderkit.core.payment.PaymentPort;
-import dev.orderkit.core.payment.PaymentResult;
 import dev.orderkit.core.payment.SimulatedPaymentPort;
+import dev.orderkit.testkit.GatedPaymentPort;
 import io.github.bucket4j.Bucket;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,8 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * 429) carrying {@code Retry-After}, and counted in {@link #rejected()}. Every call counts against
  * the limit: authorize, capture, void and refund. Thread-safe.
  */
-public final class RateLimitedGateway implements PaymentPort {
-    private final SimulatedPaymentPort delegate;
+public final class RateLimitedGateway extends GatedPaymentPort {
     private final Bucket bucket;
     private final Duration retryAfter;
     private final AtomicLong calls = new AtomicLong();
@@ -34,48 +30,20 @@ public final class RateLimitedGateway implements PaymentPort {
      * @param retryAfter the {@code Retry-After} of a refused call
      */
     public RateLimitedGateway(Duration latency, long ratePerSecond, long burst, Duration retryAfter) {
-        this.delegate = new SimulatedPaymentPort().latency(latency);
+        super(new SimulatedPaymentPort().latency(latency));
         this.bucket = Bucket.builder()
                 .addLimit(l -> l.capacity(burst).refillGreedy(ratePerSecond, Duration.ofSeconds(1)))
                 .build();
         this.retryAfter = retryAfter;
     }
 
-    private void admit(String what) {
+    @Override
+    protected void admit(String what) {
         calls.incrementAndGet();
         if (!bucket.tryConsume(1)) {
             rejected.incrementAndGet();
             throw new PaymentRateLimitedException("429 Too Many Requests: " + what, retryAfter, null);
         }
-    }
-
-    @Override
-    public PaymentResult authorize(AuthorizeRequest request) {
-        admit("authorize");
-        return delegate.authorize(request);
-    }
-
-    @Override
-    public PaymentResult capture(String idempotencyKey, String paymentId, Money amount) {
-        admit("capture");
-        return delegate.capture(idempotencyKey, paymentId, amount);
-    }
-
-    @Override
-    public PaymentResult voidAuthorization(String idempotencyKey, String paymentId) {
-        admit("void");
-        return delegate.voidAuthorization(idempotencyKey, paymentId);
-    }
-
-    @Override
-    public PaymentResult refund(String idempotencyKey, String paymentId, Money amount) {
-        admit("refund");
-        return delegate.refund(idempotencyKey, paymentId, amount);
-    }
-
-    @Override
-    public Duration callTimeout() {
-        return delegate.callTimeout();
     }
 
     /**
@@ -94,14 +62,5 @@ public final class RateLimitedGateway implements PaymentPort {
      */
     public long rejected() {
         return rejected.get();
-    }
-
-    /**
-     * The simulated gateway behind the limit (its ledger, for money checks).
-     *
-     * @return the delegate
-     */
-    public SimulatedPaymentPort simulated() {
-        return delegate;
     }
 }
