@@ -154,16 +154,31 @@ public final class DefaultOrderService implements OrderService {
     @Override
     public PlaceOrderResult place(PlaceOrderRequest request) {
         Check.notNull(request, "request");
-        Timing timing = instrumentation.start(Operation.PLACE);
-        PlaceOrderResult result;
+        return timedRequest(Operation.PLACE, request, this::placing, result -> {
+            instrumentation.placed(result.outcome(), result.replayed());
+            return Outcomes.of(result.outcome());
+        });
+    }
+
+    /**
+     * Runs a placement request ({@code place}, {@code submit}) in its request context (MDC),
+     * timed as {@code operation}: a failure is timed as such and rethrown; {@code outcome} reports
+     * a result and names its outcome value.
+     */
+    private <T> T timedRequest(
+            Operation operation,
+            PlaceOrderRequest request,
+            Function<PlaceOrderRequest, T> body,
+            Function<T, String> outcome) {
+        Timing timing = instrumentation.start(operation);
+        T result;
         try (RequestContext.Saved outer = RequestContext.enter(request.scope(), request.idempotencyKey())) {
-            result = placing(request);
+            result = body.apply(request);
         } catch (RuntimeException | Error e) {
             timing.failure(e);
             throw e;
         }
-        instrumentation.placed(result.outcome(), result.replayed());
-        timing.success(Outcomes.of(result.outcome()));
+        timing.success(outcome.apply(result));
         return result;
     }
 
@@ -179,19 +194,13 @@ public final class DefaultOrderService implements OrderService {
     @Override
     public SubmitResult submit(PlaceOrderRequest request) {
         Check.notNull(request, "request");
-        Timing timing = instrumentation.start(Operation.SUBMIT);
-        SubmitResult result;
-        try (RequestContext.Saved outer = RequestContext.enter(request.scope(), request.idempotencyKey())) {
-            result = submitting(request);
-        } catch (RuntimeException | Error e) {
-            timing.failure(e);
-            throw e;
-        }
-        timing.success(
-                result instanceof SubmitResult.Finished f
+        return timedRequest(
+                Operation.SUBMIT,
+                request,
+                this::submitting,
+                result -> result instanceof SubmitResult.Finished f
                         ? Outcomes.of(f.result().outcome())
                         : result instanceof SubmitResult.Busy ? Outcomes.BUSY : Outcomes.ACCEPTED);
-        return result;
     }
 
     /** {@link #submit} inside its request context. */
