@@ -205,10 +205,7 @@ public final class DefaultOrderService implements OrderService {
 
     /** {@link #submit} inside its request context. */
     private SubmitResult submitting(PlaceOrderRequest request) {
-        // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
-        ledger.requireKnown(request.lines().stream()
-                .map(l -> ReservationLine.of(l.sku(), l.quantity()))
-                .toList());
+        requireKnownSkus(request);
         String fingerprint = Fingerprints.of(request);
         ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
         SubmitResult.Busy busy = busy();
@@ -251,11 +248,7 @@ public final class DefaultOrderService implements OrderService {
                 continue; // lease lost: read what the new holder stored
             }
             if (claim instanceof ClaimResult.Completed c) {
-                RequestContext.orderId(c.resourceId());
-                PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
-                        ? kept
-                        : Json.read(c.response(), PlaceOrderResult.class);
-                return new SubmitResult.Finished(c.resourceId().equals(orderId) ? stored : stored.asReplay());
+                return new SubmitResult.Finished(storedResult(c, orderId));
             }
             if (claim instanceof ClaimResult.Mismatch) {
                 throw new IdempotencyKeyReuseException(
@@ -462,6 +455,25 @@ public final class DefaultOrderService implements OrderService {
         }
     }
 
+    /** Invariant 9: unknown SKUs are rejected before anything (even the key) is written. */
+    private void requireKnownSkus(PlaceOrderRequest request) {
+        ledger.requireKnown(request.lines().stream()
+                .map(l -> ReservationLine.of(l.sku(), l.quantity()))
+                .toList());
+    }
+
+    /**
+     * The stored answer of a completed key: replayed, unless it names this call's own order (its
+     * placement completed and only the acknowledgement was lost).
+     */
+    private static PlaceOrderResult storedResult(ClaimResult.Completed c, String orderId) {
+        RequestContext.orderId(c.resourceId());
+        PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
+                ? kept // the in-memory store keeps the object: no JSON either way
+                : Json.read(c.response(), PlaceOrderResult.class);
+        return c.resourceId().equals(orderId) ? stored : stored.asReplay();
+    }
+
     /** A key as logs show it: scope and hashed key, never the raw key (see {@link RequestContext}). */
     private static String keyHash(ScopedKey key) {
         return key.scope().value() + "/" + RequestContext.hash(key.key());
@@ -469,10 +481,7 @@ public final class DefaultOrderService implements OrderService {
 
     /** {@link #place} inside its request context (MDC) and timing. */
     private PlaceOrderResult placing(PlaceOrderRequest request) {
-        // Invariant 9: unknown SKUs are rejected before anything (even the key) is written.
-        ledger.requireKnown(request.lines().stream()
-                .map(l -> ReservationLine.of(l.sku(), l.quantity()))
-                .toList());
+        requireKnownSkus(request);
         String fingerprint = Fingerprints.of(request);
         ScopedKey key = new ScopedKey(request.scope(), request.idempotencyKey());
         long waitUntilNanos = System.nanoTime() + settings.inProgressWait().toNanos(); // real time, not the clock
@@ -516,12 +525,7 @@ public final class DefaultOrderService implements OrderService {
                 continue; // lease lost while completing: read what the new holder stored
             }
             if (claim instanceof ClaimResult.Completed c) {
-                RequestContext.orderId(c.resourceId());
-                PlaceOrderResult stored = c.value() instanceof PlaceOrderResult kept
-                        ? kept // the in-memory store keeps the object: no JSON either way
-                        : Json.read(c.response(), PlaceOrderResult.class);
-                // our own id: this call's placement completed and only the acknowledgement was lost
-                return c.resourceId().equals(orderId) ? stored : stored.asReplay();
+                return storedResult(c, orderId);
             }
             if (claim instanceof ClaimResult.Mismatch) {
                 throw new IdempotencyKeyReuseException(
