@@ -107,8 +107,14 @@ public final class FaultWorker {
                 .withEnabled(background);
         return OrderKit.builder()
                 .background(bg)
-                .asyncPlacement(
-                        AsyncPlacement.defaults().withWorkers(PAYMENT_WORKERS).withPollEvery(Duration.ofMillis(50)))
+                // holds of accepted orders short like the placements' (reservationTtl): a worker
+                // killed between recording a decline and releasing its hold (stock and orders in
+                // two stores) leaves the hold to expiry, which must come within the suite's 90 s
+                // of quiescence (the default 30 min would not)
+                .asyncPlacement(AsyncPlacement.defaults()
+                        .withWorkers(PAYMENT_WORKERS)
+                        .withPollEvery(Duration.ofMillis(50))
+                        .withHoldTtl(Duration.ofSeconds(10)))
                 .stockStorage(s.stock())
                 .idempotencyStore(s.keys())
                 .orderStore(s.orders())
