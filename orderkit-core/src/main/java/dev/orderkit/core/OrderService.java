@@ -322,7 +322,8 @@ public interface OrderService {
      *
      * @param ordersResumed stuck placements driven to a terminal state
      * @param ordersExpired orders awaiting payment action that were cancelled (and interrupted
-     *     cancellations and fulfilments finished)
+     *     cancellations and fulfilments finished, and holds given back of declined orders whose
+     *     release was interrupted)
      * @param reservationsExpired holds expired
      * @param keysPurged idempotency records purged
      * @param ordersFailed orders whose recovery failed this sweep (retried after their backoff)

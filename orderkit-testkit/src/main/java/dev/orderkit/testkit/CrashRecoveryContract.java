@@ -215,6 +215,51 @@ public abstract class CrashRecoveryContract extends TwoProcessContractSupport {
         assertThat(reservedWidgets()).isZero();
     }
 
+    /**
+     * A process killed after it recorded PAYMENT_DECLINED but before it gave the hold back (separate
+     * writes where stock and orders do not share a transaction): the sweep gives the stock back after
+     * {@code stuckAfter}, long before the hold's own expiry, and then never looks at the order again.
+     */
+    @Test
+    void declineCutOffBeforeItsReleaseIsFinishedBySweeper() {
+        stockUp(WIDGET, 10);
+        PlaceOrderRequest req = request("declined-crash", "pm_decline");
+        assertThatThrownBy(() -> crashingAt("release-declined").orders().place(req))
+                .isInstanceOf(SimulatedCrash.class);
+        assertThat(reservedWidgets()).isEqualTo(3);
+        OrderKit restarted = restarted();
+        clock.advance(STUCK_AFTER.plus(LEASE).plusSeconds(1)); // well inside the 15 min hold
+        restarted.orders().recover();
+        Order o = allOrders().get(0);
+        assertThat(o.status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
+        assertThat(reservedWidgets()).as("reserved after the sweep").isZero();
+        assertThat(stock().reservation(o.id()).orElseThrow().state()).isEqualTo(ReservationState.RELEASED);
+        assertThat(o.recovery().nextAttemptAt()).as("never due again").isAfter(now().plus(Duration.ofDays(3650)));
+        assertConsistent();
+        PlaceOrderResult replay = restarted.orders().place(req);
+        assertThat(replay.outcome()).isEqualTo(PlacementOutcome.PAYMENT_DECLINED);
+        assertThat(replay.order().id()).isEqualTo(o.id());
+        assertThat(reservedWidgets()).isZero();
+    }
+
+    /** A decline that ran to its end is looked at by the sweep at most once, and finds nothing to do. */
+    @Test
+    void completedDeclineIsSettledWithoutWork() {
+        stockUp(WIDGET, 10);
+        OrderKit kit = restarted();
+        PlaceOrderResult r = kit.orders().place(request("declined", "pm_decline"));
+        assertThat(r.outcome()).isEqualTo(PlacementOutcome.PAYMENT_DECLINED);
+        assertThat(reservedWidgets()).isZero();
+        clock.advance(STUCK_AFTER.plus(LEASE).plusSeconds(1));
+        var report = kit.orders().recover();
+        assertThat(report.ordersExpired()).isZero();
+        assertThat(report.ordersFailed()).isZero();
+        Order o = orders().find(r.order().id()).orElseThrow();
+        assertThat(o.status()).isEqualTo(OrderStatus.PAYMENT_DECLINED);
+        assertThat(o.recovery().nextAttemptAt()).as("never due again").isAfter(now().plus(Duration.ofDays(3650)));
+        assertConsistent();
+    }
+
     @Test
     void abandonedPaymentActionReleasesItsHold() {
         stockUp(WIDGET, 10);

@@ -1037,10 +1037,25 @@ public final class DefaultOrderService implements OrderService {
         return stored;
     }
 
+    /** The step hook's name for the release of a declined order's hold, after PAYMENT_DECLINED was claimed. */
+    static final String RELEASE_DECLINED = "release-declined";
+
+    /**
+     * A recovery time that never comes: a declined order whose hold is known to be given back.
+     * Within the nanosecond range the JDBC store keeps (up to 2262).
+     */
+    private static final Instant NEVER_DUE = Instant.parse("2200-01-01T00:00:00Z");
+
     /**
      * The gateway declined: claim PAYMENT_DECLINED first, then give the hold back (one unit where
      * the backend is transactional, which also completes the key). Nobody can commit the hold of a
      * declined order, so the release never races a confirmation.
+     *
+     * <p>Where the claim and the release are separate writes, a process that dies between them
+     * leaves a declined order with its hold: the claim therefore leaves the order due for the
+     * recovery sweep after {@code stuckAfter}, which gives back a hold still HELD and then marks the
+     * order never due again ({@link #settleDeclined}). In one transaction nothing can come between
+     * them, and the claim marks it never due at once.
      */
     private Step decline(Order order, String reason, @Nullable Lease lease) {
         if (lease != null && completesInUnit()) {
@@ -1049,6 +1064,7 @@ public final class DefaultOrderService implements OrderService {
         try {
             return retries.unit(steps, () -> {
                 Order declined = claim(order, OrderStatus.PAYMENT_DECLINED, o -> o.withFailureReason(reason));
+                hook.before(order.id(), RELEASE_DECLINED);
                 releaseIfHeld(declined);
                 return lease == null
                         ? new Step(declined, null)
@@ -1065,12 +1081,14 @@ public final class DefaultOrderService implements OrderService {
     }
 
     /** Gives back a hold still HELD (never a committed one: that belongs to a confirmed order). */
-    private void releaseIfHeld(Order order) {
+    private boolean releaseIfHeld(Order order) {
         Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
         if (r.isPresent() && r.get().state() == ReservationState.HELD) {
             // Applied, or Unchanged when it expired meanwhile: either way the stock is back
             ledger.transition(order.id(), ReservationTransition.RELEASE, false);
+            return true;
         }
+        return false;
     }
 
     /**
@@ -1685,8 +1703,9 @@ public final class DefaultOrderService implements OrderService {
     // ---------------------------------------------------------------- recovery
 
     /**
-     * Statuses the sweep works: interrupted placements, cancellations and fulfilments, and payment
-     * actions whose time ran out. Each is due at its {@code Order.Recovery.nextAttemptAt()}.
+     * Statuses the sweep works: interrupted placements, cancellations and fulfilments, payment
+     * actions whose time ran out, and declined orders that may still have their hold (see
+     * {@link #decline}). Each is due at its {@code Order.Recovery.nextAttemptAt()}.
      */
     private static final Set<OrderStatus> RECOVERABLE = EnumSet.of(
             OrderStatus.CREATED,
@@ -1695,11 +1714,16 @@ public final class DefaultOrderService implements OrderService {
             OrderStatus.AWAITING_PAYMENT_ACTION,
             OrderStatus.CANCELLING,
             OrderStatus.FULFILLING,
-            OrderStatus.REFUNDING);
+            OrderStatus.REFUNDING,
+            OrderStatus.PAYMENT_DECLINED);
 
     /** What the sweep works while payment workers run: everything but placements. */
     private static final Set<OrderStatus> SWEPT_WITH_WORKERS = EnumSet.of(
-            OrderStatus.AWAITING_PAYMENT_ACTION, OrderStatus.CANCELLING, OrderStatus.FULFILLING, OrderStatus.REFUNDING);
+            OrderStatus.AWAITING_PAYMENT_ACTION,
+            OrderStatus.CANCELLING,
+            OrderStatus.FULFILLING,
+            OrderStatus.REFUNDING,
+            OrderStatus.PAYMENT_DECLINED);
 
     private static final int MAX_ERROR_LENGTH = 500;
     private static final int MAX_PARKED_LISTED = 10_000;
@@ -1717,7 +1741,9 @@ public final class DefaultOrderService implements OrderService {
         /** The work failed and the order was parked in NEEDS_ATTENTION. */
         PARKED,
         /** Another instance claimed the order first. */
-        TAKEN
+        TAKEN,
+        /** A declined order had nothing left to give back; it is never due again. */
+        SETTLED
     }
 
     /**
@@ -1843,6 +1869,7 @@ public final class DefaultOrderService implements OrderService {
                     finishRefund(claimed);
                     yield Worked.FINISHED;
                 }
+                case PAYMENT_DECLINED -> settleDeclined(claimed);
                 default -> Worked.DEFERRED;
             };
         } catch (RuntimeException e) {
@@ -1872,6 +1899,23 @@ public final class DefaultOrderService implements OrderService {
             }
         }
         return done;
+    }
+
+    /**
+     * A declined order the sweep found due: its decline may have been cut off between the claim and
+     * the release (a process killed there). Gives back a hold still HELD, then marks the order
+     * never due again (a lost write: the order is looked at once more after its claim lapses).
+     */
+    private Worked settleDeclined(Order declined) {
+        boolean released = releaseIfHeld(declined);
+        Order settled = declined.transition(declined.status(), declined.updatedAt())
+                .withRecovery(Order.Recovery.fresh(NEVER_DUE));
+        writeRecovery(declined, settled, List.of());
+        if (released) {
+            LOG.info("gave back the hold of declined order {}, left by an interrupted decline", declined.id());
+            return Worked.FINISHED;
+        }
+        return Worked.SETTLED;
     }
 
     /** Cancels an order whose payment action timed out (the sweep finds it due at that moment). */
@@ -2199,6 +2243,9 @@ public final class DefaultOrderService implements OrderService {
      * grace period (a payment action: the hold's time to live; any other: {@code stuckAfter}).
      */
     private Order scheduled(Order changed) {
+        if (changed.status() == OrderStatus.PAYMENT_DECLINED && steps.isAtomic()) {
+            return changed.withRecovery(Order.Recovery.fresh(NEVER_DUE)); // released in the same transaction
+        }
         Duration grace = changed.status() == OrderStatus.AWAITING_PAYMENT_ACTION
                 ? settings.reservationTtl()
                 : settings.stuckAfter();
