@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.orderkit.core.AllocatedLine;
 import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
+import dev.orderkit.core.StockLevel;
 import dev.orderkit.core.spi.ReservationTransition;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
@@ -225,6 +226,62 @@ class RedisStandaloneCommandCountTest {
             // RESERVATION_COMMITTED event
             assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(12.0);
             assertThat(commit.calls()).as("one outbox append per commit").containsEntry("xadd", (long) N);
+        }
+    }
+
+    /**
+     * The hot-SKU batch (what the combiner sends when many callers reserve one SKU): every member
+     * keeps its own header write, bucket due-index entry and event, but the level is read and
+     * written once per batch and the movements, the SKU's due set and its active set get one
+     * variadic command each. Asserted per member: the four per-member commands plus the batch's five
+     * shared ones spread over the batch; the levels and movements equal those of single reserves.
+     */
+    @Test
+    void hotBatchWritesTheLevelAndTheSkuIndexesOncePerBatch() {
+        Instant now = Instant.parse("2030-01-01T00:00:00.123456789Z");
+        Instant exp = now.plusSeconds(600);
+        int batch = 32;
+        int batches = 20;
+        try (RedisClient c = RedisClient.create("127.0.0.1", port);
+                Jedis admin = new Jedis("127.0.0.1", port)) {
+            StockStorage s =
+                    RedisBackend.builder().client(c).keyPrefix("hot:").build().stockStorage();
+            StockKey hot = StockKey.of("hot");
+            s.adjust(hot, 1_000_000, "init", now);
+            s.reserve("warm", List.of(new AllocatedLine(hot, 1)), exp, now);
+            s.reserveAll(List.of(
+                    new ReserveCommand("warm-1", List.of(new AllocatedLine(hot, 1)), exp, now),
+                    new ReserveCommand("warm-2", List.of(new AllocatedLine(hot, 1)), exp, now)));
+            Stats st = measure(admin, () -> {
+                for (int b = 0; b < batches; b++) {
+                    List<ReserveCommand> cmds = new ArrayList<>();
+                    for (int i = 0; i < batch; i++) {
+                        cmds.add(new ReserveCommand("h-" + b + "-" + i, List.of(new AllocatedLine(hot, 1)), exp, now));
+                    }
+                    List<ReserveResult> out = s.reserveAll(cmds);
+                    for (int i = 0; i < batch; i++) {
+                        ReserveResult.Reserved r = (ReserveResult.Reserved) out.get(i);
+                        // each member's own answer: the level right after it
+                        assertThat(r.levels().get(0).reserved()).isEqualTo(3L + (long) b * batch + i + 1);
+                    }
+                }
+            });
+            int members = batch * batches;
+            report("hot batch of " + batch + ", per member", st, members);
+            System.out.printf(
+                    "[command count] hot batch of %d: %.1f server usec per member%n",
+                    batch, st.scriptUsec() / (double) members);
+            assertThat(st.scriptCalls()).isEqualTo(batches);
+            assertThat(st.calls()).containsEntry("hmget", (long) batches).containsEntry("rpush", (long) batches);
+            assertThat(st.perCall(members))
+                    .as("commands per member: HGET + HSET of its header, ZADD into its bucket's due index, XADD,"
+                            + " and five per batch")
+                    .isLessThanOrEqualTo(4.0 + 5.0 / batch);
+            StockLevel level = s.level(hot).orElseThrow();
+            assertThat(level.reserved()).isEqualTo(3L + members);
+            assertThat(level.version()).as("one version per movement").isEqualTo(1L + 3 + members);
+            assertThat(s.movements(hot)).hasSize(1 + 3 + members);
+            assertThat(InvariantChecker.checkStock(s)).isEmpty();
         }
     }
 

@@ -46,11 +46,78 @@ end
 -- slot): added when a hold is made, removed when its part leaves HELD / COMMITTED (apply_part).
 local function active_set(due) return string.sub(due, 1, -4) .. 'act' end
 
+-- Hot-SKU batch write buffer (reserve_batch.lua; nil everywhere else). While a batch runs, the
+-- members' level reads come from the rows earlier members read or wrote (check_levels), and their
+-- level writes, movement appends and SKU index entries are collected here and written by
+-- batch_flush at the end of the script: one HSET per level, one RPUSH, ZADD and SADD per key for
+-- the whole batch instead of one of each per member. The script is atomic, so nothing can read
+-- between a member and the flush; code that reads those keys itself (the lazy expiry on a short
+-- member) flushes first and runs unbuffered (see reserve_one).
+local B = nil
+
+local function batch_begin()
+  B = {rows = {}, dirty = {}, dirtyOrder = {}, lists = {}, listOrder = {}, zs = {}, zOrder = {}, sets = {},
+    setOrder = {}}
+end
+
+-- appends values to the buffered arguments of key k in group g (keys remembered in first-use order)
+local function buffer(g, order, k, a, b)
+  local t = g[k]
+  if not t then
+    t = {}
+    g[k] = t
+    order[#order + 1] = k
+  end
+  t[#t + 1] = a
+  if b ~= nil then t[#t + 1] = b end
+end
+
+-- writes a variadic command per buffered key, in chunks well below Lua's unpack limit
+local function write_chunks(cmd, g, order)
+  for _, k in ipairs(order) do
+    local t = g[k]
+    for i = 1, #t, 512 do
+      redis.call(cmd, k, unpack(t, i, math.min(#t, i + 511)))
+    end
+  end
+end
+
+local function batch_flush()
+  if not B then return end
+  for _, level in ipairs(B.dirtyOrder) do
+    local c, d = B.rows[level], B.dirty[level]
+    if d.ne then
+      redis.call('HSET', level, 'oh', c[1], 'rs', c[2], 'v', c[3], 'ts', d.ts, 'ne', c[4])
+    else
+      redis.call('HSET', level, 'oh', c[1], 'rs', c[2], 'v', c[3], 'ts', d.ts)
+    end
+  end
+  write_chunks('RPUSH', B.lists, B.listOrder)
+  write_chunks('ZADD', B.zs, B.zOrder)
+  write_chunks('SADD', B.sets, B.setOrder)
+  B.dirty, B.dirtyOrder, B.lists, B.listOrder, B.zs, B.zOrder, B.sets, B.setOrder = {}, {}, {}, {}, {}, {}, {}, {}
+end
+
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,
 -- and appends it: one HSET (every changed field at once, and the next-expiry hint 'ne' when given)
--- and one RPUSH. Returns the new oh, rs, v.
+-- and one RPUSH (in a batch: buffered, see B). Returns the new oh, rs, v.
 local function move_read(level, mv, cur, dOn, dRes, reason, ref, now, ne)
   local oh, rs, v = tonumber(cur[1]) + dOn, tonumber(cur[2]) + dRes, tonumber(cur[3]) + 1
+  if B and B.rows[level] == cur then
+    local d = B.dirty[level]
+    if not d then
+      d = {}
+      B.dirty[level] = d
+      B.dirtyOrder[#B.dirtyOrder + 1] = level
+    end
+    d.ts = now
+    if ne then
+      d.ne = true
+      cur[4] = ne
+    end
+    buffer(B.lists, B.listOrder, mv, dOn .. '|' .. dRes .. '|' .. reason .. '|' .. now .. '|' .. ref)
+    return oh, rs, v
+  end
   if ne then
     redis.call('HSET', level, 'oh', oh, 'rs', rs, 'v', v, 'ts', now, 'ne', ne)
   else
@@ -210,9 +277,14 @@ local function check_levels(lv, q, now)
   local missing, short = {}, {}
   for i = 1, #lv do
     local c = cur[lv[i]]
+    if not c and B then
+      c = B.rows[lv[i]]
+      cur[lv[i]] = c
+    end
     if not c then
       c = redis.call('HMGET', lv[i], 'oh', 'rs', 'v', 'ne', 'cm', 'pl', 'pu')
       cur[lv[i]] = c
+      if B and c[1] then B.rows[lv[i]] = c end
     end
     if not c[1] then
       missing[#missing + 1] = tostring(i)
@@ -359,7 +431,16 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
       if c[1] and (not c[4] or (c[4] ~= 'none' and tonumber(c[4]) <= tonumber(nowms))) then scan = true end
     end
     if scan then
+      -- the expiry reads and writes levels and indexes itself: the batch's buffered writes go
+      -- first, and the rows it read are read again afterwards
+      local batch = B
+      if batch then
+        batch_flush()
+        B = nil
+        batch.rows = {}
+      end
       local nd = expire_due_skus(dues, now, nowms)
+      B = batch
       cur, r = check_levels(lv, q, now)
       if nd ~= nil then
         for k, c in pairs(cur) do
@@ -378,8 +459,13 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
     'ps', ST.HELD, 'lv', table.concat(lv, '\n'), 'mv', table.concat(mv, '\n'), 'du', idx,
     'q', table.concat(q, '\n'), 'ts', now, 'sd', table.concat(dues, '\n'))
   redis.call('ZADD', idx, expms, id)
-  for i = 1, #dues do redis.call('ZADD', dues[i], expms, h) end
-  for i = 1, #dues do redis.call('SADD', active_set(dues[i]), h) end
+  if B then
+    for i = 1, #dues do buffer(B.zs, B.zOrder, dues[i], expms, h) end
+    for i = 1, #dues do buffer(B.sets, B.setOrder, active_set(dues[i]), h) end
+  else
+    for i = 1, #dues do redis.call('ZADD', dues[i], expms, h) end
+    for i = 1, #dues do redis.call('SADD', active_set(dues[i]), h) end
+  end
   emit(ob, id, ev)
   return out
 end

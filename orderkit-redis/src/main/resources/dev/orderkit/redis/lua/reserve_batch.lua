@@ -2,10 +2,13 @@
 -- exactly as reserve_local.lua applies one alone (both call reserve_one in lib.lua), so a member
 -- gets its own reply; whatever reserve_one does (idempotency on the header, all-or-nothing holds,
 -- the movements, the due indexes, lazy expiry when short) it does per member, and members see the
--- levels earlier ones left; each member that is held appends its own STOCK_RESERVED event.
+-- levels earlier ones left; each member that is held appends its own STOCK_RESERVED event. The
+-- members' level writes, movements and SKU index entries are buffered and written once per key at
+-- the end (B and batch_flush in lib.lua).
 -- ARGV[1] = member count; then per member: #keys, #args, its args (as reserve_local.lua's ARGV);
 -- KEYS = the members' keys in order (each as reserve_local.lua's KEYS).
 -- returns one reply per member, as reserve_local.lua's
+batch_begin()
 local m = tonumber(ARGV[1])
 local out = {}
 local ki, ai = 1, 2
@@ -21,4 +24,5 @@ for j = 1, m do
     ARGV[ai + 4], ARGV[ai + 5], KEYS[ki + 2], ARGV[ai + 6])
   ki, ai = ki + nk, ai + na
 end
+batch_flush()
 return out
