@@ -16,6 +16,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.providers.PooledConnectionProvider;
 import redis.clients.jedis.util.JedisURIHelper;
@@ -106,6 +107,29 @@ final class FaultyJedis {
             return reply(f, reply);
         }
 
+        /**
+         * An FCALL: like {@link #evalsha}; a call that finds its function missing did not run, so
+         * the fault drawn for it goes with the call sent again after the library is loaded.
+         */
+        Object fcall(Supplier<Object> call) {
+            Fault[] c = carried.get();
+            carried.remove();
+            Fault f = c != null ? c[0] : draw();
+            if (f == Fault.FAIL_BEFORE) {
+                throw new JedisConnectionException("injected: connection lost before FCALL was sent");
+            }
+            Object reply;
+            try {
+                reply = send(call);
+            } catch (JedisDataException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("ERR Function not found")) {
+                    carried.set(new Fault[] {f});
+                }
+                throw e;
+            }
+            return reply(f, reply);
+        }
+
         Object eval(Supplier<Object> call) {
             Fault[] c = carried.get();
             carried.remove();
@@ -141,7 +165,7 @@ final class FaultyJedis {
             this.faults = faults;
         }
 
-        private static JedisClientConfig config(URI uri) {
+        static JedisClientConfig config(URI uri) {
             DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                     .user(JedisURIHelper.getUser(uri))
                     .password(JedisURIHelper.getPassword(uri));
@@ -159,6 +183,41 @@ final class FaultyJedis {
         @Override
         public Object eval(String script, List<String> keys, List<String> args) {
             return faults.eval(() -> super.eval(script, keys, args));
+        }
+
+        @Override
+        public Object fcall(String name, List<String> keys, List<String> args) {
+            return faults.fcall(() -> super.fcall(name, keys, args));
+        }
+    }
+
+    /** A standalone client to a server without functions (Redis 6, or a proxy that does not pass them). */
+    static final class NoFunctions extends UnifiedJedis {
+        private final AtomicInteger fcalls;
+        private final AtomicInteger loads;
+
+        NoFunctions(String url, AtomicInteger fcalls, AtomicInteger loads) {
+            this(URI.create(url), fcalls, loads);
+        }
+
+        private NoFunctions(URI uri, AtomicInteger fcalls, AtomicInteger loads) {
+            super(
+                    new PooledConnectionProvider(JedisURIHelper.getHostAndPort(uri), Standalone.config(uri)),
+                    Standalone.config(uri).getRedisProtocol());
+            this.fcalls = fcalls;
+            this.loads = loads;
+        }
+
+        @Override
+        public Object fcall(String name, List<String> keys, List<String> args) {
+            fcalls.incrementAndGet();
+            throw new JedisDataException("ERR unknown command 'FCALL', with args beginning with: '" + name + "' ");
+        }
+
+        @Override
+        public String functionLoadReplace(String functionCode) {
+            loads.incrementAndGet();
+            throw new JedisDataException("ERR unknown command 'FUNCTION', with args beginning with: 'LOAD' ");
         }
     }
 
@@ -186,6 +245,11 @@ final class FaultyJedis {
         @Override
         public Object eval(String script, List<String> keys, List<String> args) {
             return faults.eval(() -> super.eval(script, keys, args));
+        }
+
+        @Override
+        public Object fcall(String name, List<String> keys, List<String> args) {
+            return faults.fcall(() -> super.fcall(name, keys, args));
         }
     }
 }

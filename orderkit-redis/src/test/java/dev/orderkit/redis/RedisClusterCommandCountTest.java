@@ -153,10 +153,13 @@ class RedisClusterCommandCountTest {
                     }
                     String name = line.substring("cmdstat_".length(), line.indexOf(':'));
                     long c = number(line, "calls=");
-                    if (name.equals("evalsha") || name.equals("eval")) {
+                    if (name.equals("evalsha") || name.equals("eval") || name.equals("fcall")) {
                         scripts += c;
                         usec += number(line, "usec=");
-                    } else if (!name.startsWith("config") && !name.equals("info") && !name.startsWith("cluster")) {
+                    } else if (!name.startsWith("config")
+                            && !name.equals("info")
+                            && !name.startsWith("cluster")
+                            && !name.startsWith("function")) {
                         calls.merge(name, c, Long::sum);
                     }
                 }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,8 +41,12 @@ class RedisStandaloneCommandCountTest {
     private int port;
     private Process server;
 
-    /** Commands of one measured block: total calls of the commands scripts and callers ran, and EVALSHA usec. */
-    record Stats(Map<String, Long> calls, long scriptCalls, long scriptUsec) {
+    /**
+     * Commands of one measured block: total calls of the commands scripts and callers ran, the
+     * script calls and their usec, and which script command ran them (fcall, evalsha, eval; joined
+     * by {@code +} when several did).
+     */
+    record Stats(Map<String, Long> calls, long scriptCalls, long scriptUsec, String scriptCommand) {
         long commands() {
             return calls.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -95,20 +100,22 @@ class RedisStandaloneCommandCountTest {
         Map<String, Long> calls = new LinkedHashMap<>();
         long scriptCalls = 0;
         long scriptUsec = 0;
+        List<String> scriptCommands = new ArrayList<>();
         for (String line : admin.info("commandstats").split("\r?\n")) {
             if (!line.startsWith("cmdstat_")) {
                 continue;
             }
             String name = line.substring("cmdstat_".length(), line.indexOf(':'));
             long c = field(line, "calls=");
-            if (name.equals("evalsha") || name.equals("eval")) {
+            if (name.equals("evalsha") || name.equals("eval") || name.equals("fcall")) {
                 scriptCalls += c;
                 scriptUsec += field(line, "usec=");
-            } else if (!name.startsWith("config") && !name.equals("info")) {
+                scriptCommands.add(name);
+            } else if (!name.startsWith("config") && !name.equals("info") && !name.startsWith("function")) {
                 calls.put(name, c);
             }
         }
-        return new Stats(calls, scriptCalls, scriptUsec);
+        return new Stats(calls, scriptCalls, scriptUsec, String.join("+", scriptCommands));
     }
 
     private static long field(String line, String name) {
@@ -226,6 +233,61 @@ class RedisStandaloneCommandCountTest {
             // RESERVATION_COMMITTED event
             assertThat(commit.perCall(N)).as("commands per one-line commit").isLessThanOrEqualTo(12.0);
             assertThat(commit.calls()).as("one outbox append per commit").containsEntry("xadd", (long) N);
+        }
+    }
+
+    /**
+     * The scripts run as functions ({@code FCALL}); a client whose server refuses functions runs
+     * them by {@code EVALSHA}. Printed for the record: the server time per one-line reserve either
+     * way, eight interleaved rounds of 500 (the library's top level runs once per {@code EVALSHA}, once
+     * per load as a function). Only which command ran is asserted, never the times.
+     */
+    @Test
+    void scriptsRunAsFunctionsAndFallBackToEvalsha() {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        Instant exp = now.plusSeconds(600);
+        String url = "redis://127.0.0.1:" + port;
+        try (RedisClient c = RedisClient.create("127.0.0.1", port);
+                FaultyJedis.NoFunctions old =
+                        new FaultyJedis.NoFunctions(url, new AtomicInteger(), new AtomicInteger());
+                Jedis admin = new Jedis("127.0.0.1", port)) {
+            StockStorage fn =
+                    RedisBackend.builder().client(c).keyPrefix("fn:").build().stockStorage();
+            StockStorage ev =
+                    RedisBackend.builder().client(old).keyPrefix("ev:").build().stockStorage();
+            for (StockStorage s : List.of(fn, ev)) {
+                for (int i = 0; i < 10; i++) {
+                    s.adjust(StockKey.of("sku-" + i), 1_000_000, "init-" + i, now);
+                }
+                s.reserve("warm", List.of(new AllocatedLine(StockKey.of("sku-0"), 1)), exp, now);
+            }
+            StringBuilder fnUsec = new StringBuilder();
+            StringBuilder evUsec = new StringBuilder();
+            for (int round = 0; round < 8; round++) {
+                for (StockStorage s : List.of(fn, ev)) {
+                    String p = (s == fn ? "f" : "e") + round + "-";
+                    Stats st = measure(admin, () -> {
+                        for (int i = 0; i < 500; i++) {
+                            s.reserve(p + i, List.of(new AllocatedLine(StockKey.of("sku-" + (i % 10)), 1)), exp, now);
+                        }
+                    });
+                    assertThat(st.scriptCalls()).isEqualTo(500);
+                    (s == fn ? fnUsec : evUsec)
+                            .append(String.format(" %.1f", st.scriptUsec() / (double) st.scriptCalls()));
+                }
+            }
+            System.out.printf(
+                    "[functions] server usec per one-line reserve, 8 interleaved rounds of 500:%n"
+                            + "  FCALL  %s%n  EVALSHA%s%n",
+                    fnUsec, evUsec);
+            Stats fnCalls = measure(
+                    admin, () -> fn.reserve("once-f", List.of(new AllocatedLine(StockKey.of("sku-1"), 1)), exp, now));
+            Stats evCalls = measure(
+                    admin, () -> ev.reserve("once-e", List.of(new AllocatedLine(StockKey.of("sku-1"), 1)), exp, now));
+            assertThat(fnCalls.scriptCommand()).isEqualTo("fcall");
+            assertThat(evCalls.scriptCommand()).isEqualTo("evalsha");
+            assertThat(InvariantChecker.checkStock(fn)).isEmpty();
+            assertThat(InvariantChecker.checkStock(ev)).isEmpty();
         }
     }
 

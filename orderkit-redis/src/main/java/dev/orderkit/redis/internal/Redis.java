@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -28,9 +29,21 @@ import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
- * Runs the Lua scripts (EVALSHA, transparently falling back to EVAL on NOSCRIPT, which also caches
- * the script on that node) and plain commands, mapping Jedis failures to
+ * Runs the Lua scripts and plain commands, mapping Jedis failures to
  * {@link BackendUnavailableException}. Thread-safe as the underlying {@link UnifiedJedis} is.
+ *
+ * <p>The scripts run as Redis functions (Redis 7+): all of them, with the generated prelude and
+ * {@code lib.lua}, form one function library named after the hash of its source
+ * ({@code orderkit_<hash>}, so two versions of orderkit sharing a server never replace each other's
+ * functions), and each script is one {@code FCALL}. A library's top level runs once, when it is
+ * loaded; an {@code EVALSHA} runs the whole prelude and library again on every call, which cost
+ * about 8 µs of server time per call (measured: 12.6 µs for the prelude + library + {@code return
+ * 1} vs 3.9 µs for {@code return 1}). The library is loaded lazily ({@code FUNCTION LOAD
+ * REPLACE}, on every master of a cluster) when a call finds its function missing (a new server, a
+ * failover to a node that never had it, a {@code FUNCTION FLUSH}); the call is then sent again (it
+ * did not run). A server without functions ({@code FUNCTION} unknown: before Redis 7, or a proxy
+ * that does not pass it) switches this instance to {@code EVALSHA}, falling back to {@code EVAL} on
+ * {@code NOSCRIPT}.
  */
 public final class Redis {
 
@@ -95,11 +108,15 @@ public final class Redis {
         }
     }
 
-    private record Loaded(String source, String sha) {}
+    private record Loaded(String source, String sha, String function) {}
 
     private final UnifiedJedis client;
     private final boolean cluster;
     private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
+    /** The function library: every script as one function (see the class comment). */
+    private final String library;
+    /** False once the server refused {@code FUNCTION}: scripts then run by {@code EVALSHA}. */
+    private volatile boolean functions = true;
 
     /**
      * Wraps a client and reads the scripts.
@@ -111,9 +128,26 @@ public final class Redis {
         this.client = client;
         this.cluster = cluster;
         String lib = LuaLifecycle.prelude() + resource("lib.lua");
+        Map<Script, String> bodies = new EnumMap<>(Script.class);
         for (Script s : Script.values()) {
-            String src = lib + "\n" + resource(s.file());
-            scripts.put(s, new Loaded(src, sha1(src)));
+            bodies.put(s, resource(s.file()));
+        }
+        StringBuilder functionsSource = new StringBuilder(lib).append('\n');
+        for (Map.Entry<Script, String> e : bodies.entrySet()) {
+            functionsSource
+                    .append("redis.register_function('@_")
+                    .append(e.getKey().name().toLowerCase(Locale.ROOT))
+                    .append("', function(KEYS, ARGV)\nbegin_call()\n")
+                    .append(e.getValue())
+                    .append("\nend)\n");
+        }
+        String name = "orderkit_" + sha1(functionsSource.toString()).substring(0, 16);
+        this.library = "#!lua name=" + name + "\n" + functionsSource.toString().replace("'@_", "'" + name + "_");
+        for (Map.Entry<Script, String> e : bodies.entrySet()) {
+            String src = lib + "\n" + e.getValue();
+            scripts.put(
+                    e.getKey(),
+                    new Loaded(src, sha1(src), name + "_" + e.getKey().name().toLowerCase(Locale.ROOT)));
         }
     }
 
@@ -148,6 +182,20 @@ public final class Redis {
      */
     public Object eval(Script script, List<String> keys, List<String> args) {
         Loaded l = Objects.requireNonNull(scripts.get(script), "the constructor loads every script");
+        if (functions) {
+            try {
+                return client.fcall(l.function(), keys, args);
+            } catch (JedisDataException e) {
+                if (!missingFunction(e) && !unknownCommand(e)) {
+                    throw mapped(e);
+                }
+            } catch (JedisException e) {
+                throw mapped(e);
+            }
+            if (loadLibrary()) {
+                return call(() -> client.fcall(l.function(), keys, args)); // the first call did not run
+            }
+        }
         return call(() -> {
             try {
                 return client.evalsha(l.sha(), keys, args);
@@ -155,6 +203,57 @@ public final class Redis {
                 return client.eval(l.source(), keys, args);
             }
         });
+    }
+
+    /** Whether a call failed because its function is not loaded on that server (it did not run). */
+    private static boolean missingFunction(JedisDataException e) {
+        String m = e.getMessage();
+        return m != null && m.startsWith("ERR Function not found");
+    }
+
+    /**
+     * Loads the function library (on every master of a cluster); false when the server has no
+     * functions, after which this instance uses {@code EVALSHA}.
+     *
+     * @throws BackendUnavailableException if the load failed otherwise
+     */
+    private boolean loadLibrary() {
+        try {
+            if (cluster && isClusterClient(client)) {
+                onEveryMaster(j -> j.functionLoadReplace(library));
+            } else {
+                client.functionLoadReplace(library);
+            }
+            return true;
+        } catch (BackendUnavailableException e) {
+            if (e.getCause() instanceof JedisDataException d && unknownCommand(d)) {
+                functions = false;
+                return false;
+            }
+            throw e;
+        } catch (JedisDataException e) {
+            if (unknownCommand(e)) {
+                functions = false;
+                return false;
+            }
+            throw mapped(e);
+        } catch (JedisException e) {
+            throw mapped(e);
+        }
+    }
+
+    private static boolean unknownCommand(JedisDataException e) {
+        String m = e.getMessage();
+        return m != null && m.startsWith("ERR unknown command");
+    }
+
+    /**
+     * The function library's source ({@code FUNCTION LOAD}), for tests and operators.
+     *
+     * @return the library, with its {@code #!lua name=} line
+     */
+    public String library() {
+        return library;
     }
 
     /**
@@ -191,11 +290,15 @@ public final class Redis {
     public <T> T call(Supplier<T> command) {
         try {
             return command.get();
-        } catch (JedisDataException e) {
-            throw new BackendUnavailableException("redis rejected a command: " + e.getMessage(), e);
         } catch (JedisException e) {
-            throw new BackendUnavailableException("redis unavailable: " + e.getMessage(), e);
+            throw mapped(e);
         }
+    }
+
+    private static BackendUnavailableException mapped(JedisException e) {
+        return e instanceof JedisDataException
+                ? new BackendUnavailableException("redis rejected a command: " + e.getMessage(), e)
+                : new BackendUnavailableException("redis unavailable: " + e.getMessage(), e);
     }
 
     /**

@@ -53,7 +53,11 @@ local function active_set(due) return string.sub(due, 1, -4) .. 'act' end
 -- the whole batch instead of one of each per member. The script is atomic, so nothing can read
 -- between a member and the flush; code that reads those keys itself (the lazy expiry on a short
 -- member) flushes first and runs unbuffered (see reserve_one).
+-- As a Redis function (see Redis.java) the library's top level runs once, so B outlives a call:
+-- every function starts with begin_call(), which drops whatever a call that failed half-way left.
 local B = nil
+
+local function begin_call() B = nil end
 
 local function batch_begin()
   B = {rows = {}, dirty = {}, dirtyOrder = {}, lists = {}, listOrder = {}, zs = {}, zOrder = {}, sets = {},
@@ -96,6 +100,12 @@ local function batch_flush()
   write_chunks('ZADD', B.zs, B.zOrder)
   write_chunks('SADD', B.sets, B.setOrder)
   B.dirty, B.dirtyOrder, B.lists, B.listOrder, B.zs, B.zOrder, B.sets, B.setOrder = {}, {}, {}, {}, {}, {}, {}, {}
+end
+
+-- writes what the batch buffered and ends it
+local function batch_end()
+  batch_flush()
+  B = nil
 end
 
 -- Applies a movement to a level whose fields cur = {oh, rs, v} (strings) were read in this script,

@@ -24,5 +24,5 @@ for j = 1, m do
     ARGV[ai + 4], ARGV[ai + 5], KEYS[ki + 2], ARGV[ai + 6])
   ki, ai = ki + nk, ai + na
 end
-batch_flush()
+batch_end()
 return out
