@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Corrupts an {@link InMemoryStockStorage} behind its back (reflection: it has no such API), as an
@@ -63,7 +62,10 @@ final class InMemoryDrift {
                             now.plus(Duration.ofDays(1)),
                             now,
                             now));
-            ((Set<String>) field(sku(storage, key.sku()), "active")).add(id);
+            Object due = field(sku(storage, key.sku()), "due"); // a HELD hold is indexed by its expiry
+            Method add = due.getClass().getDeclaredMethod("add", Instant.class, String.class);
+            add.setAccessible(true);
+            add.invoke(due, now.plus(Duration.ofDays(1)), id);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot plant an orphan hold in the in-memory storage", e);
         }

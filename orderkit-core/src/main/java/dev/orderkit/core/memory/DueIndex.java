@@ -109,6 +109,25 @@ final class DueIndex {
         }
     }
 
+    /**
+     * Visits the id of every live entry (every HELD hold of the SKU), in no particular order; an id
+     * may be visited twice (a hold whose expiry moved away and back).
+     *
+     * @param visitor receives each id
+     */
+    void forEachLive(Consumer<String> visitor) {
+        for (Due d : fifo) {
+            if (live(d)) {
+                visitor.accept(d.id());
+            }
+        }
+        for (Due d : sorted) {
+            if (live(d)) {
+                visitor.accept(d.id());
+            }
+        }
+    }
+
     /** The next live entry due at or before {@code now}; null at the first entry after it (both are sorted). */
     private @Nullable Due nextDue(Iterator<Due> it, Instant now) {
         while (it.hasNext()) {

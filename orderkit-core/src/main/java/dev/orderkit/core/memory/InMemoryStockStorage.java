@@ -24,6 +24,7 @@ import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -81,7 +82,7 @@ public final class InMemoryStockStorage implements StockStorage {
         final StockKey key;
         final List<Movement> movements = new ArrayList<>();
         /** The position of each movement (same index), see {@link StockStorage#movements(StockKey, long, int)}. */
-        final List<Long> positions = new ArrayList<>();
+        final Positions positions = new Positions();
         /** The position of the next movement appended. */
         long nextPosition = 1;
         /** Applied adjust / setOnHand writes by reference. */
@@ -133,6 +134,37 @@ public final class InMemoryStockStorage implements StockStorage {
         }
     }
 
+    /**
+     * The positions of a slot's movements (same index, increasing): a growable {@code long[]}, so a
+     * movement costs eight bytes here instead of a boxed {@code Long} and its list slot. Guarded like
+     * the slot.
+     */
+    private static final class Positions {
+        private long[] a = new long[8];
+        private int n;
+
+        void add(long p) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n + (n >> 1));
+            }
+            a[n++] = p;
+        }
+
+        long get(int i) {
+            Objects.checkIndex(i, n);
+            return a[i];
+        }
+
+        int size() {
+            return n;
+        }
+
+        void replaceWith(Positions other) {
+            a = other.a;
+            n = other.n;
+        }
+    }
+
     private static final Slot[] NO_SLOTS = {};
 
     /** All levels of one SKU. */
@@ -151,10 +183,11 @@ public final class InMemoryStockStorage implements StockStorage {
          */
         final DueIndex due;
         /**
-         * Ids of the active (HELD or COMMITTED) reservations with a line of this SKU: the drift
-         * check's index of holds by SKU; read and written only under this SKU's lock.
+         * Ids of the COMMITTED reservations with a line of this SKU; with the HELD ones of
+         * {@link #due} the drift check's index of active holds by SKU (a hold costs no entry here
+         * until it is committed). Read and written only under this SKU's lock.
          */
-        final Set<String> active = new HashSet<>();
+        final Set<String> committed = new HashSet<>();
 
         Sku(String sku, Map<String, Reservation> reservations) {
             this.sku = sku;
@@ -472,7 +505,6 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
                 s.due.add(expiresAt, reservationId);
-                s.active.add(reservationId);
             }
             record(() -> StockEvents.reserved(reservationId, lines.size(), now));
             return new ReserveResult.Reserved(r);
@@ -512,7 +544,6 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
             s.due.add(expiresAt, reservationId);
-            s.active.add(reservationId);
             record(() -> StockEvents.reserved(reservationId, 1, now));
             return new ReserveResult.Reserved(r);
         } finally {
@@ -576,9 +607,15 @@ public final class InMemoryStockStorage implements StockStorage {
                 }
                 reservations.put(reservationId, applied.reservation());
                 record(() -> StockEvents.transitioned(reservationId, transition, now));
-                if (!applied.reservation().state().isActive()) {
+                ReservationState next = applied.reservation().state();
+                if (next != current.state()
+                        && (next == ReservationState.COMMITTED || current.state() == ReservationState.COMMITTED)) {
                     for (Sku s : locked) {
-                        s.active.remove(reservationId);
+                        if (next == ReservationState.COMMITTED) {
+                            s.committed.add(reservationId);
+                        } else {
+                            s.committed.remove(reservationId);
+                        }
                     }
                 }
                 if (current.state() == ReservationState.HELD) {
@@ -893,7 +930,7 @@ public final class InMemoryStockStorage implements StockStorage {
             if (slot == null) {
                 return List.of();
             }
-            List<Long> pos = slot.positions;
+            Positions pos = slot.positions;
             int lo = 0;
             int hi = pos.size();
             while (lo < hi) { // first index with a position > afterPosition
@@ -939,8 +976,10 @@ public final class InMemoryStockStorage implements StockStorage {
                     onHand += m.onHandDelta();
                     reserved += m.reservedDelta();
                 }
+                Set<String> active = new HashSet<>(s.committed);
+                s.due.forEachLive(active::add);
                 long holds = 0;
-                for (String id : s.active) {
+                for (String id : active) {
                     Reservation r = reservations.get(id);
                     if (r != null && r.state().isActive()) {
                         for (var line : r.lines()) {
@@ -1038,7 +1077,7 @@ public final class InMemoryStockStorage implements StockStorage {
         long reserved = 0;
         Instant last = ms.get(first).at();
         List<Movement> kept = new ArrayList<>(ms.size() - count + 1);
-        List<Long> keptPositions = new ArrayList<>(ms.size() - count + 1);
+        Positions keptPositions = new Positions();
         for (int i = 0; i < ms.size(); i++) {
             Movement m = ms.get(i);
             if (!folded[i]) {
@@ -1065,8 +1104,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 new Movement(slot.key, onHand, reserved, MovementReason.SNAPSHOT, Movement.SNAPSHOT_REFERENCE, last));
         ms.clear();
         ms.addAll(kept);
-        slot.positions.clear();
-        slot.positions.addAll(keptPositions);
+        slot.positions.replaceWith(keptPositions);
         return count - 1;
     }
 
