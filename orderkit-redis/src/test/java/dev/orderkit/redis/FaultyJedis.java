@@ -93,34 +93,35 @@ final class FaultyJedis {
         }
 
         Object evalsha(Supplier<Object> call) {
-            Fault f = draw();
+            return script("EVALSHA", call);
+        }
+
+        /** An FCALL: like {@link #evalsha}; a call that finds its function missing did not run either. */
+        Object fcall(Supplier<Object> call) {
+            return script("FCALL", call);
+        }
+
+        Object eval(Supplier<Object> call) {
+            return script("EVAL", call);
+        }
+
+        /**
+         * One script call with the fault drawn for it, or the one carried over from a call that did
+         * not run (NOSCRIPT, a missing function): the fallback or repeated call gets that fault.
+         */
+        private Object script(String command, Supplier<Object> call) {
+            Fault[] c = carried.get();
+            carried.remove();
+            Fault f = c != null ? c[0] : draw();
             if (f == Fault.FAIL_BEFORE) {
-                throw new JedisConnectionException("injected: connection lost before EVALSHA was sent");
+                throw new JedisConnectionException("injected: connection lost before " + command + " was sent");
             }
             Object reply;
             try {
                 reply = send(call);
             } catch (JedisNoScriptException e) {
-                carried.set(new Fault[] {f}); // the script did not run: the EVAL fallback gets this fault
+                carried.set(new Fault[] {f});
                 throw e;
-            }
-            return reply(f, reply);
-        }
-
-        /**
-         * An FCALL: like {@link #evalsha}; a call that finds its function missing did not run, so
-         * the fault drawn for it goes with the call sent again after the library is loaded.
-         */
-        Object fcall(Supplier<Object> call) {
-            Fault[] c = carried.get();
-            carried.remove();
-            Fault f = c != null ? c[0] : draw();
-            if (f == Fault.FAIL_BEFORE) {
-                throw new JedisConnectionException("injected: connection lost before FCALL was sent");
-            }
-            Object reply;
-            try {
-                reply = send(call);
             } catch (JedisDataException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith("ERR Function not found")) {
                     carried.set(new Fault[] {f});
@@ -128,16 +129,6 @@ final class FaultyJedis {
                 throw e;
             }
             return reply(f, reply);
-        }
-
-        Object eval(Supplier<Object> call) {
-            Fault[] c = carried.get();
-            carried.remove();
-            Fault f = c != null ? c[0] : draw();
-            if (f == Fault.FAIL_BEFORE) {
-                throw new JedisConnectionException("injected: connection lost before EVAL was sent");
-            }
-            return reply(f, send(call));
         }
 
         private static Object reply(Fault f, Object reply) {
