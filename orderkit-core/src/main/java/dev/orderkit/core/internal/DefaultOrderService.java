@@ -864,14 +864,12 @@ public final class DefaultOrderService implements OrderService {
     private Step reserveStep(Order order, Lease lease, boolean accept, boolean dueNow) {
         Reservation held;
         try {
-            held = ledger.reserve(
-                    new ReservationRequest(
-                            order.id(),
-                            order.lines().stream()
-                                    .map(l -> ReservationLine.of(l.sku(), l.quantity()))
-                                    .toList(),
-                            accept ? settings.async().holdTtl() : settings.reservationTtl()),
-                    false);
+            held = ledger.reserve(new ReservationRequest(
+                    order.id(),
+                    order.lines().stream()
+                            .map(l -> ReservationLine.of(l.sku(), l.quantity()))
+                            .toList(),
+                    accept ? settings.async().holdTtl() : settings.reservationTtl()));
         } catch (InsufficientStockException e) {
             Order rejected = claim(order, OrderStatus.REJECTED, o -> o.withFailureReason(OUT_OF_STOCK));
             return finalStep(
@@ -1085,7 +1083,7 @@ public final class DefaultOrderService implements OrderService {
         Optional<Reservation> r = retries.backend(() -> ledger.storage().reservation(order.id()));
         if (r.isPresent() && r.get().state() == ReservationState.HELD) {
             // Applied, or Unchanged when it expired meanwhile: either way the stock is back
-            ledger.transition(order.id(), ReservationTransition.RELEASE, false);
+            ledger.transition(order.id(), ReservationTransition.RELEASE);
             return true;
         }
         return false;
@@ -1096,7 +1094,7 @@ public final class DefaultOrderService implements OrderService {
      * the lifecycle refuses the commit (expired, released or due). Runs inside a unit.
      */
     private @Nullable Order commitHoldAndConfirm(Order authorized) {
-        TransitionResult commit = ledger.transition(authorized.id(), ReservationTransition.COMMIT, false);
+        TransitionResult commit = ledger.transition(authorized.id(), ReservationTransition.COMMIT);
         if (commit instanceof TransitionResult.Refused) {
             return null; // expired, released or due: the lifecycle refuses the commit
         }
@@ -1289,7 +1287,7 @@ public final class DefaultOrderService implements OrderService {
                 // of it commit together; elsewhere the hold moves first (a later lost write of the
                 // order only leaves a longer hold, which recovery reads, see holdExpiry)
                 return retries.unit(steps, () -> {
-                    DefaultStockLedger.Extension e = ledger.extended(orderId, until, false);
+                    DefaultStockLedger.Extension e = ledger.extended(orderId, until);
                     recordExtension(read, e.reservation().expiresAt());
                     return e.reservation();
                 });

@@ -136,22 +136,19 @@ public final class DefaultStockLedger implements StockLedger {
         return storage;
     }
 
+    /**
+     * Reserves, for an application or for an order's placement alike: the hold's
+     * {@code STOCK_RESERVED} event goes out either way (recorded by the storage with the hold, or
+     * here). One attempt allocates and asks the storage to hold; an attempt that lost a race is
+     * re-run by the conflict policy.
+     */
     @Override
     public Reservation reserve(ReservationRequest request) {
-        return reserve(request, true);
-    }
-
-    /**
-     * Reserves; with {@code publish == false} no stock event is sent (the order step records its
-     * own event with the order, transactionally where the backend allows). One attempt allocates
-     * and asks the storage to hold; an attempt that lost a race is re-run by the conflict policy.
-     */
-    public Reservation reserve(ReservationRequest request, boolean publish) {
         Check.notNull(request, "request");
         Timing timing = retries.instrumentation().start(Operation.RESERVE);
         Reservation held;
         try {
-            held = retries.racing(new Reserving(request, publish), DefaultStockLedger::contendedAway);
+            held = retries.racing(new Reserving(request), DefaultStockLedger::contendedAway);
         } catch (RuntimeException | Error e) {
             timing.failure(e);
             throw e;
@@ -184,15 +181,13 @@ public final class DefaultStockLedger implements StockLedger {
     /** One {@link #reserve} call: its attempts and what they learnt. Confined to the caller's thread. */
     private final class Reserving implements CheckedSupplier<Reservation> {
         private final ReservationRequest request;
-        private final boolean publish;
         /** Read levels fresh: an attempt lost on cached (or by now stale) numbers. */
         private boolean fresh;
         /** Due holds were expired lazily once already. */
         private boolean expiredOnce;
 
-        Reserving(ReservationRequest request, boolean publish) {
+        Reserving(ReservationRequest request) {
             this.request = request;
-            this.publish = publish;
         }
 
         @Override
@@ -531,32 +526,32 @@ public final class DefaultStockLedger implements StockLedger {
 
     @Override
     public Reservation commit(String reservationId) {
-        return transition(reservationId, ReservationTransition.COMMIT, false).reservationOrThrow();
+        return transition(reservationId, ReservationTransition.COMMIT).reservationOrThrow();
     }
 
     @Override
     public Reservation release(String reservationId) {
-        return transition(reservationId, ReservationTransition.RELEASE, true).reservationOrThrow();
+        return transition(reservationId, ReservationTransition.RELEASE).reservationOrThrow();
     }
 
     @Override
     public Reservation fulfil(String reservationId) {
-        return transition(reservationId, ReservationTransition.FULFIL, false).reservationOrThrow();
+        return transition(reservationId, ReservationTransition.FULFIL).reservationOrThrow();
     }
 
     /**
      * Applies a lifecycle action; a {@code Conflict} (the reservation changed under the storage's
      * write) is re-run by the conflict policy, so the answer is never a conflict: it is
      * {@code Applied}, {@code Unchanged}, {@code Refused} or {@code NotFound}, for the caller to
-     * read. With {@code publish}, a release this call applied sends {@code RESERVATION_RELEASED}.
+     * read. A transition this call applied sends its stock event (recorded by the storage with the
+     * change, or here).
      *
      * @param reservationId the id
      * @param transition the action
-     * @param publish whether to send the stock event of an applied release
      * @return the settled result
      * @throws ConcurrencyConflictException if every attempt lost its race
      */
-    public TransitionResult transition(String reservationId, ReservationTransition transition, boolean publish) {
+    public TransitionResult transition(String reservationId, ReservationTransition transition) {
         Check.identifier(reservationId, "reservationId", 128);
         TransitionResult result =
                 retries.racing(() -> settled(reservationId, transition, clock.instant()), UnaryOperator.identity());
@@ -579,20 +574,19 @@ public final class DefaultStockLedger implements StockLedger {
 
     @Override
     public Reservation extend(String reservationId, Instant newExpiry) {
-        return extended(reservationId, newExpiry, true).reservation();
+        return extended(reservationId, newExpiry).reservation();
     }
 
     /** What an extension settled on: the reservation and whether this call moved its expiry. */
     public record Extension(Reservation reservation, boolean applied) {}
 
     /**
-     * Extends a hold (validation, the storage's atomic primitive, conflict retries); with
-     * {@code publish}, an extension this call applied sends {@code HOLD_EXTENDED} (the order
-     * lifecycle records its own event with the order instead).
+     * Extends a hold (validation, the storage's atomic primitive, conflict retries); an extension
+     * this call applied sends {@code HOLD_EXTENDED} (recorded by the storage with the change, or
+     * here).
      *
      * @param reservationId the id
      * @param newExpiry the new expiry
-     * @param publish whether to send the stock event
      * @return the reservation and whether this call applied the extension
      * @throws NotFoundException if unknown
      * @throws ReservationExpiredException if EXPIRED or due
@@ -600,7 +594,7 @@ public final class DefaultStockLedger implements StockLedger {
      * @throws InvalidRequestException if {@code newExpiry} is not after now or more than
      *     {@link ReservationRequest#MAX_TTL} ahead
      */
-    public Extension extended(String reservationId, Instant newExpiry, boolean publish) {
+    public Extension extended(String reservationId, Instant newExpiry) {
         Check.identifier(reservationId, "reservationId", 128);
         Check.notNull(newExpiry, "newExpiry");
         Instant asked = clock.instant();
