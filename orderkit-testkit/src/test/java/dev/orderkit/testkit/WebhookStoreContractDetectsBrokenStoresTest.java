@@ -283,12 +283,16 @@ class WebhookStoreContractDetectsBrokenStoresTest {
                         "twoDispatchersWithManyThreadsNeverSendOneDeliveryTwiceAtOnce()");
     }
 
+    /**
+     * Caught deterministically by the two sequential tests. The racing one catches it only in a
+     * round where a takeover lands before the stale mark (a stale mark that runs first is legal), so
+     * on a slow machine it may not: it is not required here (CI saw it miss once in about 30 runs).
+     */
     @Test
     void marksThatIgnoreTheClaimTokenAreCaught() {
         assertThat(failuresOf(MarksIgnoreTheToken.class))
                 .contains(
                         "aClaimIsExclusiveUntilItLapsesAndATakenOverClaimChangesNothing()",
-                        "racingTakeoversOfALapsedClaimHaveExactlyOneWinner()",
                         "anUnclaimedDeliveryIsClaimableAtOnceAndAStaleUnclaimChangesNothing()");
     }
 }
