@@ -286,7 +286,7 @@ class WebhookStoreContractDetectsBrokenStoresTest {
     /**
      * Caught deterministically by the two sequential tests. The racing one catches it only in a
      * round where a takeover lands before the stale mark (a stale mark that runs first is legal), so
-     * on a slow machine it may not: it is not required here (CI saw it miss once in about 30 runs).
+     * on a slow machine it may not: it is not required here (a CI run missed it once, 2026-11-27).
      */
     @Test
     void marksThatIgnoreTheClaimTokenAreCaught() {
