@@ -43,10 +43,17 @@ public final class InMemoryInboxStore implements InboxStore {
 
     private final ConcurrentHashMap<String, MessageRecord> records = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Done> done = new ConcurrentSkipListSet<>();
-    private final Stripes stripes = new Stripes(64);
+    private final Stripes stripes;
 
     /** Creates an empty inbox. */
-    public InMemoryInboxStore() {}
+    public InMemoryInboxStore() {
+        this(InMemoryOrderStore.STRIPES);
+    }
+
+    /** An empty inbox with {@code stripeCount} lock stripes (few in the Lincheck tests, see the order store). */
+    InMemoryInboxStore(int stripeCount) {
+        this.stripes = new Stripes(stripeCount);
+    }
 
     @Override
     public Claim claim(String messageId, Instant now, Duration lease) {

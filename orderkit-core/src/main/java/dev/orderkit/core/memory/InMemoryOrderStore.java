@@ -82,14 +82,17 @@ public final class InMemoryOrderStore implements OrderStore {
     /** (scope, key) → the latest order created with it. */
     private final ConcurrentHashMap<List<String>, KeyEntry> byKey = new ConcurrentHashMap<>();
 
-    private final Stripes stripes = new Stripes(64);
+    /** Stripes of a store built by the public constructors. */
+    static final int STRIPES = 64;
+
+    private final Stripes stripes;
     /**
      * Per stripe of the order id, the orders of each status by update time: plain sorted sets,
      * written under the id's stripe write lock and read only under read locks.
      */
-    private final List<Map<OrderStatus, TreeSet<Touched>>> byStatus = new ArrayList<>(stripes.count());
+    private final List<Map<OrderStatus, TreeSet<Touched>>> byStatus = new ArrayList<>();
     /** Per stripe of the order id, the orders of each status by next recovery attempt; like {@link #byStatus}. */
-    private final List<Map<OrderStatus, TreeSet<Touched>>> byDue = new ArrayList<>(stripes.count());
+    private final List<Map<OrderStatus, TreeSet<Touched>>> byDue = new ArrayList<>();
 
     /** An order in the listing indexes, in listing order (created time descending, then id descending). */
     private record Listed(Instant createdAt, String orderId) implements Comparable<Listed> {
@@ -133,7 +136,16 @@ public final class InMemoryOrderStore implements OrderStore {
      * @param outbox the outbox
      */
     public InMemoryOrderStore(InMemoryOutbox outbox) {
+        this(outbox, STRIPES);
+    }
+
+    /**
+     * A store with {@code stripeCount} lock stripes: the Lincheck tests use few, so that a model
+     * checker's interleavings of a whole-store scan stay few and orders share stripes often.
+     */
+    InMemoryOrderStore(InMemoryOutbox outbox, int stripeCount) {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
+        this.stripes = new Stripes(stripeCount);
         for (int i = 0; i < stripes.count(); i++) {
             Map<OrderStatus, TreeSet<Touched>> index = new EnumMap<>(OrderStatus.class);
             for (OrderStatus s : OrderStatus.values()) {

@@ -28,7 +28,7 @@ public class InMemoryInboxStoreLincheckTest {
 
     private static final Duration LEASE = Duration.ofSeconds(5);
 
-    private final InMemoryInboxStore inbox = new InMemoryInboxStore();
+    private final InMemoryInboxStore inbox = new InMemoryInboxStore(LincheckBudget.STRIPES);
 
     private static String id(int id) {
         return "stripe:evt_" + id;

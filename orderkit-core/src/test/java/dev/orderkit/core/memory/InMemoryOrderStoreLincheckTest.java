@@ -43,7 +43,8 @@ public class InMemoryOrderStoreLincheckTest {
     private static final Instant[] STALE_BEFORE = {T0.plusSeconds(1), T0.plusSeconds(3)};
     private static final Set<OrderStatus> UNFINISHED = EnumSet.of(OrderStatus.CREATED, OrderStatus.STOCK_RESERVED);
 
-    private final InMemoryOrderStore store = new InMemoryOrderStore(new InMemoryEventSink());
+    private final InMemoryOrderStore store =
+            new InMemoryOrderStore(new InMemoryOutbox(new InMemoryEventSink()), LincheckBudget.STRIPES);
 
     private static Order order(int i, OrderStatus status, long version, Instant updatedAt) {
         return new Order(
