@@ -109,6 +109,9 @@ public abstract class AbstractJdbcBenchmark extends WorkloadParams {
             } else {
                 Checks.stock(what, kit.config().stockStorage(), workload, tally);
             }
+            if (kit != null) { // how far the hot-SKU combiner batched this trial (JMH prints it)
+                System.out.println(what + " " + kit.combinerStats());
+            }
         } finally {
             try {
                 dataSource.close();

@@ -3,8 +3,10 @@ package dev.orderkit.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orderkit.core.AllocatedLine;
+import dev.orderkit.core.ReservationState;
 import dev.orderkit.core.StockKey;
 import dev.orderkit.core.spi.ReservationTransition;
+import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockStorage;
 import dev.orderkit.core.spi.TransitionResult;
@@ -71,6 +73,11 @@ class PostgresReserveStatementTest {
 
     /** Runs {@code sql} on B's row in an open transaction, runs {@code call} (which blocks on it), then commits. */
     private <T> T whileBIsChanging(String set, Callable<T> call) throws Exception {
+        return whileBIsChanging(set, "WITH a AS", call);
+    }
+
+    /** As above, for a statement whose text starts with {@code head}. */
+    private <T> T whileBIsChanging(String set, String head, Callable<T> call) throws Exception {
         String server = TestDatabases.server(TestDatabases.Kind.POSTGRES).url();
         try (Connection locker = DriverManager.getConnection(server);
                 Connection admin = DriverManager.getConnection(server)) {
@@ -79,18 +86,18 @@ class PostgresReserveStatementTest {
                 st.executeUpdate("UPDATE " + prefix + "stock_level SET " + set + " WHERE sku = 'RS-B'");
             }
             Future<T> f = exec.submit(call);
-            waitUntilBlocked(admin);
+            waitUntilBlocked(admin, head);
             locker.commit();
             return f.get(20, TimeUnit.SECONDS);
         }
     }
 
-    private void waitUntilBlocked(Connection admin) throws Exception {
+    private void waitUntilBlocked(Connection admin, String head) throws Exception {
         for (int i = 0; i < 500; i++) {
             try (Statement st = admin.createStatement();
                     ResultSet rs =
                             st.executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                    + "AND query LIKE 'WITH a AS%" + prefix + "%'")) {
+                                    + "AND query LIKE '" + head + "%" + prefix + "%'")) {
                 rs.next();
                 if (rs.getInt(1) > 0) {
                     return;
@@ -149,6 +156,75 @@ class PostgresReserveStatementTest {
                         h.execute("UPDATE " + prefix + "stock_level SET reserved = reserved - 10 WHERE sku = 'RS-B'"));
     }
 
+    private static ReserveCommand command(String id, long quantity) {
+        Instant now = Instant.now();
+        return new ReserveCommand(id, List.of(new AllocatedLine(B, quantity)), now.plusSeconds(60), now);
+    }
+
+    /**
+     * The combiner's batch locks its levels in one statement: one that waited for the row admits on
+     * the newest level (3 on hand, not the snapshot's 40), in arrival order, each member whole.
+     */
+    @Test
+    void aBatchThatWaitedForTheLevelAdmitsOnItsNewestValues() throws Exception {
+        List<ReserveResult> out = whileBIsChanging(
+                "on_hand = 3",
+                "SELECT on_hand - reserved",
+                () -> stock.reserveAll(List.of(command("b1", 2), command("b2", 2), command("b3", 1))));
+        assertThat(out.get(0)).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(out.get(1))
+                .isInstanceOfSatisfying(
+                        ReserveResult.Insufficient.class,
+                        i -> assertThat(i.shortfalls())
+                                .singleElement()
+                                .satisfies(sf -> assertThat(sf.available()).isEqualTo(1)));
+        assertThat(out.get(2)).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(stock.level(B).orElseThrow().reserved()).isEqualTo(3);
+        assertThat(stock.reservation("b2")).isEmpty();
+        stock.transition("b1", ReservationTransition.RELEASE, Instant.now());
+        stock.transition("b3", ReservationTransition.RELEASE, Instant.now());
+        Jdbi.create(TestDatabases.pool(TestDatabases.Kind.POSTGRES))
+                .useHandle(h -> h.execute("UPDATE " + prefix + "stock_level SET on_hand = 40 WHERE sku = 'RS-B'"));
+    }
+
+    /**
+     * An id of the batch committed by another transaction while the batch waited for the level: the
+     * PostgreSQL batch does not read ids, so its insert collides; it rolls back, having written
+     * nothing, and the full path answers that id as a sequential reserve would ({@code
+     * AlreadyExists}) and holds the other.
+     */
+    @Test
+    void aBatchWhoseIdIsCommittedWhileItWaitsAnswersItAsExisting() throws Exception {
+        String server = TestDatabases.server(TestDatabases.Kind.POSTGRES).url();
+        List<ReserveResult> out;
+        try (Connection locker = DriverManager.getConnection(server);
+                Connection admin = DriverManager.getConnection(server)) {
+            locker.setAutoCommit(false);
+            try (Statement st = locker.createStatement()) {
+                st.executeUpdate("UPDATE " + prefix + "stock_level SET version = version WHERE sku = 'RS-B'");
+                st.executeUpdate("INSERT INTO " + prefix + "reservation (id, state, expires_at, created_at, "
+                        + "updated_at, version) VALUES ('b5', 'RELEASED', 0, 0, 0, 0)");
+                st.executeUpdate("INSERT INTO " + prefix + "reservation_line (reservation_id, line_no, sku, "
+                        + "location, quantity) VALUES ('b5', 0, 'RS-B', 'default', 1)");
+            }
+            Future<List<ReserveResult>> f =
+                    exec.submit(() -> stock.reserveAll(List.of(command("b6", 1), command("b5", 1))));
+            waitUntilBlocked(admin, "SELECT on_hand - reserved");
+            locker.commit();
+            out = f.get(20, TimeUnit.SECONDS);
+        }
+        assertThat(out.get(0)).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(out.get(1))
+                .isInstanceOfSatisfying(
+                        ReserveResult.AlreadyExists.class,
+                        e -> assertThat(e.reservation().state()).isEqualTo(ReservationState.RELEASED));
+        assertThat(stock.level(B).orElseThrow().reserved()).isEqualTo(1);
+        assertThat(stock.movements(B))
+                .filteredOn(m -> "b5".equals(m.reference()))
+                .isEmpty();
+        stock.transition("b6", ReservationTransition.RELEASE, Instant.now());
+    }
+
     /** A simulated fulfil of {@code c5} (5 committed units of B) outside the storage, and its undo. */
     private static final String FULFIL_5 = "on_hand = on_hand - 5, reserved = reserved - 5, committed = committed - 5";
 
@@ -183,6 +259,22 @@ class PostgresReserveStatementTest {
         undoFulfil5();
         stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
         stock.transition("r4", ReservationTransition.RELEASE, Instant.now());
+    }
+
+    /** The same interleaving for the combiner's batch: its write runs after the lock, on the newest row. */
+    @Test
+    void aBatchAfterAConcurrentFulfilOfCommittedUnitsIsNotRefusedByTheCheck() throws Exception {
+        commit5();
+        List<ReserveResult> out = whileBIsChanging(
+                FULFIL_5, "SELECT on_hand - reserved", () -> stock.reserveAll(List.of(command("b4", 3))));
+        assertThat(out).singleElement().isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(stock.level(B).orElseThrow())
+                .satisfies(l -> assertThat(l.reserved()).isEqualTo(3))
+                .satisfies(l -> assertThat(l.committed()).isZero())
+                .satisfies(l -> assertThat(l.onHand()).isEqualTo(35));
+        undoFulfil5();
+        stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
+        stock.transition("b4", ReservationTransition.RELEASE, Instant.now());
     }
 
     /** The same interleaving for the batch expiry: its new rows take committed from the locked row too. */

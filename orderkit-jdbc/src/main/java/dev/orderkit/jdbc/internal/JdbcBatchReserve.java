@@ -11,6 +11,12 @@ import dev.orderkit.core.event.OrderKitEvent;
 import dev.orderkit.core.spi.ReserveCommand;
 import dev.orderkit.core.spi.ReserveResult;
 import dev.orderkit.core.spi.StockEvents;
+import dev.orderkit.jdbc.JdbcDialect;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -46,7 +52,16 @@ import org.jspecify.annotations.Nullable;
  *       their lines and their movements as three JDBC batches, and commit once.
  * </ol>
  *
- * If nothing is admitted the transaction rolls back. If the transaction fails (a deadlock with a
+ * On PostgreSQL, a batch of one key and one line per command (every batch the combiner forms)
+ * first runs without step 2 and writes with one statement (a data-modifying CTE over arrays,
+ * {@link #PG_WRITE}): three round trips with its commit instead of eight. Skipping the read of
+ * existing ids changes an answer only for a command whose id exists, so that attempt holds only
+ * while every command is admitted and every insert goes in; otherwise (a rejected command, or a
+ * unique-key violation from an existing id) it rolls back, having written nothing, and the batch
+ * runs the full path. The id read was also the slow statement (an {@code IN} list whose plan,
+ * cached while the table was small, scanned it: 13.6 ms average per batch in the hot benchmark).
+ *
+ * <p>If nothing is admitted the transaction rolls back. If the transaction fails (a deadlock with a
  * concurrent single reserve of the same id, a lost connection, a lost commit acknowledgement),
  * the call throws; core's combiner then re-runs every member with the single, idempotent
  * {@code reserve}, which finds an applied one as {@code AlreadyExists}. Batches above
@@ -72,10 +87,38 @@ final class JdbcBatchReserve {
     private static final String INSERT_MOVEMENT = "INSERT INTO {p}movement "
             + "(sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
             + "VALUES (:sku, :loc, 0, :q, :reason, :ref, :at)";
+    /**
+     * PostgreSQL: the whole write of a batch of one key, one line per command, in one statement
+     * (the level is locked by this transaction, so the statement's snapshot has its newest values):
+     * the guarded update of the level, the reservation rows, their lines, their movements (in batch
+     * order) and their events, the rows as arrays. Replies the number of levels updated (1).
+     */
+    private static final String PG_WRITE = "WITH u AS (UPDATE {p}stock_level s SET reserved = s.reserved + ?, "
+            + "version = s.version + ?, updated_at = ? WHERE s.sku = ? AND s.location = ? "
+            + "AND s.on_hand - s.reserved + CASE WHEN s.policy_until > ? THEN s.policy_limit ELSE 0 END >= ? "
+            + "RETURNING 1), "
+            + "r AS (INSERT INTO {p}reservation (id, state, expires_at, created_at, updated_at, version) "
+            + "SELECT x.id, 'HELD', x.exp, x.at, x.at, 0 FROM unnest(CAST(? AS VARCHAR[]), CAST(? AS BIGINT[]), "
+            + "CAST(? AS BIGINT[])) AS x(id, exp, at)), "
+            + "l AS (INSERT INTO {p}reservation_line (reservation_id, line_no, sku, location, quantity, held_until) "
+            + "SELECT x.id, 0, CAST(? AS VARCHAR), CAST(? AS VARCHAR), x.q, x.exp FROM unnest(CAST(? AS VARCHAR[]), "
+            + "CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS x(id, q, exp)), "
+            + "m AS (INSERT INTO {p}movement (sku, location, on_hand_delta, reserved_delta, reason, reference, at) "
+            + "SELECT CAST(? AS VARCHAR), CAST(? AS VARCHAR), 0, y.q, 'RESERVE', y.ref, y.at FROM unnest("
+            + "CAST(? AS BIGINT[]), CAST(? AS VARCHAR[]), CAST(? AS BIGINT[])) "
+            + "WITH ORDINALITY AS y(q, ref, at, o) ORDER BY y.o), "
+            + "e AS (INSERT INTO {p}outbox (event_id, event_type, subject_id, payload, status, attempts, "
+            + "next_attempt_at, created_at) SELECT z.eid, z.typ, z.sub, z.pay, 'PENDING', 0, 0, z.at "
+            + "FROM unnest(CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS TEXT[]), "
+            + "CAST(? AS BIGINT[])) WITH ORDINALITY AS z(eid, typ, sub, pay, at, o) ORDER BY z.o) "
+            + "SELECT COUNT(*) FROM u";
+
     private final Db db;
+    private final boolean postgres;
 
     JdbcBatchReserve(Db db) {
         this.db = db;
+        this.postgres = db.dialect() == JdbcDialect.POSTGRESQL;
     }
 
     List<ReserveResult> apply(List<ReserveCommand> batch) {
@@ -109,49 +152,92 @@ final class JdbcBatchReserve {
                 keys.add(l.key());
             }
         }
-        return db.tx("reserve batch of " + batch.size(), tx -> {
-            Handle h = tx.handle();
-            // the allowances of the batch are those at its first command's time (one combiner drain)
-            long t0 = Db.nanos(batch.get(0).now());
-            Map<StockKey, Long> available = lock(h, keys, t0);
-            Map<String, Reservation> known = existing(h, ids);
-            List<ReserveResult> out = new ArrayList<>(batch.size());
-            List<Reservation> admitted = new ArrayList<>();
-            TreeMap<StockKey, Total> totals = new TreeMap<>();
-            for (int i = 0; i < batch.size(); i++) {
-                ReserveCommand c = batch.get(i);
-                List<AllocatedLine> lines = sorted.get(i);
-                Reservation found = known.get(c.reservationId());
-                if (found != null) {
-                    out.add(new ReserveResult.AlreadyExists(found));
-                    continue;
-                }
-                ReserveResult rejected = rejection(lines, available);
-                if (rejected != null) {
-                    out.add(rejected);
-                    continue;
-                }
-                long at = Db.nanos(c.now());
-                for (AllocatedLine l : lines) {
-                    available.merge(l.key(), -l.quantity(), Long::sum);
-                    Total t = totals.computeIfAbsent(l.key(), k -> new Total());
-                    t.quantity += l.quantity();
-                    t.holds++;
-                    t.at = Math.max(t.at, at);
-                }
-                Reservation r = new Reservation(
-                        c.reservationId(), ReservationState.HELD, lines, c.expiresAt(), c.now(), c.now());
-                known.put(r.id(), r); // a later command with this id finds it, as a sequential call would
-                admitted.add(r);
-                out.add(new ReserveResult.Reserved(r));
+        if (postgres
+                && keys.size() == 1
+                && batch.stream().allMatch(c -> c.lines().size() == 1)) {
+            try {
+                return db.tx("reserve batch of " + batch.size(), tx -> admit(tx, batch, sorted, keys, ids, true));
+            } catch (NotPlain e) {
+                // an id of the batch exists, or a command was rejected: the full path below
             }
-            if (admitted.isEmpty()) {
-                tx.rollbackOnly();
-                return out;
+        }
+        return db.tx("reserve batch of " + batch.size(), tx -> admit(tx, batch, sorted, keys, ids, false));
+    }
+
+    /**
+     * Why the PostgreSQL batch gave up (its transaction rolled back, nothing written): it does not
+     * read which ids exist, which changes an answer only for a command with an existing id, so it
+     * holds only while every command is admitted and every insert goes in.
+     */
+    private static final class NotPlain extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotPlain() {
+            super("the batch needs the full path", null, false, false);
+        }
+    }
+
+    /**
+     * One attempt at the batch in transaction {@code tx}: lock, admit in arrival order, write.
+     * {@code plain}: the PostgreSQL batch of one key, one line per command (every batch the
+     * combiner forms), which skips the read of existing ids and writes with one statement; it
+     * throws {@link NotPlain} where that could change an answer.
+     */
+    private List<ReserveResult> admit(
+            Db.Tx tx,
+            List<ReserveCommand> batch,
+            List<List<AllocatedLine>> sorted,
+            TreeSet<StockKey> keys,
+            Set<String> ids,
+            boolean plain) {
+        Handle h = tx.handle();
+        // the allowances of the batch are those at its first command's time (one combiner drain)
+        long t0 = Db.nanos(batch.get(0).now());
+        Map<StockKey, Long> available = lock(h, keys, t0);
+        Map<String, Reservation> known = plain ? new HashMap<>() : existing(h, ids);
+        List<ReserveResult> out = new ArrayList<>(batch.size());
+        List<Reservation> admitted = new ArrayList<>();
+        TreeMap<StockKey, Total> totals = new TreeMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            ReserveCommand c = batch.get(i);
+            List<AllocatedLine> lines = sorted.get(i);
+            Reservation found = known.get(c.reservationId());
+            if (found != null) {
+                out.add(new ReserveResult.AlreadyExists(found));
+                continue;
             }
-            write(h, totals, admitted, t0);
+            ReserveResult rejected = rejection(lines, available);
+            if (rejected != null) {
+                if (plain) {
+                    throw new NotPlain(); // the id may exist: a sequential reserve would answer that
+                }
+                out.add(rejected);
+                continue;
+            }
+            long at = Db.nanos(c.now());
+            for (AllocatedLine l : lines) {
+                available.merge(l.key(), -l.quantity(), Long::sum);
+                Total t = totals.computeIfAbsent(l.key(), k -> new Total());
+                t.quantity += l.quantity();
+                t.holds++;
+                t.at = Math.max(t.at, at);
+            }
+            Reservation r =
+                    new Reservation(c.reservationId(), ReservationState.HELD, lines, c.expiresAt(), c.now(), c.now());
+            known.put(r.id(), r); // a later command with this id finds it, as a sequential call would
+            admitted.add(r);
+            out.add(new ReserveResult.Reserved(r));
+        }
+        if (admitted.isEmpty()) {
+            tx.rollbackOnly();
             return out;
-        });
+        }
+        if (plain) {
+            writePostgres(h, totals.firstEntry(), admitted, t0);
+        } else {
+            write(h, totals, admitted, t0);
+        }
+        return out;
     }
 
     /** Locks each level once in canonical order; its reservable quantity at t0, absent keys left out. */
@@ -267,5 +353,78 @@ final class JdbcBatchReserve {
             events.add(StockEvents.reserved(r.id(), r.lines().size(), r.createdAt()));
         }
         JdbcOutboxStore.insert(h, db, events);
+    }
+
+    /**
+     * {@link #write} of a batch of one key, one line per command, on PostgreSQL in one statement
+     * ({@link #PG_WRITE}): the rows as arrays.
+     */
+    private void writePostgres(Handle h, Map.Entry<StockKey, Total> total, List<Reservation> admitted, long t0) {
+        Connection c = h.getConnection();
+        StockKey key = total.getKey();
+        int n = admitted.size();
+        String[] ids = new String[n];
+        Long[] exps = new Long[n];
+        Long[] ats = new Long[n];
+        Long[] qs = new Long[n];
+        String[] eventIds = new String[n];
+        String[] eventTypes = new String[n];
+        String[] payloads = new String[n];
+        for (int i = 0; i < n; i++) {
+            Reservation r = admitted.get(i);
+            ids[i] = r.id();
+            exps[i] = Db.nanos(r.expiresAt());
+            ats[i] = Db.nanos(r.createdAt());
+            qs[i] = r.lines().get(0).quantity();
+            OrderKitEvent event = StockEvents.reserved(r.id(), 1, r.createdAt());
+            eventIds[i] = event.id();
+            eventTypes[i] = event.type().name();
+            payloads[i] = Codec.write(event);
+        }
+        int updated;
+        try (PreparedStatement ps = c.prepareStatement(db.sql(PG_WRITE))) {
+            Array idArray = c.createArrayOf("varchar", ids);
+            Array expArray = c.createArrayOf("bigint", exps);
+            Array atArray = c.createArrayOf("bigint", ats);
+            Array qArray = c.createArrayOf("bigint", qs);
+            int p = 1;
+            ps.setLong(p++, total.getValue().quantity);
+            ps.setLong(p++, total.getValue().holds);
+            ps.setLong(p++, total.getValue().at);
+            ps.setString(p++, key.sku());
+            ps.setString(p++, key.location());
+            ps.setLong(p++, t0);
+            ps.setLong(p++, total.getValue().quantity);
+            ps.setArray(p++, idArray); // r
+            ps.setArray(p++, expArray);
+            ps.setArray(p++, atArray);
+            ps.setString(p++, key.sku()); // l
+            ps.setString(p++, key.location());
+            ps.setArray(p++, idArray);
+            ps.setArray(p++, qArray);
+            ps.setArray(p++, expArray);
+            ps.setString(p++, key.sku()); // m
+            ps.setString(p++, key.location());
+            ps.setArray(p++, qArray);
+            ps.setArray(p++, idArray);
+            ps.setArray(p++, atArray);
+            ps.setArray(p++, c.createArrayOf("varchar", eventIds)); // e
+            ps.setArray(p++, c.createArrayOf("varchar", eventTypes));
+            ps.setArray(p++, idArray);
+            ps.setArray(p++, c.createArrayOf("text", payloads));
+            ps.setArray(p, atArray);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                updated = rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            if (Db.isDuplicate(e)) { // an id of the batch exists: the full path reads it
+                throw new NotPlain();
+            }
+            throw Db.map("write a reserve batch", e);
+        }
+        if (updated != 1) { // the row is locked by this transaction: only data changed behind the lock
+            throw new ConcurrencyConflictException("level " + key + " moved under the batch's lock");
+        }
     }
 }
