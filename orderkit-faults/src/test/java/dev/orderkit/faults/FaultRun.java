@@ -37,6 +37,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -315,6 +316,8 @@ final class FaultRun {
             // recovery), delivering to the same durable sink; claims of killed workers lapse
             List<RecordingSink> drainSinks = new ArrayList<>();
             List<Thread> drainers = new ArrayList<>();
+            // the last failure of a drain round, named in the verdict should the drain not finish
+            AtomicReference<String> lastDrainError = new AtomicReference<>("none");
             for (SuiteOutbox o : outboxes) {
                 for (int r = 0; r < DRAIN_RELAYS; r++) {
                     int i = r;
@@ -328,7 +331,9 @@ final class FaultRun {
                             null);
                     drainSinks.add(sink);
                     OutboxRelay relay = o.relay(sink);
-                    Thread t = new Thread(() -> drain(relay, drainStop, verdict), "fault-drain-" + o.name() + "-" + i);
+                    Thread t = new Thread(
+                            () -> drain(relay, drainStop, verdict, o.name(), lastDrainError),
+                            "fault-drain-" + o.name() + "-" + i);
                     t.setDaemon(true);
                     drainers.add(t);
                     t.start();
@@ -369,11 +374,15 @@ final class FaultRun {
             long pendingAtRest = -1;
             while (true) {
                 long pending = 0;
+                List<String> byOutbox = new ArrayList<>();
                 for (SuiteOutbox o : outboxes) {
                     try {
-                        pending += o.store().count(OutboxStore.Status.PENDING);
+                        long n = o.store().count(OutboxStore.Status.PENDING);
+                        pending += n;
+                        byOutbox.add(o.name() + "=" + n);
                     } catch (OrderKitException e) {
                         pending++; // asked again
+                        byOutbox.add(o.name() + "=? (" + e.getMessage() + ")");
                     }
                 }
                 if (pendingAtRest < 0) {
@@ -385,7 +394,9 @@ final class FaultRun {
                 if (System.nanoTime() > drainDeadline) {
                     verdict.add(
                             Verdict.Kind.QUIESCENCE,
-                            pending + " outbox events still PENDING after 60 s of draining at rest");
+                            pending + " outbox events still PENDING after 60 s of draining at rest ("
+                                    + String.join(", ", byOutbox) + "; last failed drain round: "
+                                    + lastDrainError.get() + ")");
                     break;
                 }
                 Thread.sleep(100);
@@ -524,14 +535,19 @@ final class FaultRun {
         }
     }
 
-    /** Relay rounds until {@code stop}: again at once after a round that delivered, else after 50 ms. */
-    private static void drain(OutboxRelay relay, AtomicBoolean stop, Verdict verdict) {
+    /**
+     * Relay rounds until {@code stop}: again at once after a round that delivered, else after 50 ms.
+     * A round's typed failure is retried and kept in {@code lastError}.
+     */
+    private static void drain(
+            OutboxRelay relay, AtomicBoolean stop, Verdict verdict, String outbox, AtomicReference<String> lastError) {
         while (!stop.get()) {
             int delivered = 0;
             try {
                 delivered = relay.runOnce();
             } catch (OrderKitException e) {
-                // the last faults may still be settling: the next round retries
+                // the last faults may still be settling: the next round retries (kept for the verdict)
+                lastError.set(outbox + ": " + e);
             } catch (RuntimeException e) {
                 verdict.add(Verdict.Kind.UNTYPED, "outbox relay of the final drain: " + e);
             }
