@@ -225,6 +225,34 @@ class PostgresReserveStatementTest {
         stock.transition("b6", ReservationTransition.RELEASE, Instant.now());
     }
 
+    /**
+     * A batch of one key with a rejected command and an existing id: the rejection makes it read the
+     * ids (the level still locked), so the existing one answers {@code AlreadyExists}, as
+     * sequential reserves would answer each, and only the new fitting one is held.
+     */
+    @Test
+    void aBatchWithARejectedCommandAnswersAnExistingIdAsExisting() {
+        assertThat(reserve(stock, "e1", List.of(new AllocatedLine(B, 1)))).isInstanceOf(ReserveResult.Reserved.class);
+        List<ReserveResult> out = stock.reserveAll(List.of(command("n1", 2), command("e1", 1), command("n2", 100)));
+        assertThat(out.get(0)).isInstanceOf(ReserveResult.Reserved.class);
+        assertThat(out.get(1))
+                .isInstanceOfSatisfying(
+                        ReserveResult.AlreadyExists.class,
+                        e -> assertThat(e.reservation().state()).isEqualTo(ReservationState.HELD));
+        assertThat(out.get(2))
+                .isInstanceOfSatisfying(
+                        ReserveResult.Insufficient.class,
+                        i -> assertThat(i.shortfalls())
+                                .singleElement()
+                                .satisfies(sf -> assertThat(sf.available()).isEqualTo(37)));
+        assertThat(stock.level(B).orElseThrow().reserved()).isEqualTo(3);
+        assertThat(stock.movements(B))
+                .filteredOn(m -> "e1".equals(m.reference()))
+                .hasSize(1);
+        stock.transition("n1", ReservationTransition.RELEASE, Instant.now());
+        stock.transition("e1", ReservationTransition.RELEASE, Instant.now());
+    }
+
     /** A simulated fulfil of {@code c5} (5 committed units of B) outside the storage, and its undo. */
     private static final String FULFIL_5 = "on_hand = on_hand - 5, reserved = reserved - 5, committed = committed - 5";
 

@@ -55,10 +55,10 @@ import org.jspecify.annotations.Nullable;
  * On PostgreSQL, a batch of one key and one line per command (every batch the combiner forms)
  * first runs without step 2 and writes with one statement (a data-modifying CTE over arrays,
  * {@link #PG_WRITE}): three round trips with its commit instead of eight. Skipping the read of
- * existing ids changes an answer only for a command whose id exists, so that attempt holds only
- * while every command is admitted and every insert goes in; otherwise (a rejected command, or a
- * unique-key violation from an existing id) it rolls back, having written nothing, and the batch
- * runs the full path. The id read was also the slow statement (an {@code IN} list whose plan,
+ * existing ids changes an answer only for a command whose id exists: once a command is rejected
+ * (it might be one), the ids are read after all, the level still locked, and the batch is admitted
+ * again from the start; if every command was admitted, an existing id makes the write's insert
+ * fail, the transaction rolls back, having written nothing, and the batch runs the full path. The id read was also the slow statement (an {@code IN} list whose plan,
  * cached while the table was small, scanned it: 13.6 ms average per batch in the hot benchmark).
  *
  * <p>If nothing is admitted the transaction rolls back. If the transaction fails (a deadlock with a
@@ -158,16 +158,15 @@ final class JdbcBatchReserve {
             try {
                 return db.tx("reserve batch of " + batch.size(), tx -> admit(tx, batch, sorted, keys, ids, true));
             } catch (NotPlain e) {
-                // an id of the batch exists, or a command was rejected: the full path below
+                // an id of the batch exists (the write collided with it): the full path below
             }
         }
         return db.tx("reserve batch of " + batch.size(), tx -> admit(tx, batch, sorted, keys, ids, false));
     }
 
     /**
-     * Why the PostgreSQL batch gave up (its transaction rolled back, nothing written): it does not
-     * read which ids exist, which changes an answer only for a command with an existing id, so it
-     * holds only while every command is admitted and every insert goes in.
+     * Why the PostgreSQL batch gave up (its transaction rolled back, nothing written): it admitted
+     * every command without reading which ids exist, and an insert found one that does.
      */
     private static final class NotPlain extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -180,8 +179,9 @@ final class JdbcBatchReserve {
     /**
      * One attempt at the batch in transaction {@code tx}: lock, admit in arrival order, write.
      * {@code plain}: the PostgreSQL batch of one key, one line per command (every batch the
-     * combiner forms), which skips the read of existing ids and writes with one statement; it
-     * throws {@link NotPlain} where that could change an answer.
+     * combiner forms), which writes with one statement and reads the existing ids only once a
+     * command is rejected (then admits again from the start, the level still locked); it throws
+     * {@link NotPlain} when its write finds an id that exists.
      */
     private List<ReserveResult> admit(
             Db.Tx tx,
@@ -193,51 +193,61 @@ final class JdbcBatchReserve {
         Handle h = tx.handle();
         // the allowances of the batch are those at its first command's time (one combiner drain)
         long t0 = Db.nanos(batch.get(0).now());
-        Map<StockKey, Long> available = lock(h, keys, t0);
-        Map<String, Reservation> known = plain ? new HashMap<>() : existing(h, ids);
-        List<ReserveResult> out = new ArrayList<>(batch.size());
-        List<Reservation> admitted = new ArrayList<>();
-        TreeMap<StockKey, Total> totals = new TreeMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            ReserveCommand c = batch.get(i);
-            List<AllocatedLine> lines = sorted.get(i);
-            Reservation found = known.get(c.reservationId());
-            if (found != null) {
-                out.add(new ReserveResult.AlreadyExists(found));
-                continue;
-            }
-            ReserveResult rejected = rejection(lines, available);
-            if (rejected != null) {
-                if (plain) {
-                    throw new NotPlain(); // the id may exist: a sequential reserve would answer that
+        Map<StockKey, Long> locked = lock(h, keys, t0);
+        boolean idsRead = !plain;
+        Map<String, Reservation> known = idsRead ? existing(h, ids) : new HashMap<>();
+        while (true) {
+            Map<StockKey, Long> available = new HashMap<>(locked);
+            List<ReserveResult> out = new ArrayList<>(batch.size());
+            List<Reservation> admitted = new ArrayList<>();
+            TreeMap<StockKey, Total> totals = new TreeMap<>();
+            boolean again = false;
+            for (int i = 0; i < batch.size() && !again; i++) {
+                ReserveCommand c = batch.get(i);
+                List<AllocatedLine> lines = sorted.get(i);
+                Reservation found = known.get(c.reservationId());
+                if (found != null) {
+                    out.add(new ReserveResult.AlreadyExists(found));
+                    continue;
                 }
-                out.add(rejected);
+                ReserveResult rejected = rejection(lines, available);
+                if (rejected != null) {
+                    // unread, the id may exist (a sequential reserve would answer that): read the
+                    // ids after all, the levels still locked, and admit again from the start
+                    again = !idsRead;
+                    out.add(rejected);
+                    continue;
+                }
+                long at = Db.nanos(c.now());
+                for (AllocatedLine l : lines) {
+                    available.merge(l.key(), -l.quantity(), Long::sum);
+                    Total t = totals.computeIfAbsent(l.key(), k -> new Total());
+                    t.quantity += l.quantity();
+                    t.holds++;
+                    t.at = Math.max(t.at, at);
+                }
+                Reservation r = new Reservation(
+                        c.reservationId(), ReservationState.HELD, lines, c.expiresAt(), c.now(), c.now());
+                known.put(r.id(), r); // a later command with this id finds it, as a sequential call would
+                admitted.add(r);
+                out.add(new ReserveResult.Reserved(r));
+            }
+            if (again) {
+                known = existing(h, ids);
+                idsRead = true;
                 continue;
             }
-            long at = Db.nanos(c.now());
-            for (AllocatedLine l : lines) {
-                available.merge(l.key(), -l.quantity(), Long::sum);
-                Total t = totals.computeIfAbsent(l.key(), k -> new Total());
-                t.quantity += l.quantity();
-                t.holds++;
-                t.at = Math.max(t.at, at);
+            if (admitted.isEmpty()) {
+                tx.rollbackOnly();
+                return out;
             }
-            Reservation r =
-                    new Reservation(c.reservationId(), ReservationState.HELD, lines, c.expiresAt(), c.now(), c.now());
-            known.put(r.id(), r); // a later command with this id finds it, as a sequential call would
-            admitted.add(r);
-            out.add(new ReserveResult.Reserved(r));
-        }
-        if (admitted.isEmpty()) {
-            tx.rollbackOnly();
+            if (plain) {
+                writePostgres(h, totals.firstEntry(), admitted, t0);
+            } else {
+                write(h, totals, admitted, t0);
+            }
             return out;
         }
-        if (plain) {
-            writePostgres(h, totals.firstEntry(), admitted, t0);
-        } else {
-            write(h, totals, admitted, t0);
-        }
-        return out;
     }
 
     /** Locks each level once in canonical order; its reservable quantity at t0, absent keys left out. */
