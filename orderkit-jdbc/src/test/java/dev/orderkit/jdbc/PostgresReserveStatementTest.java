@@ -263,6 +263,20 @@ class PostgresReserveStatementTest {
                         + "WHERE sku = 'RS-B'"));
     }
 
+    /**
+     * Checks B after a hold of 3 that followed the simulated fulfil of {@code c5}, then puts the
+     * books straight: the fulfil done through the storage, the hold {@code id} released.
+     */
+    private void heldThreeAfterTheFulfilThenSettle(String id) {
+        assertThat(stock.level(B).orElseThrow())
+                .satisfies(l -> assertThat(l.reserved()).isEqualTo(3))
+                .satisfies(l -> assertThat(l.committed()).isZero())
+                .satisfies(l -> assertThat(l.onHand()).isEqualTo(35));
+        undoFulfil5();
+        stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
+        stock.transition(id, ReservationTransition.RELEASE, Instant.now());
+    }
+
     private void commit5() {
         assertThat(reserve(stock, "c5", List.of(new AllocatedLine(B, 5)))).isInstanceOf(ReserveResult.Reserved.class);
         assertThat(stock.transition("c5", ReservationTransition.COMMIT, Instant.now()))
@@ -280,13 +294,7 @@ class PostgresReserveStatementTest {
         commit5();
         ReserveResult r = whileBIsChanging(FULFIL_5, () -> reserve(stock, "r4", List.of(new AllocatedLine(B, 3))));
         assertThat(r).isInstanceOf(ReserveResult.Reserved.class);
-        assertThat(stock.level(B).orElseThrow())
-                .satisfies(l -> assertThat(l.reserved()).isEqualTo(3))
-                .satisfies(l -> assertThat(l.committed()).isZero())
-                .satisfies(l -> assertThat(l.onHand()).isEqualTo(35));
-        undoFulfil5();
-        stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
-        stock.transition("r4", ReservationTransition.RELEASE, Instant.now());
+        heldThreeAfterTheFulfilThenSettle("r4");
     }
 
     /** The same interleaving for the combiner's batch: its write runs after the lock, on the newest row. */
@@ -296,13 +304,7 @@ class PostgresReserveStatementTest {
         List<ReserveResult> out = whileBIsChanging(
                 FULFIL_5, "SELECT on_hand - reserved", () -> stock.reserveAll(List.of(command("b4", 3))));
         assertThat(out).singleElement().isInstanceOf(ReserveResult.Reserved.class);
-        assertThat(stock.level(B).orElseThrow())
-                .satisfies(l -> assertThat(l.reserved()).isEqualTo(3))
-                .satisfies(l -> assertThat(l.committed()).isZero())
-                .satisfies(l -> assertThat(l.onHand()).isEqualTo(35));
-        undoFulfil5();
-        stock.transition("c5", ReservationTransition.FULFIL, Instant.now());
-        stock.transition("b4", ReservationTransition.RELEASE, Instant.now());
+        heldThreeAfterTheFulfilThenSettle("b4");
     }
 
     /** The same interleaving for the batch expiry: its new rows take committed from the locked row too. */

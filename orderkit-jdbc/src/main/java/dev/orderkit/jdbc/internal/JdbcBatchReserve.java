@@ -58,8 +58,9 @@ import org.jspecify.annotations.Nullable;
  * existing ids changes an answer only for a command whose id exists: once a command is rejected
  * (it might be one), the ids are read after all, the level still locked, and the batch is admitted
  * again from the start; if every command was admitted, an existing id makes the write's insert
- * fail, the transaction rolls back, having written nothing, and the batch runs the full path. The id read was also the slow statement (an {@code IN} list whose plan,
- * cached while the table was small, scanned it: 13.6 ms average per batch in the hot benchmark).
+ * fail, the transaction rolls back, having written nothing, and the batch runs the full path. The
+ * id read was also the slow statement (an {@code IN} list whose plan, cached while the table was
+ * small, scanned it: 13.6 ms average per batch in the hot benchmark).
  *
  * <p>If nothing is admitted the transaction rolls back. If the transaction fails (a deadlock with a
  * concurrent single reserve of the same id, a lost connection, a lost commit acknowledgement),
