@@ -53,19 +53,18 @@ final class InMemoryDrift {
     static void plantOrphanHold(InMemoryStockStorage storage, StockKey key, String id, long quantity, Instant now) {
         try {
             Map<String, Reservation> reservations = (Map<String, Reservation>) field(storage, "reservations");
-            reservations.put(
+            Reservation hold = new Reservation(
                     id,
-                    new Reservation(
-                            id,
-                            ReservationState.HELD,
-                            List.of(new AllocatedLine(key, quantity)),
-                            now.plus(Duration.ofDays(1)),
-                            now,
-                            now));
+                    ReservationState.HELD,
+                    List.of(new AllocatedLine(key, quantity)),
+                    now.plus(Duration.ofDays(1)),
+                    now,
+                    now);
+            reservations.put(id, hold);
             Object due = field(sku(storage, key.sku()), "due"); // a HELD hold is indexed by its expiry
-            Method add = due.getClass().getDeclaredMethod("add", Instant.class, String.class);
+            Method add = due.getClass().getDeclaredMethod("add", Reservation.class);
             add.setAccessible(true);
-            add.invoke(due, now.plus(Duration.ofDays(1)), id);
+            add.invoke(due, hold);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot plant an orphan hold in the in-memory storage", e);
         }

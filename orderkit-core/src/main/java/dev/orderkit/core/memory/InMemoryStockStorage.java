@@ -80,9 +80,8 @@ public final class InMemoryStockStorage implements StockStorage {
      */
     private static final class Slot {
         final StockKey key;
-        final List<Movement> movements = new ArrayList<>();
-        /** The position of each movement (same index), see {@link StockStorage#movements(StockKey, long, int)}. */
-        final Positions positions = new Positions();
+        /** The level's movements with their positions, see {@link StockStorage#movements(StockKey, long, int)}. */
+        final MovementLog movements = new MovementLog();
         /** The position of the next movement appended. */
         long nextPosition = 1;
         /** Applied adjust / setOnHand writes by reference. */
@@ -112,16 +111,15 @@ public final class InMemoryStockStorage implements StockStorage {
         }
 
         void apply(long onHandDelta, long reservedDelta, MovementReason reason, String ref, Instant now) {
-            apply(new Movement(key, onHandDelta, reservedDelta, reason, ref, now));
+            onHand += onHandDelta;
+            reserved += reservedDelta;
+            version++;
+            updatedAt = now;
+            movements.add(nextPosition++, onHandDelta, reservedDelta, reason, ref, now);
         }
 
         void apply(Movement m) {
-            onHand += m.onHandDelta();
-            reserved += m.reservedDelta();
-            version++;
-            updatedAt = m.at();
-            movements.add(m);
-            positions.add(nextPosition++);
+            apply(m.onHandDelta(), m.reservedDelta(), m.reason(), m.reference(), m.at());
         }
 
         /** Moves units between held and committed (a commit records no movement). */
@@ -135,32 +133,109 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     /**
-     * The positions of a slot's movements (same index, increasing): a growable {@code long[]}, so a
-     * movement costs eight bytes here instead of a boxed {@code Long} and its list slot. Guarded like
-     * the slot.
+     * A level's movements, column by column (growable arrays of the fields and of each movement's
+     * position, increasing): a movement is materialized only when read, so recording one allocates
+     * nothing and keeps no object of its own (its reference and time are the caller's objects,
+     * which the reservation keeps anyway). On the in-memory benchmark every reservation and its
+     * movement stay live for the whole iteration, and copying those objects was most of the
+     * garbage collector's time (issue 11). Guarded like the slot.
      */
-    private static final class Positions {
-        private long[] a = new long[8];
+    private static final class MovementLog {
+        private static final MovementReason[] REASONS = MovementReason.values();
+        private static final int INITIAL = 8;
+
+        private long[] positions = new long[INITIAL];
+        private long[] onHand = new long[INITIAL];
+        private long[] reserved = new long[INITIAL];
+        private byte[] reasons = new byte[INITIAL];
+        private String[] references = new String[INITIAL];
+        private Instant[] times = new Instant[INITIAL];
         private int n;
 
-        void add(long p) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n + (n >> 1));
+        void add(long position, long onHandDelta, long reservedDelta, MovementReason reason, String ref, Instant at) {
+            if (n == positions.length) {
+                int to = n + (n >> 1);
+                positions = Arrays.copyOf(positions, to);
+                onHand = Arrays.copyOf(onHand, to);
+                reserved = Arrays.copyOf(reserved, to);
+                reasons = Arrays.copyOf(reasons, to);
+                references = Arrays.copyOf(references, to);
+                times = Arrays.copyOf(times, to);
             }
-            a[n++] = p;
-        }
-
-        long get(int i) {
-            Objects.checkIndex(i, n);
-            return a[i];
+            positions[n] = position;
+            onHand[n] = onHandDelta;
+            reserved[n] = reservedDelta;
+            reasons[n] = (byte) reason.ordinal();
+            references[n] = ref;
+            times[n] = at;
+            n++;
         }
 
         int size() {
             return n;
         }
 
-        void replaceWith(Positions other) {
-            a = other.a;
+        long position(int i) {
+            Objects.checkIndex(i, n);
+            return positions[i];
+        }
+
+        long onHandDelta(int i) {
+            Objects.checkIndex(i, n);
+            return onHand[i];
+        }
+
+        long reservedDelta(int i) {
+            Objects.checkIndex(i, n);
+            return reserved[i];
+        }
+
+        MovementReason reason(int i) {
+            Objects.checkIndex(i, n);
+            return REASONS[reasons[i]];
+        }
+
+        String reference(int i) {
+            Objects.checkIndex(i, n);
+            return references[i];
+        }
+
+        Instant at(int i) {
+            Objects.checkIndex(i, n);
+            return times[i];
+        }
+
+        /** The movement at {@code i}, materialized. */
+        Movement get(StockKey key, int i) {
+            return new Movement(key, onHandDelta(i), reservedDelta(i), reason(i), reference(i), at(i));
+        }
+
+        List<Movement> toList(StockKey key) {
+            Movement[] out = new Movement[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = get(key, i);
+            }
+            return List.of(out);
+        }
+
+        /** Appends the movement at {@code i} of {@code from} (its position included). */
+        void addFrom(MovementLog from, int i) {
+            add(
+                    from.position(i),
+                    from.onHandDelta(i),
+                    from.reservedDelta(i),
+                    from.reason(i),
+                    from.reference(i),
+                    from.at(i));
+        }
+
+        void replaceWith(MovementLog other) {
+            positions = other.positions;
+            onHand = other.onHand;
+            reserved = other.reserved;
+            reasons = other.reasons;
+            references = other.references;
+            times = other.times;
             n = other.n;
         }
     }
@@ -504,7 +579,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
             for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
-                s.due.add(expiresAt, reservationId);
+                s.due.add(r);
             }
             record(() -> StockEvents.reserved(reservationId, lines.size(), now));
             return new ReserveResult.Reserved(r);
@@ -543,7 +618,7 @@ public final class InMemoryStockStorage implements StockStorage {
                 return new ReserveResult.AlreadyExists(existing);
             }
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
-            s.due.add(expiresAt, reservationId);
+            s.due.add(r);
             record(() -> StockEvents.reserved(reservationId, 1, now));
             return new ReserveResult.Reserved(r);
         } finally {
@@ -663,7 +738,7 @@ public final class InMemoryStockStorage implements StockStorage {
             reservations.put(reservationId, extended); // first: the index tells live entries by it
             for (Sku s : locked) {
                 s.due.remove(current.expiresAt(), reservationId);
-                s.due.add(newExpiry, reservationId);
+                s.due.add(extended);
             }
             record(() -> StockEvents.extended(reservationId, newExpiry, now));
             return new ExtendResult.Extended(extended);
@@ -911,7 +986,7 @@ public final class InMemoryStockStorage implements StockStorage {
         long stamp = s.lock.readLock();
         try {
             Slot slot = s.slot(key.location());
-            return slot == null ? List.of() : List.copyOf(slot.movements);
+            return slot == null ? List.of() : slot.movements.toList(slot.key);
         } finally {
             s.lock.unlockRead(stamp);
         }
@@ -930,12 +1005,12 @@ public final class InMemoryStockStorage implements StockStorage {
             if (slot == null) {
                 return List.of();
             }
-            Positions pos = slot.positions;
+            MovementLog pos = slot.movements;
             int lo = 0;
             int hi = pos.size();
             while (lo < hi) { // first index with a position > afterPosition
                 int mid = (lo + hi) >>> 1;
-                if (pos.get(mid) <= afterPosition) {
+                if (pos.position(mid) <= afterPosition) {
                     lo = mid + 1;
                 } else {
                     hi = mid;
@@ -943,7 +1018,7 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             List<PositionedMovement> out = new ArrayList<>(Math.min(limit, pos.size() - lo));
             for (int i = lo; i < pos.size() && out.size() < limit; i++) {
-                out.add(new PositionedMovement(pos.get(i), slot.movements.get(i)));
+                out.add(new PositionedMovement(pos.position(i), pos.get(slot.key, i)));
             }
             return out;
         } finally {
@@ -972,9 +1047,10 @@ public final class InMemoryStockStorage implements StockStorage {
                 }
                 long onHand = 0;
                 long reserved = 0;
-                for (Movement m : slot.movements) {
-                    onHand += m.onHandDelta();
-                    reserved += m.reservedDelta();
+                MovementLog ms = slot.movements;
+                for (int i = 0; i < ms.size(); i++) {
+                    onHand += ms.onHandDelta(i);
+                    reserved += ms.reservedDelta(i);
                 }
                 Set<String> active = new HashSet<>(s.committed);
                 s.due.forEachLive(active::add);
@@ -1059,12 +1135,12 @@ public final class InMemoryStockStorage implements StockStorage {
 
     /** Folds up to {@code budget + 1} old movements of a slot into one; returns how many went. */
     private static int fold(Slot slot, Instant olderThan, int budget) {
-        List<Movement> ms = slot.movements;
+        MovementLog ms = slot.movements;
         boolean[] folded = new boolean[ms.size()];
         int first = -1;
         int count = 0;
         for (int i = 0; i < ms.size() && count <= budget; i++) {
-            if (ms.get(i).at().isBefore(olderThan)) {
+            if (ms.at(i).isBefore(olderThan)) {
                 folded[i] = true;
                 first = first < 0 ? i : first;
                 count++;
@@ -1075,36 +1151,32 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         long onHand = 0;
         long reserved = 0;
-        Instant last = ms.get(first).at();
-        List<Movement> kept = new ArrayList<>(ms.size() - count + 1);
-        Positions keptPositions = new Positions();
+        Instant last = ms.at(first);
         for (int i = 0; i < ms.size(); i++) {
-            Movement m = ms.get(i);
             if (!folded[i]) {
-                kept.add(m);
-                keptPositions.add(slot.positions.get(i));
                 continue;
             }
-            onHand += m.onHandDelta();
-            reserved += m.reservedDelta();
-            last = m.at().isAfter(last) ? m.at() : last;
-            if (m.reason() == MovementReason.ADJUST
-                    || m.reason() == MovementReason.SET_ON_HAND
-                    || m.reason() == MovementReason.POLICY) {
-                slot.writes.remove(m.reference());
-            }
-            if (i == first) {
-                kept.add(m); // its place (and position) goes to the snapshot below
-                keptPositions.add(slot.positions.get(i));
+            onHand += ms.onHandDelta(i);
+            reserved += ms.reservedDelta(i);
+            last = ms.at(i).isAfter(last) ? ms.at(i) : last;
+            MovementReason reason = ms.reason(i);
+            if (reason == MovementReason.ADJUST
+                    || reason == MovementReason.SET_ON_HAND
+                    || reason == MovementReason.POLICY) {
+                slot.writes.remove(ms.reference(i));
             }
         }
-        // every movement before the first folded one was kept: the snapshot takes index `first`
-        kept.set(
-                first,
-                new Movement(slot.key, onHand, reserved, MovementReason.SNAPSHOT, Movement.SNAPSHOT_REFERENCE, last));
-        ms.clear();
-        ms.addAll(kept);
-        slot.positions.replaceWith(keptPositions);
+        // every movement before the first folded one is kept; the snapshot takes the first folded
+        // one's place and position, the other folded ones go
+        MovementLog kept = new MovementLog();
+        for (int i = 0; i < ms.size(); i++) {
+            if (i == first) {
+                kept.add(ms.position(i), onHand, reserved, MovementReason.SNAPSHOT, Movement.SNAPSHOT_REFERENCE, last);
+            } else if (!folded[i]) {
+                kept.addFrom(ms, i);
+            }
+        }
+        ms.replaceWith(kept);
         return count - 1;
     }
 

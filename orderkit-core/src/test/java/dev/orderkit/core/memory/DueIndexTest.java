@@ -20,16 +20,10 @@ class DueIndexTest {
 
     private void hold(String id, int secondsFromT0) {
         Instant at = T0.plusSeconds(secondsFromT0);
-        reservations.put(
-                id,
-                new Reservation(
-                        id,
-                        ReservationState.HELD,
-                        List.of(new AllocatedLine(StockKey.of("sku", "loc"), 1)),
-                        at,
-                        T0,
-                        T0));
-        index.add(at, id);
+        Reservation r = new Reservation(
+                id, ReservationState.HELD, List.of(new AllocatedLine(StockKey.of("sku", "loc"), 1)), at, T0, T0);
+        reservations.put(id, r);
+        index.add(r);
     }
 
     private void leave(String id, ReservationState state) {
@@ -67,9 +61,10 @@ class DueIndexTest {
         assertThat(due(100, 10)).containsExactly("c");
         // an extension: the stored reservation moves first, then the index
         Reservation c = reservations.get("c");
-        reservations.put("c", c.withExpiry(T0.plusSeconds(50)));
+        Reservation extended = c.withExpiry(T0.plusSeconds(50));
+        reservations.put("c", extended);
         index.remove(c.expiresAt(), "c");
-        index.add(T0.plusSeconds(50), "c");
+        index.add(extended);
         assertThat(due(40, 10)).isEmpty();
         assertThat(due(50, 10)).containsExactly("c");
         reservations.remove("c"); // purged
