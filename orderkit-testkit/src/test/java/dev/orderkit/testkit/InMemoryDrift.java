@@ -52,7 +52,7 @@ final class InMemoryDrift {
     @SuppressWarnings("unchecked")
     static void plantOrphanHold(InMemoryStockStorage storage, StockKey key, String id, long quantity, Instant now) {
         try {
-            Map<String, Reservation> reservations = (Map<String, Reservation>) field(storage, "reservations");
+            Map<String, Object> reservations = (Map<String, Object>) field(storage, "reservations");
             Reservation hold = new Reservation(
                     id,
                     ReservationState.HELD,
@@ -60,11 +60,16 @@ final class InMemoryDrift {
                     now.plus(Duration.ofDays(1)),
                     now,
                     now);
-            reservations.put(id, hold);
+            // the storage keeps a compact Hold per reservation (package-private)
+            Class<?> holdClass = Class.forName("dev.orderkit.core.memory.Hold");
+            Method of = holdClass.getDeclaredMethod("of", Reservation.class);
+            of.setAccessible(true);
+            Object stored = of.invoke(null, hold);
+            reservations.put(id, stored);
             Object due = field(sku(storage, key.sku()), "due"); // a HELD hold is indexed by its expiry
-            Method add = due.getClass().getDeclaredMethod("add", Reservation.class);
+            Method add = due.getClass().getDeclaredMethod("add", holdClass);
             add.setAccessible(true);
-            add.invoke(due, hold);
+            add.invoke(due, stored);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot plant an orphan hold in the in-memory storage", e);
         }

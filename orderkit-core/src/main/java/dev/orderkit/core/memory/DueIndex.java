@@ -1,6 +1,5 @@
 package dev.orderkit.core.memory;
 
-import dev.orderkit.core.Reservation;
 import dev.orderkit.core.ReservationState;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -16,13 +15,15 @@ import org.jspecify.annotations.Nullable;
  * <p>Holds are mostly created with one TTL, so they arrive in expiry order: an entry that does not
  * expire before the last appended one goes to the tail of a FIFO (amortised O(1), no comparisons
  * beyond one); the rare entry that does (a shorter TTL, an extension) goes to a sorted set. A FIFO
- * entry is the stored reservation itself (its id and expiry are the entry's), so the reserve path
+ * entry is the stored {@link Hold} itself (its id and expiry are the entry's), so the reserve path
  * allocates no entry object and a hold costs the index one array slot: on the in-memory benchmark
  * every reservation stays live for the whole iteration, and the garbage collector's copying of the
  * objects each reservation keeps was most of its time (issue 11). Entries
  * are not removed when their hold is committed, released or extended: an entry is <em>live</em>
- * while the storage's reservation of its id is HELD with the entry's expiry, and readers skip the
- * others. Every write prunes the FIFO's dead head, so dead entries stay only behind an older live
+ * while the storage's reservation of its id is HELD with the entry's expiry (for a FIFO entry:
+ * while the indexed hold is HELD and not {@linkplain Hold#supersede() superseded}, which the
+ * storage marks when it replaces or removes it, so telling needs no lookup in the storage's map),
+ * and readers skip the others. Every write prunes the FIFO's dead head, so dead entries stay only behind an older live
  * hold, which itself leaves by its expiry at the latest: the index holds at most the entries of
  * one TTL's worth of holds, like a sorted set of the live ones would at peak.
  *
@@ -40,41 +41,38 @@ final class DueIndex {
         }
     }
 
-    private final Map<String, Reservation> reservations;
-    /** Entries in non-decreasing expiry order, in arrival order: the reservations as indexed. */
-    private final ArrayDeque<Reservation> fifo = new ArrayDeque<>();
+    private final Map<String, Hold> reservations;
+    /** Entries in non-decreasing expiry order, in arrival order: the holds as indexed. */
+    private final ArrayDeque<Hold> fifo = new ArrayDeque<>();
     /** Entries that arrived out of expiry order. */
     private final TreeSet<Due> sorted = new TreeSet<>();
 
-    DueIndex(Map<String, Reservation> reservations) {
+    DueIndex(Map<String, Hold> reservations) {
         this.reservations = reservations;
     }
 
     /** Whether the hold of {@code id} is still HELD with this expiry. */
-    private boolean live(Instant at, String id) {
-        Reservation r = reservations.get(id);
-        return r != null && r.state() == ReservationState.HELD && r.expiresAt().equals(at);
-    }
-
     private boolean live(Due d) {
-        return live(d.at(), d.id());
+        Hold h = reservations.get(d.id());
+        return h != null && h.state == ReservationState.HELD && h.expiresAt(d.at());
     }
 
-    private boolean live(Reservation indexed) {
-        return live(indexed.expiresAt(), indexed.id());
+    /** A FIFO entry is the hold as indexed: live while the storage has not replaced it. */
+    private static boolean live(Hold indexed) {
+        return indexed.liveHold();
     }
 
     /**
      * Indexes a hold at its expiry (the reservation is already in the storage's map).
      *
-     * @param hold the HELD reservation as stored
+     * @param hold the HELD hold as stored
      */
-    void add(Reservation hold) {
-        Reservation last = fifo.peekLast();
-        if (last == null || !hold.expiresAt().isBefore(last.expiresAt())) {
+    void add(Hold hold) {
+        Hold last = fifo.peekLast();
+        if (last == null || !hold.expiresBefore(last)) {
             fifo.addLast(hold);
         } else {
-            sorted.add(new Due(hold.expiresAt(), hold.id()));
+            sorted.add(new Due(hold.expiresAt(), hold.id));
         }
         prune();
     }
@@ -89,7 +87,7 @@ final class DueIndex {
 
     /** Drops the FIFO's dead head entries. */
     private void prune() {
-        Reservation head;
+        Hold head;
         while ((head = fifo.peekFirst()) != null && !live(head)) {
             fifo.pollFirst();
         }
@@ -103,7 +101,7 @@ final class DueIndex {
      * @param visitor receives each entry
      */
     void forEachDue(Instant now, int limit, Consumer<Due> visitor) {
-        Iterator<Reservation> a = fifo.iterator();
+        Iterator<Hold> a = fifo.iterator();
         Iterator<Due> b = sorted.iterator();
         @Nullable Due x = nextFifo(a, now);
         @Nullable Due y = nextDue(b, now);
@@ -131,9 +129,9 @@ final class DueIndex {
      * @param visitor receives each id
      */
     void forEachLive(Consumer<String> visitor) {
-        for (Reservation r : fifo) {
-            if (live(r)) {
-                visitor.accept(r.id());
+        for (Hold h : fifo) {
+            if (live(h)) {
+                visitor.accept(h.id);
             }
         }
         for (Due d : sorted) {
@@ -144,14 +142,14 @@ final class DueIndex {
     }
 
     /** {@link #nextDue} of the FIFO: its entry as a {@link Due}. */
-    private @Nullable Due nextFifo(Iterator<Reservation> it, Instant now) {
+    private @Nullable Due nextFifo(Iterator<Hold> it, Instant now) {
         while (it.hasNext()) {
-            Reservation r = it.next();
-            if (r.expiresAt().isAfter(now)) {
+            Hold h = it.next();
+            if (h.expiresAfter(now)) {
                 return null;
             }
-            if (live(r)) {
-                return new Due(r.expiresAt(), r.id());
+            if (live(h)) {
+                return new Due(h.expiresAt(), h.id);
             }
         }
         return null;

@@ -135,8 +135,8 @@ public final class InMemoryStockStorage implements StockStorage {
     /**
      * A level's movements, column by column (growable arrays of the fields and of each movement's
      * position, increasing): a movement is materialized only when read, so recording one allocates
-     * nothing and keeps no object of its own (its reference and time are the caller's objects,
-     * which the reservation keeps anyway). On the in-memory benchmark every reservation and its
+     * nothing and keeps no object of its own (its reference is the reservation's id, which the
+     * storage keeps anyway; its time is two numbers). On the in-memory benchmark every reservation and its
      * movement stay live for the whole iteration, and copying those objects was most of the
      * garbage collector's time (issue 11). Guarded like the slot.
      */
@@ -149,7 +149,8 @@ public final class InMemoryStockStorage implements StockStorage {
         private long[] reserved = new long[INITIAL];
         private byte[] reasons = new byte[INITIAL];
         private String[] references = new String[INITIAL];
-        private Instant[] times = new Instant[INITIAL];
+        private long[] seconds = new long[INITIAL];
+        private int[] nanos = new int[INITIAL];
         private int n;
 
         void add(long position, long onHandDelta, long reservedDelta, MovementReason reason, String ref, Instant at) {
@@ -160,14 +161,16 @@ public final class InMemoryStockStorage implements StockStorage {
                 reserved = Arrays.copyOf(reserved, to);
                 reasons = Arrays.copyOf(reasons, to);
                 references = Arrays.copyOf(references, to);
-                times = Arrays.copyOf(times, to);
+                seconds = Arrays.copyOf(seconds, to);
+                nanos = Arrays.copyOf(nanos, to);
             }
             positions[n] = position;
             onHand[n] = onHandDelta;
             reserved[n] = reservedDelta;
             reasons[n] = (byte) reason.ordinal();
             references[n] = ref;
-            times[n] = at;
+            seconds[n] = at.getEpochSecond();
+            nanos[n] = at.getNano();
             n++;
         }
 
@@ -202,7 +205,13 @@ public final class InMemoryStockStorage implements StockStorage {
 
         Instant at(int i) {
             Objects.checkIndex(i, n);
-            return times[i];
+            return Instant.ofEpochSecond(seconds[i], nanos[i]);
+        }
+
+        /** Whether the movement at {@code i} happened before {@code t}. */
+        boolean before(int i, Instant t) {
+            Objects.checkIndex(i, n);
+            return seconds[i] != t.getEpochSecond() ? seconds[i] < t.getEpochSecond() : nanos[i] < t.getNano();
         }
 
         /** The movement at {@code i}, materialized. */
@@ -235,7 +244,8 @@ public final class InMemoryStockStorage implements StockStorage {
             reserved = other.reserved;
             reasons = other.reasons;
             references = other.references;
-            times = other.times;
+            seconds = other.seconds;
+            nanos = other.nanos;
             n = other.n;
         }
     }
@@ -264,7 +274,7 @@ public final class InMemoryStockStorage implements StockStorage {
          */
         final Set<String> committed = new HashSet<>();
 
-        Sku(String sku, Map<String, Reservation> reservations) {
+        Sku(String sku, Map<String, Hold> reservations) {
             this.sku = sku;
             this.due = new DueIndex(reservations);
         }
@@ -386,7 +396,7 @@ public final class InMemoryStockStorage implements StockStorage {
     /** Write-locked while a new SKU is registered, so a snapshot of all SKUs can see none appear. */
     private final StampedLock catalog = new StampedLock();
     /** Reservations by id; each written only under the write locks of all its lines' SKUs. */
-    private final ConcurrentHashMap<String, Reservation> reservations = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Hold> reservations = new ConcurrentHashMap<>();
 
     /** Where stock events are recorded with their changes; null: none are (core sends them). */
     private final @Nullable InMemoryOutbox outbox;
@@ -525,9 +535,9 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     private ReserveResult reserve0(String reservationId, List<AllocatedLine> lines, Instant expiresAt, Instant now) {
-        Reservation existing = reservations.get(reservationId);
+        Hold existing = reservations.get(reservationId);
         if (existing != null) {
-            return new ReserveResult.AlreadyExists(existing);
+            return new ReserveResult.AlreadyExists(existing.toReservation());
         }
         if (lines.size() == 1) {
             return reserveOne(reservationId, lines, expiresAt, now);
@@ -536,7 +546,7 @@ public final class InMemoryStockStorage implements StockStorage {
         try {
             existing = reservations.get(reservationId);
             if (existing != null) {
-                return new ReserveResult.AlreadyExists(existing);
+                return new ReserveResult.AlreadyExists(existing.toReservation());
             }
             List<String> missing = null;
             Slot[] slots = new Slot[lines.size()];
@@ -570,16 +580,17 @@ public final class InMemoryStockStorage implements StockStorage {
                 return new ReserveResult.Insufficient(shortfalls);
             }
             Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
+            Hold hold = Hold.of(r);
             // the id is claimed here; a reservation of the same id on other SKUs may have won it meanwhile
-            existing = reservations.putIfAbsent(reservationId, r);
+            existing = reservations.putIfAbsent(reservationId, hold);
             if (existing != null) {
-                return new ReserveResult.AlreadyExists(existing);
+                return new ReserveResult.AlreadyExists(existing.toReservation());
             }
             for (int i = 0; i < lines.size(); i++) {
                 slots[i].apply(0, lines.get(i).quantity(), MovementReason.RESERVE, reservationId, now);
             }
             for (Sku s : locked) { // every SKU of the lines: the index by SKU and expiry
-                s.due.add(r);
+                s.due.add(hold);
             }
             record(() -> StockEvents.reserved(reservationId, lines.size(), now));
             return new ReserveResult.Reserved(r);
@@ -598,9 +609,9 @@ public final class InMemoryStockStorage implements StockStorage {
         }
         long stamp = s.lock.writeLock();
         try {
-            Reservation existing = reservations.get(reservationId);
+            Hold existing = reservations.get(reservationId);
             if (existing != null) {
-                return new ReserveResult.AlreadyExists(existing);
+                return new ReserveResult.AlreadyExists(existing.toReservation());
             }
             Slot slot = s.slot(key.location());
             if (slot == null) {
@@ -613,12 +624,13 @@ public final class InMemoryStockStorage implements StockStorage {
                         List.of(new Shortfall(key.sku(), key.location(), quantity, Math.max(0, reservable))));
             }
             Reservation r = new Reservation(reservationId, ReservationState.HELD, lines, expiresAt, now, now);
-            existing = reservations.putIfAbsent(reservationId, r);
+            Hold hold = Hold.of(r, slot.key); // the level's key: the hold keeps no key of its own
+            existing = reservations.putIfAbsent(reservationId, hold);
             if (existing != null) {
-                return new ReserveResult.AlreadyExists(existing);
+                return new ReserveResult.AlreadyExists(existing.toReservation());
             }
             slot.apply(0, quantity, MovementReason.RESERVE, reservationId, now);
-            s.due.add(r);
+            s.due.add(hold);
             record(() -> StockEvents.reserved(reservationId, 1, now));
             return new ReserveResult.Reserved(r);
         } finally {
@@ -628,7 +640,8 @@ public final class InMemoryStockStorage implements StockStorage {
 
     @Override
     public Optional<Reservation> reservation(String reservationId) {
-        return Optional.ofNullable(reservations.get(reservationId));
+        Hold h = reservations.get(reservationId);
+        return h == null ? Optional.empty() : Optional.of(h.toReservation());
     }
 
     /**
@@ -646,16 +659,17 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     private TransitionResult transition0(String reservationId, ReservationTransition transition, Instant now) {
-        Reservation seen = reservations.get(reservationId);
+        Hold seen = reservations.get(reservationId);
         if (seen == null) {
             return new TransitionResult.NotFound(reservationId);
         }
         List<Sku> locked = lockSkus(seen.lines());
         try {
-            Reservation current = reservations.get(reservationId);
-            if (current == null) { // purged (terminal and old) between the read and the locks
+            Hold stored = reservations.get(reservationId);
+            if (stored == null) { // purged (terminal and old) between the read and the locks
                 return new TransitionResult.NotFound(reservationId);
             }
+            Reservation current = stored.toReservation();
             ReservationTransition.Rule rule = transition.rule(current, now);
             TransitionResult result = rule.outcome(current, now);
             if (result instanceof TransitionResult.Applied) {
@@ -680,7 +694,10 @@ public final class InMemoryStockStorage implements StockStorage {
                                 .commitDelta(committedSign * l.quantity(), now, !transition.movesStock());
                     }
                 }
-                reservations.put(reservationId, applied.reservation());
+                reservations.put(
+                        reservationId,
+                        Hold.of(applied.reservation(), current.lines().get(0).key()));
+                stored.supersede();
                 record(() -> StockEvents.transitioned(reservationId, transition, now));
                 ReservationState next = applied.reservation().state();
                 if (next != current.state()
@@ -720,25 +737,28 @@ public final class InMemoryStockStorage implements StockStorage {
     }
 
     private ExtendResult extend0(String reservationId, Instant newExpiry, Instant now) {
-        Reservation seen = reservations.get(reservationId);
+        Hold seen = reservations.get(reservationId);
         if (seen == null) {
             return new ExtendResult.NotFound(reservationId);
         }
         List<Sku> locked = lockSkus(seen.lines());
         try {
-            Reservation current = reservations.get(reservationId);
-            if (current == null) { // purged (terminal and old) between the read and the locks
+            Hold stored = reservations.get(reservationId);
+            if (stored == null) { // purged (terminal and old) between the read and the locks
                 return new ExtendResult.NotFound(reservationId);
             }
+            Reservation current = stored.toReservation();
             ExtendResult decided = ExtendResult.decide(current, newExpiry, now);
             if (decided != null) {
                 return decided;
             }
             Reservation extended = current.withExpiry(newExpiry);
-            reservations.put(reservationId, extended); // first: the index tells live entries by it
+            Hold hold = Hold.of(extended, current.lines().get(0).key());
+            reservations.put(reservationId, hold); // first: the index tells live entries by it
+            stored.supersede();
             for (Sku s : locked) {
                 s.due.remove(current.expiresAt(), reservationId);
-                s.due.add(extended);
+                s.due.add(hold);
             }
             record(() -> StockEvents.extended(reservationId, newExpiry, now));
             return new ExtendResult.Extended(extended);
@@ -973,7 +993,8 @@ public final class InMemoryStockStorage implements StockStorage {
     @Override
     public List<Reservation> reservations(Set<ReservationState> states) {
         return readAllSkus(() -> reservations.values().stream()
-                .filter(r -> states.contains(r.state()))
+                .filter(h -> states.contains(h.state))
+                .map(Hold::toReservation)
                 .toList());
     }
 
@@ -1056,8 +1077,8 @@ public final class InMemoryStockStorage implements StockStorage {
                 s.due.forEachLive(active::add);
                 long holds = 0;
                 for (String id : active) {
-                    Reservation r = reservations.get(id);
-                    if (r != null && r.state().isActive()) {
+                    Hold r = reservations.get(id);
+                    if (r != null && r.state.isActive()) {
                         for (var line : r.lines()) {
                             if (line.key().equals(key)) {
                                 holds += line.quantity();
@@ -1082,7 +1103,7 @@ public final class InMemoryStockStorage implements StockStorage {
     @Override
     public int purgeReservations(Instant olderThan, int limit) {
         int purged = 0;
-        for (Reservation seen : reservations.values()) {
+        for (Hold seen : reservations.values()) {
             if (purged >= limit) {
                 break;
             }
@@ -1091,8 +1112,9 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             List<Sku> locked = lockSkus(seen.lines());
             try {
-                Reservation current = reservations.get(seen.id());
-                if (current != null && purgeable(current, olderThan) && reservations.remove(seen.id(), current)) {
+                Hold current = reservations.get(seen.id);
+                if (current != null && purgeable(current, olderThan) && reservations.remove(seen.id, current)) {
+                    current.supersede();
                     purged++;
                 }
             } finally {
@@ -1102,8 +1124,8 @@ public final class InMemoryStockStorage implements StockStorage {
         return purged;
     }
 
-    private static boolean purgeable(Reservation r, Instant olderThan) {
-        return !r.state().isActive() && r.updatedAt().isBefore(olderThan);
+    private static boolean purgeable(Hold r, Instant olderThan) {
+        return !r.state.isActive() && r.updatedAt().isBefore(olderThan);
     }
 
     /**
@@ -1140,7 +1162,7 @@ public final class InMemoryStockStorage implements StockStorage {
         int first = -1;
         int count = 0;
         for (int i = 0; i < ms.size() && count <= budget; i++) {
-            if (ms.at(i).isBefore(olderThan)) {
+            if (ms.before(i, olderThan)) {
                 folded[i] = true;
                 first = first < 0 ? i : first;
                 count++;

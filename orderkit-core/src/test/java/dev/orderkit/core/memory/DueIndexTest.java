@@ -15,20 +15,23 @@ import org.junit.jupiter.api.Test;
 
 class DueIndexTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private final Map<String, Reservation> reservations = new HashMap<>();
+    private final Map<String, Hold> reservations = new HashMap<>();
     private final DueIndex index = new DueIndex(reservations);
 
     private void hold(String id, int secondsFromT0) {
         Instant at = T0.plusSeconds(secondsFromT0);
         Reservation r = new Reservation(
                 id, ReservationState.HELD, List.of(new AllocatedLine(StockKey.of("sku", "loc"), 1)), at, T0, T0);
-        reservations.put(id, r);
-        index.add(r);
+        Hold h = Hold.of(r);
+        reservations.put(id, h);
+        index.add(h);
     }
 
     private void leave(String id, ReservationState state) {
-        Reservation r = reservations.get(id);
-        reservations.put(id, new Reservation(id, state, r.lines(), r.expiresAt(), r.createdAt(), T0));
+        Hold old = reservations.get(id);
+        Reservation r = old.toReservation();
+        reservations.put(id, Hold.of(new Reservation(id, state, r.lines(), r.expiresAt(), r.createdAt(), T0)));
+        old.supersede(); // as the storage does when it replaces a hold
         index.remove(r.expiresAt(), id);
     }
 
@@ -60,14 +63,16 @@ class DueIndexTest {
         leave("a", ReservationState.RELEASED);
         assertThat(due(100, 10)).containsExactly("c");
         // an extension: the stored reservation moves first, then the index
-        Reservation c = reservations.get("c");
-        Reservation extended = c.withExpiry(T0.plusSeconds(50));
+        Hold stored = reservations.get("c");
+        Reservation c = stored.toReservation();
+        Hold extended = Hold.of(c.withExpiry(T0.plusSeconds(50)));
         reservations.put("c", extended);
+        stored.supersede();
         index.remove(c.expiresAt(), "c");
         index.add(extended);
         assertThat(due(40, 10)).isEmpty();
         assertThat(due(50, 10)).containsExactly("c");
-        reservations.remove("c"); // purged
+        reservations.remove("c").supersede(); // purged
         assertThat(due(100, 10)).isEmpty();
     }
 
