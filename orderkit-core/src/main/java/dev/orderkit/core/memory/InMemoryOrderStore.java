@@ -249,14 +249,23 @@ public final class InMemoryOrderStore implements OrderStore {
                     indexOf(order.id(), current.status()).remove(Touched.of(current));
                     indexOf(order.id(), order.status()).add(Touched.of(order));
                 }
-                dueIndexOf(order.id(), current.status()).remove(Touched.dueOf(current));
-                dueIndexOf(order.id(), order.status()).add(Touched.dueOf(order));
                 if (current.status() != order.status()
-                        || !current.createdAt().equals(order.createdAt())
+                        || !current.recovery()
+                                .nextAttemptAt()
+                                .equals(order.recovery().nextAttemptAt())) {
+                    dueIndexOf(order.id(), current.status()).remove(Touched.dueOf(current));
+                    dueIndexOf(order.id(), order.status()).add(Touched.dueOf(order));
+                }
+                if (!current.createdAt().equals(order.createdAt())
                         || !current.scope().equals(order.scope())
                         || !current.customerRef().equals(order.customerRef())) {
                     unlisted(current);
                     listed(order);
+                } else if (current.status() != order.status()) {
+                    // only the status moved: the scope's and the customer's listings keep their entry
+                    Listed l = Listed.of(order);
+                    removeFrom(listByStatus.get(List.of(order.scope(), current.status())), l);
+                    statusListing(order).add(l);
                 }
                 outbox.append(events);
             }
@@ -372,12 +381,15 @@ public final class InMemoryOrderStore implements OrderStore {
         listByScope
                 .computeIfAbsent(o.scope(), k -> new ConcurrentSkipListSet<>())
                 .add(l);
-        listByStatus
-                .computeIfAbsent(List.of(o.scope(), o.status()), k -> new ConcurrentSkipListSet<>())
-                .add(l);
+        statusListing(o).add(l);
         listByCustomer
                 .computeIfAbsent(List.of(o.scope(), o.customerRef()), k -> new ConcurrentSkipListSet<>())
                 .add(l);
+    }
+
+    /** The listing of the order's scope and status, created if absent. */
+    private ConcurrentSkipListSet<Listed> statusListing(Order o) {
+        return listByStatus.computeIfAbsent(List.of(o.scope(), o.status()), k -> new ConcurrentSkipListSet<>());
     }
 
     /** Removes the order from the listing indexes (under its stripe's write lock). */
