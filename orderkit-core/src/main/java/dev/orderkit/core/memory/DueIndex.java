@@ -18,14 +18,14 @@ import org.jspecify.annotations.Nullable;
  * entry is the stored {@link Hold} itself (its id and expiry are the entry's), so the reserve path
  * allocates no entry object and a hold costs the index one array slot: on the in-memory benchmark
  * every reservation stays live for the whole iteration, and the garbage collector's copying of the
- * objects each reservation keeps was most of its time (issue 11). Entries
- * are not removed when their hold is committed, released or extended: an entry is <em>live</em>
- * while the storage's reservation of its id is HELD with the entry's expiry (for a FIFO entry:
+ * objects each reservation keeps was most of its time (issue 11). Entries are not removed when
+ * their hold is committed, released or extended: an entry is <em>live</em> while the storage's reservation of its id is HELD with the entry's expiry (for a FIFO entry:
  * while the indexed hold is HELD and not {@linkplain Hold#supersede() superseded}, which the
- * storage marks when it replaces or removes it, so telling needs no lookup in the storage's map),
- * and readers skip the others. Every write prunes the FIFO's dead head, so dead entries stay only behind an older live
- * hold, which itself leaves by its expiry at the latest: the index holds at most the entries of
- * one TTL's worth of holds, like a sorted set of the live ones would at peak.
+ * storage marks when it replaces or removes it, so telling needs no lookup in the storage's
+ * map), and readers skip the others. Every write prunes the FIFO's dead head, so dead entries
+ * stay only behind an older live hold, which itself leaves by its expiry at the latest: the index
+ * holds at most the entries of one TTL's worth of holds, like a sorted set of the live ones would
+ * at peak.
  *
  * <p>Not thread-safe: written under the SKU's write lock, read under its read lock (a reservation
  * with a line of this SKU changes only under this SKU's write lock, so liveness is stable while
@@ -57,11 +57,6 @@ final class DueIndex {
         return h != null && h.state == ReservationState.HELD && h.expiresAt(d.at());
     }
 
-    /** A FIFO entry is the hold as indexed: live while the storage has not replaced it. */
-    private static boolean live(Hold indexed) {
-        return indexed.liveHold();
-    }
-
     /**
      * Indexes a hold at its expiry (the reservation is already in the storage's map).
      *
@@ -88,7 +83,7 @@ final class DueIndex {
     /** Drops the FIFO's dead head entries. */
     private void prune() {
         Hold head;
-        while ((head = fifo.peekFirst()) != null && !live(head)) {
+        while ((head = fifo.peekFirst()) != null && !head.liveHold()) {
             fifo.pollFirst();
         }
     }
@@ -130,7 +125,7 @@ final class DueIndex {
      */
     void forEachLive(Consumer<String> visitor) {
         for (Hold h : fifo) {
-            if (live(h)) {
+            if (h.liveHold()) {
                 visitor.accept(h.id);
             }
         }
@@ -148,7 +143,7 @@ final class DueIndex {
             if (h.expiresAfter(now)) {
                 return null;
             }
-            if (live(h)) {
+            if (h.liveHold()) {
                 return new Due(h.expiresAt(), h.id);
             }
         }

@@ -96,6 +96,18 @@ final class Hold {
         return of(r, null);
     }
 
+    /**
+     * The hold of the next version of this reservation, sharing this hold's key object; marks this
+     * one superseded (under the write locks of all its SKUs).
+     *
+     * @param next the reservation after a transition or an extension
+     * @return the hold to store instead of this one
+     */
+    Hold replacedBy(Reservation next) {
+        superseded = true;
+        return of(next, key);
+    }
+
     /** Marks this hold replaced or removed (under the write locks of all its SKUs). */
     void supersede() {
         superseded = true;

@@ -694,10 +694,7 @@ public final class InMemoryStockStorage implements StockStorage {
                                 .commitDelta(committedSign * l.quantity(), now, !transition.movesStock());
                     }
                 }
-                reservations.put(
-                        reservationId,
-                        Hold.of(applied.reservation(), current.lines().get(0).key()));
-                stored.supersede();
+                reservations.put(reservationId, stored.replacedBy(applied.reservation()));
                 record(() -> StockEvents.transitioned(reservationId, transition, now));
                 ReservationState next = applied.reservation().state();
                 if (next != current.state()
@@ -753,9 +750,8 @@ public final class InMemoryStockStorage implements StockStorage {
                 return decided;
             }
             Reservation extended = current.withExpiry(newExpiry);
-            Hold hold = Hold.of(extended, current.lines().get(0).key());
-            reservations.put(reservationId, hold); // first: the index tells live entries by it
-            stored.supersede();
+            Hold hold = stored.replacedBy(extended);
+            reservations.put(reservationId, hold); // before the index moves: it tells live entries by it
             for (Sku s : locked) {
                 s.due.remove(current.expiresAt(), reservationId);
                 s.due.add(hold);
@@ -1180,7 +1176,8 @@ public final class InMemoryStockStorage implements StockStorage {
             }
             onHand += ms.onHandDelta(i);
             reserved += ms.reservedDelta(i);
-            last = ms.at(i).isAfter(last) ? ms.at(i) : last;
+            Instant at = ms.at(i);
+            last = at.isAfter(last) ? at : last;
             MovementReason reason = ms.reason(i);
             if (reason == MovementReason.ADJUST
                     || reason == MovementReason.SET_ON_HAND

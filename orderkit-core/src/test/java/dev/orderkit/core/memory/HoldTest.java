@@ -36,16 +36,16 @@ class HoldTest {
         }
     }
 
+    /** A HELD one-line reservation of {@link #A} created at the epoch. */
+    private static Reservation held(String id, Instant expiresAt) {
+        return new Reservation(
+                id, ReservationState.HELD, List.of(new AllocatedLine(A, 1)), expiresAt, Instant.EPOCH, Instant.EPOCH);
+    }
+
     @Test
     void aOneLineHoldKeepsTheSharedKeyObjectOnlyWhenEqual() {
         StockKey shared = StockKey.of("sku-a", "loc-1");
-        Reservation r = new Reservation(
-                "r",
-                ReservationState.HELD,
-                List.of(new AllocatedLine(A, 2)),
-                Instant.EPOCH,
-                Instant.EPOCH,
-                Instant.EPOCH);
+        Reservation r = held("r", Instant.EPOCH);
         assertThat(Hold.of(r, shared).lines().get(0).key()).isSameAs(shared);
         assertThat(Hold.of(r, B).lines().get(0).key()).isSameAs(A).isEqualTo(A);
     }
@@ -56,11 +56,9 @@ class HoldTest {
             Instant.ofEpochSecond(10, 5), Instant.ofEpochSecond(10, 6), Instant.ofEpochSecond(11, 0), Instant.MIN
         };
         for (Instant x : ts) {
-            Hold hx = Hold.of(new Reservation(
-                    "x", ReservationState.HELD, List.of(new AllocatedLine(A, 1)), x, Instant.EPOCH, Instant.EPOCH));
+            Hold hx = Hold.of(held("x", x));
             for (Instant y : ts) {
-                Hold hy = Hold.of(new Reservation(
-                        "y", ReservationState.HELD, List.of(new AllocatedLine(A, 1)), y, Instant.EPOCH, Instant.EPOCH));
+                Hold hy = Hold.of(held("y", y));
                 assertThat(hx.expiresBefore(hy)).as("%s before %s", x, y).isEqualTo(x.isBefore(y));
                 assertThat(hx.expiresAfter(y)).as("%s after %s", x, y).isEqualTo(x.isAfter(y));
                 assertThat(hx.expiresAt(y)).as("%s at %s", x, y).isEqualTo(x.equals(y));
@@ -70,19 +68,25 @@ class HoldTest {
 
     @Test
     void onlyAHeldHoldNotSupersededIsLive() {
-        Reservation held = new Reservation(
-                "r",
-                ReservationState.HELD,
-                List.of(new AllocatedLine(A, 1)),
-                Instant.EPOCH,
-                Instant.EPOCH,
-                Instant.EPOCH);
-        Hold h = Hold.of(held);
+        Reservation r = held("r", Instant.EPOCH);
+        Hold h = Hold.of(r);
         assertThat(h.liveHold()).isTrue();
         h.supersede();
         assertThat(h.liveHold()).isFalse();
-        assertThat(Hold.of(held.withState(ReservationState.COMMITTED, Instant.EPOCH))
+        assertThat(Hold.of(r.withState(ReservationState.COMMITTED, Instant.EPOCH))
                         .liveHold())
                 .isFalse();
+    }
+
+    @Test
+    void aReplacedHoldIsSupersededAndItsSuccessorSharesTheKeyObject() {
+        StockKey shared = StockKey.of("sku-a", "loc-1");
+        Hold first = Hold.of(held("r", Instant.EPOCH), shared);
+        Reservation extended = held("r", Instant.EPOCH.plusSeconds(60));
+        Hold next = first.replacedBy(extended);
+        assertThat(first.liveHold()).isFalse();
+        assertThat(next.liveHold()).isTrue();
+        assertThat(next.toReservation()).isEqualTo(extended);
+        assertThat(next.lines().get(0).key()).isSameAs(shared);
     }
 }
