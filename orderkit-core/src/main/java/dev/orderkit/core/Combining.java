@@ -7,8 +7,10 @@ package dev.orderkit.core;
  * {@link dev.orderkit.core.spi.StockStorage#reserveAll} call (one transaction, one script), then
  * hands each caller its own answer. Each caller still gets exactly the all-or-nothing answer of its
  * own reservation, idempotent on its own id; no caller waits when nobody else is reserving that key
- * (a lone request goes straight to {@code reserve}). See {@code docs/architecture.md}, "Hot-SKU
- * combining".
+ * (a lone request goes straight to {@code reserve}). Where one batch call costs one round trip
+ * whatever keys it touches ({@link dev.orderkit.core.spi.StockStorage#reserveAllSpansKeys()}: Redis
+ * standalone), reservations of any keys and lines share two lanes instead of one lane per key. See
+ * {@code docs/architecture.md}, "Hot-SKU combining".
  *
  * <p>Default ({@link OrderKit.Builder} left unset): on when the stock storage applies batches
  * natively ({@link dev.orderkit.core.spi.StockStorage#reserveBatchLimit()} {@code > 1}: JDBC, Redis

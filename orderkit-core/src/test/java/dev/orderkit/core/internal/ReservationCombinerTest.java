@@ -55,6 +55,11 @@ class ReservationCombinerTest {
         final AtomicInteger failBatchesAfter = new AtomicInteger();
         final AtomicInteger batchCalls = new AtomicInteger();
         volatile long delayMicros = 1000;
+        volatile boolean spansKeys;
+        /** Largest number of distinct keys one reserveAll call touched. */
+        final AtomicInteger mostKeysInABatch = new AtomicInteger();
+        /** Commands of several lines applied by reserveAll calls. */
+        final AtomicInteger multiLineBatched = new AtomicInteger();
 
         private void roundTrip() {
             long micros = delayMicros;
@@ -72,6 +77,15 @@ class ReservationCombinerTest {
         @Override
         public List<ReserveResult> reserveAll(List<ReserveCommand> batch) {
             batchCalls.incrementAndGet();
+            mostKeysInABatch.accumulateAndGet(
+                    (int) batch.stream()
+                            .flatMap(c -> c.lines().stream())
+                            .map(AllocatedLine::key)
+                            .distinct()
+                            .count(),
+                    Math::max);
+            multiLineBatched.addAndGet(
+                    (int) batch.stream().filter(c -> c.lines().size() > 1).count());
             roundTrip();
             if (failBatchesBefore.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new BackendUnavailableException("injected: batch failed before it ran", null);
@@ -89,6 +103,11 @@ class ReservationCombinerTest {
         @Override
         public int reserveBatchLimit() {
             return 64;
+        }
+
+        @Override
+        public boolean reserveAllSpansKeys() {
+            return spansKeys;
         }
 
         @Override
@@ -359,6 +378,81 @@ class ReservationCombinerTest {
                 .reserve(new ReservationRequest(
                         "y", List.of(ReservationLine.of(HOT.sku(), 1), ReservationLine.of("cold", 1)), TTL));
         assertThat(on.combinerStats().calls()).isZero();
+    }
+
+    @Test
+    void whereTheBatchSpansKeysReservationsOfDifferentKeysAndSeveralLinesShareBatches() throws Exception {
+        RoundTrips s = new RoundTrips();
+        s.spansKeys = true;
+        OrderKit k = kit(s, Combining.on());
+        int keys = 8;
+        for (int j = 0; j < keys; j++) {
+            k.stock().adjust(StockKey.of("sku-" + j), 30, "up-" + j);
+        }
+        List<Callable<Object>> tasks = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            String id = "s" + i;
+            String a = "sku-" + (i % keys);
+            String b = "sku-" + ((i + 3) % keys);
+            ReservationRequest r = i % 4 == 0
+                    ? new ReservationRequest(id, List.of(ReservationLine.of(a, 1), ReservationLine.of(b, 1)), TTL)
+                    : new ReservationRequest(id, List.of(ReservationLine.of(a, 1)), TTL);
+            tasks.add(() -> k.stock().reserve(r));
+        }
+        List<Object> out = concurrently(16, tasks);
+        assertThat(out).allMatch(o -> o instanceof Reservation || o instanceof InsufficientStockException);
+        long units = out.stream()
+                .filter(o -> o instanceof Reservation)
+                .mapToLong(o -> ((Reservation) o).lines().size())
+                .sum();
+        long reserved = 0;
+        for (int j = 0; j < keys; j++) {
+            StockKey key = StockKey.of("sku-" + j);
+            StockLevel l = s.level(key).orElseThrow();
+            assertThat(l.reserved()).as("no oversell on " + key).isLessThanOrEqualTo(l.onHand());
+            assertThat(s.movements(key).stream()
+                            .mapToLong(Movement::reservedDelta)
+                            .sum())
+                    .isEqualTo(l.reserved());
+            reserved += l.reserved();
+        }
+        assertThat(reserved).as("every held line, once").isEqualTo(units);
+        assertThat(out.stream().filter(o -> o instanceof InsufficientStockException))
+                .as("8 keys x 30 units < 500 requested lines: some refused, the rest held")
+                .isNotEmpty();
+        CombinerStats st = k.combinerStats();
+        System.out.println("16 threads, 8 keys sharing lanes, 1 ms round trip: " + st);
+        assertThat(s.multiLineBatched)
+                .as("multi-line reservations are combined too")
+                .hasPositiveValue();
+        assertThat(st.largestBatch()).isGreaterThan(1);
+        assertThat(s.mostKeysInABatch)
+                .as("one batch held reservations of several keys")
+                .hasValueGreaterThan(1);
+    }
+
+    @Test
+    void whereTheBatchSpansKeysALoneCallerStillGoesStraightToReserve() {
+        RoundTrips s = new RoundTrips();
+        s.spansKeys = true;
+        s.delayMicros = 0;
+        OrderKit k = kit(s, Combining.on());
+        k.stock().adjust(HOT, 1_000, "up");
+        k.stock().adjust(StockKey.of("cold"), 1_000, "up2");
+        for (int i = 0; i < 500; i++) {
+            k.stock()
+                    .reserve(
+                            i % 2 == 0
+                                    ? one("l" + i, 1)
+                                    : new ReservationRequest(
+                                            "l" + i,
+                                            List.of(ReservationLine.of(HOT.sku(), 1), ReservationLine.of("cold", 1)),
+                                            TTL));
+        }
+        assertThat(k.combinerStats().calls()).isEqualTo(500);
+        assertThat(k.combinerStats().batches()).isZero();
+        assertThat(s.batchCalls).hasValue(0);
+        assertLevel(s, 1_000, 500);
     }
 
     @Test

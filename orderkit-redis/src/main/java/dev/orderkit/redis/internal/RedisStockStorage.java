@@ -961,6 +961,11 @@ public final class RedisStockStorage implements StockStorage {
         return redis.cluster() ? 1 : MAX_BATCH;
     }
 
+    @Override
+    public boolean reserveAllSpansKeys() {
+        return !redis.cluster();
+    }
+
     /** A script reply that is an array of arrays of strings. */
     private static List<List<String>> nested(Object reply) {
         if (!(reply instanceof List<?> outer)) {
