@@ -282,9 +282,10 @@ end
 -- lines on the same level counted together, each level's policy allowance at now included. Returns
 -- the levels read (level key -> {oh, rs, v, ne, cm, pl, pu})
 -- and {'OK'} | {'UNKNOWN', lineIndex...} | {'SHORT', lineIndex, available, ...}.
+local OK_REPLY = {'OK'} -- check_levels' answer when every line fits (never modified)
 local function check_levels(lv, q, now)
-  local cur, need = {}, {}
-  local missing, short = {}, {}
+  local cur, need = {}, nil
+  local missing, short = nil, nil
   for i = 1, #lv do
     local c = cur[lv[i]]
     if not c and B then
@@ -297,26 +298,27 @@ local function check_levels(lv, q, now)
       if B and c[1] then B.rows[lv[i]] = c end
     end
     if not c[1] then
+      missing = missing or {'UNKNOWN'}
       missing[#missing + 1] = tostring(i)
     else
-      local n = (need[lv[i]] or 0) + tonumber(q[i])
-      need[lv[i]] = n
+      local qi = tonumber(q[i])
+      local n = qi
+      if #lv > 1 then -- lines on one level count together
+        need = need or {}
+        n = (need[lv[i]] or 0) + qi
+        need[lv[i]] = n
+      end
       local avail = tonumber(c[1]) - tonumber(c[2]) + allowance(c[6], c[7], now)
       if avail < n then
+        short = short or {'SHORT'}
         short[#short + 1] = tostring(i)
-        short[#short + 1] = tostring(avail - n + tonumber(q[i]))
+        short[#short + 1] = tostring(avail - n + qi)
       end
     end
   end
-  if #missing > 0 then
-    table.insert(missing, 1, 'UNKNOWN')
-    return cur, missing
-  end
-  if #short > 0 then
-    table.insert(short, 1, 'SHORT')
-    return cur, short
-  end
-  return cur, {'OK'}
+  if missing then return cur, missing end
+  if short then return cur, short end
+  return cur, OK_REPLY
 end
 
 -- Writes the RESERVE movement of every line on the levels read by check_levels (levels shared by
@@ -416,6 +418,25 @@ end
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
 -- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
+-- the distinct values of t, in first-use order (t itself when it has one value)
+local function distinct(t)
+  if #t == 1 then return t end
+  local out, seen = {}, {}
+  for i = 1, #t do
+    if not seen[t[i]] then
+      seen[t[i]] = true
+      out[#out + 1] = t[i]
+    end
+  end
+  return out
+end
+
+-- t's values joined by newlines (a one-value t's value itself)
+local function lines_of(t)
+  if #t == 1 then return t[1] end
+  return table.concat(t, '\n')
+end
+
 local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines, ob, ev)
   local st = redis.call('HGET', h, 'st')
   local att = 1
@@ -427,13 +448,7 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
     end
     att = tonumber(redis.call('HGET', h, 'att')) + 1
   end
-  local dues, seen = {}, {}
-  for i = 1, #du do
-    if not seen[du[i]] then
-      seen[du[i]] = true
-      dues[#dues + 1] = du[i]
-    end
-  end
+  local dues = distinct(du)
   local cur, r = check_levels(lv, q, now)
   if r[1] == 'SHORT' then
     local scan = false
@@ -466,8 +481,8 @@ local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, li
   local out = hold_levels(lv, mv, q, cur, id, now, expms, true)
   if att ~= 1 then redis.call('DEL', h) end
   redis.call('HSET', h, 'st', ST.HELD, 'id', id, 'lines', lines, 'exp', exp, 'cr', now, 'up', now, 'att', att,
-    'ps', ST.HELD, 'lv', table.concat(lv, '\n'), 'mv', table.concat(mv, '\n'), 'du', idx,
-    'q', table.concat(q, '\n'), 'ts', now, 'sd', table.concat(dues, '\n'))
+    'ps', ST.HELD, 'lv', lines_of(lv), 'mv', lines_of(mv), 'du', idx, 'q', lines_of(q), 'ts', now,
+    'sd', lines_of(dues))
   redis.call('ZADD', idx, expms, id)
   if B then
     for i = 1, #dues do buffer(B.zs, B.zOrder, dues[i], expms, h) end
