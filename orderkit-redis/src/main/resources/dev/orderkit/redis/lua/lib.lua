@@ -347,6 +347,25 @@ local function hold_levels(lv, mv, q, cur, id, now, expms, lowerNe)
   return out
 end
 
+-- the distinct values of t, in first-use order (t itself when it has one value)
+local function distinct(t)
+  if #t == 1 then return t end
+  local out, seen = {}, {}
+  for i = 1, #t do
+    if not seen[t[i]] then
+      seen[t[i]] = true
+      out[#out + 1] = t[i]
+    end
+  end
+  return out
+end
+
+-- t's values joined by newlines (a one-value t's value itself)
+local function lines_of(t)
+  if #t == 1 then return t[1] end
+  return table.concat(t, '\n')
+end
+
 -- Holds all lines of one part or none (cluster: one slot). lines: arrays lv, mv, du, q (strings).
 -- Due holds of the part's SKUs are expired lazily only when the stock is short (the only case in
 -- which expiring them can change the answer), then the levels are checked again.
@@ -356,13 +375,7 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
     local existing = redis.call('HGET', part, 'st')
     if existing then return {'EXISTS', existing} end
   end
-  local seen, dues = {}, {}
-  for i = 1, #lv do
-    if not seen[du[i]] then
-      seen[du[i]] = true
-      dues[#dues + 1] = du[i]
-    end
-  end
+  local dues = distinct(du)
   local cur, r = check_levels(lv, q, now)
   if r[1] == 'SHORT' then
     for i = 1, #dues do expire_due_parts(dues[i], now, nowms) end
@@ -418,25 +431,6 @@ end
 -- holds on it; absent = unknown) lets a short reserve skip the expiry scan when nothing on the
 -- level can be due; the success path keeps it a lower bound in the same HSET.
 -- returns {'OK', oh, rs, v, cm per line} | {'EXISTS', field, value, ...} | {'UNKNOWN', ...} | {'SHORT', ...}
--- the distinct values of t, in first-use order (t itself when it has one value)
-local function distinct(t)
-  if #t == 1 then return t end
-  local out, seen = {}, {}
-  for i = 1, #t do
-    if not seen[t[i]] then
-      seen[t[i]] = true
-      out[#out + 1] = t[i]
-    end
-  end
-  return out
-end
-
--- t's values joined by newlines (a one-value t's value itself)
-local function lines_of(t)
-  if #t == 1 then return t[1] end
-  return table.concat(t, '\n')
-end
-
 local function reserve_one(h, idx, lv, mv, du, q, id, now, exp, expms, nowms, lines, ob, ev)
   local st = redis.call('HGET', h, 'st')
   local att = 1
