@@ -354,9 +354,12 @@ class OrderKitBackgroundTest {
         scheduler.advance(Duration.ofMinutes(4)); // within retention: kept
         assertThat(kit.stock().reservation("cart-1")).isPresent();
         long handled = 0;
-        for (int i = 0; i < 4; i++) { // a minute at a time, summing what each purge run handled
+        // ten seconds at a time, summing what each purge run handled: runs are a jittered minute
+        // apart (54-66 s), so a step never holds two of them (with one-minute steps a step could,
+        // and the second run's zero hid the first's count)
+        for (int i = 0; i < 24; i++) {
             long runs = status(kit, Background.PURGE).runs();
-            scheduler.advance(Duration.ofMinutes(1));
+            scheduler.advance(Duration.ofSeconds(10));
             BackgroundTaskStatus s = status(kit, Background.PURGE);
             if (s.runs() > runs) {
                 handled += s.lastHandled();
