@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -269,9 +270,22 @@ class OrderKitBackgroundTest {
                 .isEqualTo(OrderStatus.STOCK_RESERVED);
         assertThat(status(survivor, Background.RECOVERY).runs()).isPositive();
 
-        scheduler.advance(Duration.ofMinutes(2));
+        // The kit's payment workers (asynchronous placement) also take up a placement whose caller
+        // is gone, on real threads, reading the virtual clock. Moving the clock two minutes at once
+        // could pass a worker's 30 s lease while it ran (a cold JVM takes a while), so the next
+        // recovery run took the key over and the worker gave up: done late or not at all. The clock
+        // moves a second at a time, with real time in between for a worker in flight.
+        for (int i = 0; i < 120; i++) {
+            scheduler.advance(Duration.ofSeconds(1));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(25));
+        }
         Order recovered =
                 survivor.orders().findByKey(SHOP, req.idempotencyKey()).orElseThrow();
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                recovered.status() != OrderStatus.CONFIRMED && System.nanoTime() < deadline; ) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // a worker finishing its last step
+            recovered = survivor.orders().findByKey(SHOP, req.idempotencyKey()).orElseThrow();
+        }
         assertThat(recovered.status()).isEqualTo(OrderStatus.CONFIRMED);
         assertThat(gateway.appliedCount()).isEqualTo(1);
         assertThat(survivor.stock().level(StockKey.of("widget")).orElseThrow().reserved())
