@@ -222,13 +222,16 @@ public final class ReservationCombiner {
 
     /** The queue of one stock key. */
     private final class Lane {
-        /** A caller (direct or a batch's leader) is applying reservations of this key. */
-        private boolean busy;
+        /**
+         * A caller (direct or a batch's leader) is applying reservations of this lane. Written under
+         * the lane's monitor; volatile so that {@link #idle()} reads it without taking the monitor.
+         */
+        private volatile boolean busy;
 
         private final ArrayDeque<Member> queue = new ArrayDeque<>();
 
         /** Whether no caller is applying reservations in this lane (a hint: {@link #enter} decides). */
-        synchronized boolean idle() {
+        boolean idle() {
             return !busy;
         }
 

@@ -140,8 +140,8 @@ public interface StockStorage {
     /**
      * Whether one {@link #reserveAll} call costs one round trip whatever stock keys its commands
      * touch (one script on one server). Core's combiner then queues the reservations of all keys
-     * in a few shared lanes (a key always in the same one) instead of one lane per key, so batches
-     * also form when many buyers reserve different SKUs.
+     * in a few lanes shared by every key instead of one lane per key, so batches also form when
+     * many buyers reserve different SKUs.
      *
      * @return false (the default): batches only pay off for reservations of one key
      */

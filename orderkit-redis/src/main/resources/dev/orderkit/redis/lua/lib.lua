@@ -386,9 +386,8 @@ local function hold_part(part, lv, mv, du, q, id, now, exp, expms, nowms, checkO
   local out = hold_levels(lv, mv, q, cur, id, now, expms, false)
   for i = 1, #dues do redis.call('ZADD', dues[i], expms, part) end
   for i = 1, #dues do redis.call('SADD', active_set(dues[i]), part) end
-  redis.call('HSET', part, 'st', ST.HELD, 'exp', exp, 'id', id, 'lv', table.concat(lv, '\n'),
-    'mv', table.concat(mv, '\n'), 'du', table.concat(dues, '\n'), 'q', table.concat(q, '\n'), 'ts', now,
-    'att', att)
+  redis.call('HSET', part, 'st', ST.HELD, 'exp', exp, 'id', id, 'lv', lines_of(lv), 'mv', lines_of(mv),
+    'du', lines_of(dues), 'q', lines_of(q), 'ts', now, 'att', att)
   return out
 end
 
